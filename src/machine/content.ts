@@ -1,0 +1,162 @@
+/**
+ * Byte contents without storing bytes. A file's bytes are a deterministic function of (file, offset); a buffer or a
+ * written file range records only *where its bytes came from* (extents pointing at generated file content, or
+ * zeros). Memory therefore grows with the number of distinct movements, not with the size of files or caches,
+ * while any range can still be materialised into true bytes for a hex view.
+ */
+
+/** Source ids: >= 0 is a file's generated content (its seed), ZERO is zero bytes. */
+export const ZERO = -1;
+
+export interface Extent {
+  off: number;
+  len: number;
+  src: number;
+  /** Offset within the source where this extent's first byte comes from. */
+  base: number;
+}
+
+const ROW = 64;
+
+/**
+ * The generated text of a file: 64-byte rows that say which file and offset they hold, so a person reading the
+ * hex view sees where bytes came from ("index.html @0x00004000 ..."), and two files never look alike.
+ */
+export function generatedRow(name: string, rowIndex: number): string {
+  const off = (rowIndex * ROW).toString(16).padStart(8, '0');
+  const head = `${name} @0x${off} `;
+  const filler = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let s = head.length > ROW - 1 ? head.slice(0, ROW - 1) : head;
+  let k = rowIndex % filler.length;
+  while (s.length < ROW - 1) {
+    s += filler[k];
+    k = (k + 1) % filler.length;
+  }
+  return s + '\n';
+}
+
+export type NameOf = (seed: number) => string;
+
+export function generatedBytes(name: string, off: number, out: Uint8Array, at: number, len: number): void {
+  let row = Math.floor(off / ROW);
+  let inRow = off - row * ROW;
+  let text = generatedRow(name, row);
+  for (let i = 0; i < len; i++) {
+    out[at + i] = text.charCodeAt(inRow) & 0xff;
+    inRow++;
+    if (inRow === ROW) {
+      row++;
+      inRow = 0;
+      text = generatedRow(name, row);
+    }
+  }
+}
+
+/**
+ * A sparse map from offsets to sources. Offsets not covered by an extent hold the default source (a file's own
+ * generated content, or zeros for memory).
+ */
+export class Content {
+  extents: Extent[] = [];
+
+  constructor(public readonly defaultSrc: number) {}
+
+  clone(): Content {
+    const c = new Content(this.defaultSrc);
+    c.extents = this.extents.map((e) => ({ ...e }));
+    return c;
+  }
+
+  /** Makes [off, off+len) come from `src` starting at `base` (a plain source, not another Content). */
+  set(off: number, len: number, src: number, base: number): void {
+    if (len <= 0) return;
+    const end = off + len;
+    const kept: Extent[] = [];
+    let insertAt = -1;
+    for (const e of this.extents) {
+      const eEnd = e.off + e.len;
+      if (eEnd <= off || e.off >= end) {
+        if (e.off >= end && insertAt < 0) insertAt = kept.length;
+        kept.push(e);
+        continue;
+      }
+      if (e.off < off) kept.push({ off: e.off, len: off - e.off, src: e.src, base: e.base });
+      if (eEnd > end) {
+        if (insertAt < 0) insertAt = kept.length;
+        kept.push({ off: end, len: eEnd - end, src: e.src, base: e.base + (end - e.off) });
+      }
+    }
+    if (insertAt < 0) insertAt = kept.length;
+    const identity = src === this.defaultSrc && (src === ZERO || base === off);
+    if (!identity) kept.splice(insertAt, 0, { off, len, src, base });
+    this.extents = mergeAdjacent(kept);
+  }
+
+  /** Copies [srcOff, srcOff+len) of `from` into [dstOff, …) of this content. */
+  copyFrom(from: Content, srcOff: number, dstOff: number, len: number): void {
+    if (len <= 0) return;
+    for (const piece of from.pieces(srcOff, len)) {
+      this.set(dstOff + (piece.off - srcOff), piece.len, piece.src, piece.base);
+    }
+  }
+
+  /** The sources covering [off, off+len), default gaps included, in order. */
+  pieces(off: number, len: number): Extent[] {
+    const out: Extent[] = [];
+    const end = off + len;
+    let pos = off;
+    for (const e of this.extents) {
+      const eEnd = e.off + e.len;
+      if (eEnd <= pos) continue;
+      if (e.off >= end) break;
+      if (e.off > pos) {
+        out.push(this.gap(pos, e.off - pos));
+        pos = e.off;
+      }
+      const s = Math.max(pos, e.off);
+      const t = Math.min(end, eEnd);
+      out.push({ off: s, len: t - s, src: e.src, base: e.base + (s - e.off) });
+      pos = t;
+    }
+    if (pos < end) out.push(this.gap(pos, end - pos));
+    return out;
+  }
+
+  private gap(off: number, len: number): Extent {
+    return { off, len, src: this.defaultSrc, base: this.defaultSrc === ZERO ? 0 : off };
+  }
+
+  /** Whether [off, off+len) holds exactly the default content (nothing was ever written there). */
+  isPristine(off: number, len: number): boolean {
+    return this.pieces(off, len).every((p) => p.src === this.defaultSrc && (p.src === ZERO || p.base === p.off));
+  }
+
+  read(off: number, len: number, nameOf: NameOf): Uint8Array {
+    const out = new Uint8Array(len);
+    for (const p of this.pieces(off, len)) {
+      if (p.src === ZERO) continue;
+      generatedBytes(nameOf(p.src), p.base, out, p.off - off, p.len);
+    }
+    return out;
+  }
+
+  /** Forgets everything at or past `size` (truncation). */
+  truncate(size: number): void {
+    this.extents = this.extents
+      .filter((e) => e.off < size)
+      .map((e) => (e.off + e.len > size ? { ...e, len: size - e.off } : e));
+  }
+}
+
+function mergeAdjacent(list: Extent[]): Extent[] {
+  const out: Extent[] = [];
+  for (const e of list) {
+    const last = out[out.length - 1];
+    if (last && last.src === e.src && last.off + last.len === e.off && (e.src === ZERO || last.base + last.len === e.base)) {
+      last.len += e.len;
+    } else {
+      out.push(e);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+/** The errno values the model can return, with their Linux numbers and strerror texts. */
+export const ERRNO = {
+  ENOENT: 2,
+  EBADF: 9,
+  EAGAIN: 11,
+  EFAULT: 14,
+  EEXIST: 17,
+  EINVAL: 22,
+  ESPIPE: 29,
+  ENOSYS: 38,
+} as const;
+
+export type Errno = keyof typeof ERRNO;
+
+export const ERRNO_TEXT: Record<Errno, string> = {
+  ENOENT: 'No such file or directory',
+  EBADF: 'Bad file descriptor',
+  EAGAIN: 'Resource temporarily unavailable',
+  EFAULT: 'Bad address',
+  EEXIST: 'File exists',
+  EINVAL: 'Invalid argument',
+  ESPIPE: 'Illegal seek',
+  ENOSYS: 'Function not implemented',
+};
+
+const BY_NUMBER = new Map<number, Errno>(Object.entries(ERRNO).map(([k, v]) => [v, k as Errno]));
+
+export function errnoName(n: number): Errno | null {
+  return BY_NUMBER.get(n) ?? null;
+}

@@ -1,0 +1,140 @@
+/**
+ * Events: one thing the machine did. They are emitted through an EventSink as plain numbers (no object per event)
+ * so that a recorder can keep millions of them in typed arrays. The meaning of a, b and c depends on the kind.
+ */
+
+export const enum Ev {
+  /** a = syscall number, b = op sequence (low 31 bits) */
+  SyscallEnter = 0,
+  /** a = errno number (0 = success) */
+  SyscallExit = 1,
+  /** a = new mode (0 user, 1 kernel), b = cause (SwitchCause) */
+  ModeSwitch = 2,
+  /** a = bytes, b = src Loc | dst Loc << 4, c = 1 when it continues a copy already counted in this activity */
+  CpuCopy = 3,
+  /** a = bytes, b = src Loc | dst Loc << 4, c = DMA id */
+  DmaStart = 4,
+  /** a = bytes, b = device (Dev), c = DMA id */
+  DmaInterrupt = 5,
+  /** a = file id, b = page index (PageHit … PageDirty) */
+  PageHit = 6,
+  PageMiss = 7,
+  PageInsert = 8,
+  PageActivate = 9,
+  PageDeactivate = 10,
+  /** c = EvictReason */
+  PageEvict = 11,
+  PageDirty = 12,
+  /** a = file id, b = first page, c = page count */
+  WritebackStart = 13,
+  WritebackEnd = 14,
+  /** a = file id, b = start page, c = size in pages; async_size is in the next ReadaheadMark */
+  ReadaheadSync = 15,
+  ReadaheadAsync = 16,
+  ReadAround = 17,
+  /** a = file id, b = page index, c = faulting address page offset in the mapping */
+  FaultMinor = 18,
+  FaultMajor = 19,
+  /** a = pause in µs, b = dirty+writeback pages, c = dirty limit pages */
+  ThrottlePause = 20,
+  /** a = WakeReason, b = dirty pages, c = background threshold pages */
+  FlusherWake = 21,
+  /** a = file id, b = page index: the page was mapped into user space (pte set, no fault) */
+  PageMap = 22,
+  /** a = async I/O id, b = bytes */
+  AioComplete = 23,
+  /** a = ns waited (capped at 2^31-1), b = WaitReason */
+  Block = 24,
+  /** a = bytes read by user code, b = mmap region id */
+  UserAccess = 25,
+  /** a = op kind (UserOp) — first event of an operation that is not a syscall */
+  UserOp = 26,
+  /** a = sysctl index in CONFIG_KEYS, b = new value (low 31 bits) */
+  Sysctl = 27,
+  /** a = file id, b = page index: PG_readahead set on this page */
+  ReadaheadMark = 28,
+  /** a = file id, b = page index, c = bytes: the page (or part of it) was read from disk first (read-modify-write) */
+  PageReadForWrite = 29,
+}
+
+export const EVENT_NAMES: readonly string[] = [
+  'syscall-enter', 'syscall-exit', 'mode-switch', 'cpu-copy', 'dma-start', 'dma-interrupt',
+  'page-hit', 'page-miss', 'page-insert', 'page-activate', 'page-deactivate', 'page-evict', 'page-dirty',
+  'writeback-start', 'writeback-end', 'readahead-sync', 'readahead-async', 'read-around',
+  'fault-minor', 'fault-major', 'throttle-pause', 'flusher-wake', 'page-map', 'aio-complete', 'block',
+  'user-access', 'user-op', 'sysctl', 'readahead-mark', 'page-read-for-write',
+];
+
+/** Where bytes are, for copies and DMA transfers. */
+export const enum Loc {
+  Disk = 0,
+  Controller = 1,
+  PageCache = 2,
+  User = 3,
+  Mmap = 4,
+  Socket = 5,
+  Pipe = 6,
+  Nic = 7,
+}
+
+export const LOC_NAMES: readonly string[] = ['disk', 'controller buffer', 'page cache', 'user buffer', 'mmap', 'socket buffer', 'pipe buffer', 'NIC'];
+
+export const enum Dev {
+  Disk = 0,
+  Nic = 1,
+}
+
+export const enum SwitchCause {
+  Syscall = 0,
+  Exception = 1,
+  Interrupt = 2,
+}
+
+export const enum EvictReason {
+  Reclaim = 0,
+  DropCaches = 1,
+  Invalidate = 2,
+}
+
+export const EVICT_REASONS: readonly string[] = ['reclaim (LRU)', 'drop_caches', 'invalidated (O_DIRECT write)'];
+
+export const enum WakeReason {
+  Periodic = 0,
+  Background = 1,
+  Reclaim = 2,
+}
+
+export const WAKE_REASONS: readonly string[] = ['periodic (dirty_writeback_centisecs)', 'background threshold', 'reclaim found dirty pages'];
+
+export const enum WaitReason {
+  PageIo = 0,
+  Writeback = 1,
+  SocketBuffer = 2,
+  Sleep = 3,
+  Throttle = 4,
+  Aio = 5,
+  Reclaim = 6,
+}
+
+export const WAIT_REASONS: readonly string[] = ['page read I/O', 'writeback', 'socket send buffer', 'sleep', 'dirty throttling', 'async I/O completion', 'reclaim'];
+
+export const enum UserOpKind {
+  Alloc = 0,
+  Touch = 1,
+  Sysctl = 2,
+  DropCaches = 3,
+}
+
+/** Thread 0 is the kernel flusher; programs' threads are 1 and up. */
+export const FLUSHER_THREAD = 0;
+
+export interface EventSink {
+  emit(kind: Ev, thread: number, time: number, a: number, b: number, c: number): void;
+}
+
+/** Thrown by a sink that stops the machine in the middle of an operation (to inspect a past state). */
+export class StopAtEvent extends Error {
+  constructor() {
+    super('stopped at event');
+  }
+}

@@ -1,0 +1,1579 @@
+/**
+ * The modeled I/O machine: one CPU (user/kernel mode, registers), user memory, the page cache, a disk with its
+ * controller, a DMA engine, a NIC and a simulated clock. It executes one Operation at a time and reports every
+ * step through an EventSink. Deterministic: no wall clock, no randomness, no I/O.
+ */
+import { C, Counters, newCounters } from './counters';
+import { CONFIG_KEYS, MachineConfig, cloneConfig, findConfigKey } from './config';
+import { Content, ZERO } from './content';
+import { Dev, Ev, EventSink, EvictReason, FLUSHER_THREAD, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
+import { ERRNO, Errno } from './errno';
+import { OPEN_FLAGS, Operation, findOp } from './operation';
+import {
+  LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
+} from './pagecache';
+import { RaState, newRaState, ondemandReadahead, readAround } from './readahead';
+import {
+  AsyncIo, DmaTransfer, FdObj, FileObj, MmapRegion, Pipe, Region, Socket, TimerHeap, TimerKind, UserBuffer,
+  cloneFd, cloneFile, clonePipe, cloneRegion, cloneSocket,
+} from './state';
+import { MiB, PAGE_SIZE } from './units';
+
+export interface FileSpec {
+  path: string;
+  size: number;
+}
+
+export interface OpResult {
+  result: number;
+  errno: Errno | null;
+}
+
+export interface Registers {
+  mode: 'user' | 'kernel';
+  pc: number;
+  rax: number;
+  rdi: number;
+  rsi: number;
+  rdx: number;
+  r10: number;
+  r8: number;
+  r9: number;
+  cr2: number;
+}
+
+const HEAP_BASE = 0x10000000;
+const MMAP_BASE = 0x7f0000000000;
+const PATH_BASE = 0x5000000;
+const AT_FDCWD = -100;
+/** Largest chunk a socket write or sendfile hands to the NIC at once (a GSO segment). */
+const NIC_CHUNK = 64 * 1024;
+/** Largest single disk request (max_sectors_kb). */
+const MAX_BIO = 1 * MiB;
+/** MAX_WRITEBACK_PAGES: what the flusher writes of one inode before moving on. */
+const WB_CHUNK_PAGES = 1024;
+/** Fault-around maps up to 16 already-cached pages around a read fault (fault_around_bytes = 64 KiB). */
+const FAULT_AROUND_PAGES = 16;
+const MIN_PAUSE_NS = 10e6;
+const MAX_PAUSE_NS = 200e6;
+const LOC_BITS = 4;
+
+export class Machine {
+  config: MachineConfig;
+  now = 0;
+  /** Sequence number of the operation being executed (0-based). */
+  opSeq = -1;
+  thread = 1;
+  mode: 'user' | 'kernel' = 'user';
+  regs: Registers = { mode: 'user', pc: 0, rax: 0, rdi: 0, rsi: 0, rdx: 0, r10: 0, r8: 0, r9: 0, cr2: 0 };
+  counters: Counters = newCounters();
+  files = new Map<string, FileObj>();
+  filesById: FileObj[] = [];
+  fds = new Map<number, FdObj>();
+  regions: Region[] = [];
+  sockets: Socket[] = [];
+  pipes: Pipe[] = [];
+  cache: PageCache;
+  timers = new TimerHeap();
+  dma: DmaTransfer[] = [];
+  aio = new Map<number, AsyncIo>();
+  disk = { busyUntil: 0, head: -1, queue: 0, requests: 0, controller: new Content(ZERO), controllerLen: 0, controllerWhat: '' };
+  nic = { busyUntil: 0, inflight: 0, sentBytes: 0 };
+  /** Flusher state: whether its periodic timer is armed and whether background writeback is running. */
+  wb = { armed: false, background: false, lastRun: -1 };
+  /** Per-task dirty throttling state (current->nr_dirtied, nr_dirtied_pause). */
+  throttle = { nrDirtied: 0, pause: 32, lastPauseNs: 0 };
+  private nextId = { region: 1, dma: 1, aio: 1, socket: 1, pipe: 1 };
+  private heapTop = HEAP_BASE;
+  private mmapTop = MMAP_BASE;
+  private bufferBytes = 0;
+  /** The last copy or transfer, for the panel: what moved where. */
+  lastMove: { src: Loc; dst: Loc; bytes: number; engine: 'cpu' | 'dma'; regionId: number; off: number } | null = null;
+  sink: EventSink;
+
+  constructor(config: MachineConfig, files: readonly FileSpec[], sink: EventSink) {
+    this.config = cloneConfig(config);
+    this.sink = sink;
+    this.cache = new PageCache(0);
+    this.recomputeCapacity();
+    for (const f of files) this.createFile(f.path, f.size);
+  }
+
+  // ───────────────────────────── events, time and mode ─────────────────────────────
+
+  private ev(kind: Ev, a = 0, b = 0, c = 0): void {
+    this.sink.emit(kind, this.thread, this.now, a, b, c);
+  }
+
+  /** Lets simulated time pass; devices complete and timers fire in time order meanwhile. */
+  private advance(dt: number): void {
+    this.runUntil(this.now + dt);
+  }
+
+  private runUntil(t: number): void {
+    for (;;) {
+      const top = this.timers.peek();
+      if (!top || top.t > t) break;
+      this.timers.pop();
+      if (top.t > this.now) this.now = top.t;
+      this.fire(top.kind, top.a, top.b, top.c);
+    }
+    if (t > this.now) this.now = t;
+  }
+
+  /** Blocks the current thread until `t` (io_schedule): the CPU waits in kernel mode. */
+  private waitUntil(t: number, reason: WaitReason): void {
+    if (t <= this.now) return;
+    this.ev(Ev.Block, Math.min(t - this.now, 0x7fffffff), reason);
+    this.runUntil(t);
+  }
+
+  private switchMode(to: 'user' | 'kernel', cause: SwitchCause): void {
+    this.mode = to;
+    this.regs.mode = to;
+    this.counters[C.ContextSwitches]++;
+    this.ev(Ev.ModeSwitch, to === 'kernel' ? 1 : 0, cause);
+    this.advance(this.config.latency.modeSwitchNs);
+  }
+
+  /** Counts a copy once per direction and engine within the current activity; bytes always add up. */
+  private countCopy(engine: 'cpu' | 'dma', src: Loc, dst: Loc, bytes: number): boolean {
+    const key = (engine === 'cpu' ? 0 : 64) + src * 8 + dst;
+    const first = !this.counted.has(key);
+    if (first) this.counted.add(key);
+    if (engine === 'cpu') {
+      if (first) this.counters[C.CpuCopies]++;
+      this.counters[C.CpuBytes] += bytes;
+    } else {
+      if (first) this.counters[C.DmaCopies]++;
+      this.counters[C.DmaBytes] += bytes;
+    }
+    return first;
+  }
+
+  /** Copy directions already counted in the current activity (syscall, fault or flusher run). */
+  private counted = new Set<number>();
+
+  /** A new activity (syscall, fault, flusher run) counts each copy direction once, as the article counts. */
+  private newActivity(): Set<number> {
+    const saved = this.counted;
+    this.counted = new Set();
+    return saved;
+  }
+
+  private cpuCopy(src: Loc, dst: Loc, bytes: number, regionId = 0, off = 0): void {
+    if (bytes <= 0) return;
+    const first = this.countCopy('cpu', src, dst, bytes);
+    this.lastMove = { src, dst, bytes, engine: 'cpu', regionId, off };
+    this.ev(Ev.CpuCopy, bytes, src | (dst << LOC_BITS), first ? 0 : 1);
+    this.advance(Math.ceil((bytes / this.config.latency.memcpyBytesPerSec) * 1e9));
+  }
+
+  private startDma(src: Loc, dst: Loc, bytes: number, doneAt: number, what: string, regionId = 0, off = 0): number {
+    const id = this.nextId.dma++;
+    this.countCopy('dma', src, dst, bytes);
+    this.lastMove = { src, dst, bytes, engine: 'dma', regionId, off };
+    this.dma.push({ id, bytes, src, dst, startedAt: this.now, doneAt, what });
+    this.ev(Ev.DmaStart, bytes, src | (dst << LOC_BITS), id);
+    return id;
+  }
+
+  /** A device interrupt: taken in the current mode; from user mode it costs two switches. */
+  private interrupt(dev: Dev, dmaId: number): void {
+    const i = this.dma.findIndex((d) => d.id === dmaId);
+    const bytes = i >= 0 ? this.dma[i].bytes : 0;
+    if (i >= 0) this.dma.splice(i, 1);
+    const fromUser = this.mode === 'user' && this.thread !== FLUSHER_THREAD && this.opSeq >= 0 && this.inUserCode;
+    if (fromUser) {
+      this.counters[C.ContextSwitches] += 2;
+      this.ev(Ev.ModeSwitch, 1, SwitchCause.Interrupt);
+    }
+    this.counters[C.DmaInterrupts]++;
+    this.ev(Ev.DmaInterrupt, bytes, dev, dmaId);
+    if (fromUser) this.ev(Ev.ModeSwitch, 0, SwitchCause.Interrupt);
+  }
+
+  /** True while user code runs (a touch of mapped memory); between operations the CPU is not in user code. */
+  private inUserCode = false;
+
+  // ───────────────────────────── timers ─────────────────────────────
+
+  private fire(kind: TimerKind, a: number, b: number, c: number): void {
+    switch (kind) {
+      case TimerKind.DiskReadDone:
+        this.disk.queue--;
+        this.interrupt(Dev.Disk, a);
+        if (b > 0) this.asyncDone(b);
+        break;
+      case TimerKind.WritebackDone: {
+        this.disk.queue--;
+        this.interrupt(Dev.Disk, a);
+        this.endWriteback(b, c);
+        break;
+      }
+      case TimerKind.DirectWriteDone:
+        this.disk.queue--;
+        this.interrupt(Dev.Disk, a);
+        if (b > 0) this.asyncDone(b);
+        break;
+      case TimerKind.NicTxDone: {
+        this.nic.inflight -= b;
+        const s = this.sockets[c];
+        if (s) s.queued -= b;
+        this.interrupt(Dev.Nic, a);
+        break;
+      }
+      case TimerKind.FlusherWake:
+        this.wb.armed = false;
+        this.flusherRun(WakeReason.Periodic);
+        break;
+      case TimerKind.BackgroundContinue:
+        this.flusherRun(WakeReason.Background);
+        break;
+      case TimerKind.AsyncDone:
+        this.asyncDone(a);
+        break;
+    }
+  }
+
+  // ───────────────────────────── files and memory ─────────────────────────────
+
+  createFile(path: string, size: number): FileObj {
+    const id = this.filesById.length;
+    const name = path.split('/').pop() || path;
+    const f: FileObj = {
+      id, path, name, size, content: new Content(id), disk: new Content(id), dirtiedWhen: -1, nrDirty: 0,
+      inodeDirty: false, sizeDirty: false, lba: id * 2 ** 40,
+    };
+    this.files.set(path, f);
+    this.filesById.push(f);
+    return f;
+  }
+
+  nameOf = (seed: number): string => this.filesById[seed]?.name ?? '?';
+
+  private recomputeCapacity(): void {
+    const avail = Math.max(0, this.config.ramBytes - this.bufferBytes);
+    const bytes = this.config.pageCacheLimit === null ? avail : Math.min(avail, this.config.pageCacheLimit);
+    this.cache.capacity = Math.max(16, Math.floor(bytes / PAGE_SIZE));
+  }
+
+  findRegion(addr: number): Region | undefined {
+    for (const r of this.regions) if (addr >= r.addr && addr < r.addr + r.size) return r;
+    return undefined;
+  }
+
+  // ───────────────────────────── dirty limits (mm/page-writeback.c) ─────────────────────────────
+
+  /** Dirtyable memory: free plus reclaimable file pages, i.e. all the page cache may hold. */
+  dirtyable(): number {
+    return this.cache.capacity;
+  }
+
+  /** [background threshold, dirty threshold] in pages (domain_dirty_limits). */
+  dirtyLimits(): [number, number] {
+    const s = this.config.sysctl;
+    const avail = this.dirtyable();
+    let thresh = s['vm.dirty_bytes'] > 0 ? Math.ceil(s['vm.dirty_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_ratio'] * avail) / 100);
+    let bg = s['vm.dirty_background_bytes'] > 0 ? Math.ceil(s['vm.dirty_background_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_background_ratio'] * avail) / 100);
+    if (thresh < 1) thresh = 1;
+    if (bg >= thresh) bg = Math.floor(thresh / 2);
+    return [bg, thresh];
+  }
+
+  // ───────────────────────────── executing operations ─────────────────────────────
+
+  execute(op: Operation, seq: number): OpResult {
+    this.opSeq = seq;
+    this.thread = op.thread ?? 1;
+    this.regs.pc = op.line;
+    const spec = findOp(op.name);
+    if (!spec) throw new Error(`unknown operation ${op.name}`);
+    if (spec.nr === null) return this.userOp(op);
+    this.counters[C.Syscalls]++;
+    const savedCounted = this.newActivity();
+    this.setSyscallRegs(op, spec.nr);
+    this.ev(Ev.SyscallEnter, spec.nr, seq & 0x7fffffff);
+    this.switchMode('kernel', SwitchCause.Syscall);
+    let r: OpResult;
+    try {
+      r = this.syscall(op);
+    } catch (e) {
+      if (e instanceof SyscallError) r = { result: -1, errno: e.errno };
+      else throw e;
+    }
+    this.regs.rax = r.errno ? -ERRNO[r.errno] : r.result;
+    this.switchMode('user', SwitchCause.Syscall);
+    this.ev(Ev.SyscallExit, r.errno ? ERRNO[r.errno] : 0);
+    this.counted = savedCounted;
+    return r;
+  }
+
+  private setSyscallRegs(op: Operation, nr: number): void {
+    const a = op.args;
+    const regs = this.regs;
+    regs.rax = nr;
+    let v: number[];
+    if (op.name === 'open') v = [AT_FDCWD, PATH_BASE + (hashString(op.text ?? '') & 0xffff) * 16, a[0] ?? 0, 0o644];
+    else if (op.name === 'mmap') v = [0, a[1], 1 /* PROT_READ */, 1 /* MAP_SHARED */, a[0], a[2] ?? 0];
+    else if (op.name === 'sendfile') v = [a[0], a[1], a[2], a[3]];
+    else v = a;
+    regs.rdi = v[0] ?? 0;
+    regs.rsi = v[1] ?? 0;
+    regs.rdx = v[2] ?? 0;
+    regs.r10 = v[3] ?? 0;
+    regs.r8 = v[4] ?? 0;
+    regs.r9 = v[5] ?? 0;
+  }
+
+  private userOp(op: Operation): OpResult {
+    switch (op.name) {
+      case 'alloc': {
+        this.ev(Ev.UserOp, UserOpKind.Alloc, op.args[0] ?? 0);
+        const size = op.args[0];
+        if (!(size > 0)) return { result: -1, errno: 'EINVAL' };
+        const addr = this.heapTop;
+        this.heapTop += Math.ceil(size / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE;
+        const b: UserBuffer = { kind: 'buffer', id: this.nextId.region++, addr, size, content: new Content(ZERO) };
+        this.regions.push(b);
+        this.bufferBytes += Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+        this.recomputeCapacity();
+        this.regs.rax = addr;
+        return { result: addr, errno: null };
+      }
+      case 'touch':
+        return this.touch(op.args[0], op.args[1], op.args[2]);
+      case 'sysctl': {
+        const key = op.text ?? '';
+        const k = findConfigKey(key);
+        this.ev(Ev.UserOp, UserOpKind.Sysctl, CONFIG_KEYS.indexOf(k!));
+        if (!k) return { result: -1, errno: 'EINVAL' };
+        k.apply(this.config, op.args[0]);
+        this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), op.args[0] & 0x7fffffff);
+        if (key === 'vm.dirty_writeback_centisecs' && this.cache.dirty > 0) this.armFlusher();
+        this.maybeStartBackground();
+        return { result: 0, errno: null };
+      }
+      case 'drop_caches': {
+        this.ev(Ev.UserOp, UserOpKind.DropCaches);
+        let n = 0;
+        for (const list of [this.cache.inactive, this.cache.active]) {
+          for (let p = list.tail; p; ) {
+            const prev = p.prev;
+            if (!(p.flags & (PG_DIRTY | PG_WRITEBACK)) && p.mapcount === 0 && p.readyAt <= this.now) {
+              this.evict(p, EvictReason.DropCaches);
+              n++;
+            }
+            p = prev;
+          }
+        }
+        return { result: n, errno: null };
+      }
+    }
+    throw new Error(`unknown user operation ${op.name}`);
+  }
+
+  private syscall(op: Operation): OpResult {
+    const a = op.args;
+    switch (op.name) {
+      case 'open': return this.open(op.text ?? '', a[0] ?? 0);
+      case 'close': return this.close(a[0]);
+      case 'socket': return ok(this.newSocketFd());
+      case 'pipe': return ok(this.newPipe());
+      case 'read': return this.read(a[0], a[1], a[2], -1);
+      case 'pread': return this.read(a[0], a[1], a[2], a[3]);
+      case 'write': return this.write(a[0], a[1], a[2], -1);
+      case 'pwrite': return this.write(a[0], a[1], a[2], a[3]);
+      case 'lseek': return this.lseek(a[0], a[1], a[2]);
+      case 'mmap': return this.mmap(a[0], a[1], a[2] ?? 0);
+      case 'munmap': return this.munmap(a[0], a[1]);
+      case 'sendfile': return this.sendfile(a[0], a[1], a[2], a[3]);
+      case 'splice': return this.splice(a[0], a[1], a[2]);
+      case 'fsync': return this.fsync(a[0], false);
+      case 'fdatasync': return this.fsync(a[0], true);
+      case 'aio_read': return this.asyncRead('aio', a[0], a[1], a[2], a[3]);
+      case 'uring_read': return this.asyncRead('uring', a[0], a[1], a[2], a[3]);
+      case 'aio_wait':
+      case 'uring_wait': return this.asyncWait(a[0]);
+      case 'sleep': {
+        this.waitUntil(this.now + Math.max(0, a[0]), WaitReason.Sleep);
+        return ok(0);
+      }
+    }
+    throw new Error(`unknown syscall ${op.name}`);
+  }
+
+  // ───────────────────────────── descriptors ─────────────────────────────
+
+  private lowestFd(): number {
+    let fd = 3;
+    while (this.fds.has(fd)) fd++;
+    return fd;
+  }
+
+  private open(path: string, flags: number): OpResult {
+    let f = this.files.get(path);
+    if (!f) {
+      if (!(flags & OPEN_FLAGS.O_CREAT)) return err('ENOENT');
+      f = this.createFile(path, 0);
+      f.inodeDirty = true;
+      f.sizeDirty = true;
+    } else if ((flags & OPEN_FLAGS.O_CREAT) && (flags & OPEN_FLAGS.O_EXCL)) {
+      return err('EEXIST');
+    }
+    if ((flags & OPEN_FLAGS.O_TRUNC) && (flags & 3) !== 0) this.truncate(f);
+    const fd = this.lowestFd();
+    this.fds.set(fd, { kind: 'file', fd, fileId: f.id, flags, pos: 0, ra: newRaState() });
+    return ok(fd);
+  }
+
+  private truncate(f: FileObj): void {
+    const pages = this.cache.pagesOf(f.id);
+    if (pages) for (const p of [...pages.values()]) this.evict(p, EvictReason.Invalidate);
+    f.size = 0;
+    f.content = new Content(ZERO);
+    f.disk = new Content(ZERO);
+    f.nrDirty = 0;
+    f.dirtiedWhen = -1;
+    f.inodeDirty = true;
+    f.sizeDirty = true;
+  }
+
+  private close(fd: number): OpResult {
+    const o = this.fds.get(fd);
+    if (!o) return err('EBADF');
+    this.fds.delete(fd);
+    if (o.kind === 'pipe') {
+      const other = [...this.fds.values()].some((x) => x.kind === 'pipe' && x.pipeId === o.pipeId);
+      if (!other) this.pipes[o.pipeId] = undefined as unknown as Pipe;
+    }
+    return ok(0);
+  }
+
+  private newSocketFd(): number {
+    const id = this.sockets.length;
+    this.sockets.push({ id, queued: 0, last: new Content(ZERO), lastLen: 0, sentBytes: 0 });
+    const fd = this.lowestFd();
+    this.fds.set(fd, { kind: 'socket', fd, sockId: id });
+    return fd;
+  }
+
+  private newPipe(): number {
+    const id = this.pipes.length;
+    this.pipes.push({ id, capacity: this.config.pipeBytes, used: 0, refs: [] });
+    const r = this.lowestFd();
+    this.fds.set(r, { kind: 'pipe', fd: r, pipeId: id, end: 'read' });
+    const w = this.lowestFd();
+    this.fds.set(w, { kind: 'pipe', fd: w, pipeId: id, end: 'write' });
+    return r;
+  }
+
+  private fileFd(fd: number): Extract<FdObj, { kind: 'file' }> {
+    const o = this.fds.get(fd);
+    if (!o) throw new SyscallError('EBADF');
+    if (o.kind !== 'file') throw new SyscallError('EINVAL');
+    return o;
+  }
+
+  private lseek(fd: number, off: number, whence: number): OpResult {
+    const o = this.fds.get(fd);
+    if (!o) return err('EBADF');
+    if (o.kind !== 'file') return err('ESPIPE');
+    const f = this.filesById[o.fileId];
+    const base = whence === 0 ? 0 : whence === 1 ? o.pos : whence === 2 ? f.size : NaN;
+    if (Number.isNaN(base) || base + off < 0) return err('EINVAL');
+    o.pos = base + off;
+    return ok(o.pos);
+  }
+
+  // ───────────────────────────── user memory ─────────────────────────────
+
+  /** The user memory [addr, addr+len) as one region, or EFAULT. */
+  private userRange(addr: number, len: number): Region {
+    const r = this.findRegion(addr);
+    if (!r || addr + len > r.addr + r.size) throw new SyscallError('EFAULT');
+    return r;
+  }
+
+  // ───────────────────────────── page cache: lookup, insert, reclaim ─────────────────────────────
+
+  private maxRaPages(): number {
+    return Math.floor(this.config.readAheadKb / 4);
+  }
+
+  /**
+   * filemap_get_pages for [pos, pos+count): looks pages up (hits and misses), runs sync and async readahead,
+   * waits for the pages when `wait`, and marks them accessed. Returns when the last page will be ready.
+   */
+  private getPages(f: FileObj, ra: RaState, pos: number, count: number, wait: boolean, access = true): number {
+    const first = Math.floor(pos / PAGE_SIZE);
+    const last = Math.floor((pos + count - 1) / PAGE_SIZE);
+    const prevIndex = ra.prevPos < 0 ? -1 : Math.floor((ra.prevPos - 1) / PAGE_SIZE);
+    let readyAt = this.now;
+    const lat = this.config.latency;
+    for (let idx = first; idx <= last; idx++) {
+      let p = this.cache.get(f.id, idx);
+      this.advance(lat.dramNs);
+      if (!p) {
+        this.counters[C.PageCacheMisses]++;
+        this.ev(Ev.PageMiss, f.id, idx);
+        this.readahead(f, ra, idx, last - idx + 1, false);
+        p = this.cache.get(f.id, idx);
+        if (!p) p = this.readPagesNow(f, idx, 1);
+      } else if (p.bornOp === this.opSeq) {
+        this.counters[C.PageCacheMisses]++;
+        this.ev(Ev.PageMiss, f.id, idx);
+      } else {
+        this.counters[C.PageCacheHits]++;
+        this.ev(Ev.PageHit, f.id, idx);
+      }
+      if (p.flags & PG_READAHEAD) {
+        p.flags &= ~PG_READAHEAD;
+        this.readahead(f, ra, idx, last - idx + 1, true);
+      }
+      if (wait && p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
+      if (p.readyAt > readyAt) readyAt = p.readyAt;
+      // filemap_read marks a page accessed once per read, not again for the page the previous read ended in.
+      if (access && !(idx === prevIndex && idx === first && ra.prevPos >= 0)) this.markAccessed(p);
+    }
+    ra.prevPos = pos + count;
+    return readyAt;
+  }
+
+  private readahead(f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
+    const max = this.maxRaPages();
+    const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
+      for (let i = from; i < from + limit; i++) if (!this.cache.get(f.id, i)) return i;
+      return -1;
+    });
+    if (!plan) return;
+    const w = plan.window;
+    const kind = plan.random ? Ev.ReadaheadSync : hitMarker ? Ev.ReadaheadAsync : Ev.ReadaheadSync;
+    this.readPages(f, w.start, w.size, w.asyncSize, kind);
+  }
+
+  /** do_page_cache_ra + page_cache_ra_unbounded: inserts the missing pages of a window and submits their reads. */
+  private readPages(f: FileObj, start: number, nr: number, asyncSize: number, kind: Ev): void {
+    if (f.size === 0) return;
+    const endIndex = Math.floor((f.size - 1) / PAGE_SIZE);
+    if (start > endIndex) return;
+    if (nr > endIndex - start + 1) nr = endIndex - start + 1;
+    const mark = asyncSize > 0 ? nr - asyncSize : -1;
+    this.ev(kind, f.id, start, nr);
+    this.counters[C.ReadaheadPages] += nr;
+    let run: Page[] = [];
+    for (let i = 0; i < nr; i++) {
+      const idx = start + i;
+      if (this.cache.get(f.id, idx)) {
+        this.submitRead(f, run);
+        run = [];
+        continue;
+      }
+      this.ensureFree(1);
+      const p = this.cache.insert(f.id, idx, Infinity, this.opSeq);
+      this.ev(Ev.PageInsert, f.id, idx);
+      if (i === mark) {
+        p.flags |= PG_READAHEAD;
+        this.ev(Ev.ReadaheadMark, f.id, idx);
+      }
+      run.push(p);
+      if (run.length * PAGE_SIZE >= MAX_BIO) {
+        this.submitRead(f, run);
+        run = [];
+      }
+    }
+    this.submitRead(f, run);
+  }
+
+  /** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write). Returns the first page. */
+  private readPagesNow(f: FileObj, idx: number, nr: number): Page {
+    this.readPages(f, idx, nr, 0, Ev.ReadaheadSync);
+    let p = this.cache.get(f.id, idx);
+    if (!p) {
+      // Beyond EOF (a write extending the file): a fresh zero page, nothing to read.
+      this.ensureFree(1);
+      p = this.cache.insert(f.id, idx, this.now, this.opSeq);
+      this.ev(Ev.PageInsert, f.id, idx);
+    }
+    return p;
+  }
+
+  /** One bio for a run of contiguous new pages: disk → controller buffer → (DMA) → page cache. */
+  private submitRead(f: FileObj, run: Page[]): void {
+    if (run.length === 0) return;
+    const off = run[0].index * PAGE_SIZE;
+    const bytes = Math.min(run.length * PAGE_SIZE, roundUp(f.size - off, this.config.blockSize));
+    const done = this.diskRequest(f.lba + off, bytes);
+    this.disk.controller = new Content(ZERO);
+    this.disk.controller.copyFrom(f.disk, off, 0, bytes);
+    this.disk.controllerLen = bytes;
+    this.disk.controllerWhat = `${f.path} @${off}`;
+    const id = this.startDma(Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`);
+    for (const p of run) p.readyAt = done;
+    this.timers.push(done, TimerKind.DiskReadDone, id, 0);
+  }
+
+  /** Queues a request on the disk; returns when its data has landed in memory (completion interrupt). */
+  private diskRequest(lba: number, bytes: number): number {
+    const L = this.config.latency;
+    const transfer = Math.ceil((bytes / L.diskBytesPerSec) * 1e9);
+    let done: number;
+    if (this.config.disk === 'hdd') {
+      const sequential = lba === this.disk.head;
+      const begin = Math.max(this.now, this.disk.busyUntil);
+      done = begin + (sequential ? 0 : L.diskLatencyNs + L.diskRotationNs) + transfer;
+    } else {
+      done = Math.max(this.now + L.diskLatencyNs, this.disk.busyUntil) + transfer;
+    }
+    this.disk.busyUntil = done;
+    this.disk.head = lba + bytes;
+    this.disk.queue++;
+    this.disk.requests++;
+    return done + L.dmaSetupNs;
+  }
+
+  /** mark_page_accessed: inactive,unreferenced → referenced → active; active,unreferenced → referenced. */
+  private markAccessed(p: Page): void {
+    if (!(p.flags & PG_ACTIVE) && p.flags & PG_REFERENCED) {
+      this.cache.activate(p);
+      this.ev(Ev.PageActivate, p.fileId, p.index);
+    } else if (!(p.flags & PG_REFERENCED)) {
+      p.flags |= PG_REFERENCED;
+    }
+  }
+
+  /** Makes room for n more pages by reclaiming from the inactive tail (shrink_inactive_list). */
+  private ensureFree(n: number): void {
+    let guard = 0;
+    while (this.cache.size + n > this.cache.capacity) {
+      if (!this.reclaimOne()) {
+        // Nothing can go now (all locked, dirty or under writeback): wait for the next device completion.
+        const next = this.timers.peek();
+        if (!next || ++guard > 10000) return;
+        this.waitUntil(next.t, WaitReason.Reclaim);
+      }
+    }
+  }
+
+  private reclaimOne(): boolean {
+    const c = this.cache;
+    // inactive_is_low: keep the inactive list at least as long as the active one (ratio 1 below 1 GiB).
+    while (c.active.count > c.inactive.count && c.active.tail) {
+      const p = c.active.tail;
+      c.deactivate(p);
+      this.ev(Ev.PageDeactivate, p.fileId, p.index);
+    }
+    let scanned = 0;
+    const limit = c.inactive.count;
+    let wroteDirty = false;
+    while (scanned++ < limit) {
+      const p = c.inactive.tail;
+      if (!p) break;
+      if (p.readyAt > this.now || p.flags & PG_WRITEBACK) {
+        c.rotate(p);
+        continue;
+      }
+      if (p.flags & PG_DIRTY) {
+        // Reclaim does not write file pages itself: it asks the flusher and moves on.
+        c.rotate(p);
+        if (!wroteDirty) {
+          wroteDirty = true;
+          this.reclaimWriteback(p);
+        }
+        continue;
+      }
+      if (p.mapcount > 0 && p.flags & PG_YOUNG) {
+        p.flags &= ~PG_YOUNG;
+        if (p.flags & PG_REFERENCED) {
+          c.activate(p);
+          this.ev(Ev.PageActivate, p.fileId, p.index);
+        } else {
+          p.flags |= PG_REFERENCED;
+          c.rotate(p);
+        }
+        continue;
+      }
+      this.evict(p, EvictReason.Reclaim);
+      return true;
+    }
+    // Everything inactive is busy: demote an active page so the next round has a candidate.
+    if (c.active.tail) {
+      const p = c.active.tail;
+      c.deactivate(p);
+      this.ev(Ev.PageDeactivate, p.fileId, p.index);
+      return !!(p.readyAt <= this.now && !(p.flags & (PG_DIRTY | PG_WRITEBACK)) && (this.evict(p, EvictReason.Reclaim), true));
+    }
+    return false;
+  }
+
+  private evict(p: Page, reason: EvictReason): void {
+    if (p.mapcount > 0) {
+      for (const r of this.regions) if (r.kind === 'mmap' && r.fileId === p.fileId) r.ptes.delete(p.index);
+      p.mapcount = 0;
+    }
+    this.cache.remove(p);
+    this.counters[C.Evictions]++;
+    this.ev(Ev.PageEvict, p.fileId, p.index, reason);
+  }
+
+  // ───────────────────────────── read and write ─────────────────────────────
+
+  private read(fd: number, buf: number, count: number, offset: number): OpResult {
+    const o = this.fds.get(fd);
+    if (!o) return err('EBADF');
+    if (count < 0) return err('EINVAL');
+    if (o.kind === 'socket') return err('EINVAL');
+    if (o.kind === 'pipe') return this.readPipe(o, buf, count);
+    const region = this.userRange(buf, count);
+    if (region.kind !== 'buffer') return err('EFAULT');
+    if ((o.flags & 3) === OPEN_FLAGS.O_WRONLY) return err('EBADF');
+    const f = this.filesById[o.fileId];
+    const pos = offset >= 0 ? offset : o.pos;
+    if (o.flags & OPEN_FLAGS.O_DIRECT) {
+      const n = this.directRead(f, region, buf - region.addr, pos, count, true);
+      if (n >= 0 && offset < 0) o.pos += n;
+      return n < 0 ? err('EINVAL') : ok(n);
+    }
+    const n = this.bufferedRead(f, o.ra, pos, count, region, buf - region.addr);
+    if (offset < 0) o.pos += n;
+    return ok(n);
+  }
+
+  private bufferedRead(f: FileObj, ra: RaState, pos: number, count: number, dst: UserBuffer, dstOff: number): number {
+    if (pos >= f.size || count === 0) return 0;
+    const n = Math.min(count, f.size - pos);
+    this.getPages(f, ra, pos, n, true);
+    dst.content.copyFrom(f.content, pos, dstOff, n);
+    this.cpuCopy(Loc.PageCache, Loc.User, n, dst.id, dstOff);
+    return n;
+  }
+
+  private alignedForDirect(addr: number, count: number, pos: number): boolean {
+    const bs = this.config.blockSize;
+    return addr % bs === 0 && count % bs === 0 && pos % bs === 0;
+  }
+
+  /**
+   * O_DIRECT read: DMA from the disk straight into the user buffer. Dirty cached pages in the range are written
+   * back first (filemap_write_and_wait_range). Returns -1 for misaligned requests (EINVAL, nothing changed).
+   */
+  private directRead(f: FileObj, dst: UserBuffer, dstOff: number, pos: number, count: number, wait: boolean, aioId = 0): number {
+    if (!this.alignedForDirect(dst.addr + dstOff, count, pos)) return -1;
+    if (pos >= f.size || count === 0) {
+      if (aioId) this.timers.push(this.now, TimerKind.AsyncDone, aioId);
+      return 0;
+    }
+    const n = Math.min(count, f.size - pos);
+    this.writeAndWaitRange(f, pos, n);
+    const bytes = roundUp(n, this.config.blockSize);
+    let done = this.now;
+    for (let off = 0; off < bytes; off += MAX_BIO) {
+      const len = Math.min(MAX_BIO, bytes - off);
+      const t = this.diskRequest(f.lba + pos + off, len);
+      this.disk.controller = new Content(ZERO);
+      this.disk.controller.copyFrom(f.disk, pos + off, 0, len);
+      this.disk.controllerLen = len;
+      this.disk.controllerWhat = `${f.path} @${pos + off}`;
+      const id = this.startDma(Loc.Disk, Loc.User, len, t, `direct read ${f.path}`, dst.id, dstOff + off);
+      const last = off + MAX_BIO >= bytes;
+      this.timers.push(t, TimerKind.DiskReadDone, id, last ? aioId : 0);
+      done = Math.max(done, t);
+    }
+    // The DMA writes the user buffer; the model places the bytes now (nobody can look before completion).
+    dst.content.copyFrom(f.disk, pos, dstOff, n);
+    if (wait) this.waitUntil(done, WaitReason.PageIo);
+    return n;
+  }
+
+  /** Writes back dirty pages of [pos, pos+len) and waits for them (before direct I/O touches the disk). */
+  private writeAndWaitRange(f: FileObj, pos: number, len: number): void {
+    const first = Math.floor(pos / PAGE_SIZE);
+    const last = Math.floor((pos + len - 1) / PAGE_SIZE);
+    const pages = this.cache.pagesOf(f.id);
+    if (!pages) return;
+    const dirty: number[] = [];
+    let until = this.now;
+    for (const [idx, p] of pages) {
+      if (idx < first || idx > last) continue;
+      if (p.flags & PG_DIRTY) dirty.push(idx);
+      else if (p.flags & PG_WRITEBACK) until = Math.max(until, this.writebackDoneAt(p));
+    }
+    if (dirty.length) until = Math.max(until, this.writebackIndexes(f, dirty.sort((x, y) => x - y)));
+    this.waitUntil(until, WaitReason.Writeback);
+  }
+
+  private write(fd: number, buf: number, count: number, offset: number): OpResult {
+    const o = this.fds.get(fd);
+    if (!o) return err('EBADF');
+    if (count < 0) return err('EINVAL');
+    const region = this.userRange(buf, count);
+    if (o.kind === 'socket') {
+      const src = this.sourceOf(region, buf - region.addr, count);
+      return ok(this.sendToSocket(this.sockets[o.sockId], src.content, src.off, count, src.loc, false));
+    }
+    if (o.kind === 'pipe') return this.writePipe(o, region, buf - region.addr, count);
+    if ((o.flags & 3) === OPEN_FLAGS.O_RDONLY) return err('EBADF');
+    const f = this.filesById[o.fileId];
+    let pos = offset >= 0 ? offset : o.pos;
+    if (offset < 0 && o.flags & OPEN_FLAGS.O_APPEND) pos = f.size;
+    const src = this.sourceOf(region, buf - region.addr, count);
+    let n: number;
+    if (o.flags & OPEN_FLAGS.O_DIRECT) {
+      if (!this.alignedForDirect(buf, count, pos)) return err('EINVAL');
+      n = this.directWrite(f, src.content, src.off, pos, count, region);
+    } else {
+      n = this.bufferedWrite(f, pos, count, src.content, src.off, src.loc, region.id);
+      if (o.flags & OPEN_FLAGS.O_DSYNC) this.syncFile(f, (o.flags & OPEN_FLAGS.O_SYNC) !== OPEN_FLAGS.O_SYNC, pos, n);
+    }
+    if (offset < 0) o.pos = pos + n;
+    return ok(n);
+  }
+
+  /** Where bytes of user memory come from; touching an mmap region from the kernel may fault pages in. */
+  private sourceOf(region: Region, off: number, count: number): { content: Content; off: number; loc: Loc } {
+    if (region.kind === 'buffer') return { content: region.content, off, loc: Loc.User };
+    this.faultIn(region, off, count, false);
+    const f = this.filesById[region.fileId];
+    return { content: f.content, off: region.fileOff + off, loc: Loc.Mmap };
+  }
+
+  private bufferedWrite(f: FileObj, pos: number, count: number, src: Content, srcOff: number, srcLoc: Loc, regionId: number): number {
+    if (count === 0) return 0;
+    const first = Math.floor(pos / PAGE_SIZE);
+    const last = Math.floor((pos + count - 1) / PAGE_SIZE);
+    let dirtied = 0;
+    for (let idx = first; idx <= last; idx++) {
+      this.advance(this.config.latency.dramNs);
+      let p = this.cache.get(f.id, idx);
+      if (p) {
+        this.counters[C.PageCacheHits]++;
+        this.ev(Ev.PageHit, f.id, idx);
+      } else {
+        this.counters[C.PageCacheMisses]++;
+        this.ev(Ev.PageMiss, f.id, idx);
+        const pageStart = idx * PAGE_SIZE;
+        const from = Math.max(pos, pageStart);
+        const to = Math.min(pos + count, pageStart + PAGE_SIZE);
+        const partial = from > pageStart || (to < pageStart + PAGE_SIZE && to < f.size);
+        if (partial && pageStart < f.size) {
+          // write_begin of a partial page that is not cached reads it first.
+          p = this.readPagesNow(f, idx, 1);
+          this.ev(Ev.PageReadForWrite, f.id, idx, PAGE_SIZE);
+        } else {
+          this.ensureFree(1);
+          p = this.cache.insert(f.id, idx, this.now, this.opSeq);
+          this.ev(Ev.PageInsert, f.id, idx);
+        }
+      }
+      if (p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
+      if (this.cache.setDirty(p, this.now)) {
+        this.noteDirtied(f, p);
+        dirtied++;
+      }
+      this.markAccessed(p);
+    }
+    f.content.copyFrom(src, srcOff, pos, count);
+    this.cpuCopy(srcLoc, Loc.PageCache, count, regionId, srcOff);
+    if (pos + count > f.size) {
+      f.size = pos + count;
+      f.sizeDirty = true;
+    }
+    f.inodeDirty = true;
+    this.balanceDirtyPages(dirtied);
+    return count;
+  }
+
+  private noteDirtied(f: FileObj, p: Page): void {
+    f.nrDirty++;
+    this.counters[C.PagesDirtied]++;
+    if (f.dirtiedWhen < 0) f.dirtiedWhen = this.now;
+    this.ev(Ev.PageDirty, f.id, p.index);
+    if (!this.wb.armed) this.armFlusher();
+  }
+
+  /** O_DIRECT write: DMA from the user buffer to the disk; cached pages of the range are written and dropped. */
+  private directWrite(f: FileObj, src: Content, srcOff: number, pos: number, count: number, region: Region): number {
+    if (count === 0) return 0;
+    this.writeAndWaitRange(f, pos, count);
+    let done = this.now;
+    for (let off = 0; off < count; off += MAX_BIO) {
+      const len = Math.min(MAX_BIO, count - off);
+      const t = this.diskRequest(f.lba + pos + off, len);
+      const id = this.startDma(Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, region.id, srcOff + off);
+      this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
+      done = Math.max(done, t);
+    }
+    f.disk.copyFrom(src, srcOff, pos, count);
+    f.content.copyFrom(src, srcOff, pos, count);
+    this.waitUntil(done, WaitReason.PageIo);
+    // invalidate_inode_pages2_range after the write
+    const pages = this.cache.pagesOf(f.id);
+    if (pages) {
+      const firstIdx = Math.floor(pos / PAGE_SIZE);
+      const lastIdx = Math.floor((pos + count - 1) / PAGE_SIZE);
+      for (const p of [...pages.values()]) if (p.index >= firstIdx && p.index <= lastIdx) this.evict(p, EvictReason.Invalidate);
+    }
+    if (pos + count > f.size) {
+      f.size = pos + count;
+      f.sizeDirty = true;
+    }
+    f.inodeDirty = true;
+    return count;
+  }
+
+  // ───────────────────────────── mmap and page faults ─────────────────────────────
+
+  private mmap(fd: number, length: number, offset: number): OpResult {
+    const o = this.fileFd(fd);
+    if (length <= 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
+    const size = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+    const addr = this.mmapTop;
+    this.mmapTop += size + PAGE_SIZE;
+    const r: MmapRegion = { kind: 'mmap', id: this.nextId.region++, addr, size, fileId: o.fileId, fileOff: offset, ptes: new Set() };
+    this.regions.push(r);
+    return ok(addr);
+  }
+
+  private munmap(addr: number, length: number): OpResult {
+    const i = this.regions.findIndex((r) => r.kind === 'mmap' && r.addr === addr);
+    if (i < 0 || length <= 0) return err('EINVAL');
+    const r = this.regions[i] as MmapRegion;
+    for (const idx of r.ptes) {
+      const p = this.cache.get(r.fileId, idx);
+      if (p && p.mapcount > 0) p.mapcount--;
+    }
+    this.regions.splice(i, 1);
+    return ok(0);
+  }
+
+  /** User code reads mapped memory: each page without a pte faults (an exception, two mode switches). */
+  private touch(addr: number, off: number, len: number): OpResult {
+    this.ev(Ev.UserOp, UserOpKind.Touch, len);
+    const r = this.findRegion(addr);
+    if (!r || off < 0 || len <= 0 || addr + off + len > r.addr + r.size) return err('EFAULT');
+    this.inUserCode = true;
+    try {
+      if (r.kind === 'mmap') this.faultIn(r, addr - r.addr + off, len, true);
+      this.ev(Ev.UserAccess, len, r.id);
+      this.advance(Math.ceil((len / this.config.latency.memcpyBytesPerSec) * 1e9));
+    } finally {
+      this.inUserCode = false;
+    }
+    return ok(0);
+  }
+
+  /** Makes every page of [off, off+len) of a mapping present, faulting where there is no pte. */
+  private faultIn(r: MmapRegion, off: number, len: number, fromUser: boolean): void {
+    const f = this.filesById[r.fileId];
+    const first = Math.floor((r.fileOff + off) / PAGE_SIZE);
+    const last = Math.floor((r.fileOff + off + len - 1) / PAGE_SIZE);
+    for (let idx = first; idx <= last; idx++) {
+      if (r.ptes.has(idx)) {
+        const p = this.cache.get(f.id, idx);
+        if (p) p.flags |= PG_YOUNG;
+        continue;
+      }
+      if (idx * PAGE_SIZE >= f.size) throw new SyscallError('EFAULT'); // SIGBUS beyond EOF
+      this.pageFault(r, f, idx, fromUser);
+    }
+  }
+
+  private pageFault(r: MmapRegion, f: FileObj, idx: number, fromUser: boolean): void {
+    const saved = fromUser ? this.newActivity() : null;
+    this.regs.cr2 = r.addr + idx * PAGE_SIZE - r.fileOff;
+    if (fromUser) {
+      this.inUserCode = false;
+      this.switchMode('kernel', SwitchCause.Exception);
+    }
+    this.counters[C.PageFaults]++;
+    let p = this.cache.get(f.id, idx);
+    const ra = this.mmapRa(r);
+    if (p) {
+      if (p.flags & PG_READAHEAD) {
+        p.flags &= ~PG_READAHEAD;
+        this.readahead(f, ra, idx, 1, true);
+      }
+      if (p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
+      this.advance(this.config.latency.minorFaultNs);
+      this.counters[C.PageCacheHits]++;
+      this.ev(Ev.FaultMinor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
+    } else {
+      this.counters[C.MajorFaults]++;
+      this.counters[C.PageCacheMisses]++;
+      const max = this.maxRaPages();
+      if (max > 0) {
+        const w = readAround(ra, max, idx);
+        this.readPages(f, w.start, w.size, w.asyncSize, Ev.ReadAround);
+      }
+      p = this.cache.get(f.id, idx) ?? this.readPagesNow(f, idx, 1);
+      this.waitUntil(p.readyAt, WaitReason.PageIo);
+      this.advance(this.config.latency.minorFaultNs);
+      this.ev(Ev.FaultMajor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
+    }
+    this.mapPage(r, p);
+    // do_fault_around: map neighbours that are already cached and uptodate, without further faults.
+    const base = idx - (idx % FAULT_AROUND_PAGES);
+    const firstMapped = r.fileOff / PAGE_SIZE;
+    const lastMapped = firstMapped + r.size / PAGE_SIZE - 1;
+    for (let j = Math.max(base, firstMapped); j < base + FAULT_AROUND_PAGES && j <= lastMapped; j++) {
+      if (j === idx || r.ptes.has(j)) continue;
+      const q = this.cache.get(f.id, j);
+      if (q && q.readyAt <= this.now && !(q.flags & PG_READAHEAD)) this.mapPage(r, q);
+    }
+    if (fromUser) {
+      this.switchMode('user', SwitchCause.Exception);
+      this.inUserCode = true;
+      this.counted = saved!;
+    }
+  }
+
+  private mapPage(r: MmapRegion, p: Page): void {
+    r.ptes.add(p.index);
+    p.mapcount++;
+    p.flags |= PG_YOUNG;
+    this.ev(Ev.PageMap, p.fileId, p.index);
+  }
+
+  /** A mapping keeps its own readahead state (vma->vm_file->f_ra in Linux: the file's; one per region here). */
+  private mmapRaStates = new Map<number, RaState>();
+
+  private mmapRa(r: MmapRegion): RaState {
+    let ra = this.mmapRaStates.get(r.id);
+    if (!ra) {
+      ra = newRaState();
+      this.mmapRaStates.set(r.id, ra);
+    }
+    return ra;
+  }
+
+  // ───────────────────────────── sockets, NIC, pipes, sendfile, splice ─────────────────────────────
+
+  /**
+   * Hands bytes to a socket: a CPU copy into the send buffer (or, when `gather` and the NIC has SG-DMA, only
+   * descriptors), then a NIC DMA per segment. Waits when the send buffer is full.
+   */
+  private sendToSocket(s: Socket, src: Content, srcOff: number, count: number, srcLoc: Loc, gather: boolean): number {
+    const sndbuf = this.config.socketBufferBytes;
+    let done = 0;
+    while (done < count) {
+      while (s.queued >= sndbuf) {
+        const next = this.timers.peek();
+        if (!next) break;
+        this.waitUntil(next.t, WaitReason.SocketBuffer);
+      }
+      const chunk = Math.min(count - done, NIC_CHUNK, Math.max(PAGE_SIZE, sndbuf - s.queued));
+      s.last = new Content(ZERO);
+      s.last.copyFrom(src, srcOff + done, 0, chunk);
+      s.lastLen = chunk;
+      let dmaSrc = Loc.Socket;
+      if (gather && this.config.nic === 'sg-dma') {
+        dmaSrc = srcLoc;
+      } else {
+        this.cpuCopy(srcLoc, Loc.Socket, chunk, s.id, 0);
+      }
+      s.queued += chunk;
+      const L = this.config.latency;
+      const begin = Math.max(this.now + L.dmaSetupNs, this.nic.busyUntil);
+      const end = begin + Math.ceil((chunk / L.nicBytesPerSec) * 1e9);
+      this.nic.busyUntil = end;
+      this.nic.inflight += chunk;
+      const id = this.startDma(dmaSrc, Loc.Nic, chunk, end, `transmit ${chunk} bytes`, s.id, 0);
+      this.timers.push(end, TimerKind.NicTxDone, id, chunk, s.id);
+      s.sentBytes += chunk;
+      this.nic.sentBytes += chunk;
+      done += chunk;
+    }
+    return done;
+  }
+
+  private sendfile(outFd: number, inFd: number, offset: number, count: number): OpResult {
+    const out = this.fds.get(outFd);
+    const inp = this.fileFd(inFd);
+    if (!out) return err('EBADF');
+    if (out.kind !== 'socket') return err('EINVAL');
+    if (count < 0 || offset < 0) return err('EINVAL');
+    const f = this.filesById[inp.fileId];
+    const pos0 = offset;
+    const total = Math.max(0, Math.min(count, f.size - pos0));
+    const s = this.sockets[out.sockId];
+    let done = 0;
+    // do_splice_direct moves the data through an internal pipe, a pipe's worth (16 pages) at a time.
+    while (done < total) {
+      const pos = pos0 + done;
+      const chunk = Math.min(total - done, this.config.pipeBytes - (pos % PAGE_SIZE));
+      this.getPages(f, inp.ra, pos, chunk, true);
+      this.sendToSocket(s, f.content, pos, chunk, Loc.PageCache, true);
+      done += chunk;
+    }
+    return ok(done);
+  }
+
+  private splice(inFd: number, outFd: number, len: number): OpResult {
+    const i = this.fds.get(inFd);
+    const o = this.fds.get(outFd);
+    if (!i || !o) return err('EBADF');
+    if (len < 0) return err('EINVAL');
+    if (i.kind === 'file' && o.kind === 'pipe') {
+      const pipe = this.pipes[o.pipeId];
+      const f = this.filesById[i.fileId];
+      if (pipe.used >= pipe.capacity) return err('EAGAIN');
+      const n = Math.max(0, Math.min(len, pipe.capacity - pipe.used, f.size - i.pos));
+      if (n === 0) return ok(0);
+      this.getPages(f, i.ra, i.pos, n, true);
+      // filemap_splice_read: the pipe takes references to the page-cache pages; no bytes move.
+      pipe.refs.push({ kind: 'page', fileId: f.id, off: i.pos, len: n, content: null });
+      pipe.used += n;
+      i.pos += n;
+      return ok(n);
+    }
+    if (i.kind === 'pipe' && o.kind === 'socket') {
+      const pipe = this.pipes[i.pipeId];
+      let n = Math.min(len, pipe.used);
+      let moved = 0;
+      while (n > 0 && pipe.refs.length) {
+        const ref = pipe.refs[0];
+        const take = Math.min(n, ref.len);
+        const s = this.sockets[o.sockId];
+        if (ref.kind === 'page') this.sendToSocket(s, this.filesById[ref.fileId].content, ref.off, take, Loc.PageCache, true);
+        else this.sendToSocket(s, ref.content!, 0, take, Loc.Pipe, true);
+        ref.off += take;
+        ref.len -= take;
+        if (ref.content) ref.content = shifted(ref.content, take);
+        if (ref.len === 0) pipe.refs.shift();
+        pipe.used -= take;
+        moved += take;
+        n -= take;
+      }
+      return ok(moved);
+    }
+    if (i.kind === 'pipe' && o.kind === 'file') {
+      const pipe = this.pipes[i.pipeId];
+      const f = this.filesById[o.fileId];
+      let n = Math.min(len, pipe.used);
+      let moved = 0;
+      while (n > 0 && pipe.refs.length) {
+        const ref = pipe.refs[0];
+        const take = Math.min(n, ref.len);
+        const src = ref.kind === 'page' ? this.filesById[ref.fileId].content : ref.content!;
+        const srcOff = ref.kind === 'page' ? ref.off : 0;
+        this.bufferedWrite(f, o.pos, take, src, srcOff, ref.kind === 'page' ? Loc.PageCache : Loc.Pipe, pipe.id);
+        o.pos += take;
+        ref.off += take;
+        ref.len -= take;
+        if (ref.content) ref.content = shifted(ref.content, take);
+        if (ref.len === 0) pipe.refs.shift();
+        pipe.used -= take;
+        moved += take;
+        n -= take;
+      }
+      return ok(moved);
+    }
+    return err('EINVAL');
+  }
+
+  private writePipe(o: Extract<FdObj, { kind: 'pipe' }>, region: Region, off: number, count: number): OpResult {
+    const pipe = this.pipes[o.pipeId];
+    const n = Math.min(count, pipe.capacity - pipe.used);
+    if (n <= 0) return err('EAGAIN');
+    const src = this.sourceOf(region, off, n);
+    const content = new Content(ZERO);
+    content.copyFrom(src.content, src.off, 0, n);
+    pipe.refs.push({ kind: 'bytes', fileId: -1, off: 0, len: n, content });
+    pipe.used += n;
+    this.cpuCopy(src.loc, Loc.Pipe, n, region.id, off);
+    return ok(n);
+  }
+
+  private readPipe(o: Extract<FdObj, { kind: 'pipe' }>, buf: number, count: number): OpResult {
+    const pipe = this.pipes[o.pipeId];
+    const region = this.userRange(buf, count);
+    if (region.kind !== 'buffer') return err('EFAULT');
+    let n = Math.min(count, pipe.used);
+    let moved = 0;
+    while (n > 0 && pipe.refs.length) {
+      const ref = pipe.refs[0];
+      const take = Math.min(n, ref.len);
+      const src = ref.kind === 'page' ? this.filesById[ref.fileId].content : ref.content!;
+      region.content.copyFrom(src, ref.kind === 'page' ? ref.off : 0, buf - region.addr + moved, take);
+      ref.off += take;
+      ref.len -= take;
+      if (ref.content) ref.content = shifted(ref.content, take);
+      if (ref.len === 0) pipe.refs.shift();
+      pipe.used -= take;
+      moved += take;
+      n -= take;
+    }
+    this.cpuCopy(Loc.Pipe, Loc.User, moved, region.id, buf - region.addr);
+    return ok(moved);
+  }
+
+  // ───────────────────────────── writeback ─────────────────────────────
+
+  private armFlusher(): void {
+    const cs = this.config.sysctl['vm.dirty_writeback_centisecs'];
+    if (cs <= 0 || this.wb.armed) return;
+    this.wb.armed = true;
+    this.timers.push(this.now + cs * 1e7, TimerKind.FlusherWake);
+  }
+
+  /** The flusher thread's work (wb_workfn): expired inodes, then background writeback while above the threshold. */
+  private flusherRun(reason: WakeReason): void {
+    const savedThread = this.thread;
+    const savedMode = this.mode;
+    const savedCounted = this.newActivity();
+    this.thread = FLUSHER_THREAD;
+    const [bg] = this.dirtyLimits();
+    this.ev(Ev.FlusherWake, reason, this.cache.dirty, bg);
+    this.wb.lastRun = this.now;
+    let until = this.now;
+    if (reason === WakeReason.Periodic) {
+      // kupdate-style: inodes dirtied more than dirty_expire_centisecs ago are written whole.
+      const expire = this.config.sysctl['vm.dirty_expire_centisecs'] * 1e7;
+      for (const f of this.dirtyFilesOldestFirst()) {
+        if (f.dirtiedWhen + expire <= this.now) until = Math.max(until, this.writebackFile(f, Infinity));
+      }
+    }
+    if (this.cache.dirty > bg) {
+      this.wb.background = true;
+      let budget = WB_CHUNK_PAGES;
+      for (const f of this.dirtyFilesOldestFirst()) {
+        if (this.cache.dirty <= bg || budget <= 0) break;
+        const before = this.cache.dirty;
+        until = Math.max(until, this.writebackFile(f, Math.min(budget, this.cache.dirty - bg)));
+        budget -= before - this.cache.dirty;
+      }
+      if (this.cache.dirty > bg) this.timers.push(Math.max(until, this.now + 1), TimerKind.BackgroundContinue);
+      else this.wb.background = false;
+    } else {
+      this.wb.background = false;
+    }
+    if (this.cache.dirty > 0) this.armFlusher();
+    this.thread = savedThread;
+    this.mode = savedMode;
+    this.counted = savedCounted;
+  }
+
+  /** Reclaim met dirty pages at the inactive tail: it wakes the flusher for them (WB_REASON_VMSCAN). */
+  private reclaimWriteback(p: Page): void {
+    const savedThread = this.thread;
+    const savedCounted = this.newActivity();
+    this.thread = FLUSHER_THREAD;
+    const [bg] = this.dirtyLimits();
+    this.ev(Ev.FlusherWake, WakeReason.Reclaim, this.cache.dirty, bg);
+    this.writebackFile(this.filesById[p.fileId], WB_CHUNK_PAGES);
+    this.thread = savedThread;
+    this.counted = savedCounted;
+  }
+
+  private dirtyFilesOldestFirst(): FileObj[] {
+    return this.filesById.filter((f) => f.nrDirty > 0).sort((a, b) => a.dirtiedWhen - b.dirtiedWhen || a.id - b.id);
+  }
+
+  private maybeStartBackground(): void {
+    const [bg] = this.dirtyLimits();
+    if (this.cache.dirty > bg && !this.wb.background) {
+      this.wb.background = true;
+      this.timers.push(this.now, TimerKind.BackgroundContinue);
+    }
+  }
+
+  /** Starts writeback of up to `maxPages` dirty pages of a file, in index order; returns when they will be clean. */
+  private writebackFile(f: FileObj, maxPages: number): number {
+    const pages = this.cache.pagesOf(f.id);
+    if (!pages) return this.now;
+    const dirty: number[] = [];
+    for (const [idx, p] of pages) if (p.flags & PG_DIRTY) dirty.push(idx);
+    dirty.sort((a, b) => a - b);
+    return this.writebackIndexes(f, dirty.slice(0, maxPages === Infinity ? dirty.length : maxPages));
+  }
+
+  /** Submits writes for the given sorted dirty page indexes, one request per contiguous run. */
+  private writebackIndexes(f: FileObj, idxs: number[]): number {
+    let until = this.now;
+    let i = 0;
+    while (i < idxs.length) {
+      let j = i + 1;
+      while (j < idxs.length && idxs[j] === idxs[j - 1] + 1 && (j - i) * PAGE_SIZE < MAX_BIO) j++;
+      const first = idxs[i];
+      const count = j - i;
+      for (let k = i; k < j; k++) {
+        const p = this.cache.get(f.id, idxs[k])!;
+        this.cache.clearDirty(p);
+        this.cache.setWriteback(p);
+        f.nrDirty--;
+      }
+      const off = first * PAGE_SIZE;
+      const bytes = Math.min(count * PAGE_SIZE, roundUp(Math.max(0, f.size - off), this.config.blockSize)) || this.config.blockSize;
+      this.ev(Ev.WritebackStart, f.id, first, count);
+      const done = this.diskRequest(f.lba + off, bytes);
+      f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
+      const id = this.startDma(Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`);
+      this.timers.push(done, TimerKind.WritebackDone, id, f.id, first * 65536 + count);
+      until = Math.max(until, done);
+      i = j;
+    }
+    if (f.nrDirty === 0) f.dirtiedWhen = -1;
+    return until;
+  }
+
+  private endWriteback(fileId: number, packed: number): void {
+    const first = Math.floor(packed / 65536);
+    const count = packed % 65536;
+    let ended = 0;
+    for (let idx = first; idx < first + count; idx++) {
+      const p = this.cache.get(fileId, idx);
+      if (p && p.flags & PG_WRITEBACK) {
+        this.cache.clearWriteback(p);
+        ended++;
+      }
+    }
+    this.counters[C.WritebackPages] += count;
+    this.ev(Ev.WritebackEnd, fileId, first, count);
+    void ended;
+  }
+
+  private writebackDoneAt(p: Page): number {
+    let t = this.now;
+    for (const tm of this.timers.items) {
+      if (tm.kind === TimerKind.WritebackDone && tm.b === p.fileId) {
+        const first = Math.floor(tm.c / 65536);
+        const count = tm.c % 65536;
+        if (p.index >= first && p.index < first + count) t = Math.max(t, tm.t);
+      }
+    }
+    return t;
+  }
+
+  /**
+   * balance_dirty_pages: no pause below the freerun point (background+limit)/2; above it, pauses in proportion to
+   * how far dirty memory is past the setpoint, between 10 and 200 ms; at the limit the writer sleeps repeatedly.
+   */
+  private balanceDirtyPages(dirtied: number): void {
+    const t = this.throttle;
+    t.nrDirtied += dirtied;
+    if (t.nrDirtied < t.pause) return;
+    for (;;) {
+      const [bg, thresh] = this.dirtyLimits();
+      const dirty = this.cache.dirty + this.cache.writeback;
+      const freerun = Math.floor((bg + thresh) / 2);
+      if (this.cache.dirty > bg && !this.wb.background) this.maybeStartBackground();
+      if (dirty <= freerun) {
+        t.nrDirtied = 0;
+        t.pause = thresh > dirty ? 2 ** (Math.floor(Math.log2(thresh - dirty)) >> 1) : 1;
+        return;
+      }
+      const setpoint = (freerun + thresh) / 2;
+      const x = (setpoint - dirty) / Math.max(1, thresh - setpoint);
+      const posRatio = Math.max(0, Math.min(2, 1 + x * x * x));
+      const bwPages = this.config.latency.diskBytesPerSec / PAGE_SIZE;
+      const rate = bwPages * posRatio;
+      let pauseNs = rate > 0 ? (t.nrDirtied / rate) * 1e9 : MAX_PAUSE_NS;
+      if (pauseNs < MIN_PAUSE_NS && rate > 0) {
+        // Too short to be worth sleeping: check again after enough pages to make a minimum pause.
+        t.pause = Math.max(t.nrDirtied + 1, Math.ceil((rate * MIN_PAUSE_NS) / 1e9));
+        return;
+      }
+      pauseNs = Math.min(MAX_PAUSE_NS, Math.round(pauseNs));
+      this.counters[C.ThrottleNs] += pauseNs;
+      this.ev(Ev.ThrottlePause, Math.round(pauseNs / 1000), dirty, thresh);
+      this.waitUntil(this.now + pauseNs, WaitReason.Throttle);
+      t.nrDirtied = 0;
+      t.lastPauseNs = pauseNs;
+      if (posRatio > 0) return;
+    }
+  }
+
+  /** fsync / fdatasync / O_SYNC: write the file's dirty pages (of a range, if given) and metadata; wait. */
+  private syncFile(f: FileObj, dataOnly: boolean, pos = 0, len = Infinity): void {
+    const pages = this.cache.pagesOf(f.id);
+    const first = Math.floor(pos / PAGE_SIZE);
+    const last = len === Infinity ? Infinity : Math.floor((pos + len - 1) / PAGE_SIZE);
+    let until = this.now;
+    if (pages) {
+      const dirty: number[] = [];
+      for (const [idx, p] of pages) {
+        if (idx < first || idx > last) continue;
+        if (p.flags & PG_DIRTY) dirty.push(idx);
+        else if (p.flags & PG_WRITEBACK) until = Math.max(until, this.writebackDoneAt(p));
+      }
+      dirty.sort((a, b) => a - b);
+      until = Math.max(until, this.writebackIndexes(f, dirty));
+    }
+    if (f.sizeDirty || (!dataOnly && f.inodeDirty)) {
+      // The inode (size, times) goes to disk too: one block.
+      const t = this.diskRequest(2 ** 52 + f.id * PAGE_SIZE, this.config.blockSize);
+      const id = this.startDma(Loc.PageCache, Loc.Disk, this.config.blockSize, t, `inode of ${f.path}`);
+      this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
+      until = Math.max(until, t);
+      f.sizeDirty = false;
+      f.inodeDirty = false;
+    }
+    this.waitUntil(until, WaitReason.Writeback);
+  }
+
+  private fsync(fd: number, dataOnly: boolean): OpResult {
+    const o = this.fds.get(fd);
+    if (!o) return err('EBADF');
+    if (o.kind !== 'file') return err('EINVAL');
+    this.syncFile(this.filesById[o.fileId], dataOnly);
+    return ok(0);
+  }
+
+  // ───────────────────────────── async I/O ─────────────────────────────
+
+  private asyncRead(kind: 'aio' | 'uring', fd: number, buf: number, count: number, offset: number): OpResult {
+    const o = this.fileFd(fd);
+    const region = this.userRange(buf, count);
+    if (region.kind !== 'buffer') return err('EFAULT');
+    const f = this.filesById[o.fileId];
+    const id = this.nextId.aio++;
+    const io: AsyncIo = { id, fd, bytes: 0, doneAt: this.now, done: false, pendingCopy: null, kind };
+    if (o.flags & OPEN_FLAGS.O_DIRECT) {
+      if (!this.alignedForDirect(buf, count, offset)) return err('EINVAL');
+      this.aio.set(id, io);
+      const n = this.directRead(f, region, buf - region.addr, offset, count, false, id);
+      io.bytes = n;
+      io.doneAt = Math.max(this.now, ...this.dma.filter((d) => d.dst === Loc.User).map((d) => d.doneAt));
+      return ok(id);
+    }
+    this.aio.set(id, io);
+    if (kind === 'aio') {
+      // libaio on a buffered file is synchronous: io_submit does the whole read before returning.
+      io.bytes = this.bufferedRead(f, o.ra, offset, count, region, buf - region.addr);
+      this.asyncDone(id);
+      return ok(id);
+    }
+    // io_uring: cached data completes inline; otherwise an io-wq worker waits for the I/O and copies.
+    const n = offset >= f.size ? 0 : Math.min(count, f.size - offset);
+    io.bytes = n;
+    if (n === 0) {
+      this.asyncDone(id);
+      return ok(id);
+    }
+    const readyAt = this.getPages(f, o.ra, offset, n, false);
+    io.pendingCopy = { fileId: f.id, pos: offset, regionId: region.id, dstOff: buf - region.addr };
+    if (readyAt <= this.now) this.asyncDone(id);
+    else {
+      io.doneAt = readyAt;
+      this.timers.push(readyAt, TimerKind.AsyncDone, id);
+    }
+    return ok(id);
+  }
+
+  private asyncDone(id: number): void {
+    const io = this.aio.get(id);
+    if (!io || io.done) return;
+    if (io.pendingCopy) {
+      const pc = io.pendingCopy;
+      const region = this.regions.find((r) => r.id === pc.regionId);
+      if (region && region.kind === 'buffer') {
+        region.content.copyFrom(this.filesById[pc.fileId].content, pc.pos, pc.dstOff, io.bytes);
+        this.cpuCopy(Loc.PageCache, Loc.User, io.bytes, region.id, pc.dstOff);
+      }
+      io.pendingCopy = null;
+    }
+    io.done = true;
+    io.doneAt = this.now;
+    this.ev(Ev.AioComplete, id, io.bytes);
+  }
+
+  private asyncWait(id: number): OpResult {
+    const io = this.aio.get(id);
+    if (!io) return err('EINVAL');
+    while (!io.done) {
+      const next = this.timers.peek();
+      if (!next) break;
+      this.waitUntil(next.t, WaitReason.Aio);
+    }
+    this.aio.delete(id);
+    return ok(io.bytes);
+  }
+
+  // ───────────────────────────── end of program, checkpoints ─────────────────────────────
+
+  /** The program has ended: devices finish what they started (pending DMA). Periodic writeback is not awaited. */
+  finish(): void {
+    this.thread = 1;
+    this.opSeq = -1;
+    for (;;) {
+      const next = this.timers.peek();
+      if (!next || next.kind === TimerKind.FlusherWake) break;
+      if (next.kind === TimerKind.BackgroundContinue && this.dma.length === 0) break;
+      this.timers.pop();
+      if (next.t > this.now) this.now = next.t;
+      this.fire(next.kind, next.a, next.b, next.c);
+    }
+  }
+
+  /** A deep copy for a checkpoint. The copy emits into `sink`. */
+  clone(sink: EventSink): Machine {
+    const m = Object.create(Machine.prototype) as Machine;
+    Object.assign(m, this);
+    m.config = cloneConfig(this.config);
+    m.regs = { ...this.regs };
+    m.counters = this.counters.slice();
+    m.filesById = this.filesById.map(cloneFile);
+    m.files = new Map(m.filesById.map((f) => [f.path, f]));
+    m.fds = new Map([...this.fds].map(([k, v]) => [k, cloneFd(v)]));
+    m.regions = this.regions.map(cloneRegion);
+    m.sockets = this.sockets.map(cloneSocket);
+    m.pipes = this.pipes.map((p) => (p ? clonePipe(p) : p));
+    m.cache = this.cache.clone();
+    m.timers = this.timers.clone();
+    m.dma = this.dma.map((d) => ({ ...d }));
+    m.aio = new Map([...this.aio].map(([k, v]) => [k, { ...v, pendingCopy: v.pendingCopy ? { ...v.pendingCopy } : null }]));
+    m.disk = { ...this.disk, controller: this.disk.controller.clone() };
+    m.nic = { ...this.nic };
+    m.wb = { ...this.wb };
+    m.throttle = { ...this.throttle };
+    m.nextId = { ...this.nextId };
+    m.counted = new Set(this.counted);
+    m.mmapRaStates = new Map([...this.mmapRaStates].map(([k, v]) => [k, { ...v }]));
+    m.lastMove = this.lastMove ? { ...this.lastMove } : null;
+    m.sink = sink;
+    m.nameOf = (seed: number) => m.filesById[seed]?.name ?? '?';
+    return m;
+  }
+
+  /** Lists, for display and tests. */
+  lru(list: 'active' | 'inactive'): Page[] {
+    const l: LruList = list === 'active' ? this.cache.active : this.cache.inactive;
+    return [...l.fromHead()];
+  }
+}
+
+class SyscallError extends Error {
+  constructor(readonly errno: Errno) {
+    super(errno);
+  }
+}
+
+function ok(result: number): OpResult {
+  return { result, errno: null };
+}
+
+function err(errno: Errno): OpResult {
+  return { result: -1, errno };
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function shifted(c: Content, by: number): Content {
+  const n = new Content(c.defaultSrc);
+  for (const e of c.extents) {
+    if (e.off + e.len <= by) continue;
+    const s = Math.max(e.off, by);
+    n.extents.push({ off: s - by, len: e.off + e.len - s, src: e.src, base: e.base + (s - e.off) });
+  }
+  return n;
+}
+
+export { PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK };

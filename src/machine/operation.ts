@@ -1,0 +1,110 @@
+/**
+ * Operations the machine executes, and what each one is: its x86-64 syscall number (if it is a syscall),
+ * its arguments, and what it costs. The scenario parser, the strace reader, the debugger and the extension's
+ * hover all read this one table.
+ */
+
+export type ArgKind = 'fd' | 'addr' | 'size' | 'offset' | 'flags' | 'whence' | 'path' | 'id' | 'duration' | 'int';
+
+export interface ArgSpec {
+  name: string;
+  kind: ArgKind;
+  optional?: boolean;
+}
+
+export interface OpSpec {
+  name: string;
+  /** x86-64 syscall number (rax on entry), or null for a user-space or harness operation. */
+  nr: number | null;
+  /** The Linux syscall it models, when the name differs (pread → pread64). */
+  linuxName?: string;
+  args: readonly ArgSpec[];
+  /** Whether the scenario may bind its result to a name (`fd = open(...)`). */
+  returns: 'fd' | 'addr' | 'size' | 'id' | 'offset' | 'none' | 'status';
+  summary: string;
+  /** What one call costs in the article's terms; shown on hover. */
+  cost: string;
+}
+
+const fd = (name = 'fd'): ArgSpec => ({ name, kind: 'fd' });
+const size = (name = 'count'): ArgSpec => ({ name, kind: 'size' });
+
+export const OPS: readonly OpSpec[] = [
+  { name: 'alloc', nr: null, args: [size('size')], returns: 'addr', summary: 'Allocates a page-aligned user-space buffer (like posix_memalign). No syscall is modeled.', cost: 'no switch, no copy' },
+  { name: 'open', nr: 257, linuxName: 'openat', args: [{ name: 'path', kind: 'path' }, { name: 'flags', kind: 'flags', optional: true }], returns: 'fd', summary: 'Opens a file and returns the lowest free descriptor. Flags: O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_DIRECT, O_SYNC, O_DSYNC.', cost: '2 switches, no copy' },
+  { name: 'close', nr: 3, args: [fd()], returns: 'status', summary: 'Releases a descriptor. Dirty pages stay in the page cache: close does not flush.', cost: '2 switches' },
+  { name: 'socket', nr: 41, args: [], returns: 'fd', summary: 'Creates a connected TCP socket whose sends go out through the NIC.', cost: '2 switches' },
+  { name: 'pipe', nr: 22, args: [], returns: 'fd', summary: 'Creates a pipe; the returned descriptor names it for splice (its write end is that number + 1).', cost: '2 switches' },
+  { name: 'read', nr: 0, args: [fd(), { name: 'buf', kind: 'addr' }, size()], returns: 'size', summary: 'Copies file data into a user buffer through the page cache (or straight from the disk with O_DIRECT).', cost: '2 switches; cold: 1 DMA (disk → page cache) + 1 CPU copy (page cache → user)' },
+  { name: 'write', nr: 1, args: [fd(), { name: 'buf', kind: 'addr' }, size()], returns: 'size', summary: 'Copies a user buffer into the page cache (pages become dirty) or into a socket/pipe buffer.', cost: '2 switches + 1 CPU copy; to a socket also 1 DMA (socket buffer → NIC)' },
+  { name: 'pread', nr: 17, linuxName: 'pread64', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'size', summary: 'read at an explicit offset; the file position does not move.', cost: 'as read' },
+  { name: 'pwrite', nr: 18, linuxName: 'pwrite64', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'size', summary: 'write at an explicit offset; the file position does not move.', cost: 'as write' },
+  { name: 'lseek', nr: 8, args: [fd(), { name: 'offset', kind: 'offset' }, { name: 'whence', kind: 'whence' }], returns: 'offset', summary: 'Moves the file position (SEEK_SET, SEEK_CUR, SEEK_END).', cost: '2 switches' },
+  { name: 'mmap', nr: 9, args: [fd(), { name: 'length', kind: 'size' }, { name: 'offset', kind: 'offset', optional: true }], returns: 'addr', summary: 'Maps file pages into the address space (MAP_SHARED). No I/O happens yet: pages are faulted in on first touch.', cost: '2 switches; later page faults: 2 switches each in user space' },
+  { name: 'munmap', nr: 11, args: [{ name: 'addr', kind: 'addr' }, { name: 'length', kind: 'size' }], returns: 'status', summary: 'Removes a mapping; the pages stay in the page cache.', cost: '2 switches' },
+  { name: 'touch', nr: null, args: [{ name: 'addr', kind: 'addr' }, { name: 'offset', kind: 'offset' }, { name: 'length', kind: 'size' }], returns: 'none', summary: 'User code reads mapped memory. An unmapped page raises a page fault (an exception: 2 switches): minor if cached, major if it needs the disk.', cost: 'no syscall; 2 switches per faulting page' },
+  { name: 'sendfile', nr: 40, args: [fd('out_fd'), fd('in_fd'), { name: 'offset', kind: 'offset' }, size()], returns: 'size', summary: 'Sends file data to a socket inside the kernel. With an SG-DMA NIC the card gathers from the page cache directly.', cost: '2 switches; 2 DMA; 1 CPU copy (0 with SG-DMA)' },
+  { name: 'splice', nr: 275, args: [fd('fd_in'), fd('fd_out'), size('len')], returns: 'size', summary: 'Moves data between a descriptor and a pipe by passing page references, not bytes.', cost: '2 switches, no CPU copy' },
+  { name: 'fsync', nr: 74, args: [fd()], returns: 'status', summary: 'Writes the file\'s dirty pages and its metadata to disk and waits.', cost: '2 switches + 1 DMA per contiguous run of dirty pages' },
+  { name: 'fdatasync', nr: 75, args: [fd()], returns: 'status', summary: 'As fsync, but skips metadata unless the file size changed.', cost: 'as fsync' },
+  { name: 'aio_read', nr: 209, linuxName: 'io_submit', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'id', summary: 'libaio-style submission: returns at once with O_DIRECT; on a buffered file it blocks like read (as Linux does).', cost: '2 switches; completion is a DMA interrupt' },
+  { name: 'aio_wait', nr: 208, linuxName: 'io_getevents', args: [{ name: 'id', kind: 'id' }], returns: 'size', summary: 'Waits for an aio_read to complete and returns its byte count.', cost: '2 switches' },
+  { name: 'uring_read', nr: 426, linuxName: 'io_uring_enter', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'id', summary: 'io_uring-style submission: asynchronous for O_DIRECT and buffered files alike (buffered misses go to a kernel worker).', cost: '2 switches; completion is a DMA interrupt' },
+  { name: 'uring_wait', nr: 426, linuxName: 'io_uring_enter', args: [{ name: 'id', kind: 'id' }], returns: 'size', summary: 'Waits for a uring_read completion-queue entry.', cost: '2 switches' },
+  { name: 'sleep', nr: 35, linuxName: 'nanosleep', args: [{ name: 'duration', kind: 'duration' }], returns: 'none', summary: 'The process sleeps; the flusher and devices go on working.', cost: '2 switches' },
+  { name: 'sysctl', nr: null, args: [{ name: 'value', kind: 'int' }], returns: 'none', summary: 'Changes a vm.* sysctl from now on (as writing /proc/sys/vm/... would).', cost: 'not counted' },
+  { name: 'drop_caches', nr: null, args: [], returns: 'none', summary: 'Drops every clean, unmapped page from the page cache (echo 1 > /proc/sys/vm/drop_caches).', cost: 'not counted' },
+];
+
+const BY_NAME = new Map(OPS.map((o) => [o.name, o]));
+
+export function findOp(name: string): OpSpec | undefined {
+  return BY_NAME.get(name);
+}
+
+/** What a program asks the machine to do: resolved values, with the source position that asked. */
+export interface Operation {
+  name: string;
+  args: number[];
+  /** The path for open, the key for sysctl. */
+  text?: string;
+  /** open flags as names, kept for display. */
+  flagNames?: string[];
+  line: number;
+  col: number;
+  /** Index of the thread (process) issuing it; 1 for a scenario's single process. */
+  thread?: number;
+}
+
+export const OPEN_FLAGS: Record<string, number> = {
+  O_RDONLY: 0o0,
+  O_WRONLY: 0o1,
+  O_RDWR: 0o2,
+  O_CREAT: 0o100,
+  O_EXCL: 0o200,
+  O_TRUNC: 0o1000,
+  O_APPEND: 0o2000,
+  O_NONBLOCK: 0o4000,
+  O_DSYNC: 0o10000,
+  O_DIRECT: 0o40000,
+  O_LARGEFILE: 0o100000,
+  O_NOATIME: 0o1000000,
+  O_CLOEXEC: 0o2000000,
+  O_SYNC: 0o4010000,
+};
+
+export const SEEK: Record<string, number> = { SEEK_SET: 0, SEEK_CUR: 1, SEEK_END: 2 };
+
+export function flagNames(flags: number): string[] {
+  const acc = flags & 3;
+  const names = [acc === 0 ? 'O_RDONLY' : acc === 1 ? 'O_WRONLY' : 'O_RDWR'];
+  let rest = flags & ~3;
+  if ((rest & OPEN_FLAGS.O_SYNC) === OPEN_FLAGS.O_SYNC) {
+    names.push('O_SYNC');
+    rest &= ~OPEN_FLAGS.O_SYNC;
+  }
+  for (const [name, bit] of Object.entries(OPEN_FLAGS)) {
+    if (bit > 3 && name !== 'O_SYNC' && (rest & bit) === bit) names.push(name);
+  }
+  return names;
+}

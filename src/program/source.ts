@@ -1,0 +1,37 @@
+/** What the trace layer runs: a machine configuration, the files that exist, and a source of operations. */
+import { MachineConfig } from '../machine/config';
+import { FileSpec } from '../machine/machine';
+import { Operation } from '../machine/operation';
+
+/** Where operations come from: a scenario cursor, a strace log reader, a generated benchmark. */
+export interface OperationSource {
+  next(): Operation | null;
+  complete(result: number): void;
+  snapshot(): unknown;
+  restore(state: unknown): void;
+}
+
+export interface ProgramSpec {
+  /** The source file, for messages and the debugger's stack frames. */
+  path: string;
+  config: MachineConfig;
+  files: readonly FileSpec[];
+  /** A fresh source positioned at the start; each call must return an independent one. */
+  createSource(): OperationSource;
+}
+
+/** A fixed list of operations as a source (compare, tests, benchmarks). */
+export class ListSource implements OperationSource {
+  private i = 0;
+  constructor(private readonly ops: readonly Operation[]) {}
+  next(): Operation | null {
+    return this.i < this.ops.length ? this.ops[this.i++] : null;
+  }
+  complete(): void {}
+  snapshot(): unknown {
+    return this.i;
+  }
+  restore(state: unknown): void {
+    this.i = state as number;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The article's comparison, computed by the model: the same file sent to a socket by each transfer method.
+ * Only the transfer calls are counted (not open, socket, pipe or close), as the article counts.
+ */
+import { C } from '../machine/counters';
+import { DiskKind, MachineConfig, NicKind, defaultConfig } from '../machine/config';
+import { EventSink } from '../machine/events';
+import { Machine } from '../machine/machine';
+import { OPEN_FLAGS, Operation } from '../machine/operation';
+
+export type MethodName = 'read+write' | 'mmap+write' | 'sendfile' | 'sendfile+sg-dma' | 'splice' | 'direct+write';
+
+export const METHODS: readonly MethodName[] = ['read+write', 'mmap+write', 'sendfile', 'sendfile+sg-dma', 'splice', 'direct+write'];
+
+export interface MethodRow {
+  method: MethodName;
+  syscalls: number;
+  contextSwitches: number;
+  dmaCopies: number;
+  cpuCopies: number;
+  cpuBytes: number;
+  simTimeNs: number;
+  speedup: number;
+}
+
+export interface CompareOptions {
+  size: number;
+  disk: DiskKind;
+  warm: boolean;
+  config?: MachineConfig;
+}
+
+const PATH = '/srv/file.bin';
+
+interface Step {
+  op: Operation;
+  measured: boolean;
+}
+
+const nullSink: EventSink = { emit() {} };
+
+/** The operations of one method; `$n` arguments are results of earlier steps. */
+function plan(method: MethodName, size: number, warm: boolean): { steps: (string | number)[][]; nic: NicKind } {
+  const steps: (string | number)[][] = [];
+  const direct = method === 'direct+write';
+  steps.push(['sock', 'socket']);
+  steps.push(['buf', 'alloc', size]);
+  if (warm) {
+    steps.push(['wfd', 'open', OPEN_FLAGS.O_RDONLY]);
+    steps.push(['', 'read', '$wfd', '$buf', size]);
+    steps.push(['', 'close', '$wfd']);
+  }
+  steps.push(['fd', 'open', direct ? OPEN_FLAGS.O_DIRECT : OPEN_FLAGS.O_RDONLY]);
+  let nic: NicKind = 'sg-dma';
+  switch (method) {
+    case 'read+write':
+    case 'direct+write':
+      steps.push(['n', '*read', '$fd', '$buf', size]);
+      steps.push(['', '*write', '$sock', '$buf', '$n']);
+      break;
+    case 'mmap+write':
+      steps.push(['addr', '*mmap', '$fd', size]);
+      steps.push(['', '*write', '$sock', '$addr', size]);
+      break;
+    case 'sendfile':
+      nic = 'plain';
+      steps.push(['', '*sendfile', '$sock', '$fd', 0, size]);
+      break;
+    case 'sendfile+sg-dma':
+      steps.push(['', '*sendfile', '$sock', '$fd', 0, size]);
+      break;
+    case 'splice':
+      steps.push(['p', 'pipe']);
+      for (let done = 0; done < size; done += 65536) {
+        const n = Math.min(65536, size - done);
+        steps.push(['', '*splice', '$fd', '$p', n]);
+        steps.push(['', '*splice', '$p', '$sock', n]);
+      }
+      break;
+  }
+  return { steps, nic };
+}
+
+export function runMethod(method: MethodName, opts: CompareOptions): Omit<MethodRow, 'speedup'> {
+  const base = opts.config ?? defaultConfig(opts.disk);
+  const { steps, nic } = plan(method, opts.size, opts.warm);
+  const config: MachineConfig = { ...base, nic, sysctl: { ...base.sysctl }, latency: { ...base.latency } };
+  const m = new Machine(config, [{ path: PATH, size: opts.size }], nullSink);
+  const vars = new Map<string, number>();
+  const sum = new Float64Array(C.Count);
+  let first = -1;
+  let last = 0;
+  steps.forEach((s, i) => {
+    const [target, rawName, ...rawArgs] = s as [string, string, ...(string | number)[]];
+    const measured = rawName.startsWith('*');
+    const name = measured ? rawName.slice(1) : rawName;
+    const args = rawArgs.map((a) => (typeof a === 'string' ? vars.get(a.slice(1))! : a));
+    const op: Operation = name === 'open'
+      ? { name, args, text: PATH, line: i + 1, col: 1 }
+      : { name, args, line: i + 1, col: 1 };
+    const step: Step = { op, measured };
+    const before = m.counters.slice();
+    const t0 = m.now;
+    const r = m.execute(step.op, i);
+    if (r.errno) throw new Error(`compare: ${method}: ${name} failed with ${r.errno}`);
+    if (target) vars.set(target, r.result);
+    if (measured) {
+      for (let k = 0; k < C.Count; k++) sum[k] += m.counters[k] - before[k];
+      if (first < 0) first = t0;
+      last = m.now;
+    }
+  });
+  return {
+    method,
+    syscalls: sum[C.Syscalls],
+    contextSwitches: sum[C.ContextSwitches],
+    dmaCopies: sum[C.DmaCopies],
+    cpuCopies: sum[C.CpuCopies],
+    cpuBytes: sum[C.CpuBytes],
+    simTimeNs: last - first,
+  };
+}
+
+export function compare(opts: CompareOptions): MethodRow[] {
+  const rows = METHODS.map((m) => runMethod(m, opts));
+  const baseTime = rows[0].simTimeNs;
+  return rows.map((r) => ({ ...r, speedup: Math.round((baseTime / r.simTimeNs) * 100) / 100 }));
+}

@@ -1,0 +1,78 @@
+/** Prints operations the way `strace -T -y` prints syscalls, so people read the model in a format they know. */
+import { ERRNO_TEXT, Errno } from '../machine/errno';
+import { flagNames, findOp } from '../machine/operation';
+import { formatSeconds, hex } from '../machine/units';
+import { OpRecord } from './opLog';
+
+/** Follows descriptors as operations open and close them, to decorate fds like `-y` does. */
+export class FdNames {
+  private names = new Map<number, string>();
+  private socketSeq = 1000;
+  private pipeSeq = 2000;
+
+  name(fd: number): string {
+    const n = this.names.get(fd);
+    return n ? `${fd}<${n}>` : String(fd);
+  }
+
+  /** Updates the map after an operation ran. */
+  after(r: OpRecord): void {
+    if (r.errno) return;
+    switch (r.name) {
+      case 'open': this.names.set(r.result, r.text ?? '?'); break;
+      case 'socket': this.names.set(r.result, `TCP:[${this.socketSeq++}]`); break;
+      case 'pipe': {
+        const id = this.pipeSeq++;
+        this.names.set(r.result, `pipe:[${id}]`);
+        this.names.set(r.result + 1, `pipe:[${id}]`);
+        break;
+      }
+      case 'close': this.names.delete(r.args[0]); break;
+    }
+  }
+}
+
+function retText(r: OpRecord): string {
+  if (r.errno) return `-1 ${r.errno} (${ERRNO_TEXT[r.errno as Errno]})`;
+  const spec = findOp(r.name);
+  if (spec?.returns === 'addr') return hex(r.result);
+  return String(r.result);
+}
+
+/** One line for an operation, formatted before `names` learns about its effect. */
+export function straceLine(r: OpRecord, names: FdNames): string {
+  const a = r.args;
+  const fd = (i: number) => names.name(a[i]);
+  const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
+  let call: string;
+  switch (r.name) {
+    case 'open': call = `openat(AT_FDCWD, ${JSON.stringify(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
+    case 'close': call = `close(${fd(0)})`; break;
+    case 'socket': call = 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
+    case 'pipe': call = 'pipe([...])'; break;
+    case 'read': call = `read(${fd(0)}, ${hex(a[1])}, ${a[2]})`; break;
+    case 'write': call = `write(${fd(0)}, ${hex(a[1])}, ${a[2]})`; break;
+    case 'pread': call = `pread64(${fd(0)}, ${hex(a[1])}, ${a[2]}, ${a[3]})`; break;
+    case 'pwrite': call = `pwrite64(${fd(0)}, ${hex(a[1])}, ${a[2]}, ${a[3]})`; break;
+    case 'lseek': call = `lseek(${fd(0)}, ${a[1]}, ${['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][a[2]] ?? a[2]})`; break;
+    case 'mmap': call = `mmap(NULL, ${a[1]}, PROT_READ, MAP_SHARED, ${fd(0)}, ${a[2] ?? 0})`; break;
+    case 'munmap': call = `munmap(${hex(a[0])}, ${a[1]})`; break;
+    case 'sendfile': call = `sendfile(${fd(0)}, ${fd(1)}, [${a[2]}], ${a[3]})`; break;
+    case 'splice': call = `splice(${fd(0)}, NULL, ${fd(1)}, NULL, ${a[2]}, 0)`; break;
+    case 'fsync': call = `fsync(${fd(0)})`; break;
+    case 'fdatasync': call = `fdatasync(${fd(0)})`; break;
+    case 'aio_read': call = `io_submit(ctx, 1, [{aio_lio_opcode=IOCB_CMD_PREAD, aio_fildes=${fd(0)}, aio_buf=${hex(a[1])}, aio_nbytes=${a[2]}, aio_offset=${a[3]}}])`; break;
+    case 'aio_wait': call = `io_getevents(ctx, 1, 1, [{id=${a[0]}}], NULL)`; break;
+    case 'uring_read': call = `io_uring_enter(ring, 1, 0, 0, NULL) /* IORING_OP_READ fd=${fd(0)} len=${a[2]} off=${a[3]} */`; break;
+    case 'uring_wait': call = `io_uring_enter(ring, 0, 1, IORING_ENTER_GETEVENTS, NULL) /* user_data=${a[0]} */`; break;
+    case 'sleep': call = `nanosleep({tv_sec=${Math.floor(a[0] / 1e9)}, tv_nsec=${a[0] % 1e9}}, NULL)`; break;
+    case 'alloc': return `# alloc(${a[0]}) = ${hex(r.result)}`;
+    case 'touch': return `# touch(${hex(a[0])}, ${a[1]}, ${a[2]}): user code reads mapped memory${r.pageFaults ? `, ${r.pageFaults} page fault${r.pageFaults > 1 ? 's' : ''}` : ''}${dur}`;
+    case 'sysctl': return `# sysctl ${r.text} = ${a[0]}`;
+    case 'drop_caches': return `# echo 1 > /proc/sys/vm/drop_caches (${r.result} pages dropped)`;
+    default: call = `${r.name}(${a.join(', ')})`;
+  }
+  let ret = retText(r);
+  if (!r.errno && (r.name === 'open' || r.name === 'socket')) ret = `${r.result}`;
+  return `${call} = ${ret}${dur}`;
+}

@@ -1,0 +1,172 @@
+/**
+ * Recording and time travel. A Trace runs a program on the machine one operation at a time, records every event
+ * and operation, and takes checkpoints (deep copies of the machine and of the program cursor). Any past state is
+ * rebuilt exactly: the nearest checkpoint before it, then a replay that stops right after the wanted event.
+ */
+import { C } from '../machine/counters';
+import { Machine } from '../machine/machine';
+import { Operation } from '../machine/operation';
+import { EventLog, ReplaySink, StopReplay } from './eventLog';
+import { OpLog } from './opLog';
+import { OperationSource, ProgramSpec } from '../program/source';
+
+export { OperationSource, ProgramSpec };
+
+interface Checkpoint {
+  /** Index of the next operation to execute. */
+  op: number;
+  /** Number of events recorded before it. */
+  pos: number;
+  machine: Machine;
+  cursor: unknown;
+}
+
+export interface TraceOptions {
+  /** Take a checkpoint whenever this many events were recorded since the last one; 0: only the initial one. */
+  checkpointEvery?: number;
+}
+
+export class Trace {
+  readonly events = new EventLog();
+  readonly ops = new OpLog();
+  machine: Machine;
+  finished = false;
+  private source: OperationSource;
+  private checkpoints: Checkpoint[] = [];
+  private checkpointEvery: number;
+  /** Operations inserted by the debugger (a sysctl edited at a position), by operation index. */
+  private injected = new Map<number, Operation>();
+  private before = new Float64Array(C.Count);
+
+  constructor(readonly spec: ProgramSpec, options: TraceOptions = {}) {
+    this.checkpointEvery = options.checkpointEvery ?? 0;
+    this.machine = new Machine(spec.config, spec.files, this.events);
+    this.source = spec.createSource();
+    this.checkpoint();
+  }
+
+  private checkpoint(): void {
+    this.checkpoints.push({
+      op: this.ops.length,
+      pos: this.events.length,
+      machine: this.machine.clone(this.events),
+      cursor: this.source.snapshot(),
+    });
+  }
+
+  private nextOp(src: OperationSource, index: number): Operation | null {
+    return this.injected.get(index) ?? src.next();
+  }
+
+  private complete(src: OperationSource, index: number, result: number): void {
+    if (!this.injected.has(index)) src.complete(result);
+  }
+
+  /** Executes the next operation. Returns its index, or -1 once the program has ended. */
+  step(): number {
+    if (this.finished) return -1;
+    if (this.checkpointEvery > 0 && this.events.length - this.checkpoints[this.checkpoints.length - 1].pos >= this.checkpointEvery) {
+      this.checkpoint();
+    }
+    const index = this.ops.length;
+    const op = this.nextOp(this.source, index);
+    const m = this.machine;
+    if (!op) {
+      m.finish();
+      this.finished = true;
+      return -1;
+    }
+    const before = this.before;
+    before.set(m.counters);
+    const startPos = this.events.length;
+    const startNs = m.now;
+    const r = m.execute(op, index);
+    this.complete(this.source, index, r.result);
+    const c = m.counters;
+    this.ops.add({
+      name: op.name, line: op.line, col: op.col, thread: op.thread ?? 1, result: r.result, errno: r.errno,
+      startPos, endPos: this.events.length - 1, startNs, endNs: m.now,
+      contextSwitches: c[C.ContextSwitches] - before[C.ContextSwitches],
+      cpuCopies: c[C.CpuCopies] - before[C.CpuCopies],
+      dmaCopies: c[C.DmaCopies] - before[C.DmaCopies],
+      cpuBytes: c[C.CpuBytes] - before[C.CpuBytes],
+      dmaBytes: c[C.DmaBytes] - before[C.DmaBytes],
+      pageFaults: c[C.PageFaults] - before[C.PageFaults],
+      args: op.args, text: op.text,
+    });
+    return index;
+  }
+
+  runToEnd(): void {
+    while (this.step() >= 0);
+  }
+
+  /** The last recorded position (-1 before any event). */
+  get head(): number {
+    return this.events.length - 1;
+  }
+
+  /**
+   * The machine as it was right after event `pos` (pos = -1: before anything ran). A fresh object the caller may
+   * keep; it is never the live machine.
+   */
+  stateAt(pos: number): Machine {
+    if (pos >= this.head) pos = this.head;
+    const k = pos < 0 ? 0 : this.ops.opAt(pos);
+    let cp = this.checkpoints[0];
+    for (const c of this.checkpoints) if (c.op <= Math.max(0, k) && c.pos <= pos + 1) cp = c;
+    const sink = new ReplaySink(cp.pos, pos);
+    const m = cp.machine.clone(sink);
+    if (pos < cp.pos) return m;
+    const src = this.spec.createSource();
+    src.restore(cp.cursor);
+    try {
+      for (let i = cp.op; i < this.ops.length; i++) {
+        const op = this.nextOp(src, i)!;
+        const r = m.execute(op, i);
+        this.complete(src, i, r.result);
+      }
+      if (this.finished) m.finish();
+    } catch (e) {
+      if (!(e instanceof StopReplay)) throw e;
+    }
+    return m;
+  }
+
+  /**
+   * Forgets everything from operation `opIndex` on and makes the head the state right before it, so the program
+   * can run again from there (after a sysctl change, for instance). `inject` runs first at that index.
+   */
+  rewindTo(opIndex: number, inject?: Operation): void {
+    opIndex = Math.max(0, Math.min(opIndex, this.ops.length));
+    let cp = this.checkpoints[0];
+    for (const c of this.checkpoints) if (c.op <= opIndex) cp = c;
+    const pos = opIndex < this.ops.length ? this.ops.startPosOf(opIndex) : this.events.length;
+    for (const k of [...this.injected.keys()]) if (k >= opIndex) this.injected.delete(k);
+    this.events.truncate(pos);
+    this.ops.truncate(opIndex);
+    this.checkpoints = this.checkpoints.filter((c) => c.op <= opIndex && c.pos <= pos);
+    const m = cp.machine.clone(this.events);
+    const src = this.spec.createSource();
+    src.restore(cp.cursor);
+    // Replaying into the (truncated) log would duplicate events: replay silently, then attach the log.
+    m.sink = { emit() {} };
+    for (let i = cp.op; i < opIndex; i++) {
+      const op = this.nextOp(src, i)!;
+      const r = m.execute(op, i);
+      this.complete(src, i, r.result);
+    }
+    m.sink = this.events;
+    this.machine = m;
+    this.source = src;
+    this.finished = false;
+    if (inject) {
+      // Later operations shift by one: move injections recorded past this point (none remain after truncation).
+      this.injected.set(opIndex, inject);
+    }
+  }
+
+  checkpointCount(): number {
+    return this.checkpoints.length;
+  }
+}
