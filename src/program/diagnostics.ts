@@ -1,0 +1,61 @@
+/** Problems found in a scenario, positioned for an editor and printed the way compilers print them. */
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  /** 1-based. */
+  line: number;
+  /** 1-based column of the first character. */
+  col: number;
+  endLine: number;
+  /** 1-based column just after the last character (equal to col for a point such as the end of a line). */
+  endCol: number;
+  message: string;
+}
+
+export function formatDiagnostic(path: string, d: Diagnostic): string {
+  return `${path}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+}
+
+/** Optimal string alignment distance: a swapped pair of letters ("rma" for "ram") counts as one edit. */
+export function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev2: number[] = new Array<number>(n + 1).fill(0);
+  let prev: number[] = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur: number[] = [i];
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      cur.push(v);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[n];
+}
+
+/** The closest candidate, if it is close enough that suggesting it would not puzzle the reader. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  // Short names differ from everything by a couple of edits, so the allowance grows with the length.
+  const limit = lower.length <= 2 ? 0 : lower.length <= 3 ? 1 : lower.length <= 6 ? 2 : 3;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const cl = c.toLowerCase();
+    // "dirty_ratio" for "vm.dirty_ratio": the prefix is what people forget, not a typo.
+    const d = cl.endsWith('.' + lower) ? 1 : editDistance(lower, cl);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const s = closest(word, candidates);
+  return s === undefined ? '' : `; did you mean '${s}'?`;
+}

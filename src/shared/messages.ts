@@ -1,0 +1,192 @@
+/**
+ * Every message that crosses a boundary: adapter → extension (DAP custom events and requests) and
+ * extension ↔ webview panel. Imported by both sides; never copied.
+ */
+
+export const STATE_EVENT = 'iomachine/state';
+export const STATE_REQUEST = 'iomachine/state';
+export const SEEK_REQUEST = 'iomachine/seek';
+export const COMPARE_REQUEST = 'iomachine/compare';
+
+/** Page states in the page-cache map, one character a page. */
+export const PAGE_CODES = {
+  notCached: '.',
+  cleanInactive: 'i',
+  cleanActive: 'a',
+  dirty: 'd',
+  writeback: 'w',
+  readahead: 'r',
+  /** I/O in flight: inserted, not yet uptodate. */
+  locked: 'l',
+  /** Evicted at this step (shown once, then '.'). */
+  evicted: 'x',
+} as const;
+
+export type PageCode = (typeof PAGE_CODES)[keyof typeof PAGE_CODES];
+
+export interface RegisterValue {
+  name: string;
+  /** As shown: hex for addresses and numbers, 'user'/'kernel' for mode. */
+  value: string;
+  changed: boolean;
+}
+
+export interface DecodedArg {
+  name: string;
+  value: string;
+}
+
+export interface CurrentOperation {
+  index: number;
+  name: string;
+  line: number;
+  /** e.g. `read(3</srv/index.html>, 0x10000000, 16384)` */
+  call: string;
+  args: DecodedArg[];
+  /** Known once the operation has returned. */
+  result: string | null;
+  /** Where in the operation the position is. */
+  phase: 'entry' | 'kernel' | 'exit' | 'user';
+  /** The kernel function of the current step (e.g. `filemap_read`), if inside a syscall. */
+  kernelStep: string | null;
+}
+
+export type Place = 'disk' | 'controller' | 'pageCache' | 'user' | 'mmap' | 'socket' | 'pipe' | 'nic';
+
+export interface Movement {
+  src: Place;
+  dst: Place;
+  bytes: number;
+  engine: 'cpu' | 'dma';
+}
+
+export interface Counters {
+  syscalls: number;
+  contextSwitches: number;
+  cpuCopies: number;
+  dmaCopies: number;
+  cpuBytes: number;
+  dmaBytes: number;
+  pageCacheHits: number;
+  pageCacheMisses: number;
+  evictions: number;
+  dmaInterrupts: number;
+  pageFaults: number;
+  writebackPages: number;
+  simTimeNs: number;
+}
+
+export interface FilePages {
+  path: string;
+  sizePages: number;
+  cached: number;
+  dirty: number;
+  /** Cached runs: [first page index, one PageCode per page]. */
+  runs: [number, string][];
+}
+
+export interface PageCacheView {
+  capacityPages: number;
+  pages: number;
+  dirty: number;
+  writeback: number;
+  active: number;
+  inactive: number;
+  files: FilePages[];
+}
+
+export interface HexView {
+  /** What the bytes are, e.g. "user buffer 0x10000000" or "page cache /srv/index.html page 2". */
+  title: string;
+  address: number;
+  /** Up to 4 KiB, base64. */
+  bytesBase64: string;
+  highlightStart: number;
+  highlightLength: number;
+}
+
+export interface TimelineBucket {
+  /** First and last trace position in the bucket. */
+  from: number;
+  to: number;
+  startNs: number;
+  syscalls: number;
+  dma: number;
+  interrupts: number;
+  faults: number;
+  writeback: number;
+  evictions: number;
+  /** At the end of the bucket. */
+  dirtyPages: number;
+  cachedPages: number;
+}
+
+export interface TimelineEvent {
+  position: number;
+  timeNs: number;
+  thread: number;
+  kind: string;
+  text: string;
+}
+
+export interface DeviceView {
+  diskQueue: number;
+  diskBusyUntilNs: number;
+  dmaInFlight: { id: number; what: string; bytes: number; doneAtNs: number }[];
+  nicInFlightBytes: number;
+  nicSentBytes: number;
+}
+
+export interface MachineState {
+  /** The trace position (event index) this state is at; -1 before the first event. */
+  position: number;
+  /** Events recorded so far. */
+  length: number;
+  timeNs: number;
+  thread: number;
+  mode: 'user' | 'kernel';
+  ended: boolean;
+  operation: CurrentOperation | null;
+  registers: RegisterValue[];
+  counters: Counters;
+  movement: Movement | null;
+  pageCache: PageCacheView;
+  hex: HexView | null;
+  timeline: TimelineBucket[];
+  /** Events around the position (a few before and after). */
+  nearby: TimelineEvent[];
+  devices: DeviceView;
+  sysctl: Record<string, number>;
+}
+
+export interface CompareRow {
+  method: string;
+  syscalls: number;
+  contextSwitches: number;
+  dmaCopies: number;
+  cpuCopies: number;
+  cpuBytes: number;
+  simTimeNs: number;
+  speedup: number;
+}
+
+export interface CompareResult {
+  sizeBytes: number;
+  disk: string;
+  warm: boolean;
+  rows: CompareRow[];
+}
+
+/** Extension → panel. */
+export type ToPanel =
+  | { type: 'state'; state: MachineState }
+  | { type: 'sessionEnded' }
+  | { type: 'compare'; result: CompareResult }
+  | { type: 'whyResult'; text: string };
+
+/** Panel → extension. */
+export type FromPanel =
+  | { type: 'ready' }
+  | { type: 'seek'; position: number }
+  | { type: 'why'; path: string; index: number }
+  | { type: 'compare'; size: string; disk: string; warm: boolean };
