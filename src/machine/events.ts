@@ -10,9 +10,9 @@ export const enum Ev {
   SyscallExit = 1,
   /** a = new mode (0 user, 1 kernel), b = cause (SwitchCause) */
   ModeSwitch = 2,
-  /** a = bytes, b = src Loc | dst Loc << 4, c = 1 when it continues a copy already counted in this activity */
+  /** a = bytes, b = src Loc | dst Loc << 4 | destination object id << 8, c = 1 when it continues a copy already counted in this activity */
   CpuCopy = 3,
-  /** a = bytes, b = src Loc | dst Loc << 4, c = DMA id */
+  /** a = bytes, b = src Loc | dst Loc << 4 | destination object id << 8, c = DMA id */
   DmaStart = 4,
   /** a = bytes, b = device (Dev), c = DMA id */
   DmaInterrupt = 5,

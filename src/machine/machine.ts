@@ -88,7 +88,7 @@ export class Machine {
   private mmapTop = MMAP_BASE;
   private bufferBytes = 0;
   /** The last copy or transfer, for the panel: what moved where. */
-  lastMove: { src: Loc; dst: Loc; bytes: number; engine: 'cpu' | 'dma'; regionId: number; off: number } | null = null;
+  lastMove: { src: Loc; dst: Loc; bytes: number; engine: 'cpu' | 'dma'; dstObj: number; dstOff: number } | null = null;
   sink: EventSink;
 
   constructor(config: MachineConfig, files: readonly FileSpec[], sink: EventSink) {
@@ -161,20 +161,21 @@ export class Machine {
     return saved;
   }
 
-  private cpuCopy(src: Loc, dst: Loc, bytes: number, regionId = 0, off = 0): void {
+  /** `dstObj`/`dstOff` name where the bytes land: a region id (user, mmap), socket, pipe or file id (page cache, disk). */
+  private cpuCopy(src: Loc, dst: Loc, bytes: number, dstObj = 0, dstOff = 0): void {
     if (bytes <= 0) return;
     const first = this.countCopy('cpu', src, dst, bytes);
-    this.lastMove = { src, dst, bytes, engine: 'cpu', regionId, off };
-    this.ev(Ev.CpuCopy, bytes, src | (dst << LOC_BITS), first ? 0 : 1);
+    this.lastMove = { src, dst, bytes, engine: 'cpu', dstObj, dstOff };
+    this.ev(Ev.CpuCopy, bytes, src | (dst << LOC_BITS) | ((dstObj & 0x7fffff) << 8), first ? 0 : 1);
     this.advance(Math.ceil((bytes / this.config.latency.memcpyBytesPerSec) * 1e9));
   }
 
-  private startDma(src: Loc, dst: Loc, bytes: number, doneAt: number, what: string, regionId = 0, off = 0): number {
+  private startDma(src: Loc, dst: Loc, bytes: number, doneAt: number, what: string, dstObj = 0, dstOff = 0): number {
     const id = this.nextId.dma++;
     this.countCopy('dma', src, dst, bytes);
-    this.lastMove = { src, dst, bytes, engine: 'dma', regionId, off };
+    this.lastMove = { src, dst, bytes, engine: 'dma', dstObj, dstOff };
     this.dma.push({ id, bytes, src, dst, startedAt: this.now, doneAt, what });
-    this.ev(Ev.DmaStart, bytes, src | (dst << LOC_BITS), id);
+    this.ev(Ev.DmaStart, bytes, src | (dst << LOC_BITS) | ((dstObj & 0x7fffff) << 8), id);
     return id;
   }
 
@@ -559,11 +560,15 @@ export class Machine {
     if (start > endIndex) return;
     if (nr > endIndex - start + 1) nr = endIndex - start + 1;
     const mark = asyncSize > 0 ? nr - asyncSize : -1;
-    this.ev(kind, f.id, start, nr);
-    this.counters[C.ReadaheadPages] += nr;
+    let announced = false;
     let run: Page[] = [];
     for (let i = 0; i < nr; i++) {
       const idx = start + i;
+      if (!announced && !this.cache.get(f.id, idx)) {
+        // A window whose pages are all cached reads nothing: no readahead event, nothing counted.
+        announced = true;
+        this.ev(kind, f.id, start, nr);
+      }
       if (this.cache.get(f.id, idx)) {
         this.submitRead(f, run);
         run = [];
@@ -571,6 +576,7 @@ export class Machine {
       }
       this.ensureFree(1);
       const p = this.cache.insert(f.id, idx, Infinity, this.opSeq);
+      this.counters[C.ReadaheadPages]++;
       this.ev(Ev.PageInsert, f.id, idx);
       if (i === mark) {
         p.flags |= PG_READAHEAD;
@@ -608,7 +614,7 @@ export class Machine {
     this.disk.controller.copyFrom(f.disk, off, 0, bytes);
     this.disk.controllerLen = bytes;
     this.disk.controllerWhat = `${f.path} @${off}`;
-    const id = this.startDma(Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`);
+    const id = this.startDma(Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
     for (const p of run) p.readyAt = done;
     this.timers.push(done, TimerKind.DiskReadDone, id, 0);
   }
@@ -646,16 +652,29 @@ export class Machine {
   private ensureFree(n: number): void {
     let guard = 0;
     while (this.cache.size + n > this.cache.capacity) {
-      if (!this.reclaimOne()) {
-        // Nothing can go now (all locked, dirty or under writeback): wait for the next device completion.
-        const next = this.timers.peek();
-        if (!next || ++guard > 10000) return;
-        this.waitUntil(next.t, WaitReason.Reclaim);
+      if (this.reclaimOne(false)) continue;
+      // Nothing on the inactive list can go now (locked for read I/O, dirty or under writeback): as reclaim_throttle
+      // does, wait for the next disk completion rather than take hot pages off the active list.
+      const next = this.nextPageIoDone();
+      if (next >= 0 && ++guard <= 10000) {
+        this.waitUntil(next, WaitReason.Reclaim);
+        continue;
       }
+      // No I/O in flight will free anything: as a last resort demote an active page.
+      if (!this.reclaimOne(true)) return;
     }
   }
 
-  private reclaimOne(): boolean {
+  /** When the next read or writeback completes (unlocking pages), or -1. */
+  private nextPageIoDone(): number {
+    let t = -1;
+    for (const tm of this.timers.items) {
+      if ((tm.kind === TimerKind.DiskReadDone || tm.kind === TimerKind.WritebackDone) && (t < 0 || tm.t < t)) t = tm.t;
+    }
+    return t;
+  }
+
+  private reclaimOne(fromActive: boolean): boolean {
     const c = this.cache;
     // inactive_is_low: keep the inactive list at least as long as the active one (ratio 1 below 1 GiB).
     while (c.active.count > c.inactive.count && c.active.tail) {
@@ -696,8 +715,8 @@ export class Machine {
       this.evict(p, EvictReason.Reclaim);
       return true;
     }
-    // Everything inactive is busy: demote an active page so the next round has a candidate.
-    if (c.active.tail) {
+    // Everything inactive is busy and no I/O will change that: demote an active page so there is a candidate.
+    if (fromActive && c.active.tail) {
       const p = c.active.tail;
       c.deactivate(p);
       this.ev(Ev.PageDeactivate, p.fileId, p.index);
@@ -873,7 +892,7 @@ export class Machine {
       this.markAccessed(p);
     }
     f.content.copyFrom(src, srcOff, pos, count);
-    this.cpuCopy(srcLoc, Loc.PageCache, count, regionId, srcOff);
+    this.cpuCopy(srcLoc, Loc.PageCache, count, f.id, pos);
     if (pos + count > f.size) {
       f.size = pos + count;
       f.sizeDirty = true;
@@ -899,7 +918,7 @@ export class Machine {
     for (let off = 0; off < count; off += MAX_BIO) {
       const len = Math.min(MAX_BIO, count - off);
       const t = this.diskRequest(f.lba + pos + off, len);
-      const id = this.startDma(Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, region.id, srcOff + off);
+      const id = this.startDma(Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, f.id, pos + off);
       this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
       done = Math.max(done, t);
     }
@@ -1180,7 +1199,7 @@ export class Machine {
     content.copyFrom(src.content, src.off, 0, n);
     pipe.refs.push({ kind: 'bytes', fileId: -1, off: 0, len: n, content });
     pipe.used += n;
-    this.cpuCopy(src.loc, Loc.Pipe, n, region.id, off);
+    this.cpuCopy(src.loc, Loc.Pipe, n, pipe.id, 0);
     return ok(n);
   }
 
@@ -1307,7 +1326,7 @@ export class Machine {
       this.ev(Ev.WritebackStart, f.id, first, count);
       const done = this.diskRequest(f.lba + off, bytes);
       f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
-      const id = this.startDma(Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`);
+      const id = this.startDma(Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
       this.timers.push(done, TimerKind.WritebackDone, id, f.id, first * 65536 + count);
       until = Math.max(until, done);
       i = j;

@@ -9,6 +9,10 @@ export interface OperationSource {
   complete(result: number): void;
   snapshot(): unknown;
   restore(state: unknown): void;
+  /** Where the next operation is in the source, without moving; null at the end. */
+  peek(): { line: number; col: number } | null;
+  /** Named values the program holds (scenario variables), for hover and evaluate. */
+  variables(): ReadonlyMap<string, number>;
 }
 
 export interface ProgramSpec {
@@ -33,5 +37,12 @@ export class ListSource implements OperationSource {
   }
   restore(state: unknown): void {
     this.i = state as number;
+  }
+  peek(): { line: number; col: number } | null {
+    const op = this.ops[this.i];
+    return op ? { line: op.line, col: op.col } : null;
+  }
+  variables(): ReadonlyMap<string, number> {
+    return new Map();
   }
 }

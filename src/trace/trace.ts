@@ -111,15 +111,20 @@ export class Trace {
    * keep; it is never the live machine.
    */
   stateAt(pos: number): Machine {
+    return this.replayTo(pos).machine;
+  }
+
+  /** As stateAt, with the program source positioned as it was (for its variables and next line). */
+  replayTo(pos: number): { machine: Machine; source: OperationSource } {
     if (pos >= this.head) pos = this.head;
     const k = pos < 0 ? 0 : this.ops.opAt(pos);
     let cp = this.checkpoints[0];
     for (const c of this.checkpoints) if (c.op <= Math.max(0, k) && c.pos <= pos + 1) cp = c;
     const sink = new ReplaySink(cp.pos, pos);
     const m = cp.machine.clone(sink);
-    if (pos < cp.pos) return m;
     const src = this.spec.createSource();
     src.restore(cp.cursor);
+    if (pos < cp.pos) return { machine: m, source: src };
     try {
       for (let i = cp.op; i < this.ops.length; i++) {
         const op = this.nextOp(src, i)!;
@@ -130,7 +135,20 @@ export class Trace {
     } catch (e) {
       if (!(e instanceof StopReplay)) throw e;
     }
-    return m;
+    return { machine: m, source: src };
+  }
+
+  /** Where the next not-yet-executed operation is in the source (null when the program has no more). */
+  peekNext(): { line: number; col: number } | null {
+    if (this.finished) return null;
+    const inj = this.injected.get(this.ops.length);
+    if (inj) return { line: inj.line, col: inj.col };
+    return this.source.peek();
+  }
+
+  /** The live program source's variables (at the head). */
+  headVariables(): ReadonlyMap<string, number> {
+    return this.source.variables();
   }
 
   /**
@@ -139,6 +157,11 @@ export class Trace {
    */
   rewindTo(opIndex: number, inject?: Operation): void {
     opIndex = Math.max(0, Math.min(opIndex, this.ops.length));
+    if (opIndex === this.ops.length && !this.finished) {
+      // Nothing to forget: the head is already right before that operation.
+      if (inject) this.injected.set(opIndex, inject);
+      return;
+    }
     let cp = this.checkpoints[0];
     for (const c of this.checkpoints) if (c.op <= opIndex) cp = c;
     const pos = opIndex < this.ops.length ? this.ops.startPosOf(opIndex) : this.events.length;

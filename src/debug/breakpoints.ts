@@ -1,0 +1,402 @@
+/**
+ * Breakpoints of every kind the adapter supports, and how each is matched against the recorded trace.
+ * Line and function breakpoints stop *before* an operation; exception filters and data breakpoints stop *at* an
+ * event. Hit counts count occurrences in program order from the start of the trace, so they mean the same thing
+ * whether the trace is travelled forwards or backwards.
+ */
+import { Ev } from '../machine/events';
+import { ERRNO } from '../machine/errno';
+import { findOp, OPS } from '../machine/operation';
+import { Trace } from '../trace/trace';
+import { moveOf, pathOf } from './describe';
+import { compile, compileHitCondition, compileTemplate, Env, ExprError, truthy, Value } from './expr';
+
+export const EXCEPTION_FILTERS = [
+  { filter: 'dma-interrupt', label: 'DMA interrupt', description: 'Stop when a DMA transfer completes and raises its interrupt.' },
+  { filter: 'page-cache-eviction', label: 'Page-cache eviction', description: 'Stop when a page leaves the page cache (LRU reclaim, drop_caches, invalidation).' },
+  { filter: 'writeback', label: 'Writeback', description: 'Stop when dirty pages start being written back (flusher, fsync, reclaim).' },
+  { filter: 'page-fault', label: 'Page fault', description: 'Stop on a minor or major page fault of an mmap\'d file.' },
+  { filter: 'readahead', label: 'Readahead', description: 'Stop when the kernel reads ahead (sync, async, mmap read-around).' },
+  { filter: 'dirty-throttle', label: 'Dirty throttling', description: 'Stop when balance_dirty_pages pauses a writer.' },
+] as const;
+
+export type FilterId = (typeof EXCEPTION_FILTERS)[number]['filter'];
+
+const FILTER_KINDS: Record<FilterId, Ev[]> = {
+  'dma-interrupt': [Ev.DmaInterrupt],
+  'page-cache-eviction': [Ev.PageEvict],
+  writeback: [Ev.WritebackStart],
+  'page-fault': [Ev.FaultMinor, Ev.FaultMajor],
+  readahead: [Ev.ReadaheadSync, Ev.ReadaheadAsync, Ev.ReadAround],
+  'dirty-throttle': [Ev.ThrottlePause],
+};
+
+interface Common {
+  id: number;
+  condition?: (env: Env) => Value;
+  hit?: (n: number) => boolean;
+  log?: (env: Env) => string;
+  /** Occurrences (condition true) counted so far in program order, up to `countedTo` (exclusive). */
+  count: number;
+  countedTo: number;
+}
+
+export interface LineBp extends Common {
+  kind: 'line';
+  line: number;
+}
+
+export interface FunctionBp extends Common {
+  kind: 'function';
+  opName: string;
+}
+
+export interface FilterBp extends Common {
+  kind: 'filter';
+  filter: FilterId;
+}
+
+export interface DataBp extends Common {
+  kind: 'data';
+  dataId: string;
+  /** Resolved at match time: what the id names. */
+  target: { type: 'page'; path: string; index: number } | { type: 'buffer' | 'socket' | 'pipe'; obj: number };
+}
+
+export type Bp = LineBp | FunctionBp | FilterBp | DataBp;
+
+export interface BpOptions {
+  condition?: string;
+  hitCondition?: string;
+  logMessage?: string;
+}
+
+export interface Hit {
+  bp: Bp;
+  /** A logpoint's message; such a hit does not stop. */
+  message?: string;
+}
+
+/** Syscall names people type (Linux's) mapped to the model's operation names. */
+export function opNameFor(name: string): string | null {
+  if (findOp(name)) return name;
+  const op = OPS.find((o) => o.linuxName === name);
+  return op ? op.name : null;
+}
+
+export function parseDataId(dataId: string): DataBp['target'] | null {
+  const page = /^page:(.+):(\d+)$/.exec(dataId);
+  if (page) return { type: 'page', path: page[1], index: Number(page[2]) };
+  const obj = /^(buffer|socket|pipe):(\d+)$/.exec(dataId);
+  if (obj) return { type: obj[1] as 'buffer' | 'socket' | 'pipe', obj: Number(obj[2]) };
+  return null;
+}
+
+export class Breakpoints {
+  private nextId = 1;
+  lines = new Map<number, LineBp[]>();
+  functions: FunctionBp[] = [];
+  filters: FilterBp[] = [];
+  data: DataBp[] = [];
+  private filterByKind = new Map<Ev, FilterBp[]>();
+
+  /** Builds a breakpoint's condition, hit count and log message; throws ExprError with a message for the user. */
+  private common(o: BpOptions): Omit<Common, 'id'> {
+    return {
+      condition: o.condition?.trim() ? compile(o.condition) : undefined,
+      hit: o.hitCondition?.trim() ? compileHitCondition(o.hitCondition) : undefined,
+      log: o.logMessage ? compileTemplate(o.logMessage) : undefined,
+      count: 0,
+      countedTo: 0,
+    };
+  }
+
+  setLines(specs: ({ line: number } & BpOptions)[], executable: readonly number[]): { verified: boolean; line: number; id: number; message?: string }[] {
+    this.lines.clear();
+    const sorted = [...executable].sort((a, b) => a - b);
+    return specs.map((s) => {
+      const id = this.nextId++;
+      // A line without an operation moves to the next one that has one, as debuggers do.
+      const line = sorted.find((l) => l >= s.line);
+      if (line === undefined) return { verified: false, line: s.line, id, message: 'no operation on or after this line' };
+      try {
+        const bp: LineBp = { kind: 'line', id, line, ...this.common(s) };
+        const list = this.lines.get(line) ?? [];
+        list.push(bp);
+        this.lines.set(line, list);
+        return { verified: true, line, id };
+      } catch (e) {
+        return { verified: false, line, id, message: (e as ExprError).message };
+      }
+    });
+  }
+
+  setFunctions(specs: ({ name: string } & BpOptions)[]): { verified: boolean; id: number; message?: string }[] {
+    this.functions = [];
+    return specs.map((s) => {
+      const id = this.nextId++;
+      const opName = opNameFor(s.name.trim());
+      if (!opName) return { verified: false, id, message: `'${s.name}' is not a syscall the machine models (try read, write, sendfile, mmap, fsync …)` };
+      try {
+        this.functions.push({ kind: 'function', id, opName, ...this.common(s) });
+        return { verified: true, id };
+      } catch (e) {
+        return { verified: false, id, message: (e as ExprError).message };
+      }
+    });
+  }
+
+  setFilters(specs: { filterId: string; condition?: string }[]): { verified: boolean; id: number; message?: string }[] {
+    this.filters = [];
+    this.filterByKind.clear();
+    return specs.map((s) => {
+      const id = this.nextId++;
+      const known = EXCEPTION_FILTERS.find((f) => f.filter === s.filterId);
+      if (!known) return { verified: false, id, message: `unknown filter '${s.filterId}'` };
+      try {
+        const bp: FilterBp = { kind: 'filter', id, filter: known.filter, ...this.common({ condition: s.condition }) };
+        this.filters.push(bp);
+        for (const k of FILTER_KINDS[known.filter]) {
+          const list = this.filterByKind.get(k) ?? [];
+          list.push(bp);
+          this.filterByKind.set(k, list);
+        }
+        return { verified: true, id };
+      } catch (e) {
+        return { verified: false, id, message: (e as ExprError).message };
+      }
+    });
+  }
+
+  setData(specs: ({ dataId: string } & BpOptions)[]): { verified: boolean; id: number; message?: string }[] {
+    this.data = [];
+    return specs.map((s) => {
+      const id = this.nextId++;
+      const target = parseDataId(s.dataId);
+      if (!target) return { verified: false, id, message: `'${s.dataId}' is not a page (page:<path>:<index>) or buffer (buffer:<id>)` };
+      try {
+        this.data.push({ kind: 'data', id, dataId: s.dataId, target, ...this.common(s) });
+        return { verified: true, id };
+      } catch (e) {
+        return { verified: false, id, message: (e as ExprError).message };
+      }
+    });
+  }
+
+  hasEventBreakpoints(): boolean {
+    return this.filters.length > 0 || this.data.length > 0;
+  }
+
+  hasOpBreakpoints(): boolean {
+    return this.lines.size > 0 || this.functions.length > 0;
+  }
+
+  /** Forgets hit counts (the trace's future changed). */
+  resetCounts(): void {
+    for (const bp of this.all()) {
+      bp.count = 0;
+      bp.countedTo = 0;
+    }
+  }
+
+  all(): Bp[] {
+    return [...[...this.lines.values()].flat(), ...this.functions, ...this.filters, ...this.data];
+  }
+
+  /** Operation-level breakpoints matching operation j (evaluated with its record: args, result). */
+  matchOp(trace: Trace, j: number): Hit[] {
+    const ops = trace.ops;
+    const line = ops.lineOf(j);
+    const name = ops.nameOf(j);
+    const cands: Bp[] = [];
+    const lb = this.lines.get(line);
+    if (lb) cands.push(...lb);
+    for (const f of this.functions) if (f.opName === name) cands.push(f);
+    if (!cands.length) return [];
+    const env = opEnv(trace, j);
+    return this.decide(cands, env, (bp) => this.occurrenceOp(trace, bp, j));
+  }
+
+  /** Event-level breakpoints matching event e. */
+  matchEvent(trace: Trace, e: number): Hit[] {
+    const kind = trace.events.kind(e);
+    const cands: Bp[] = [];
+    const f = this.filterByKind.get(kind);
+    if (f) cands.push(...f);
+    for (const d of this.data) if (dataMatches(trace, d, e)) cands.push(d);
+    if (!cands.length) return [];
+    const env = eventEnv(trace, e);
+    return this.decide(cands, env, (bp) => this.occurrenceEvent(trace, bp, e));
+  }
+
+  private decide(cands: Bp[], env: Env, occurrence: (bp: Bp) => number): Hit[] {
+    const hits: Hit[] = [];
+    for (const bp of cands) {
+      if (bp.condition) {
+        try {
+          if (!truthy(bp.condition(env))) continue;
+        } catch {
+          // A condition that cannot be evaluated here (a name this kind of stop lacks) does not stop.
+          continue;
+        }
+      }
+      if (bp.hit && !bp.hit(occurrence(bp))) continue;
+      hits.push(bp.log ? { bp, message: bp.log(env) } : { bp });
+    }
+    return hits;
+  }
+
+  /** 1-based occurrence number of an op-level breakpoint's match at op j, in program order. */
+  private occurrenceOp(trace: Trace, bp: Bp, j: number): number {
+    if (bp.countedTo > j) {
+      bp.count = 0;
+      bp.countedTo = 0;
+    }
+    for (let k = bp.countedTo; k < j; k++) if (this.opMatchesPlain(trace, bp, k)) bp.count++;
+    bp.countedTo = j;
+    return bp.count + 1;
+  }
+
+  private occurrenceEvent(trace: Trace, bp: Bp, e: number): number {
+    if (bp.countedTo > e) {
+      bp.count = 0;
+      bp.countedTo = 0;
+    }
+    for (let k = bp.countedTo; k < e; k++) if (this.eventMatchesPlain(trace, bp, k)) bp.count++;
+    bp.countedTo = e;
+    return bp.count + 1;
+  }
+
+  private opMatchesPlain(trace: Trace, bp: Bp, k: number): boolean {
+    if (bp.kind === 'line' && trace.ops.lineOf(k) !== bp.line) return false;
+    if (bp.kind === 'function' && trace.ops.nameOf(k) !== bp.opName) return false;
+    if (!bp.condition) return true;
+    try {
+      return truthy(bp.condition(opEnv(trace, k)));
+    } catch {
+      return false;
+    }
+  }
+
+  private eventMatchesPlain(trace: Trace, bp: Bp, k: number): boolean {
+    if (bp.kind === 'filter' && !FILTER_KINDS[bp.filter].includes(trace.events.kind(k))) return false;
+    if (bp.kind === 'data' && !dataMatches(trace, bp, k)) return false;
+    if (!bp.condition) return true;
+    try {
+      return truthy(bp.condition(eventEnv(trace, k)));
+    } catch {
+      return false;
+    }
+  }
+}
+
+const REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
+
+/** Names a condition on an operation may use: registers as at the syscall's return, and the operation's fields. */
+export function opEnv(trace: Trace, j: number): Env {
+  const r = trace.ops.get(j);
+  const spec = findOp(r.name);
+  return (name) => {
+    switch (name) {
+      case 'name': return r.name;
+      case 'line': return r.line;
+      case 'result': case 'ret': return r.result;
+      case 'rax': return r.errno ? -ERRNO[r.errno] : r.result;
+      case 'errno': return r.errno;
+      case 'nr': return spec?.nr ?? null;
+      case 'path': case 'file': return r.text ?? null;
+      case 'duration': return r.endNs - r.startNs;
+      case 'start': return r.startNs;
+      case 'switches': return r.contextSwitches;
+      case 'cpuCopies': return r.cpuCopies;
+      case 'dmaCopies': return r.dmaCopies;
+      case 'cpuBytes': return r.cpuBytes;
+      case 'dmaBytes': return r.dmaBytes;
+      case 'faults': return r.pageFaults;
+      case 'index': return j;
+    }
+    const reg = REGS.indexOf(name);
+    if (reg >= 0) return registerArg(r.name, r.args, reg);
+    const arg = spec?.args.findIndex((a) => a.name === name) ?? -1;
+    if (arg >= 0) return r.args[arg] ?? null;
+    return undefined;
+  };
+}
+
+/** Which value a syscall argument register held (openat shifts the arguments by one: dirfd first). */
+export function registerArg(opName: string, args: number[], reg: number): number {
+  if (opName === 'open') return [-100, 0, args[0] ?? 0, 0o644, 0, 0][reg];
+  if (opName === 'mmap') return [0, args[1], 1, 1, args[0], args[2] ?? 0][reg] ?? 0;
+  return args[reg] ?? 0;
+}
+
+/** Events whose a and b are (file id, page index). */
+const FILE_EVENTS = new Set<Ev>([
+  Ev.PageHit, Ev.PageMiss, Ev.PageInsert, Ev.PageActivate, Ev.PageDeactivate, Ev.PageEvict, Ev.PageDirty, Ev.WritebackStart,
+  Ev.WritebackEnd, Ev.ReadaheadSync, Ev.ReadaheadAsync, Ev.ReadAround, Ev.FaultMinor, Ev.FaultMajor, Ev.PageMap, Ev.ReadaheadMark,
+  Ev.PageReadForWrite,
+]);
+
+/** Names a condition on an event may use: file, page, bytes, kind and the enclosing operation's fields. */
+export function eventEnv(trace: Trace, e: number): Env {
+  const ev = trace.events;
+  const kind = ev.kind(e);
+  const a = ev.a(e);
+  const b = ev.b(e);
+  const c = ev.c(e);
+  const j = trace.ops.opAt(e);
+  const op = j >= 0 ? opEnv(trace, j) : () => undefined;
+  const pageKinds = FILE_EVENTS.has(kind);
+  return (name) => {
+    switch (name) {
+      case 'file': case 'path': return pageKinds ? pathOf(trace, a) : op('path');
+      case 'page': case 'index': return pageKinds ? b : null;
+      case 'pages': return kind === Ev.WritebackStart || kind === Ev.WritebackEnd || kind === Ev.ReadaheadSync || kind === Ev.ReadaheadAsync || kind === Ev.ReadAround ? c : null;
+      case 'bytes': return kind === Ev.CpuCopy || kind === Ev.DmaStart || kind === Ev.DmaInterrupt ? a : null;
+      case 'device': return kind === Ev.DmaInterrupt ? (b === 1 ? 'nic' : 'disk') : null;
+      case 'reason': return kind === Ev.PageEvict ? ['reclaim', 'drop_caches', 'invalidate'][c] : kind === Ev.FlusherWake ? ['periodic', 'background', 'reclaim'][a] : null;
+      case 'pause': case 'pauseMs': return kind === Ev.ThrottlePause ? a / 1000 : null;
+      case 'time': return ev.time(e);
+      case 'thread': return ev.thread(e) === 0 ? 'flusher' : 'process';
+      case 'position': return e;
+    }
+    return op(name);
+  };
+}
+
+function dataMatches(trace: Trace, d: DataBp, e: number): boolean {
+  const ev = trace.events;
+  const kind = ev.kind(e);
+  const t = d.target;
+  if (t.type === 'page') {
+    const changes = kind === Ev.PageInsert || kind === Ev.PageEvict || kind === Ev.PageDirty || kind === Ev.PageActivate ||
+      kind === Ev.PageDeactivate || kind === Ev.ReadaheadMark || kind === Ev.PageMap;
+    if (changes) return ev.b(e) === t.index && pathOf(trace, ev.a(e)) === t.path;
+    if (kind === Ev.WritebackStart || kind === Ev.WritebackEnd) {
+      const first = ev.b(e);
+      return t.index >= first && t.index < first + ev.c(e) && pathOf(trace, ev.a(e)) === t.path;
+    }
+    if (kind === Ev.CpuCopy) {
+      // Bytes copied into a page-cache page of the file (a write).
+      const m = moveOf(ev.b(e));
+      return m.dst === 2 && pathOf(trace, m.obj) === t.path && copyCoversPage(trace, e, t.index);
+    }
+    return false;
+  }
+  if (kind !== Ev.CpuCopy && kind !== Ev.DmaStart) return false;
+  const m = moveOf(ev.b(e));
+  const loc = t.type === 'buffer' ? 3 : t.type === 'socket' ? 5 : 6;
+  return m.dst === loc && m.obj === t.obj;
+}
+
+/** Whether the write copy at event e reached page `index` (uses the operation's offset and length). */
+function copyCoversPage(trace: Trace, e: number, index: number): boolean {
+  const j = trace.ops.opAt(e);
+  if (j < 0) return false;
+  const r = trace.ops.get(j);
+  if (r.name !== 'write' && r.name !== 'pwrite') return true;
+  const len = r.args[2] ?? 0;
+  const off = r.name === 'pwrite' ? r.args[3] : NaN;
+  if (Number.isNaN(off)) return true;
+  return index >= Math.floor(off / 4096) && index <= Math.floor((off + len - 1) / 4096);
+}

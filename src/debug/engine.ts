@@ -1,0 +1,266 @@
+/**
+ * Moving through the trace: forwards (executing the program when the recorded history runs out) and backwards
+ * (over the recorded history), honouring every kind of breakpoint. The trace position is the only truth.
+ */
+import { Machine } from '../machine/machine';
+import { FdNames, straceLine } from '../trace/strace';
+import { Trace } from '../trace/trace';
+import { Breakpoints, Hit } from './breakpoints';
+import { kernelPath, KernelStep } from './kernelPath';
+
+export type StopReason = 'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'exception' | 'data breakpoint' | 'pause' | 'goto' | 'end';
+
+export interface Stop {
+  pos: number;
+  reason: StopReason;
+  hitIds: number[];
+  /** For exception and data breakpoints: what happened. */
+  text?: string;
+}
+
+export interface EngineOutput {
+  /** A line for the debug console (strace-like syscall lines, logpoint messages). */
+  print(line: string, category?: 'stdout' | 'console'): void;
+}
+
+/** How many syscall lines one run may print before it only counts them. */
+const PRINT_LIMIT = 2000;
+
+export class Engine {
+  pos = -1;
+  pauseRequested = false;
+  private names = new FdNames();
+  private printedOps = 0;
+  private printBudget = PRINT_LIMIT;
+  private cache: { pos: number; length: number; machine: Machine } | null = null;
+
+  constructor(public trace: Trace, public bps: Breakpoints, private out: EngineOutput) {}
+
+  // ───────────── where a position is ─────────────
+
+  /** The operation whose events include pos, -1 before the first; the last operation for the end phase. */
+  opAt(pos: number): number {
+    return pos < 0 ? -1 : this.trace.ops.opAt(pos);
+  }
+
+  /** A boundary is between operations: before the first, after an operation's last event, or at the end. */
+  isBoundary(pos: number): boolean {
+    if (pos < 0) return true;
+    const k = this.opAt(pos);
+    return k < 0 || pos >= this.trace.ops.endPosOf(k);
+  }
+
+  /** Index of the operation that runs next from a boundary, or the one in progress mid-operation. */
+  currentOrNextOp(pos: number): number {
+    if (pos < 0) return 0;
+    const k = this.opAt(pos);
+    return this.isBoundary(pos) ? k + 1 : k;
+  }
+
+  /** Executes the program until operation j is recorded. False when the program ends before it. */
+  ensureOp(j: number): boolean {
+    const t = this.trace;
+    while (t.ops.length <= j) {
+      const i = t.step();
+      if (i < 0) return false;
+      this.printOp(i);
+    }
+    return true;
+  }
+
+  private printOp(i: number): void {
+    const r = this.trace.ops.get(i);
+    if (this.printBudget > 0) {
+      this.out.print(straceLine(r, this.names), 'stdout');
+      this.printBudget--;
+      if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');
+    }
+    this.names.after(r);
+    this.printedOps = i + 1;
+  }
+
+  /** After the trace's future was rewritten: descriptor names are rebuilt from the kept history. */
+  resync(): void {
+    this.names = new FdNames();
+    for (let i = 0; i < this.trace.ops.length; i++) this.names.after(this.trace.ops.get(i));
+    this.printedOps = this.trace.ops.length;
+    this.cache = null;
+    this.bps.resetCounts();
+  }
+
+  // ───────────── state at a position ─────────────
+
+  /** The machine at the current position; cached until the position or the trace changes. */
+  state(pos = this.pos): Machine {
+    const t = this.trace;
+    if (this.cache && this.cache.pos === pos && this.cache.length === t.events.length) return this.cache.machine;
+    let m: Machine;
+    // At the head, between operations, the live machine is exactly the state: no replay needed.
+    if (pos === t.head && this.isBoundary(pos) && this.printedOps === t.ops.length) m = t.machine;
+    else m = t.stateAt(pos);
+    this.cache = { pos, length: t.events.length, machine: m };
+    return m;
+  }
+
+  invalidate(): void {
+    this.cache = null;
+  }
+
+  // ───────────── forwards ─────────────
+
+  private stopFor(hits: Hit[], pos: number): Stop | null {
+    const stops = hits.filter((h) => {
+      if (h.message !== undefined) {
+        this.out.print(h.message, 'console');
+        return false;
+      }
+      return true;
+    });
+    if (!stops.length) return null;
+    const k = stops[0].bp.kind;
+    const reason: StopReason = k === 'line' ? 'breakpoint' : k === 'function' ? 'function breakpoint' : k === 'filter' ? 'exception' : 'data breakpoint';
+    return { pos, reason, hitIds: stops.map((h) => h.bp.id) };
+  }
+
+  /**
+   * Runs forwards. `includeCurrent` lets a breakpoint at the current boundary stop (the first run of a session
+   * that did not stop on entry).
+   */
+  async forward(mode: 'continue' | 'next' | 'stepOut', includeCurrent = false): Promise<Stop> {
+    this.pauseRequested = false;
+    this.printBudget = PRINT_LIMIT;
+    const t = this.trace;
+    const from = this.pos;
+    let j = this.currentOrNextOp(from);
+    const target = j;
+    const checkOps = this.bps.hasOpBreakpoints();
+    const checkEvents = this.bps.hasEventBreakpoints();
+    let slice = Date.now();
+    for (;; j++) {
+      if (!this.ensureOp(j)) {
+        const lastEnd = t.ops.length ? t.ops.endPosOf(t.ops.length - 1) : -1;
+        if (checkEvents) {
+          for (let e = Math.max(from + 1, lastEnd + 1); e <= t.head; e++) {
+            const s = this.stopFor(this.bps.matchEvent(t, e), e);
+            if (s) return this.settle(s);
+          }
+        }
+        return this.settle({ pos: t.head, reason: 'end', hitIds: [] });
+      }
+      const start = t.ops.startPosOf(j);
+      const end = t.ops.endPosOf(j);
+      if (checkOps && (start - 1 > from || (includeCurrent && start - 1 === from))) {
+        const s = this.stopFor(this.bps.matchOp(t, j), start - 1);
+        if (s) return this.settle(s);
+      }
+      if (checkEvents) {
+        for (let e = Math.max(start, from + 1); e <= end; e++) {
+          const s = this.stopFor(this.bps.matchEvent(t, e), e);
+          if (s) return this.settle(s);
+        }
+      }
+      if (mode !== 'continue' && j === target) return this.settle({ pos: end, reason: 'step', hitIds: [] });
+      if ((j & 255) === 0 && Date.now() - slice > 40) {
+        // Let the adapter read requests (pause, disconnect) during long runs.
+        await new Promise((r) => setImmediate(r));
+        slice = Date.now();
+        if (this.pauseRequested) return this.settle({ pos: end, reason: 'pause', hitIds: [] });
+      }
+    }
+  }
+
+  /** One kernel step forwards: into the next operation's kernel path, or the next line of the current one. */
+  stepIn(): Stop {
+    const t = this.trace;
+    const j = this.currentOrNextOp(this.pos);
+    if (!this.ensureOp(j)) return this.settle({ pos: t.head, reason: 'end', hitIds: [] });
+    const steps = kernelPath(t, j).steps;
+    const next = steps.find((s) => s.last > this.pos);
+    return this.settle({ pos: next ? next.last : t.ops.endPosOf(j), reason: 'step', hitIds: [] });
+  }
+
+  // ───────────── backwards ─────────────
+
+  /** reverseContinue: the nearest earlier stop of any breakpoint; the start of the trace if none. */
+  backward(): Stop {
+    const t = this.trace;
+    const from = this.pos;
+    if (from < 0) return this.settle({ pos: -1, reason: 'entry', hitIds: [] });
+    const checkOps = this.bps.hasOpBreakpoints();
+    const checkEvents = this.bps.hasEventBreakpoints();
+    if (checkEvents && t.ops.length) {
+      const lastEnd = t.ops.endPosOf(t.ops.length - 1);
+      for (let e = from - 1; e > lastEnd; e--) {
+        const s = this.quietStop(this.bps.matchEvent(t, e), e);
+        if (s) return this.settle(s);
+      }
+    }
+    for (let j = Math.min(this.opAt(from), t.ops.length - 1); j >= 0; j--) {
+      const start = t.ops.startPosOf(j);
+      if (checkEvents) {
+        for (let e = Math.min(t.ops.endPosOf(j), from - 1); e >= start; e--) {
+          const s = this.quietStop(this.bps.matchEvent(t, e), e);
+          if (s) return this.settle(s);
+        }
+      }
+      if (checkOps && start - 1 < from) {
+        const s = this.quietStop(this.bps.matchOp(t, j), start - 1);
+        if (s) return this.settle(s);
+      }
+    }
+    return this.settle({ pos: -1, reason: 'entry', hitIds: [] });
+  }
+
+  /** Like stopFor, but logpoints say nothing when travelling backwards. */
+  private quietStop(hits: Hit[], pos: number): Stop | null {
+    return this.stopFor(hits.filter((h) => h.message === undefined), pos);
+  }
+
+  /**
+   * stepBack: mirrors `next` at the level of the current frame. Between operations it goes back over the
+   * previous operation; inside a kernel path (or with instruction granularity) it goes back one kernel step.
+   * Breakpoints met on the way stop it, as they would stop `next`.
+   */
+  stepBack(instruction: boolean): Stop {
+    const t = this.trace;
+    const from = this.pos;
+    if (from < 0) return this.settle({ pos: -1, reason: 'entry', hitIds: [] });
+    let target: number;
+    const k = Math.min(this.opAt(from), t.ops.length - 1);
+    const lastEnd = t.ops.length ? t.ops.endPosOf(t.ops.length - 1) : -1;
+    if (from > lastEnd) {
+      target = lastEnd;
+    } else if (instruction || !this.isBoundary(from)) {
+      const steps = kernelPath(t, k).steps;
+      let prev: KernelStep | undefined;
+      for (const s of steps) if (s.last < from) prev = s;
+      target = prev ? prev.last : t.ops.startPosOf(k) - 1;
+    } else {
+      target = t.ops.startPosOf(k) - 1;
+    }
+    if (this.bps.hasEventBreakpoints()) {
+      for (let e = from - 1; e > target; e--) {
+        const s = this.quietStop(this.bps.matchEvent(t, e), e);
+        if (s) return this.settle(s);
+      }
+    }
+    return this.settle({ pos: target, reason: target < 0 ? 'entry' : 'step', hitIds: [] });
+  }
+
+  /** Jumps to any position; beyond the recorded history the program runs until it gets there. */
+  seek(pos: number): Stop {
+    const t = this.trace;
+    pos = Math.max(-1, Math.floor(pos));
+    while (pos > t.head && !t.finished) {
+      const i = t.step();
+      if (i < 0) break;
+      this.printOp(i);
+    }
+    return this.settle({ pos: Math.min(pos, t.head), reason: 'goto', hitIds: [] });
+  }
+
+  private settle(s: Stop): Stop {
+    this.pos = s.pos;
+    return s;
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * What a person inspects at a trace position: decoded operations, registers, page cache, buffers, devices,
+ * counters, and the machine state message for the panel. Reads a Machine; never changes it.
+ */
+import { C, COUNTER_NAMES } from '../machine/counters';
+import { Content } from '../machine/content';
+import { DISK_PROFILES } from '../machine/config';
+import { Ev, Loc } from '../machine/events';
+import { Machine } from '../machine/machine';
+import { flagNames, findOp, OPS } from '../machine/operation';
+import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../machine/pagecache';
+import { formatBytes, formatDuration, hex, PAGE_SIZE } from '../machine/units';
+import { ERRNO_TEXT } from '../machine/errno';
+import {
+  Counters, CurrentOperation, DecodedArg, FilePages, HexView, MachineState, PAGE_CODES, PageCacheView, Place,
+  RegisterValue, TimelineBucket, TimelineEvent,
+} from '../shared/messages';
+import { OpRecord } from '../trace/opLog';
+import { FdNames, straceLine } from '../trace/strace';
+import { Trace } from '../trace/trace';
+import { describeEvent, moveOf } from './describe';
+import { Engine } from './engine';
+import { kernelPath, stepAt } from './kernelPath';
+
+export const REGISTER_NAMES = ['mode', 'pc', 'rax', 'rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9', 'cr2'] as const;
+
+export function registerValue(m: Machine, name: string): number | string | undefined {
+  const r = m.regs as unknown as Record<string, number | string>;
+  return name in r ? r[name] : undefined;
+}
+
+export function fdLabel(m: Machine, fd: number): string {
+  const o = m.fds.get(fd);
+  if (!o) return String(fd);
+  if (o.kind === 'file') return `${fd}<${m.filesById[o.fileId].path}>`;
+  if (o.kind === 'socket') return `${fd}<TCP:[socket ${o.sockId}]>`;
+  return `${fd}<pipe:[${o.pipeId}] ${o.end} end>`;
+}
+
+/** Arguments decoded the way a person reads them: fds with their paths, flags by name, sizes with units. */
+export function decodeArgs(m: Machine, r: OpRecord): DecodedArg[] {
+  const spec = findOp(r.name);
+  if (!spec) return [];
+  if (r.name === 'sysctl') return [{ name: 'key', value: r.text ?? '' }, { name: 'value', value: String(r.args[0]) }];
+  return spec.args.map((a, i): DecodedArg => {
+    const v = r.args[i];
+    if (a.kind === 'path') return { name: a.name, value: JSON.stringify(r.text ?? '') };
+    if (v === undefined) return { name: a.name, value: '(default)' };
+    switch (a.kind) {
+      case 'fd': return { name: a.name, value: fdLabel(m, v) };
+      case 'flags': return { name: a.name, value: flagNames(v).join(' | ') };
+      case 'size': return { name: a.name, value: `${v} (${formatBytes(v)})` };
+      case 'addr': return { name: a.name, value: hex(v) };
+      case 'whence': return { name: a.name, value: ['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][v] ?? String(v) };
+      case 'duration': return { name: a.name, value: formatDuration(v) };
+      default: return { name: a.name, value: String(v) };
+    }
+  }).concat(r.name === 'open' ? [{ name: 'flags', value: flagNames(r.args[0] ?? 0).join(' | ') }] : []);
+}
+
+export function resultText(r: OpRecord): string {
+  if (r.errno) return `-1 ${r.errno} (${ERRNO_TEXT[r.errno]})`;
+  const spec = findOp(r.name);
+  if (spec?.returns === 'addr') return hex(r.result);
+  if (spec?.returns === 'size') return `${r.result} (${formatBytes(r.result)})`;
+  return String(r.result);
+}
+
+/** The operation a position belongs to: the one in progress, else the one that just completed. */
+export function operationAt(engine: Engine, pos: number): { index: number; record: OpRecord; inside: boolean } | null {
+  const t = engine.trace;
+  if (pos < 0 || t.ops.length === 0) return null;
+  const k = Math.min(t.ops.opAt(pos), t.ops.length - 1);
+  if (k < 0) return null;
+  return { index: k, record: t.ops.get(k), inside: pos < t.ops.endPosOf(k) };
+}
+
+export function countersOf(m: Machine): Counters {
+  const c = m.counters;
+  return {
+    syscalls: c[C.Syscalls], contextSwitches: c[C.ContextSwitches], cpuCopies: c[C.CpuCopies], dmaCopies: c[C.DmaCopies],
+    cpuBytes: c[C.CpuBytes], dmaBytes: c[C.DmaBytes], pageCacheHits: c[C.PageCacheHits], pageCacheMisses: c[C.PageCacheMisses],
+    evictions: c[C.Evictions], dmaInterrupts: c[C.DmaInterrupts], pageFaults: c[C.PageFaults], writebackPages: c[C.WritebackPages],
+    simTimeNs: m.now,
+  };
+}
+
+export function allCounters(m: Machine): [string, number][] {
+  return COUNTER_NAMES.map((n, i) => [n, m.counters[i]]);
+}
+
+export function pageCode(p: Page, now: number): string {
+  if (p.flags & PG_WRITEBACK) return PAGE_CODES.writeback;
+  if (p.flags & PG_DIRTY) return PAGE_CODES.dirty;
+  if (p.readyAt > now) return PAGE_CODES.locked;
+  if (p.flags & PG_READAHEAD) return PAGE_CODES.readahead;
+  return p.flags & PG_ACTIVE ? PAGE_CODES.cleanActive : PAGE_CODES.cleanInactive;
+}
+
+/** Pages evicted by the operation at the position, up to it (shown once as "just evicted"). */
+export function justEvicted(t: Trace, pos: number): { fileId: number; index: number }[] {
+  if (pos < 0) return [];
+  const k = Math.min(t.ops.opAt(pos), t.ops.length - 1);
+  if (k < 0) return [];
+  const out: { fileId: number; index: number }[] = [];
+  for (let e = t.ops.startPosOf(k); e <= pos; e++) if (t.events.kind(e) === Ev.PageEvict) out.push({ fileId: t.events.a(e), index: t.events.b(e) });
+  return out.slice(-4096);
+}
+
+export function pageCacheView(m: Machine, evicted: { fileId: number; index: number }[]): PageCacheView {
+  const files: FilePages[] = [];
+  let active = 0;
+  const evictedBy = new Map<number, number[]>();
+  for (const e of evicted) {
+    if (m.cache.get(e.fileId, e.index)) continue;
+    const l = evictedBy.get(e.fileId) ?? [];
+    l.push(e.index);
+    evictedBy.set(e.fileId, l);
+  }
+  for (const f of m.filesById) {
+    const pages = m.cache.pagesOf(f.id);
+    const gone = evictedBy.get(f.id) ?? [];
+    if (!pages && !gone.length) continue;
+    const codes = new Map<number, string>();
+    let dirty = 0;
+    if (pages) {
+      for (const p of pages.values()) {
+        codes.set(p.index, pageCode(p, m.now));
+        if (p.flags & PG_ACTIVE) active++;
+        if (p.flags & PG_DIRTY) dirty++;
+      }
+    }
+    for (const i of gone) codes.set(i, PAGE_CODES.evicted);
+    const idx = [...codes.keys()].sort((a, b) => a - b);
+    const runs: [number, string][] = [];
+    for (const i of idx) {
+      const last = runs[runs.length - 1];
+      if (last && last[0] + last[1].length === i) last[1] += codes.get(i);
+      else runs.push([i, codes.get(i)!]);
+    }
+    files.push({ path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
+  }
+  return {
+    capacityPages: m.cache.capacity, pages: m.cache.size, dirty: m.cache.dirty, writeback: m.cache.writeback,
+    active, inactive: m.cache.size - active, files,
+  };
+}
+
+const PLACE: Record<number, Place> = {
+  [Loc.Disk]: 'disk', [Loc.Controller]: 'controller', [Loc.PageCache]: 'pageCache', [Loc.User]: 'user', [Loc.Mmap]: 'mmap',
+  [Loc.Socket]: 'socket', [Loc.Pipe]: 'pipe', [Loc.Nic]: 'nic',
+};
+
+/** The bytes behind a memory reference, and how long it is. */
+export function memoryOf(m: Machine, ref: string): { content: Content; size: number; base: number; title: string } | null {
+  const [kind, a] = ref.split(':');
+  const id = Number(a);
+  switch (kind) {
+    case 'buffer': case 'mmap': {
+      const r = m.regions.find((x) => x.id === id);
+      if (!r) return null;
+      if (r.kind === 'buffer') return { content: r.content, size: r.size, base: r.addr, title: `user buffer ${hex(r.addr)}` };
+      const f = m.filesById[r.fileId];
+      const view = new Content(f.content.defaultSrc);
+      view.copyFrom(f.content, r.fileOff, 0, r.size);
+      return { content: view, size: r.size, base: r.addr, title: `mmap ${hex(r.addr)} of ${f.path}` };
+    }
+    case 'socket': {
+      const s = m.sockets[id];
+      return s ? { content: s.last, size: s.lastLen, base: 0, title: `socket ${id} send buffer (last segment)` } : null;
+    }
+    case 'pipe': {
+      const p = m.pipes[id];
+      if (!p) return null;
+      const c = new Content(-1);
+      let off = 0;
+      for (const r of p.refs) {
+        c.copyFrom(r.kind === 'page' ? m.filesById[r.fileId].content : r.content!, r.kind === 'page' ? r.off : 0, off, r.len);
+        off += r.len;
+      }
+      return { content: c, size: p.used, base: 0, title: `pipe ${id} buffer` };
+    }
+    case 'controller': return { content: m.disk.controller, size: m.disk.controllerLen, base: 0, title: `disk controller buffer (${m.disk.controllerWhat || 'empty'})` };
+    case 'file': {
+      const f = m.filesById[id];
+      return f ? { content: f.content, size: f.size, base: 0, title: `${f.path} as the page cache sees it` } : null;
+    }
+    case 'disk': {
+      const f = m.filesById[id];
+      return f ? { content: f.disk, size: f.size, base: 0, title: `${f.path} on the disk` } : null;
+    }
+  }
+  return null;
+}
+
+/** The buffer the current step moved bytes into, with the moved bytes marked. */
+export function hexViewOf(m: Machine): HexView | null {
+  const mv = m.lastMove;
+  if (!mv) return null;
+  let ref: string;
+  let off = mv.dstOff;
+  switch (mv.dst) {
+    case Loc.User: ref = `buffer:${mv.dstObj}`; break;
+    case Loc.Socket: case Loc.Nic: ref = `socket:${mv.dstObj}`; off = 0; break;
+    case Loc.Pipe: ref = `pipe:${mv.dstObj}`; off = 0; break;
+    case Loc.PageCache: ref = `file:${mv.dstObj}`; break;
+    case Loc.Disk: ref = `disk:${mv.dstObj}`; break;
+    default: return null;
+  }
+  const mem = memoryOf(m, ref);
+  if (!mem) return null;
+  const start = Math.max(0, Math.min(off, Math.max(0, mem.size - 1)));
+  const windowStart = start - (start % 16);
+  const len = Math.min(4096, Math.max(0, mem.size - windowStart));
+  const bytes = mem.content.read(windowStart, len, m.nameOf);
+  return {
+    title: mem.title,
+    address: mem.base + windowStart,
+    bytesBase64: Buffer.from(bytes).toString('base64'),
+    highlightStart: start - windowStart,
+    highlightLength: Math.min(mv.bytes, len - (start - windowStart)),
+  };
+}
+
+export function registersOf(m: Machine, previous: Map<string, string> | null): RegisterValue[] {
+  return REGISTER_NAMES.map((name) => {
+    const v = registerValue(m, name)!;
+    const value = typeof v === 'string' ? v : name === 'pc' ? `line ${v}` : formatRegister(v);
+    return { name, value, changed: previous !== null && previous.get(name) !== value };
+  });
+}
+
+export function formatRegister(v: number): string {
+  return v < 0 ? `-${hex(-v)}` : hex(v);
+}
+
+/** The whole trace in `n` buckets, for the timeline. */
+export function timeline(t: Trace, n = 120): TimelineBucket[] {
+  const len = t.events.length;
+  if (len === 0) return [];
+  const buckets: TimelineBucket[] = [];
+  const per = Math.max(1, Math.ceil(len / n));
+  const ev = t.events;
+  let dirty = 0;
+  let cached = 0;
+  for (let from = 0; from < len; from += per) {
+    const to = Math.min(len - 1, from + per - 1);
+    const b: TimelineBucket = { from, to, startNs: ev.time(from), syscalls: 0, dma: 0, interrupts: 0, faults: 0, writeback: 0, evictions: 0, dirtyPages: 0, cachedPages: 0 };
+    for (let e = from; e <= to; e++) {
+      switch (ev.kind(e)) {
+        case Ev.SyscallEnter: b.syscalls++; break;
+        case Ev.DmaStart: b.dma++; break;
+        case Ev.DmaInterrupt: b.interrupts++; break;
+        case Ev.FaultMinor: case Ev.FaultMajor: b.faults++; break;
+        case Ev.WritebackStart: b.writeback++; dirty -= ev.c(e); break;
+        case Ev.PageEvict: b.evictions++; cached--; break;
+        case Ev.PageInsert: cached++; break;
+        case Ev.PageDirty: dirty++; break;
+      }
+    }
+    b.dirtyPages = Math.max(0, dirty);
+    b.cachedPages = Math.max(0, cached);
+    buckets.push(b);
+  }
+  return buckets;
+}
+
+export function nearbyEvents(t: Trace, pos: number, before = 6, after = 6): TimelineEvent[] {
+  const out: TimelineEvent[] = [];
+  for (let e = Math.max(0, pos - before); e <= Math.min(t.head, pos + after); e++) {
+    out.push({ position: e, timeNs: t.events.time(e), thread: t.events.thread(e), kind: String(t.events.kind(e)), text: describeEvent(t, e) });
+  }
+  return out;
+}
+
+export function currentOperation(engine: Engine, m: Machine, pos: number): CurrentOperation | null {
+  const t = engine.trace;
+  const at = operationAt(engine, pos);
+  if (!at) {
+    const next = t.peekNext();
+    return next ? { index: 0, name: '(not started)', line: next.line, call: '', args: [], result: null, phase: 'entry', kernelStep: null } : null;
+  }
+  const r = at.record;
+  let kernelStep: string | null = null;
+  if (at.inside) kernelStep = stepAt(kernelPath(t, at.index), pos)?.fn ?? null;
+  const spec = findOp(r.name);
+  const phase: CurrentOperation['phase'] = spec?.nr === null ? 'user' : at.inside ? (pos === r.startPos ? 'entry' : 'kernel') : 'exit';
+  return {
+    index: at.index, name: r.name, line: r.line, call: straceLine(r, new FdNames()).replace(/ = .*$/, ''), args: decodeArgs(m, r),
+    result: at.inside ? null : resultText(r), phase, kernelStep,
+  };
+}
+
+export function machineState(engine: Engine, m: Machine, pos: number, previousRegs: Map<string, string> | null): MachineState {
+  const t = engine.trace;
+  const mv = m.lastMove;
+  const moveHere = pos >= 0 && pos <= t.head && (t.events.kind(pos) === Ev.CpuCopy || t.events.kind(pos) === Ev.DmaStart);
+  const thread = pos >= 0 ? t.events.thread(pos) : 1;
+  return {
+    position: pos,
+    length: t.events.length,
+    timeNs: m.now,
+    thread,
+    mode: m.mode,
+    ended: t.finished && pos >= t.head,
+    operation: currentOperation(engine, m, pos),
+    registers: registersOf(m, previousRegs),
+    counters: countersOf(m),
+    movement: mv && moveHere ? { src: PLACE[mv.src], dst: PLACE[mv.dst], bytes: mv.bytes, engine: mv.engine } : null,
+    pageCache: pageCacheView(m, justEvicted(t, pos)),
+    hex: hexViewOf(m),
+    timeline: timeline(t),
+    nearby: nearbyEvents(t, pos),
+    devices: {
+      diskQueue: m.disk.queue,
+      diskBusyUntilNs: m.disk.busyUntil,
+      dmaInFlight: m.dma.map((d) => ({ id: d.id, what: d.what, bytes: d.bytes, doneAtNs: d.doneAt })),
+      nicInFlightBytes: m.nic.inflight,
+      nicSentBytes: m.nic.sentBytes,
+    },
+    sysctl: { ...m.config.sysctl },
+  };
+}
+
+export function diskLabel(m: Machine): string {
+  return DISK_PROFILES[m.config.disk].label;
+}
+
+export function pageDetails(m: Machine, path: string, index: number): string {
+  const f = m.files.get(path);
+  if (!f) return `no file ${path}`;
+  const p = m.cache.get(f.id, index);
+  if (!p) return `${path} page ${index}: not in the page cache`;
+  const lines = [`${path} page ${index} (bytes ${index * PAGE_SIZE}–${index * PAGE_SIZE + PAGE_SIZE - 1})`, `  state: ${pageStateName(p)}`];
+  if (p.readyAt > m.now) lines.push(`  locked: read I/O completes at ${formatDuration(p.readyAt)}`);
+  if (p.flags & PG_DIRTY) lines.push(`  dirty since ${formatDuration(p.dirtiedAt)} (inode dirtied at ${formatDuration(f.dirtiedWhen)}; expires after ${m.config.sysctl['vm.dirty_expire_centisecs'] / 100} s)`);
+  return lines.join('\n');
+}
+
+export { OPS };

@@ -1,0 +1,777 @@
+/**
+ * The Debug Adapter Protocol session over the trace. Requests become engine moves and inspections; every stop
+ * reports the trace position and sends the machine state for the panel. Nothing here throws at the client:
+ * a failing request gets an error response and the adapter keeps running.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  DebugSession, Event, Handles, InitializedEvent, InvalidatedEvent, OutputEvent, Response, Scope, Source, StackFrame,
+  StoppedEvent, TerminatedEvent, Thread,
+} from '@vscode/debugadapter';
+import { DebugProtocol } from '@vscode/debugprotocol';
+import { CONFIG_KEYS, findConfigKey, parseConfigValue } from '../machine/config';
+import { Machine } from '../machine/machine';
+import { pageStateName, PG_ACTIVE } from '../machine/pagecache';
+import { formatBytes, formatDuration, hex } from '../machine/units';
+import { formatDiagnostic } from '../program/index';
+import { loadProgram, MachineOverrides } from '../program/loadProgram';
+import { COMPARE_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
+import { compare } from '../trace/compare';
+import { exportChromeTrace } from '../trace/export';
+import { Trace } from '../trace/trace';
+import { writeFileSync } from 'node:fs';
+import { Breakpoints, EXCEPTION_FILTERS, parseDataId } from './breakpoints';
+import { COMMANDS, ConsoleContext, evaluate } from './console';
+import { describeEvent } from './describe';
+import { Engine, Stop } from './engine';
+import {
+  allCounters, decodeArgs, diskLabel, machineState, memoryOf, operationAt, REGISTER_NAMES, registerValue, resultText,
+  formatRegister,
+} from './inspect';
+import { kernelPath, stepAt } from './kernelPath';
+import { DiskKind } from '../machine/config';
+import { parseSize } from '../machine/units';
+
+export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
+  program?: string;
+  stopOnEntry?: boolean;
+  machine?: MachineOverrides;
+  trace?: string;
+  /** Events between checkpoints (time travel memory/speed trade-off). */
+  checkpointEvery?: number;
+}
+
+const PROCESS_THREAD = 1;
+const FLUSHER_THREAD_ID = 1000;
+
+type VarRef =
+  | { kind: 'registers' }
+  | { kind: 'operation' }
+  | { kind: 'pagecache' }
+  | { kind: 'file'; fileId: number }
+  | { kind: 'lru'; list: 'active' | 'inactive' }
+  | { kind: 'buffers' }
+  | { kind: 'devices' }
+  | { kind: 'dma' }
+  | { kind: 'counters' }
+  | { kind: 'sysctl' }
+  | { kind: 'variables' };
+
+class UserError extends Error {}
+
+export class IoMachineSession extends DebugSession {
+  private trace: Trace | null = null;
+  private engine: Engine | null = null;
+  private bps = new Breakpoints();
+  private handles = new Handles<VarRef>();
+  private args: LaunchArgs = {};
+  private programPath = '';
+  private executableLines: number[] = [];
+  private configurationDone: Promise<void>;
+  private resolveConfigurationDone!: () => void;
+  private previousRegs: Map<string, string> | null = null;
+  private lastStop: Stop | null = null;
+  private atEndOnce = false;
+  private running = false;
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+    this.configurationDone = new Promise((r) => (this.resolveConfigurationDone = r));
+  }
+
+  /** Every request goes through here: an exception becomes an error response, never a crash. */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    try {
+      super.dispatchRequest(request);
+    } catch (e) {
+      this.fail(new Response(request), e);
+    }
+  }
+
+  private fail(response: DebugProtocol.Response, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.sendErrorResponse(response, { id: 1001, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: true });
+  }
+
+  private need(): { trace: Trace; engine: Engine } {
+    if (!this.trace || !this.engine) throw new UserError('no program is being debugged (launch first)');
+    return { trace: this.trace, engine: this.engine };
+  }
+
+  private print(text: string, category: 'stdout' | 'console' | 'stderr' = 'console'): void {
+    this.sendEvent(new OutputEvent(text + '\n', category));
+  }
+
+  // ───────────────────────────── initialize and launch ─────────────────────────────
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsStepBack: true,
+      supportsRestartRequest: true,
+      supportsGotoTargetsRequest: true,
+      supportsEvaluateForHovers: true,
+      supportsSetVariable: true,
+      supportsCompletionsRequest: true,
+      completionTriggerCharacters: [' '],
+      supportsDataBreakpoints: true,
+      supportsReadMemoryRequest: true,
+      supportsExceptionFilterOptions: true,
+      supportsExceptionInfoRequest: true,
+      supportsTerminateRequest: true,
+      supportsSteppingGranularity: true,
+      supportsDelayedStackTraceLoading: false,
+      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
+        filter: f.filter, label: f.label, description: f.description, default: false, supportsCondition: true,
+        conditionDescription: 'e.g. file == "/srv/hot.html" && page < 4',
+      })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.resolveConfigurationDone();
+    this.sendResponse(response);
+  }
+
+  /** Loads the program; the errors a person can fix are reported as `path:line:col: error: …`. */
+  private load(args: LaunchArgs): void {
+    if (!args.program || typeof args.program !== 'string') throw new UserError("launch: 'program' must be the path of a .iosim scenario or .strace log");
+    if (args.machine !== undefined && (typeof args.machine !== 'object' || args.machine === null || Array.isArray(args.machine))) {
+      throw new UserError("launch: 'machine' must be an object such as { \"nic\": \"plain\", \"vm.dirty_ratio\": 5 }");
+    }
+    let text: string;
+    try {
+      text = readFileSync(args.program, 'utf8');
+    } catch (e) {
+      throw new UserError(`cannot read ${args.program}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    const loaded = loadProgram(text, args.program, args.machine);
+    const firstError = loaded.diagnostics.find((d) => d.severity === 'error');
+    if (!loaded.spec || firstError) {
+      const d = firstError ?? loaded.diagnostics[0];
+      throw new UserError(d ? formatDiagnostic(args.program, d) : `${args.program}: cannot be run`);
+    }
+    for (const d of loaded.diagnostics) this.print(formatDiagnostic(args.program, d), 'stderr');
+    this.programPath = args.program;
+    this.executableLines = loaded.executableLines;
+    this.trace = new Trace(loaded.spec, { checkpointEvery: args.checkpointEvery ?? 100_000 });
+    this.engine = new Engine(this.trace, this.bps, { print: (line, category) => this.print(line, category ?? 'console') });
+    this.previousRegs = null;
+    this.atEndOnce = false;
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): Promise<void> {
+    try {
+      this.args = args;
+      this.load(args);
+    } catch (e) {
+      this.fail(response, e);
+      return;
+    }
+    this.sendEvent(new InitializedEvent());
+    // Clients send breakpoints before configurationDone; a client that never sends it is not kept waiting long.
+    await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, 2000))]);
+    this.sendResponse(response);
+    const s = this.trace!.spec;
+    this.print(`I/O machine: ${formatBytes(s.config.ramBytes)} RAM, ${diskLabel(this.engine!.trace.machine)}, NIC ${s.config.nic}, page cache ${this.engine!.trace.machine.cache.capacity} pages; trace positions are event indexes.`);
+    if (args.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
+    else await this.move(() => this.engine!.forward('continue', true));
+  }
+
+  protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
+    try {
+      const a = (args.arguments as LaunchArgs | undefined) ?? this.args;
+      this.args = a;
+      this.load(a);
+      this.sendResponse(response);
+      this.sendEvent(new InvalidatedEvent(['all']));
+      if (a.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
+      else await this.move(() => this.engine!.forward('continue', true));
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    if (this.engine) this.engine.pauseRequested = true;
+    this.writeTraceFile();
+    this.sendResponse(response);
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    if (this.engine) this.engine.pauseRequested = true;
+    this.writeTraceFile();
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  private traceWritten = false;
+
+  private writeTraceFile(): void {
+    if (!this.args.trace || !this.trace || this.traceWritten) return;
+    this.traceWritten = true;
+    try {
+      writeFileSync(this.args.trace, JSON.stringify(exportChromeTrace(this.trace)));
+      this.print(`trace written to ${this.args.trace} (Chrome trace format: open it in Perfetto or chrome://tracing)`);
+    } catch (e) {
+      this.print(`could not write the trace to ${this.args.trace}: ${(e as Error).message}`, 'stderr');
+    }
+  }
+
+  // ───────────────────────────── breakpoints ─────────────────────────────
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const specs = (args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? []).map((b) => ({ ...b }));
+    const samePath = args.source.path && this.programPath && normalize(args.source.path) === normalize(this.programPath);
+    if (!samePath) {
+      response.body = { breakpoints: specs.map((b) => ({ verified: false, line: b.line, message: 'this file is not the program being debugged' })) };
+      this.sendResponse(response);
+      return;
+    }
+    const results = this.bps.setLines(specs, this.executableLines);
+    response.body = {
+      breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, line: r.line, message: r.message, source: args.source })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    const results = this.bps.setFunctions(args.breakpoints);
+    response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
+    this.sendResponse(response);
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    const specs = [
+      ...(args.filters ?? []).map((f) => ({ filterId: f })),
+      ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition })),
+    ];
+    const results = this.bps.setFilters(specs);
+    response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
+    this.sendResponse(response);
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    const none = (why: string) => {
+      response.body = { dataId: null, description: why };
+      this.sendResponse(response);
+    };
+    if (!this.trace) return none('no program is being debugged');
+    const container = args.variablesReference ? this.handles.get(args.variablesReference) : undefined;
+    let dataId: string | null = null;
+    let description = '';
+    if (container?.kind === 'file') {
+      const idx = /^\[?(\d+)\]?/.exec(args.name);
+      const f = this.trace.machine.filesById[container.fileId];
+      if (idx && f) {
+        dataId = `page:${f.path}:${idx[1]}`;
+        description = `page ${idx[1]} of ${f.path} changes (cached, dirtied, written back, evicted, copied into)`;
+      }
+    } else if (container?.kind === 'buffers') {
+      const m = /^(buffer|socket|pipe) (\d+)/.exec(args.name);
+      if (m) {
+        dataId = `${m[1]}:${m[2]}`;
+        description = `bytes are copied into ${m[1]} ${m[2]}`;
+      }
+    } else if (parseDataId(args.name)) {
+      dataId = args.name;
+      description = `${args.name} changes`;
+    }
+    if (!dataId) return none('data breakpoints can watch a page (Page Cache → file → page) or a buffer (Buffers)');
+    response.body = { dataId, description, accessTypes: ['write'], canPersist: true };
+    this.sendResponse(response);
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    const results = this.bps.setData(args.breakpoints);
+    response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
+    this.sendResponse(response);
+  }
+
+  // ───────────────────────────── execution ─────────────────────────────
+
+  /** Runs one engine move, answers nothing itself, and reports the stop. Moves never overlap. */
+  private async move(fn: () => Stop | Promise<Stop>): Promise<void> {
+    if (this.running) throw new UserError('the machine is already running');
+    this.running = true;
+    try {
+      const stop = await fn();
+      this.reportStop(stop);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async respondThenMove(response: DebugProtocol.Response, fn: () => Stop | Promise<Stop>): Promise<void> {
+    try {
+      this.need();
+      if (this.running) throw new UserError('the machine is already running; pause it first');
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+      return;
+    }
+    try {
+      // The stop follows the response, never in the same breath: clients wait for the response first.
+      await new Promise((r) => setImmediate(r));
+      await this.move(fn);
+    } catch (e) {
+      this.print(`internal error: ${(e as Error).stack ?? e}`, 'stderr');
+    }
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    response.body = { allThreadsContinued: true };
+    if (this.trace?.finished && this.engine && this.engine.pos >= this.trace.head && this.atEndOnce) {
+      // Continuing past the end of the program ends the session, as it would for a real process.
+      this.sendResponse(response);
+      this.writeTraceFile();
+      this.sendEvent(new TerminatedEvent());
+      return;
+    }
+    void this.respondThenMove(response, () => this.engine!.forward('continue'));
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    void this.respondThenMove(response, () => {
+      const e = this.engine!;
+      // Inside a kernel path, "next" is the next kernel line; between operations it runs one operation.
+      if (args.granularity === 'instruction' || !e.isBoundary(e.pos)) return e.stepIn();
+      return e.forward('next');
+    });
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
+    void this.respondThenMove(response, () => this.engine!.stepIn());
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    void this.respondThenMove(response, () => this.engine!.forward('stepOut'));
+  }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction'));
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    void this.respondThenMove(response, () => this.engine!.backward());
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    if (this.engine) this.engine.pauseRequested = true;
+    this.sendResponse(response);
+  }
+
+  protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    const { trace } = this.need();
+    const targets: DebugProtocol.GotoTarget[] = [];
+    for (let j = 0; j < trace.ops.length && targets.length < 50; j++) {
+      if (trace.ops.lineOf(j) !== args.line) continue;
+      const pos = trace.ops.startPosOf(j) - 1;
+      targets.push({ id: pos + 2, label: `${trace.ops.nameOf(j)} at line ${args.line}, run #${targets.length + 1} (position ${pos}, ${formatDuration(trace.ops.get(j).startNs)})`, line: args.line });
+    }
+    response.body = { targets };
+    this.sendResponse(response);
+  }
+
+  protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    void this.respondThenMove(response, () => this.engine!.seek(args.targetId - 2));
+  }
+
+  private reportStop(stop: Stop): void {
+    const { trace, engine } = this.need();
+    engine.pos = stop.pos;
+    this.lastStop = stop;
+    this.handles.reset();
+    const atEnd = stop.reason === 'end';
+    if (atEnd) {
+      this.atEndOnce = true;
+      const m = engine.state();
+      this.print(`program ended at position ${stop.pos} after ${formatDuration(m.now)} simulated; continue again to end the session, or travel back (step back, reverse continue).`);
+    } else {
+      this.atEndOnce = false;
+    }
+    const pos = stop.pos;
+    const thread = pos >= 0 && trace.events.thread(pos) === 0 ? FLUSHER_THREAD_ID : PROCESS_THREAD;
+    const reason = atEnd ? 'end' : stop.reason;
+    const ev = new StoppedEvent(reason, thread) as DebugProtocol.StoppedEvent;
+    const where = pos >= 0 ? `#${pos} · ${formatDuration(trace.events.time(pos))}` : '#-1 · start';
+    ev.body.description = `${reasonLabel(reason)} · position ${where}`;
+    ev.body.allThreadsStopped = true;
+    if (stop.hitIds.length) ev.body.hitBreakpointIds = stop.hitIds;
+    if (pos >= 0 && (stop.reason === 'exception' || stop.reason === 'data breakpoint')) ev.body.text = describeEvent(trace, pos);
+    this.sendEvent(ev);
+    if (stop.reason === 'goto') this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
+    this.sendState();
+  }
+
+  private currentState(): MachineState {
+    const { engine } = this.need();
+    const m = engine.state();
+    const state = machineState(engine, m, engine.pos, this.previousRegs);
+    return state;
+  }
+
+  private sendState(): void {
+    const state = this.currentState();
+    this.previousRegs = new Map(state.registers.map((r) => [r.name, r.value]));
+    this.sendEvent(new Event(STATE_EVENT, state));
+  }
+
+  // ───────────────────────────── threads and stacks ─────────────────────────────
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    const threads = [new Thread(PROCESS_THREAD, `process (${this.programPath ? basename(this.programPath) : 'program'})`)];
+    const t = this.trace;
+    if (t && this.engine) {
+      const upto = Math.min(this.engine.pos, t.head);
+      for (let e = 0; e <= upto; e++) {
+        if (t.events.thread(e) === 0) {
+          threads.push(new Thread(FLUSHER_THREAD_ID, 'kernel flusher (wb_workfn)'));
+          break;
+        }
+      }
+    }
+    response.body = { threads };
+    this.sendResponse(response);
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    const { trace, engine } = this.need();
+    const pos = engine.pos;
+    const frames: StackFrame[] = [];
+    const userSource = new Source(basename(this.programPath), this.convertDebuggerPathToClient(this.programPath));
+    const at = operationAt(engine, pos);
+    const onFlusher = pos >= 0 && trace.events.thread(pos) === 0;
+    if (args.threadId === FLUSHER_THREAD_ID) {
+      if (onFlusher && at) {
+        const kp = kernelPath(trace, at.index);
+        const step = stepAt(kp, pos);
+        frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 0), step?.fn ?? 'wb_workfn', this.kernelSource(at.index), step?.line ?? 1));
+      }
+      frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 1), onFlusher ? 'wb_workfn' : 'wb_workfn (sleeping)'));
+      frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 2), 'kthread'));
+    } else if (at && at.inside) {
+      const kp = kernelPath(trace, at.index);
+      const step = stepAt(kp, pos);
+      frames.push(new StackFrame(frameId(PROCESS_THREAD, 0), step?.fn ?? at.record.name, this.kernelSource(at.index), step?.line ?? 1));
+      frames.push(new StackFrame(frameId(PROCESS_THREAD, 1), `${at.record.name} (line ${at.record.line})`, userSource, at.record.line));
+    } else {
+      // Between operations: the user frame is at the next operation to run.
+      const next = this.nextLine(engine, pos);
+      const f = new StackFrame(frameId(PROCESS_THREAD, 0), next ? 'main' : 'main (program ended)', userSource, next?.line ?? lastLine(trace), next?.col ?? 1);
+      frames.push(f);
+    }
+    response.body = { stackFrames: frames, totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  private nextLine(engine: Engine, pos: number): { line: number; col: number } | null {
+    const t = engine.trace;
+    const j = engine.currentOrNextOp(pos);
+    if (j < t.ops.length) {
+      const r = t.ops.get(j);
+      return { line: r.line, col: r.col };
+    }
+    return t.peekNext();
+  }
+
+  private kernelSource(opIndex: number): Source {
+    const name = `${this.trace!.ops.nameOf(opIndex)} #${opIndex} (kernel path)`;
+    const s = new Source(name, undefined, opIndex + 1, 'kernel', 'iomachine');
+    (s as DebugProtocol.Source).presentationHint = 'emphasize';
+    return s;
+  }
+
+  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    const { trace } = this.need();
+    const ref = args.sourceReference ?? args.source?.sourceReference ?? 0;
+    const opIndex = ref - 1;
+    if (opIndex < 0 || opIndex >= trace.ops.length) throw new UserError(`no kernel path for source reference ${ref}`);
+    response.body = { content: kernelPath(trace, opIndex).text, mimeType: 'text/plain' };
+    this.sendResponse(response);
+  }
+
+  // ───────────────────────────── variables ─────────────────────────────
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
+    this.need();
+    const scope = (name: string, ref: VarRef, hint?: string, expensive = false) => {
+      const s = new Scope(name, this.handles.create(ref), expensive) as DebugProtocol.Scope;
+      if (hint) s.presentationHint = hint;
+      return s;
+    };
+    response.body = {
+      scopes: [
+        scope('Registers', { kind: 'registers' }, 'registers'),
+        scope('Operation', { kind: 'operation' }, 'arguments'),
+        scope('Variables', { kind: 'variables' }, 'locals'),
+        scope('Page Cache', { kind: 'pagecache' }),
+        scope('Buffers', { kind: 'buffers' }),
+        scope('Devices', { kind: 'devices' }),
+        scope('Counters', { kind: 'counters' }),
+        scope('sysctl', { kind: 'sysctl' }),
+      ],
+    };
+    this.sendResponse(response);
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const { engine } = this.need();
+    const ref = this.handles.get(args.variablesReference);
+    const m = engine.state();
+    let vars: DebugProtocol.Variable[] = ref ? this.variablesOf(ref, m, engine) : [];
+    if (args.start !== undefined || args.count !== undefined) {
+      const start = args.start ?? 0;
+      vars = vars.slice(start, args.count ? start + args.count : undefined);
+    }
+    response.body = { variables: vars };
+    this.sendResponse(response);
+  }
+
+  private v(name: string, value: string | number, extra: Partial<DebugProtocol.Variable> = {}): DebugProtocol.Variable {
+    return { name, value: String(value), variablesReference: 0, ...extra };
+  }
+
+  private variablesOf(ref: VarRef, m: Machine, engine: Engine): DebugProtocol.Variable[] {
+    const t = engine.trace;
+    const pos = engine.pos;
+    switch (ref.kind) {
+      case 'registers':
+        return REGISTER_NAMES.map((n) => {
+          const val = registerValue(m, n)!;
+          const shown = typeof val === 'string' ? val : n === 'pc' ? `line ${val}` : `${formatRegister(val)} (${val})`;
+          return this.v(n, shown, { evaluateName: n, presentationHint: { kind: 'property', attributes: ['readOnly'] } });
+        });
+      case 'operation': {
+        const at = operationAt(engine, pos);
+        if (!at) return [this.v('operation', 'none yet (the program has not started)')];
+        const r = at.record;
+        const out = [
+          this.v('call', `${r.name} (line ${r.line})`),
+          ...decodeArgs(m, r).map((a) => this.v(a.name, a.value)),
+          this.v('state', at.inside ? 'in progress (kernel path)' : 'returned'),
+        ];
+        if (!at.inside) out.push(this.v('result', resultText(r), { evaluateName: 'result' }));
+        out.push(
+          this.v('simulated time', `${formatDuration(r.endNs - r.startNs)} (${formatDuration(r.startNs)} → ${formatDuration(r.endNs)})`),
+          this.v('user↔kernel switches', r.contextSwitches),
+          this.v('CPU copies', `${r.cpuCopies} (${formatBytes(r.cpuBytes)})`),
+          this.v('DMA copies', `${r.dmaCopies} (${formatBytes(r.dmaBytes)})`),
+          this.v('page faults', r.pageFaults),
+          this.v('events', `${r.startPos}–${r.endPos}`),
+        );
+        return out;
+      }
+      case 'variables': {
+        const vars = pos >= t.head && engine.isBoundary(pos) ? t.headVariables() : t.replayTo(pos).source.variables();
+        return [...vars].map(([k, v]) => this.v(k, v >= 4096 ? `${v} (${hex(v)})` : v, { evaluateName: k }));
+      }
+      case 'pagecache': {
+        const hits = m.counters[6];
+        const misses = m.counters[7];
+        const out = [
+          this.v('capacity', `${m.cache.capacity} pages (${formatBytes(m.cache.capacity * 4096)})`),
+          this.v('used', `${m.cache.size} pages`),
+          this.v('dirty', m.cache.dirty),
+          this.v('writeback', m.cache.writeback),
+          this.v('active list', m.cache.active.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'active' }) }),
+          this.v('inactive list', m.cache.inactive.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'inactive' }) }),
+          this.v('hits', hits),
+          this.v('misses', misses),
+          this.v('hit ratio', hits + misses ? `${((100 * hits) / (hits + misses)).toFixed(1)}%` : 'n/a'),
+          this.v('dirty thresholds', (() => { const [bg, th] = m.dirtyLimits(); return `background ${bg} pages, limit ${th} pages`; })()),
+        ];
+        for (const f of m.filesById) {
+          const pages = m.cache.pagesOf(f.id);
+          out.push(this.v(f.path, `${pages?.size ?? 0} of ${Math.ceil(f.size / 4096)} pages cached`, {
+            variablesReference: pages?.size ? this.handles.create({ kind: 'file', fileId: f.id }) : 0,
+            indexedVariables: pages?.size ?? 0,
+            memoryReference: `file:${f.id}`,
+          }));
+        }
+        return out;
+      }
+      case 'file': {
+        const pages = m.cache.pagesOf(ref.fileId);
+        if (!pages) return [];
+        return [...pages.values()].sort((a, b) => a.index - b.index).map((p) => this.v(`[${p.index}]`, pageStateName(p) + (p.readyAt > m.now ? ', I/O in flight' : '')));
+      }
+      case 'lru': {
+        const list = m.lru(ref.list).slice(0, 500);
+        return list.map((p, i) => this.v(`${i === 0 ? 'head ' : ''}${i}`, `${m.filesById[p.fileId].path}[${p.index}] ${p.flags & PG_ACTIVE ? '' : ''}${pageStateName(p)}`));
+      }
+      case 'buffers': {
+        const out: DebugProtocol.Variable[] = [];
+        for (const r of m.regions) {
+          if (r.kind === 'buffer') out.push(this.v(`buffer ${r.id}`, `user buffer at ${hex(r.addr)}, ${formatBytes(r.size)}`, { memoryReference: `buffer:${r.id}` }));
+          else out.push(this.v(`mmap ${r.id}`, `${hex(r.addr)} → ${m.filesById[r.fileId].path} @${r.fileOff}, ${formatBytes(r.size)}, ${r.ptes.size} pages mapped`, { memoryReference: `mmap:${r.id}` }));
+        }
+        m.sockets.forEach((s, i) => out.push(this.v(`socket ${i}`, `send buffer: ${formatBytes(s.queued)} queued, ${formatBytes(s.sentBytes)} sent`, { memoryReference: `socket:${i}` })));
+        m.pipes.forEach((p, i) => p && out.push(this.v(`pipe ${i}`, `${formatBytes(p.used)} of ${formatBytes(p.capacity)} (${p.refs.filter((r) => r.kind === 'page').length} page references)`, { memoryReference: `pipe:${i}` })));
+        out.push(this.v('controller buffer', m.disk.controllerLen ? `${formatBytes(m.disk.controllerLen)} from ${m.disk.controllerWhat}` : 'empty', { memoryReference: 'controller' }));
+        return out;
+      }
+      case 'devices':
+        return [
+          this.v('disk', `${diskLabel(m)}, ${m.config.blockSize}-byte blocks, queue ${m.disk.queue}, busy until ${formatDuration(m.disk.busyUntil)}, ${m.disk.requests} requests`),
+          this.v('DMA engine', `${m.dma.length} transfers in flight`, { variablesReference: m.dma.length ? this.handles.create({ kind: 'dma' }) : 0 }),
+          this.v('NIC', `${m.config.nic === 'sg-dma' ? 'scatter-gather DMA' : 'plain DMA (no scatter-gather)'}, ${formatBytes(m.nic.inflight)} in flight, ${formatBytes(m.nic.sentBytes)} sent`),
+          this.v('CPU', `${m.mode} mode, thread ${m.thread === 0 ? 'flusher' : m.thread}`),
+          this.v('clock', formatDuration(m.now)),
+        ];
+      case 'dma':
+        return m.dma.map((d) => this.v(`#${d.id}`, `${d.what}: ${formatBytes(d.bytes)}, started ${formatDuration(d.startedAt)}, completes ${formatDuration(d.doneAt)}`));
+      case 'counters':
+        return [...allCounters(m).map(([n, v]) => this.v(n, n.endsWith('Ns') ? formatDuration(v) : n.endsWith('Bytes') ? `${v} (${formatBytes(v)})` : v)), this.v('simulated time', formatDuration(m.now))];
+      case 'sysctl':
+        return CONFIG_KEYS.filter((k) => k.sysctl).map((k) => this.v(k.key, (m.config.sysctl as unknown as Record<string, number>)[k.key], { evaluateName: k.key }));
+    }
+    return [];
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    const { trace, engine } = this.need();
+    const ref = this.handles.get(args.variablesReference);
+    if (ref?.kind !== 'sysctl') throw new UserError('only sysctl values can be changed (they take effect from the current position)');
+    const k = findConfigKey(args.name);
+    if (!k || !k.sysctl) throw new UserError(`${args.name} is not a sysctl`);
+    const v = parseConfigValue(k, args.value);
+    if (!v.ok) throw new UserError(`${args.name}: expected ${v.expected}, got ${args.value}`);
+    const pos = engine.pos;
+    // Operations from the next boundary on are re-run with the new value; the past stays as it was.
+    const next = engine.currentOrNextOp(pos);
+    const line = this.nextLine(engine, pos)?.line ?? 0;
+    trace.rewindTo(next, { name: 'sysctl', args: [v.value as number], text: k.key, line, col: 1 });
+    engine.resync();
+    engine.pos = Math.min(pos, trace.head);
+    response.body = { value: String(v.value) };
+    this.sendResponse(response);
+    this.print(`${k.key} = ${v.value} from position ${pos} on; what follows will be re-run with it.`);
+    this.sendEvent(new InvalidatedEvent(['variables']));
+    this.sendState();
+  }
+
+  // ───────────────────────────── console, memory, exceptions ─────────────────────────────
+
+  private consoleContext(): ConsoleContext {
+    const { engine, trace } = this.need();
+    const pos = engine.pos;
+    const variables = pos >= trace.head && engine.isBoundary(pos) ? trace.headVariables() : trace.replayTo(pos).source.variables();
+    return { engine, machine: engine.state(), pos, variables };
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    const ctx = this.consoleContext();
+    const text = args.expression.trim();
+    if (args.context === 'hover' && !/^[A-Za-z_][\w.]*$/.test(text)) throw new UserError('');
+    const r = evaluate(ctx, text);
+    if (r.error) throw new UserError(r.error);
+    response.body = { result: r.result, variablesReference: 0 };
+    this.sendResponse(response);
+  }
+
+  protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    const text = args.text.slice(0, (args.column ?? args.text.length + 1) - 1);
+    const words = text.split(/\s+/);
+    const items: DebugProtocol.CompletionItem[] = [];
+    if (words.length <= 1) {
+      const prefix = words[0] ?? '';
+      for (const c of COMMANDS) if (c.name.startsWith(prefix)) items.push({ label: c.name, detail: c.doc, type: 'function' });
+      for (const r of REGISTER_NAMES) if (r.startsWith(prefix)) items.push({ label: r, type: 'variable' });
+      for (const n of ['name', 'result', 'errno', 'path', 'line', 'duration']) if (n.startsWith(prefix)) items.push({ label: n, type: 'property' });
+    } else if (['vmtouch', 'page', 'why'].includes(words[0]) && words.length === 2 && this.trace) {
+      for (const f of this.trace.machine.filesById) if (f.path.startsWith(words[1])) items.push({ label: f.path, type: 'file', start: text.length - words[1].length, length: words[1].length });
+    }
+    response.body = { targets: items };
+    this.sendResponse(response);
+  }
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    const { engine } = this.need();
+    const m = engine.state();
+    const mem = memoryOf(m, args.memoryReference);
+    if (!mem) throw new UserError(`unknown memory reference ${args.memoryReference}`);
+    const start = Math.max(0, (args.offset ?? 0));
+    const count = Math.max(0, Math.min(args.count, 1 << 20, mem.size - start));
+    const bytes = count > 0 ? mem.content.read(start, count, m.nameOf) : new Uint8Array(0);
+    response.body = {
+      address: hex(mem.base + start),
+      data: Buffer.from(bytes).toString('base64'),
+      unreadableBytes: Math.max(0, args.count - count),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const { trace, engine } = this.need();
+    const pos = engine.pos;
+    const stop = this.lastStop;
+    const filter = stop && stop.reason === 'exception' ? this.bps.filters.find((f) => stop.hitIds.includes(f.id))?.filter : undefined;
+    response.body = {
+      exceptionId: filter ?? (stop?.reason === 'data breakpoint' ? 'data-breakpoint' : 'event'),
+      description: pos >= 0 ? `${describeEvent(trace, pos)} (position ${pos}, ${formatDuration(trace.events.time(pos))})` : 'no event',
+      breakMode: 'always',
+    };
+    this.sendResponse(response);
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: Record<string, unknown> | undefined): void {
+    switch (command) {
+      case STATE_REQUEST:
+        response.body = this.currentState();
+        this.sendResponse(response);
+        return;
+      case SEEK_REQUEST: {
+        const position = Number(args?.position);
+        if (!Number.isFinite(position)) throw new UserError(`${SEEK_REQUEST} needs a numeric 'position'`);
+        void this.respondThenMove(response, () => this.engine!.seek(position));
+        return;
+      }
+      case COMPARE_REQUEST: {
+        const size = parseSize(String(args?.size ?? '16KiB'));
+        const disk = String(args?.disk ?? 'nvme') as DiskKind;
+        if (size === null || size <= 0 || !['nvme', 'ssd', 'hdd'].includes(disk)) throw new UserError('compare: size like 16KiB, disk nvme|ssd|hdd');
+        response.body = { sizeBytes: size, disk, warm: !!args?.warm, rows: compare({ size, disk, warm: !!args?.warm }) };
+        this.sendResponse(response);
+        return;
+      }
+    }
+    super.customRequest(command, response, args);
+  }
+}
+
+function frameId(thread: number, level: number): number {
+  return thread * 100 + level;
+}
+
+function normalize(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^([a-z]):/, (_, d: string) => d.toUpperCase() + ':');
+}
+
+function lastLine(t: Trace): number {
+  return t.ops.length ? t.ops.lineOf(t.ops.length - 1) : 1;
+}
+
+function reasonLabel(reason: string): string {
+  switch (reason) {
+    case 'entry': return 'entry';
+    case 'step': return 'step';
+    case 'breakpoint': return 'breakpoint';
+    case 'function breakpoint': return 'function breakpoint';
+    case 'exception': return 'event breakpoint';
+    case 'data breakpoint': return 'data breakpoint';
+    case 'pause': return 'paused';
+    case 'goto': return 'goto';
+    case 'end': return 'program ended';
+  }
+  return reason;
+}
