@@ -42,6 +42,8 @@ export function decodeArgs(m: Machine, r: OpRecord): DecodedArg[] {
   const spec = findOp(r.name);
   if (!spec) return [];
   if (r.name === 'sysctl') return [{ name: 'key', value: r.text ?? '' }, { name: 'value', value: String(r.args[0]) }];
+  // open's path travels as text and its flags are the first number (as openat's rdx).
+  if (r.name === 'open') return [{ name: 'path', value: JSON.stringify(r.text ?? '') }, { name: 'flags', value: flagNames(r.args[0] ?? 0).join(' | ') }];
   return spec.args.map((a, i): DecodedArg => {
     const v = r.args[i];
     if (a.kind === 'path') return { name: a.name, value: JSON.stringify(r.text ?? '') };
@@ -55,7 +57,7 @@ export function decodeArgs(m: Machine, r: OpRecord): DecodedArg[] {
       case 'duration': return { name: a.name, value: formatDuration(v) };
       default: return { name: a.name, value: String(v) };
     }
-  }).concat(r.name === 'open' ? [{ name: 'flags', value: flagNames(r.args[0] ?? 0).join(' | ') }] : []);
+  });
 }
 
 export function resultText(r: OpRecord): string {
@@ -234,8 +236,19 @@ export function formatRegister(v: number): string {
   return v < 0 ? `-${hex(-v)}` : hex(v);
 }
 
-/** The whole trace in `n` buckets, for the timeline. */
+const timelineCache = new WeakMap<Trace, { length: number; n: number; buckets: TimelineBucket[] }>();
+
+/** The whole trace in `n` buckets, for the timeline; recomputed only when the trace has grown or changed. */
 export function timeline(t: Trace, n = 120): TimelineBucket[] {
+  const len = t.events.length;
+  const cached = timelineCache.get(t);
+  if (cached && cached.length === len && cached.n === n) return cached.buckets;
+  const buckets = computeTimeline(t, n);
+  timelineCache.set(t, { length: len, n, buckets });
+  return buckets;
+}
+
+function computeTimeline(t: Trace, n: number): TimelineBucket[] {
   const len = t.events.length;
   if (len === 0) return [];
   const buckets: TimelineBucket[] = [];

@@ -11,15 +11,17 @@ import {
 } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFIG_KEYS, findConfigKey, parseConfigValue } from '../machine/config';
+import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { pageStateName, PG_ACTIVE } from '../machine/pagecache';
 import { formatBytes, formatDuration, hex } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadProgram, MachineOverrides } from '../program/loadProgram';
-import { COMPARE_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
+import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
 import { compare } from '../trace/compare';
 import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
+import { totalsOf } from '../trace/summary';
 import { writeFileSync } from 'node:fs';
 import { Breakpoints, EXCEPTION_FILTERS, parseDataId } from './breakpoints';
 import { COMMANDS, ConsoleContext, evaluate } from './console';
@@ -58,7 +60,13 @@ type VarRef =
   | { kind: 'sysctl' }
   | { kind: 'variables' };
 
-class UserError extends Error {}
+/** A failure the user can act on: its message is the whole error response. */
+class UserError extends Error {
+  override name = 'UserError';
+}
+
+/** The code the DebugSession base class uses when a request handler throws. */
+const HANDLER_THREW = 1104;
 
 export class IoMachineSession extends DebugSession {
   private trace: Trace | null = null;
@@ -74,6 +82,11 @@ export class IoMachineSession extends DebugSession {
   private lastStop: Stop | null = null;
   private atEndOnce = false;
   private running = false;
+  /** Set by disconnect/terminate: a move still finishing reports nothing any more. */
+  private ended = false;
+  /** First position of a flusher-thread event (Infinity: none), searched incrementally up to `flusherScanned`. */
+  private flusherFirst = Number.POSITIVE_INFINITY;
+  private flusherScanned = 0;
 
   constructor() {
     super();
@@ -84,6 +97,11 @@ export class IoMachineSession extends DebugSession {
 
   /** Every request goes through here: an exception becomes an error response, never a crash. */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    // pathFormat is optional in DAP and means 'path' when absent; the base class would refuse it.
+    if (request.command === 'initialize') {
+      const a = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
+      request.arguments = { ...a, pathFormat: a.pathFormat ?? 'path' };
+    }
     try {
       super.dispatchRequest(request);
     } catch (e) {
@@ -91,9 +109,28 @@ export class IoMachineSession extends DebugSession {
     }
   }
 
+  /**
+   * The base class answers a handler that threw with its stack trace as the message: a user's mistake gets its
+   * own message instead, anything else `internal error: …` (and the stack goes to the console).
+   */
+  protected override sendErrorResponse(
+    response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string,
+    variables?: Record<string, unknown>, dest?: number,
+  ): void {
+    if (codeOrMessage === HANDLER_THREW && variables) {
+      const stack = String(variables._stack ?? '');
+      const message = String(variables._exception ?? 'error');
+      if (!stack.startsWith('UserError')) this.print(`internal error in ${response.command}: ${stack}`, 'stderr');
+      super.sendErrorResponse(response, { id: 1001, format: escapeFormat(stack.startsWith('UserError') ? message : `internal error: ${message}`), showUser: true });
+      return;
+    }
+    super.sendErrorResponse(response, codeOrMessage as number, format, variables, dest);
+  }
+
   private fail(response: DebugProtocol.Response, e: unknown): void {
-    const message = e instanceof Error ? e.message : String(e);
-    this.sendErrorResponse(response, { id: 1001, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: true });
+    const message = e instanceof UserError ? e.message : e instanceof Error ? `internal error: ${e.message}` : String(e);
+    if (!(e instanceof UserError)) this.print(`internal error in ${response.command}: ${(e as Error)?.stack ?? e}`, 'stderr');
+    this.sendErrorResponse(response, { id: 1001, format: escapeFormat(message), showUser: true });
   }
 
   private need(): { trace: Trace; engine: Engine } {
@@ -162,10 +199,15 @@ export class IoMachineSession extends DebugSession {
     for (const d of loaded.diagnostics) this.print(formatDiagnostic(args.program, d), 'stderr');
     this.programPath = args.program;
     this.executableLines = loaded.executableLines;
-    this.trace = new Trace(loaded.spec, { checkpointEvery: args.checkpointEvery ?? 100_000 });
+    this.trace = new Trace(loaded.spec, { checkpointEvery: args.checkpointEvery ?? 50_000 });
     this.engine = new Engine(this.trace, this.bps, { print: (line, category) => this.print(line, category ?? 'console') });
     this.previousRegs = null;
     this.atEndOnce = false;
+    this.lastStop = null;
+    this.flusherFirst = Number.POSITIVE_INFINITY;
+    this.flusherScanned = 0;
+    // Hit counts were counted over the previous trace.
+    this.bps.resetCounts();
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): Promise<void> {
@@ -182,14 +224,35 @@ export class IoMachineSession extends DebugSession {
     this.sendResponse(response);
     const s = this.trace!.spec;
     this.print(`I/O machine: ${formatBytes(s.config.ramBytes)} RAM, ${diskLabel(this.engine!.trace.machine)}, NIC ${s.config.nic}, page cache ${this.engine!.trace.machine.cache.capacity} pages; trace positions are event indexes.`);
+    if (args.noDebug) {
+      await this.runWithoutDebugging();
+      return;
+    }
     if (args.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
     else await this.move(() => this.engine!.forward('continue', true));
   }
 
+  /** Run (no debugging): the whole program, its syscall lines and a summary, then the session ends. */
+  private async runWithoutDebugging(): Promise<void> {
+    const { trace, engine } = this.need();
+    engine.bps = new Breakpoints();
+    await engine.forward('continue');
+    const m = trace.machine;
+    const t = runSummaryText(m);
+    this.print(t);
+    this.writeTraceFile();
+    this.sendEvent(new TerminatedEvent());
+  }
+
   protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
     try {
+      // A run in progress is stopped first; its stop is not reported (the engine it ran on is replaced).
+      if (this.engine) this.engine.pauseRequested = true;
+      this.engine = null;
+      for (let i = 0; this.running && i < 2000; i++) await new Promise((r) => setTimeout(r, 5));
       const a = (args.arguments as LaunchArgs | undefined) ?? this.args;
       this.args = a;
+      this.traceWritten = false;
       this.load(a);
       this.sendResponse(response);
       this.sendEvent(new InvalidatedEvent(['all']));
@@ -201,12 +264,16 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.ended = true;
     if (this.engine) this.engine.pauseRequested = true;
     this.writeTraceFile();
     this.sendResponse(response);
+    // Standalone, the process exits shortly after (the base class's behaviour); inline, nothing happens.
+    this.shutdown();
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.ended = true;
     if (this.engine) this.engine.pauseRequested = true;
     this.writeTraceFile();
     this.sendResponse(response);
@@ -302,9 +369,11 @@ export class IoMachineSession extends DebugSession {
   private async move(fn: () => Stop | Promise<Stop>): Promise<void> {
     if (this.running) throw new UserError('the machine is already running');
     this.running = true;
+    const engine = this.engine;
     try {
       const stop = await fn();
-      this.reportStop(stop);
+      // A restart or disconnect while running: nobody waits for this stop.
+      if (engine === this.engine && !this.ended) this.reportStop(stop);
     } finally {
       this.running = false;
     }
@@ -431,17 +500,26 @@ export class IoMachineSession extends DebugSession {
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     const threads = [new Thread(PROCESS_THREAD, `process (${this.programPath ? basename(this.programPath) : 'program'})`)];
     const t = this.trace;
-    if (t && this.engine) {
-      const upto = Math.min(this.engine.pos, t.head);
-      for (let e = 0; e <= upto; e++) {
-        if (t.events.thread(e) === 0) {
-          threads.push(new Thread(FLUSHER_THREAD_ID, 'kernel flusher (wb_workfn)'));
-          break;
-        }
-      }
+    if (t && this.engine && this.firstFlusherEvent(t) <= this.engine.pos) {
+      threads.push(new Thread(FLUSHER_THREAD_ID, 'kernel flusher (wb_workfn)'));
     }
     response.body = { threads };
     this.sendResponse(response);
+  }
+
+  /** Position of the first event of the flusher thread (Infinity if it has not run); scanned once per event. */
+  private firstFlusherEvent(t: Trace): number {
+    if (this.flusherScanned > t.events.length) {
+      // The trace's future was rewritten.
+      this.flusherFirst = Number.POSITIVE_INFINITY;
+      this.flusherScanned = 0;
+    }
+    if (this.flusherFirst >= t.events.length) this.flusherFirst = Number.POSITIVE_INFINITY;
+    for (let e = this.flusherScanned; e < t.events.length && this.flusherFirst === Number.POSITIVE_INFINITY; e++) {
+      if (t.events.thread(e) === 0) this.flusherFirst = e;
+    }
+    this.flusherScanned = t.events.length;
+    return this.flusherFirst;
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
@@ -461,7 +539,8 @@ export class IoMachineSession extends DebugSession {
       frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 2), 'kthread'));
     } else if (at && at.inside) {
       const kp = kernelPath(trace, at.index);
-      const step = stepAt(kp, pos);
+      // While the flusher runs, the process is where it last was (asleep in its own kernel path).
+      const step = onFlusher ? [...kp.steps].reverse().find((s) => s.thread !== 0 && s.first <= pos) : stepAt(kp, pos);
       frames.push(new StackFrame(frameId(PROCESS_THREAD, 0), step?.fn ?? at.record.name, this.kernelSource(at.index), step?.line ?? 1));
       frames.push(new StackFrame(frameId(PROCESS_THREAD, 1), `${at.record.name} (line ${at.record.line})`, userSource, at.record.line));
     } else {
@@ -576,8 +655,8 @@ export class IoMachineSession extends DebugSession {
         return [...vars].map(([k, v]) => this.v(k, v >= 4096 ? `${v} (${hex(v)})` : v, { evaluateName: k }));
       }
       case 'pagecache': {
-        const hits = m.counters[6];
-        const misses = m.counters[7];
+        const hits = m.counters[C.PageCacheHits];
+        const misses = m.counters[C.PageCacheMisses];
         const out = [
           this.v('capacity', `${m.cache.capacity} pages (${formatBytes(m.cache.capacity * 4096)})`),
           this.v('used', `${m.cache.size} pages`),
@@ -646,12 +725,16 @@ export class IoMachineSession extends DebugSession {
     if (!k || !k.sysctl) throw new UserError(`${args.name} is not a sysctl`);
     const v = parseConfigValue(k, args.value);
     if (!v.ok) throw new UserError(`${args.name}: expected ${v.expected}, got ${args.value}`);
+    if (this.running) throw new UserError('the machine is running; pause it before changing a sysctl');
     const pos = engine.pos;
-    // Operations from the next boundary on are re-run with the new value; the past stays as it was.
-    const next = engine.currentOrNextOp(pos);
-    const line = this.nextLine(engine, pos)?.line ?? 0;
+    // Operations from the next boundary on (after the one in progress, if any) are re-run with the new value;
+    // the past, and the current position, stay as they were.
+    const next = pos < 0 ? 0 : engine.opAt(pos) + 1;
+    const after = next < trace.ops.length ? trace.ops.get(next) : trace.peekNext();
+    const line = after?.line ?? lastLine(trace);
     trace.rewindTo(next, { name: 'sysctl', args: [v.value as number], text: k.key, line, col: 1 });
     engine.resync();
+    this.flusherScanned = Number.POSITIVE_INFINITY;
     engine.pos = Math.min(pos, trace.head);
     response.body = { value: String(v.value) };
     this.sendResponse(response);
@@ -680,16 +763,28 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
-    const text = args.text.slice(0, (args.column ?? args.text.length + 1) - 1);
-    const words = text.split(/\s+/);
+    // `column` and the items' `start` are in the client's column base; `text` is indexed from 0.
+    const column = args.column === undefined ? args.text.length : this.convertClientColumnToDebugger(args.column) - 1;
+    const text = args.text.slice(0, Math.max(0, column));
+    const words = text.trimStart().split(/\s+/);
+    const last = words[words.length - 1] ?? '';
     const items: DebugProtocol.CompletionItem[] = [];
+    const start = this.convertDebuggerColumnToClient(text.length - last.length + 1);
+    const add = (label: string, type: DebugProtocol.CompletionItemType, detail?: string) => {
+      if (label.startsWith(last) && !items.some((i) => i.label === label)) items.push({ label, type, detail, start, length: last.length });
+    };
     if (words.length <= 1) {
-      const prefix = words[0] ?? '';
-      for (const c of COMMANDS) if (c.name.startsWith(prefix)) items.push({ label: c.name, detail: c.doc, type: 'function' });
-      for (const r of REGISTER_NAMES) if (r.startsWith(prefix)) items.push({ label: r, type: 'variable' });
-      for (const n of ['name', 'result', 'errno', 'path', 'line', 'duration']) if (n.startsWith(prefix)) items.push({ label: n, type: 'property' });
+      for (const c of COMMANDS) add(c.name, 'function', c.doc);
+      for (const r of REGISTER_NAMES) add(r, 'variable', 'register');
+      if (this.trace && this.engine) for (const v of this.consoleContext().variables.keys()) add(v, 'variable', 'program variable');
+      for (const n of ['name', 'result', 'errno', 'path', 'line', 'duration', 'position', 'time', 'hits', 'misses', 'cached', 'dirty', 'writeback']) add(n, 'property');
+      for (const k of CONFIG_KEYS) if (k.sysctl) add(k.key, 'property', 'sysctl');
     } else if (['vmtouch', 'page', 'why'].includes(words[0]) && words.length === 2 && this.trace) {
-      for (const f of this.trace.machine.filesById) if (f.path.startsWith(words[1])) items.push({ label: f.path, type: 'file', start: text.length - words[1].length, length: words[1].length });
+      for (const f of this.trace.machine.filesById) add(f.path, 'file');
+    } else if (words.length > 1) {
+      // Inside an expression: names again.
+      for (const r of REGISTER_NAMES) add(r, 'variable', 'register');
+      if (this.trace && this.engine) for (const v of this.consoleContext().variables.keys()) add(v, 'variable', 'program variable');
     }
     response.body = { targets: items };
     this.sendResponse(response);
@@ -736,6 +831,15 @@ export class IoMachineSession extends DebugSession {
         void this.respondThenMove(response, () => this.engine!.seek(position));
         return;
       }
+      case EXPORT_REQUEST: {
+        const { trace } = this.need();
+        const path = String(args?.path ?? '');
+        if (!path) throw new UserError(`${EXPORT_REQUEST} needs a 'path'`);
+        writeFileSync(path, JSON.stringify(exportChromeTrace(trace)));
+        response.body = { path, events: trace.events.length };
+        this.sendResponse(response);
+        return;
+      }
       case COMPARE_REQUEST: {
         const size = parseSize(String(args?.size ?? '16KiB'));
         const disk = String(args?.disk ?? 'nvme') as DiskKind;
@@ -745,8 +849,25 @@ export class IoMachineSession extends DebugSession {
         return;
       }
     }
-    super.customRequest(command, response, args);
+    this.sendErrorResponse(response, { id: 1014, format: escapeFormat(`unknown request '${command}'`), showUser: false });
   }
+}
+
+function runSummaryText(m: Machine): string {
+  const t = totalsOf(m);
+  const total = t.pageCacheHits + t.pageCacheMisses;
+  return [
+    `ran to the end in ${formatDuration(t.simTimeNs)} simulated:`,
+    `  ${t.syscalls} syscalls, ${t.contextSwitches} user↔kernel switches`,
+    `  ${t.cpuCopies} CPU copies (${formatBytes(t.cpuBytes)}), ${t.dmaCopies} DMA copies (${formatBytes(t.dmaBytes)}), ${t.dmaInterrupts} DMA interrupts`,
+    `  page cache: ${t.pageCacheHits} hits, ${t.pageCacheMisses} misses${total ? ` (${((100 * t.pageCacheHits) / total).toFixed(1)}% hits)` : ''}, ${t.evictions} evictions, ${t.writebackPages} pages written back`,
+    `  ${t.pageFaults} page faults`,
+  ].join('\n');
+}
+
+/** DAP messages are format strings: braces in a plain message must not be read as variables. */
+function escapeFormat(message: string): string {
+  return message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')'));
 }
 
 function frameId(thread: number, level: number): number {

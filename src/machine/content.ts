@@ -71,6 +71,13 @@ export class Content {
   set(off: number, len: number, src: number, base: number): void {
     if (len <= 0) return;
     const end = off + len;
+    const ex = this.extents;
+    // The common case of a read loop: the buffer's one extent is replaced by the same span from elsewhere.
+    if (ex.length === 1 && ex[0].off === off && ex[0].len === len && (src !== this.defaultSrc || (src !== ZERO && base !== off))) {
+      ex[0].src = src;
+      ex[0].base = base;
+      return;
+    }
     const kept: Extent[] = [];
     let insertAt = -1;
     for (const e of this.extents) {
@@ -95,6 +102,11 @@ export class Content {
   /** Copies [srcOff, srcOff+len) of `from` into [dstOff, …) of this content. */
   copyFrom(from: Content, srcOff: number, dstOff: number, len: number): void {
     if (len <= 0) return;
+    if (from.extents.length === 0) {
+      // A pristine source is one piece: no need to build the piece list.
+      this.set(dstOff, len, from.defaultSrc, from.defaultSrc === ZERO ? 0 : srcOff);
+      return;
+    }
     for (const piece of from.pieces(srcOff, len)) {
       this.set(dstOff + (piece.off - srcOff), piece.len, piece.src, piece.base);
     }

@@ -10,7 +10,7 @@ import { Dev, Ev, EventSink, EvictReason, FLUSHER_THREAD, Loc, SwitchCause, User
 import { ERRNO, Errno } from './errno';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
 import {
-  LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
+  FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
 } from './pagecache';
 import { RaState, newRaState, ondemandReadahead, readAround } from './readahead';
 import {
@@ -305,8 +305,8 @@ export class Machine {
     }
     this.regs.rax = r.errno ? -ERRNO[r.errno] : r.result;
     this.switchMode('user', SwitchCause.Syscall);
-    this.ev(Ev.SyscallExit, r.errno ? ERRNO[r.errno] : 0);
     this.counted = savedCounted;
+    this.ev(Ev.SyscallExit, r.errno ? ERRNO[r.errno] : 0);
     return r;
   }
 
@@ -330,9 +330,12 @@ export class Machine {
   private userOp(op: Operation): OpResult {
     switch (op.name) {
       case 'alloc': {
-        this.ev(Ev.UserOp, UserOpKind.Alloc, op.args[0] ?? 0);
+        // The event comes last: an operation's last event marks the state it leaves (checkpoints and replays agree).
         const size = op.args[0];
-        if (!(size > 0)) return { result: -1, errno: 'EINVAL' };
+        if (!(size > 0)) {
+          this.ev(Ev.UserOp, UserOpKind.Alloc, size ?? 0);
+          return { result: -1, errno: 'EINVAL' };
+        }
         const addr = this.heapTop;
         this.heapTop += Math.ceil(size / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE;
         const b: UserBuffer = { kind: 'buffer', id: this.nextId.region++, addr, size, content: new Content(ZERO) };
@@ -340,6 +343,7 @@ export class Machine {
         this.bufferBytes += Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
         this.recomputeCapacity();
         this.regs.rax = addr;
+        this.ev(Ev.UserOp, UserOpKind.Alloc, size);
         return { result: addr, errno: null };
       }
       case 'touch':
@@ -350,9 +354,9 @@ export class Machine {
         this.ev(Ev.UserOp, UserOpKind.Sysctl, CONFIG_KEYS.indexOf(k!));
         if (!k) return { result: -1, errno: 'EINVAL' };
         k.apply(this.config, op.args[0]);
-        this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), op.args[0] & 0x7fffffff);
         if (key === 'vm.dirty_writeback_centisecs' && this.cache.dirty > 0) this.armFlusher();
         this.maybeStartBackground();
+        this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), op.args[0] & 0x7fffffff);
         return { result: 0, errno: null };
       }
       case 'drop_caches': {
@@ -835,10 +839,11 @@ export class Machine {
     const f = this.filesById[o.fileId];
     let pos = offset >= 0 ? offset : o.pos;
     if (offset < 0 && o.flags & OPEN_FLAGS.O_APPEND) pos = f.size;
+    // O_DIRECT alignment is checked before the user pages are touched (no fault on a misaligned request).
+    if (o.flags & OPEN_FLAGS.O_DIRECT && !this.alignedForDirect(buf, count, pos)) return err('EINVAL');
     const src = this.sourceOf(region, buf - region.addr, count);
     let n: number;
     if (o.flags & OPEN_FLAGS.O_DIRECT) {
-      if (!this.alignedForDirect(buf, count, pos)) return err('EINVAL');
       n = this.directWrite(f, src.content, src.off, pos, count, region);
     } else {
       n = this.bufferedWrite(f, pos, count, src.content, src.off, src.loc, region.id);
@@ -891,6 +896,7 @@ export class Machine {
       }
       this.markAccessed(p);
     }
+    this.zeroHole(f, pos);
     f.content.copyFrom(src, srcOff, pos, count);
     this.cpuCopy(srcLoc, Loc.PageCache, count, f.id, pos);
     if (pos + count > f.size) {
@@ -900,6 +906,13 @@ export class Machine {
     f.inodeDirty = true;
     this.balanceDirtyPages(dirtied);
     return count;
+  }
+
+  /** A write that starts past the end of the file leaves a hole: the bytes from the old end up to `pos` read as zeros. */
+  private zeroHole(f: FileObj, pos: number): void {
+    if (pos <= f.size) return;
+    f.content.set(f.size, pos - f.size, ZERO, 0);
+    f.disk.set(f.size, pos - f.size, ZERO, 0);
   }
 
   private noteDirtied(f: FileObj, p: Page): void {
@@ -922,6 +935,7 @@ export class Machine {
       this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
       done = Math.max(done, t);
     }
+    this.zeroHole(f, pos);
     f.disk.copyFrom(src, srcOff, pos, count);
     f.content.copyFrom(src, srcOff, pos, count);
     this.waitUntil(done, WaitReason.PageIo);
@@ -973,11 +987,16 @@ export class Machine {
     this.inUserCode = true;
     try {
       if (r.kind === 'mmap') this.faultIn(r, addr - r.addr + off, len, true);
-      this.ev(Ev.UserAccess, len, r.id);
       this.advance(Math.ceil((len / this.config.latency.memcpyBytesPerSec) * 1e9));
+    } catch (e) {
+      // A page past the end of the file: SIGBUS in Linux, reported here as EFAULT.
+      if (e instanceof SyscallError) return err(e.errno);
+      throw e;
     } finally {
       this.inUserCode = false;
     }
+    // Emitted once the access is over, so that it is the operation's last event (see alloc).
+    this.ev(Ev.UserAccess, len, r.id);
     return ok(0);
   }
 
@@ -1445,10 +1464,10 @@ export class Machine {
     const region = this.userRange(buf, count);
     if (region.kind !== 'buffer') return err('EFAULT');
     const f = this.filesById[o.fileId];
+    if (o.flags & OPEN_FLAGS.O_DIRECT && !this.alignedForDirect(buf, count, offset)) return err('EINVAL');
     const id = this.nextId.aio++;
     const io: AsyncIo = { id, fd, bytes: 0, doneAt: this.now, done: false, pendingCopy: null, kind };
     if (o.flags & OPEN_FLAGS.O_DIRECT) {
-      if (!this.alignedForDirect(buf, count, offset)) return err('EINVAL');
       this.aio.set(id, io);
       const n = this.directRead(f, region, buf - region.addr, offset, count, false, id);
       io.bytes = n;
@@ -1526,6 +1545,19 @@ export class Machine {
 
   /** A deep copy for a checkpoint. The copy emits into `sink`. */
   clone(sink: EventSink): Machine {
+    return this.copy(sink, this.cache.clone());
+  }
+
+  /** A checkpoint: the machine with its page cache in compact form (thawed by `fromFrozen`). */
+  freeze(): { machine: Machine; pages: FrozenPageCache } {
+    return { machine: this.copy(nullSink, new PageCache(this.cache.capacity)), pages: this.cache.freeze() };
+  }
+
+  static fromFrozen(frozen: { machine: Machine; pages: FrozenPageCache }, sink: EventSink): Machine {
+    return frozen.machine.copy(sink, PageCache.thaw(frozen.pages));
+  }
+
+  private copy(sink: EventSink, cache: PageCache): Machine {
     const m = Object.create(Machine.prototype) as Machine;
     Object.assign(m, this);
     m.config = cloneConfig(this.config);
@@ -1537,7 +1569,7 @@ export class Machine {
     m.regions = this.regions.map(cloneRegion);
     m.sockets = this.sockets.map(cloneSocket);
     m.pipes = this.pipes.map((p) => (p ? clonePipe(p) : p));
-    m.cache = this.cache.clone();
+    m.cache = cache;
     m.timers = this.timers.clone();
     m.dma = this.dma.map((d) => ({ ...d }));
     m.aio = new Map([...this.aio].map(([k, v]) => [k, { ...v, pendingCopy: v.pendingCopy ? { ...v.pendingCopy } : null }]));
@@ -1560,6 +1592,8 @@ export class Machine {
     return [...l.fromHead()];
   }
 }
+
+const nullSink: EventSink = { emit() {} };
 
 class SyscallError extends Error {
   constructor(readonly errno: Errno) {

@@ -7,6 +7,7 @@ export const STATE_EVENT = 'iomachine/state';
 export const STATE_REQUEST = 'iomachine/state';
 export const SEEK_REQUEST = 'iomachine/seek';
 export const COMPARE_REQUEST = 'iomachine/compare';
+export const EXPORT_REQUEST = 'iomachine/export';
 
 /** Page states in the page-cache map, one character a page. */
 export const PAGE_CODES = {

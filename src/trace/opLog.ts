@@ -4,7 +4,7 @@ import { ERRNO, Errno, errnoName } from '../machine/errno';
 
 const OP_INDEX = new Map(OPS.map((o, i) => [o.name, i]));
 
-class Grow<T extends Float64Array | Uint32Array | Uint8Array | Int32Array> {
+class Grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array> {
   constructor(public arr: T, private make: (n: number) => T) {}
   set(i: number, v: number): void {
     if (i >= this.arr.length) {
@@ -18,7 +18,11 @@ class Grow<T extends Float64Array | Uint32Array | Uint8Array | Int32Array> {
 
 const f64 = () => new Grow(new Float64Array(1024), (n) => new Float64Array(n));
 const u32 = () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
+const u16 = () => new Grow(new Uint16Array(1024), (n) => new Uint16Array(n));
 const u8 = () => new Grow(new Uint8Array(1024), (n) => new Uint8Array(n));
+
+/** Per-operation counts are small; a count that does not fit saturates rather than wraps. */
+const sat16 = (n: number) => (n > 0xffff ? 0xffff : n);
 
 export interface OpRecord {
   index: number;
@@ -47,23 +51,26 @@ export class OpLog {
   length = 0;
   private name = u8();
   private line = u32();
-  private col = u32();
+  private col = u16();
   private thread = u8();
   private result = f64();
   private errno = u8();
-  private startPos = f64();
-  private endPos = f64();
+  private startPos = u32();
+  private endPos = u32();
   private startNs = f64();
   private endNs = f64();
-  private sw = u32();
-  private cpu = u32();
-  private dma = u32();
+  private sw = u16();
+  private cpu = u16();
+  private dma = u16();
   private cpuBytes = f64();
   private dmaBytes = f64();
-  private faults = u32();
+  private faults = u16();
   private argStart = u32();
+  private argCount = u8();
   private args = f64();
   private argLen = 0;
+  /** Loops repeat the same arguments: an operation whose arguments equal the last ones from its line shares them. */
+  private lastArgsOfLine = new Map<number, number>();
   /** Texts (paths, sysctl keys) are few: a sparse map. */
   private texts = new Map<number, string>();
 
@@ -79,22 +86,35 @@ export class OpLog {
     this.endPos.set(i, r.endPos);
     this.startNs.set(i, r.startNs);
     this.endNs.set(i, r.endNs);
-    this.sw.set(i, r.contextSwitches);
-    this.cpu.set(i, r.cpuCopies);
-    this.dma.set(i, r.dmaCopies);
+    this.sw.set(i, sat16(r.contextSwitches));
+    this.cpu.set(i, sat16(r.cpuCopies));
+    this.dma.set(i, sat16(r.dmaCopies));
     this.cpuBytes.set(i, r.cpuBytes);
     this.dmaBytes.set(i, r.dmaBytes);
-    this.faults.set(i, r.pageFaults);
-    this.argStart.set(i, this.argLen);
-    for (const a of r.args) this.args.set(this.argLen++, a);
-    this.argStart.set(i + 1, this.argLen);
+    this.faults.set(i, sat16(r.pageFaults));
+    this.argCount.set(i, r.args.length);
+    const prev = this.lastArgsOfLine.get(r.line);
+    if (prev !== undefined && this.sameArgs(prev, r.args)) {
+      this.argStart.set(i, prev);
+    } else {
+      this.argStart.set(i, this.argLen);
+      this.lastArgsOfLine.set(r.line, this.argLen);
+      for (const a of r.args) this.args.set(this.argLen++, a);
+    }
     if (r.text !== undefined) this.texts.set(i, r.text);
     return i;
   }
 
+  private sameArgs(at: number, args: number[]): boolean {
+    if (at + args.length > this.argLen) return false;
+    const a = this.args.arr;
+    for (let k = 0; k < args.length; k++) if (a[at + k] !== args[k]) return false;
+    return true;
+  }
+
   get(i: number): OpRecord {
     const s = this.argStart.arr[i];
-    const e = this.argStart.arr[i + 1];
+    const e = s + this.argCount.arr[i];
     const errno = this.errno.arr[i];
     return {
       index: i,
@@ -152,14 +172,18 @@ export class OpLog {
 
   truncate(n: number): void {
     if (n >= this.length) return;
-    this.argLen = this.argStart.arr[n];
+    // Arguments stored by the forgotten operations go; shared ones from before n stay.
+    let keep = 0;
+    for (let i = 0; i < n; i++) keep = Math.max(keep, this.argStart.arr[i] + this.argCount.arr[i]);
+    this.argLen = keep;
+    this.lastArgsOfLine.clear();
     for (const k of [...this.texts.keys()]) if (k >= n) this.texts.delete(k);
     this.length = n;
   }
 
   memoryBytes(): number {
     return [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs,
-      this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.args]
+      this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args]
       .reduce((s, g) => s + g.arr.byteLength, 0);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
+import { FrozenPageCache } from '../machine/pagecache';
 import { Operation } from '../machine/operation';
 import { EventLog, ReplaySink, StopReplay } from './eventLog';
 import { OpLog } from './opLog';
@@ -17,7 +18,8 @@ interface Checkpoint {
   op: number;
   /** Number of events recorded before it. */
   pos: number;
-  machine: Machine;
+  /** The machine with its page cache frozen compactly (about 40 bytes a page). */
+  frozen: { machine: Machine; pages: FrozenPageCache };
   cursor: unknown;
 }
 
@@ -49,7 +51,7 @@ export class Trace {
     this.checkpoints.push({
       op: this.ops.length,
       pos: this.events.length,
-      machine: this.machine.clone(this.events),
+      frozen: this.machine.freeze(),
       cursor: this.source.snapshot(),
     });
   }
@@ -114,28 +116,43 @@ export class Trace {
     return this.replayTo(pos).machine;
   }
 
-  /** As stateAt, with the program source positioned as it was (for its variables and next line). */
+  /**
+   * As stateAt, with the program source positioned as it was (for its variables and next line). At a boundary
+   * (an operation's last event, or the head) the operation is replayed to its very end, so the state is exactly
+   * the one the live machine had between the two operations; inside an operation the replay stops right after
+   * the event.
+   */
   replayTo(pos: number): { machine: Machine; source: OperationSource } {
     if (pos >= this.head) pos = this.head;
-    const k = pos < 0 ? 0 : this.ops.opAt(pos);
+    const k = pos < 0 ? -1 : this.ops.opAt(pos);
+    const atHead = pos === this.head;
+    const atBoundary = atHead || (k >= 0 && pos === this.ops.endPosOf(k));
+    // Operations to run completely (indexes below `until`), then, unless at a boundary, run into the next one.
+    const until = atHead ? this.ops.length : atBoundary ? k + 1 : Math.max(0, k);
     let cp = this.checkpoints[0];
-    for (const c of this.checkpoints) if (c.op <= Math.max(0, k) && c.pos <= pos + 1) cp = c;
-    const sink = new ReplaySink(cp.pos, pos);
-    const m = cp.machine.clone(sink);
+    for (const c of this.checkpoints) if (c.op <= until && c.pos <= pos + 1) cp = c;
+    const sink = new ReplaySink(cp.pos, atBoundary ? Number.POSITIVE_INFINITY : pos);
+    const m = Machine.fromFrozen(cp.frozen, sink);
     const src = this.spec.createSource();
     src.restore(cp.cursor);
-    if (pos < cp.pos) return { machine: m, source: src };
+    if (pos < cp.pos && !atBoundary) return { machine: m, source: src };
     try {
-      for (let i = cp.op; i < this.ops.length; i++) {
+      const last = atBoundary ? until : this.ops.length;
+      for (let i = cp.op; i < last; i++) {
         const op = this.nextOp(src, i)!;
         const r = m.execute(op, i);
         this.complete(src, i, r.result);
       }
-      if (this.finished) m.finish();
+      if (atHead && this.finished) m.finish();
     } catch (e) {
       if (!(e instanceof StopReplay)) throw e;
     }
     return { machine: m, source: src };
+  }
+
+  /** Whether operation i was inserted by the debugger (not part of the program's text). */
+  isInjected(i: number): boolean {
+    return this.injected.has(i);
   }
 
   /** Where the next not-yet-executed operation is in the source (null when the program has no more). */
@@ -164,12 +181,13 @@ export class Trace {
     }
     let cp = this.checkpoints[0];
     for (const c of this.checkpoints) if (c.op <= opIndex) cp = c;
-    const pos = opIndex < this.ops.length ? this.ops.startPosOf(opIndex) : this.events.length;
+    // At the end of a finished program the events of its end phase (devices finishing) are forgotten too.
+    const pos = opIndex < this.ops.length ? this.ops.startPosOf(opIndex) : this.ops.length ? this.ops.endPosOf(this.ops.length - 1) + 1 : 0;
     for (const k of [...this.injected.keys()]) if (k >= opIndex) this.injected.delete(k);
     this.events.truncate(pos);
     this.ops.truncate(opIndex);
     this.checkpoints = this.checkpoints.filter((c) => c.op <= opIndex && c.pos <= pos);
-    const m = cp.machine.clone(this.events);
+    const m = Machine.fromFrozen(cp.frozen, this.events);
     const src = this.spec.createSource();
     src.restore(cp.cursor);
     // Replaying into the (truncated) log would duplicate events: replay silently, then attach the log.

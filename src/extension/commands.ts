@@ -1,0 +1,112 @@
+/** The commands: panel, comparison, trace export, new scenario from an example, run and debug the open file. */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { formatBytes, formatDuration } from '../machine/units';
+import { formatDiagnostic } from '../program/index';
+import { loadProgram } from '../program/loadProgram';
+import { exportChromeTrace } from '../trace/export';
+import { Trace } from '../trace/trace';
+import { DEBUG_TYPE } from './debugger';
+import { PanelHost } from './panel';
+
+function guard(name: string, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+}
+
+function activeProgram(uri?: unknown): vscode.Uri {
+  if (uri instanceof vscode.Uri) return uri;
+  const doc = vscode.window.activeTextEditor?.document;
+  if (doc && (doc.languageId === 'iosim' || doc.languageId === 'strace')) return doc.uri;
+  throw new Error('open an .iosim scenario or a .strace log first');
+}
+
+let output: vscode.OutputChannel | null = null;
+function channel(): vscode.OutputChannel {
+  output ??= vscode.window.createOutputChannel('I/O Machine');
+  return output;
+}
+
+export function registerCommands(context: vscode.ExtensionContext, panel: PanelHost): void {
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, guard(id, fn)));
+
+  reg('iomachine.openPanel', () => panel.open());
+
+  reg('iomachine.compare', async () => {
+    const size = await vscode.window.showInputBox({ prompt: 'File size to send to a socket', value: '16KiB', validateInput: (v) => (/^\d+(\.\d+)?\s*[KMG]?i?B?$/i.test(v.trim()) ? null : 'a size such as 16KiB, 1MiB or 1GiB') });
+    if (!size) return;
+    const disk = await vscode.window.showQuickPick(['nvme', 'ssd', 'hdd'], { placeHolder: 'Disk kind' });
+    if (!disk) return;
+    const warmth = await vscode.window.showQuickPick(['cold page cache', 'warm page cache'], { placeHolder: 'Page cache' });
+    if (!warmth) return;
+    panel.open();
+    const r = panel.showCompare(size, disk, warmth.startsWith('warm'));
+    const out = channel();
+    out.appendLine(`Sending a ${formatBytes(r.sizeBytes)} file to a socket, ${r.warm ? 'warm' : 'cold'} cache, ${r.disk}:`);
+    for (const row of r.rows) out.appendLine(`  ${row.method.padEnd(16)} ${row.syscalls} syscalls, ${row.contextSwitches} switches, ${row.dmaCopies} DMA, ${row.cpuCopies} CPU copies, ${formatDuration(row.simTimeNs)}, ${row.speedup.toFixed(2)}x`);
+  });
+
+  reg('iomachine.exportTrace', async (arg) => {
+    const session = vscode.debug.activeDebugSession;
+    const target = await vscode.window.showSaveDialog({ filters: { 'Chrome trace (Perfetto)': ['json'] }, saveLabel: 'Export trace' });
+    if (!target) return;
+    if (session?.type === DEBUG_TYPE) {
+      await session.customRequest('iomachine/export', { path: target.fsPath });
+    } else {
+      const uri = activeProgram(arg);
+      const text = (await vscode.workspace.openTextDocument(uri)).getText();
+      const loaded = loadProgram(text, uri.fsPath);
+      if (!loaded.spec) throw new Error(loaded.diagnostics.map((d) => formatDiagnostic(uri.fsPath, d)).join('\n'));
+      const trace = new Trace(loaded.spec);
+      trace.runToEnd();
+      writeFileSync(target.fsPath, JSON.stringify(exportChromeTrace(trace)));
+    }
+    void vscode.window.showInformationMessage(`Trace written to ${target.fsPath}: open it in Perfetto (ui.perfetto.dev) or chrome://tracing.`);
+  });
+
+  reg('iomachine.newScenario', async () => {
+    const dir = vscode.Uri.joinPath(context.extensionUri, 'examples');
+    const files = readdirSync(dir.fsPath).filter((f) => f.endsWith('.iosim')).sort();
+    const picks = files.map((f) => {
+      const text = readFileSync(vscode.Uri.joinPath(dir, f).fsPath, 'utf8');
+      const first = text.split('\n').find((l) => l.startsWith('#'))?.replace(/^#\s*/, '') ?? '';
+      return { label: f.replace(/\.iosim$/, ''), detail: first, file: f };
+    });
+    const pick = await vscode.window.showQuickPick(picks, { placeHolder: 'Start from which example?' });
+    if (!pick) return;
+    const content = readFileSync(vscode.Uri.joinPath(dir, pick.file).fsPath, 'utf8');
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (folder) {
+      let target = vscode.Uri.joinPath(folder.uri, pick.file);
+      for (let i = 2; await exists(target); i++) target = vscode.Uri.joinPath(folder.uri, pick.file.replace('.iosim', `-${i}.iosim`));
+      await vscode.workspace.fs.writeFile(target, Buffer.from(content, 'utf8'));
+      await vscode.window.showTextDocument(target);
+    } else {
+      const doc = await vscode.workspace.openTextDocument({ language: 'iosim', content });
+      await vscode.window.showTextDocument(doc);
+    }
+  });
+
+  const start = async (arg: unknown, noDebug: boolean) => {
+    const uri = activeProgram(arg);
+    await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(uri), {
+      type: DEBUG_TYPE, request: 'launch', name: noDebug ? 'Run I/O scenario' : 'Debug I/O scenario', program: uri.fsPath, stopOnEntry: !noDebug,
+    }, { noDebug });
+  };
+  reg('iomachine.runScenario', (arg) => start(arg, true));
+  reg('iomachine.debugScenario', (arg) => start(arg, false));
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

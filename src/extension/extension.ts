@@ -1,0 +1,21 @@
+/** Activation: the debugger, the languages, the panel and the commands. Every handler reports errors to the user. */
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { registerDebugger } from './debugger';
+import { registerLanguageFeatures } from './language';
+import { PanelHost } from './panel';
+import { StatusBar } from './statusBar';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const panel = new PanelHost(context);
+  const status = new StatusBar();
+  context.subscriptions.push(status);
+  registerDebugger(context, panel, status);
+  registerLanguageFeatures(context);
+  registerCommands(context, panel);
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(PanelHost.viewType, panel.serializer()));
+}
+
+export function deactivate(): void {
+  // Nothing to release beyond the subscriptions VS Code disposes.
+}

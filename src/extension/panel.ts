@@ -1,0 +1,137 @@
+/**
+ * Hosts the I/O Machine panel: a webview with a strict CSP (nonce from crypto), resources only from dist/ and
+ * media/, the latest machine state forwarded on every stop, and the panel's requests (seek, why, compare) sent on
+ * to the debug session or answered here.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { DiskKind } from '../machine/config';
+import { parseSize } from '../machine/units';
+import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel } from '../shared/messages';
+import { compare } from '../trace/compare';
+
+export class PanelHost {
+  static readonly viewType = 'iomachine.panel';
+  private panel: vscode.WebviewPanel | null = null;
+  private lastState: MachineState | null = null;
+  private session: vscode.DebugSession | null = null;
+  private lastCompare: CompareResult | null = null;
+
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  open(preserveFocus = false): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PanelHost.viewType, 'I/O Machine', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.options());
+    this.attach(panel);
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
+    panel.webview.options = this.options();
+    panel.webview.html = this.html(panel.webview);
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = null;
+    });
+    panel.webview.onDidReceiveMessage((m: FromPanel) => {
+      this.onMessage(m).catch((e: unknown) => void vscode.window.showErrorMessage(`I/O Machine panel: ${e instanceof Error ? e.message : String(e)}`));
+    });
+  }
+
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+        this.attach(panel);
+      },
+    };
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'panel.css'));
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data:`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${style}" rel="stylesheet">
+<title>I/O Machine</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  private post(m: ToPanel): void {
+    void this.panel?.webview.postMessage(m);
+  }
+
+  showState(state: MachineState, session: vscode.DebugSession): void {
+    this.lastState = state;
+    this.session = session;
+    this.post({ type: 'state', state });
+  }
+
+  sessionEnded(session: vscode.DebugSession): void {
+    if (this.session && this.session.id !== session.id) return;
+    this.session = null;
+    this.post({ type: 'sessionEnded' });
+  }
+
+  /** The comparison for the panel and the Compare command. */
+  showCompare(size: string, disk: string, warm: boolean): CompareResult {
+    const bytes = parseSize(size);
+    if (bytes === null || bytes <= 0) throw new Error(`'${size}' is not a size (try 16KiB or 1MiB)`);
+    if (!['nvme', 'ssd', 'hdd'].includes(disk)) throw new Error(`'${disk}' is not a disk kind (nvme, ssd, hdd)`);
+    const result: CompareResult = { sizeBytes: bytes, disk, warm, rows: compare({ size: bytes, disk: disk as DiskKind, warm }) };
+    this.lastCompare = result;
+    this.post({ type: 'compare', result });
+    return result;
+  }
+
+  private async onMessage(m: FromPanel): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        if (this.lastState) this.post({ type: 'state', state: this.lastState });
+        if (!this.session && this.lastState) this.post({ type: 'sessionEnded' });
+        if (this.lastCompare) this.post({ type: 'compare', result: this.lastCompare });
+        else this.showCompare('16KiB', 'nvme', false);
+        return;
+      case 'seek':
+        if (!this.session) throw new Error('no debug session: start one with F5 on an .iosim file');
+        await this.session.customRequest(SEEK_REQUEST, { position: m.position });
+        return;
+      case 'why': {
+        if (!this.session) throw new Error('no debug session');
+        const r = await this.session.customRequest('evaluate', { expression: `why ${m.path} ${m.index}`, context: 'repl' });
+        this.post({ type: 'whyResult', text: String(r.result ?? '') });
+        return;
+      }
+      case 'compare':
+        this.showCompare(m.size, m.disk, m.warm);
+        return;
+    }
+  }
+}
