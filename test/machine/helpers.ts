@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { EVENT_NAMES, Ev } from '../../src/machine/events';
+import { Machine } from '../../src/machine/machine';
+import { loadScenario } from '../../src/program/load';
+import { runJson } from '../../src/trace/summary';
+import { Trace } from '../../src/trace/trace';
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
+export const PAGE = 4096;
+
+/** Loads a scenario (insisting on no errors) and returns a trace that has not run yet. */
+export function traceOf(text: string, checkpointEvery = 0): Trace {
+  const loaded = loadScenario(text, 'test.iosim');
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(errors.length, 0, errors.map((d) => `${d.line}:${d.col}: ${d.message}`).join('\n'));
+  assert.ok(loaded.spec);
+  return new Trace(loaded.spec, { checkpointEvery });
+}
+
+/** Runs a scenario to the end. */
+export function run(text: string, checkpointEvery = 0): Trace {
+  const t = traceOf(text, checkpointEvery);
+  t.runToEnd();
+  return t;
+}
+
+export interface EvRec {
+  pos: number;
+  kind: Ev;
+  name: string;
+  thread: number;
+  time: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** Events of positions [from, to] (inclusive), optionally only of some kinds. */
+export function events(t: Trace, kinds?: readonly Ev[], from = 0, to = t.events.length - 1): EvRec[] {
+  const out: EvRec[] = [];
+  const e = t.events;
+  for (let i = from; i <= to; i++) {
+    const k = e.kind(i);
+    if (kinds && !kinds.includes(k)) continue;
+    out.push({ pos: i, kind: k, name: EVENT_NAMES[k], thread: e.thread(i), time: e.time(i), a: e.a(i), b: e.b(i), c: e.c(i) });
+  }
+  return out;
+}
+
+/** Events of operation `i` only. */
+export function opEvents(t: Trace, i: number, kinds?: readonly Ev[]): EvRec[] {
+  const r = t.ops.get(i);
+  return events(t, kinds, r.startPos, r.endPos);
+}
+
+/** The index of the n-th (0-based) operation named `name`. */
+export function opIndex(t: Trace, name: string, n = 0): number {
+  let seen = 0;
+  for (let i = 0; i < t.ops.length; i++) {
+    if (t.ops.nameOf(i) === name) {
+      if (seen === n) return i;
+      seen++;
+    }
+  }
+  throw new Error(`no operation ${name} #${n}`);
+}
+
+/** Page indexes of a file that are cached, ascending. */
+export function cachedPages(m: Machine, path: string): number[] {
+  const f = m.files.get(path);
+  assert.ok(f, `no file ${path}`);
+  const pages = m.cache.pagesOf(f.id);
+  return pages ? [...pages.keys()].sort((x, y) => x - y) : [];
+}
+
+export function fileId(m: Machine, path: string): number {
+  const f = m.files.get(path);
+  assert.ok(f, `no file ${path}`);
+  return f.id;
+}
+
+export function range(from: number, toInclusive: number): number[] {
+  return Array.from({ length: toInclusive - from + 1 }, (_, i) => from + i);
+}
+
+/** SHA-256 of every field of every event. */
+export function eventHash(t: Trace): string {
+  const h = createHash('sha256');
+  const e = t.events;
+  const buf = new Float64Array(7);
+  for (let i = 0; i < e.length; i++) {
+    buf[0] = e.kind(i);
+    buf[1] = e.thread(i);
+    buf[2] = e.time(i);
+    buf[3] = e.a(i);
+    buf[4] = e.b(i);
+    buf[5] = e.c(i);
+    buf[6] = i;
+    h.update(new Uint8Array(buf.buffer));
+  }
+  return h.digest('hex');
+}
+
+export function jsonHash(t: Trace): string {
+  return createHash('sha256').update(JSON.stringify(runJson(t))).digest('hex');
+}
+
+/** A compact dump, for failure messages. */
+export function dump(list: EvRec[]): string {
+  return list.map((r) => `${r.pos} t=${r.time} th=${r.thread} ${r.name}(${r.a},${r.b},${r.c})`).join('\n');
+}
