@@ -1,6 +1,6 @@
 // Bundles the CLI, the standalone debug adapter, the extension and the webview with esbuild.
 import { build } from 'esbuild';
-import { existsSync, chmodSync } from 'node:fs';
+import { existsSync, chmodSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -28,3 +28,10 @@ for (const t of targets) {
   await build({ ...common, ...t });
 }
 if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+
+// The extension-host test runner and suite (run by `npm test`; they skip where VS Code cannot be downloaded).
+if (existsSync('test/vscode/runTest.ts')) {
+  const suite = ['test/vscode/suite/index.ts', ...readdirSync('test/vscode/suite').filter((f) => f.endsWith('.test.ts')).map((f) => `test/vscode/suite/${f}`)];
+  await build({ ...common, entryPoints: ['test/vscode/runTest.ts'], outfile: 'out/vscode-test/runTest.js', external: ['vscode'] });
+  await build({ ...common, entryPoints: suite, outdir: 'out/vscode-test/suite', outbase: 'test/vscode/suite', external: ['vscode', 'mocha'] });
+}

@@ -5,8 +5,14 @@ import { registerDebugger } from './debugger';
 import { registerLanguageFeatures } from './language';
 import { PanelHost } from './panel';
 import { StatusBar } from './statusBar';
+import { MachineState } from '../shared/messages';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension exposes to its own extension-host tests. */
+export interface ExtensionApi {
+  lastState(): MachineState | null;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const panel = new PanelHost(context);
   const status = new StatusBar();
   context.subscriptions.push(status);
@@ -14,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerLanguageFeatures(context);
   registerCommands(context, panel);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(PanelHost.viewType, panel.serializer()));
+  return { lastState: () => panel.state() };
 }
 
 export function deactivate(): void {

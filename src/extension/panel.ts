@@ -64,7 +64,8 @@ export class PanelHost {
     const csp = [
       "default-src 'none'",
       `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource}`,
+      // The toolkit (FAST) adds one <style> to probe :focus-visible; it carries the nonce, so no 'unsafe-inline'.
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
       `font-src ${webview.cspSource}`,
       `script-src 'nonce-${nonce}'`,
     ].join('; ');
@@ -73,6 +74,7 @@ export class PanelHost {
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link href="${style}" rel="stylesheet">
 <title>I/O Machine</title>
@@ -86,6 +88,10 @@ export class PanelHost {
 
   private post(m: ToPanel): void {
     void this.panel?.webview.postMessage(m);
+  }
+
+  state(): MachineState | null {
+    return this.lastState;
   }
 
   showState(state: MachineState, session: vscode.DebugSession): void {

@@ -1,0 +1,91 @@
+/** In a real VS Code: activation, the configuration provider, and a whole debug session through vscode.debug. */
+import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { MachineState } from '../../../src/shared/messages';
+
+const EXT_ID = 'io-machine.io-machine-debugger';
+
+interface Api {
+  lastState(): MachineState | null;
+}
+
+function folder(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'the test workspace (a copy of examples/) is open');
+  return f.uri.fsPath;
+}
+
+function waitFor<T>(event: vscode.Event<T>, pred: (e: T) => boolean, ms = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error('timed out waiting for an event')); }, ms);
+    const sub = event((e) => {
+      if (pred(e)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(e);
+      }
+    });
+  });
+}
+
+suite('I/O Machine Debugger in the extension host', () => {
+  teardown(async () => {
+    await vscode.debug.stopDebugging();
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+  });
+
+  test('activates on an .iosim file and contributes its commands', async () => {
+    const doc = await vscode.workspace.openTextDocument(join(folder(), 'sendfile.iosim'));
+    assert.equal(doc.languageId, 'iosim');
+    await vscode.window.showTextDocument(doc);
+    const ext = vscode.extensions.getExtension<Api>(EXT_ID);
+    assert.ok(ext, 'the extension is installed');
+    await ext.activate();
+    const commands = await vscode.commands.getCommands(true);
+    for (const c of ['iomachine.openPanel', 'iomachine.compare', 'iomachine.exportTrace', 'iomachine.newScenario']) assert.ok(commands.includes(c), c);
+  });
+
+  test('reports scenario errors in the Problems panel', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'iosim', content: 'buf = alloc(4KiB)\nn = reed(3, buf, 4KiB)\n' });
+    await vscode.window.showTextDocument(doc);
+    const diags = await new Promise<vscode.Diagnostic[]>((resolve) => {
+      const check = () => {
+        const d = vscode.languages.getDiagnostics(doc.uri);
+        if (d.length) resolve(d);
+        else setTimeout(check, 100);
+      };
+      check();
+    });
+    assert.equal(diags[0].range.start.line, 1);
+    assert.match(diags[0].message, /reed/);
+  });
+
+  test('F5 without launch.json: the provider fills in the active scenario', async () => {
+    const file = join(folder(), 'read-write.iosim');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+    const started = waitFor(vscode.debug.onDidStartDebugSession, (s) => s.type === 'iomachine');
+    assert.ok(await vscode.debug.startDebugging(undefined, { type: 'iomachine', request: 'launch', name: 'no program' }));
+    const session = await started;
+    assert.equal(session.configuration.program, file);
+  });
+
+  test('a debug session stops at a breakpoint and its state reaches the panel host', async () => {
+    const file = join(folder(), 'sendfile.iosim');
+    const doc = await vscode.workspace.openTextDocument(file);
+    const line = doc.getText().split('\n').findIndex((l) => /^\s*(\w+\s*=\s*)?sendfile\(/.test(l));
+    assert.ok(line >= 0, 'the example has a sendfile line');
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(doc.uri, new vscode.Position(line, 0)))]);
+    const stateEvent = waitFor(vscode.debug.onDidReceiveDebugSessionCustomEvent, (e) => e.event === 'iomachine/state' && (e.body as MachineState).position >= 0);
+    assert.ok(await vscode.debug.startDebugging(undefined, { type: 'iomachine', request: 'launch', name: 'bp', program: file, stopOnEntry: false }));
+    const ev = await stateEvent;
+    const state = ev.body as MachineState;
+    const session = ev.session;
+    const reply = (await session.customRequest('iomachine/state')) as MachineState;
+    assert.equal(reply.position, state.position);
+    const ext = vscode.extensions.getExtension<Api>(EXT_ID)!;
+    assert.equal(ext.exports.lastState()?.position, state.position, 'the panel host got the same state');
+    const stack = await session.customRequest('stackTrace', { threadId: 1 });
+    assert.equal(stack.stackFrames[0].line, line + 1);
+  });
+});
