@@ -2,6 +2,7 @@
  * Every message that crosses a boundary: adapter → extension (DAP custom events and requests) and
  * extension ↔ webview panel. Imported by both sides; never copied.
  */
+import type { MethodRow } from '../trace/compare';
 
 export const STATE_EVENT = 'iomachine/state';
 export const STATE_REQUEST = 'iomachine/state';
@@ -160,16 +161,8 @@ export interface MachineState {
   sysctl: Record<string, number>;
 }
 
-export interface CompareRow {
-  method: string;
-  syscalls: number;
-  contextSwitches: number;
-  dmaCopies: number;
-  cpuCopies: number;
-  cpuBytes: number;
-  simTimeNs: number;
-  speedup: number;
-}
+/** One method's row of `iosim compare`. */
+export type CompareRow = MethodRow;
 
 export interface CompareResult {
   sizeBytes: number;

@@ -3,22 +3,10 @@ import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
 import { Trace } from './trace';
+import type { Counters } from '../shared/messages';
 
-export interface Totals {
-  syscalls: number;
-  contextSwitches: number;
-  cpuCopies: number;
-  dmaCopies: number;
-  cpuBytes: number;
-  dmaBytes: number;
-  pageCacheHits: number;
-  pageCacheMisses: number;
-  evictions: number;
-  dmaInterrupts: number;
-  pageFaults: number;
-  writebackPages: number;
-  simTimeNs: number;
-}
+/** The run's totals: the same record the panel's counters show. */
+export type Totals = Counters;
 
 export interface OperationJson {
   line: number;
