@@ -31,6 +31,12 @@ const FILTER_KINDS: Record<FilterId, Ev[]> = {
   'dirty-throttle': [Ev.ThrottlePause],
 };
 
+/** The exception filter an event of this kind belongs to, if any. */
+export function filterOfKind(kind: Ev): FilterId | undefined {
+  for (const f of EXCEPTION_FILTERS) if (FILTER_KINDS[f.filter].includes(kind)) return f.filter;
+  return undefined;
+}
+
 interface Common {
   id: number;
   condition?: (env: Env) => Value;
@@ -205,6 +211,8 @@ export class Breakpoints {
 
   /** Operation-level breakpoints matching operation j (evaluated with its record: args, result). */
   matchOp(trace: Trace, j: number): Hit[] {
+    // Operations the debugger inserted (sysctl edits) are not the program's: no breakpoint stops before them.
+    if (trace.isInjected(j)) return [];
     const ops = trace.ops;
     const line = ops.lineOf(j);
     const name = ops.nameOf(j);
@@ -268,6 +276,7 @@ export class Breakpoints {
   }
 
   private opMatchesPlain(trace: Trace, bp: Bp, k: number): boolean {
+    if (trace.isInjected(k)) return false;
     if (bp.kind === 'line' && trace.ops.lineOf(k) !== bp.line) return false;
     if (bp.kind === 'function' && trace.ops.nameOf(k) !== bp.opName) return false;
     if (!bp.condition) return true;

@@ -19,12 +19,17 @@ export function moveOf(b: number): { src: Loc; dst: Loc; obj: number } {
 }
 
 /** The kernel function that produced an event, given the operation it happened in. */
-export function kernelFunction(kind: Ev, opName: string, b: number, thread: number): string {
+export function kernelFunction(kind: Ev, opName: string, b: number, thread: number, a = 0): string {
   const flusher = thread === 0;
   switch (kind) {
     case Ev.SyscallEnter: return 'entry_SYSCALL_64';
-    case Ev.SyscallExit: return 'syscall_exit_to_user_mode';
-    case Ev.ModeSwitch: return 'mode switch';
+    case Ev.SyscallExit: return 'entry_SYSCALL_64 → sysretq';
+    case Ev.ModeSwitch: {
+      // a: the new mode (1 kernel, 0 user); b: the cause (syscall, exception, interrupt).
+      if (b === 1) return a ? 'asm_exc_page_fault → exc_page_fault' : 'irqentry_exit_to_user_mode';
+      if (b === 2) return a ? 'asm_common_interrupt → common_interrupt' : 'irqentry_exit_to_user_mode';
+      return a ? 'do_syscall_64' : 'syscall_exit_to_user_mode';
+    }
     case Ev.CpuCopy: {
       const { src, dst } = moveOf(b);
       if (src === Loc.PageCache && dst === Loc.User) return 'copy_page_to_iter';

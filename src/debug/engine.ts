@@ -23,6 +23,9 @@ export interface EngineOutput {
   print(line: string, category?: 'stdout' | 'console'): void;
 }
 
+/** Operations that give or take descriptor names (FdNames follows them). */
+const FD_OPS = new Set(['open', 'socket', 'pipe', 'close']);
+
 /** How many syscall lines one run may print before it only counts them. */
 const PRINT_LIMIT = 2000;
 
@@ -57,33 +60,43 @@ export class Engine {
     return this.isBoundary(pos) ? k + 1 : k;
   }
 
-  /** Executes the program until operation j is recorded. False when the program ends before it. */
+  /**
+   * Executes the program until operation j is recorded. False when the program ends before it. Operations run
+   * ahead of the position (a breakpoint before an operation is decided with its record); their strace lines are
+   * printed when the position passes their end (see settle).
+   */
   ensureOp(j: number): boolean {
     const t = this.trace;
     while (t.ops.length <= j) {
       const i = t.step();
       if (i < 0) return false;
-      this.printOp(i);
     }
     return true;
   }
 
-  private printOp(i: number): void {
-    const r = this.trace.ops.get(i);
-    if (this.printBudget > 0) {
-      this.out.print(straceLine(r, this.names), 'stdout');
-      this.printBudget--;
-      if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');
+  /** Prints the strace lines of operations completed up to `pos` that were never printed (each one once). */
+  private printUpTo(pos: number): void {
+    const ops = this.trace.ops;
+    while (this.printedOps < ops.length && ops.endPosOf(this.printedOps) <= pos) {
+      const i = this.printedOps++;
+      if (this.printBudget > 0) {
+        const r = ops.get(i);
+        this.out.print(straceLine(r, this.names), 'stdout');
+        this.names.after(r);
+        this.printBudget--;
+        if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');
+      } else if (FD_OPS.has(ops.nameOf(i))) {
+        // Not printed, but descriptors still get their names for the lines printed later.
+        this.names.after(ops.get(i));
+      }
     }
-    this.names.after(r);
-    this.printedOps = i + 1;
   }
 
-  /** After the trace's future was rewritten: descriptor names are rebuilt from the kept history. */
+  /** After the trace's future was rewritten: descriptor names are rebuilt from the kept, printed history. */
   resync(): void {
+    this.printedOps = Math.min(this.printedOps, this.trace.ops.length);
     this.names = new FdNames();
-    for (let i = 0; i < this.trace.ops.length; i++) this.names.after(this.trace.ops.get(i));
-    this.printedOps = this.trace.ops.length;
+    for (let i = 0; i < this.printedOps; i++) this.names.after(this.trace.ops.get(i));
     this.cache = null;
     this.bps.resetCounts();
   }
@@ -96,7 +109,7 @@ export class Engine {
     if (this.cache && this.cache.pos === pos && this.cache.length === t.events.length) return this.cache.machine;
     let m: Machine;
     // At the head, between operations, the live machine is exactly the state: no replay needed.
-    if (pos === t.head && this.isBoundary(pos) && this.printedOps === t.ops.length) m = t.machine;
+    if (pos === t.head && this.isBoundary(pos)) m = t.machine;
     else m = t.stateAt(pos);
     this.cache = { pos, length: t.events.length, machine: m };
     return m;
@@ -132,7 +145,12 @@ export class Engine {
     const t = this.trace;
     const from = this.pos;
     let j = this.currentOrNextOp(from);
-    const target = j;
+    // Operations the debugger inserted right here (a sysctl edited at this boundary) belong to this place: they
+    // run as part of the step, and the breakpoint of the line after them counts as the current one.
+    const boundary = this.isBoundary(from);
+    let firstReal = j;
+    if (boundary) while (this.ensureOp(firstReal) && t.isInjected(firstReal)) firstReal++;
+    const target = boundary ? firstReal : j;
     const checkOps = this.bps.hasOpBreakpoints();
     const checkEvents = this.bps.hasEventBreakpoints();
     let slice = Date.now();
@@ -149,7 +167,10 @@ export class Engine {
       }
       const start = t.ops.startPosOf(j);
       const end = t.ops.endPosOf(j);
-      if (checkOps && (start - 1 > from || (includeCurrent && start - 1 === from))) {
+      // The strace lines of the operations before this one come first (then a logpoint's message, if any).
+      this.printUpTo(start - 1);
+      const here = boundary && j <= firstReal;
+      if (checkOps && (here ? includeCurrent : start - 1 > from)) {
         const s = this.stopFor(this.bps.matchOp(t, j), start - 1);
         if (s) return this.settle(s);
       }
@@ -160,7 +181,7 @@ export class Engine {
         }
       }
       if (mode !== 'continue' && j === target) return this.settle({ pos: end, reason: 'step', hitIds: [] });
-      if ((j & 255) === 0 && Date.now() - slice > 40) {
+      if ((j & 15) === 0 && Date.now() - slice > 40) {
         // Let the adapter read requests (pause, disconnect) during long runs.
         await new Promise((r) => setImmediate(r));
         slice = Date.now();
@@ -172,7 +193,10 @@ export class Engine {
   /** One kernel step forwards: into the next operation's kernel path, or the next line of the current one. */
   stepIn(): Stop {
     const t = this.trace;
-    const j = this.currentOrNextOp(this.pos);
+    this.printBudget = PRINT_LIMIT;
+    let j = this.currentOrNextOp(this.pos);
+    // A sysctl the debugger inserted here runs as part of the step: the step goes into the program's next operation.
+    if (this.isBoundary(this.pos)) while (this.ensureOp(j) && t.isInjected(j)) j++;
     if (!this.ensureOp(j)) return this.settle({ pos: t.head, reason: 'end', hitIds: [] });
     const steps = kernelPath(t, j).steps;
     const next = steps.find((s) => s.last > this.pos);
@@ -236,7 +260,11 @@ export class Engine {
       for (const s of steps) if (s.last < from) prev = s;
       target = prev ? prev.last : t.ops.startPosOf(k) - 1;
     } else {
-      target = t.ops.startPosOf(k) - 1;
+      // Back over the last operation of the program that completed, and over any the debugger inserted after it
+      // (a sysctl edited here is undone by stepping back over the operation before it).
+      let k0 = k;
+      while (k0 >= 0 && t.isInjected(k0)) k0--;
+      target = k0 < 0 ? -1 : t.ops.startPosOf(k0) - 1;
     }
     if (this.bps.hasEventBreakpoints()) {
       for (let e = from - 1; e > target; e--) {
@@ -247,20 +275,26 @@ export class Engine {
     return this.settle({ pos: target, reason: target < 0 ? 'entry' : 'step', hitIds: [] });
   }
 
+  /** Runs operation j (one the debugger just inserted at the position) and stands at its end. */
+  runInserted(j: number): void {
+    if (this.ensureOp(j)) this.settle({ pos: this.trace.ops.endPosOf(j), reason: 'step', hitIds: [] });
+  }
+
   /** Jumps to any position; beyond the recorded history the program runs until it gets there. */
   seek(pos: number): Stop {
     const t = this.trace;
-    pos = Math.max(-1, Math.floor(pos));
+    pos = Number.isFinite(pos) ? Math.max(-1, Math.floor(pos)) : this.pos;
+    this.printBudget = PRINT_LIMIT;
     while (pos > t.head && !t.finished) {
       const i = t.step();
       if (i < 0) break;
-      this.printOp(i);
     }
     return this.settle({ pos: Math.min(pos, t.head), reason: 'goto', hitIds: [] });
   }
 
   private settle(s: Stop): Stop {
     this.pos = s.pos;
+    this.printUpTo(s.pos);
     return s;
   }
 }

@@ -2,7 +2,7 @@
  * The generated, read-only "source" of one operation's kernel path: one line per kernel step, each a group of
  * consecutive events of the same kind. Stepping into a syscall walks these lines.
  */
-import { Ev } from '../machine/events';
+import { Ev, Loc } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
@@ -47,6 +47,36 @@ const ENTRY: Record<string, string> = {
   touch: '(user code; a missing pte raises a page fault: asm_exc_page_fault → do_user_addr_fault)',
 };
 
+/**
+ * The kernel functions a syscall passes through before its steps, outermost first (`__x64_sys_read`, `ksys_read`,
+ * `vfs_read`, `filemap_read`): the stack frames between a kernel step and the user line. Empty for operations that
+ * are not syscalls.
+ */
+export function entryChain(trace: Trace, opIndex: number): string[] {
+  const name = trace.ops.nameOf(opIndex);
+  const entry = ENTRY[name];
+  if (!entry || findOp(name)?.nr === null) return [];
+  let chain = entry.replace(/\s*\([^)]*\)/g, '').split('→').map((x) => x.trim()).filter(Boolean);
+  if (name === 'write' || name === 'pwrite') {
+    // Which of the two paths this write took: into a socket, a pipe, or the page cache.
+    let target = 'generic_perform_write';
+    for (let e = trace.ops.startPosOf(opIndex); e <= trace.ops.endPosOf(opIndex); e++) {
+      if (trace.events.kind(e) !== Ev.CpuCopy) continue;
+      const dst = (trace.events.b(e) >> 4) & 15;
+      target = dst === Loc.Socket ? 'sock_write_iter → tcp_sendmsg' : dst === Loc.Pipe ? 'pipe_write' : 'generic_perform_write';
+      break;
+    }
+    chain = chain.map((c) => (c.includes('/') ? target : c)).flatMap((c) => c.split('→').map((x) => x.trim()));
+  }
+  return chain;
+}
+
+/** Steps that belong to the syscall boundary itself (entry, exit, their mode switches): no chain above them. */
+export function isBoundaryStep(trace: Trace, step: KernelStep): boolean {
+  const k = trace.events.kind(step.first);
+  return k === Ev.SyscallEnter || k === Ev.SyscallExit || (k === Ev.ModeSwitch && trace.events.b(step.first) === 0);
+}
+
 export function kernelPath(trace: Trace, opIndex: number): KernelPath {
   const ops = trace.ops;
   const r = ops.get(opIndex);
@@ -67,7 +97,7 @@ export function kernelPath(trace: Trace, opIndex: number): KernelPath {
     const groupable = kind === Ev.PageInsert || kind === Ev.PageHit || kind === Ev.PageMiss || kind === Ev.PageEvict ||
       kind === Ev.PageDirty || kind === Ev.PageMap || kind === Ev.PageDeactivate || kind === Ev.PageActivate;
     if (groupable) while (j + 1 <= r.endPos && ev.kind(j + 1) === kind && ev.thread(j + 1) === thread) j++;
-    const fn = kernelFunction(kind, r.name, b, thread);
+    const fn = kernelFunction(kind, r.name, b, thread, ev.a(i));
     const count = j - i + 1;
     const text = count > 1 ? `${describeEvent(trace, i)} … ${describeEvent(trace, j)} (${count} pages)` : describeEvent(trace, i);
     const who = thread === 0 ? '[flusher] ' : '';

@@ -23,7 +23,7 @@ import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
 import { totalsOf } from '../trace/summary';
 import { writeFileSync } from 'node:fs';
-import { Breakpoints, EXCEPTION_FILTERS, parseDataId } from './breakpoints';
+import { Breakpoints, EXCEPTION_FILTERS, filterOfKind, parseDataId } from './breakpoints';
 import { COMMANDS, ConsoleContext, evaluate } from './console';
 import { describeEvent } from './describe';
 import { Engine, Stop } from './engine';
@@ -31,7 +31,7 @@ import {
   allCounters, decodeArgs, diskLabel, machineState, memoryOf, operationAt, REGISTER_NAMES, registerValue, resultText,
   formatRegister,
 } from './inspect';
-import { kernelPath, stepAt } from './kernelPath';
+import { entryChain, isBoundaryStep, kernelPath, stepAt } from './kernelPath';
 import { DiskKind } from '../machine/config';
 import { parseSize } from '../machine/units';
 
@@ -84,6 +84,9 @@ export class IoMachineSession extends DebugSession {
   private running = false;
   /** Set by disconnect/terminate: a move still finishing reports nothing any more. */
   private ended = false;
+  /** While a restart stops a run: the run's stop is kept here instead of being reported. */
+  private holdStops = false;
+  private heldStop: Stop | null = null;
   /** First position of a flusher-thread event (Infinity: none), searched incrementally up to `flusherScanned`. */
   private flusherFirst = Number.POSITIVE_INFINITY;
   private flusherScanned = 0;
@@ -97,6 +100,8 @@ export class IoMachineSession extends DebugSession {
 
   /** Every request goes through here: an exception becomes an error response, never a crash. */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    // Arguments are optional for many requests; handlers read them as an object.
+    if (request.arguments === undefined || request.arguments === null || typeof request.arguments !== 'object') request.arguments = {};
     // pathFormat is optional in DAP and means 'path' when absent; the base class would refuse it.
     if (request.command === 'initialize') {
       const a = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
@@ -184,6 +189,7 @@ export class IoMachineSession extends DebugSession {
     if (args.machine !== undefined && (typeof args.machine !== 'object' || args.machine === null || Array.isArray(args.machine))) {
       throw new UserError("launch: 'machine' must be an object such as { \"nic\": \"plain\", \"vm.dirty_ratio\": 5 }");
     }
+    if (args.trace !== undefined && typeof args.trace !== 'string') throw new UserError("launch: 'trace' must be the path of the file to write the trace to");
     let text: string;
     try {
       text = readFileSync(args.program, 'utf8');
@@ -210,9 +216,12 @@ export class IoMachineSession extends DebugSession {
     this.bps.resetCounts();
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): Promise<void> {
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs | undefined): Promise<void> {
     try {
+      // A client may send no arguments at all.
+      args = args ?? {};
       this.args = args;
+      this.traceWritten = false;
       this.load(args);
     } catch (e) {
       this.fail(response, e);
@@ -245,21 +254,29 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
+    // A run in progress is stopped first; its stop is held back, and reported only if the restart fails.
+    let held: Stop | null = null;
     try {
-      // A run in progress is stopped first; its stop is not reported (the engine it ran on is replaced).
-      if (this.engine) this.engine.pauseRequested = true;
-      this.engine = null;
-      for (let i = 0; this.running && i < 2000; i++) await new Promise((r) => setTimeout(r, 5));
       const a = (args.arguments as LaunchArgs | undefined) ?? this.args;
+      this.holdStops = true;
+      if (this.engine) this.engine.pauseRequested = true;
+      for (let i = 0; this.running && i < 2000; i++) await new Promise((r) => setTimeout(r, 5));
+      this.holdStops = false;
+      held = this.heldStop;
+      this.heldStop = null;
+      // On failure the session goes on with the program it had.
+      this.load(a);
+      held = null;
       this.args = a;
       this.traceWritten = false;
-      this.load(a);
       this.sendResponse(response);
       this.sendEvent(new InvalidatedEvent(['all']));
       if (a.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
       else await this.move(() => this.engine!.forward('continue', true));
     } catch (e) {
+      this.holdStops = false;
       this.fail(response, e);
+      if (held) this.reportStop(held);
     }
   }
 
@@ -296,6 +313,7 @@ export class IoMachineSession extends DebugSession {
   // ───────────────────────────── breakpoints ─────────────────────────────
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    if (!args.source) throw new UserError("setBreakpoints needs a 'source'");
     const specs = (args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? []).map((b) => ({ ...b }));
     const samePath = args.source.path && this.programPath && normalize(args.source.path) === normalize(this.programPath);
     if (!samePath) {
@@ -311,7 +329,7 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    const results = this.bps.setFunctions(args.breakpoints);
+    const results = this.bps.setFunctions(args.breakpoints ?? []);
     response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
     this.sendResponse(response);
   }
@@ -358,7 +376,7 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    const results = this.bps.setData(args.breakpoints);
+    const results = this.bps.setData(args.breakpoints ?? []);
     response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
     this.sendResponse(response);
   }
@@ -373,7 +391,10 @@ export class IoMachineSession extends DebugSession {
     try {
       const stop = await fn();
       // A restart or disconnect while running: nobody waits for this stop.
-      if (engine === this.engine && !this.ended) this.reportStop(stop);
+      if (engine === this.engine && !this.ended) {
+        if (this.holdStops) this.heldStop = stop;
+        else this.reportStop(stop);
+      }
     } finally {
       this.running = false;
     }
@@ -442,16 +463,27 @@ export class IoMachineSession extends DebugSession {
   protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
     const { trace } = this.need();
     const targets: DebugProtocol.GotoTarget[] = [];
-    for (let j = 0; j < trace.ops.length && targets.length < 50; j++) {
-      if (trace.ops.lineOf(j) !== args.line) continue;
+    const add = (j: number) => {
+      if (trace.ops.lineOf(j) !== args.line || trace.isInjected(j)) return;
       const pos = trace.ops.startPosOf(j) - 1;
       targets.push({ id: pos + 2, label: `${trace.ops.nameOf(j)} at line ${args.line}, run #${targets.length + 1} (position ${pos}, ${formatDuration(trace.ops.get(j).startNs)})`, line: args.line });
+    };
+    for (let j = 0; j < trace.ops.length && targets.length < 50; j++) add(j);
+    // A line the recorded history has not reached yet: the program runs ahead (a little while at most) to find it.
+    if (!targets.length && !this.running) {
+      const deadline = Date.now() + 500;
+      while (!targets.length && !trace.finished && Date.now() < deadline) {
+        const j = trace.step();
+        if (j < 0) break;
+        add(j);
+      }
     }
     response.body = { targets };
     this.sendResponse(response);
   }
 
   protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    if (!Number.isFinite(args.targetId)) throw new UserError("goto needs a 'targetId' from gotoTargets");
     void this.respondThenMove(response, () => this.engine!.seek(args.targetId - 2));
   }
 
@@ -541,15 +573,23 @@ export class IoMachineSession extends DebugSession {
       const kp = kernelPath(trace, at.index);
       // While the flusher runs, the process is where it last was (asleep in its own kernel path).
       const step = onFlusher ? [...kp.steps].reverse().find((s) => s.thread !== 0 && s.first <= pos) : stepAt(kp, pos);
-      frames.push(new StackFrame(frameId(PROCESS_THREAD, 0), step?.fn ?? at.record.name, this.kernelSource(at.index), step?.line ?? 1));
-      frames.push(new StackFrame(frameId(PROCESS_THREAD, 1), `${at.record.name} (line ${at.record.line})`, userSource, at.record.line));
+      const source = this.kernelSource(at.index);
+      frames.push(new StackFrame(frameId(PROCESS_THREAD, 0), step?.fn ?? at.record.name, source, step?.line ?? 1));
+      // Between the step and the user line: the functions the syscall entered through, innermost first (they are
+      // listed on line 3 of the generated source).
+      if (step && !isBoundaryStep(trace, step)) {
+        for (const fn of entryChain(trace, at.index).reverse()) frames.push(new StackFrame(frameId(PROCESS_THREAD, frames.length), fn, source, 3));
+      }
+      frames.push(new StackFrame(frameId(PROCESS_THREAD, frames.length), `${at.record.name} (line ${at.record.line})`, userSource, at.record.line));
     } else {
       // Between operations: the user frame is at the next operation to run.
       const next = this.nextLine(engine, pos);
       const f = new StackFrame(frameId(PROCESS_THREAD, 0), next ? 'main' : 'main (program ended)', userSource, next?.line ?? lastLine(trace), next?.col ?? 1);
       frames.push(f);
     }
-    response.body = { stackFrames: frames, totalFrames: frames.length };
+    const start = args.startFrame ?? 0;
+    const shown = args.levels ? frames.slice(start, start + args.levels) : frames.slice(start);
+    response.body = { stackFrames: shown, totalFrames: frames.length };
     this.sendResponse(response);
   }
 
@@ -711,8 +751,21 @@ export class IoMachineSession extends DebugSession {
         return m.dma.map((d) => this.v(`#${d.id}`, `${d.what}: ${formatBytes(d.bytes)}, started ${formatDuration(d.startedAt)}, completes ${formatDuration(d.doneAt)}`));
       case 'counters':
         return [...allCounters(m).map(([n, v]) => this.v(n, n.endsWith('Ns') ? formatDuration(v) : n.endsWith('Bytes') ? `${v} (${formatBytes(v)})` : v)), this.v('simulated time', formatDuration(m.now))];
-      case 'sysctl':
-        return CONFIG_KEYS.filter((k) => k.sysctl).map((k) => this.v(k.key, (m.config.sysctl as unknown as Record<string, number>)[k.key], { evaluateName: k.key }));
+      case 'sysctl': {
+        // A value edited inside an operation applies when the operation returns: shown as pending until then.
+        const pending = new Map<string, number>();
+        const k = engine.opAt(pos);
+        if (!engine.isBoundary(pos)) {
+          for (let j = k + 1, op = t.injectedAt(j); op; op = t.injectedAt(++j)) {
+            if (op.name === 'sysctl' && op.text) pending.set(op.text, op.args[0]);
+          }
+        }
+        return CONFIG_KEYS.filter((c) => c.sysctl).map((c) => {
+          const now = (m.config.sysctl as unknown as Record<string, number>)[c.key];
+          const later = pending.get(c.key);
+          return this.v(c.key, later === undefined || later === now ? now : `${now} (${later} when this operation returns)`, { evaluateName: c.key });
+        });
+      }
     }
     return [];
   }
@@ -736,10 +789,18 @@ export class IoMachineSession extends DebugSession {
     engine.resync();
     this.flusherScanned = Number.POSITIVE_INFINITY;
     engine.pos = Math.min(pos, trace.head);
+    const between = engine.isBoundary(engine.pos);
+    // Between operations the change is made right here: the position moves over the inserted sysctl (two events),
+    // so what is shown already has the new value. Inside an operation it is made when the operation returns.
+    if (between) engine.runInserted(next);
+    engine.invalidate();
+    this.handles.reset();
     response.body = { value: String(v.value) };
     this.sendResponse(response);
-    this.print(`${k.key} = ${v.value} from position ${pos} on; what follows will be re-run with it.`);
-    this.sendEvent(new InvalidatedEvent(['variables']));
+    this.print(between
+      ? `${k.key} = ${v.value} from position ${engine.pos} on; what follows is re-run with it.`
+      : `${k.key} = ${v.value} from the end of the current operation (position ${trace.ops.endPosOf(next - 1)}) on; what follows is re-run with it.`);
+    this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
     this.sendState();
   }
 
@@ -754,6 +815,7 @@ export class IoMachineSession extends DebugSession {
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     const ctx = this.consoleContext();
+    if (typeof args.expression !== 'string') throw new UserError("evaluate needs an 'expression'");
     const text = args.expression.trim();
     if (args.context === 'hover' && !/^[A-Za-z_][\w.]*$/.test(text)) throw new UserError('');
     const r = evaluate(ctx, text);
@@ -764,8 +826,9 @@ export class IoMachineSession extends DebugSession {
 
   protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
     // `column` and the items' `start` are in the client's column base; `text` is indexed from 0.
-    const column = args.column === undefined ? args.text.length : this.convertClientColumnToDebugger(args.column) - 1;
-    const text = args.text.slice(0, Math.max(0, column));
+    const full = typeof args.text === 'string' ? args.text : '';
+    const column = typeof args.column === 'number' ? this.convertClientColumnToDebugger(args.column) - 1 : full.length;
+    const text = full.slice(0, Math.max(0, column));
     const words = text.trimStart().split(/\s+/);
     const last = words[words.length - 1] ?? '';
     const items: DebugProtocol.CompletionItem[] = [];
@@ -809,10 +872,12 @@ export class IoMachineSession extends DebugSession {
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     const { trace, engine } = this.need();
     const pos = engine.pos;
-    const stop = this.lastStop;
-    const filter = stop && stop.reason === 'exception' ? this.bps.filters.find((f) => stop.hitIds.includes(f.id))?.filter : undefined;
+    const stop = this.lastStop && this.lastStop.pos === pos ? this.lastStop : null;
+    // The filter that stopped here, else the one the event at the position belongs to (after a goto, say).
+    const filter = (stop?.reason === 'exception' ? this.bps.filters.find((f) => stop.hitIds.includes(f.id))?.filter : undefined) ??
+      (pos >= 0 ? filterOfKind(trace.events.kind(pos)) : undefined);
     response.body = {
-      exceptionId: filter ?? (stop?.reason === 'data breakpoint' ? 'data-breakpoint' : 'event'),
+      exceptionId: stop?.reason === 'data breakpoint' ? 'data-breakpoint' : filter ?? 'event',
       description: pos >= 0 ? `${describeEvent(trace, pos)} (position ${pos}, ${formatDuration(trace.events.time(pos))})` : 'no event',
       breakMode: 'always',
     };

@@ -94,7 +94,7 @@ export class Trace {
       cpuBytes: c[C.CpuBytes] - before[C.CpuBytes],
       dmaBytes: c[C.DmaBytes] - before[C.DmaBytes],
       pageFaults: c[C.PageFaults] - before[C.PageFaults],
-      args: op.args, text: op.text,
+      args: op.args, text: op.text, recorded: op.recorded,
     });
     return index;
   }
@@ -153,6 +153,11 @@ export class Trace {
   /** Whether operation i was inserted by the debugger (not part of the program's text). */
   isInjected(i: number): boolean {
     return this.injected.has(i);
+  }
+
+  /** The operation the debugger inserted at index i (executed or still to run), if any. */
+  injectedAt(i: number): Operation | undefined {
+    return this.injected.get(i);
   }
 
   /** Where the next not-yet-executed operation is in the source (null when the program has no more). */
