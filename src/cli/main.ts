@@ -1,17 +1,23 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { DiskKind } from '../machine/config';
+import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration, parseSize } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
-import { loadScenario } from '../program/load';
+import { loadScenario, type Loaded } from '../program/load';
+import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
+import { exportChromeTrace } from '../trace/export';
 import { compare } from '../trace/compare';
-import { runJson, totalsOf } from '../trace/summary';
+import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { table } from './table';
 
 const USAGE = `usage:
-  iosim run FILE [--json]            run a scenario (.iosim); print strace-like lines and a summary
+  iosim run FILE [--json]            run a scenario (.iosim) or replay a strace log (.strace); print strace-like
+                                     lines and a summary (for a log: recorded against modeled time)
+  iosim export FILE [--format chrome] -o OUT.json
+                                     run FILE and write its trace as Chrome Trace Event JSON (Perfetto, chrome://tracing)
   iosim compare [--size 16KiB] [--disk nvme|ssd|hdd] [--warm] [--json]
                                      the article's comparison of file-to-socket methods, computed by the model
   iosim --help | --version`;
@@ -27,6 +33,12 @@ function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { 
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (a === '-o' && known.output) {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError('-o needs a value');
+      flags.set('output', v);
+      continue;
+    }
     if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split('=', 2);
       const kind = known[name];
@@ -42,29 +54,38 @@ function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { 
   return { flags, rest };
 }
 
+/** Loads a scenario, or a strace log (streamed from disk); prints diagnostics; null when it cannot run. */
+function loadFile(path: string): (Loaded & { strace?: StraceInfo }) | null {
+  let loaded: Loaded & { strace?: StraceInfo };
+  try {
+    loaded = isStracePath(path) ? loadStraceFile(path) : loadScenario(readFileSync(path, 'utf8'), path);
+  } catch (e) {
+    process.stderr.write(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+    return null;
+  }
+  for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(path, d) + '\n');
+  return loaded.spec ? loaded : null;
+}
+
 function cmdRun(args: string[]): number {
   const { flags, rest } = parseFlags(args, { json: 'bool' });
   if (rest.length !== 1) throw new UsageError('run needs exactly one FILE');
   const path = rest[0];
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    process.stderr.write(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-    return 1;
-  }
-  const loaded = loadScenario(text, path);
-  for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(path, d) + '\n');
-  if (!loaded.spec) return 1;
-  const trace = new Trace(loaded.spec);
+  const loaded = loadFile(path);
+  if (!loaded) return 1;
+  const trace = new Trace(loaded.spec!);
   const json = flags.has('json');
   const names = new FdNames();
+  const log = loaded.strace !== undefined;
+  const threads = loaded.spec!.threads;
   for (;;) {
     const i = trace.step();
     if (i < 0) break;
     if (!json) {
       const r = trace.ops.get(i);
-      out(straceLine(r, names));
+      // A log's operations say where they come from: its line, and its process when there are several.
+      const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
+      out(where + straceLine(r, names));
       names.after(r);
     }
   }
@@ -89,6 +110,57 @@ function cmdRun(args: string[]): number {
     ['pages written back', t.writebackPages, ''],
   ], [false, true, true]));
   out(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
+  if (loaded.strace) logSummary(trace, loaded.strace);
+  return 0;
+}
+
+/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
+function logSummary(trace: Trace, info: StraceInfo): void {
+  const rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
+  for (let i = 0; i < trace.ops.length; i++) {
+    const r = trace.ops.get(i);
+    if (r.name === 'alloc') continue;
+    // The log's name for the call: pass-throughs and renamed calls carry it; others by the model's table (pread → pread64).
+    const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
+    const name = named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name;
+    let row = rows.get(name);
+    if (!row) rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
+    row.calls++;
+    if (r.name !== 'syscall') row.modeled++;
+    if (r.recorded?.durationNs !== undefined) {
+      row.timed++;
+      row.recorded += r.recorded.durationNs;
+      row.modeledNs += r.endNs - r.startNs;
+    }
+  }
+  const sorted = [...rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
+  out('');
+  out(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
+  out(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
+    name, r.calls, r.modeled === r.calls ? 'yes' : r.modeled === 0 ? 'shown only' : `${r.modeled}`,
+    r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
+  ]), [false, true, true, true, true]));
+  const rvm = recordedVsModeled(trace);
+  if (rvm) {
+    out(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
+    out(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
+  }
+  out('"shown only": the model counts the call (2 switches) but does not simulate it.');
+}
+
+function cmdExport(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { format: 'value', output: 'value' });
+  if (rest.length !== 1) throw new UsageError('export needs exactly one FILE');
+  const format = flags.get('format') ?? 'chrome';
+  if (format !== 'chrome' && format !== 'perfetto') throw new UsageError(`--format: expected chrome, got ${format}`);
+  const output = flags.get('output');
+  const loaded = loadFile(rest[0]);
+  if (!loaded) return 1;
+  const trace = new Trace(loaded.spec!);
+  trace.runToEnd();
+  const json = JSON.stringify(exportChromeTrace(trace));
+  if (output === undefined || output === '-') process.stdout.write(json + '\n');
+  else writeFileSync(output, json + '\n');
   return 0;
 }
 
@@ -121,6 +193,7 @@ export function main(argv: string[]): number {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
+      case 'export': return cmdExport(args);
       case '--version': out('iosim 0.1.0'); return 0;
       case '--help': case '-h': case 'help': out(USAGE); return 0;
       default: throw new UsageError(cmd ? `unknown command '${cmd}'` : 'no command given');

@@ -1257,7 +1257,6 @@ export class Machine {
     return moved;
   }
 
-
   // ───────────────────────────── writeback ─────────────────────────────
 
   private armFlusher(): void {

@@ -54,6 +54,7 @@ export const OPS: readonly OpSpec[] = [
   { name: 'sleep', nr: 35, linuxName: 'nanosleep', args: [{ name: 'duration', kind: 'duration' }], returns: 'none', summary: 'The process sleeps; the flusher and devices go on working.', cost: '2 switches' },
   { name: 'sysctl', nr: null, args: [{ name: 'value', kind: 'int' }], returns: 'none', summary: 'Changes a vm.* sysctl from now on (as writing /proc/sys/vm/... would).', cost: 'not counted' },
   { name: 'drop_caches', nr: null, args: [], returns: 'none', summary: 'Drops every clean, unmapped page from the page cache (echo 1 > /proc/sys/vm/drop_caches).', cost: 'not counted' },
+  { name: 'syscall', nr: null, args: [{ name: 'nr', kind: 'int' }], returns: 'status', summary: 'A syscall from a log that the model does not simulate: counted and shown, not modeled.', cost: '2 switches' },
 ];
 
 const BY_NAME = new Map(OPS.map((o) => [o.name, o]));
@@ -74,6 +75,17 @@ export interface Operation {
   col: number;
   /** Index of the thread (process) issuing it; 1 for a scenario's single process. */
   thread?: number;
+  /** What a recorded log (strace) says of this call, kept beside the model's prediction. */
+  recorded?: RecordedCall;
+}
+
+/** A call as a log recorded it: its duration (-T), its start relative to the log's first timestamp (-tt), its result. */
+export interface RecordedCall {
+  durationNs?: number;
+  timestampNs?: number;
+  result?: number;
+  /** The errno name the log printed with a failed result (ENOENT, EAGAIN, ...). */
+  errno?: string;
 }
 
 export const OPEN_FLAGS: Record<string, number> = {

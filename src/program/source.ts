@@ -22,6 +22,8 @@ export interface ProgramSpec {
   files: readonly FileSpec[];
   /** A fresh source positioned at the start; each call must return an independent one. */
   createSource(): OperationSource;
+  /** Names of the program's threads by the index operations carry (a strace log's processes); absent: one thread. */
+  threads?: ReadonlyMap<number, string>;
 }
 
 /** A fixed list of operations as a source (compare, tests, benchmarks). */

@@ -5,6 +5,7 @@
  */
 import { Dev, Ev, LOC_NAMES, Loc } from '../machine/events';
 import { findOp } from '../machine/operation';
+import { recordedVsModeled } from './summary';
 import { Trace } from './trace';
 
 export interface TraceEvent {
@@ -23,6 +24,8 @@ export interface TraceEvent {
 
 const PID = 1;
 export const TRACKS = { kernel: 100, dma: 101, disk: 102, nic: 103, flusher: 104 } as const;
+/** A replayed log's own timeline for thread N is track RECORDED_TRACK + N, beside the model's track N. */
+export const RECORDED_TRACK = 300;
 
 const us = (ns: number) => ns / 1000;
 
@@ -36,7 +39,8 @@ export function exportChromeTrace(t: Trace): { traceEvents: TraceEvent[]; displa
   const threads = new Set<number>();
   for (let i = 0; i < t.ops.length; i++) threads.add(t.ops.get(i).thread);
   if (threads.size === 0) threads.add(1);
-  for (const th of [...threads].sort((a, b) => a - b)) meta(th, threads.size > 1 ? `thread ${th}` : 'program', th);
+  const names = t.spec.threads;
+  for (const th of [...threads].sort((a, b) => a - b)) meta(th, names?.get(th) ?? (threads.size > 1 ? `thread ${th}` : 'program'), th);
   meta(TRACKS.kernel, 'kernel (page cache, copies)', 200);
   meta(TRACKS.dma, 'DMA engine', 201);
   meta(TRACKS.disk, 'disk', 202);
@@ -44,6 +48,8 @@ export function exportChromeTrace(t: Trace): { traceEvents: TraceEvent[]; displa
   meta(TRACKS.flusher, 'flusher (wb_workfn)', 204);
 
   const ev = t.events;
+  /** The log's own timeline (strace -tt -T), placed beside the model's. */
+  const recorded: TraceEvent[] = [];
   const dmaStart = new Map<number, { ts: number; bytes: number; src: number; dst: number; tid: number }>();
   let cached = 0;
   let dirty = 0;
@@ -59,10 +65,20 @@ export function exportChromeTrace(t: Trace): { traceEvents: TraceEvent[]; displa
       op++;
       const r = t.ops.get(op);
       const spec = findOp(r.name);
-      out.push({
-        name: r.name, ph: 'X', ts: us(r.startNs), dur: us(r.endNs - r.startNs), pid: PID, tid: r.thread, cat: spec?.nr === null ? 'user' : 'syscall',
+      const passThrough = r.name === 'syscall';
+      const x: TraceEvent = {
+        name: passThrough ? r.text ?? r.name : r.name, ph: 'X', ts: us(r.startNs), dur: us(r.endNs - r.startNs), pid: PID, tid: r.thread,
+        cat: passThrough ? 'syscall,not-modeled' : spec?.nr === null ? 'user' : 'syscall',
         args: { line: r.line, result: r.result, errno: r.errno, switches: r.contextSwitches, cpuCopies: r.cpuCopies, dmaCopies: r.dmaCopies, position: r.startPos },
-      });
+      };
+      const rec = r.recorded;
+      if (rec) {
+        if (rec.durationNs !== undefined) x.args!.recordedUs = us(rec.durationNs);
+        if (rec.result !== undefined) x.args!.recordedResult = rec.result;
+        if (rec.errno !== undefined) x.args!.recordedErrno = rec.errno;
+        if (rec.timestampNs !== undefined) recorded.push({ ...x, cat: 'recorded', ts: us(rec.timestampNs), dur: us(rec.durationNs ?? 0), tid: RECORDED_TRACK + r.thread });
+      }
+      out.push(x);
       nextOpStart = op + 1 < t.ops.length ? t.ops.startPosOf(op + 1) : Infinity;
     }
     const ts = us(ev.time(i));
@@ -127,5 +143,14 @@ export function exportChromeTrace(t: Trace): { traceEvents: TraceEvent[]; displa
         break;
     }
   }
-  return { traceEvents: out, displayTimeUnit: 'ns', otherData: { source: t.spec.path, events: ev.length, operations: t.ops.length } };
+  const otherData: Record<string, unknown> = { source: t.spec.path, events: ev.length, operations: t.ops.length };
+  if (recorded.length) {
+    // One track per process; the log's order is per process already, a stable sort makes sure of it.
+    recorded.sort((x, y) => x.tid! - y.tid! || x.ts! - y.ts!);
+    for (const th of [...threads].sort((a, b) => a - b)) meta(RECORDED_TRACK + th, `${names?.get(th) ?? (threads.size > 1 ? `thread ${th}` : 'program')} as recorded (strace -tt -T)`, 100 + th);
+    out.push(...recorded);
+  }
+  const rvm = recordedVsModeled(t);
+  if (rvm) otherData.recordedVsModeled = rvm;
+  return { traceEvents: out, displayTimeUnit: 'ns', otherData };
 }

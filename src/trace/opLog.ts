@@ -1,5 +1,5 @@
 /** One record per executed operation: where it came from, what it returned, what it cost. Typed arrays again. */
-import { OPS } from '../machine/operation';
+import { OPS, type RecordedCall } from '../machine/operation';
 import { ERRNO, Errno, errnoName } from '../machine/errno';
 
 const OP_INDEX = new Map(OPS.map((o, i) => [o.name, i]));
@@ -45,6 +45,8 @@ export interface OpRecord {
   pageFaults: number;
   args: number[];
   text: string | undefined;
+  /** What a recorded log (strace) says of the call, beside the model's numbers; absent for scenarios. */
+  recorded?: RecordedCall;
 }
 
 export class OpLog {
@@ -73,6 +75,11 @@ export class OpLog {
   private lastArgsOfLine = new Map<number, number>();
   /** Texts (paths, sysctl keys) are few: a sparse map. */
   private texts = new Map<number, string>();
+  /** A log's recorded duration, start and result of each operation (NaN where it said nothing), and errno names. */
+  private recDur = f64();
+  private recTs = f64();
+  private recRes = f64();
+  private recErrno = new Map<number, string>();
 
   add(r: Omit<OpRecord, 'index'>): number {
     const i = this.length++;
@@ -102,6 +109,11 @@ export class OpLog {
       for (const a of r.args) this.args.set(this.argLen++, a);
     }
     if (r.text !== undefined) this.texts.set(i, r.text);
+    const rec = r.recorded;
+    this.recDur.set(i, rec?.durationNs ?? NaN);
+    this.recTs.set(i, rec?.timestampNs ?? NaN);
+    this.recRes.set(i, rec?.result ?? NaN);
+    if (rec?.errno !== undefined) this.recErrno.set(i, rec.errno);
     return i;
   }
 
@@ -136,7 +148,23 @@ export class OpLog {
       pageFaults: this.faults.arr[i],
       args: Array.from(this.args.arr.subarray(s, e)),
       text: this.texts.get(i),
+      recorded: this.recordedOf(i),
     };
+  }
+
+  /** What the log recorded of operation i, or undefined (a scenario's operation, an alloc the replay added). */
+  recordedOf(i: number): RecordedCall | undefined {
+    const d = this.recDur.arr[i];
+    const t = this.recTs.arr[i];
+    const r = this.recRes.arr[i];
+    const e = this.recErrno.get(i);
+    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined) return undefined;
+    const rec: RecordedCall = {};
+    if (!Number.isNaN(d)) rec.durationNs = d;
+    if (!Number.isNaN(t)) rec.timestampNs = t;
+    if (!Number.isNaN(r)) rec.result = r;
+    if (e !== undefined) rec.errno = e;
+    return rec;
   }
 
   nameOf(i: number): string {
@@ -178,12 +206,14 @@ export class OpLog {
     this.argLen = keep;
     this.lastArgsOfLine.clear();
     for (const k of [...this.texts.keys()]) if (k >= n) this.texts.delete(k);
+    for (const k of [...this.recErrno.keys()]) if (k >= n) this.recErrno.delete(k);
     this.length = n;
   }
 
   memoryBytes(): number {
     return [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs,
-      this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args]
+      this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args,
+      this.recDur, this.recTs, this.recRes]
       .reduce((s, g) => s + g.arr.byteLength, 0);
   }
 }

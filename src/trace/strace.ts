@@ -48,7 +48,7 @@ export function straceLine(r: OpRecord, names: FdNames): string {
   switch (r.name) {
     case 'open': call = `openat(AT_FDCWD, ${JSON.stringify(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
     case 'close': call = `close(${fd(0)})`; break;
-    case 'socket': call = 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
+    case 'socket': call = r.text ? `${r.text}(...)` : 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
     case 'pipe': call = 'pipe([...])'; break;
     case 'read': call = `read(${fd(0)}, ${hex(a[1])}, ${a[2]})`; break;
     case 'write': call = `write(${fd(0)}, ${hex(a[1])}, ${a[2]})`; break;
@@ -57,10 +57,12 @@ export function straceLine(r: OpRecord, names: FdNames): string {
     case 'lseek': call = `lseek(${fd(0)}, ${a[1]}, ${['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][a[2]] ?? a[2]})`; break;
     case 'mmap': call = `mmap(NULL, ${a[1]}, PROT_READ, MAP_SHARED, ${fd(0)}, ${a[2] ?? 0})`; break;
     case 'munmap': call = `munmap(${hex(a[0])}, ${a[1]})`; break;
-    case 'sendfile': call = `sendfile(${fd(0)}, ${fd(1)}, [${a[2]}], ${a[3]})`; break;
+    case 'sendfile':
+      call = r.text === 'copy_file_range' ? `copy_file_range(${fd(1)}, [${a[2]}], ${fd(0)}, NULL, ${a[3]}, 0)` : `sendfile(${fd(0)}, ${fd(1)}, [${a[2]}], ${a[3]})`;
+      break;
     case 'splice': call = `splice(${fd(0)}, NULL, ${fd(1)}, NULL, ${a[2]}, 0)`; break;
     case 'fsync': call = `fsync(${fd(0)})`; break;
-    case 'fdatasync': call = `fdatasync(${fd(0)})`; break;
+    case 'fdatasync': call = r.text ? `${r.text}(${fd(0)}, ...) /* as fdatasync */` : `fdatasync(${fd(0)})`; break;
     case 'aio_read': call = `io_submit(ctx, 1, [{aio_lio_opcode=IOCB_CMD_PREAD, aio_fildes=${fd(0)}, aio_buf=${hex(a[1])}, aio_nbytes=${a[2]}, aio_offset=${a[3]}}])`; break;
     case 'aio_wait': call = `io_getevents(ctx, 1, 1, [{id=${a[0]}}], NULL)`; break;
     case 'uring_read': call = `io_uring_enter(ring, 1, 0, 0, NULL) /* IORING_OP_READ fd=${fd(0)} len=${a[2]} off=${a[3]} */`; break;
@@ -70,9 +72,27 @@ export function straceLine(r: OpRecord, names: FdNames): string {
     case 'touch': return `# touch(${hex(a[0])}, ${a[1]}, ${a[2]}): user code reads mapped memory${r.pageFaults ? `, ${r.pageFaults} page fault${r.pageFaults > 1 ? 's' : ''}` : ''}${dur}`;
     case 'sysctl': return `# sysctl ${r.text} = ${a[0]}`;
     case 'drop_caches': return `# echo 1 > /proc/sys/vm/drop_caches (${r.result} pages dropped)`;
+    case 'syscall': {
+      // A call of a replayed log that the model does not simulate: its recorded result, its cost of two switches.
+      const rec = r.recorded;
+      const ret = rec?.errno ? `${rec.result ?? -1} ${rec.errno}` : rec?.result === undefined ? '?' : String(rec.result);
+      return `${r.text ?? 'syscall'}(...) = ${ret}${dur}${recordedText(r)} (not modeled)`;
+    }
     default: call = `${r.name}(${a.join(', ')})`;
   }
   let ret = retText(r);
   if (!r.errno && (r.name === 'open' || r.name === 'socket')) ret = `${r.result}`;
-  return `${call} = ${ret}${dur}`;
+  return `${call} = ${ret}${dur}${recordedText(r)}`;
+}
+
+/** What a replayed log recorded for the call, beside the model's duration: ` (log <0.000020>)`. */
+function recordedText(r: OpRecord): string {
+  const rec = r.recorded;
+  if (!rec) return '';
+  const parts: string[] = [];
+  if (rec.durationNs !== undefined) parts.push(`<${formatSeconds(rec.durationNs)}>`);
+  if (rec.result !== undefined && rec.result !== r.result && r.name !== 'syscall' && !['open', 'socket', 'pipe', 'mmap', 'aio_read'].includes(r.name)) {
+    parts.push(`= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}`);
+  }
+  return parts.length ? ` (log ${parts.join(' ')})` : '';
 }

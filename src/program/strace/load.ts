@@ -1,0 +1,291 @@
+/**
+ * Loads a strace log as a program: a first pass over the whole log learns what the replay needs before the machine
+ * starts (which paths are regular files and how large they were, which are directories or devices, how big the
+ * pipes must be, the processes and their names, the lines that hold calls) and reports lines it cannot read; the
+ * replay itself (replay.ts) then streams the log again, as many times as the debugger asks.
+ */
+import { applyOverrides, defaultConfig, type MachineConfig } from '../../machine/config';
+import type { FileSpec } from '../../machine/machine';
+import type { Diagnostic } from '../diagnostics';
+import { checkOverrides, type Loaded, type MachineOverrides } from '../load';
+import type { ProgramSpec } from '../source';
+import { FileSource, textSource, type LineSource } from './lines';
+import { DK, Replayer, StraceSource, type Evidence, type Knowledge } from './replay';
+
+/** Diagnostics kept for bad lines; past this many, one more says how many were left out. */
+const MAX_DIAGNOSTICS = 200;
+
+/** Path prefixes that never name a regular file the model should simulate. */
+const SPECIAL = ['/dev/', '/proc/', '/sys/'];
+
+interface PathInfo {
+  /** From stats: S_IFREG, S_IFDIR, S_IFCHR, ...; 'dir' from use as a directory; '' unknown. */
+  type: string;
+  opened: boolean;
+  /** The first open created it empty (O_CREAT with O_EXCL or O_TRUNC): it did not exist, or its content did not matter. */
+  created: boolean;
+  /** The log showed it absent before any open: it did not exist when the log began. */
+  missing: boolean;
+  /** Written (or truncated) since: later sizes describe the new content, not the file as it was. */
+  modified: boolean;
+  /** The size it had before the log changed it: at least this (from reads), exactly this when `exact`. */
+  size: number;
+  exact: boolean;
+}
+
+/** What a strace log holds, besides the operations: counts for the CLI's summary and the debugger. */
+export interface StraceInfo {
+  lines: number;
+  /** Calls in the log (a split call counts once). */
+  syscalls: number;
+  failed: number;
+  /** Calls by name, in order of first appearance. */
+  byName: Map<string, number>;
+  signals: number;
+  badLines: number;
+  /** Processes (and threads), by the thread index the operations carry. */
+  threads: Map<number, { pid: number; name: string }>;
+  /** Sum of the -T durations, in ns (NaN without -T). */
+  recordedSyscallNs: number;
+  /** From the first timestamp to the last, in ns (NaN without timestamps). */
+  recordedSpanNs: number;
+  /** Descriptors used but never opened in the log whose path is a regular file (their I/O is not simulated). */
+  inherited: string[];
+  /** The pipe capacity the replay gives the machine (large enough for the log's largest pipe write). */
+  pipeBytes: number;
+}
+
+export interface StraceLoaded extends Loaded {
+  strace: StraceInfo;
+}
+
+class Scan implements Evidence {
+  paths = new Map<string, PathInfo>();
+  /** Directories: every ancestor of a path seen, and paths used as one. */
+  dirs = new Set<string>();
+  diagnostics: Diagnostic[] = [];
+  /** Lines where calls start, 4 bytes each while the log is read (a million-line log holds a million). */
+  lines = new Uint32Array(1024);
+  nLines = 0;
+  maxPipeWrite = 0;
+  left = 0;
+  orphans = 0;
+  info: StraceInfo = {
+    lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
+    recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], pipeBytes: 0,
+  };
+  private firstTs = NaN;
+  private lastTs = NaN;
+  private inheritedSeen = new Set<string>();
+
+  private path(p: string): PathInfo {
+    let info = this.paths.get(p);
+    if (!info) {
+      info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false };
+      this.paths.set(p, info);
+      for (let k = p.lastIndexOf('/'); k >= 0; k = k === 0 ? -1 : p.lastIndexOf('/', k - 1)) {
+        const dir = k === 0 ? '/' : p.slice(0, k);
+        if (dir === p || this.dirs.has(dir)) break;
+        this.dirs.add(dir);
+      }
+    }
+    return info;
+  }
+
+  warn(line: number, message: string): void {
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
+      this.left++;
+      return;
+    }
+    this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
+  }
+
+  opened(path: string, _flags: number, creates: boolean): void {
+    const info = this.path(path);
+    if (!info.opened && creates) {
+      info.created = true;
+      info.modified = true;
+    }
+    info.opened = true;
+  }
+  read(path: string, pos: number, n: number, count: number): void {
+    const info = this.path(path);
+    if (info.modified || !(n >= 0) || !(pos >= 0)) return;
+    if (n > 0 && pos + n > info.size) info.size = pos + n;
+    // A short read of a regular file ends at its end.
+    if (n < count && !info.exact && pos + n >= info.size) {
+      info.size = pos + n;
+      info.exact = true;
+    }
+  }
+  wrote(path: string, _pos: number, n: number): void {
+    if (n > 0) this.path(path).modified = true;
+  }
+  size(path: string, size: number): void {
+    const info = this.path(path);
+    if (info.modified || !(size >= 0)) return;
+    if (!info.exact || size > info.size) info.size = size;
+    info.exact = true;
+  }
+  type(path: string, type: string): void {
+    const info = this.path(path);
+    if (info.type === '' || type !== 'dir') info.type = type;
+    if (type === 'dir' || type === 'S_IFDIR') this.dirs.add(path);
+  }
+  truncated(path: string): void {
+    this.path(path).modified = true;
+  }
+  pipeWrite(count: number): void {
+    if (count > this.maxPipeWrite) this.maxPipeWrite = count;
+  }
+  inherited(path: string, fd: number, line: number): void {
+    if (this.inheritedSeen.has(path)) return;
+    this.inheritedSeen.add(path);
+    this.info.inherited.push(path);
+    this.warn(line, `fd ${fd} (${path}) was opened before the log begins: its I/O is shown but not simulated`);
+  }
+  thread(thread: number, pid: number, name: string): void {
+    this.info.threads.set(thread, { pid, name });
+  }
+  missing(path: string): void {
+    const info = this.path(path);
+    if (!info.opened) info.missing = true;
+  }
+  orphan(name: string, line: number): void {
+    this.orphans++;
+    this.warn(line, `'<... ${name} resumed>' without its '${name}(... <unfinished ...>' line: the call's first arguments are missing`);
+  }
+  badLine(line: number, message: string): void {
+    this.info.badLines++;
+    this.warn(line, `skipped: ${message}`);
+  }
+  syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void {
+    const info = this.info;
+    info.syscalls++;
+    if (failed) info.failed++;
+    info.byName.set(name, (info.byName.get(name) ?? 0) + 1);
+    if (durNs >= 0) info.recordedSyscallNs = (Number.isNaN(info.recordedSyscallNs) ? 0 : info.recordedSyscallNs) + durNs;
+    if (!Number.isNaN(ts)) {
+      if (Number.isNaN(this.firstTs) || ts < this.firstTs) this.firstTs = ts;
+      if (Number.isNaN(this.lastTs) || ts > this.lastTs) this.lastTs = ts;
+      info.recordedSpanNs = this.lastTs - this.firstTs;
+    }
+    if (this.nLines === this.lines.length) {
+      const bigger = new Uint32Array(this.lines.length * 2);
+      bigger.set(this.lines);
+      this.lines = bigger;
+    }
+    this.lines[this.nLines++] = line;
+  }
+  signal(): void {
+    this.info.signals++;
+  }
+
+  /** What a path is, once the whole log has been read. */
+  kindOf(path: string): DK {
+    if (SPECIAL.some((s) => path.startsWith(s))) return DK.Other;
+    if (this.dirs.has(path)) return DK.Dir;
+    const info = this.paths.get(path);
+    if (!info) return DK.File;
+    if (info.type === 'dir' || info.type === 'S_IFDIR') return DK.Dir;
+    if (info.type !== '' && info.type !== 'S_IFREG') return DK.Other;
+    return DK.File;
+  }
+
+  /** The files that existed before the log began, with the sizes the log shows them to have had. */
+  files(): FileSpec[] {
+    const out: FileSpec[] = [];
+    for (const [path, info] of this.paths) {
+      if (!info.opened || info.created || info.missing || this.kindOf(path) !== DK.File) continue;
+      out.push({ path, size: info.size });
+    }
+    return out;
+  }
+}
+
+/** Provisional answers while the first pass runs: only what the path itself says. */
+function provisionalKind(path: string): DK {
+  return SPECIAL.some((s) => path.startsWith(s)) ? DK.Other : DK.File;
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** Reads a log (in memory or on disk) into a program the trace layer runs. */
+export function loadStraceLines(lines: LineSource, path: string, overrides?: MachineOverrides): StraceLoaded {
+  const scan = new Scan();
+  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null };
+  const r = new Replayer(scanKnow, scan);
+  const cursor = lines.open();
+  let lineNo = 0;
+  for (let text = cursor.next(); text !== null; text = cursor.next()) r.line(text, ++lineNo);
+  r.end();
+  scan.info.lines = lineNo;
+  if (scan.left > 0) {
+    scan.diagnostics.push({ severity: 'warning', line: lineNo || 1, col: 1, endLine: lineNo || 1, endCol: 1, message: `${scan.left} more warnings not shown` });
+  }
+  if (scan.info.syscalls === 0) {
+    scan.diagnostics.push({ severity: 'warning', line: 1, col: 1, endLine: 1, endCol: 1, message: 'no syscalls found: is this the output of strace?' });
+  }
+  const executableLines = uniqueSorted(scan.lines.subarray(0, scan.nLines));
+  const { entries, errors } = checkOverrides(overrides);
+  if (errors.length) {
+    const diagnostics = errors.map((message): Diagnostic => ({ severity: 'error', line: 1, col: 1, endLine: 1, endCol: 1, message: `launch configuration: ${message}` }));
+    return { spec: null, diagnostics: [...diagnostics, ...scan.diagnostics], scenario: null, executableLines, strace: scan.info };
+  }
+  const base: MachineConfig = defaultConfig();
+  // A pipe must hold the log's largest single write to it, or the replay would lose bytes the log shows moved.
+  base.pipeBytes = Math.max(base.pipeBytes, nextPow2(scan.maxPipeWrite));
+  const config = applyOverrides(base, entries);
+  scan.info.pipeBytes = config.pipeBytes;
+  const know: Knowledge = { kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base };
+  const threads = new Map<number, string>();
+  for (const [t, { pid, name }] of scan.info.threads) threads.set(t, `${name || 'process'} [${pid >= 0 ? pid : '?'}]`);
+  const spec: ProgramSpec = {
+    path,
+    config,
+    files: scan.files(),
+    createSource: () => new StraceSource(lines, know),
+    threads,
+  };
+  return { spec, diagnostics: scan.diagnostics, scenario: null, executableLines, strace: scan.info };
+}
+
+/** A strace log already in memory (what an editor or a test has). */
+export function loadStrace(text: string, path: string, overrides?: MachineOverrides): StraceLoaded {
+  return loadStraceLines(textSource(text), path, overrides);
+}
+
+/**
+ * A strace log on disk, streamed: memory follows the trace, not the size of the text (a log of a gigabyte is read a
+ * chunk at a time, on each pass).
+ */
+export function loadStraceFile(path: string, overrides?: MachineOverrides): StraceLoaded {
+  return loadStraceLines(new FileSource(path), path, overrides);
+}
+
+function uniqueSorted(lines: Uint32Array): number[] {
+  let sorted = true;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] <= lines[i - 1]) {
+      sorted = false;
+      break;
+    }
+  }
+  const s = sorted ? lines : lines.slice().sort();
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (i === 0 || s[i] !== s[i - 1]) n++;
+  // Preallocated and filled in place: no growth, and small integers stay unboxed.
+  const out: number[] = new Array<number>(n);
+  let k = 0;
+  for (let i = 0; i < s.length; i++) if (i === 0 || s[i] !== s[i - 1]) out[k++] = s[i];
+  return out;
+}
+
+/** Whether a path names a strace log (by its extension). */
+export function isStracePath(path: string): boolean {
+  return /\.(strace|straces)$/i.test(path) || /\.strace\.(txt|log)$/i.test(path);
+}

@@ -1,0 +1,610 @@
+/**
+ * Reads one line of strace output: `[pid N] ` or `N ` prefixes (-f, -ff -o), timestamps (-t, -tt, -ttt, -r),
+ * instruction pointers (-i), the call with its arguments, its result, errno and duration (-T), and the lines that are
+ * not calls: `<unfinished ...>` / `<... name resumed>` halves, `--- SIGxxx {...} ---`, `+++ exited with N +++`,
+ * `+++ killed by SIGxxx +++` and strace's own `strace: Process N attached` notes. No regular expressions on the
+ * hot path: a log of a million lines is read with prefix checks and index searches.
+ */
+
+export const enum LineKind {
+  Call = 0,
+  Unfinished = 1,
+  Resumed = 2,
+  Signal = 3,
+  Exited = 4,
+  Killed = 5,
+  /** `strace: Process N attached` and other notes of strace itself. */
+  Note = 6,
+  Blank = 7,
+  Bad = 8,
+}
+
+/**
+ * One line, read. The same object serves the replay as the record of a complete call (line, timestamp, failure),
+ * so a line costs one allocation. Arguments and result are cut from the line's text only when asked for: the
+ * replay's commonest calls (read, write) take their numbers from the text directly.
+ */
+export class ParsedLine {
+  /** From the `[pid N]` or `N ` prefix; -1 without one. */
+  pid: number;
+  /** Timestamp: whole seconds (of the day for -t/-tt, of the epoch for -ttt) and nanoseconds; NaN without one. */
+  tsSec: number;
+  tsNs: number;
+  /** The timestamp is a time of day (-t, -tt), not seconds since the epoch (-ttt) or a delta (-r). */
+  tsTod: boolean;
+  /** Syscall name (Call, Unfinished, Resumed), signal name (Signal, Killed). */
+  name = '';
+  /** 1-based column where the name starts. */
+  col = 0;
+  /** The text the arguments are in, from argsStart to argsEnd (the line, or the joined halves of a call). */
+  text = '';
+  argsStart = 0;
+  argsEnd = 0;
+  private argsCut: string | null = null;
+  /** The result as printed when it is not a plain decimal number (`3</etc/passwd>`, `?`, `0x7f3c...`), else ''. */
+  retText = '';
+  /** The result as a number (NaN for `?` or none). */
+  r = NaN;
+  /** The errno name of a failed call (`ENOENT`), or ''. */
+  errno = '';
+  /** -T: time spent in the call, in ns; NaN without -T. */
+  durNs = NaN;
+  /** Exited: the status; Note: the pid it names (attached/detached), or -1. */
+  code = -1;
+  /** Bad: what is wrong. Note: its text. */
+  message = '';
+  // Set by the replay for a complete call:
+  /** 1-based line where the call starts, and its recorded start (ns since the log's first timestamp). */
+  line = 0;
+  ts = NaN;
+  failed = false;
+  /** A blocked pipe write the replay handed to the machine before its end was read. */
+  early = false;
+
+  constructor(public kind: LineKind, pid: number, tsSec: number, tsNs: number, tsTod: boolean) {
+    this.pid = pid;
+    this.tsSec = tsSec;
+    this.tsNs = tsNs;
+    this.tsTod = tsTod;
+  }
+
+  /** Call: the arguments; Unfinished: the text after '('; Resumed: the text after `resumed>`, up to the ')'. */
+  get args(): string {
+    if (this.argsCut === null) this.argsCut = this.text.slice(this.argsStart, this.argsEnd);
+    return this.argsCut;
+  }
+
+  set args(v: string) {
+    this.argsCut = v;
+    this.text = v;
+    this.argsStart = 0;
+    this.argsEnd = v.length;
+  }
+
+  /** The result as printed; '' when there is none. */
+  get ret(): string {
+    return this.retText !== '' ? this.retText : Number.isNaN(this.r) ? '' : String(this.r);
+  }
+}
+
+import { SYSCALL_NAMES } from './syscalls';
+
+const UNFINISHED = ' <unfinished ...>';
+
+/**
+ * Known syscall names by a hash of their letters, as internalized strings: a parsed name found here costs no
+ * allocation, and comparing it with the literals of a switch is a pointer comparison.
+ */
+const INTERNED: (string | undefined)[] = new Array(4096).fill(undefined);
+for (const name of SYSCALL_NAMES) {
+  const key = Object.keys({ [name]: 0 })[0];
+  let h = 0;
+  for (let k = 0; k < key.length; k++) h = (Math.imul(h, 31) + key.charCodeAt(k)) | 0;
+  // A collision leaves the second name uninterned: it is then cut from the line, which is merely slower.
+  if (INTERNED[h & 4095] === undefined) INTERNED[h & 4095] = key;
+}
+
+function nameAt(line: string, i: number, j: number, h: number): string {
+  const cand = INTERNED[h & 4095];
+  if (cand !== undefined && cand.length === j - i) {
+    let k = 0;
+    while (k < cand.length && cand.charCodeAt(k) === line.charCodeAt(i + k)) k++;
+    if (k === cand.length) return cand;
+  }
+  return line.slice(i, j);
+}
+const DETACHED = ' <detached ...>';
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || isDigit(c) || c === 95 || (c >= 65 && c <= 90);
+}
+
+function blank(kind: LineKind, pid: number, tsSec: number, tsNs: number, tsTod = false): ParsedLine {
+  return new ParsedLine(kind, pid, tsSec, tsNs, tsTod);
+}
+
+function bad(message: string, pid = -1): ParsedLine {
+  const p = blank(LineKind.Bad, pid, NaN, NaN);
+  p.message = message;
+  return p;
+}
+
+/** The value the last readInt or readFraction read (NaN when there was no digit): no array per call. */
+let num = 0;
+
+/** Reads decimal digits at i into `num`; returns the index after them. */
+function readInt(s: string, i: number): number {
+  let v = 0;
+  const start = i;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    i++;
+  }
+  num = i === start ? NaN : v;
+  return i;
+}
+
+const POW10 = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
+
+/** Reads fractional seconds `.uuuuuu` (any number of digits, after the dot) into `num` as nanoseconds. */
+function readFraction(s: string, i: number): number {
+  let v = 0;
+  let digits = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    if (digits < 9) {
+      v = v * 10 + (c - 48);
+      digits++;
+    }
+    i++;
+  }
+  num = v * POW10[digits];
+  return i;
+}
+
+export function parseLine(line: string): ParsedLine {
+  const n = line.length;
+  let i = 0;
+  while (i < n && line.charCodeAt(i) === 32) i++;
+  if (i >= n) return blank(LineKind.Blank, -1, NaN, NaN);
+  let pid = -1;
+  // [pid  1234]
+  if (line.startsWith('[pid ', i)) {
+    let j = i + 5;
+    while (j < n && line.charCodeAt(j) === 32) j++;
+    const k = readInt(line, j);
+    const v = num;
+    if (Number.isNaN(v) || line.charCodeAt(k) !== 93) return bad('a [pid N] prefix without a number');
+    pid = v;
+    i = k + 1;
+    while (i < n && line.charCodeAt(i) === 32) i++;
+  }
+  let tsSec = NaN;
+  let tsNs = NaN;
+  let tod = false;
+  if (i < n && isDigit(line.charCodeAt(i))) {
+    let k = readInt(line, i);
+    let v = num;
+    let c = line.charCodeAt(k);
+    if (c === 32 && pid < 0) {
+      // `1234 ` pid prefix of -ff or -f -o
+      pid = v;
+      i = k;
+      while (i < n && line.charCodeAt(i) === 32) i++;
+      if (i < n && isDigit(line.charCodeAt(i))) {
+        k = readInt(line, i);
+        v = num;
+        c = line.charCodeAt(k);
+      } else {
+        c = -1;
+      }
+    }
+    if (c === 58) {
+      // HH:MM:SS[.frac]
+      const k2 = readInt(line, k + 1);
+      const mm = num;
+      if (line.charCodeAt(k2) !== 58) return bad('a timestamp that is not HH:MM:SS', pid);
+      const k3 = readInt(line, k2 + 1);
+      const ss = num;
+      if (Number.isNaN(mm) || Number.isNaN(ss)) return bad('a timestamp that is not HH:MM:SS', pid);
+      tsSec = v * 3600 + mm * 60 + ss;
+      tsNs = 0;
+      tod = true;
+      i = k3;
+      if (line.charCodeAt(i) === 46) {
+        i = readFraction(line, i + 1);
+        tsNs = num;
+      }
+    } else if (c === 46) {
+      // seconds.frac (-ttt, -r)
+      tsSec = v;
+      i = readFraction(line, k + 1);
+      tsNs = num;
+    }
+    while (i < n && line.charCodeAt(i) === 32) i++;
+  }
+  // -i: [00007f3c1a2b3c4d]
+  if (line.charCodeAt(i) === 91 && !line.startsWith('[pid', i)) {
+    const close = line.indexOf(']', i);
+    if (close > 0) {
+      i = close + 1;
+      while (i < n && line.charCodeAt(i) === 32) i++;
+    }
+  }
+  if (i >= n) return bad('a prefix with nothing after it', pid);
+  const c0 = line.charCodeAt(i);
+  if (c0 === 43 && line.startsWith('+++ ', i)) return exitLine(line, i, pid, tsSec, tsNs, tod);
+  if (c0 === 45 && line.startsWith('--- ', i)) {
+    const p = blank(LineKind.Signal, pid, tsSec, tsNs, tod);
+    let j = i + 4;
+    const start = j;
+    while (j < n && isNameChar(line.charCodeAt(j))) j++;
+    p.name = line.slice(start, j) || line.slice(start, line.indexOf(' ', start) >>> 0);
+    p.col = start + 1;
+    p.message = line.slice(i);
+    return p;
+  }
+  if (c0 === 60 && line.startsWith('<... ', i)) {
+    const nameStart = i + 5;
+    const r = line.indexOf(' resumed>', nameStart);
+    if (r < 0) return bad("a '<...' line without 'resumed>'", pid);
+    const p = blank(LineKind.Resumed, pid, tsSec, tsNs, tod);
+    let h = 0;
+    for (let k = nameStart; k < r; k++) h = (Math.imul(h, 31) + line.charCodeAt(k)) | 0;
+    p.name = nameAt(line, nameStart, r, h);
+    p.col = nameStart + 1;
+    return finishCall(line, r + 9, p);
+  }
+  if (c0 === 115 && line.startsWith('strace: ', i)) {
+    const p = blank(LineKind.Note, pid, tsSec, tsNs, tod);
+    p.message = line.slice(i + 8);
+    const m = p.message.startsWith('Process ') ? (readInt(p.message, 8), num) : NaN;
+    p.code = Number.isNaN(m) ? -1 : m;
+    return p;
+  }
+  let j = i;
+  let h = 0;
+  while (j < n) {
+    const c = line.charCodeAt(j);
+    if (!isNameChar(c)) break;
+    h = (Math.imul(h, 31) + c) | 0;
+    j++;
+  }
+  if (j === i || line.charCodeAt(j) !== 40) return bad(`not a call, a signal or an exit: ${clip(line.slice(i))}`, pid);
+  const p = blank(LineKind.Call, pid, tsSec, tsNs, tod);
+  p.name = nameAt(line, i, j, h);
+  p.col = i + 1;
+  // Both end in '.>', which a duration (`<0.000012>`) or a decoration never does.
+  const dotGt = line.charCodeAt(n - 1) === 62 && line.charCodeAt(n - 2) === 46;
+  if (dotGt && line.endsWith(UNFINISHED)) {
+    p.kind = LineKind.Unfinished;
+    p.text = line;
+    p.argsStart = j + 1;
+    p.argsEnd = n - UNFINISHED.length;
+    return p;
+  }
+  if (dotGt && line.endsWith(DETACHED)) {
+    // The tracer let go in the middle of the call: there is no result.
+    p.text = line;
+    p.argsStart = j + 1;
+    p.argsEnd = n - DETACHED.length;
+    p.retText = '?';
+    return p;
+  }
+  return finishCall(line, j + 1, p);
+}
+
+function exitLine(line: string, i: number, pid: number, tsSec: number, tsNs: number, tod: boolean): ParsedLine {
+  const body = line.slice(i + 4);
+  if (body.startsWith('exited with ')) {
+    const p = blank(LineKind.Exited, pid, tsSec, tsNs, tod);
+    readInt(body, 12);
+    p.code = num;
+    return p;
+  }
+  if (body.startsWith('killed by ')) {
+    const p = blank(LineKind.Killed, pid, tsSec, tsNs, tod);
+    let k = 10;
+    while (k < body.length && isNameChar(body.charCodeAt(k))) k++;
+    p.name = body.slice(10, k);
+    p.message = body.replace(/ \+\+\+$/, '');
+    return p;
+  }
+  if (body.startsWith('superseded by execve')) {
+    // A thread that called execve became the thread-group leader: the old pid is gone.
+    return blank(LineKind.Exited, pid, tsSec, tsNs, tod);
+  }
+  return bad(`an unknown '+++' line: ${clip(line.slice(i))}`, pid);
+}
+
+/**
+ * The tail of a call or of a resumed call, from `from` (just after '(' or 'resumed>'): arguments up to the ')'
+ * that precedes ' = ', the result, the errno and the duration.
+ */
+function finishCall(line: string, from: number, p: ParsedLine): ParsedLine {
+  let end = line.length;
+  // -T: ` <0.000123>` at the very end (searched by hand: lastIndexOf is slow on V8)
+  if (line.charCodeAt(end - 1) === 62) {
+    let lt = end - 2;
+    while (lt > from) {
+      const c = line.charCodeAt(lt);
+      if ((c < 48 || c > 57) && c !== 46) break;
+      lt--;
+    }
+    if (line.charCodeAt(lt) !== 60 || line.charCodeAt(lt - 1) !== 32) lt = line.lastIndexOf(' <', end - 1);
+    else lt--;
+    if (lt >= from) {
+      const k = readInt(line, lt + 2);
+      const secs = num;
+      if (!Number.isNaN(secs) && line.charCodeAt(k) === 46) {
+        const k2 = readFraction(line, k + 1);
+        const ns = num;
+        if (k2 === end - 1) {
+          p.durNs = secs * 1e9 + ns;
+          end = lt;
+        }
+      } else if (line.startsWith('<unavailable>', lt + 1)) {
+        end = lt;
+      }
+    }
+  }
+  let eq = end - 3;
+  while (eq >= from && !(line.charCodeAt(eq + 1) === 61 && line.charCodeAt(eq) === 32 && line.charCodeAt(eq + 2) === 32)) eq--;
+  if (eq < from) return bad(`a call without ' = result': ${clip(line.slice(p.col - 1))}`, p.pid);
+  let close = eq;
+  while (close > from && line.charCodeAt(close - 1) === 32) close--;
+  if (line.charCodeAt(close - 1) === 41) close--;
+  p.text = line;
+  p.argsStart = from;
+  p.argsEnd = close;
+  // The result: a number with an optional decoration, '?', then maybe ERRNO (text) or (text)
+  let r = eq + 3;
+  const retStart = r;
+  if (line.charCodeAt(r) === 60) {
+    // never a result by itself
+    return bad('a result that starts with <', p.pid);
+  }
+  // A plain decimal (the common case) is read without cutting the text.
+  let neg = false;
+  if (line.charCodeAt(r) === 45) {
+    neg = true;
+    r++;
+  }
+  const digits = r;
+  let v = 0;
+  while (r < end) {
+    const c = line.charCodeAt(r);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    r++;
+  }
+  if (r > digits && (r === end || line.charCodeAt(r) === 32)) {
+    p.r = neg ? -v : v;
+  } else {
+    r = retStart;
+    while (r < end && line.charCodeAt(r) !== 32) {
+      if (line.charCodeAt(r) === 60) {
+        // decoration of a returned fd: up to the matching '>' (brackets may hold '->')
+        let depth = 0;
+        r++;
+        while (r < end) {
+          const c = line.charCodeAt(r);
+          if (c === 91) depth++;
+          else if (c === 93) depth--;
+          else if (c === 62 && depth <= 0) break;
+          r++;
+        }
+      }
+      r++;
+    }
+    p.retText = line.slice(retStart, Math.min(r, end));
+    p.r = intOf(p.retText);
+  }
+  while (r < end && line.charCodeAt(r) === 32) r++;
+  if (r < end && line.charCodeAt(r) === 69 /* E */) {
+    let k = r;
+    while (k < end && isNameChar(line.charCodeAt(k))) k++;
+    p.errno = line.slice(r, k);
+  }
+  return p;
+}
+
+function clip(s: string): string {
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+// ───────────────────────────── arguments ─────────────────────────────
+
+/**
+ * Splits an argument list at its top-level commas: strings ("..." with escapes, cut as "..."...), brackets, braces,
+ * parentheses and fd decorations (`3</a, b>`, `5<TCP:[1.2.3.4:80->5.6.7.8:9]>`) are kept whole. Each argument is
+ * trimmed.
+ */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34) {
+      i++;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+    } else if (c === 60) {
+      let b = 0;
+      i++;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === 91) b++;
+        else if (d === 93) b--;
+        else if (d === 62 && b <= 0) break;
+        i++;
+      }
+    } else if (c === 40 || c === 91 || c === 123) {
+      depth++;
+    } else if (c === 41 || c === 93 || c === 125) {
+      depth--;
+    } else if (c === 44 && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = s.slice(start).trim();
+  if (last !== '' || out.length > 0) out.push(last);
+  return out;
+}
+
+/** A descriptor argument or result: `3`, `3</etc/passwd>`, `AT_FDCWD</tmp>`, `-1`. fd is NaN when not a number. */
+export interface FdText {
+  fd: number;
+  /** What -y printed between '<' and '>', or ''. */
+  deco: string;
+}
+
+export function fdOf(a: string | undefined): FdText {
+  if (a === undefined) return { fd: NaN, deco: '' };
+  const lt = a.indexOf('<');
+  const head = lt >= 0 ? a.slice(0, lt) : a;
+  const deco = lt >= 0 && a.charCodeAt(a.length - 1) === 62 ? a.slice(lt + 1, a.length - 1) : '';
+  if (head === 'AT_FDCWD') return { fd: -100, deco };
+  const v = intOf(head);
+  return { fd: v, deco };
+}
+
+/** A decimal or hexadecimal integer (`131072`, `-1`, `0x7f3c00000000`); NaN for anything else. */
+export function intOf(a: string | undefined): number {
+  if (a === undefined) return NaN;
+  const n = a.length;
+  if (n === 0) return NaN;
+  let i = 0;
+  let neg = false;
+  if (a.charCodeAt(0) === 45) {
+    neg = true;
+    i = 1;
+  }
+  if (a.charCodeAt(i) === 48 && (a.charCodeAt(i + 1) === 120 || a.charCodeAt(i + 1) === 88)) {
+    const v = parseInt(a.slice(i + 2), 16);
+    return neg ? -v : v;
+  }
+  let v = 0;
+  const start = i;
+  for (; i < n; i++) {
+    const c = a.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+  }
+  if (i === start) return NaN;
+  // Trailing text (a decoration, a comment) is allowed after the number.
+  return neg ? -v : v;
+}
+
+/**
+ * An offset argument as strace prints a pointer to one: `[4096]`, `[0] => [4096]` (value before and after the
+ * call), `[0 => 4096]`; NULL gives NaN.
+ */
+export function offsetOf(a: string | undefined): { before: number; after: number } {
+  if (a === undefined || a === 'NULL') return { before: NaN, after: NaN };
+  const arrow = a.indexOf('=>');
+  const strip = (t: string) => intOf(t.replace(/[[\]\s]/g, ''));
+  if (arrow < 0) {
+    const v = strip(a);
+    return { before: v, after: v };
+  }
+  return { before: strip(a.slice(0, arrow)), after: strip(a.slice(arrow + 2)) };
+}
+
+/** The value of `key=` inside a structure argument (`st_size=1234`, `iov_len=10`); NaN when absent. */
+export function fieldOf(a: string, key: string, from = 0): number {
+  const k = a.indexOf(key + '=', from);
+  if (k < 0) return NaN;
+  // The key must start a field, not end another one's name (`aio_nbytes` vs `nbytes`).
+  if (k > 0 && isNameChar(a.charCodeAt(k - 1))) return fieldOf(a, key, k + 1);
+  return intOf(a.slice(k + key.length + 1, k + key.length + 24).split(/[,}\]\s<]/, 1)[0]);
+}
+
+/** Sum of every `iov_len=N` of an iovec array (readv, writev, sendmsg). */
+export function iovTotal(a: string): number {
+  let total = 0;
+  let at = 0;
+  let found = false;
+  for (;;) {
+    const k = a.indexOf('iov_len=', at);
+    if (k < 0) break;
+    const v = intOf(a.slice(k + 8, k + 30).split(/[,}\s]/, 1)[0]);
+    if (!Number.isNaN(v)) {
+      total += v;
+      found = true;
+    }
+    at = k + 8;
+  }
+  return found ? total : NaN;
+}
+
+/** The names of a flags argument: `O_RDONLY|O_CLOEXEC` → ['O_RDONLY', 'O_CLOEXEC']. */
+export function flagList(a: string | undefined): string[] {
+  if (!a) return [];
+  return a.split('|').map((f) => f.trim());
+}
+
+/**
+ * A C string as strace prints it, without its quotes and escapes: `"/tmp/a\"b"` → `/tmp/a"b`. A string cut by -s
+ * (`"abc"...`) gives what was printed.
+ */
+export function unquote(a: string | undefined): string {
+  if (!a || a.charCodeAt(0) !== 34) return a ?? '';
+  let end = a.lastIndexOf('"');
+  if (end <= 0) end = a.length;
+  const body = a.slice(1, end);
+  if (body.indexOf('\\') < 0) return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const d = body[++i];
+    if (d === 'n') out += '\n';
+    else if (d === 't') out += '\t';
+    else if (d === 'r') out += '\r';
+    else if (d === 'v') out += '\v';
+    else if (d === 'f') out += '\f';
+    else if (d === 'x') {
+      out += String.fromCharCode(parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (d >= '0' && d <= '7') {
+      let k = i;
+      while (k < i + 3 && body[k] >= '0' && body[k] <= '7') k++;
+      out += String.fromCharCode(parseInt(body.slice(i, k), 8));
+      i = k - 1;
+    } else out += d;
+  }
+  return out;
+}
+
+/** The elements of a bracketed list: `[3<pipe:[7]>, 4<pipe:[7]>]` → ['3<pipe:[7]>', '4<pipe:[7]>']. */
+export function listOf(a: string | undefined): string[] {
+  if (!a) return [];
+  const s = a.trim();
+  if (s.charCodeAt(0) !== 91) return [];
+  return splitArgs(s.slice(1, s.lastIndexOf(']')));
+}
+
+/** The structures of an array argument: `[{a=1, b=2}, {a=3}]` → ['{a=1, b=2}', '{a=3}']. */
+export function structsOf(a: string | undefined): string[] {
+  return listOf(a).filter((x) => x.charCodeAt(0) === 123);
+}

@@ -1,0 +1,150 @@
+/**
+ * Real logs recorded on Debian 12 with its strace (see each NAME.cmd for the command): what the replay recognises
+ * and what the model makes of them — bytes moved, copies, page-cache hits and misses, and that every modeled call
+ * returns what the log recorded.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { C } from '../../src/machine/counters';
+import { FIXTURES, fixture, KiB, MiB, opsOf, passThroughNames, runFixture, sum, type OpInfo } from './helpers';
+
+/** Operations whose result the model computes must agree with the log (fds and addresses are the model's own). */
+function assertResultsMatchLog(ops: OpInfo[], name: string): void {
+  const own = new Set(['open', 'socket', 'pipe', 'mmap', 'aio_read', 'alloc', 'syscall']);
+  const wrong = ops.filter((o) => !own.has(o.name) && o.recorded?.result !== undefined && o.recorded.result !== o.result);
+  assert.deepEqual(wrong.map((o) => `line ${o.line} ${o.name}: model ${o.result}, log ${o.recorded!.result}`), [], name);
+}
+
+test('every fixture has the command that recorded it', () => {
+  const logs = readdirSync(FIXTURES).filter((f) => f.endsWith('.strace'));
+  assert.deepEqual(logs.sort(), ['cat.strace', 'cp.strace', 'dd-direct.strace', 'nginx-sendfile.strace', 'pipeline.strace', 'sqlite.strace']);
+  for (const log of logs) {
+    const cmd = readFileSync(fixture(log.replace(/\.strace$/, '.cmd')), 'utf8');
+    assert.match(cmd, new RegExp(`strace -f -tt -T -yy? .*${log.replace('.', '\\.')}|strace -f -tt -T -y .*2> ${log.replace('.', '\\.')}`), log);
+  }
+});
+
+test('cat of a 405264-byte file: read through the page cache in 128 KiB reads, written to /dev/null', () => {
+  const { loaded, trace } = runFixture('cat.strace');
+  assert.equal(loaded.strace.syscalls, 51);
+  assert.equal(trace.ops.length - opsOf(trace).filter((o) => o.name === 'alloc').length, 51, 'one operation per syscall');
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'cat');
+  const reads = ops.filter((o) => o.name === 'read' && o.path === '/tmp/iosim/notes.txt');
+  assert.deepEqual(reads.map((o) => o.result), [131072, 131072, 131072, 12048, 0]);
+  assert.equal(sum(reads, (o) => o.cpuBytes), 405264, 'one CPU copy per read, page cache -> user');
+  assert.equal(sum(reads, (o) => o.dmaBytes), 405504, 'the file from disk once (99 pages, last block rounded to 512 B)');
+  // The first read misses its 32 pages (and starts readahead); the async readahead it triggers makes the rest hits.
+  assert.deepEqual(reads.map((o) => [o.hits, o.misses]), [[0, 32], [32, 0], [32, 0], [3, 0], [0, 0]]);
+  assert.deepEqual(loaded.spec!.files.find((f) => f.path === '/tmp/iosim/notes.txt'), { path: '/tmp/iosim/notes.txt', size: 405264 });
+  // writes to /dev/null are shown, not simulated
+  assert.equal(passThroughNames(trace).get('write'), 4);
+  // cat maps the locale archive and libc: file mappings
+  assert.ok(ops.filter((o) => o.name === 'mmap').length >= 5);
+});
+
+test('cp of a 32 MiB file: copy_file_range copies page cache to page cache, no user buffer', () => {
+  const { loaded, trace } = runFixture('cp.strace');
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'cp');
+  const copies = ops.filter((o) => o.text === 'copy_file_range');
+  assert.deepEqual(copies.map((o) => [o.path, o.result]), [['/tmp/iosim/big.bin', 32 * MiB], ['/tmp/iosim/big.bin', 0]]);
+  const [c] = copies;
+  assert.equal(c.cpuCopies, 1);
+  assert.equal(c.cpuBytes, 32 * MiB, 'one CPU copy, page cache -> page cache');
+  assert.equal(c.dmaBytes, 32 * MiB, 'one DMA, disk -> page cache');
+  assert.equal(c.misses, 16384, '8192 source pages read + 8192 destination pages created');
+  assert.equal(c.contextSwitches, 2);
+  // the source existed with the size the log implies (copy_file_range returned 0 at 32 MiB); the copy is created
+  assert.deepEqual(loaded.spec!.files.filter((f) => f.path.startsWith('/tmp/')), [{ path: '/tmp/iosim/big.bin', size: 32 * MiB }]);
+  assert.equal(trace.machine.cache.dirty, 8192, 'cp does not fsync: the copy stays dirty in the page cache');
+  assert.equal(passThroughNames(trace).get('ioctl'), 1, 'FICLONE (failed) is shown');
+});
+
+test('dd with iflag=direct: O_DIRECT reads DMA into the user buffer, buffered writes copy into the page cache', () => {
+  const { trace } = runFixture('dd-direct.strace');
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'dd');
+  const open = ops.find((o) => o.name === 'open' && o.path === '/tmp/iosim/big.bin')!;
+  assert.equal(open.args[0] & 0o40000, 0o40000, 'O_DIRECT reaches the machine');
+  // dd reads fd 0 and writes fd 1 after dup2: the replay follows the descriptors to the files
+  const reads = ops.filter((o) => o.name === 'read' && o.path === '/tmp/iosim/big.bin');
+  const writes = ops.filter((o) => o.name === 'write' && o.path === '/tmp/iosim/dd-out.bin');
+  assert.equal(reads.length, 16);
+  assert.equal(writes.length, 16);
+  assert.equal(sum(reads, (o) => o.result), 16 * MiB);
+  assert.equal(sum(reads, (o) => o.cpuBytes), 0, 'no CPU copy on the O_DIRECT side');
+  assert.equal(sum(reads, (o) => o.dmaBytes), 16 * MiB, 'disk -> user buffer by DMA');
+  assert.equal(sum(reads, (o) => o.hits + o.misses), 0, 'the page cache is not consulted');
+  assert.equal(sum(writes, (o) => o.cpuBytes), 16 * MiB);
+  assert.equal(sum(writes, (o) => o.misses), 4096, 'each page of the new file is a miss (created, not read)');
+  assert.equal(ops.filter((o) => o.text === 'dup2').length, 2);
+});
+
+test('sqlite3 writing a database: pwrite64, fdatasync of the journal and the database, fsync of the directory shown', () => {
+  const { loaded, trace } = runFixture('sqlite.strace');
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'sqlite');
+  const db = '/tmp/iosim/notes.db';
+  const journal = '/tmp/iosim/notes.db-journal';
+  const dbWrites = ops.filter((o) => o.name === 'pwrite' && o.path === db);
+  const jWrites = ops.filter((o) => o.name === 'pwrite' && o.path === journal);
+  assert.equal(dbWrites.length, 62);
+  assert.equal(sum(dbWrites, (o) => o.result), 62 * 4 * KiB);
+  assert.equal(jWrites.length, 18);
+  const syncs = ops.filter((o) => o.name === 'fdatasync');
+  assert.deepEqual(syncs.map((o) => o.path), [journal, journal, db, journal, journal, db, journal, journal, db]);
+  assert.ok(syncs.every((o) => o.dmaBytes > 0), 'each fdatasync writes dirty pages back');
+  assert.equal(trace.machine.cache.dirty, 0, 'everything sqlite wrote was synced');
+  assert.ok(trace.machine.counters[C.WritebackPages] >= 62);
+  // fdatasync of the directory (opened O_RDONLY) and of nothing else is only shown
+  assert.equal(passThroughNames(trace).get('fdatasync'), 3);
+  // neither file existed before (stat said ENOENT): the machine creates them at open
+  assert.deepEqual(loaded.spec!.files.filter((f) => f.path.startsWith('/tmp/')), []);
+  assert.equal(passThroughNames(trace).get('fcntl'), 31, 'the locks are shown');
+});
+
+test('nginx serving a 1 MiB file twice with sendfile on: no CPU copy, the second time from the page cache', () => {
+  const { loaded, trace } = runFixture('nginx-sendfile.strace');
+  assert.equal(loaded.strace.threads.size, 2, 'master and worker');
+  assert.match(loaded.spec!.threads!.get(2)!, /^nginx \[\d+\]$/);
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'nginx');
+  const sends = ops.filter((o) => o.name === 'sendfile');
+  assert.deepEqual(sends.map((o) => [o.path, o.args[2], o.result, o.thread]), [
+    ['/tmp/iosim/www/video.bin', 0, MiB, 2], ['/tmp/iosim/www/video.bin', 0, MiB, 2],
+  ]);
+  assert.equal(sum(sends, (o) => o.cpuCopies), 0, 'SG-DMA NIC (the default): the card gathers from the page cache');
+  assert.deepEqual(sends.map((o) => [o.hits, o.misses]), [[0, 256], [256, 0]]);
+  assert.deepEqual(sends.map((o) => o.dmaBytes), [2 * MiB, MiB], 'first: disk -> page cache and page cache -> NIC; then only the NIC');
+  // accept4 gives TCP sockets (-yy shows the endpoints), the response header is a writev to the socket
+  assert.equal(ops.filter((o) => o.name === 'socket' && o.text === 'accept4').length, 2);
+  const headers = ops.filter((o) => o.name === 'write' && o.path === 'socket');
+  assert.deepEqual(headers.map((o) => o.result), [246, 246]);
+  assert.equal(sum(headers, (o) => o.cpuBytes), 492, 'writev copies the header into the socket buffer');
+  // receive side and event loop are shown only
+  const shown = passThroughNames(trace);
+  assert.equal(shown.get('recvfrom'), 4);
+  assert.ok((shown.get('epoll_wait') ?? 0) >= 6);
+  assert.ok(loaded.strace.signals >= 2, 'SIGQUIT and SIGCHLD');
+});
+
+test('cat | wc in sh: three processes, split calls joined, the pipe carries every byte', () => {
+  const { loaded, trace } = runFixture('pipeline.strace');
+  assert.deepEqual([...loaded.strace.threads.values()].map((t) => t.name), ['sh', 'cat', 'wc']);
+  assert.ok(loaded.strace.syscalls > 180);
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'pipeline');
+  const [, catThread, wcThread] = [...loaded.strace.threads.keys()];
+  const fileReads = ops.filter((o) => o.name === 'read' && o.path === '/tmp/iosim/notes.txt');
+  assert.equal(sum(fileReads, (o) => o.result), 405264);
+  assert.ok(fileReads.every((o) => o.thread === catThread));
+  const pipeWrites = ops.filter((o) => o.name === 'write' && o.thread === catThread);
+  const pipeReads = ops.filter((o) => o.name === 'read' && o.thread === wcThread && o.path === 'pipe');
+  assert.equal(sum(pipeWrites, (o) => o.result), 405264, 'cat -> pipe');
+  assert.equal(sum(pipeReads, (o) => o.result), 405264, 'pipe -> wc');
+  assert.equal(sum(pipeWrites, (o) => o.cpuBytes) + sum(pipeReads, (o) => o.cpuBytes), 2 * 405264, 'two CPU copies per byte through a pipe');
+  // every syscall of the log is an operation (allocs are the replay's own buffers)
+  assert.equal(ops.filter((o) => o.name !== 'alloc').length, loaded.strace.syscalls);
+});
