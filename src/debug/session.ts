@@ -3,7 +3,6 @@
  * reports the trace position and sends the machine state for the panel. Nothing here throws at the client:
  * a failing request gets an error response and the adapter keeps running.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
   DebugSession, Event, Handles, InitializedEvent, InvalidatedEvent, OutputEvent, Response, Scope, Source, StackFrame,
@@ -16,7 +15,7 @@ import { Machine } from '../machine/machine';
 import { pageStateName, PG_ACTIVE } from '../machine/pagecache';
 import { formatBytes, formatDuration, hex } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
-import { loadProgram, MachineOverrides } from '../program/loadProgram';
+import { Loaded, loadProgramFile, MachineOverrides } from '../program/loadProgram';
 import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
 import { compare } from '../trace/compare';
 import { exportChromeTrace } from '../trace/export';
@@ -190,13 +189,14 @@ export class IoMachineSession extends DebugSession {
       throw new UserError("launch: 'machine' must be an object such as { \"nic\": \"plain\", \"vm.dirty_ratio\": 5 }");
     }
     if (args.trace !== undefined && typeof args.trace !== 'string') throw new UserError("launch: 'trace' must be the path of the file to write the trace to");
-    let text: string;
+    let loaded: Loaded;
     try {
-      text = readFileSync(args.program, 'utf8');
+      loaded = loadProgramFile(args.program, args.machine);
     } catch (e) {
-      throw new UserError(`cannot read ${args.program}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code) throw new UserError(`cannot read ${args.program}: ${code}`);
+      throw e;
     }
-    const loaded = loadProgram(text, args.program, args.machine);
     const firstError = loaded.diagnostics.find((d) => d.severity === 'error');
     if (!loaded.spec || firstError) {
       const d = firstError ?? loaded.diagnostics[0];
@@ -501,7 +501,7 @@ export class IoMachineSession extends DebugSession {
       this.atEndOnce = false;
     }
     const pos = stop.pos;
-    const thread = pos >= 0 && trace.events.thread(pos) === 0 ? FLUSHER_THREAD_ID : PROCESS_THREAD;
+    const thread = this.threadAt(trace, engine, pos);
     const reason = atEnd ? 'end' : stop.reason;
     const ev = new StoppedEvent(reason, thread) as DebugProtocol.StoppedEvent;
     const where = pos >= 0 ? `#${pos} · ${formatDuration(trace.events.time(pos))}` : '#-1 · start';
@@ -530,13 +530,29 @@ export class IoMachineSession extends DebugSession {
   // ───────────────────────────── threads and stacks ─────────────────────────────
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    const threads = [new Thread(PROCESS_THREAD, `process (${this.programPath ? basename(this.programPath) : 'program'})`)];
+    const threads = [...this.programThreads()].map(([id, name]) => new Thread(id, name));
     const t = this.trace;
     if (t && this.engine && this.firstFlusherEvent(t) <= this.engine.pos) {
       threads.push(new Thread(FLUSHER_THREAD_ID, 'kernel flusher (wb_workfn)'));
     }
     response.body = { threads };
     this.sendResponse(response);
+  }
+
+  /** The program's threads by DAP id (= the machine's thread index): a strace log's processes, or one process. */
+  private programThreads(): Map<number, string> {
+    const named = this.trace?.spec.threads;
+    if (named && named.size) return new Map([...named].sort((a, b) => a[0] - b[0]));
+    return new Map([[PROCESS_THREAD, `process (${this.programPath ? basename(this.programPath) : 'program'})`]]);
+  }
+
+  /** The thread a position belongs to: the flusher's events, else the operation's (in progress or next to run). */
+  private threadAt(trace: Trace, engine: Engine, pos: number): number {
+    if (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0) return FLUSHER_THREAD_ID;
+    const j = engine.currentOrNextOp(pos);
+    if (j < trace.ops.length) return trace.ops.threadOf(j);
+    if (trace.ops.length) return trace.ops.threadOf(trace.ops.length - 1);
+    return PROCESS_THREAD;
   }
 
   /** Position of the first event of the flusher thread (Infinity if it has not run); scanned once per event. */
@@ -569,22 +585,31 @@ export class IoMachineSession extends DebugSession {
       }
       frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 1), onFlusher ? 'wb_workfn' : 'wb_workfn (sleeping)'));
       frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 2), 'kthread'));
+    } else if (args.threadId !== this.threadAt(trace, engine, pos) && !onFlusher) {
+      // Another process of a log: where it last was (its most recent call), or not started yet.
+      const last = lastOpOfThread(trace, Math.min(engine.currentOrNextOp(pos), trace.ops.length) - 1, args.threadId);
+      if (last >= 0) {
+        const r = trace.ops.get(last);
+        frames.push(new StackFrame(frameId(args.threadId, 0), `${r.name} (line ${r.line}, returned)`, userSource, r.line));
+      } else {
+        frames.push(new StackFrame(frameId(args.threadId, 0), 'not started yet'));
+      }
     } else if (at && at.inside) {
       const kp = kernelPath(trace, at.index);
       // While the flusher runs, the process is where it last was (asleep in its own kernel path).
       const step = onFlusher ? [...kp.steps].reverse().find((s) => s.thread !== 0 && s.first <= pos) : stepAt(kp, pos);
       const source = this.kernelSource(at.index);
-      frames.push(new StackFrame(frameId(PROCESS_THREAD, 0), step?.fn ?? at.record.name, source, step?.line ?? 1));
+      frames.push(new StackFrame(frameId(args.threadId, 0), step?.fn ?? at.record.name, source, step?.line ?? 1));
       // Between the step and the user line: the functions the syscall entered through, innermost first (they are
       // listed on line 3 of the generated source).
       if (step && !isBoundaryStep(trace, step)) {
-        for (const fn of entryChain(trace, at.index).reverse()) frames.push(new StackFrame(frameId(PROCESS_THREAD, frames.length), fn, source, 3));
+        for (const fn of entryChain(trace, at.index).reverse()) frames.push(new StackFrame(frameId(args.threadId, frames.length), fn, source, 3));
       }
-      frames.push(new StackFrame(frameId(PROCESS_THREAD, frames.length), `${at.record.name} (line ${at.record.line})`, userSource, at.record.line));
+      frames.push(new StackFrame(frameId(args.threadId, frames.length), `${at.record.name} (line ${at.record.line})`, userSource, at.record.line));
     } else {
       // Between operations: the user frame is at the next operation to run.
       const next = this.nextLine(engine, pos);
-      const f = new StackFrame(frameId(PROCESS_THREAD, 0), next ? 'main' : 'main (program ended)', userSource, next?.line ?? lastLine(trace), next?.col ?? 1);
+      const f = new StackFrame(frameId(args.threadId, 0), next ? 'main' : 'main (program ended)', userSource, next?.line ?? lastLine(trace), next?.col ?? 1);
       frames.push(f);
     }
     const start = args.startFrame ?? 0;
@@ -933,6 +958,12 @@ function runSummaryText(m: Machine): string {
 /** DAP messages are format strings: braces in a plain message must not be read as variables. */
 function escapeFormat(message: string): string {
   return message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')'));
+}
+
+/** The last operation at or before `from` issued by a thread (bounded scan: a long log's idle process shows none). */
+function lastOpOfThread(t: Trace, from: number, thread: number): number {
+  for (let j = from; j >= 0 && j > from - 200_000; j--) if (t.ops.threadOf(j) === thread) return j;
+  return -1;
 }
 
 function frameId(thread: number, level: number): number {

@@ -21,6 +21,8 @@ const u32 = () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
 const u16 = () => new Grow(new Uint16Array(1024), (n) => new Uint16Array(n));
 const u8 = () => new Grow(new Uint8Array(1024), (n) => new Uint8Array(n));
 
+const ARG_SLOTS = 4096;
+
 /** Per-operation counts are small; a count that does not fit saturates rather than wraps. */
 const sat16 = (n: number) => (n > 0xffff ? 0xffff : n);
 
@@ -71,8 +73,13 @@ export class OpLog {
   private argCount = u8();
   private args = f64();
   private argLen = 0;
-  /** Loops repeat the same arguments: an operation whose arguments equal the last ones from its line shares them. */
-  private lastArgsOfLine = new Map<number, number>();
+  /**
+   * Loops repeat the same arguments: an operation whose arguments equal the last ones stored for its line shares
+   * them. A small direct-mapped table (line → where its last arguments are) keeps this bounded for logs where
+   * every operation has a line of its own.
+   */
+  private slotLine = new Int32Array(ARG_SLOTS).fill(-1);
+  private slotStart = new Uint32Array(ARG_SLOTS);
   /** Texts (paths, sysctl keys) are few: a sparse map. */
   private texts = new Map<number, string>();
   /** A log's recorded duration, start and result of each operation (NaN where it said nothing), and errno names. */
@@ -100,12 +107,13 @@ export class OpLog {
     this.dmaBytes.set(i, r.dmaBytes);
     this.faults.set(i, sat16(r.pageFaults));
     this.argCount.set(i, r.args.length);
-    const prev = this.lastArgsOfLine.get(r.line);
-    if (prev !== undefined && this.sameArgs(prev, r.args)) {
-      this.argStart.set(i, prev);
+    const slot = r.line & (ARG_SLOTS - 1);
+    if (this.slotLine[slot] === r.line && this.sameArgs(this.slotStart[slot], r.args)) {
+      this.argStart.set(i, this.slotStart[slot]);
     } else {
       this.argStart.set(i, this.argLen);
-      this.lastArgsOfLine.set(r.line, this.argLen);
+      this.slotLine[slot] = r.line;
+      this.slotStart[slot] = this.argLen;
       for (const a of r.args) this.args.set(this.argLen++, a);
     }
     if (r.text !== undefined) this.texts.set(i, r.text);
@@ -173,6 +181,9 @@ export class OpLog {
   lineOf(i: number): number {
     return this.line.arr[i];
   }
+  threadOf(i: number): number {
+    return this.thread.arr[i];
+  }
   startPosOf(i: number): number {
     return this.startPos.arr[i];
   }
@@ -204,7 +215,7 @@ export class OpLog {
     let keep = 0;
     for (let i = 0; i < n; i++) keep = Math.max(keep, this.argStart.arr[i] + this.argCount.arr[i]);
     this.argLen = keep;
-    this.lastArgsOfLine.clear();
+    this.slotLine.fill(-1);
     for (const k of [...this.texts.keys()]) if (k >= n) this.texts.delete(k);
     for (const k of [...this.recErrno.keys()]) if (k >= n) this.recErrno.delete(k);
     this.length = n;

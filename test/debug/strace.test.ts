@@ -1,0 +1,63 @@
+/** Debugging a real strace log: processes as threads, line breakpoints on log lines, time travel, the panel state. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { Session } from './helpers';
+
+const LOGS = path.join(__dirname, '../../../test/fixtures/strace');
+
+test('a multi-process log: each process is a thread, a breakpoint on a log line stops on that process', async () => {
+  const program = path.join(LOGS, 'pipeline.strace');
+  // Line 203 is wc (pid 9977) reading the pipe: `read(0<pipe:[135548]>, ..., 16384) = 16384`.
+  const s = await Session.start();
+  try {
+    await s.launch({ program, stopOnEntry: false }, async (x) => {
+      const r = await x.dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [{ line: 203 }] });
+      assert.equal(r.body.breakpoints[0].verified, true);
+      assert.equal(r.body.breakpoints[0].line, 203);
+    });
+    const stop = s.stops[s.stops.length - 1];
+    assert.equal(stop.body.reason, 'breakpoint');
+    const threads = (await s.dc.threadsRequest()).body.threads;
+    const names = threads.map((t) => t.name).join(' | ');
+    assert.ok(threads.length >= 3, `the shell, cat and wc are threads: ${names}`);
+    assert.match(names, /9976/);
+    assert.match(names, /9977/);
+    const wc = threads.find((t) => /9977/.test(t.name))!;
+    assert.equal(stop.body.threadId, wc.id, 'the stop is on the process that makes the call');
+    const frames = await s.frames(wc.id);
+    assert.equal(frames[0].line, 203);
+    const cat = threads.find((t) => /9976/.test(t.name))!;
+    const catFrames = await s.frames(cat.id);
+    assert.ok(catFrames[0].line! < 203, `cat's last call is before line 203 (${catFrames[0].name} at ${catFrames[0].line})`);
+    // Step into the read and back out: the kernel path is there for a log too.
+    const into = await s.stepIn();
+    assert.equal(into.body.reason, 'step');
+    const kernel = await s.frames(wc.id);
+    assert.ok(kernel[0].source?.sourceReference, 'a generated kernel-path source');
+    const back = await s.stepBack();
+    assert.equal(back.body.reason, 'step');
+    assert.equal((await s.frames(wc.id))[0].line, 203);
+    const state = await s.state();
+    assert.ok(state.counters.syscalls > 0);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a log replays to the end and the console speaks cachestat about it', async () => {
+  const s = await Session.start();
+  await s.launch({ program: path.join(LOGS, 'cat.strace'), stopOnEntry: true });
+  try {
+    const end = await s.cont();
+    assert.equal(end.body.reason, 'end');
+    const r = await s.dc.evaluateRequest({ expression: 'cachestat', context: 'repl' });
+    const [, values] = r.body.result.split('\n');
+    const [hits, misses] = values.trim().split(/\s+/).map(Number);
+    assert.ok(misses > 0 && hits > 0, `cat's first read misses, later reads hit: ${values}`);
+    const printed = s.outputs.map((o) => o.body.output).join('');
+    assert.match(printed, /read\(3</);
+  } finally {
+    await s.close();
+  }
+});
