@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
-import { loadProgram } from '../program/loadProgram';
+import { loadProgramFile } from '../program/loadProgram';
 import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
 import { DEBUG_TYPE } from './debugger';
@@ -59,8 +59,7 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
       await session.customRequest('iomachine/export', { path: target.fsPath });
     } else {
       const uri = activeProgram(arg);
-      const text = (await vscode.workspace.openTextDocument(uri)).getText();
-      const loaded = loadProgram(text, uri.fsPath);
+      const loaded = loadProgramFile(uri.fsPath);
       if (!loaded.spec) throw new Error(loaded.diagnostics.map((d) => formatDiagnostic(uri.fsPath, d)).join('\n'));
       const trace = new Trace(loaded.spec);
       trace.runToEnd();
