@@ -1,14 +1,24 @@
 /**
  * Line cursors over a strace log: one over a string already in memory, one that streams a file of any size with
  * positional reads (no handle on the text itself, so a 1 GB log costs a chunk buffer, not a gigabyte string).
- * A position is an offset in the cursor's own units (characters for a string, bytes for a file): the replay keeps
- * it in its snapshots and comes back to it with seek().
+ * A position is a byte offset in the text (in memory or on disk alike): the replay keeps it in its snapshots and
+ * comes back to it with seek(). Cursors hand out a line as a string, or as a range of bytes the replay reads in place.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export interface LineCursor {
   /** The next line without its line ending, or null at the end. */
   next(): string | null;
+  /**
+   * Moves to the next line without decoding it: its bytes are then bytes[start, end) (no line ending), valid until
+   * the cursor moves again. False at the end. The replay reads its commonest lines straight from these bytes.
+   */
+  advance(): boolean;
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
+  /** The line advance() moved to, decoded (UTF-8). */
+  text(): string;
   /** Where the next line starts. */
   readonly offset: number;
   seek(offset: number): void;
@@ -21,7 +31,8 @@ export interface LineSource {
   readonly size: number;
 }
 
-export class TextLines implements LineCursor {
+/** Lines of a string, as strings (a reference splitter: the sources below hand out bytes and strings alike). */
+export class TextLines {
   offset = 0;
   constructor(private readonly text: string) {}
 
@@ -41,51 +52,85 @@ export class TextLines implements LineCursor {
   }
 }
 
+/** A log already in memory: its UTF-8 bytes, once (positions are byte offsets, as for a file). */
 export function textSource(text: string): LineSource {
-  return { open: () => new TextLines(text), size: text.length };
+  const bytes = Buffer.from(text, 'utf8');
+  return { open: () => new FileLines(-1, bytes.length, bytes), size: bytes.length };
 }
 
 const CHUNK = 1 << 20;
 /** A line longer than this is cut (strace with -s 1000000 on a huge buffer); the rest is skipped. */
 const MAX_LINE = 64 << 20;
+/** What is kept of a line cut for being too long. */
+const HEAD = 4096;
 
+/**
+ * Lines of a file read a chunk at a time with positional reads (fd >= 0), or of bytes already in memory (fd -1: the
+ * buffer is the whole text and is never refilled).
+ */
 export class FileLines implements LineCursor {
   private buf: Buffer;
   /** File offset of buf[0], and how many bytes of buf are valid. */
   private bufStart = 0;
   private bufLen = 0;
   offset = 0;
+  /** The current line: bytes[start, end) (bytes is buf, or a copy of the head of an over-long line). */
+  bytes: Buffer;
+  start = 0;
+  end = 0;
 
-  constructor(private readonly fd: number, private readonly fileSize: number, chunk = CHUNK) {
-    this.buf = Buffer.allocUnsafe(chunk);
+  constructor(private readonly fd: number, private readonly fileSize: number, chunkOrBytes: number | Buffer = CHUNK) {
+    if (typeof chunkOrBytes === 'number') {
+      this.buf = Buffer.allocUnsafe(chunkOrBytes);
+    } else {
+      this.buf = chunkOrBytes;
+      this.bufLen = fileSize;
+    }
+    this.bytes = this.buf;
   }
 
   next(): string | null {
-    if (this.offset >= this.fileSize) return null;
+    return this.advance() ? this.bytes.toString('utf8', this.start, this.end) : null;
+  }
+
+  text(): string {
+    return this.bytes.toString('utf8', this.start, this.end);
+  }
+
+  advance(): boolean {
+    if (this.offset >= this.fileSize) return false;
     for (;;) {
       const rel = this.offset - this.bufStart;
+      const buf = this.buf;
       if (rel >= 0 && rel < this.bufLen) {
-        const nl = this.buf.indexOf(10, rel);
+        const nl = buf.indexOf(10, rel);
         if (nl >= 0 && nl < this.bufLen) {
           let end = nl;
-          if (end > rel && this.buf[end - 1] === 13) end--;
-          const s = this.buf.toString('utf8', rel, end);
+          if (end > rel && buf[end - 1] === 13) end--;
+          this.bytes = buf;
+          this.start = rel;
+          this.end = end;
           this.offset = this.bufStart + nl + 1;
-          return s;
+          return true;
         }
         if (this.bufStart + this.bufLen >= this.fileSize) {
           // The last line has no newline.
-          const s = this.buf.toString('utf8', rel, this.bufLen);
+          this.bytes = buf;
+          this.start = rel;
+          this.end = this.bufLen;
           this.offset = this.fileSize;
-          return s;
+          return true;
         }
-        if (rel === 0 && this.bufLen === this.buf.length) {
+        if (rel === 0 && this.bufLen === buf.length) {
           // A line longer than the buffer: grow it, up to a limit.
-          if (this.buf.length >= MAX_LINE) return this.skipLongLine();
-          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-          this.buf.copy(bigger, 0, 0, this.bufLen);
+          if (buf.length >= MAX_LINE) {
+            this.skipLongLine();
+            return true;
+          }
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, this.bufLen);
           this.buf = bigger;
-          this.bufLen += readSync(this.fd, this.buf, this.bufLen, this.buf.length - this.bufLen, this.bufStart + this.bufLen);
+          this.bufLen += readSync(this.fd, bigger, this.bufLen, bigger.length - this.bufLen, this.bufStart + this.bufLen);
           continue;
         }
       }
@@ -103,20 +148,22 @@ export class FileLines implements LineCursor {
     }
   }
 
-  /** Returns the start of an over-long line and moves past its end. */
-  private skipLongLine(): string {
-    const head = this.buf.toString('utf8', 0, 4096);
+  /** Keeps the start of an over-long line as the current line and moves past its end. */
+  private skipLongLine(): void {
+    this.bytes = Buffer.from(this.buf.subarray(0, HEAD));
+    this.start = 0;
+    this.end = this.bytes.length;
     let at = this.bufStart + this.bufLen;
     for (;;) {
       this.fill(at);
       if (this.bufLen === 0) {
         this.offset = this.fileSize;
-        return head;
+        return;
       }
       const nl = this.buf.indexOf(10, 0);
       if (nl >= 0 && nl < this.bufLen) {
         this.offset = this.bufStart + nl + 1;
-        return head;
+        return;
       }
       at += this.bufLen;
     }
@@ -141,7 +188,7 @@ export class FileSource implements LineSource {
   }
 
   open(chunk?: number): LineCursor {
-    return new FileLines(this.fd, this.size, chunk);
+    return new FileLines(this.fd, this.size, chunk ?? CHUNK);
   }
 
   close(): void {

@@ -2,13 +2,15 @@
  * Loads a strace log as a program: a first pass over the whole log learns what the replay needs before the machine
  * starts (which paths are regular files and how large they were, which are directories or devices, how big the
  * pipes must be, the processes and their names, the lines that hold calls) and reports lines it cannot read; the
- * replay itself (replay.ts) then streams the log again, as many times as the debugger asks.
+ * replay itself (replay.ts) then streams the log again, as many times as the debugger asks. Both passes read the
+ * commonest lines (reads and writes) straight from the file's bytes (fast.ts) and every other line as text.
  */
 import { applyOverrides, defaultConfig, type MachineConfig } from '../../machine/config';
 import type { FileSpec } from '../../machine/machine';
 import type { Diagnostic } from '../diagnostics';
 import { checkOverrides, type Loaded, type MachineOverrides } from '../load';
 import type { ProgramSpec } from '../source';
+import { FastCall, fastPath, parseFast } from './fast';
 import { FileSource, textSource, type LineSource } from './lines';
 import { DK, Replayer, StraceSource, type Evidence, type Knowledge } from './replay';
 
@@ -64,9 +66,12 @@ class Scan implements Evidence {
   /** Directories: every ancestor of a path seen, and paths used as one. */
   dirs = new Set<string>();
   diagnostics: Diagnostic[] = [];
-  /** Lines where calls start, 4 bytes each while the log is read (a million-line log holds a million). */
-  lines = new Uint32Array(1024);
-  nLines = 0;
+  /**
+   * Lines where calls start, one bit a line (a million-line log: 128 KiB); a split call marks the line of its
+   * first half, which may come before lines already marked.
+   */
+  callLines = new Int32Array(1024);
+  nCallLines = 0;
   maxPipeWrite = 0;
   left = 0;
   orphans = 0;
@@ -78,7 +83,20 @@ class Scan implements Evidence {
   private lastTs = NaN;
   private inheritedSeen = new Set<string>();
 
+  /** The path asked for last and its entry: a loop of reads asks for the same one line after line. */
+  private lastPath = '';
+  private lastInfo: PathInfo | null = null;
+  /**
+   * Calls counted by name since they were last added to info.byName, for the few names seen most recently (a log
+   * is mostly the same few calls): a count costs a comparison, not two map lookups. flush() adds them up.
+   */
+  private recentNames: string[] = [];
+  private recentCounts: number[] = [];
+  /** The slot the next name not among them takes. */
+  private nextRecent = 0;
+
   private path(p: string): PathInfo {
+    if (p === this.lastPath && this.lastInfo !== null) return this.lastInfo;
     let info = this.paths.get(p);
     if (!info) {
       info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false };
@@ -89,6 +107,8 @@ class Scan implements Evidence {
         this.dirs.add(dir);
       }
     }
+    this.lastPath = p;
+    this.lastInfo = info;
     return info;
   }
 
@@ -163,22 +183,76 @@ class Scan implements Evidence {
     const info = this.info;
     info.syscalls++;
     if (failed) info.failed++;
-    info.byName.set(name, (info.byName.get(name) ?? 0) + 1);
+    this.count(name);
     if (durNs >= 0) info.recordedSyscallNs = (Number.isNaN(info.recordedSyscallNs) ? 0 : info.recordedSyscallNs) + durNs;
     if (!Number.isNaN(ts)) {
       if (Number.isNaN(this.firstTs) || ts < this.firstTs) this.firstTs = ts;
       if (Number.isNaN(this.lastTs) || ts > this.lastTs) this.lastTs = ts;
       info.recordedSpanNs = this.lastTs - this.firstTs;
     }
-    if (this.nLines === this.lines.length) {
-      const bigger = new Uint32Array(this.lines.length * 2);
-      bigger.set(this.lines);
-      this.lines = bigger;
+    const w = line >>> 5;
+    if (w >= this.callLines.length) {
+      const bigger = new Int32Array(Math.max(this.callLines.length * 2, w + 1));
+      bigger.set(this.callLines);
+      this.callLines = bigger;
     }
-    this.lines[this.nLines++] = line;
+    const bit = 1 << (line & 31);
+    if ((this.callLines[w] & bit) === 0) {
+      this.callLines[w] |= bit;
+      this.nCallLines++;
+    }
   }
   signal(): void {
     this.info.signals++;
+  }
+
+  private count(name: string): void {
+    const names = this.recentNames;
+    for (let k = 0; k < names.length; k++) {
+      if (names[k] === name) {
+        this.recentCounts[k]++;
+        return;
+      }
+    }
+    // Seen for the first time, or not lately: counted in the map at once (which keeps the order of first appearance).
+    const byName = this.info.byName;
+    byName.set(name, (byName.get(name) ?? 0) + 1);
+    if (names.length < 8) {
+      names.push(name);
+      this.recentCounts.push(0);
+    } else {
+      const k = this.nextRecent;
+      this.nextRecent = (k + 1) & 7;
+      byName.set(names[k], byName.get(names[k])! + this.recentCounts[k]);
+      names[k] = name;
+      this.recentCounts[k] = 0;
+    }
+  }
+
+  /** Adds the recent counts to info.byName (once the log has been read). */
+  flush(): void {
+    const byName = this.info.byName;
+    for (let k = 0; k < this.recentNames.length; k++) {
+      const name = this.recentNames[k];
+      byName.set(name, byName.get(name)! + this.recentCounts[k]);
+      this.recentCounts[k] = 0;
+    }
+  }
+
+  /** The lines where calls start, in order (preallocated and filled in place: small integers stay unboxed). */
+  executableLines(): number[] {
+    const out: number[] = new Array<number>(this.nCallLines);
+    const bits = this.callLines;
+    let k = 0;
+    for (let w = 0; w < bits.length; w++) {
+      let v = bits[w];
+      while (v !== 0) {
+        const low = v & -v;
+        out[k++] = w * 32 + 31 - Math.clz32(low);
+        v ^= low;
+      }
+    }
+    return out;
   }
 
   /** What a path is, once the whole log has been read. */
@@ -220,9 +294,15 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null };
   const r = new Replayer(scanKnow, scan);
   const cursor = lines.open();
+  const fast = new FastCall();
+  const on = fastPath.enabled;
   let lineNo = 0;
-  for (let text = cursor.next(); text !== null; text = cursor.next()) r.line(text, ++lineNo);
+  while (cursor.advance()) {
+    lineNo++;
+    if (!(on && parseFast(cursor.bytes, cursor.start, cursor.end, fast) && r.lineFast(fast, lineNo))) r.line(cursor.text(), lineNo);
+  }
   r.end();
+  scan.flush();
   scan.info.lines = lineNo;
   if (scan.left > 0) {
     scan.diagnostics.push({ severity: 'warning', line: lineNo || 1, col: 1, endLine: lineNo || 1, endCol: 1, message: `${scan.left} more warnings not shown` });
@@ -230,7 +310,8 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   if (scan.info.syscalls === 0) {
     scan.diagnostics.push({ severity: 'warning', line: 1, col: 1, endLine: 1, endCol: 1, message: 'no syscalls found: is this the output of strace?' });
   }
-  const executableLines = uniqueSorted(scan.lines.subarray(0, scan.nLines));
+  const executableLines = scan.executableLines();
+  scan.callLines = new Int32Array(0);
   const { entries, errors } = checkOverrides(overrides);
   if (errors.length) {
     const diagnostics = errors.map((message): Diagnostic => ({ severity: 'error', line: 1, col: 1, endLine: 1, endCol: 1, message: `launch configuration: ${message}` }));
@@ -265,24 +346,6 @@ export function loadStrace(text: string, path: string, overrides?: MachineOverri
  */
 export function loadStraceFile(path: string, overrides?: MachineOverrides): StraceLoaded {
   return loadStraceLines(new FileSource(path), path, overrides);
-}
-
-function uniqueSorted(lines: Uint32Array): number[] {
-  let sorted = true;
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i] <= lines[i - 1]) {
-      sorted = false;
-      break;
-    }
-  }
-  const s = sorted ? lines : lines.slice().sort();
-  let n = 0;
-  for (let i = 0; i < s.length; i++) if (i === 0 || s[i] !== s[i - 1]) n++;
-  // Preallocated and filled in place: no growth, and small integers stay unboxed.
-  const out: number[] = new Array<number>(n);
-  let k = 0;
-  for (let i = 0; i < s.length; i++) if (i === 0 || s[i] !== s[i - 1]) out[k++] = s[i];
-  return out;
 }
 
 /** Whether a path names a strace log (by its extension). */

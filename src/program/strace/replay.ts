@@ -22,6 +22,7 @@ import {
   LineKind, ParsedLine, fdOf, fieldOf, flagList, intOf, iovTotal, listOf, offsetOf, parseLine, splitArgs, structsOf, unquote,
 } from './parse';
 import { syscallNumber } from './syscalls';
+import { FastCall, FastKind, FastOp, fastPath, parseFast } from './fast';
 
 /** What an open file description is, for the model. */
 export const enum DK {
@@ -213,6 +214,8 @@ const NO_BUF = -2;
 /** Operations whose first argument is a machine descriptor. */
 const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read']);
 const AIO_READ = 'IOCB_CMD_PREAD';
+/** Slots of the fast path's lookup cache (a power of two). */
+const LOOKUPS = 16;
 
 /**
  * The replay proper. In scan mode (evidence given) it only follows the log's state and reports evidence; in replay
@@ -277,7 +280,7 @@ export class Replayer {
     } else {
       p = parseLine(text);
     }
-    const ts = Number.isNaN(p.tsSec) ? NaN : this.lineTs(p);
+    const ts = Number.isNaN(p.tsSec) ? NaN : this.lineTs(p.tsSec, p.tsNs, p.tsTod);
     switch (p.kind) {
       case LineKind.Call:
         this.complete(p, this.procOf(p.pid, p), null, line, p.col, ts, false);
@@ -326,6 +329,137 @@ export class Replayer {
         return;
       }
     }
+  }
+
+  /**
+   * Recent lookups of the fast path, (pid, fd) → process and description, direct-mapped: valid while `gen` has not
+   * moved (it moves with any change to the processes, the descriptor tables or the descriptions).
+   */
+  private gen = 1;
+  private readonly lkGen = new Float64Array(LOOKUPS);
+  private readonly lkPid = new Int32Array(LOOKUPS);
+  private readonly lkFd = new Int32Array(LOOKUPS);
+  private readonly lkProc: (Proc | null)[] = new Array<Proc | null>(LOOKUPS).fill(null);
+  private readonly lkDesc: (Desc | null)[] = new Array<Desc | null>(LOOKUPS).fill(null);
+  /** The call object of the fast path: one for every line it takes (nothing keeps it past the line). */
+  private readonly fc = new ParsedLine(LineKind.Call, -1, NaN, NaN, false);
+
+  /**
+   * A line the fast reader (fast.ts) read: a successful read, write, pread64 or pwrite64, or a half of one split by
+   * another process's line. Taken here when it needs nothing the general path would learn from the line's text (the
+   * process is known, its descriptor is known by number, a second half finds its first): the same steps as line()
+   * then, without the text. False (and nothing changed) otherwise: the caller hands the line to line().
+   */
+  lineFast(f: FastCall, lineNo: number): boolean {
+    if (this.carry !== '') return false;
+    if (f.kind !== FastKind.Call) return this.halfFast(f, lineNo);
+    let proc: Proc | undefined;
+    let d: Desc | undefined;
+    const slot = (f.fd * 7 + f.pid) & (LOOKUPS - 1);
+    if (this.lkGen[slot] === this.gen && this.lkPid[slot] === f.pid && this.lkFd[slot] === f.fd) {
+      proc = this.lkProc[slot]!;
+      d = this.lkDesc[slot]!;
+    } else {
+      proc = f.pid < 0 ? this.soloProc() : this.procs.get(f.pid);
+      if (proc === undefined) return false;
+      const v = this.fds(proc).get(f.fd);
+      if (v === undefined) return false;
+      d = this.descs.get(v >> 1);
+      // An fd the log never opened, or one still unnamed, gets its description from the text (descOf).
+      if (d === undefined || (d.path === '' && d.kind === DK.Other)) return false;
+      this.lkGen[slot] = this.gen;
+      this.lkPid[slot] = f.pid;
+      this.lkFd[slot] = f.fd;
+      this.lkProc[slot] = proc;
+      this.lkDesc[slot] = d;
+    }
+    const ts = Number.isNaN(f.tsSec) ? NaN : this.lineTs(f.tsSec, f.tsNs, f.tsTod);
+    const c = this.fc;
+    c.pid = f.pid;
+    c.name = f.name;
+    c.col = f.col;
+    c.line = lineNo;
+    c.ts = ts;
+    c.r = f.r;
+    c.durNs = f.durNs;
+    c.early = false;
+    this.ev?.syscall(c.name, lineNo, false, c.durNs, ts);
+    switch (f.op) {
+      case FastOp.Read:
+        this.readFrom(proc, c, d, f.last, NaN);
+        break;
+      case FastOp.Pread:
+        this.readFrom(proc, c, d, f.prev, f.last);
+        break;
+      case FastOp.Write:
+        this.writeTo(proc, c, d, NaN);
+        break;
+      case FastOp.Pwrite:
+        this.writeTo(proc, c, d, f.last);
+        break;
+    }
+    return true;
+  }
+
+  /** lineFast for the halves of a split call: as line() for Unfinished and Resumed, for the shapes fast.ts reads. */
+  private halfFast(f: FastCall, lineNo: number): boolean {
+    const proc = f.pid < 0 ? this.soloProc() : this.procs.get(f.pid);
+    if (proc === undefined) return false;
+    if (f.kind === FastKind.Unfinished) {
+      const ts = Number.isNaN(f.tsSec) ? NaN : this.lineTs(f.tsSec, f.tsNs, f.tsTod);
+      const old = this.pending.get(proc.pid);
+      if (old) this.abandon(old);
+      const args = f.bytes!.toString('utf8', f.argsStart, f.argsEnd);
+      this.pending.set(proc.pid, { pid: proc.pid, name: f.name, args, line: lineNo, col: f.col, ts, early: false });
+      return true;
+    }
+    // Resumed with nothing but its result: the call's arguments are the first half's (what read() and write() read).
+    const pend = this.pending.get(proc.pid);
+    if (pend === undefined || pend.name !== f.name) return false;
+    const t = pend.args;
+    const n = t.length;
+    const fd = leadingFd(t, 0, n);
+    if (!(fd >= 0)) return false;
+    const v = this.fds(proc).get(fd);
+    if (v === undefined) return false;
+    const d = this.descs.get(v >> 1);
+    if (d === undefined || (d.path === '' && d.kind === DK.Other)) return false;
+    let last = NaN;
+    let prev = NaN;
+    if (f.op !== FastOp.Write) {
+      const k = lastComma(t, n - 1, 0);
+      last = numberAt(t, k + 1, n);
+      if (f.op === FastOp.Pread) prev = numberAt(t, lastComma(t, k - 1, 0) + 1, n);
+    }
+    // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
+    if (!Number.isNaN(f.tsSec)) this.lineTs(f.tsSec, f.tsNs, f.tsTod);
+    this.pending.delete(proc.pid);
+    const c = this.fc;
+    c.pid = f.pid;
+    c.name = f.name;
+    c.col = pend.col;
+    c.line = pend.line;
+    c.ts = pend.ts;
+    c.r = f.r;
+    c.durNs = f.durNs;
+    c.early = pend.early;
+    this.ev?.syscall(c.name, pend.line, false, c.durNs, pend.ts);
+    switch (f.op) {
+      case FastOp.Read:
+        this.readFrom(proc, c, d, last, NaN);
+        break;
+      case FastOp.Pread:
+        this.readFrom(proc, c, d, prev, last);
+        break;
+      case FastOp.Write:
+        this.writeTo(proc, c, d, NaN);
+        break;
+      case FastOp.Pwrite:
+        this.writeTo(proc, c, d, last);
+        break;
+    }
+    c.early = false;
+    return true;
   }
 
   /** The end of the log: calls still unfinished never returned (the process was killed or strace detached). */
@@ -382,6 +516,7 @@ export class Replayer {
   }
 
   private adopt(proc: Proc, pid: number): Proc {
+    this.gen++;
     this.procs.delete(-1);
     proc.pid = pid;
     this.procs.set(pid, proc);
@@ -396,6 +531,7 @@ export class Replayer {
   }
 
   private newProc(pid: number, parent: Proc | null, shareFiles: boolean): Proc {
+    this.gen++;
     let table: number;
     if (parent && shareFiles) {
       table = parent.table;
@@ -424,6 +560,7 @@ export class Replayer {
   }
 
   private exit(proc: Proc): void {
+    this.gen++;
     const pend = this.pending.get(proc.pid);
     if (pend) this.abandon(pend);
     this.procs.delete(proc.pid);
@@ -460,6 +597,7 @@ export class Replayer {
 
   /** Installs `d` as fd `fd` of `proc`; a description the fd held before loses a reference (no machine close). */
   private install(proc: Proc, fd: number, d: Desc, cloexec: boolean): void {
+    this.gen++;
     if (!(fd >= 0)) {
       // Never in a table: drop it at once if nothing refers to it.
       if (d.refs === 0) this.descs.delete(d.id);
@@ -478,6 +616,7 @@ export class Replayer {
 
   /** Drops a reference; returns the description when that was the last one. */
   private release(id: number): Desc | null {
+    this.gen++;
     const d = this.descs.get(id);
     if (!d) return null;
     d.refs--;
@@ -556,19 +695,19 @@ export class Replayer {
   }
 
   /** A line's timestamp in ns since the log's first: -t/-tt wrap at midnight, -r deltas add up. */
-  private lineTs(p: ParsedLine): number {
+  private lineTs(tsSec: number, tsNs: number, tsTod: boolean): number {
     let base = this.know.base;
     if (!base) {
       // The first timestamp of the log. Deltas (-r) start near zero; epoch seconds (-ttt) are large.
-      base = { sec: p.tsSec, ns: p.tsNs, tod: p.tsTod, delta: !p.tsTod && p.tsSec < 1e6 };
+      base = { sec: tsSec, ns: tsNs, tod: tsTod, delta: !tsTod && tsSec < 1e6 };
       this.know.base = base;
     }
     if (base.delta) {
-      this.accSec += p.tsSec;
-      this.accNs += p.tsNs;
+      this.accSec += tsSec;
+      this.accNs += tsNs;
       return this.accSec * 1e9 + this.accNs;
     }
-    let s = p.tsSec;
+    let s = tsSec;
     if (base.tod) {
       s += this.day * 86400;
       if (this.lastSec >= 0 && s < this.lastSec - 43200) {
@@ -577,7 +716,7 @@ export class Replayer {
       }
       this.lastSec = s;
     }
-    return (s - base.sec) * 1e9 + (p.tsNs - base.ns);
+    return (s - base.sec) * 1e9 + (tsNs - base.ns);
   }
 
   private step(s: StepSpec): void {
@@ -806,8 +945,13 @@ export class Replayer {
         count = numberAt(t, last + 1, c.argsEnd);
       }
     }
-    if (!(count >= 0)) count = c.r;
     if (c.name === 'preadv2' && offset === -1) offset = NaN;
+    this.readFrom(proc, c, d, count, offset);
+  }
+
+  /** A successful read of `d` (asked: `count`; at `offset`, NaN: at the file position) that returned c.r bytes. */
+  private readFrom(proc: Proc, c: Call, d: Desc, count: number, offset: number): void {
+    if (!(count >= 0)) count = c.r;
     const n = c.r;
     if (d.kind === DK.File) {
       const pos = Number.isNaN(offset) ? d.pos : offset;
@@ -838,6 +982,12 @@ export class Replayer {
     let offset = NaN;
     if (positional) offset = a ? intOf(a[3]) : numberAt(c.text, lastComma(c.text, c.argsEnd - 1, c.argsStart) + 1, c.argsEnd);
     if (c.name === 'pwritev2' && offset === -1) offset = NaN;
+    this.writeTo(proc, c, d, offset);
+  }
+
+  /** A successful write to `d` (at `offset`, NaN: at the file position) that returned c.r bytes. */
+  private writeTo(proc: Proc, c: Call, d: Desc, offset: number): void {
+    const n = c.r;
     if (d.kind === DK.File) {
       const pos = Number.isNaN(offset) ? d.pos : offset;
       if (d.path) this.ev?.wrote(d.path, pos, n);
@@ -1104,6 +1254,7 @@ export class Replayer {
         const fd = fdOf(a[0]).fd;
         const v = t.get(fd);
         if (v !== undefined) t.set(fd, (v & ~1) | ((a[2] ?? '').includes('FD_CLOEXEC') ? 1 : 0));
+        this.gen++;
       }
     }
     this.pass(proc, c);
@@ -1189,7 +1340,7 @@ export class Replayer {
     this.aArg0 = args[0];
     this.aArg1 = args[1];
     // A buffer the machine refused, or a descriptor it never opened: the call is shown but not simulated.
-    if ((bufPid !== NO_BUF && args[1] === 0) || (FD_FIRST.has(op.name) && !(args[0] >= 0))) {
+    if ((bufPid !== NO_BUF && args[1] === 0) || (!(args[0] >= 0) && FD_FIRST.has(op.name))) {
       this.aFx = Fx.None;
       const name = op.text ?? op.name;
       return mkOp('syscall', [syscallNumber(name)], op.line, op.col, op.thread ?? 1, name, undefined, op.recorded);
@@ -1272,6 +1423,7 @@ export class Replayer {
   }
 
   load(s: ReplayState): void {
+    this.gen++;
     this.carry = s.carry;
     this.carryLine = s.carryLine;
     this.descs = new Map(s.descs.map((d) => [d.id, { ...d }]));
@@ -1373,6 +1525,7 @@ export class StraceSource implements OperationSource {
   private cursor: LineCursor;
   private lineNo = 0;
   private r: Replayer;
+  private fast = new FastCall();
 
   constructor(lines: LineSource, know: Knowledge) {
     this.cursor = lines.open();
@@ -1383,14 +1536,16 @@ export class StraceSource implements OperationSource {
     const r = this.r;
     // An operation handed out and never answered (a source used without complete()) counts as failed.
     r.done(-1);
+    const cur = this.cursor;
     while (!r.queued) {
       if (r.ended) return null;
-      const text = this.cursor.next();
-      if (text === null) {
+      if (!cur.advance()) {
         r.end();
         continue;
       }
-      r.line(text, ++this.lineNo);
+      const lineNo = ++this.lineNo;
+      // The commonest lines straight from their bytes; any other (or one that needs its text) the general way.
+      if (!(fastPath.enabled && parseFast(cur.bytes, cur.start, cur.end, this.fast) && r.lineFast(this.fast, lineNo))) r.line(cur.text(), lineNo);
     }
     return r.take();
   }

@@ -1,0 +1,341 @@
+/**
+ * The commonest lines of a log, read straight from their bytes: a read, write, pread64 or pwrite64 that succeeded,
+ * with or without the pid prefix, the timestamp and the duration, whole or split by another process's line:
+ *
+ *   4242  10:00:00.000123 read(5</data/f0.bin>, "\177ELF\2\1\1"..., 131072) = 131072 <0.000021>
+ *   4242  10:00:00.000130 write(4<pipe:[91]>, "\177ELF\2\1\1"..., 131072 <unfinished ...>
+ *   4242  10:00:00.000170 <... write resumed>) = 131072 <0.000040>
+ *
+ * No string is made of a whole call: the prefix is read from the front, the result, the duration and the numbers
+ * that end the arguments from the back, and the data string in the middle is never looked at (the first half of a
+ * split call keeps its arguments as text, as the general path does). Whatever does not have exactly these shapes (a
+ * failure, a result with text, a hexadecimal count, an -i prefix, another name) is left to the general parser
+ * (parse.ts), which reads these lines to the very same values: the replay takes the fast path only when both would
+ * agree.
+ */
+
+/** Whether the replay and the load take the fast path (tests turn it off to compare with the general one). */
+export const fastPath = { enabled: true };
+
+/** Which part of a call the line holds (FastCall.kind), as parse.ts's LineKind. */
+export const enum FastKind {
+  Call = 0,
+  /** The first half: `read(3, <unfinished ...>` (its arguments are bytes[argsStart, argsEnd)). */
+  Unfinished = 1,
+  /** The second half, with nothing but the result: `<... read resumed>) = 5`. */
+  Resumed = 2,
+}
+
+/** Which call (FastCall.op). */
+export const enum FastOp {
+  Read = 0,
+  Write = 1,
+  Pread = 2,
+  Pwrite = 3,
+}
+
+const NAMES = ['read', 'write', 'pread64', 'pwrite64'];
+
+/** One line, read; a single object is reused for every line (the replay copies what it keeps). */
+export class FastCall {
+  kind: FastKind = FastKind.Call;
+  op: FastOp = FastOp.Read;
+  /** The name as the general parser gives it (the same interned string). */
+  name = '';
+  /** -1 without a pid prefix. */
+  pid = -1;
+  /** NaN without a timestamp. */
+  tsSec = NaN;
+  tsNs = NaN;
+  tsTod = false;
+  /** 1-based column of the name (the prefix is ASCII: bytes are characters). */
+  col = 0;
+  /** Unfinished: where its arguments are (bytes[argsStart, argsEnd) of the line). */
+  bytes: Buffer | null = null;
+  argsStart = 0;
+  argsEnd = 0;
+  /** Call: the descriptor the arguments start with. */
+  fd = 0;
+  /** The last number of the arguments (read: the count asked; pread64: the offset; pwrite64: the offset). */
+  last = NaN;
+  /** The number before it (pread64: the count asked). */
+  prev = NaN;
+  /** The result (a byte count), and the -T duration in ns (NaN without -T). */
+  r = 0;
+  durNs = NaN;
+}
+
+const POW10 = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
+
+/** Index after the decimal digits at i (none: i); their value in `num`. */
+let num = 0;
+function digits(b: Uint8Array, i: number, end: number): number {
+  let v = 0;
+  while (i < end) {
+    const c = b[i];
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    i++;
+  }
+  num = v;
+  return i;
+}
+
+/** Fractional seconds after a dot, as ns in `num` (digits past the ninth are read and dropped). */
+function fraction(b: Uint8Array, i: number, end: number): number {
+  let v = 0;
+  let n = 0;
+  while (i < end) {
+    const c = b[i];
+    if (c < 48 || c > 57) break;
+    if (n < 9) {
+      v = v * 10 + (c - 48);
+      n++;
+    }
+    i++;
+  }
+  num = v * POW10[n];
+  return i;
+}
+
+/**
+ * The number that ends at `from` and follows a comma (`, 4096` read right to left): its value in `num`, and the
+ * comma's index; -1 for anything else (no digits, more than 15, not after a comma and spaces). This is what
+ * replay.ts reads there (lastComma, then numberAt) whenever it has this shape.
+ */
+function tailNumber(b: Uint8Array, from: number, min: number): number {
+  let j = from;
+  let v = 0;
+  let place = 1;
+  while (j >= min && b[j] >= 48 && b[j] <= 57) {
+    v += (b[j] - 48) * place;
+    place *= 10;
+    j--;
+  }
+  if (j === from || from - j > 15) return -1;
+  while (j >= min && b[j] === 32) j--;
+  if (j < min || b[j] !== 44) return -1;
+  num = v;
+  return j;
+}
+
+/** The length of the name at i when it is read, write, pread64 or pwrite64 (its FastOp: 4, 5, 7, 8); 0 otherwise. */
+function nameLen(b: Uint8Array, i: number, end: number): number {
+  const c = b[i];
+  if (c === 114) return i + 3 < end && b[i + 1] === 101 && b[i + 2] === 97 && b[i + 3] === 100 ? 4 : 0;
+  if (c === 119) return i + 4 < end && b[i + 1] === 114 && b[i + 2] === 105 && b[i + 3] === 116 && b[i + 4] === 101 ? 5 : 0;
+  if (c === 112 && i + 6 < end) {
+    const d = b[i + 1];
+    if (d === 114 && b[i + 2] === 101 && b[i + 3] === 97 && b[i + 4] === 100 && b[i + 5] === 54 && b[i + 6] === 52) return 7;
+    if (d === 119 && i + 7 < end && b[i + 2] === 114 && b[i + 3] === 105 && b[i + 4] === 116 && b[i + 5] === 101 && b[i + 6] === 54 && b[i + 7] === 52) return 8;
+  }
+  return 0;
+}
+
+/** ' <unfinished ...>', the end of the first half of a split call. */
+const UNFINISHED = [32, 60, 117, 110, 102, 105, 110, 105, 115, 104, 101, 100, 32, 46, 46, 46, 62];
+/** ' resumed>', after the name of the second half. */
+const RESUMED = [32, 114, 101, 115, 117, 109, 101, 100, 62];
+
+function endsWith(b: Uint8Array, e: number, min: number, tail: number[]): boolean {
+  const at = e - tail.length;
+  if (at < min) return false;
+  for (let k = 0; k < tail.length; k++) if (b[at + k] !== tail[k]) return false;
+  return true;
+}
+
+function opOf(len: number): FastOp {
+  return len === 4 ? FastOp.Read : len === 5 ? FastOp.Write : len === 7 ? FastOp.Pread : FastOp.Pwrite;
+}
+
+/**
+ * Reads bytes b[s, e) into `f` when the line is one of the shapes above (a call that succeeded, the first half of
+ * one, or a second half that holds only a plain result); false otherwise (nothing is to be concluded from `f` then).
+ */
+export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean {
+  // The prefix, as parseLine reads it; every index is checked against e (bytes past it belong to another line).
+  let i = s;
+  while (i < e && b[i] === 32) i++;
+  if (i >= e) return false;
+  let pid = -1;
+  if (b[i] === 91) {
+    // [pid N]
+    if (!(i + 4 < e && b[i + 1] === 112 && b[i + 2] === 105 && b[i + 3] === 100 && b[i + 4] === 32)) return false;
+    let j = i + 5;
+    while (j < e && b[j] === 32) j++;
+    const k = digits(b, j, e);
+    if (k === j || k >= e || b[k] !== 93) return false;
+    pid = num;
+    i = k + 1;
+    while (i < e && b[i] === 32) i++;
+  }
+  let tsSec = NaN;
+  let tsNs = NaN;
+  let tod = false;
+  if (i < e && b[i] >= 48 && b[i] <= 57) {
+    let k = digits(b, i, e);
+    let v = num;
+    let d = k < e ? b[k] : -1;
+    if (d === 32 && pid < 0) {
+      // `1234 ` (-f -o, -ff)
+      pid = v;
+      i = k;
+      while (i < e && b[i] === 32) i++;
+      if (i < e && b[i] >= 48 && b[i] <= 57) {
+        k = digits(b, i, e);
+        v = num;
+        d = k < e ? b[k] : -1;
+      } else {
+        d = -1;
+      }
+    }
+    if (d === 58) {
+      // HH:MM:SS[.frac]
+      const k2 = digits(b, k + 1, e);
+      const mm = num;
+      if (k2 === k + 1 || k2 >= e || b[k2] !== 58) return false;
+      const k3 = digits(b, k2 + 1, e);
+      if (k3 === k2 + 1) return false;
+      tsSec = v * 3600 + mm * 60 + num;
+      tsNs = 0;
+      tod = true;
+      i = k3;
+      if (i < e && b[i] === 46) {
+        i = fraction(b, i + 1, e);
+        tsNs = num;
+      }
+    } else if (d === 46) {
+      // seconds.frac (-ttt, -r)
+      tsSec = v;
+      i = fraction(b, k + 1, e);
+      tsNs = num;
+    }
+    // Otherwise i is where it was: at digits (no call name starts with one) or after the pid.
+    while (i < e && b[i] === 32) i++;
+  }
+  let kind = FastKind.Call;
+  let len: number;
+  let nameAt = i;
+  let argsStart: number;
+  if (b[i] === 60) {
+    // <... name resumed>
+    if (!(i + 4 < e && b[i + 1] === 46 && b[i + 2] === 46 && b[i + 3] === 46 && b[i + 4] === 32)) return false;
+    nameAt = i + 5;
+    len = nameLen(b, nameAt, e);
+    if (len === 0) return false;
+    const k = nameAt + len;
+    if (k + RESUMED.length > e) return false;
+    for (let m = 0; m < RESUMED.length; m++) if (b[k + m] !== RESUMED[m]) return false;
+    kind = FastKind.Resumed;
+    argsStart = k + RESUMED.length;
+  } else {
+    len = nameLen(b, i, e);
+    if (len === 0 || i + len >= e || b[i + len] !== 40) return false;
+    argsStart = i + len + 1;
+    if (b[e - 1] === 62 && endsWith(b, e, argsStart, UNFINISHED)) {
+      const op = opOf(len);
+      f.kind = FastKind.Unfinished;
+      f.op = op;
+      f.name = NAMES[op];
+      f.pid = pid;
+      f.tsSec = tsSec;
+      f.tsNs = tsNs;
+      f.tsTod = tod;
+      f.col = i - s + 1;
+      f.bytes = b;
+      f.argsStart = argsStart;
+      f.argsEnd = e - UNFINISHED.length;
+      return true;
+    }
+  }
+  // From the back, each field read once, right to left (values up to 15 digits: exact, as read left to right).
+  // ` <secs.frac>` (-T)
+  let j = e - 1;
+  let dur = NaN;
+  if (b[j] === 62) {
+    j--;
+    let ns = 0;
+    let place = 1;
+    const fracEnd = j;
+    while (j > argsStart && b[j] >= 48 && b[j] <= 57) {
+      ns += (b[j] - 48) * place;
+      place *= 10;
+      j--;
+    }
+    const fracDigits = fracEnd - j;
+    if (b[j] !== 46 || fracDigits > 9) return false;
+    j--;
+    let secs = 0;
+    place = 1;
+    const secsEnd = j;
+    while (j > argsStart && b[j] >= 48 && b[j] <= 57) {
+      secs += (b[j] - 48) * place;
+      place *= 10;
+      j--;
+    }
+    if (j === secsEnd || secsEnd - j > 15 || b[j] !== 60 || b[j - 1] !== 32) return false;
+    dur = secs * 1e9 + ns * POW10[fracDigits];
+    j -= 2;
+  }
+  // ` = N`: a plain, non-negative result with nothing after it
+  let r = 0;
+  let place = 1;
+  const rEnd = j;
+  while (j > argsStart && b[j] >= 48 && b[j] <= 57) {
+    r += (b[j] - 48) * place;
+    place *= 10;
+    j--;
+  }
+  if (j === rEnd || rEnd - j > 15 || j - 2 < argsStart || b[j] !== 32 || b[j - 1] !== 61 || b[j - 2] !== 32) return false;
+  // The arguments end before the ')' that precedes ' = '.
+  let close = j - 2;
+  while (close > argsStart && b[close - 1] === 32) close--;
+  if (b[close - 1] === 41) close--;
+  const op = opOf(len);
+  if (kind === FastKind.Resumed) {
+    // Only the result: the arguments are all in the first half.
+    if (close !== argsStart) return false;
+    f.kind = kind;
+    f.op = op;
+    f.name = NAMES[op];
+    f.pid = pid;
+    f.tsSec = tsSec;
+    f.tsNs = tsNs;
+    f.tsTod = tod;
+    f.col = nameAt - s + 1;
+    f.r = r;
+    f.durNs = dur;
+    return true;
+  }
+  // The descriptor they start with.
+  let a = argsStart;
+  while (a < close && b[a] === 32) a++;
+  if (digits(b, a, close) === a) return false;
+  const fd = num;
+  // The numbers that end the arguments: `, N)` (read: the count; pwrite64: the offset; pread64: `, count, offset)`).
+  let last = NaN;
+  let prev = NaN;
+  if (op !== FastOp.Write) {
+    const k = tailNumber(b, close - 1, argsStart);
+    if (k < 0) return false;
+    last = num;
+    if (op === FastOp.Pread) {
+      if (tailNumber(b, k - 1, argsStart) < 0) return false;
+      prev = num;
+    }
+  }
+  f.kind = kind;
+  f.op = op;
+  f.name = NAMES[op];
+  f.pid = pid;
+  f.tsSec = tsSec;
+  f.tsNs = tsNs;
+  f.tsTod = tod;
+  f.col = i - s + 1;
+  f.fd = fd;
+  f.last = last;
+  f.prev = prev;
+  f.r = r;
+  f.durNs = dur;
+  return true;
+}
