@@ -148,6 +148,20 @@ function opOf(len: number): FastOp {
   return len === 4 ? FastOp.Read : len === 5 ? FastOp.Write : len === 7 ? FastOp.Pread : FastOp.Pwrite;
 }
 
+/** The fields every accepted line sets, whichever half of a call it is. */
+function fillCommon(f: FastCall, kind: FastKind, op: FastOp, pid: number, tsSec: number, tsNs: number, tod: boolean, col: number, r: number, dur: number): void {
+  f.kind = kind;
+  f.op = op;
+  f.name = NAMES[op];
+  f.pid = pid;
+  f.tsSec = tsSec;
+  f.tsNs = tsNs;
+  f.tsTod = tod;
+  f.col = col;
+  f.r = r;
+  f.durNs = dur;
+}
+
 /**
  * Reads bytes b[s, e) into `f` when the line is one of the shapes above (a call that succeeded, the first half of
  * one, or a second half that holds only a plain result); false otherwise (nothing is to be concluded from `f` then).
@@ -295,16 +309,7 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   if (kind === FastKind.Resumed) {
     // Only the result: the arguments are all in the first half.
     if (close !== argsStart) return false;
-    f.kind = kind;
-    f.op = op;
-    f.name = NAMES[op];
-    f.pid = pid;
-    f.tsSec = tsSec;
-    f.tsNs = tsNs;
-    f.tsTod = tod;
-    f.col = nameAt - s + 1;
-    f.r = r;
-    f.durNs = dur;
+    fillCommon(f, kind, op, pid, tsSec, tsNs, tod, nameAt - s + 1, r, dur);
     return true;
   }
   // The descriptor they start with.
@@ -324,18 +329,9 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
       prev = num;
     }
   }
-  f.kind = kind;
-  f.op = op;
-  f.name = NAMES[op];
-  f.pid = pid;
-  f.tsSec = tsSec;
-  f.tsNs = tsNs;
-  f.tsTod = tod;
-  f.col = i - s + 1;
+  fillCommon(f, kind, op, pid, tsSec, tsNs, tod, i - s + 1, r, dur);
   f.fd = fd;
   f.last = last;
   f.prev = prev;
-  f.r = r;
-  f.durNs = dur;
   return true;
 }
