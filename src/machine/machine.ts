@@ -56,6 +56,8 @@ const WB_CHUNK_PAGES = 1024;
 const FAULT_AROUND_PAGES = 16;
 const MIN_PAUSE_NS = 10e6;
 const MAX_PAUSE_NS = 200e6;
+/** One jiffy at HZ=250, the unit balance_dirty_pages computes its pauses in. */
+const JIFFY_NS = 4e6;
 const LOC_BITS = 4;
 
 export class Machine {
@@ -82,7 +84,7 @@ export class Machine {
   /** Flusher state: whether its periodic timer is armed and whether background writeback is running. */
   wb = { armed: false, background: false, lastRun: -1 };
   /** Per-task dirty throttling state (current->nr_dirtied, nr_dirtied_pause). */
-  throttle = { nrDirtied: 0, pause: 32, lastPauseNs: 0 };
+  throttle = { nrDirtied: 0, pause: 32, lastPauseNs: 0, pausedWhen: 0 };
   private nextId = { region: 1, dma: 1, aio: 1, socket: 1, pipe: 1 };
   private heapTop = HEAP_BASE;
   private mmapTop = MMAP_BASE;
@@ -850,7 +852,7 @@ export class Machine {
     if (o.flags & OPEN_FLAGS.O_DIRECT) {
       n = this.directWrite(f, src.content, src.off, pos, count, region);
     } else {
-      n = this.bufferedWrite(f, pos, count, src.content, src.off, src.loc, region.id);
+      n = this.bufferedWrite(f, pos, count, src.content, src.off, src.loc);
       if (o.flags & OPEN_FLAGS.O_DSYNC) this.syncFile(f, (o.flags & OPEN_FLAGS.O_SYNC) !== OPEN_FLAGS.O_SYNC, pos, n);
     }
     if (offset < 0) o.pos = pos + n;
@@ -865,13 +867,16 @@ export class Machine {
     return { content: f.content, off: region.fileOff + off, loc: Loc.Mmap };
   }
 
-  private bufferedWrite(f: FileObj, pos: number, count: number, src: Content, srcOff: number, srcLoc: Loc, regionId: number): number {
+  private bufferedWrite(f: FileObj, pos: number, count: number, src: Content, srcOff: number, srcLoc: Loc): number {
     if (count === 0) return 0;
     const first = Math.floor(pos / PAGE_SIZE);
     const last = Math.floor((pos + count - 1) / PAGE_SIZE);
-    let dirtied = 0;
+    this.zeroHole(f, pos);
     for (let idx = first; idx <= last; idx++) {
       this.advance(this.config.latency.dramNs);
+      const pageStart = idx * PAGE_SIZE;
+      const from = Math.max(pos, pageStart);
+      const to = Math.min(pos + count, pageStart + PAGE_SIZE);
       let p = this.cache.get(f.id, idx);
       if (p) {
         this.counters[C.PageCacheHits]++;
@@ -879,9 +884,6 @@ export class Machine {
       } else {
         this.counters[C.PageCacheMisses]++;
         this.ev(Ev.PageMiss, f.id, idx);
-        const pageStart = idx * PAGE_SIZE;
-        const from = Math.max(pos, pageStart);
-        const to = Math.min(pos + count, pageStart + PAGE_SIZE);
         const partial = from > pageStart || (to < pageStart + PAGE_SIZE && to < f.size);
         if (partial && pageStart < f.size) {
           // write_begin of a partial page that is not cached reads it first.
@@ -894,21 +896,21 @@ export class Machine {
         }
       }
       if (p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
-      if (this.cache.setDirty(p, this.now)) {
-        this.noteDirtied(f, p);
-        dirtied++;
+      // write_end: this page's bytes are in the cache and i_size covers them before the writer may be paused,
+      // so writeback during a pause writes what was written.
+      f.content.copyFrom(src, srcOff + (from - pos), from, to - from);
+      if (to > f.size) {
+        f.size = to;
+        f.sizeDirty = true;
       }
+      const newlyDirty = this.cache.setDirty(p, this.now);
+      if (newlyDirty) this.noteDirtied(f, p);
       this.markAccessed(p);
+      // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
+      this.balanceDirtyPages(newlyDirty ? 1 : 0);
     }
-    this.zeroHole(f, pos);
-    f.content.copyFrom(src, srcOff, pos, count);
     this.cpuCopy(srcLoc, Loc.PageCache, count, f.id, pos);
-    if (pos + count > f.size) {
-      f.size = pos + count;
-      f.sizeDirty = true;
-    }
     f.inodeDirty = true;
-    this.balanceDirtyPages(dirtied);
     return count;
   }
 
@@ -1166,7 +1168,7 @@ export class Machine {
       const chunk = Math.min(total - done, this.config.pipeBytes - (pos % PAGE_SIZE));
       this.getPages(f, inp.ra, pos, chunk, true);
       const at = out.flags & OPEN_FLAGS.O_APPEND ? g.size : out.pos;
-      this.bufferedWrite(g, at, chunk, f.content, pos, Loc.PageCache, g.id);
+      this.bufferedWrite(g, at, chunk, f.content, pos, Loc.PageCache);
       out.pos = at + chunk;
       done += chunk;
     }
@@ -1201,7 +1203,7 @@ export class Machine {
       const pipe = this.pipes[i.pipeId];
       const f = this.filesById[o.fileId];
       return ok(this.drainPipe(pipe, len, (src, srcOff, take, loc) => {
-        this.bufferedWrite(f, o.pos, take, src, srcOff, loc, pipe.id);
+        this.bufferedWrite(f, o.pos, take, src, srcOff, loc);
         o.pos += take;
       }));
     }
@@ -1285,11 +1287,13 @@ export class Machine {
     }
     if (this.cache.dirty > bg) {
       this.wb.background = true;
+      // writeback_chunk_size: background work writes at least MIN_WRITEBACK_PAGES (4 MiB) of an inode before it
+      // checks the threshold again, so it usually ends well below it rather than exactly at it.
       let budget = WB_CHUNK_PAGES;
       for (const f of this.dirtyFilesOldestFirst()) {
         if (this.cache.dirty <= bg || budget <= 0) break;
         const before = this.cache.dirty;
-        until = Math.max(until, this.writebackFile(f, Math.min(budget, this.cache.dirty - bg)));
+        until = Math.max(until, this.writebackFile(f, budget));
         budget -= before - this.cache.dirty;
       }
       if (this.cache.dirty > bg) this.timers.push(Math.max(until, this.now + 1), TimerKind.BackgroundContinue);
@@ -1408,29 +1412,54 @@ export class Machine {
       const freerun = Math.floor((bg + thresh) / 2);
       if (this.cache.dirty > bg && !this.wb.background) this.maybeStartBackground();
       if (dirty <= freerun) {
+        // Below the freerun point nobody waits; check again after a number of pages that shrinks near the limit.
         t.nrDirtied = 0;
+        t.pausedWhen = this.now;
         t.pause = thresh > dirty ? 2 ** (Math.floor(Math.log2(thresh - dirty)) >> 1) : 1;
         return;
       }
       const setpoint = (freerun + thresh) / 2;
       const x = (setpoint - dirty) / Math.max(1, thresh - setpoint);
       const posRatio = Math.max(0, Math.min(2, 1 + x * x * x));
-      const bwPages = this.config.latency.diskBytesPerSec / PAGE_SIZE;
-      const rate = bwPages * posRatio;
-      let pauseNs = rate > 0 ? (t.nrDirtied / rate) * 1e9 : MAX_PAUSE_NS;
-      if (pauseNs < MIN_PAUSE_NS && rate > 0) {
-        // Too short to be worth sleeping: check again after enough pages to make a minimum pause.
-        t.pause = Math.max(t.nrDirtied + 1, Math.ceil((rate * MIN_PAUSE_NS) / 1e9));
-        return;
+      // The task may dirty pages at the disk's write bandwidth scaled by how far dirty memory is from the setpoint.
+      const rate = (this.config.latency.diskBytesPerSec / PAGE_SIZE) * posRatio;
+      let pauseNs: number;
+      if (rate > 0) {
+        // The pause makes up for dirtying faster than `rate` since the last pause (period minus the time spent).
+        const periodNs = (t.nrDirtied / rate) * 1e9;
+        pauseNs = periodNs - (this.now - t.pausedWhen);
+        if (pauseNs < MIN_PAUSE_NS) {
+          // Not worth sleeping yet: keep the debt (or forget it if the task has been slow for a second).
+          if (pauseNs < -1e9) t.pausedWhen = this.now;
+          else t.pausedWhen += periodNs;
+          t.nrDirtied = 0;
+          t.pause = pollAbove(rate, dirty, thresh);
+          return;
+        }
+      } else {
+        pauseNs = Infinity;
       }
-      pauseNs = Math.min(MAX_PAUSE_NS, Math.round(pauseNs));
+      pauseNs = Math.min(this.maxPause(dirty), Math.round(pauseNs));
       this.counters[C.ThrottleNs] += pauseNs;
       this.ev(Ev.ThrottlePause, Math.round(pauseNs / 1000), dirty, thresh);
       this.waitUntil(this.now + pauseNs, WaitReason.Throttle);
       t.nrDirtied = 0;
+      t.pausedWhen = this.now;
       t.lastPauseNs = pauseNs;
+      t.pause = pollAbove(rate, dirty, thresh);
+      // At or over the limit the task may not dirty at all: it sleeps again until writeback makes room.
       if (posRatio > 0) return;
     }
+  }
+
+  /**
+   * wb_max_pause: no longer than it takes the disk to write what is dirty (with a safety factor of 8), so a small
+   * pool of dirty pages does not run dry and leave the disk idle; between the minimum and 200 ms.
+   */
+  private maxPause(dirtyPages: number): number {
+    const bwPages = this.config.latency.diskBytesPerSec / PAGE_SIZE;
+    const jiffies = Math.floor(dirtyPages / (1 + bwPages / 32)) + 1;
+    return Math.max(MIN_PAUSE_NS, Math.min(MAX_PAUSE_NS, jiffies * JIFFY_NS));
   }
 
   /** fsync / fdatasync / O_SYNC: write the file's dirty pages (of a range, if given) and metadata; wait. */
@@ -1606,6 +1635,15 @@ export class Machine {
 }
 
 const nullSink: EventSink = { emit() {} };
+
+/**
+ * Pages a task may dirty before balance_dirty_pages looks again once above the freerun point: enough for a minimum
+ * pause at `rate`, but never more than DIRTY_POLL_THRESH (32 pages), and 8 while the limit is exceeded.
+ */
+function pollAbove(rate: number, dirty: number, thresh: number): number {
+  const cap = dirty > thresh ? 8 : 32;
+  return Math.min(cap, Math.max(1, Math.ceil((rate * MIN_PAUSE_NS) / 1e9)));
+}
 
 class SyscallError extends Error {
   constructor(readonly errno: Errno) {

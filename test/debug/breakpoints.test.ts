@@ -279,17 +279,17 @@ describe('exception filters', () => {
     }
   });
 
-  test('dirty-throttle: the two 200 ms pauses of the 7th and 13th write', async () => {
-    const { s, stops } = await filterStops('throttle.iosim', [{ filterId: 'dirty-throttle', condition: 'pauseMs >= 200' }]);
+  test('dirty-throttle: the 10 ms pauses at the limit, in the 5th, 8th, 11th and 14th write', async () => {
+    const { s, stops } = await filterStops('throttle.iosim', [{ filterId: 'dirty-throttle', condition: 'pauseMs >= 10' }]);
     try {
-      assert.deepEqual(positions(stops), [5424, 10091]);
-      assert.match(stops[0].body.text ?? '', /writer throttled for 200\.000 ms/);
-      await s.seek(5424);
+      assert.deepEqual(positions(stops), [3166, 5658, 8150, 10642]);
+      assert.match(stops[0].body.text ?? '', /writer throttled for 10\.000 ms/);
+      await s.seek(3166);
       const frames = await s.frames();
       assert.equal(frames[0].name, 'balance_dirty_pages → io_schedule_timeout');
       assert.equal(frames.at(-1)?.line, 13);
-      // The open and seven writes have entered the kernel; the seventh is the one paused.
-      assert.equal(await s.evaluate('syscalls'), '8');
+      // The open and five writes have entered the kernel; the fifth is the one paused.
+      assert.equal(await s.evaluate('syscalls'), '6');
     } finally {
       await s.close();
     }

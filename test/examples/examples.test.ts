@@ -516,7 +516,7 @@ test('writeback part 1: dirty at 29 s, clean after the flusher wake-up at 30 s',
   assert.deepEqual(wakes.map((e) => Math.round((e.time - firstDirty.time) / S)), [5, 10, 15, 20, 25, 30]);
 });
 
-test('writeback part 2: over the background threshold the flusher writes until dirty is back at it', () => {
+test('writeback part 2: over the background threshold the flusher writes a 4 MiB chunk and stops below it', () => {
   const name = 'writeback.iosim';
   const { trace, steps } = stepsOf(name);
   const BULK = '/data/bulk.bin';
@@ -525,35 +525,36 @@ test('writeback part 2: over the background threshold the flusher writes until d
   assert.equal(writes.length, 8);
   const starts = (s: Step) => opEventsOf(trace, s.rec, [Ev.WritebackStart]).filter((e) => e.a === bulkId).map((e) => e.c);
   for (let i = 0; i < 6; i++) assert.deepEqual(starts(writes[i]), [], `write ${i + 1}`);
-  assert.deepEqual(starts(writes[6]), [154]);
-  assert.deepEqual(starts(writes[7]), [256]);
+  assert.deepEqual(starts(writes[6]), [256, 256, 256, 256]);
+  assert.deepEqual(starts(writes[7]), []);
   const bg = opEventsOf(trace, writes[6].rec, [Ev.FlusherWake]);
-  assert.deepEqual(bg.map((e) => [e.a, e.b, e.c]), [[WakeReason.Background, 1792, 1638]]);
+  assert.deepEqual(bg.map((e) => [e.a, e.b, e.c]), [[WakeReason.Background, 1648, 1638]]);
   const sleep = stepsAt(steps, lineOf(name, 'sleep 100ms'))[0];
-  assert.equal(sleep.files.get(BULK)!.dirty, 1638);
+  assert.equal(sleep.files.get(BULK)!.dirty, 1024);
   assert.equal(eventsOf(trace, [Ev.ThrottlePause], 0, sleep.rec.endPos).length, 0, 'no writer was paused');
 });
 
-test('writeback part 3: fsync writes the rest and waits (~13.5 ms at 500 MB/s)', () => {
+test('writeback part 3: fsync writes the rest and waits (~8.5 ms at 500 MB/s)', () => {
   const name = 'writeback.iosim';
   const { steps } = stepsOf(name);
   const fsync = stepsAt(steps, lineOf(name, 'fsync(bulk)'))[0];
   assert.deepEqual(fsync.files.get('/data/bulk.bin'), { cached: 2048, dirty: 0, writeback: 0, active: 0 });
-  assert.equal(fsync.after.writebackPages - fsync.before.writebackPages, 1638);
+  assert.equal(fsync.after.writebackPages - fsync.before.writebackPages, 1024);
   const ms = (fsync.rec.endNs - fsync.rec.startNs) / MS;
-  assert.ok(ms > 13.4 && ms < 13.6, `fsync took ${ms} ms`);
+  assert.ok(ms > 8.4 && ms < 8.6, `fsync took ${ms} ms`);
 });
 
-test('writeback part 4: small dirty limits throttle the writer with two 200 ms pauses', () => {
+test('writeback part 4: small dirty limits throttle the writer with 10 ms pauses at the limit', () => {
   const name = 'writeback.iosim';
   const { trace, steps } = stepsOf(name);
   const writes = stepsAt(steps, lineOf(name, 'write(flood, buf, 1MiB)'));
   assert.equal(writes.length, 16);
   assert.deepEqual(trace.machine.dirtyLimits(), [256, 1024], 'background 1 MiB, limit 4 MiB, in pages');
   const paused = writes.map((s, i) => [i + 1, opEventsOf(trace, s.rec, [Ev.ThrottlePause]).map((e) => e.a)]).filter(([, p]) => (p as number[]).length > 0);
-  assert.deepEqual(paused, [[7, [200_000]], [13, [200_000]]]);
-  const loop = (writes[15].rec.endNs - writes[0].rec.startNs) / S;
-  assert.ok(loop > 0.39 && loop < 0.41, `the loop took ${loop} s`);
+  assert.deepEqual(paused, [[5, [10_000]], [8, [10_000]], [11, [10_000]], [14, [10_000]]]);
+  for (const s of writes) for (const e of opEventsOf(trace, s.rec, [Ev.ThrottlePause])) assert.ok(e.b >= e.c, 'each pause comes at the limit');
+  const loop = (writes[15].rec.endNs - writes[0].rec.startNs) / MS;
+  assert.ok(loop > 41.5 && loop < 42.5, `the loop took ${loop} ms`);
   const unthrottled = writes.filter((s) => opEventsOf(trace, s.rec, [Ev.ThrottlePause]).length === 0).map((s) => s.rec.endNs - s.rec.startNs);
   assert.ok(unthrottled.every((ns) => ns < 0.2 * MS), 'a write that is not paused takes ~0.13 ms');
 });
