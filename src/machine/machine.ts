@@ -1034,8 +1034,9 @@ export class Machine {
     const ra = this.mmapRa(r);
     if (p) {
       if (p.flags & PG_READAHEAD) {
+        // do_async_mmap_readahead asks for a whole window (ra_pages), not the one faulting page.
         p.flags &= ~PG_READAHEAD;
-        this.readahead(f, ra, idx, 1, true);
+        this.readahead(f, ra, idx, Math.max(1, this.maxRaPages()), true);
       }
       if (p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
       this.advance(this.config.latency.minorFaultNs);
