@@ -10,6 +10,8 @@ export interface PanelState {
   machine: MachineState | null;
   /** The session that produced `machine` has ended (the live sections are greyed). */
   ended: boolean;
+  /** `machine` is an example run shown while there is no session: what it is. */
+  example: string | null;
   compare: CompareResult | null;
   compareForm: { size: string; disk: string; warm: boolean };
   /** The selected tab's id, or null before the person has chosen one. */
@@ -39,6 +41,7 @@ export function defaultPanelState(): PanelState {
     version: 1,
     machine: null,
     ended: false,
+    example: null,
     compare: null,
     compareForm: { size: '16MiB', disk: 'nvme', warm: false },
     tab: null,

@@ -45,6 +45,8 @@ class Panel {
   private readonly statusPos: HTMLElement;
   private readonly emptyNotice: HTMLElement;
   private readonly endedNotice: HTMLElement;
+  private readonly exampleNotice: HTMLElement;
+  private readonly exampleTitle: HTMLElement;
   private readonly live: HTMLElement;
   private readonly tabs: HTMLElement;
   private readonly noSession: HTMLElement[] = [];
@@ -83,6 +85,13 @@ class Panel {
       ),
     );
     this.endedNotice = el('div', 'notice notice-ended', 'The debug session has ended. This is its last state.');
+    this.exampleNotice = el('div', 'notice notice-example');
+    this.exampleTitle = el('strong');
+    this.exampleNotice.append(
+      el('strong', '', 'No debug session: an example. '),
+      this.exampleTitle,
+      document.createTextNode(' Press F5 on an .iosim file (or a .strace log) to debug your own, step by step and backwards.'),
+    );
 
     this.live = el('div', 'live');
     this.live.append(
@@ -139,7 +148,7 @@ class Panel {
       savePanelState(this.saved);
     });
 
-    root.append(this.status, this.emptyNotice, this.endedNotice, this.live, this.tabs);
+    root.append(this.status, this.emptyNotice, this.exampleNotice, this.endedNotice, this.live, this.tabs);
 
     this.selectTab(this.saved.tab ?? (this.saved.machine ? 'pagecache' : 'compare'));
     if (this.saved.compare) this.compare.show(this.saved.compare);
@@ -177,6 +186,17 @@ class Panel {
         if (!this.saved.machine && this.saved.tab === null) this.selectTab('pagecache');
         this.saved.machine = msg.state;
         this.saved.ended = false;
+        this.saved.example = null;
+        this.pending = msg.state;
+        this.applySessionVisibility();
+        this.queueRender();
+        break;
+      case 'example':
+        // A real session's state always wins over the example.
+        if (!msg.state || (this.saved.machine && this.saved.example === null)) return;
+        this.saved.machine = msg.state;
+        this.saved.ended = false;
+        this.saved.example = msg.title;
         this.pending = msg.state;
         this.applySessionVisibility();
         this.queueRender();
@@ -207,6 +227,8 @@ class Panel {
     for (const n of this.noSession) n.hidden = has;
     for (const v of this.liveViews) v.hidden = !has;
     this.endedNotice.hidden = !(has && this.saved.ended);
+    this.exampleNotice.hidden = !(has && this.saved.example !== null);
+    this.exampleTitle.textContent = this.saved.example ?? '';
     toggleClass(this.root, 'session-ended', has && this.saved.ended);
   }
 

@@ -9,6 +9,12 @@ import { DiskKind } from '../machine/config';
 import { parseSize } from '../machine/units';
 import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel } from '../shared/messages';
 import { compare } from '../trace/compare';
+import { Trace } from '../trace/trace';
+import { Breakpoints } from '../debug/breakpoints';
+import { Engine } from '../debug/engine';
+import { machineState } from '../debug/inspect';
+import { Ev } from '../machine/events';
+import { loadProgramFile } from '../program/loadProgram';
 
 export class PanelHost {
   static readonly viewType = 'iomachine.panel';
@@ -117,10 +123,32 @@ export class PanelHost {
     return result;
   }
 
+  /** With no session yet: the sendfile example at the moment its data moves, so the panel is never empty. */
+  private postExample(): void {
+    try {
+      const path = vscode.Uri.joinPath(this.context.extensionUri, 'examples', 'sendfile.iosim').fsPath;
+      const loaded = loadProgramFile(path);
+      if (!loaded.spec) return;
+      const trace = new Trace(loaded.spec);
+      const engine = new Engine(trace, new Breakpoints(), { print() {} });
+      trace.runToEnd();
+      let pos = -1;
+      for (let e = 0; e < trace.events.length && pos < 0; e++) if (trace.events.kind(e) === Ev.CpuCopy) pos = e;
+      if (pos < 0) pos = trace.head;
+      engine.pos = pos;
+      const state = machineState(engine, engine.state(), pos, null);
+      this.post({ type: 'example', state, title: `examples/sendfile.iosim at position ${pos}: sendfile copies the page cache into the socket buffer.` });
+    } catch (e) {
+      // The example is a courtesy: without it the panel shows its empty state.
+      console.error(`I/O Machine: example state: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   private async onMessage(m: FromPanel): Promise<void> {
     switch (m.type) {
       case 'ready':
         if (this.lastState) this.post({ type: 'state', state: this.lastState });
+        else this.postExample();
         if (!this.session && this.lastState) this.post({ type: 'sessionEnded' });
         if (this.lastCompare) this.post({ type: 'compare', result: this.lastCompare });
         else this.showCompare('16KiB', 'nvme', false);

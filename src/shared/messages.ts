@@ -175,6 +175,8 @@ export interface CompareResult {
 export type ToPanel =
   | { type: 'state'; state: MachineState }
   | { type: 'sessionEnded' }
+  /** With no session: a state of an example run, so the panel shows something real at once. */
+  | { type: 'example'; state: MachineState; title: string }
   | { type: 'compare'; result: CompareResult }
   | { type: 'whyResult'; text: string };
 

@@ -176,7 +176,7 @@ async function openPanel(theme = 'dark', width = 1200, height = 1000, strict = f
 async function send(p, msg) {
   const before = await p.evaluate(() => window.__iomPanel.renders);
   await p.evaluate((m) => window.postMessage(m, '*'), msg);
-  if (msg.type === 'state') await p.waitForFunction((n) => window.__iomPanel.renders > n, before);
+  if (msg.type === 'state' || msg.type === 'example') await p.waitForFunction((n) => window.__iomPanel.renders > n, before);
   // One more frame, for work queued by the render (resize observers, the DOM settling).
   await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
@@ -422,6 +422,23 @@ await test('sessionEnded greys the live sections; a new state makes them live ag
   await shot(p, 'ended-dark');
   await send(p, { type: 'state', state: midRead });
   assert(await p.locator('.notice-ended').isHidden(), 'ended notice gone');
+});
+
+await test('with no session the host sends an example: shown with its notice; a real session replaces it', async () => {
+  const q = await openPanel('dark', 1000, 800);
+  await send(q, { type: 'example', state: midRead, title: 'examples/sendfile.iosim at position 14.' });
+  assert(await q.locator('.notice-example').isVisible(), 'example notice');
+  assert((await text(q, '.notice-example')).includes('examples/sendfile.iosim at position 14.'), 'example title shown');
+  assert(await q.locator('.live').isVisible(), 'the example draws the live sections');
+  assert(await q.locator('.notice-empty').isHidden(), 'not the empty notice');
+  await shot(q, 'example-dark');
+  await send(q, { type: 'state', state: writeback });
+  assert(await q.locator('.notice-example').isHidden(), 'a session state hides the example notice');
+  // Ignored, so no render to wait for: post it and let two frames pass.
+  await q.evaluate((m) => window.postMessage(m, '*'), { type: 'example', state: midRead, title: 'late example' });
+  await q.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  eq(await text(q, '.status-call'), writeback.operation.call, 'an example never replaces a session state');
+  await q.context().close();
 });
 
 await test('no CSP violations, no page errors', async () => {
