@@ -5,7 +5,7 @@
 import { C, COUNTER_NAMES } from '../machine/counters';
 import { Content } from '../machine/content';
 import { DISK_PROFILES } from '../machine/config';
-import { Ev, Loc } from '../machine/events';
+import { Ev, EVENT_NAMES, Loc } from '../machine/events';
 import { Machine } from '../machine/machine';
 import { flagNames, findOp, OPS } from '../machine/operation';
 import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../machine/pagecache';
@@ -281,7 +281,7 @@ function computeTimeline(t: Trace, n: number): TimelineBucket[] {
 export function nearbyEvents(t: Trace, pos: number, before = 6, after = 6): TimelineEvent[] {
   const out: TimelineEvent[] = [];
   for (let e = Math.max(0, pos - before); e <= Math.min(t.head, pos + after); e++) {
-    out.push({ position: e, timeNs: t.events.time(e), thread: t.events.thread(e), kind: String(t.events.kind(e)), text: describeEvent(t, e) });
+    out.push({ position: e, timeNs: t.events.time(e), thread: t.events.thread(e), kind: EVENT_NAMES[t.events.kind(e)] ?? String(t.events.kind(e)), text: describeEvent(t, e) });
   }
   return out;
 }

@@ -379,6 +379,8 @@ describe('the panel state', () => {
       assert.equal(st.counters.syscalls, 3);
       assert.equal(st.sysctl['vm.dirty_ratio'], 20);
       assert.ok(st.nearby.some((e) => e.position === 24));
+      // Nearby events are named as people read them, not by number.
+      assert.equal(st.nearby.find((e) => e.position === 24)?.kind, 'cpu-copy');
       assert.equal(st.hex?.title, 'user buffer 0x10000000');
       const end = await s.seek(1e9);
       assert.equal(end.body.reason, 'goto');
