@@ -16,7 +16,7 @@ import {
   RegisterValue, TimelineBucket, TimelineEvent,
 } from '../shared/messages';
 import { OpRecord } from '../trace/opLog';
-import { FdNames, straceLine } from '../trace/strace';
+import { fdNamesBefore, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { describeEvent, moveOf } from './describe';
 import { Engine } from './engine';
@@ -299,7 +299,7 @@ export function currentOperation(engine: Engine, m: Machine, pos: number): Curre
   const spec = findOp(r.name);
   const phase: CurrentOperation['phase'] = spec?.nr === null ? 'user' : at.inside ? (pos === r.startPos ? 'entry' : 'kernel') : 'exit';
   return {
-    index: at.index, name: r.name, line: r.line, call: straceLine(r, new FdNames()).replace(/ = .*$/, ''), args: decodeArgs(m, r),
+    index: at.index, name: r.name, line: r.line, call: straceLine(r, fdNamesBefore(t.ops, at.index)).replace(/ = .*$/, ''), args: decodeArgs(m, r),
     result: at.inside ? null : resultText(r), phase, kernelStep,
   };
 }

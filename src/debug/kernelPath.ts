@@ -4,7 +4,7 @@
  */
 import { Ev, Loc } from '../machine/events';
 import { findOp } from '../machine/operation';
-import { FdNames, straceLine } from '../trace/strace';
+import { fdNamesBefore, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { describeEvent, kernelFunction } from './describe';
 
@@ -83,7 +83,7 @@ export function kernelPath(trace: Trace, opIndex: number): KernelPath {
   const ev = trace.events;
   const lines: string[] = [];
   const spec = findOp(r.name);
-  lines.push(`# ${straceLine(r, new FdNames())}`);
+  lines.push(`# ${straceLine(r, fdNamesBefore(ops, opIndex))}`);
   lines.push(`# kernel path of ${r.name} at line ${r.line} (operation #${opIndex}, events ${r.startPos}–${r.endPos}); generated, read-only`);
   lines.push(`# ${spec?.nr !== null && spec?.nr !== undefined ? ENTRY[r.name] ?? r.name : ENTRY[r.name] ?? 'user-space operation: no syscall'}`);
   const steps: KernelStep[] = [];

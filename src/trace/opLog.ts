@@ -53,6 +53,8 @@ export interface OpRecord {
 
 export class OpLog {
   length = 0;
+  /** Changes whenever recorded operations are forgotten (caches keyed on the log check it). */
+  generation = 0;
   private name = u8();
   private line = u32();
   private col = u16();
@@ -211,6 +213,7 @@ export class OpLog {
 
   truncate(n: number): void {
     if (n >= this.length) return;
+    this.generation++;
     // Arguments stored by the forgotten operations go; shared ones from before n stay.
     let keep = 0;
     for (let i = 0; i < n; i++) keep = Math.max(keep, this.argStart.arr[i] + this.argCount.arr[i]);

@@ -2,13 +2,21 @@
 import { ERRNO_TEXT, Errno } from '../machine/errno';
 import { flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
-import { OpRecord } from './opLog';
+import { OpLog, OpRecord } from './opLog';
 
 /** Follows descriptors as operations open and close them, to decorate fds like `-y` does. */
 export class FdNames {
   private names = new Map<number, string>();
   private socketSeq = 1000;
   private pipeSeq = 2000;
+
+  clone(): FdNames {
+    const c = new FdNames();
+    c.names = new Map(this.names);
+    c.socketSeq = this.socketSeq;
+    c.pipeSeq = this.pipeSeq;
+    return c;
+  }
 
   name(fd: number): string {
     const n = this.names.get(fd);
@@ -95,4 +103,28 @@ function recordedText(r: OpRecord): string {
     parts.push(`= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}`);
   }
   return parts.length ? ` (log ${parts.join(' ')})` : '';
+}
+
+const SNAPSHOT_EVERY = 8192;
+const snapshots = new WeakMap<OpLog, { generation: number; at: FdNames[] }>();
+
+/** The descriptor names as they were right before operation `index` (snapshots every 8192 operations). */
+export function fdNamesBefore(ops: OpLog, index: number): FdNames {
+  let cache = snapshots.get(ops);
+  if (!cache || cache.generation !== ops.generation) {
+    cache = { generation: ops.generation, at: [new FdNames()] };
+    snapshots.set(ops, cache);
+  }
+  const wanted = Math.floor(index / SNAPSHOT_EVERY);
+  // Only whole stretches of recorded operations make a snapshot: the log may still be growing.
+  while (cache.at.length <= wanted && cache.at.length * SNAPSHOT_EVERY <= ops.length) {
+    const k = cache.at.length;
+    const n = cache.at[k - 1].clone();
+    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) n.after(ops.get(i));
+    cache.at.push(n);
+  }
+  const slot = Math.min(wanted, cache.at.length - 1);
+  const names = cache.at[slot].clone();
+  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) names.after(ops.get(i));
+  return names;
 }

@@ -94,6 +94,8 @@ describe('next, stepIn, stepOut', () => {
       for (let i = 1; i < seen.length; i++) assert.equal(seen[i].line, seen[i - 1].line + 1, 'each step is the next line');
       assert.match(content, /kernel path of read at line 11 \(operation #3, events 9–26\)/);
       assert.match(content, /__x64_sys_read → ksys_read → vfs_read → filemap_read/);
+      // The header is the call as strace -y prints it: the descriptor with its path.
+      assert.match(content.split('\n')[0], /^# read\(3<\/srv\/index\.html>, 0x10000000, 16384\) = 16384/);
       assert.match(content, /entry_SYSCALL_64 → sysretq +syscall returns/, 'the last step is the line the stepping returns from');
       // The sources are read-only and stay available after the position moved on.
       await s.next();
