@@ -217,7 +217,7 @@ export const stages = [
     name: 'the I/O Machine panel: the page-cache map shows the eviction',
     async run({ wb, page, shot }) {
       const panel = wb.panel();
-      await eventuallyText('the panel shows the stop', () => wb.panelText('header.status'), [/kernel mode/i, /read\(4, 0x10000000, 65536\)/, /event 323 of \d+/]);
+      await eventuallyText('the panel shows the stop', () => wb.panelText('header.status'), [/kernel mode/i, /read\(4<\/var\/log\/big\.log>, 0x10000000, 65536\)/, /event 323 of \d+/]);
       await eventuallyText('the page-cache tab is selected', () => panel.locator('[aria-selected="true"]').first().innerText(), [/page cache/i]);
       await eventuallyText('the map\'s counts: full cache, 16 active (index.html), 111 inactive (big.log)', () => wb.panelText('.pm-stats'), ['Cached 127 of 128 pages', 'Active(file) 16', 'Inactive(file) 111']);
       await eventuallyText('the legend counts one just-evicted page', () => panel.locator('.pm-legend-item', { hasText: 'just evicted' }).innerText(), [/just evicted\s*1$/]);
