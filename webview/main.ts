@@ -251,7 +251,8 @@ class Panel {
     setText(this.statusCall, s.operation ? s.operation.call : s.position < 0 ? 'not started' : '');
     setText(
       this.statusPos,
-      `event ${formatCount(Math.max(0, s.position))} of ${formatCount(s.length)} · ${formatNs(s.timeNs)}` +
+      (s.position < 0 ? 'before the first event' : `event ${formatCount(s.position)} of ${formatCount(s.length)}`) +
+        ` · ${formatNs(s.timeNs)}` +
         (s.thread ? ` · thread ${s.thread}` : '') +
         (s.ended ? ' · program finished' : ''),
     );
