@@ -104,6 +104,17 @@ function fraction(b: Uint8Array, i: number, end: number): number {
  * replay.ts reads there (lastComma, then numberAt) whenever it has this shape.
  */
 function tailNumber(b: Uint8Array, from: number, min: number): number {
+  let j = digitsBack(b, from, min);
+  if (j === from || from - j > 15) return -1;
+  const v = num;
+  while (j >= min && b[j] === 32) j--;
+  if (j < min || b[j] !== 44) return -1;
+  num = v;
+  return j;
+}
+
+/** Index before the decimal digits that end at `from`, read right to left down to `min`; their value in `num`. */
+function digitsBack(b: Uint8Array, from: number, min: number): number {
   let j = from;
   let v = 0;
   let place = 1;
@@ -112,9 +123,6 @@ function tailNumber(b: Uint8Array, from: number, min: number): number {
     place *= 10;
     j--;
   }
-  if (j === from || from - j > 15) return -1;
-  while (j >= min && b[j] === 32) j--;
-  if (j < min || b[j] !== 44) return -1;
   num = v;
   return j;
 }
@@ -268,38 +276,23 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   let dur = NaN;
   if (b[j] === 62) {
     j--;
-    let ns = 0;
-    let place = 1;
     const fracEnd = j;
-    while (j > argsStart && b[j] >= 48 && b[j] <= 57) {
-      ns += (b[j] - 48) * place;
-      place *= 10;
-      j--;
-    }
+    j = digitsBack(b, fracEnd, argsStart + 1);
+    const ns = num;
     const fracDigits = fracEnd - j;
     if (b[j] !== 46 || fracDigits > 9) return false;
     j--;
-    let secs = 0;
-    place = 1;
     const secsEnd = j;
-    while (j > argsStart && b[j] >= 48 && b[j] <= 57) {
-      secs += (b[j] - 48) * place;
-      place *= 10;
-      j--;
-    }
+    j = digitsBack(b, secsEnd, argsStart + 1);
+    const secs = num;
     if (j === secsEnd || secsEnd - j > 15 || b[j] !== 60 || b[j - 1] !== 32) return false;
     dur = secs * 1e9 + ns * POW10[fracDigits];
     j -= 2;
   }
   // ` = N`: a plain, non-negative result with nothing after it
-  let r = 0;
-  let place = 1;
   const rEnd = j;
-  while (j > argsStart && b[j] >= 48 && b[j] <= 57) {
-    r += (b[j] - 48) * place;
-    place *= 10;
-    j--;
-  }
+  j = digitsBack(b, rEnd, argsStart + 1);
+  const r = num;
   if (j === rEnd || rEnd - j > 15 || j - 2 < argsStart || b[j] !== 32 || b[j - 1] !== 61 || b[j - 2] !== 32) return false;
   // The arguments end before the ')' that precedes ' = '.
   let close = j - 2;
