@@ -17,7 +17,7 @@ import { formatBytes, formatDuration, hex } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { Loaded, loadProgramFile, MachineOverrides } from '../program/loadProgram';
 import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
-import { compare } from '../trace/compare';
+import { checkCompareArgs, comparison } from '../trace/compare';
 import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
 import { totalsOf } from '../trace/summary';
@@ -31,8 +31,6 @@ import {
   formatRegister,
 } from './inspect';
 import { entryChain, isBoundaryStep, kernelPath, stepAt } from './kernelPath';
-import { DiskKind } from '../machine/config';
-import { parseSize } from '../machine/units';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
   program?: string;
@@ -931,10 +929,10 @@ export class IoMachineSession extends DebugSession {
         return;
       }
       case COMPARE_REQUEST: {
-        const size = parseSize(String(args?.size ?? '16KiB'));
-        const disk = String(args?.disk ?? 'nvme') as DiskKind;
-        if (size === null || size <= 0 || !['nvme', 'ssd', 'hdd'].includes(disk)) throw new UserError('compare: size like 16KiB, disk nvme|ssd|hdd');
-        response.body = { sizeBytes: size, disk, warm: !!args?.warm, rows: compare({ size, disk, warm: !!args?.warm }) };
+        const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+        const check = checkCompareArgs({ size: text(args?.size), disk: text(args?.disk), warm: !!args?.warm });
+        if (!check.ok) throw new UserError('compare: size like 16KiB, disk nvme|ssd|hdd');
+        response.body = comparison(check.options);
         this.sendResponse(response);
         return;
       }

@@ -5,10 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { DiskKind } from '../machine/config';
-import { parseSize } from '../machine/units';
 import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel } from '../shared/messages';
-import { compare } from '../trace/compare';
+import { checkCompareArgs, comparison } from '../trace/compare';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from '../debug/breakpoints';
 import { Engine } from '../debug/engine';
@@ -114,10 +112,11 @@ export class PanelHost {
 
   /** The comparison for the panel and the Compare command. */
   showCompare(size: string, disk: string, warm: boolean): CompareResult {
-    const bytes = parseSize(size);
-    if (bytes === null || bytes <= 0) throw new Error(`'${size}' is not a size (try 16KiB or 1MiB)`);
-    if (!['nvme', 'ssd', 'hdd'].includes(disk)) throw new Error(`'${disk}' is not a disk kind (nvme, ssd, hdd)`);
-    const result: CompareResult = { sizeBytes: bytes, disk, warm, rows: compare({ size: bytes, disk: disk as DiskKind, warm }) };
+    const check = checkCompareArgs({ size, disk, warm });
+    if (!check.ok) {
+      throw new Error(check.field === 'size' ? `'${size}' is not a size (try 16KiB or 1MiB)` : `'${disk}' is not a disk kind (nvme, ssd, hdd)`);
+    }
+    const result: CompareResult = comparison(check.options);
     this.lastCompare = result;
     this.post({ type: 'compare', result });
     return result;
