@@ -12,7 +12,7 @@ import { opEnv } from './breakpoints';
 import { describeEvent, pathOf } from './describe';
 import { Engine } from './engine';
 import { compile, ExprError, format, Value } from './expr';
-import { operationAt, pageDetails, registerValue, REGISTER_NAMES } from './inspect';
+import { operationAt, pageDetails, registerValue, REGISTER_NAMES, variablesAt } from './inspect';
 
 export const COMMANDS: { name: string; usage: string; doc: string }[] = [
   { name: 'meminfo', usage: 'meminfo', doc: 'Cached, Dirty, Writeback, Active(file), Inactive(file) as /proc/meminfo shows them' },
@@ -29,6 +29,12 @@ export interface ConsoleContext {
   machine: Machine;
   pos: number;
   variables: ReadonlyMap<string, number>;
+}
+
+/** The console at the engine's position. */
+export function consoleContext(engine: Engine): ConsoleContext {
+  const pos = engine.pos;
+  return { engine, machine: engine.state(), pos, variables: variablesAt(engine, pos) };
 }
 
 export function runCommand(ctx: ConsoleContext, line: string): string | null {

@@ -77,6 +77,17 @@ export function operationAt(engine: Engine, pos: number): { index: number; recor
   return { index: k, record: t.ops.get(k), inside: pos < t.ops.endPosOf(k) };
 }
 
+/** The program's variables at a position: the live ones at the head, else those of a replay up to it. */
+export function variablesAt(engine: Engine, pos: number): ReadonlyMap<string, number> {
+  const t = engine.trace;
+  return pos >= t.head && engine.isBoundary(pos) ? t.headVariables() : t.replayTo(pos).source.variables();
+}
+
+/** The line of the last operation recorded (1 before the first). */
+export function lastLine(t: Trace): number {
+  return t.ops.length ? t.ops.lineOf(t.ops.length - 1) : 1;
+}
+
 export function countersOf(m: Machine): Counters {
   const c = m.counters;
   return {

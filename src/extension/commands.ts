@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadProgramFile } from '../program/loadProgram';
+import { EXPORT_REQUEST, ExportArgs } from '../shared/messages';
 import { COMPARE_DISKS } from '../trace/compare';
 import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
@@ -57,7 +58,8 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
     const target = await vscode.window.showSaveDialog({ filters: { 'Chrome trace (Perfetto)': ['json'] }, saveLabel: 'Export trace' });
     if (!target) return;
     if (session?.type === DEBUG_TYPE) {
-      await session.customRequest('iomachine/export', { path: target.fsPath });
+      const args: ExportArgs = { path: target.fsPath };
+      await session.customRequest(EXPORT_REQUEST, args);
     } else {
       const uri = activeProgram(arg);
       const loaded = loadProgramFile(uri.fsPath);

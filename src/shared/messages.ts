@@ -10,6 +10,29 @@ export const SEEK_REQUEST = 'iomachine/seek';
 export const COMPARE_REQUEST = 'iomachine/compare';
 export const EXPORT_REQUEST = 'iomachine/export';
 
+/** Arguments of SEEK_REQUEST: the trace position to go to (the machine runs ahead when it is not recorded yet). */
+export interface SeekArgs {
+  position: number;
+}
+
+/** Arguments of EXPORT_REQUEST: where to write the Chrome trace; the response's body is ExportResult. */
+export interface ExportArgs {
+  path: string;
+}
+
+export interface ExportResult {
+  path: string;
+  events: number;
+}
+
+/** Arguments of COMPARE_REQUEST (text, as a person gives them; defaults 16KiB, nvme, cold); the body is CompareResult. */
+export interface CompareArgs {
+  size?: string;
+  disk?: string;
+  warm?: boolean;
+}
+
+
 /** Page states in the page-cache map, one character a page. */
 export const PAGE_CODES = {
   notCached: '.',

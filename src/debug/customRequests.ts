@@ -1,0 +1,32 @@
+/**
+ * The extension's own requests (names and shapes in src/shared/messages.ts): their arguments checked, their
+ * answers computed. Arguments come as any JSON a client sent; a wrong one is a UserError.
+ */
+import { writeFileSync } from 'node:fs';
+import { CompareResult, EXPORT_REQUEST, ExportResult, SEEK_REQUEST } from '../shared/messages';
+import { checkCompareArgs, comparison } from '../trace/compare';
+import { exportChromeTrace } from '../trace/export';
+import { Trace } from '../trace/trace';
+import { UserError } from './errors';
+
+type Args = Record<string, unknown> | undefined;
+
+export function seekPosition(args: Args): number {
+  const position = Number(args?.position);
+  if (!Number.isFinite(position)) throw new UserError(`${SEEK_REQUEST} needs a numeric 'position'`);
+  return position;
+}
+
+export function exportTrace(trace: Trace, args: Args): ExportResult {
+  const path = String(args?.path ?? '');
+  if (!path) throw new UserError(`${EXPORT_REQUEST} needs a 'path'`);
+  writeFileSync(path, JSON.stringify(exportChromeTrace(trace)));
+  return { path, events: trace.events.length };
+}
+
+export function compareMethods(args: Args): CompareResult {
+  const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  const check = checkCompareArgs({ size: text(args?.size), disk: text(args?.disk), warm: !!args?.warm });
+  if (!check.ok) throw new UserError('compare: size like 16KiB, disk nvme|ssd|hdd');
+  return comparison(check.options);
+}
