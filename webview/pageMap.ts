@@ -7,7 +7,7 @@
  * several pages and shows the most notable state among them (evicted > locked > writeback > dirty > readahead >
  * active > inactive).
  */
-import type { FilePages, MachineState, PageCacheView } from '../src/shared/messages';
+import type { FilePages, MachineState, PageCacheView, PanelPage } from '../src/shared/messages';
 import { PAGE_CODES } from '../src/shared/messages';
 import { el, fitCanvas, reconcile, setText, toggleClass } from './dom';
 import { formatBytes, formatCount } from './format';
@@ -62,11 +62,6 @@ interface Layout {
   blocks: Block[];
 }
 
-export interface WhyTarget {
-  path: string;
-  index: number;
-}
-
 export class PageMap {
   readonly root: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
@@ -86,7 +81,7 @@ export class PageMap {
   private view: PageCacheView | null = null;
   private layoutCache: Layout | null = null;
   private selectedFile: string | null;
-  private selectedPage: WhyTarget | null = null;
+  private selectedPage: PanelPage | null = null;
   private drawQueued = false;
   /** The last pointer position over the map, to refresh the tooltip when a new state redraws under it. */
   private pointer: { clientX: number; clientY: number } | null = null;
@@ -95,7 +90,7 @@ export class PageMap {
   constructor(
     selectedFile: string | null,
     private readonly onSelectFile: (path: string | null) => void,
-    private readonly onWhy: (t: WhyTarget) => void,
+    private readonly onWhy: (t: PanelPage) => void,
   ) {
     this.selectedFile = selectedFile;
     this.root = el('div', 'pagemap');
@@ -231,7 +226,7 @@ export class PageMap {
   }
 
   /** Shows the host's answer to a `why` question. */
-  showWhy(target: WhyTarget | null, text: string): void {
+  showWhy(target: PanelPage | null, text: string): void {
     this.whyBox.hidden = false;
     setText(this.whyTitle, target ? `Why: ${target.path}, page ${target.index}` : 'Why');
     setText(this.whyText, text);
@@ -420,7 +415,7 @@ export class PageMap {
     return { x: r.left + at.x + (lay.cell - lay.gap) / 2, y: r.top + at.y + (lay.cell - lay.gap) / 2 };
   }
 
-  private locate(t: WhyTarget): { x: number; y: number } | null {
+  private locate(t: PanelPage): { x: number; y: number } | null {
     const lay = this.layoutCache;
     if (!lay) return null;
     const b = lay.blocks.find((bl) => bl.file.path === t.path);

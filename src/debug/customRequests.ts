@@ -3,10 +3,11 @@
  * answers computed. Arguments come as any JSON a client sent; a wrong one is a UserError.
  */
 import { writeFileSync } from 'node:fs';
-import { CompareResult, EXPORT_REQUEST, ExportResult, SEEK_REQUEST } from '../shared/messages';
+import { CompareResult, EXPORT_REQUEST, ExportResult, SEEK_REQUEST, WHY_REQUEST, WhyResult } from '../shared/messages';
 import { checkCompareArgs, comparison } from '../trace/compare';
 import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
+import { noSuchFile, why } from './console';
 import { UserError } from './errors';
 
 type Args = Record<string, unknown> | undefined;
@@ -29,4 +30,14 @@ export function compareMethods(args: Args): CompareResult {
   const check = checkCompareArgs({ size: text(args?.size), disk: text(args?.disk), warm: !!args?.warm });
   if (!check.ok) throw new UserError('compare: size like 16KiB, disk nvme|ssd|hdd');
   return comparison(check.options);
+}
+
+/** The story of the page the panel asked about, up to `pos`; named by ids, so nothing is parsed. */
+export function whyPage(trace: Trace, pos: number, args: Args): WhyResult {
+  const fileId = args?.fileId;
+  const index = args?.index;
+  if (typeof fileId !== 'number' || typeof index !== 'number' || !Number.isInteger(fileId) || !Number.isInteger(index)) {
+    throw new UserError(`${WHY_REQUEST} needs a whole 'fileId' and 'index'`);
+  }
+  return { text: trace.machine.filesById[fileId] ? why(trace, pos, fileId, index) : noSuchFile(`file#${fileId}`) };
 }

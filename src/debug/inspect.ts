@@ -151,7 +151,7 @@ export function pageCacheView(m: Machine, evicted: { fileId: number; index: numb
       if (last && last[0] + last[1].length === i) last[1] += codes.get(i);
       else runs.push([i, codes.get(i)!]);
     }
-    files.push({ path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
+    files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
   }
   return {
     capacityPages: m.cache.capacity, pages: m.cache.size, dirty: m.cache.dirty, writeback: m.cache.writeback,

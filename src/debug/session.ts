@@ -8,13 +8,13 @@ import { basename } from 'node:path';
 import { DebugSession, Event, InitializedEvent, InvalidatedEvent, OutputEvent, Response, Source, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { hex } from '../machine/units';
-import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
+import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST, WHY_REQUEST } from '../shared/messages';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from './breakpoints';
 import { capabilities } from './capabilities';
 import { completionItems } from './completions';
 import { consoleContext, evaluate } from './console';
-import { compareMethods, exportTrace, seekPosition } from './customRequests';
+import { compareMethods, exportTrace, seekPosition, whyPage } from './customRequests';
 import { Engine, Stop } from './engine';
 import { escapeFormat, UserError } from './errors';
 import { machineState, memoryOf } from './inspect';
@@ -480,6 +480,12 @@ export class IoMachineSession extends DebugSession {
         response.body = compareMethods(args);
         this.sendResponse(response);
         return;
+      case WHY_REQUEST: {
+        const { trace, engine } = this.need();
+        response.body = whyPage(trace, engine.pos, args);
+        this.sendResponse(response);
+        return;
+      }
     }
     this.sendErrorResponse(response, { id: 1014, format: escapeFormat(`unknown request '${command}'`), showUser: false });
   }

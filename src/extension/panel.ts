@@ -5,10 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel } from '../shared/messages';
+import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel, WHY_REQUEST, WhyArgs, WhyResult } from '../shared/messages';
 import { checkCompareArgs, comparison } from '../trace/compare';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from '../debug/breakpoints';
+import { noSuchFile } from '../debug/console';
 import { Engine } from '../debug/engine';
 import { machineState } from '../debug/inspect';
 import { Ev } from '../machine/events';
@@ -20,6 +21,11 @@ export class PanelHost {
   private lastState: MachineState | null = null;
   private session: vscode.DebugSession | null = null;
   private lastCompare: CompareResult | null = null;
+  /**
+   * The session's files by path, from the states it sent: the panel names the page it asks about by path (what it
+   * shows), the adapter by file id. Ids do not change within a session, and every file the panel can show is here.
+   */
+  private readonly fileIds = new Map<string, number>();
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
@@ -99,6 +105,8 @@ export class PanelHost {
   }
 
   showState(state: MachineState, session: vscode.DebugSession): void {
+    if (this.session?.id !== session.id) this.fileIds.clear();
+    for (const f of state.pageCache.files) this.fileIds.set(f.path, f.fileId);
     this.lastState = state;
     this.session = session;
     this.post({ type: 'state', state });
@@ -158,8 +166,14 @@ export class PanelHost {
         return;
       case 'why': {
         if (!this.session) throw new Error('no debug session');
-        const r = await this.session.customRequest('evaluate', { expression: `why ${m.path} ${m.index}`, context: 'repl' });
-        this.post({ type: 'whyResult', text: String(r.result ?? '') });
+        const fileId = this.fileIds.get(m.path);
+        if (fileId === undefined) {
+          this.post({ type: 'whyResult', text: noSuchFile(m.path) });
+          return;
+        }
+        const args: WhyArgs = { fileId, index: m.index };
+        const r = (await this.session.customRequest(WHY_REQUEST, args)) as WhyResult;
+        this.post({ type: 'whyResult', text: r.text });
         return;
       }
       case 'compare':
