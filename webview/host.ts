@@ -2,7 +2,7 @@
  * The panel's link to the extension: posting FromPanel messages and keeping UI state across reloads.
  * VS Code discards a hidden webview's DOM; getState/setState is the documented way to survive that.
  */
-import type { CompareResult, FromPanel, MachineState } from '../src/shared/messages';
+import type { CompareResult, FromPanel, MachineState, PanelPage } from '../src/shared/messages';
 
 /** Everything needed to redraw the panel exactly as it was, without asking the host. */
 export interface PanelState {
@@ -18,7 +18,7 @@ export interface PanelState {
   tab: string | null;
   /** The file the page-cache map is narrowed to, or null for every file. */
   selectedFile: string | null;
-  why: { path: string; index: number; text: string } | null;
+  why: (PanelPage & { text: string }) | null;
 }
 
 interface VsCodeApi {

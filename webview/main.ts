@@ -6,7 +6,7 @@
  * states (a fast "continue") costs one render, and every section updates its DOM in place (keyed) rather than
  * rebuilding it, which is what keeps stepping free of flicker.
  */
-import type { MachineState, ToPanel } from '../src/shared/messages';
+import type { MachineState, PanelPage, ToPanel } from '../src/shared/messages';
 import { ComparePane } from './compare';
 import { Diagram } from './diagram';
 import { el, setText, toggleClass } from './dom';
@@ -15,7 +15,6 @@ import { HexPane } from './hexView';
 import { loadPanelState, post, savePanelState } from './host';
 import type { PanelState } from './host';
 import { PageMap } from './pageMap';
-import type { WhyTarget } from './pageMap';
 import { Registers } from './registers';
 import { onThemeChange, watchTheme } from './theme';
 import { Timeline } from './timeline';
@@ -60,7 +59,7 @@ class Panel {
   private pending: MachineState | null = null;
   private rendered: MachineState | null = null;
   private frameQueued = false;
-  private lastWhy: WhyTarget | null = null;
+  private lastWhy: PanelPage | null = null;
   /** The tab this code selected, to tell its own 'change' events from the person's. */
   private programmaticTab: string | null = null;
   private readonly hooks: TestHooks = { renders: 0, lastRenderMs: 0 };

@@ -7,65 +7,21 @@
  * several pages and shows the most notable state among them (evicted > locked > writeback > dirty > readahead >
  * active > inactive).
  */
-import type { FilePages, MachineState, PageCacheView } from '../src/shared/messages';
-import { PAGE_CODES } from '../src/shared/messages';
+import type { FilePages, MachineState, PageCacheView, PanelPage } from '../src/shared/messages';
 import { el, fitCanvas, reconcile, setText, toggleClass } from './dom';
 import { formatBytes, formatCount } from './format';
 import { post } from './host';
+import {
+  Block, cellOf, Code, CODE_NAMES, CODE_ORDER, codeClass, computeLayout, countCodes, Layout, pageCode, pagesAt, paintLayout, PRIORITY,
+} from './pageLayout';
 import { palette } from './theme';
 import { TAG } from './toolkit';
 
 const PAGE_SIZE = 4096;
 
-/** Codes in drawing priority, lowest first; index = priority. Index 0 is "not cached". */
-const CODE_ORDER = ['.', 'i', 'a', 'r', 'd', 'w', 'l', 'x'] as const;
-type Code = (typeof CODE_ORDER)[number];
-const PRIORITY: Record<string, number> = Object.fromEntries(CODE_ORDER.map((c, i) => [c, i]));
-
-const CODE_NAMES: Record<Code, string> = {
-  '.': 'not cached',
-  i: 'clean, inactive list',
-  a: 'clean, active list',
-  r: 'readahead marker (PG_readahead)',
-  d: 'dirty',
-  w: 'under writeback',
-  l: 'locked: I/O in flight',
-  x: 'just evicted',
-};
-
 /** Legend order: what a person looks for first. */
 const LEGEND: Code[] = ['i', 'a', 'r', 'd', 'w', 'l', 'x', '.'];
 
-const LABEL_H = 18;
-const BLOCK_GAP = 6;
-const MAX_CELL = 12;
-const MIN_CELL = 2;
-
-interface Block {
-  file: FilePages;
-  labelY: number;
-  /** Top of the first row of cells. */
-  y0: number;
-  rows: number;
-  slots: number;
-  /** Priority index per slot (see CODE_ORDER). */
-  codes: Uint8Array;
-}
-
-interface Layout {
-  cell: number;
-  gap: number;
-  cols: number;
-  /** Pages per cell. */
-  per: number;
-  height: number;
-  blocks: Block[];
-}
-
-export interface WhyTarget {
-  path: string;
-  index: number;
-}
 
 export class PageMap {
   readonly root: HTMLElement;
@@ -86,7 +42,7 @@ export class PageMap {
   private view: PageCacheView | null = null;
   private layoutCache: Layout | null = null;
   private selectedFile: string | null;
-  private selectedPage: WhyTarget | null = null;
+  private selectedPage: PanelPage | null = null;
   private drawQueued = false;
   /** The last pointer position over the map, to refresh the tooltip when a new state redraws under it. */
   private pointer: { clientX: number; clientY: number } | null = null;
@@ -95,7 +51,7 @@ export class PageMap {
   constructor(
     selectedFile: string | null,
     private readonly onSelectFile: (path: string | null) => void,
-    private readonly onWhy: (t: WhyTarget) => void,
+    private readonly onWhy: (t: PanelPage) => void,
   ) {
     this.selectedFile = selectedFile;
     this.root = el('div', 'pagemap');
@@ -231,7 +187,7 @@ export class PageMap {
   }
 
   /** Shows the host's answer to a `why` question. */
-  showWhy(target: WhyTarget | null, text: string): void {
+  showWhy(target: PanelPage | null, text: string): void {
     this.whyBox.hidden = false;
     setText(this.whyTitle, target ? `Why: ${target.path}, page ${target.index}` : 'Why');
     setText(this.whyText, text);
@@ -274,120 +230,19 @@ export class PageMap {
     });
   }
 
-  private computeLayout(width: number): Layout {
-    const files = (this.view?.files ?? []).filter((f) => this.selectedFile === null || f.path === this.selectedFile);
-    const maxH = Math.max(240, Math.min(640, Math.round(window.innerHeight * 0.6)));
-    const total = files.reduce((n, f) => n + Math.max(1, f.sizePages), 0);
-    const fixed = files.length * (LABEL_H + BLOCK_GAP);
-    const heightFor = (cell: number, per: number): number => {
-      const cols = Math.max(1, Math.floor(width / cell));
-      let h = fixed;
-      for (const f of files) h += Math.ceil(Math.max(1, Math.ceil(f.sizePages / per)) / cols) * cell;
-      return h;
-    };
-    let cell = MIN_CELL;
-    let per = 1;
-    // Largest cells that fit; then, if even the smallest cells do not fit, several pages per cell.
-    for (let c = MAX_CELL; c >= MIN_CELL; c--) {
-      if (heightFor(c, 1) <= maxH) {
-        cell = c;
-        break;
-      }
-    }
-    if (heightFor(cell, 1) > maxH) {
-      per = 2;
-      while (heightFor(cell, per) > maxH && per < total) per *= 2;
-    }
-    const gap = cell >= 5 ? 1 : 0;
-    const cols = Math.max(1, Math.floor(width / cell));
-    const blocks: Block[] = [];
-    let y = 0;
-    for (const f of files) {
-      const slots = Math.max(1, Math.ceil(f.sizePages / per));
-      const codes = new Uint8Array(slots);
-      for (const [start, run] of f.runs) {
-        for (let j = 0; j < run.length; j++) {
-          const slot = Math.floor((start + j) / per);
-          if (slot >= slots) break;
-          const p = PRIORITY[run[j]] ?? 0;
-          if (p > codes[slot]) codes[slot] = p;
-        }
-      }
-      const rows = Math.ceil(slots / cols);
-      blocks.push({ file: f, labelY: y, y0: y + LABEL_H, rows, slots, codes });
-      y += LABEL_H + rows * cell + BLOCK_GAP;
-    }
-    return { cell, gap, cols, per, height: Math.max(y, 40), blocks };
-  }
-
   /** Draws the map now. Called from the panel's animation frame (or a queued one after resize / theme change). */
   draw(): void {
     const t0 = performance.now();
     const width = Math.floor(this.wrap.clientWidth);
     if (width <= 0) return; // In a hidden tab: drawn by the ResizeObserver when it is shown.
-    const lay = this.computeLayout(width);
+    const files = (this.view?.files ?? []).filter((f) => this.selectedFile === null || f.path === this.selectedFile);
+    const lay = computeLayout(files, width, Math.max(240, Math.min(640, Math.round(window.innerHeight * 0.6))));
     this.layoutCache = lay;
     const fit = fitCanvas(this.canvas, width, lay.height);
     if (!fit) return;
     const { ctx } = fit;
     const pal = palette();
-    ctx.clearRect(0, 0, width, lay.height);
-
-    // Collect rectangles per colour, merging horizontal runs of equal cells when there are no gaps.
-    const paths: Path2D[] = CODE_ORDER.map(() => new Path2D());
-    const { cell, gap, cols } = lay;
-    const size = cell - gap;
-    for (const b of lay.blocks) {
-      const codes = b.codes;
-      for (let row = 0; row < b.rows; row++) {
-        const first = row * cols;
-        const last = Math.min(b.slots, first + cols);
-        const y = b.y0 + row * cell;
-        let s = first;
-        while (s < last) {
-          const c = codes[s];
-          let e = s + 1;
-          if (gap === 0) while (e < last && codes[e] === c) e++;
-          paths[c].rect((s - first) * cell, y, (e - s) * cell - gap, size);
-          s = e;
-        }
-      }
-    }
-    for (let i = 0; i < CODE_ORDER.length; i++) {
-      ctx.fillStyle = pal.page[CODE_ORDER[i]];
-      ctx.fill(paths[i]);
-    }
-    // Evicted cells also get a cross so they read as "gone", not as one more colour.
-    if (cell >= 6) {
-      const cross = new Path2D();
-      for (const b of lay.blocks) {
-        for (let s = 0; s < b.slots; s++) {
-          if (b.codes[s] !== PRIORITY.x) continue;
-          const x = (s % cols) * cell;
-          const y = b.y0 + Math.floor(s / cols) * cell;
-          cross.moveTo(x + 1.5, y + 1.5);
-          cross.lineTo(x + size - 1.5, y + size - 1.5);
-          cross.moveTo(x + size - 1.5, y + 1.5);
-          cross.lineTo(x + 1.5, y + size - 1.5);
-        }
-      }
-      ctx.strokeStyle = pal.bg;
-      ctx.lineWidth = 1.2;
-      ctx.stroke(cross);
-    }
-
-    // File labels. Canvas text is never parsed as markup, whatever the file name.
-    ctx.font = `11px ${getComputedStyle(document.body).fontFamily || 'sans-serif'}`;
-    ctx.textBaseline = 'middle';
-    for (const b of lay.blocks) {
-      const f = b.file;
-      const right = `${formatCount(f.cached)}/${formatCount(f.sizePages)} pages cached · ${formatCount(f.dirty)} dirty`;
-      ctx.fillStyle = pal.muted;
-      const rw = ctx.measureText(right).width;
-      ctx.fillText(right, Math.max(0, width - rw), b.labelY + LABEL_H / 2);
-      ctx.fillStyle = pal.fg;
-      ctx.fillText(ellipsize(ctx, f.path, Math.max(40, width - rw - 12)), 0, b.labelY + LABEL_H / 2);
-    }
+    paintLayout(ctx, lay, width, pal);
 
     // The page asked about, outlined.
     if (this.selectedPage) {
@@ -395,7 +250,8 @@ export class PageMap {
       if (hit) {
         ctx.strokeStyle = pal.cursor;
         ctx.lineWidth = 2;
-        ctx.strokeRect(hit.x - 1, hit.y - 1, Math.max(cell - gap, 2) + 2, Math.max(cell - gap, 2) + 2);
+        const size = Math.max(lay.cell - lay.gap, 2);
+        ctx.strokeRect(hit.x - 1, hit.y - 1, size + 2, size + 2);
       }
     }
 
@@ -420,35 +276,15 @@ export class PageMap {
     return { x: r.left + at.x + (lay.cell - lay.gap) / 2, y: r.top + at.y + (lay.cell - lay.gap) / 2 };
   }
 
-  private locate(t: WhyTarget): { x: number; y: number } | null {
-    const lay = this.layoutCache;
-    if (!lay) return null;
-    const b = lay.blocks.find((bl) => bl.file.path === t.path);
-    if (!b) return null;
-    const slot = Math.floor(t.index / lay.per);
-    if (slot >= b.slots) return null;
-    return { x: (slot % lay.cols) * lay.cell, y: b.y0 + Math.floor(slot / lay.cols) * lay.cell };
+  private locate(t: PanelPage): { x: number; y: number } | null {
+    return this.layoutCache ? cellOf(this.layoutCache, t) : null;
   }
 
   /** The page(s) under a mouse position, or null between blocks. */
   private pick(e: { clientX: number; clientY: number }): { block: Block; first: number; last: number } | null {
-    const lay = this.layoutCache;
-    if (!lay) return null;
+    if (!this.layoutCache) return null;
     const r = this.canvas.getBoundingClientRect();
-    const x = e.clientX - r.left;
-    const y = e.clientY - r.top;
-    const col = Math.floor(x / lay.cell);
-    if (col < 0 || col >= lay.cols) return null;
-    for (const b of lay.blocks) {
-      if (y < b.y0 || y >= b.y0 + b.rows * lay.cell) continue;
-      const slot = Math.floor((y - b.y0) / lay.cell) * lay.cols + col;
-      if (slot >= b.slots) return null;
-      const first = slot * lay.per;
-      const last = Math.min(b.file.sizePages, first + lay.per) - 1;
-      if (last < first) return null;
-      return { block: b, first, last };
-    }
-    return null;
+    return pagesAt(this.layoutCache, e.clientX - r.left, e.clientY - r.top);
   }
 
   private hover(e: { clientX: number; clientY: number }): void {
@@ -503,35 +339,3 @@ export class PageMap {
   }
 }
 
-function codeClass(c: Code): string {
-  return c === '.' ? 'none' : c;
-}
-
-function pageCode(f: FilePages, index: number): Code {
-  for (const [start, run] of f.runs) {
-    if (index >= start && index < start + run.length) {
-      const c = run[index - start];
-      return (c in PRIORITY ? c : PAGE_CODES.notCached) as Code;
-    }
-  }
-  return '.';
-}
-
-function countCodes(files: FilePages[]): number[] {
-  const counts = new Array<number>(CODE_ORDER.length).fill(0);
-  for (const f of files) for (const [, run] of f.runs) for (let i = 0; i < run.length; i++) counts[PRIORITY[run[i]] ?? 0]++;
-  return counts;
-}
-
-function ellipsize(ctx: CanvasRenderingContext2D, text: string, max: number): string {
-  if (ctx.measureText(text).width <= max) return text;
-  // Keep the end of a path: the file name matters more than its directories.
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ctx.measureText('…' + text.slice(mid)).width <= max) hi = mid;
-    else lo = mid + 1;
-  }
-  return '…' + text.slice(lo);
-}

@@ -1,13 +1,12 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DiskKind } from '../machine/config';
 import { findOp } from '../machine/operation';
-import { formatBytes, formatDuration, parseSize } from '../machine/units';
+import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadScenario, type Loaded } from '../program/load';
 import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
 import { exportChromeTrace } from '../trace/export';
-import { compare } from '../trace/compare';
+import { checkCompareArgs, compare } from '../trace/compare';
 import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
@@ -167,12 +166,14 @@ function cmdExport(args: string[]): number {
 function cmdCompare(args: string[]): number {
   const { flags, rest } = parseFlags(args, { size: 'value', disk: 'value', warm: 'bool', json: 'bool' });
   if (rest.length) throw new UsageError(`compare takes no FILE (got ${rest[0]})`);
-  const size = parseSize(flags.get('size') ?? '16KiB');
-  if (size === null || size <= 0) throw new UsageError(`--size: expected a size such as 16KiB or 1MiB, got ${flags.get('size')}`);
-  const disk = (flags.get('disk') ?? 'nvme') as DiskKind;
-  if (!['nvme', 'ssd', 'hdd'].includes(disk)) throw new UsageError(`--disk: expected nvme, ssd or hdd, got ${disk}`);
-  const warm = flags.has('warm');
-  const rows = compare({ size, disk, warm });
+  const check = checkCompareArgs({ size: flags.get('size'), disk: flags.get('disk'), warm: flags.has('warm') });
+  if (!check.ok) {
+    throw new UsageError(check.field === 'size'
+      ? `--size: expected a size such as 16KiB or 1MiB, got ${check.value}`
+      : `--disk: expected nvme, ssd or hdd, got ${check.value}`);
+  }
+  const { size, disk, warm } = check.options;
+  const rows = compare(check.options);
   if (flags.has('json')) {
     out(JSON.stringify({ methods: rows }, null, 2));
     return 0;

@@ -222,7 +222,7 @@ export class Breakpoints {
     for (const f of this.functions) if (f.opName === name) cands.push(f);
     if (!cands.length) return [];
     const env = opEnv(trace, j);
-    return this.decide(cands, env, (bp) => this.occurrenceOp(trace, bp, j));
+    return this.decide(cands, env, (bp) => this.occurrence(bp, j, (k) => this.opMatchesPlain(trace, bp, k)));
   }
 
   /** Event-level breakpoints matching event e. */
@@ -234,7 +234,7 @@ export class Breakpoints {
     for (const d of this.data) if (dataMatches(trace, d, e)) cands.push(d);
     if (!cands.length) return [];
     const env = eventEnv(trace, e);
-    return this.decide(cands, env, (bp) => this.occurrenceEvent(trace, bp, e));
+    return this.decide(cands, env, (bp) => this.occurrence(bp, e, (k) => this.eventMatchesPlain(trace, bp, k)));
   }
 
   private decide(cands: Bp[], env: Env, occurrence: (bp: Bp) => number): Hit[] {
@@ -254,24 +254,17 @@ export class Breakpoints {
     return hits;
   }
 
-  /** 1-based occurrence number of an op-level breakpoint's match at op j, in program order. */
-  private occurrenceOp(trace: Trace, bp: Bp, j: number): number {
-    if (bp.countedTo > j) {
+  /**
+   * 1-based occurrence number of a breakpoint's match at `at` (an operation index or an event position), in
+   * program order; `matches` says whether it matched at an earlier one. Counted once, onwards from where it got to.
+   */
+  private occurrence(bp: Bp, at: number, matches: (k: number) => boolean): number {
+    if (bp.countedTo > at) {
       bp.count = 0;
       bp.countedTo = 0;
     }
-    for (let k = bp.countedTo; k < j; k++) if (this.opMatchesPlain(trace, bp, k)) bp.count++;
-    bp.countedTo = j;
-    return bp.count + 1;
-  }
-
-  private occurrenceEvent(trace: Trace, bp: Bp, e: number): number {
-    if (bp.countedTo > e) {
-      bp.count = 0;
-      bp.countedTo = 0;
-    }
-    for (let k = bp.countedTo; k < e; k++) if (this.eventMatchesPlain(trace, bp, k)) bp.count++;
-    bp.countedTo = e;
+    for (let k = bp.countedTo; k < at; k++) if (matches(k)) bp.count++;
+    bp.countedTo = at;
     return bp.count + 1;
   }
 

@@ -12,7 +12,7 @@ import { opEnv } from './breakpoints';
 import { describeEvent, pathOf } from './describe';
 import { Engine } from './engine';
 import { compile, ExprError, format, Value } from './expr';
-import { operationAt, pageDetails, registerValue, REGISTER_NAMES } from './inspect';
+import { operationAt, pageDetails, registerValue, REGISTER_NAMES, variablesAt } from './inspect';
 
 export const COMMANDS: { name: string; usage: string; doc: string }[] = [
   { name: 'meminfo', usage: 'meminfo', doc: 'Cached, Dirty, Writeback, Active(file), Inactive(file) as /proc/meminfo shows them' },
@@ -29,6 +29,12 @@ export interface ConsoleContext {
   machine: Machine;
   pos: number;
   variables: ReadonlyMap<string, number>;
+}
+
+/** The console at the engine's position. */
+export function consoleContext(engine: Engine): ConsoleContext {
+  const pos = engine.pos;
+  return { engine, machine: engine.state(), pos, variables: variablesAt(engine, pos) };
 }
 
 export function runCommand(ctx: ConsoleContext, line: string): string | null {
@@ -51,7 +57,9 @@ export function runCommand(ctx: ConsoleContext, line: string): string | null {
     }
     case 'why': {
       const p = pageArgs(args);
-      return p ? why(t, ctx.pos, p.path, p.index) : 'usage: why <path> <index>';
+      if (!p) return 'usage: why <path> <index>';
+      const fileId = t.machine.files.get(p.path)?.id;
+      return fileId === undefined ? noSuchFile(p.path) : why(t, ctx.pos, fileId, p.index);
     }
     case 'events': {
       const n = args[0] ? Number(args[0]) : 20;
@@ -122,10 +130,13 @@ export function vmtouch(m: Machine, path: string): string {
   ].join('\n');
 }
 
+/** The answer of `why` about a file the machine does not have. */
+export function noSuchFile(path: string): string {
+  return `why: ${path}: no such file in the machine`;
+}
+
 /** The story of one page up to `pos`: what inserted, touched, dirtied, wrote back or evicted it, and in which call. */
-export function why(t: Trace, pos: number, path: string, index: number): string {
-  const fileId = t.machine.files.get(path)?.id;
-  if (fileId === undefined) return `why: ${path}: no such file in the machine`;
+export function why(t: Trace, pos: number, fileId: number, index: number): string {
   const ev = t.events;
   const lines: string[] = [];
   for (let e = 0; e <= pos && e <= t.head; e++) {
@@ -143,7 +154,7 @@ export function why(t: Trace, pos: number, path: string, index: number): string 
     if (k === Ev.PageEvict && ev.c(e) === 0) note = ` — memory pressure: ${who} needed a free page and this one was at the inactive list's tail`;
     lines.push(`#${e} ${formatDuration(ev.time(e)).padStart(12)}  ${describeEvent(t, e)}  (${who})${note}`);
   }
-  if (!lines.length) return `${path} page ${index}: nothing has happened to it up to position ${pos}`;
+  if (!lines.length) return `${pathOf(t, fileId)} page ${index}: nothing has happened to it up to position ${pos}`;
   const shown = lines.length > 200 ? [`… ${lines.length - 200} earlier events`, ...lines.slice(-200)] : lines;
   return [`why ${pathOf(t, fileId)} page ${index}:`, ...shown].join('\n');
 }

@@ -77,6 +77,17 @@ export function operationAt(engine: Engine, pos: number): { index: number; recor
   return { index: k, record: t.ops.get(k), inside: pos < t.ops.endPosOf(k) };
 }
 
+/** The program's variables at a position: the live ones at the head, else those of a replay up to it. */
+export function variablesAt(engine: Engine, pos: number): ReadonlyMap<string, number> {
+  const t = engine.trace;
+  return pos >= t.head && engine.isBoundary(pos) ? t.headVariables() : t.replayTo(pos).source.variables();
+}
+
+/** The line of the last operation recorded (1 before the first). */
+export function lastLine(t: Trace): number {
+  return t.ops.length ? t.ops.lineOf(t.ops.length - 1) : 1;
+}
+
 export function countersOf(m: Machine): Counters {
   const c = m.counters;
   return {
@@ -140,7 +151,7 @@ export function pageCacheView(m: Machine, evicted: { fileId: number; index: numb
       if (last && last[0] + last[1].length === i) last[1] += codes.get(i);
       else runs.push([i, codes.get(i)!]);
     }
-    files.push({ path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
+    files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
   }
   return {
     capacityPages: m.cache.capacity, pages: m.cache.size, dirty: m.cache.dirty, writeback: m.cache.writeback,

@@ -1,68 +1,30 @@
 /**
- * The Debug Adapter Protocol session over the trace. Requests become engine moves and inspections; every stop
- * reports the trace position and sends the machine state for the panel. Nothing here throws at the client:
- * a failing request gets an error response and the adapter keeps running.
+ * The Debug Adapter Protocol session over the trace: DAP requests only. Each becomes an engine move or a question
+ * answered by the module that knows (launch, variables, threads, completions, sysctl, stops, summary, console);
+ * every stop reports the trace position and sends the machine state for the panel. Nothing here throws at the
+ * client: a failing request gets an error response and the adapter keeps running.
  */
 import { basename } from 'node:path';
-import {
-  DebugSession, Event, Handles, InitializedEvent, InvalidatedEvent, OutputEvent, Response, Scope, Source, StackFrame,
-  StoppedEvent, TerminatedEvent, Thread,
-} from '@vscode/debugadapter';
+import { DebugSession, Event, InitializedEvent, InvalidatedEvent, OutputEvent, Response, Source, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { CONFIG_KEYS, findConfigKey, parseConfigValue } from '../machine/config';
-import { C } from '../machine/counters';
-import { Machine } from '../machine/machine';
-import { pageStateName, PG_ACTIVE } from '../machine/pagecache';
-import { formatBytes, formatDuration, hex } from '../machine/units';
-import { formatDiagnostic } from '../program/index';
-import { Loaded, loadProgramFile, MachineOverrides } from '../program/loadProgram';
-import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
-import { compare } from '../trace/compare';
-import { exportChromeTrace } from '../trace/export';
+import { hex } from '../machine/units';
+import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST, WHY_REQUEST } from '../shared/messages';
 import { Trace } from '../trace/trace';
-import { totalsOf } from '../trace/summary';
-import { writeFileSync } from 'node:fs';
-import { Breakpoints, EXCEPTION_FILTERS, filterOfKind, parseDataId } from './breakpoints';
-import { COMMANDS, ConsoleContext, evaluate } from './console';
-import { describeEvent } from './describe';
+import { Breakpoints } from './breakpoints';
+import { capabilities } from './capabilities';
+import { completionItems } from './completions';
+import { consoleContext, evaluate } from './console';
+import { compareMethods, exportTrace, seekPosition, whyPage } from './customRequests';
 import { Engine, Stop } from './engine';
-import {
-  allCounters, decodeArgs, diskLabel, machineState, memoryOf, operationAt, REGISTER_NAMES, registerValue, resultText,
-  formatRegister,
-} from './inspect';
-import { entryChain, isBoundaryStep, kernelPath, stepAt } from './kernelPath';
-import { DiskKind } from '../machine/config';
-import { parseSize } from '../machine/units';
-
-export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
-  program?: string;
-  stopOnEntry?: boolean;
-  machine?: MachineOverrides;
-  trace?: string;
-  /** Events between checkpoints (time travel memory/speed trade-off). */
-  checkpointEvery?: number;
-}
-
-const PROCESS_THREAD = 1;
-const FLUSHER_THREAD_ID = 1000;
-
-type VarRef =
-  | { kind: 'registers' }
-  | { kind: 'operation' }
-  | { kind: 'pagecache' }
-  | { kind: 'file'; fileId: number }
-  | { kind: 'lru'; list: 'active' | 'inactive' }
-  | { kind: 'buffers' }
-  | { kind: 'devices' }
-  | { kind: 'dma' }
-  | { kind: 'counters' }
-  | { kind: 'sysctl' }
-  | { kind: 'variables' };
-
-/** A failure the user can act on: its message is the whole error response. */
-class UserError extends Error {
-  override name = 'UserError';
-}
+import { escapeFormat, UserError } from './errors';
+import { machineState, memoryOf } from './inspect';
+import { isProgram, LaunchArgs, loadProgram } from './launch';
+import { Moves } from './moves';
+import { exceptionInfo, gotoTargets, stoppedEvent } from './stops';
+import { endedMessage, launchBanner, runSummaryText, writeTraceFile } from './summary';
+import { applySysctl, parseSysctl } from './sysctl';
+import { kernelSourceText, stackFrames, threadAt, Threads } from './threads';
+import { Variables } from './variables';
 
 /** The code the DebugSession base class uses when a request handler throws. */
 const HANDLER_THREW = 1104;
@@ -71,7 +33,8 @@ export class IoMachineSession extends DebugSession {
   private trace: Trace | null = null;
   private engine: Engine | null = null;
   private bps = new Breakpoints();
-  private handles = new Handles<VarRef>();
+  private variables = new Variables();
+  private threads = new Threads();
   private args: LaunchArgs = {};
   private programPath = '';
   private executableLines: number[] = [];
@@ -80,15 +43,8 @@ export class IoMachineSession extends DebugSession {
   private previousRegs: Map<string, string> | null = null;
   private lastStop: Stop | null = null;
   private atEndOnce = false;
-  private running = false;
-  /** Set by disconnect/terminate: a move still finishing reports nothing any more. */
-  private ended = false;
-  /** While a restart stops a run: the run's stop is kept here instead of being reported. */
-  private holdStops = false;
-  private heldStop: Stop | null = null;
-  /** First position of a flusher-thread event (Infinity: none), searched incrementally up to `flusherScanned`. */
-  private flusherFirst = Number.POSITIVE_INFINITY;
-  private flusherScanned = 0;
+  private moves = new Moves(() => this.engine, (stop) => this.reportStop(stop));
+  private traceWritten = false;
 
   constructor() {
     super();
@@ -146,34 +102,10 @@ export class IoMachineSession extends DebugSession {
     this.sendEvent(new OutputEvent(text + '\n', category));
   }
 
-  // ───────────────────────────── initialize and launch ─────────────────────────────
+  // ───────────────────────────── initialize, launch, the end ─────────────────────────────
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsFunctionBreakpoints: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsLogPoints: true,
-      supportsStepBack: true,
-      supportsRestartRequest: true,
-      supportsGotoTargetsRequest: true,
-      supportsEvaluateForHovers: true,
-      supportsSetVariable: true,
-      supportsCompletionsRequest: true,
-      completionTriggerCharacters: [' '],
-      supportsDataBreakpoints: true,
-      supportsReadMemoryRequest: true,
-      supportsExceptionFilterOptions: true,
-      supportsExceptionInfoRequest: true,
-      supportsTerminateRequest: true,
-      supportsSteppingGranularity: true,
-      supportsDelayedStackTraceLoading: false,
-      exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
-        filter: f.filter, label: f.label, description: f.description, default: false, supportsCondition: true,
-        conditionDescription: 'e.g. file == "/srv/hot.html" && page < 4',
-      })),
-    };
+    response.body = capabilities();
     this.sendResponse(response);
   }
 
@@ -182,36 +114,17 @@ export class IoMachineSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  /** Loads the program; the errors a person can fix are reported as `path:line:col: error: …`. */
+  /** Loads the program and starts over with it; on failure the session keeps what it had. */
   private load(args: LaunchArgs): void {
-    if (!args.program || typeof args.program !== 'string') throw new UserError("launch: 'program' must be the path of a .iosim scenario or .strace log");
-    if (args.machine !== undefined && (typeof args.machine !== 'object' || args.machine === null || Array.isArray(args.machine))) {
-      throw new UserError("launch: 'machine' must be an object such as { \"nic\": \"plain\", \"vm.dirty_ratio\": 5 }");
-    }
-    if (args.trace !== undefined && typeof args.trace !== 'string') throw new UserError("launch: 'trace' must be the path of the file to write the trace to");
-    let loaded: Loaded;
-    try {
-      loaded = loadProgramFile(args.program, args.machine);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code) throw new UserError(`cannot read ${args.program}: ${code}`);
-      throw e;
-    }
-    const firstError = loaded.diagnostics.find((d) => d.severity === 'error');
-    if (!loaded.spec || firstError) {
-      const d = firstError ?? loaded.diagnostics[0];
-      throw new UserError(d ? formatDiagnostic(args.program, d) : `${args.program}: cannot be run`);
-    }
-    for (const d of loaded.diagnostics) this.print(formatDiagnostic(args.program, d), 'stderr');
-    this.programPath = args.program;
-    this.executableLines = loaded.executableLines;
-    this.trace = new Trace(loaded.spec, { checkpointEvery: args.checkpointEvery ?? 50_000 });
+    const program = loadProgram(args, (line) => this.print(line, 'stderr'));
+    this.programPath = program.path;
+    this.executableLines = program.executableLines;
+    this.trace = program.trace;
     this.engine = new Engine(this.trace, this.bps, { print: (line, category) => this.print(line, category ?? 'console') });
     this.previousRegs = null;
     this.atEndOnce = false;
     this.lastStop = null;
-    this.flusherFirst = Number.POSITIVE_INFINITY;
-    this.flusherScanned = 0;
+    this.threads.reset();
     // Hit counts were counted over the previous trace.
     this.bps.resetCounts();
   }
@@ -231,14 +144,18 @@ export class IoMachineSession extends DebugSession {
     // Clients send breakpoints before configurationDone; a client that never sends it is not kept waiting long.
     await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, 2000))]);
     this.sendResponse(response);
-    const s = this.trace!.spec;
-    this.print(`I/O machine: ${formatBytes(s.config.ramBytes)} RAM, ${diskLabel(this.engine!.trace.machine)}, NIC ${s.config.nic}, page cache ${this.engine!.trace.machine.cache.capacity} pages; trace positions are event indexes.`);
+    this.print(launchBanner(this.trace!));
     if (args.noDebug) {
       await this.runWithoutDebugging();
       return;
     }
+    await this.firstStop(args);
+  }
+
+  /** The first stop of a launch or restart: on entry, or wherever the first run stops. */
+  private async firstStop(args: LaunchArgs): Promise<void> {
     if (args.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
-    else await this.move(() => this.engine!.forward('continue', true));
+    else await this.moves.run(() => this.engine!.forward('continue', true));
   }
 
   /** Run (no debugging): the whole program, its syscall lines and a summary, then the session ends. */
@@ -246,11 +163,8 @@ export class IoMachineSession extends DebugSession {
     const { trace, engine } = this.need();
     engine.bps = new Breakpoints();
     await engine.forward('continue');
-    const m = trace.machine;
-    const t = runSummaryText(m);
-    this.print(t);
-    this.writeTraceFile();
-    this.sendEvent(new TerminatedEvent());
+    this.print(runSummaryText(trace.machine));
+    this.endSession();
   }
 
   protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
@@ -258,56 +172,48 @@ export class IoMachineSession extends DebugSession {
     let held: Stop | null = null;
     try {
       const a = (args.arguments as LaunchArgs | undefined) ?? this.args;
-      this.holdStops = true;
-      if (this.engine) this.engine.pauseRequested = true;
-      for (let i = 0; this.running && i < 2000; i++) await new Promise((r) => setTimeout(r, 5));
-      this.holdStops = false;
-      held = this.heldStop;
-      this.heldStop = null;
-      // On failure the session goes on with the program it had.
+      held = await this.moves.pauseAndHold();
       this.load(a);
       held = null;
       this.args = a;
       this.traceWritten = false;
       this.sendResponse(response);
       this.sendEvent(new InvalidatedEvent(['all']));
-      if (a.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
-      else await this.move(() => this.engine!.forward('continue', true));
+      await this.firstStop(a);
     } catch (e) {
-      this.holdStops = false;
       this.fail(response, e);
       if (held) this.reportStop(held);
     }
   }
 
-  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
-    this.ended = true;
-    if (this.engine) this.engine.pauseRequested = true;
+  /** Disconnect and terminate alike: a run still going is stopped and reports nothing, the trace file is written. */
+  private stopAndAnswer(response: DebugProtocol.Response): void {
+    this.moves.end();
     this.writeTraceFile();
     this.sendResponse(response);
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.stopAndAnswer(response);
     // Standalone, the process exits shortly after (the base class's behaviour); inline, nothing happens.
     this.shutdown();
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
-    this.ended = true;
-    if (this.engine) this.engine.pauseRequested = true;
-    this.writeTraceFile();
-    this.sendResponse(response);
+    this.stopAndAnswer(response);
     this.sendEvent(new TerminatedEvent());
   }
 
-  private traceWritten = false;
+  /** The program has run to its end and the session ends with it (run without debugging, continue past the end). */
+  private endSession(): void {
+    this.writeTraceFile();
+    this.sendEvent(new TerminatedEvent());
+  }
 
   private writeTraceFile(): void {
     if (!this.args.trace || !this.trace || this.traceWritten) return;
     this.traceWritten = true;
-    try {
-      writeFileSync(this.args.trace, JSON.stringify(exportChromeTrace(this.trace)));
-      this.print(`trace written to ${this.args.trace} (Chrome trace format: open it in Perfetto or chrome://tracing)`);
-    } catch (e) {
-      this.print(`could not write the trace to ${this.args.trace}: ${(e as Error).message}`, 'stderr');
-    }
+    writeTraceFile(this.args.trace, this.trace, (line, category) => this.print(line, category));
   }
 
   // ───────────────────────────── breakpoints ─────────────────────────────
@@ -315,8 +221,7 @@ export class IoMachineSession extends DebugSession {
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     if (!args.source) throw new UserError("setBreakpoints needs a 'source'");
     const specs = (args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? []).map((b) => ({ ...b }));
-    const samePath = args.source.path && this.programPath && normalize(args.source.path) === normalize(this.programPath);
-    if (!samePath) {
+    if (!isProgram(args.source.path, this.programPath)) {
       response.body = { breakpoints: specs.map((b) => ({ verified: false, line: b.line, message: 'this file is not the program being debugged' })) };
       this.sendResponse(response);
       return;
@@ -329,8 +234,7 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    const results = this.bps.setFunctions(args.breakpoints ?? []);
-    response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
+    response.body = { breakpoints: unplaced(this.bps.setFunctions(args.breakpoints ?? [])) };
     this.sendResponse(response);
   }
 
@@ -339,71 +243,32 @@ export class IoMachineSession extends DebugSession {
       ...(args.filters ?? []).map((f) => ({ filterId: f })),
       ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition })),
     ];
-    const results = this.bps.setFilters(specs);
-    response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
+    response.body = { breakpoints: unplaced(this.bps.setFilters(specs)) };
     this.sendResponse(response);
   }
 
   protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
-    const none = (why: string) => {
+    const data = this.trace ? this.variables.dataBreakpoint(this.trace, args.variablesReference, args.name) : null;
+    if (!data) {
+      const why = this.trace ? 'data breakpoints can watch a page (Page Cache → file → page) or a buffer (Buffers)' : 'no program is being debugged';
       response.body = { dataId: null, description: why };
-      this.sendResponse(response);
-    };
-    if (!this.trace) return none('no program is being debugged');
-    const container = args.variablesReference ? this.handles.get(args.variablesReference) : undefined;
-    let dataId: string | null = null;
-    let description = '';
-    if (container?.kind === 'file') {
-      const idx = /^\[?(\d+)\]?/.exec(args.name);
-      const f = this.trace.machine.filesById[container.fileId];
-      if (idx && f) {
-        dataId = `page:${f.path}:${idx[1]}`;
-        description = `page ${idx[1]} of ${f.path} changes (cached, dirtied, written back, evicted, copied into)`;
-      }
-    } else if (container?.kind === 'buffers') {
-      const m = /^(buffer|socket|pipe) (\d+)/.exec(args.name);
-      if (m) {
-        dataId = `${m[1]}:${m[2]}`;
-        description = `bytes are copied into ${m[1]} ${m[2]}`;
-      }
-    } else if (parseDataId(args.name)) {
-      dataId = args.name;
-      description = `${args.name} changes`;
+    } else {
+      response.body = { ...data, accessTypes: ['write'], canPersist: true };
     }
-    if (!dataId) return none('data breakpoints can watch a page (Page Cache → file → page) or a buffer (Buffers)');
-    response.body = { dataId, description, accessTypes: ['write'], canPersist: true };
     this.sendResponse(response);
   }
 
   protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    const results = this.bps.setData(args.breakpoints ?? []);
-    response.body = { breakpoints: results.map((r) => ({ id: r.id, verified: r.verified, message: r.message })) };
+    response.body = { breakpoints: unplaced(this.bps.setData(args.breakpoints ?? [])) };
     this.sendResponse(response);
   }
 
   // ───────────────────────────── execution ─────────────────────────────
 
-  /** Runs one engine move, answers nothing itself, and reports the stop. Moves never overlap. */
-  private async move(fn: () => Stop | Promise<Stop>): Promise<void> {
-    if (this.running) throw new UserError('the machine is already running');
-    this.running = true;
-    const engine = this.engine;
-    try {
-      const stop = await fn();
-      // A restart or disconnect while running: nobody waits for this stop.
-      if (engine === this.engine && !this.ended) {
-        if (this.holdStops) this.heldStop = stop;
-        else this.reportStop(stop);
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
   private async respondThenMove(response: DebugProtocol.Response, fn: () => Stop | Promise<Stop>): Promise<void> {
     try {
       this.need();
-      if (this.running) throw new UserError('the machine is already running; pause it first');
+      if (this.moves.running) throw new UserError('the machine is already running; pause it first');
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, e);
@@ -412,7 +277,7 @@ export class IoMachineSession extends DebugSession {
     try {
       // The stop follows the response, never in the same breath: clients wait for the response first.
       await new Promise((r) => setImmediate(r));
-      await this.move(fn);
+      await this.moves.run(fn);
     } catch (e) {
       this.print(`internal error: ${(e as Error).stack ?? e}`, 'stderr');
     }
@@ -423,8 +288,7 @@ export class IoMachineSession extends DebugSession {
     if (this.trace?.finished && this.engine && this.engine.pos >= this.trace.head && this.atEndOnce) {
       // Continuing past the end of the program ends the session, as it would for a real process.
       this.sendResponse(response);
-      this.writeTraceFile();
-      this.sendEvent(new TerminatedEvent());
+      this.endSession();
       return;
     }
     void this.respondThenMove(response, () => this.engine!.forward('continue'));
@@ -456,29 +320,13 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
-    if (this.engine) this.engine.pauseRequested = true;
+    this.moves.pause();
     this.sendResponse(response);
   }
 
   protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
     const { trace } = this.need();
-    const targets: DebugProtocol.GotoTarget[] = [];
-    const add = (j: number) => {
-      if (trace.ops.lineOf(j) !== args.line || trace.isInjected(j)) return;
-      const pos = trace.ops.startPosOf(j) - 1;
-      targets.push({ id: pos + 2, label: `${trace.ops.nameOf(j)} at line ${args.line}, run #${targets.length + 1} (position ${pos}, ${formatDuration(trace.ops.get(j).startNs)})`, line: args.line });
-    };
-    for (let j = 0; j < trace.ops.length && targets.length < 50; j++) add(j);
-    // A line the recorded history has not reached yet: the program runs ahead (a little while at most) to find it.
-    if (!targets.length && !this.running) {
-      const deadline = Date.now() + 500;
-      while (!targets.length && !trace.finished && Date.now() < deadline) {
-        const j = trace.step();
-        if (j < 0) break;
-        add(j);
-      }
-    }
-    response.body = { targets };
+    response.body = { targets: gotoTargets(trace, args.line, !this.moves.running) };
     this.sendResponse(response);
   }
 
@@ -491,34 +339,17 @@ export class IoMachineSession extends DebugSession {
     const { trace, engine } = this.need();
     engine.pos = stop.pos;
     this.lastStop = stop;
-    this.handles.reset();
-    const atEnd = stop.reason === 'end';
-    if (atEnd) {
-      this.atEndOnce = true;
-      const m = engine.state();
-      this.print(`program ended at position ${stop.pos} after ${formatDuration(m.now)} simulated; continue again to end the session, or travel back (step back, reverse continue).`);
-    } else {
-      this.atEndOnce = false;
-    }
-    const pos = stop.pos;
-    const thread = this.threadAt(trace, engine, pos);
-    const reason = atEnd ? 'end' : stop.reason;
-    const ev = new StoppedEvent(reason, thread) as DebugProtocol.StoppedEvent;
-    const where = pos >= 0 ? `#${pos} · ${formatDuration(trace.events.time(pos))}` : '#-1 · start';
-    ev.body.description = `${reasonLabel(reason)} · position ${where}`;
-    ev.body.allThreadsStopped = true;
-    if (stop.hitIds.length) ev.body.hitBreakpointIds = stop.hitIds;
-    if (pos >= 0 && (stop.reason === 'exception' || stop.reason === 'data breakpoint')) ev.body.text = describeEvent(trace, pos);
-    this.sendEvent(ev);
+    this.variables.reset();
+    this.atEndOnce = stop.reason === 'end';
+    if (this.atEndOnce) this.print(endedMessage(stop.pos, engine.state()));
+    this.sendEvent(stoppedEvent(trace, stop, threadAt(trace, engine, stop.pos)));
     if (stop.reason === 'goto') this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
     this.sendState();
   }
 
   private currentState(): MachineState {
     const { engine } = this.need();
-    const m = engine.state();
-    const state = machineState(engine, m, engine.pos, this.previousRegs);
-    return state;
+    return machineState(engine, engine.state(), engine.pos, this.previousRegs);
   }
 
   private sendState(): void {
@@ -530,117 +361,24 @@ export class IoMachineSession extends DebugSession {
   // ───────────────────────────── threads and stacks ─────────────────────────────
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    const threads = [...this.programThreads()].map(([id, name]) => new Thread(id, name));
-    const t = this.trace;
-    if (t && this.engine && this.firstFlusherEvent(t) <= this.engine.pos) {
-      threads.push(new Thread(FLUSHER_THREAD_ID, 'kernel flusher (wb_workfn)'));
-    }
-    response.body = { threads };
+    response.body = { threads: this.threads.list(this.trace, this.engine, this.programPath) };
     this.sendResponse(response);
-  }
-
-  /** The program's threads by DAP id (= the machine's thread index): a strace log's processes, or one process. */
-  private programThreads(): Map<number, string> {
-    const named = this.trace?.spec.threads;
-    if (named && named.size) return new Map([...named].sort((a, b) => a[0] - b[0]));
-    return new Map([[PROCESS_THREAD, `process (${this.programPath ? basename(this.programPath) : 'program'})`]]);
-  }
-
-  /** The thread a position belongs to: the flusher's events, else the operation's (in progress or next to run). */
-  private threadAt(trace: Trace, engine: Engine, pos: number): number {
-    if (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0) return FLUSHER_THREAD_ID;
-    const j = engine.currentOrNextOp(pos);
-    if (j < trace.ops.length) return trace.ops.threadOf(j);
-    if (trace.ops.length) return trace.ops.threadOf(trace.ops.length - 1);
-    return PROCESS_THREAD;
-  }
-
-  /** Position of the first event of the flusher thread (Infinity if it has not run); scanned once per event. */
-  private firstFlusherEvent(t: Trace): number {
-    if (this.flusherScanned > t.events.length) {
-      // The trace's future was rewritten.
-      this.flusherFirst = Number.POSITIVE_INFINITY;
-      this.flusherScanned = 0;
-    }
-    if (this.flusherFirst >= t.events.length) this.flusherFirst = Number.POSITIVE_INFINITY;
-    for (let e = this.flusherScanned; e < t.events.length && this.flusherFirst === Number.POSITIVE_INFINITY; e++) {
-      if (t.events.thread(e) === 0) this.flusherFirst = e;
-    }
-    this.flusherScanned = t.events.length;
-    return this.flusherFirst;
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const { trace, engine } = this.need();
-    const pos = engine.pos;
-    const frames: StackFrame[] = [];
     const userSource = new Source(basename(this.programPath), this.convertDebuggerPathToClient(this.programPath));
-    const at = operationAt(engine, pos);
-    const onFlusher = pos >= 0 && trace.events.thread(pos) === 0;
-    if (args.threadId === FLUSHER_THREAD_ID) {
-      if (onFlusher && at) {
-        const kp = kernelPath(trace, at.index);
-        const step = stepAt(kp, pos);
-        frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 0), step?.fn ?? 'wb_workfn', this.kernelSource(at.index), step?.line ?? 1));
-      }
-      frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 1), onFlusher ? 'wb_workfn' : 'wb_workfn (sleeping)'));
-      frames.push(new StackFrame(frameId(FLUSHER_THREAD_ID, 2), 'kthread'));
-    } else if (args.threadId !== this.threadAt(trace, engine, pos) && !onFlusher) {
-      // Another process of a log: where it last was (its most recent call), or not started yet.
-      const last = lastOpOfThread(trace, Math.min(engine.currentOrNextOp(pos), trace.ops.length) - 1, args.threadId);
-      if (last >= 0) {
-        const r = trace.ops.get(last);
-        frames.push(new StackFrame(frameId(args.threadId, 0), `${r.name} (line ${r.line}, returned)`, userSource, r.line));
-      } else {
-        frames.push(new StackFrame(frameId(args.threadId, 0), 'not started yet'));
-      }
-    } else if (at && at.inside) {
-      const kp = kernelPath(trace, at.index);
-      // While the flusher runs, the process is where it last was (asleep in its own kernel path).
-      const step = onFlusher ? [...kp.steps].reverse().find((s) => s.thread !== 0 && s.first <= pos) : stepAt(kp, pos);
-      const source = this.kernelSource(at.index);
-      frames.push(new StackFrame(frameId(args.threadId, 0), step?.fn ?? at.record.name, source, step?.line ?? 1));
-      // Between the step and the user line: the functions the syscall entered through, innermost first (they are
-      // listed on line 3 of the generated source).
-      if (step && !isBoundaryStep(trace, step)) {
-        for (const fn of entryChain(trace, at.index).reverse()) frames.push(new StackFrame(frameId(args.threadId, frames.length), fn, source, 3));
-      }
-      frames.push(new StackFrame(frameId(args.threadId, frames.length), `${at.record.name} (line ${at.record.line})`, userSource, at.record.line));
-    } else {
-      // Between operations: the user frame is at the next operation to run.
-      const next = this.nextLine(engine, pos);
-      const f = new StackFrame(frameId(args.threadId, 0), next ? 'main' : 'main (program ended)', userSource, next?.line ?? lastLine(trace), next?.col ?? 1);
-      frames.push(f);
-    }
+    const frames = stackFrames(trace, engine, args.threadId, userSource);
     const start = args.startFrame ?? 0;
     const shown = args.levels ? frames.slice(start, start + args.levels) : frames.slice(start);
     response.body = { stackFrames: shown, totalFrames: frames.length };
     this.sendResponse(response);
   }
 
-  private nextLine(engine: Engine, pos: number): { line: number; col: number } | null {
-    const t = engine.trace;
-    const j = engine.currentOrNextOp(pos);
-    if (j < t.ops.length) {
-      const r = t.ops.get(j);
-      return { line: r.line, col: r.col };
-    }
-    return t.peekNext();
-  }
-
-  private kernelSource(opIndex: number): Source {
-    const name = `${this.trace!.ops.nameOf(opIndex)} #${opIndex} (kernel path)`;
-    const s = new Source(name, undefined, opIndex + 1, 'kernel', 'iomachine');
-    (s as DebugProtocol.Source).presentationHint = 'emphasize';
-    return s;
-  }
-
   protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     const { trace } = this.need();
     const ref = args.sourceReference ?? args.source?.sourceReference ?? 0;
-    const opIndex = ref - 1;
-    if (opIndex < 0 || opIndex >= trace.ops.length) throw new UserError(`no kernel path for source reference ${ref}`);
-    response.body = { content: kernelPath(trace, opIndex).text, mimeType: 'text/plain' };
+    response.body = { content: kernelSourceText(trace, ref), mimeType: 'text/plain' };
     this.sendResponse(response);
   }
 
@@ -648,198 +386,35 @@ export class IoMachineSession extends DebugSession {
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
     this.need();
-    const scope = (name: string, ref: VarRef, hint?: string, expensive = false) => {
-      const s = new Scope(name, this.handles.create(ref), expensive) as DebugProtocol.Scope;
-      if (hint) s.presentationHint = hint;
-      return s;
-    };
-    response.body = {
-      scopes: [
-        scope('Registers', { kind: 'registers' }, 'registers'),
-        scope('Operation', { kind: 'operation' }, 'arguments'),
-        scope('Variables', { kind: 'variables' }, 'locals'),
-        scope('Page Cache', { kind: 'pagecache' }),
-        scope('Buffers', { kind: 'buffers' }),
-        scope('Devices', { kind: 'devices' }),
-        scope('Counters', { kind: 'counters' }),
-        scope('sysctl', { kind: 'sysctl' }),
-      ],
-    };
+    response.body = { scopes: this.variables.scopes() };
     this.sendResponse(response);
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     const { engine } = this.need();
-    const ref = this.handles.get(args.variablesReference);
-    const m = engine.state();
-    let vars: DebugProtocol.Variable[] = ref ? this.variablesOf(ref, m, engine) : [];
-    if (args.start !== undefined || args.count !== undefined) {
-      const start = args.start ?? 0;
-      vars = vars.slice(start, args.count ? start + args.count : undefined);
-    }
-    response.body = { variables: vars };
+    response.body = { variables: this.variables.list(engine, args) };
     this.sendResponse(response);
-  }
-
-  private v(name: string, value: string | number, extra: Partial<DebugProtocol.Variable> = {}): DebugProtocol.Variable {
-    return { name, value: String(value), variablesReference: 0, ...extra };
-  }
-
-  private variablesOf(ref: VarRef, m: Machine, engine: Engine): DebugProtocol.Variable[] {
-    const t = engine.trace;
-    const pos = engine.pos;
-    switch (ref.kind) {
-      case 'registers':
-        return REGISTER_NAMES.map((n) => {
-          const val = registerValue(m, n)!;
-          const shown = typeof val === 'string' ? val : n === 'pc' ? `line ${val}` : `${formatRegister(val)} (${val})`;
-          return this.v(n, shown, { evaluateName: n, presentationHint: { kind: 'property', attributes: ['readOnly'] } });
-        });
-      case 'operation': {
-        const at = operationAt(engine, pos);
-        if (!at) return [this.v('operation', 'none yet (the program has not started)')];
-        const r = at.record;
-        const out = [
-          this.v('call', `${r.name} (line ${r.line})`),
-          ...decodeArgs(m, r).map((a) => this.v(a.name, a.value)),
-          this.v('state', at.inside ? 'in progress (kernel path)' : 'returned'),
-        ];
-        if (!at.inside) out.push(this.v('result', resultText(r), { evaluateName: 'result' }));
-        out.push(
-          this.v('simulated time', `${formatDuration(r.endNs - r.startNs)} (${formatDuration(r.startNs)} → ${formatDuration(r.endNs)})`),
-          this.v('user↔kernel switches', r.contextSwitches),
-          this.v('CPU copies', `${r.cpuCopies} (${formatBytes(r.cpuBytes)})`),
-          this.v('DMA copies', `${r.dmaCopies} (${formatBytes(r.dmaBytes)})`),
-          this.v('page faults', r.pageFaults),
-          this.v('events', `${r.startPos}–${r.endPos}`),
-        );
-        return out;
-      }
-      case 'variables': {
-        const vars = pos >= t.head && engine.isBoundary(pos) ? t.headVariables() : t.replayTo(pos).source.variables();
-        return [...vars].map(([k, v]) => this.v(k, v >= 4096 ? `${v} (${hex(v)})` : v, { evaluateName: k }));
-      }
-      case 'pagecache': {
-        const hits = m.counters[C.PageCacheHits];
-        const misses = m.counters[C.PageCacheMisses];
-        const out = [
-          this.v('capacity', `${m.cache.capacity} pages (${formatBytes(m.cache.capacity * 4096)})`),
-          this.v('used', `${m.cache.size} pages`),
-          this.v('dirty', m.cache.dirty),
-          this.v('writeback', m.cache.writeback),
-          this.v('active list', m.cache.active.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'active' }) }),
-          this.v('inactive list', m.cache.inactive.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'inactive' }) }),
-          this.v('hits', hits),
-          this.v('misses', misses),
-          this.v('hit ratio', hits + misses ? `${((100 * hits) / (hits + misses)).toFixed(1)}%` : 'n/a'),
-          this.v('dirty thresholds', (() => { const [bg, th] = m.dirtyLimits(); return `background ${bg} pages, limit ${th} pages`; })()),
-        ];
-        for (const f of m.filesById) {
-          const pages = m.cache.pagesOf(f.id);
-          out.push(this.v(f.path, `${pages?.size ?? 0} of ${Math.ceil(f.size / 4096)} pages cached`, {
-            variablesReference: pages?.size ? this.handles.create({ kind: 'file', fileId: f.id }) : 0,
-            indexedVariables: pages?.size ?? 0,
-            memoryReference: `file:${f.id}`,
-          }));
-        }
-        return out;
-      }
-      case 'file': {
-        const pages = m.cache.pagesOf(ref.fileId);
-        if (!pages) return [];
-        return [...pages.values()].sort((a, b) => a.index - b.index).map((p) => this.v(`[${p.index}]`, pageStateName(p) + (p.readyAt > m.now ? ', I/O in flight' : '')));
-      }
-      case 'lru': {
-        const list = m.lru(ref.list).slice(0, 500);
-        return list.map((p, i) => this.v(`${i === 0 ? 'head ' : ''}${i}`, `${m.filesById[p.fileId].path}[${p.index}] ${p.flags & PG_ACTIVE ? '' : ''}${pageStateName(p)}`));
-      }
-      case 'buffers': {
-        const out: DebugProtocol.Variable[] = [];
-        for (const r of m.regions) {
-          if (r.kind === 'buffer') out.push(this.v(`buffer ${r.id}`, `user buffer at ${hex(r.addr)}, ${formatBytes(r.size)}`, { memoryReference: `buffer:${r.id}` }));
-          else out.push(this.v(`mmap ${r.id}`, `${hex(r.addr)} → ${m.filesById[r.fileId].path} @${r.fileOff}, ${formatBytes(r.size)}, ${r.ptes.size} pages mapped`, { memoryReference: `mmap:${r.id}` }));
-        }
-        m.sockets.forEach((s, i) => out.push(this.v(`socket ${i}`, `send buffer: ${formatBytes(s.queued)} queued, ${formatBytes(s.sentBytes)} sent`, { memoryReference: `socket:${i}` })));
-        m.pipes.forEach((p, i) => p && out.push(this.v(`pipe ${i}`, `${formatBytes(p.used)} of ${formatBytes(p.capacity)} (${p.refs.filter((r) => r.kind === 'page').length} page references)`, { memoryReference: `pipe:${i}` })));
-        out.push(this.v('controller buffer', m.disk.controllerLen ? `${formatBytes(m.disk.controllerLen)} from ${m.disk.controllerWhat}` : 'empty', { memoryReference: 'controller' }));
-        return out;
-      }
-      case 'devices':
-        return [
-          this.v('disk', `${diskLabel(m)}, ${m.config.blockSize}-byte blocks, queue ${m.disk.queue}, busy until ${formatDuration(m.disk.busyUntil)}, ${m.disk.requests} requests`),
-          this.v('DMA engine', `${m.dma.length} transfers in flight`, { variablesReference: m.dma.length ? this.handles.create({ kind: 'dma' }) : 0 }),
-          this.v('NIC', `${m.config.nic === 'sg-dma' ? 'scatter-gather DMA' : 'plain DMA (no scatter-gather)'}, ${formatBytes(m.nic.inflight)} in flight, ${formatBytes(m.nic.sentBytes)} sent`),
-          this.v('CPU', `${m.mode} mode, thread ${m.thread === 0 ? 'flusher' : m.thread}`),
-          this.v('clock', formatDuration(m.now)),
-        ];
-      case 'dma':
-        return m.dma.map((d) => this.v(`#${d.id}`, `${d.what}: ${formatBytes(d.bytes)}, started ${formatDuration(d.startedAt)}, completes ${formatDuration(d.doneAt)}`));
-      case 'counters':
-        return [...allCounters(m).map(([n, v]) => this.v(n, n.endsWith('Ns') ? formatDuration(v) : n.endsWith('Bytes') ? `${v} (${formatBytes(v)})` : v)), this.v('simulated time', formatDuration(m.now))];
-      case 'sysctl': {
-        // A value edited inside an operation applies when the operation returns: shown as pending until then.
-        const pending = new Map<string, number>();
-        const k = engine.opAt(pos);
-        if (!engine.isBoundary(pos)) {
-          for (let j = k + 1, op = t.injectedAt(j); op; op = t.injectedAt(++j)) {
-            if (op.name === 'sysctl' && op.text) pending.set(op.text, op.args[0]);
-          }
-        }
-        return CONFIG_KEYS.filter((c) => c.sysctl).map((c) => {
-          const now = (m.config.sysctl as unknown as Record<string, number>)[c.key];
-          const later = pending.get(c.key);
-          return this.v(c.key, later === undefined || later === now ? now : `${now} (${later} when this operation returns)`, { evaluateName: c.key });
-        });
-      }
-    }
-    return [];
   }
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     const { trace, engine } = this.need();
-    const ref = this.handles.get(args.variablesReference);
-    if (ref?.kind !== 'sysctl') throw new UserError('only sysctl values can be changed (they take effect from the current position)');
-    const k = findConfigKey(args.name);
-    if (!k || !k.sysctl) throw new UserError(`${args.name} is not a sysctl`);
-    const v = parseConfigValue(k, args.value);
-    if (!v.ok) throw new UserError(`${args.name}: expected ${v.expected}, got ${args.value}`);
-    if (this.running) throw new UserError('the machine is running; pause it before changing a sysctl');
-    const pos = engine.pos;
-    // Operations from the next boundary on (after the one in progress, if any) are re-run with the new value;
-    // the past, and the current position, stay as they were.
-    const next = pos < 0 ? 0 : engine.opAt(pos) + 1;
-    const after = next < trace.ops.length ? trace.ops.get(next) : trace.peekNext();
-    const line = after?.line ?? lastLine(trace);
-    trace.rewindTo(next, { name: 'sysctl', args: [v.value as number], text: k.key, line, col: 1 });
-    engine.resync();
-    this.flusherScanned = Number.POSITIVE_INFINITY;
-    engine.pos = Math.min(pos, trace.head);
-    const between = engine.isBoundary(engine.pos);
-    // Between operations the change is made right here: the position moves over the inserted sysctl (two events),
-    // so what is shown already has the new value. Inside an operation it is made when the operation returns.
-    if (between) engine.runInserted(next);
-    engine.invalidate();
-    this.handles.reset();
-    response.body = { value: String(v.value) };
+    if (this.variables.get(args.variablesReference)?.kind !== 'sysctl') throw new UserError('only sysctl values can be changed (they take effect from the current position)');
+    const change = parseSysctl(args.name, args.value);
+    if (this.moves.running) throw new UserError('the machine is running; pause it before changing a sysctl');
+    const message = applySysctl(trace, engine, change);
+    this.threads.rewritten();
+    this.variables.reset();
+    response.body = { value: String(change.value) };
     this.sendResponse(response);
-    this.print(between
-      ? `${k.key} = ${v.value} from position ${engine.pos} on; what follows is re-run with it.`
-      : `${k.key} = ${v.value} from the end of the current operation (position ${trace.ops.endPosOf(next - 1)}) on; what follows is re-run with it.`);
+    this.print(message);
     this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
     this.sendState();
   }
 
   // ───────────────────────────── console, memory, exceptions ─────────────────────────────
 
-  private consoleContext(): ConsoleContext {
-    const { engine, trace } = this.need();
-    const pos = engine.pos;
-    const variables = pos >= trace.head && engine.isBoundary(pos) ? trace.headVariables() : trace.replayTo(pos).source.variables();
-    return { engine, machine: engine.state(), pos, variables };
-  }
-
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    const ctx = this.consoleContext();
+    const ctx = consoleContext(this.need().engine);
     if (typeof args.expression !== 'string') throw new UserError("evaluate needs an 'expression'");
     const text = args.expression.trim();
     if (args.context === 'hover' && !/^[A-Za-z_][\w.]*$/.test(text)) throw new UserError('');
@@ -850,31 +425,15 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
-    // `column` and the items' `start` are in the client's column base; `text` is indexed from 0.
-    const full = typeof args.text === 'string' ? args.text : '';
-    const column = typeof args.column === 'number' ? this.convertClientColumnToDebugger(args.column) - 1 : full.length;
-    const text = full.slice(0, Math.max(0, column));
-    const words = text.trimStart().split(/\s+/);
-    const last = words[words.length - 1] ?? '';
-    const items: DebugProtocol.CompletionItem[] = [];
-    const start = this.convertDebuggerColumnToClient(text.length - last.length + 1);
-    const add = (label: string, type: DebugProtocol.CompletionItemType, detail?: string) => {
-      if (label.startsWith(last) && !items.some((i) => i.label === label)) items.push({ label, type, detail, start, length: last.length });
-    };
-    if (words.length <= 1) {
-      for (const c of COMMANDS) add(c.name, 'function', c.doc);
-      for (const r of REGISTER_NAMES) add(r, 'variable', 'register');
-      if (this.trace && this.engine) for (const v of this.consoleContext().variables.keys()) add(v, 'variable', 'program variable');
-      for (const n of ['name', 'result', 'errno', 'path', 'line', 'duration', 'position', 'time', 'hits', 'misses', 'cached', 'dirty', 'writeback']) add(n, 'property');
-      for (const k of CONFIG_KEYS) if (k.sysctl) add(k.key, 'property', 'sysctl');
-    } else if (['vmtouch', 'page', 'why'].includes(words[0]) && words.length === 2 && this.trace) {
-      for (const f of this.trace.machine.filesById) add(f.path, 'file');
-    } else if (words.length > 1) {
-      // Inside an expression: names again.
-      for (const r of REGISTER_NAMES) add(r, 'variable', 'register');
-      if (this.trace && this.engine) for (const v of this.consoleContext().variables.keys()) add(v, 'variable', 'program variable');
-    }
-    response.body = { targets: items };
+    const { trace, engine } = this;
+    const targets = completionItems(args, {
+      variables: trace && engine ? () => consoleContext(engine).variables.keys() : null,
+      files: trace ? trace.machine.filesById.map((f) => f.path) : null,
+    }, {
+      toDebugger: (c) => this.convertClientColumnToDebugger(c),
+      toClient: (c) => this.convertDebuggerColumnToClient(c),
+    });
+    response.body = { targets };
     this.sendResponse(response);
   }
 
@@ -896,18 +455,11 @@ export class IoMachineSession extends DebugSession {
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     const { trace, engine } = this.need();
-    const pos = engine.pos;
-    const stop = this.lastStop && this.lastStop.pos === pos ? this.lastStop : null;
-    // The filter that stopped here, else the one the event at the position belongs to (after a goto, say).
-    const filter = (stop?.reason === 'exception' ? this.bps.filters.find((f) => stop.hitIds.includes(f.id))?.filter : undefined) ??
-      (pos >= 0 ? filterOfKind(trace.events.kind(pos)) : undefined);
-    response.body = {
-      exceptionId: stop?.reason === 'data breakpoint' ? 'data-breakpoint' : filter ?? 'event',
-      description: pos >= 0 ? `${describeEvent(trace, pos)} (position ${pos}, ${formatDuration(trace.events.time(pos))})` : 'no event',
-      breakMode: 'always',
-    };
+    response.body = exceptionInfo(trace, this.bps, engine.pos, this.lastStop);
     this.sendResponse(response);
   }
+
+  // ───────────────────────────── the extension's requests (src/shared/messages.ts) ─────────────────────────────
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: Record<string, unknown> | undefined): void {
     switch (command) {
@@ -916,25 +468,21 @@ export class IoMachineSession extends DebugSession {
         this.sendResponse(response);
         return;
       case SEEK_REQUEST: {
-        const position = Number(args?.position);
-        if (!Number.isFinite(position)) throw new UserError(`${SEEK_REQUEST} needs a numeric 'position'`);
+        const position = seekPosition(args);
         void this.respondThenMove(response, () => this.engine!.seek(position));
         return;
       }
-      case EXPORT_REQUEST: {
-        const { trace } = this.need();
-        const path = String(args?.path ?? '');
-        if (!path) throw new UserError(`${EXPORT_REQUEST} needs a 'path'`);
-        writeFileSync(path, JSON.stringify(exportChromeTrace(trace)));
-        response.body = { path, events: trace.events.length };
+      case EXPORT_REQUEST:
+        response.body = exportTrace(this.need().trace, args);
         this.sendResponse(response);
         return;
-      }
-      case COMPARE_REQUEST: {
-        const size = parseSize(String(args?.size ?? '16KiB'));
-        const disk = String(args?.disk ?? 'nvme') as DiskKind;
-        if (size === null || size <= 0 || !['nvme', 'ssd', 'hdd'].includes(disk)) throw new UserError('compare: size like 16KiB, disk nvme|ssd|hdd');
-        response.body = { sizeBytes: size, disk, warm: !!args?.warm, rows: compare({ size, disk, warm: !!args?.warm }) };
+      case COMPARE_REQUEST:
+        response.body = compareMethods(args);
+        this.sendResponse(response);
+        return;
+      case WHY_REQUEST: {
+        const { trace, engine } = this.need();
+        response.body = whyPage(trace, engine.pos, args);
         this.sendResponse(response);
         return;
       }
@@ -943,52 +491,7 @@ export class IoMachineSession extends DebugSession {
   }
 }
 
-function runSummaryText(m: Machine): string {
-  const t = totalsOf(m);
-  const total = t.pageCacheHits + t.pageCacheMisses;
-  return [
-    `ran to the end in ${formatDuration(t.simTimeNs)} simulated:`,
-    `  ${t.syscalls} syscalls, ${t.contextSwitches} user↔kernel switches`,
-    `  ${t.cpuCopies} CPU copies (${formatBytes(t.cpuBytes)}), ${t.dmaCopies} DMA copies (${formatBytes(t.dmaBytes)}), ${t.dmaInterrupts} DMA interrupts`,
-    `  page cache: ${t.pageCacheHits} hits, ${t.pageCacheMisses} misses${total ? ` (${((100 * t.pageCacheHits) / total).toFixed(1)}% hits)` : ''}, ${t.evictions} evictions, ${t.writebackPages} pages written back`,
-    `  ${t.pageFaults} page faults`,
-  ].join('\n');
-}
-
-/** DAP messages are format strings: braces in a plain message must not be read as variables. */
-function escapeFormat(message: string): string {
-  return message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')'));
-}
-
-/** The last operation at or before `from` issued by a thread (bounded scan: a long log's idle process shows none). */
-function lastOpOfThread(t: Trace, from: number, thread: number): number {
-  for (let j = from; j >= 0 && j > from - 200_000; j--) if (t.ops.threadOf(j) === thread) return j;
-  return -1;
-}
-
-function frameId(thread: number, level: number): number {
-  return thread * 100 + level;
-}
-
-function normalize(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^([a-z]):/, (_, d: string) => d.toUpperCase() + ':');
-}
-
-function lastLine(t: Trace): number {
-  return t.ops.length ? t.ops.lineOf(t.ops.length - 1) : 1;
-}
-
-function reasonLabel(reason: string): string {
-  switch (reason) {
-    case 'entry': return 'entry';
-    case 'step': return 'step';
-    case 'breakpoint': return 'breakpoint';
-    case 'function breakpoint': return 'function breakpoint';
-    case 'exception': return 'event breakpoint';
-    case 'data breakpoint': return 'data breakpoint';
-    case 'pause': return 'paused';
-    case 'goto': return 'goto';
-    case 'end': return 'program ended';
-  }
-  return reason;
+/** Breakpoints that have no place in a source (function, exception and data breakpoints) as DAP reports them. */
+function unplaced(results: { id: number; verified: boolean; message?: string }[]): DebugProtocol.Breakpoint[] {
+  return results.map((r) => ({ id: r.id, verified: r.verified, message: r.message }));
 }

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadProgramFile } from '../program/loadProgram';
+import { EXPORT_REQUEST, ExportArgs } from '../shared/messages';
+import { COMPARE_DISKS } from '../trace/compare';
 import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
 import { DEBUG_TYPE } from './debugger';
@@ -40,7 +42,7 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
   reg('iomachine.compare', async () => {
     const size = await vscode.window.showInputBox({ prompt: 'File size to send to a socket', value: '16KiB', validateInput: (v) => (/^\d+(\.\d+)?\s*[KMG]?i?B?$/i.test(v.trim()) ? null : 'a size such as 16KiB, 1MiB or 1GiB') });
     if (!size) return;
-    const disk = await vscode.window.showQuickPick(['nvme', 'ssd', 'hdd'], { placeHolder: 'Disk kind' });
+    const disk = await vscode.window.showQuickPick([...COMPARE_DISKS], { placeHolder: 'Disk kind' });
     if (!disk) return;
     const warmth = await vscode.window.showQuickPick(['cold page cache', 'warm page cache'], { placeHolder: 'Page cache' });
     if (!warmth) return;
@@ -56,7 +58,8 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
     const target = await vscode.window.showSaveDialog({ filters: { 'Chrome trace (Perfetto)': ['json'] }, saveLabel: 'Export trace' });
     if (!target) return;
     if (session?.type === DEBUG_TYPE) {
-      await session.customRequest('iomachine/export', { path: target.fsPath });
+      const args: ExportArgs = { path: target.fsPath };
+      await session.customRequest(EXPORT_REQUEST, args);
     } else {
       const uri = activeProgram(arg);
       const loaded = loadProgramFile(uri.fsPath);

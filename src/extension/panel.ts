@@ -5,12 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { DiskKind } from '../machine/config';
-import { parseSize } from '../machine/units';
-import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel } from '../shared/messages';
-import { compare } from '../trace/compare';
+import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel, WHY_REQUEST, WhyArgs, WhyResult } from '../shared/messages';
+import { checkCompareArgs, comparison } from '../trace/compare';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from '../debug/breakpoints';
+import { noSuchFile } from '../debug/console';
 import { Engine } from '../debug/engine';
 import { machineState } from '../debug/inspect';
 import { Ev } from '../machine/events';
@@ -22,6 +21,11 @@ export class PanelHost {
   private lastState: MachineState | null = null;
   private session: vscode.DebugSession | null = null;
   private lastCompare: CompareResult | null = null;
+  /**
+   * The session's files by path, from the states it sent: the panel names the page it asks about by path (what it
+   * shows), the adapter by file id. Ids do not change within a session, and every file the panel can show is here.
+   */
+  private readonly fileIds = new Map<string, number>();
 
   constructor(private readonly context: vscode.ExtensionContext) {}
 
@@ -101,6 +105,8 @@ export class PanelHost {
   }
 
   showState(state: MachineState, session: vscode.DebugSession): void {
+    if (this.session?.id !== session.id) this.fileIds.clear();
+    for (const f of state.pageCache.files) this.fileIds.set(f.path, f.fileId);
     this.lastState = state;
     this.session = session;
     this.post({ type: 'state', state });
@@ -114,10 +120,11 @@ export class PanelHost {
 
   /** The comparison for the panel and the Compare command. */
   showCompare(size: string, disk: string, warm: boolean): CompareResult {
-    const bytes = parseSize(size);
-    if (bytes === null || bytes <= 0) throw new Error(`'${size}' is not a size (try 16KiB or 1MiB)`);
-    if (!['nvme', 'ssd', 'hdd'].includes(disk)) throw new Error(`'${disk}' is not a disk kind (nvme, ssd, hdd)`);
-    const result: CompareResult = { sizeBytes: bytes, disk, warm, rows: compare({ size: bytes, disk: disk as DiskKind, warm }) };
+    const check = checkCompareArgs({ size, disk, warm });
+    if (!check.ok) {
+      throw new Error(check.field === 'size' ? `'${size}' is not a size (try 16KiB or 1MiB)` : `'${disk}' is not a disk kind (nvme, ssd, hdd)`);
+    }
+    const result: CompareResult = comparison(check.options);
     this.lastCompare = result;
     this.post({ type: 'compare', result });
     return result;
@@ -159,8 +166,14 @@ export class PanelHost {
         return;
       case 'why': {
         if (!this.session) throw new Error('no debug session');
-        const r = await this.session.customRequest('evaluate', { expression: `why ${m.path} ${m.index}`, context: 'repl' });
-        this.post({ type: 'whyResult', text: String(r.result ?? '') });
+        const fileId = this.fileIds.get(m.path);
+        if (fileId === undefined) {
+          this.post({ type: 'whyResult', text: noSuchFile(m.path) });
+          return;
+        }
+        const args: WhyArgs = { fileId, index: m.index };
+        const r = (await this.session.customRequest(WHY_REQUEST, args)) as WhyResult;
+        this.post({ type: 'whyResult', text: r.text });
         return;
       }
       case 'compare':

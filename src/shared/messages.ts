@@ -9,6 +9,42 @@ export const STATE_REQUEST = 'iomachine/state';
 export const SEEK_REQUEST = 'iomachine/seek';
 export const COMPARE_REQUEST = 'iomachine/compare';
 export const EXPORT_REQUEST = 'iomachine/export';
+export const WHY_REQUEST = 'iomachine/why';
+
+/** Arguments of SEEK_REQUEST: the trace position to go to (the machine runs ahead when it is not recorded yet). */
+export interface SeekArgs {
+  position: number;
+}
+
+/** Arguments of EXPORT_REQUEST: where to write the Chrome trace; the response's body is ExportResult. */
+export interface ExportArgs {
+  path: string;
+}
+
+export interface ExportResult {
+  path: string;
+  events: number;
+}
+
+/** Arguments of COMPARE_REQUEST (text, as a person gives them; defaults 16KiB, nvme, cold); the body is CompareResult. */
+export interface CompareArgs {
+  size?: string;
+  disk?: string;
+  warm?: boolean;
+}
+
+/**
+ * Arguments of WHY_REQUEST: one page, by the file's id in the machine (FilePages.fileId) and the page's index.
+ * The response's body is WhyResult: the page's story up to the current position.
+ */
+export interface WhyArgs {
+  fileId: number;
+  index: number;
+}
+
+export interface WhyResult {
+  text: string;
+}
 
 /** Page states in the page-cache map, one character a page. */
 export const PAGE_CODES = {
@@ -79,6 +115,8 @@ export interface Counters {
 }
 
 export interface FilePages {
+  /** The file's id in the machine: what WHY_REQUEST names it by. */
+  fileId: number;
   path: string;
   sizePages: number;
   cached: number;
@@ -180,9 +218,18 @@ export type ToPanel =
   | { type: 'compare'; result: CompareResult }
   | { type: 'whyResult'; text: string };
 
+/**
+ * A page as the panel names it: by the path it shows. The extension turns it into WhyArgs (file id) for the
+ * adapter with the ids of the states it forwarded.
+ */
+export interface PanelPage {
+  path: string;
+  index: number;
+}
+
 /** Panel → extension. */
 export type FromPanel =
   | { type: 'ready' }
   | { type: 'seek'; position: number }
-  | { type: 'why'; path: string; index: number }
+  | ({ type: 'why' } & PanelPage)
   | { type: 'compare'; size: string; disk: string; warm: boolean };

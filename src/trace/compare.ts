@@ -7,6 +7,7 @@ import { DiskKind, MachineConfig, NicKind, defaultConfig } from '../machine/conf
 import { EventSink } from '../machine/events';
 import { Machine } from '../machine/machine';
 import { OPEN_FLAGS, Operation } from '../machine/operation';
+import { parseSize } from '../machine/units';
 
 export type MethodName = 'read+write' | 'mmap+write' | 'sendfile' | 'sendfile+sg-dma' | 'splice' | 'direct+write';
 
@@ -124,4 +125,32 @@ export function compare(opts: CompareOptions): MethodRow[] {
   const rows = METHODS.map((m) => runMethod(m, opts));
   const baseTime = rows[0].simTimeNs;
   return rows.map((r) => ({ ...r, speedup: Math.round((baseTime / r.simTimeNs) * 100) / 100 }));
+}
+
+/** The disks a comparison can run on, in the order they are offered. */
+export const COMPARE_DISKS: readonly DiskKind[] = ['nvme', 'ssd', 'hdd'];
+
+/** A comparison's arguments as a person gives them (command line, DAP request, dialog); absent ones take defaults. */
+export interface CompareInput {
+  size?: string;
+  disk?: string;
+  warm?: boolean;
+}
+
+/** Which argument is wrong and what it was: each caller words the refusal its own way (usage, DAP error, dialog). */
+export type CompareCheck =
+  | { ok: true; options: CompareOptions }
+  | { ok: false; field: 'size' | 'disk'; value: string | undefined };
+
+export function checkCompareArgs(input: CompareInput): CompareCheck {
+  const size = parseSize(input.size ?? '16KiB');
+  if (size === null || size <= 0) return { ok: false, field: 'size', value: input.size };
+  const disk = input.disk ?? 'nvme';
+  if (!(COMPARE_DISKS as readonly string[]).includes(disk)) return { ok: false, field: 'disk', value: disk };
+  return { ok: true, options: { size, disk: disk as DiskKind, warm: input.warm ?? false } };
+}
+
+/** The comparison with the arguments it ran with, as the panel and the `iomachine/compare` request show it. */
+export function comparison(opts: CompareOptions): { sizeBytes: number; disk: DiskKind; warm: boolean; rows: MethodRow[] } {
+  return { sizeBytes: opts.size, disk: opts.disk, warm: opts.warm, rows: compare(opts) };
 }

@@ -1,0 +1,58 @@
+/**
+ * Engine moves, one at a time. A move's stop is reported when it ends; while a restart pauses the run it is held
+ * back (and reported only if the restart fails); once the session has ended or the program was replaced, nobody
+ * waits for it and it is dropped.
+ */
+import { Engine, Stop } from './engine';
+import { UserError } from './errors';
+
+export class Moves {
+  running = false;
+  /** Set by disconnect/terminate: a move still finishing reports nothing any more. */
+  private ended = false;
+  private holdStops = false;
+  private heldStop: Stop | null = null;
+
+  /** `engine` gives the session's engine of the moment (a restart replaces it). */
+  constructor(private readonly engine: () => Engine | null, private readonly report: (stop: Stop) => void) {}
+
+  async run(fn: () => Stop | Promise<Stop>): Promise<void> {
+    if (this.running) throw new UserError('the machine is already running');
+    this.running = true;
+    const engine = this.engine();
+    try {
+      const stop = await fn();
+      if (engine === this.engine() && !this.ended) {
+        if (this.holdStops) this.heldStop = stop;
+        else this.report(stop);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  pause(): void {
+    const engine = this.engine();
+    if (engine) engine.pauseRequested = true;
+  }
+
+  /** Pauses a run in progress, waits for it (10 s at most) and hands over its stop instead of reporting it. */
+  async pauseAndHold(): Promise<Stop | null> {
+    this.holdStops = true;
+    try {
+      this.pause();
+      for (let i = 0; this.running && i < 2000; i++) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      this.holdStops = false;
+    }
+    const held = this.heldStop;
+    this.heldStop = null;
+    return held;
+  }
+
+  /** The session ends: a run still going stops, and its stop is never reported. */
+  end(): void {
+    this.ended = true;
+    this.pause();
+  }
+}

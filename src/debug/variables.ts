@@ -1,0 +1,203 @@
+/**
+ * Scopes and variables: the machine at the current position as a tree a DAP client can expand (registers, the
+ * operation, the program's variables, the page cache down to single pages, buffers, devices, counters, sysctl),
+ * and which of its entries a data breakpoint can watch. References live until the next stop or change.
+ */
+import { Handles, Scope } from '@vscode/debugadapter';
+import { DebugProtocol } from '@vscode/debugprotocol';
+import { CONFIG_KEYS } from '../machine/config';
+import { C } from '../machine/counters';
+import { Machine } from '../machine/machine';
+import { pageStateName } from '../machine/pagecache';
+import { formatBytes, formatDuration, hex } from '../machine/units';
+import { Trace } from '../trace/trace';
+import { parseDataId } from './breakpoints';
+import { Engine } from './engine';
+import {
+  allCounters, decodeArgs, diskLabel, formatRegister, operationAt, REGISTER_NAMES, registerValue, resultText, variablesAt,
+} from './inspect';
+import { pendingSysctls } from './sysctl';
+
+export type VarRef =
+  | { kind: 'registers' }
+  | { kind: 'operation' }
+  | { kind: 'pagecache' }
+  | { kind: 'file'; fileId: number }
+  | { kind: 'lru'; list: 'active' | 'inactive' }
+  | { kind: 'buffers' }
+  | { kind: 'devices' }
+  | { kind: 'dma' }
+  | { kind: 'counters' }
+  | { kind: 'sysctl' }
+  | { kind: 'variables' };
+
+export function variable(name: string, value: string | number, extra: Partial<DebugProtocol.Variable> = {}): DebugProtocol.Variable {
+  return { name, value: String(value), variablesReference: 0, ...extra };
+}
+
+const v = variable;
+
+export class Variables {
+  private handles = new Handles<VarRef>();
+
+  /** References handed out before a stop or a change name what is no longer shown. */
+  reset(): void {
+    this.handles.reset();
+  }
+
+  get(reference: number): VarRef | undefined {
+    return this.handles.get(reference);
+  }
+
+  scopes(): DebugProtocol.Scope[] {
+    const scope = (name: string, ref: VarRef, hint?: string, expensive = false) => {
+      const s = new Scope(name, this.handles.create(ref), expensive) as DebugProtocol.Scope;
+      if (hint) s.presentationHint = hint;
+      return s;
+    };
+    return [
+      scope('Registers', { kind: 'registers' }, 'registers'),
+      scope('Operation', { kind: 'operation' }, 'arguments'),
+      scope('Variables', { kind: 'variables' }, 'locals'),
+      scope('Page Cache', { kind: 'pagecache' }),
+      scope('Buffers', { kind: 'buffers' }),
+      scope('Devices', { kind: 'devices' }),
+      scope('Counters', { kind: 'counters' }),
+      scope('sysctl', { kind: 'sysctl' }),
+    ];
+  }
+
+  /** The children of a reference (all of them, or the `start`/`count` window a client pages through). */
+  list(engine: Engine, args: DebugProtocol.VariablesArguments): DebugProtocol.Variable[] {
+    const ref = this.handles.get(args.variablesReference);
+    const m = engine.state();
+    let vars: DebugProtocol.Variable[] = ref ? this.variablesOf(ref, m, engine) : [];
+    if (args.start !== undefined || args.count !== undefined) {
+      const start = args.start ?? 0;
+      vars = vars.slice(start, args.count ? start + args.count : undefined);
+    }
+    return vars;
+  }
+
+  /** What a data breakpoint on `name` (inside `container`, or a data id typed as is) would watch; null: nothing. */
+  dataBreakpoint(trace: Trace, container: number | undefined, name: string): { dataId: string; description: string } | null {
+    const ref = container ? this.handles.get(container) : undefined;
+    if (ref?.kind === 'file') {
+      const idx = /^\[?(\d+)\]?/.exec(name);
+      const f = trace.machine.filesById[ref.fileId];
+      if (idx && f) return { dataId: `page:${f.path}:${idx[1]}`, description: `page ${idx[1]} of ${f.path} changes (cached, dirtied, written back, evicted, copied into)` };
+    } else if (ref?.kind === 'buffers') {
+      const m = /^(buffer|socket|pipe) (\d+)/.exec(name);
+      if (m) return { dataId: `${m[1]}:${m[2]}`, description: `bytes are copied into ${m[1]} ${m[2]}` };
+    } else if (parseDataId(name)) {
+      return { dataId: name, description: `${name} changes` };
+    }
+    return null;
+  }
+
+  private variablesOf(ref: VarRef, m: Machine, engine: Engine): DebugProtocol.Variable[] {
+    const pos = engine.pos;
+    switch (ref.kind) {
+      case 'registers':
+        return REGISTER_NAMES.map((n) => {
+          const val = registerValue(m, n)!;
+          const shown = typeof val === 'string' ? val : n === 'pc' ? `line ${val}` : `${formatRegister(val)} (${val})`;
+          return v(n, shown, { evaluateName: n, presentationHint: { kind: 'property', attributes: ['readOnly'] } });
+        });
+      case 'operation': {
+        const at = operationAt(engine, pos);
+        if (!at) return [v('operation', 'none yet (the program has not started)')];
+        const r = at.record;
+        const out = [
+          v('call', `${r.name} (line ${r.line})`),
+          ...decodeArgs(m, r).map((a) => v(a.name, a.value)),
+          v('state', at.inside ? 'in progress (kernel path)' : 'returned'),
+        ];
+        if (!at.inside) out.push(v('result', resultText(r), { evaluateName: 'result' }));
+        out.push(
+          v('simulated time', `${formatDuration(r.endNs - r.startNs)} (${formatDuration(r.startNs)} → ${formatDuration(r.endNs)})`),
+          v('user↔kernel switches', r.contextSwitches),
+          v('CPU copies', `${r.cpuCopies} (${formatBytes(r.cpuBytes)})`),
+          v('DMA copies', `${r.dmaCopies} (${formatBytes(r.dmaBytes)})`),
+          v('page faults', r.pageFaults),
+          v('events', `${r.startPos}–${r.endPos}`),
+        );
+        return out;
+      }
+      case 'variables':
+        return [...variablesAt(engine, pos)].map(([k, n]) => v(k, n >= 4096 ? `${n} (${hex(n)})` : n, { evaluateName: k }));
+      case 'pagecache':
+        return this.pageCache(m);
+      case 'file': {
+        const pages = m.cache.pagesOf(ref.fileId);
+        if (!pages) return [];
+        return [...pages.values()].sort((a, b) => a.index - b.index).map((p) => v(`[${p.index}]`, pageStateName(p) + (p.readyAt > m.now ? ', I/O in flight' : '')));
+      }
+      case 'lru': {
+        const list = m.lru(ref.list).slice(0, 500);
+        return list.map((p, i) => v(`${i === 0 ? 'head ' : ''}${i}`, `${m.filesById[p.fileId].path}[${p.index}] ${pageStateName(p)}`));
+      }
+      case 'buffers':
+        return buffers(m);
+      case 'devices':
+        return [
+          v('disk', `${diskLabel(m)}, ${m.config.blockSize}-byte blocks, queue ${m.disk.queue}, busy until ${formatDuration(m.disk.busyUntil)}, ${m.disk.requests} requests`),
+          v('DMA engine', `${m.dma.length} transfers in flight`, { variablesReference: m.dma.length ? this.handles.create({ kind: 'dma' }) : 0 }),
+          v('NIC', `${m.config.nic === 'sg-dma' ? 'scatter-gather DMA' : 'plain DMA (no scatter-gather)'}, ${formatBytes(m.nic.inflight)} in flight, ${formatBytes(m.nic.sentBytes)} sent`),
+          v('CPU', `${m.mode} mode, thread ${m.thread === 0 ? 'flusher' : m.thread}`),
+          v('clock', formatDuration(m.now)),
+        ];
+      case 'dma':
+        return m.dma.map((d) => v(`#${d.id}`, `${d.what}: ${formatBytes(d.bytes)}, started ${formatDuration(d.startedAt)}, completes ${formatDuration(d.doneAt)}`));
+      case 'counters':
+        return [...allCounters(m).map(([n, c]) => v(n, n.endsWith('Ns') ? formatDuration(c) : n.endsWith('Bytes') ? `${c} (${formatBytes(c)})` : c)), v('simulated time', formatDuration(m.now))];
+      case 'sysctl': {
+        const pending = pendingSysctls(engine);
+        return CONFIG_KEYS.filter((c) => c.sysctl).map((c) => {
+          const now = (m.config.sysctl as unknown as Record<string, number>)[c.key];
+          const later = pending.get(c.key);
+          return v(c.key, later === undefined || later === now ? now : `${now} (${later} when this operation returns)`, { evaluateName: c.key });
+        });
+      }
+    }
+    return [];
+  }
+
+  private pageCache(m: Machine): DebugProtocol.Variable[] {
+    const hits = m.counters[C.PageCacheHits];
+    const misses = m.counters[C.PageCacheMisses];
+    const out = [
+      v('capacity', `${m.cache.capacity} pages (${formatBytes(m.cache.capacity * 4096)})`),
+      v('used', `${m.cache.size} pages`),
+      v('dirty', m.cache.dirty),
+      v('writeback', m.cache.writeback),
+      v('active list', m.cache.active.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'active' }) }),
+      v('inactive list', m.cache.inactive.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'inactive' }) }),
+      v('hits', hits),
+      v('misses', misses),
+      v('hit ratio', hits + misses ? `${((100 * hits) / (hits + misses)).toFixed(1)}%` : 'n/a'),
+      v('dirty thresholds', (() => { const [bg, th] = m.dirtyLimits(); return `background ${bg} pages, limit ${th} pages`; })()),
+    ];
+    for (const f of m.filesById) {
+      const pages = m.cache.pagesOf(f.id);
+      out.push(v(f.path, `${pages?.size ?? 0} of ${Math.ceil(f.size / 4096)} pages cached`, {
+        variablesReference: pages?.size ? this.handles.create({ kind: 'file', fileId: f.id }) : 0,
+        indexedVariables: pages?.size ?? 0,
+        memoryReference: `file:${f.id}`,
+      }));
+    }
+    return out;
+  }
+}
+
+function buffers(m: Machine): DebugProtocol.Variable[] {
+  const out: DebugProtocol.Variable[] = [];
+  for (const r of m.regions) {
+    if (r.kind === 'buffer') out.push(v(`buffer ${r.id}`, `user buffer at ${hex(r.addr)}, ${formatBytes(r.size)}`, { memoryReference: `buffer:${r.id}` }));
+    else out.push(v(`mmap ${r.id}`, `${hex(r.addr)} → ${m.filesById[r.fileId].path} @${r.fileOff}, ${formatBytes(r.size)}, ${r.ptes.size} pages mapped`, { memoryReference: `mmap:${r.id}` }));
+  }
+  m.sockets.forEach((s, i) => out.push(v(`socket ${i}`, `send buffer: ${formatBytes(s.queued)} queued, ${formatBytes(s.sentBytes)} sent`, { memoryReference: `socket:${i}` })));
+  m.pipes.forEach((p, i) => p && out.push(v(`pipe ${i}`, `${formatBytes(p.used)} of ${formatBytes(p.capacity)} (${p.refs.filter((r) => r.kind === 'page').length} page references)`, { memoryReference: `pipe:${i}` })));
+  out.push(v('controller buffer', m.disk.controllerLen ? `${formatBytes(m.disk.controllerLen)} from ${m.disk.controllerWhat}` : 'empty', { memoryReference: 'controller' }));
+  return out;
+}
