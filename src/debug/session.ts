@@ -18,10 +18,9 @@ import { formatDiagnostic } from '../program/index';
 import { Loaded, loadProgramFile, MachineOverrides } from '../program/loadProgram';
 import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST } from '../shared/messages';
 import { compare } from '../trace/compare';
-import { exportChromeTrace } from '../trace/export';
+import { TraceWriteError, writeChromeTraceFile } from '../trace/traceFile';
 import { Trace } from '../trace/trace';
 import { totalsOf } from '../trace/summary';
-import { writeFileSync } from 'node:fs';
 import { Breakpoints, EXCEPTION_FILTERS, filterOfKind, parseDataId } from './breakpoints';
 import { COMMANDS, ConsoleContext, evaluate } from './console';
 import { describeEvent } from './describe';
@@ -303,10 +302,10 @@ export class IoMachineSession extends DebugSession {
     if (!this.args.trace || !this.trace || this.traceWritten) return;
     this.traceWritten = true;
     try {
-      writeFileSync(this.args.trace, JSON.stringify(exportChromeTrace(this.trace)));
+      writeChromeTraceFile(this.trace, this.args.trace);
       this.print(`trace written to ${this.args.trace} (Chrome trace format: open it in Perfetto or chrome://tracing)`);
     } catch (e) {
-      this.print(`could not write the trace to ${this.args.trace}: ${(e as Error).message}`, 'stderr');
+      this.print(`could not write the trace: ${(e as Error).message}`, 'stderr');
     }
   }
 
@@ -925,7 +924,11 @@ export class IoMachineSession extends DebugSession {
         const { trace } = this.need();
         const path = String(args?.path ?? '');
         if (!path) throw new UserError(`${EXPORT_REQUEST} needs a 'path'`);
-        writeFileSync(path, JSON.stringify(exportChromeTrace(trace)));
+        try {
+          writeChromeTraceFile(trace, path);
+        } catch (e) {
+          throw e instanceof TraceWriteError ? new UserError(e.message) : e;
+        }
         response.body = { path, events: trace.events.length };
         this.sendResponse(response);
         return;

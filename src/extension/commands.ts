@@ -1,11 +1,11 @@
 /** The commands: panel, comparison, trace export, new scenario from an example, run and debug the open file. */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadProgramFile } from '../program/loadProgram';
-import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
+import { writeChromeTraceFile } from '../trace/traceFile';
 import { DEBUG_TYPE } from './debugger';
 import { PanelHost } from './panel';
 
@@ -63,7 +63,7 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
       if (!loaded.spec) throw new Error(loaded.diagnostics.map((d) => formatDiagnostic(uri.fsPath, d)).join('\n'));
       const trace = new Trace(loaded.spec);
       trace.runToEnd();
-      writeFileSync(target.fsPath, JSON.stringify(exportChromeTrace(trace)));
+      writeChromeTraceFile(trace, target.fsPath);
     }
     void vscode.window.showInformationMessage(`Trace written to ${target.fsPath}: open it in Perfetto (ui.perfetto.dev) or chrome://tracing.`);
   });
