@@ -47,10 +47,11 @@ export function usOf(ns: number): number {
 
 /**
  * Whether a reader could see a slice [ts, ts + dur] end after `end`, where the next slice on the track may start:
- * DevTools and tracerbench add ts and dur in µs, catapult in ms, Perfetto before 2024 truncated each to whole ns.
+ * DevTools and tracerbench add ts and dur in µs; Perfetto before 2024 truncated each to whole ns. (catapult, the
+ * old chrome://tracing, nests within a rounding precision and needs nothing.)
  */
 function overruns(ts: number, dur: number, end: number): boolean {
-  return ts + dur > end || ts / 1000 + dur / 1000 > end / 1000 || Math.trunc(ts * 1000) + Math.trunc(dur * 1000) > Math.trunc(end * 1000);
+  return ts + dur > end || Math.trunc(ts * 1000) + Math.trunc(dur * 1000) > Math.trunc(end * 1000);
 }
 
 /**
@@ -135,6 +136,16 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
   const counter = (ts: number) => {
     emit({ name: 'page cache', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { cached, dirty } });
   };
+  /**
+   * A log's call is held until the next call of its process is known: strace's -T time can run past the next
+   * call's -tt start (a blocking call returns after the clock read), and slices on a track must not overlap, so
+   * the slice stops where the next one starts. Its args keep the log's duration (recordedUs).
+   */
+  const recordedHeld = new Map<number, { x: TraceEvent; startNs: number; endNs: number }>();
+  const recordedSlice = (h: { x: TraceEvent; startNs: number; endNs: number }, nextStartNs?: number) => {
+    const end = nextStartNs !== undefined && nextStartNs >= h.startNs && nextStartNs < h.endNs ? nextStartNs : h.endNs;
+    emit({ ...h.x, ts: usOf(h.startNs), dur: durOf(h.startNs, end) });
+  };
   const operation = (k: number) => {
     const r = t.ops.get(k);
     const spec = findOp(r.name);
@@ -154,8 +165,10 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
     }
     emit(x);
     if (rec?.timestampNs !== undefined) {
-      const end = rec.timestampNs + (rec.durationNs ?? 0);
-      emit({ ...x, cat: 'recorded', ts: usOf(rec.timestampNs), dur: durOf(rec.timestampNs, end), tid: RECORDED_TRACK + r.thread });
+      const tid = RECORDED_TRACK + r.thread;
+      const prev = recordedHeld.get(tid);
+      if (prev) recordedSlice(prev, rec.timestampNs);
+      recordedHeld.set(tid, { x: { ...x, cat: 'recorded', tid }, startNs: rec.timestampNs, endNs: rec.timestampNs + (rec.durationNs ?? 0) });
     }
   };
   for (let i = 0; i < ev.length; i++) {
@@ -233,6 +246,7 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
   // Operations that recorded no event, and transfers still in flight when the trace was taken (a debug session
   // exports the trace so far): shown up to the last event, their flows without an end.
   while (op + 1 < t.ops.length) operation(++op);
+  for (const h of recordedHeld.values()) recordedSlice(h);
   const lastNs = ev.length ? ev.time(ev.length - 1) : 0;
   for (const [c, s] of inFlight) transfer(c, s, Math.max(lastNs, s.startNs), false);
 

@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { buildModel } from '@tracerbench/trace-model';
 import { loadProgram } from '../../src/program/loadProgram';
-import { DEVICE_TRACKS, TRACKS } from '../../src/trace/export';
+import { DEVICE_TRACKS, exportChromeTrace, TRACKS } from '../../src/trace/export';
 import { writeChromeTrace } from '../../src/trace/traceFile';
 import { Trace } from '../../src/trace/trace';
-import { EXAMPLES, FIXTURES } from '../strace/helpers';
+import { EXAMPLES, FIXTURES, runText } from '../strace/helpers';
 import { readAsPerfetto, type RawEvent, type Slice } from './perfettoModel';
 
 const programs = [
@@ -156,3 +156,19 @@ for (const file of programs) {
     }
   });
 }
+
+test("a logged call whose -T time runs past the next call's start stops there on the recorded track", () => {
+  const log = [
+    '100  10:00:00.000000 openat(AT_FDCWD, "/tmp/a", O_RDONLY) = 3 <0.000010>',
+    '100  10:00:00.000100 read(3, "hello", 4096) = 5 <0.000500>',
+    '100  10:00:00.000400 close(3) = 0 <0.000010>',
+    '',
+  ].join('\n');
+  const { trace } = runText(log, false);
+  const recorded = exportChromeTrace(trace).traceEvents.filter((e) => e.cat === 'recorded');
+  assert.deepEqual(recorded.map((e) => e.name), ['open', 'read', 'close']);
+  const t0 = recorded[0].ts!;
+  // µs from the first call: openat (the model's open) 0 +10, read 100 +300 (the log says 500, but close starts at 400), close 400 +10.
+  assert.deepEqual(recorded.map((e) => [Math.round((e.ts! - t0) * 1000) / 1000, e.dur]), [[0, 10], [100, 300], [400, 10]]);
+  assert.equal(recorded[1].args?.recordedUs, 500);
+});
