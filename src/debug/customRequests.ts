@@ -2,11 +2,10 @@
  * The extension's own requests (names and shapes in src/shared/messages.ts): their arguments checked, their
  * answers computed. Arguments come as any JSON a client sent; a wrong one is a UserError.
  */
-import { writeFileSync } from 'node:fs';
 import { CompareResult, EXPORT_REQUEST, ExportResult, SEEK_REQUEST, WHY_REQUEST, WhyResult } from '../shared/messages';
 import { checkCompareArgs, comparison } from '../trace/compare';
-import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
+import { TraceWriteError, writeChromeTraceFile } from '../trace/traceFile';
 import { noSuchFile, why } from './console';
 import { UserError } from './errors';
 
@@ -21,7 +20,11 @@ export function seekPosition(args: Args): number {
 export function exportTrace(trace: Trace, args: Args): ExportResult {
   const path = String(args?.path ?? '');
   if (!path) throw new UserError(`${EXPORT_REQUEST} needs a 'path'`);
-  writeFileSync(path, JSON.stringify(exportChromeTrace(trace)));
+  try {
+    writeChromeTraceFile(trace, path);
+  } catch (e) {
+    throw e instanceof TraceWriteError ? new UserError(e.message) : e;
+  }
   return { path, events: trace.events.length };
 }
 

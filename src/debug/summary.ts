@@ -1,10 +1,9 @@
 /** What the session says about the run as a whole: the launch banner, the end, the summary of a run, the trace file. */
-import { writeFileSync } from 'node:fs';
 import { Machine } from '../machine/machine';
 import { formatBytes, formatDuration } from '../machine/units';
-import { exportChromeTrace } from '../trace/export';
 import { totalsOf } from '../trace/summary';
 import { Trace } from '../trace/trace';
+import { writeChromeTraceFile } from '../trace/traceFile';
 import { diskLabel } from './inspect';
 
 export function launchBanner(trace: Trace): string {
@@ -32,9 +31,9 @@ export function runSummaryText(m: Machine): string {
 /** The launch's `trace` file, written when the session ends; a failure is reported, never thrown. */
 export function writeTraceFile(path: string, trace: Trace, print: (line: string, category: 'console' | 'stderr') => void): void {
   try {
-    writeFileSync(path, JSON.stringify(exportChromeTrace(trace)));
+    writeChromeTraceFile(trace, path);
     print(`trace written to ${path} (Chrome trace format: open it in Perfetto or chrome://tracing)`, 'console');
   } catch (e) {
-    print(`could not write the trace to ${path}: ${(e as Error).message}`, 'stderr');
+    print(`could not write the trace: ${(e as Error).message}`, 'stderr');
   }
 }
