@@ -3,47 +3,24 @@
  * controller, a DMA engine, a NIC and a simulated clock. It executes one Operation at a time and reports every
  * step through an EventSink. Deterministic: no wall clock, no randomness, no I/O.
  */
-import { C, Counters, newCounters } from './counters';
-import { CONFIG_KEYS, MachineConfig, cloneConfig, findConfigKey } from './config';
+import { C } from './counters';
+import { CONFIG_KEYS, MachineConfig, findConfigKey } from './config';
 import { Content, ZERO } from './content';
+import { interrupt, startDma } from './dev/dma';
 import { Dev, Ev, EventSink, EvictReason, FLUSHER_THREAD, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
-import { ERRNO, Errno } from './errno';
+import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
+import { FileSpec, Kernel } from './kernel';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
 import {
   FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
 } from './pagecache';
 import { RaState, newRaState, ondemandReadahead, readAround } from './readahead';
-import {
-  AsyncIo, DmaTransfer, FdObj, FileObj, MmapRegion, Pipe, Region, Socket, TimerHeap, TimerKind, UserBuffer,
-  cloneFd, cloneFile, clonePipe, cloneRegion, cloneSocket,
-} from './state';
+import { AsyncIo, FdObj, FileObj, MmapRegion, Pipe, Region, Socket, TimerKind, UserBuffer } from './state';
 import { MiB, PAGE_SIZE } from './units';
 
-export interface FileSpec {
-  path: string;
-  size: number;
-}
+export type { FileSpec, Registers } from './kernel';
+export type { OpResult } from './errno';
 
-export interface OpResult {
-  result: number;
-  errno: Errno | null;
-}
-
-export interface Registers {
-  mode: 'user' | 'kernel';
-  pc: number;
-  rax: number;
-  rdi: number;
-  rsi: number;
-  rdx: number;
-  r10: number;
-  r8: number;
-  r9: number;
-  cr2: number;
-}
-
-const HEAP_BASE = 0x10000000;
-const MMAP_BASE = 0x7f0000000000;
 const PATH_BASE = 0x5000000;
 const AT_FDCWD = -100;
 /** Largest chunk a socket write or sendfile hands to the NIC at once (a GSO segment). */
@@ -58,172 +35,37 @@ const MIN_PAUSE_NS = 10e6;
 const MAX_PAUSE_NS = 200e6;
 /** One jiffy at HZ=250, the unit balance_dirty_pages computes its pauses in. */
 const JIFFY_NS = 4e6;
-const LOC_BITS = 4;
 
-export class Machine {
-  config: MachineConfig;
-  now = 0;
-  /** Sequence number of the operation being executed (0-based). */
-  opSeq = -1;
-  thread = 1;
-  mode: 'user' | 'kernel' = 'user';
-  regs: Registers = { mode: 'user', pc: 0, rax: 0, rdi: 0, rsi: 0, rdx: 0, r10: 0, r8: 0, r9: 0, cr2: 0 };
-  counters: Counters = newCounters();
-  files = new Map<string, FileObj>();
-  filesById: FileObj[] = [];
-  fds = new Map<number, FdObj>();
-  regions: Region[] = [];
-  sockets: Socket[] = [];
-  pipes: Pipe[] = [];
-  cache: PageCache;
-  timers = new TimerHeap();
-  dma: DmaTransfer[] = [];
-  aio = new Map<number, AsyncIo>();
-  disk = { busyUntil: 0, head: -1, queue: 0, requests: 0, controller: new Content(ZERO), controllerLen: 0, controllerWhat: '' };
-  nic = { busyUntil: 0, inflight: 0, sentBytes: 0 };
-  /** Flusher state: whether its periodic timer is armed and whether background writeback is running. */
-  wb = { armed: false, background: false, lastRun: -1 };
-  /** Per-task dirty throttling state (current->nr_dirtied, nr_dirtied_pause). */
-  throttle = { nrDirtied: 0, pause: 32, lastPauseNs: 0, pausedWhen: 0 };
-  private nextId = { region: 1, dma: 1, aio: 1, socket: 1, pipe: 1 };
-  private heapTop = HEAP_BASE;
-  private mmapTop = MMAP_BASE;
-  private bufferBytes = 0;
-  /** The last copy or transfer, for the panel: what moved where. */
-  lastMove: { src: Loc; dst: Loc; bytes: number; engine: 'cpu' | 'dma'; dstObj: number; dstOff: number } | null = null;
-  sink: EventSink;
-
+export class Machine extends Kernel {
   constructor(config: MachineConfig, files: readonly FileSpec[], sink: EventSink) {
-    this.config = cloneConfig(config);
-    this.sink = sink;
-    this.cache = new PageCache(0);
-    this.recomputeCapacity();
-    for (const f of files) this.createFile(f.path, f.size);
+    super(config, files, sink);
   }
-
-  // ───────────────────────────── events, time and mode ─────────────────────────────
-
-  private ev(kind: Ev, a = 0, b = 0, c = 0): void {
-    this.sink.emit(kind, this.thread, this.now, a, b, c);
-  }
-
-  /** Lets simulated time pass; devices complete and timers fire in time order meanwhile. */
-  private advance(dt: number): void {
-    this.runUntil(this.now + dt);
-  }
-
-  private runUntil(t: number): void {
-    for (;;) {
-      const top = this.timers.peek();
-      if (!top || top.t > t) break;
-      this.timers.pop();
-      if (top.t > this.now) this.now = top.t;
-      this.fire(top.kind, top.a, top.b, top.c);
-    }
-    if (t > this.now) this.now = t;
-  }
-
-  /** Blocks the current thread until `t` (io_schedule): the CPU waits in kernel mode. */
-  private waitUntil(t: number, reason: WaitReason): void {
-    if (t <= this.now) return;
-    this.ev(Ev.Block, Math.min(t - this.now, 0x7fffffff), reason);
-    this.runUntil(t);
-  }
-
-  private switchMode(to: 'user' | 'kernel', cause: SwitchCause): void {
-    this.mode = to;
-    this.regs.mode = to;
-    this.counters[C.ContextSwitches]++;
-    this.ev(Ev.ModeSwitch, to === 'kernel' ? 1 : 0, cause);
-    this.advance(this.config.latency.modeSwitchNs);
-  }
-
-  /** Counts a copy once per direction and engine within the current activity; bytes always add up. */
-  private countCopy(engine: 'cpu' | 'dma', src: Loc, dst: Loc, bytes: number): boolean {
-    const key = (engine === 'cpu' ? 0 : 64) + src * 8 + dst;
-    const first = !this.counted.has(key);
-    if (first) this.counted.add(key);
-    if (engine === 'cpu') {
-      if (first) this.counters[C.CpuCopies]++;
-      this.counters[C.CpuBytes] += bytes;
-    } else {
-      if (first) this.counters[C.DmaCopies]++;
-      this.counters[C.DmaBytes] += bytes;
-    }
-    return first;
-  }
-
-  /** Copy directions already counted in the current activity (syscall, fault or flusher run). */
-  private counted = new Set<number>();
-
-  /** A new activity (syscall, fault, flusher run) counts each copy direction once, as the article counts. */
-  private newActivity(): Set<number> {
-    const saved = this.counted;
-    this.counted = new Set();
-    return saved;
-  }
-
-  /** `dstObj`/`dstOff` name where the bytes land: a region id (user, mmap), socket, pipe or file id (page cache, disk). */
-  private cpuCopy(src: Loc, dst: Loc, bytes: number, dstObj = 0, dstOff = 0): void {
-    if (bytes <= 0) return;
-    const first = this.countCopy('cpu', src, dst, bytes);
-    this.lastMove = { src, dst, bytes, engine: 'cpu', dstObj, dstOff };
-    this.ev(Ev.CpuCopy, bytes, src | (dst << LOC_BITS) | ((dstObj & 0x7fffff) << 8), first ? 0 : 1);
-    this.advance(Math.ceil((bytes / this.config.latency.memcpyBytesPerSec) * 1e9));
-  }
-
-  private startDma(src: Loc, dst: Loc, bytes: number, doneAt: number, what: string, dstObj = 0, dstOff = 0): number {
-    const id = this.nextId.dma++;
-    this.countCopy('dma', src, dst, bytes);
-    this.lastMove = { src, dst, bytes, engine: 'dma', dstObj, dstOff };
-    this.dma.push({ id, bytes, src, dst, startedAt: this.now, doneAt, what });
-    this.ev(Ev.DmaStart, bytes, src | (dst << LOC_BITS) | ((dstObj & 0x7fffff) << 8), id);
-    return id;
-  }
-
-  /** A device interrupt: taken in the current mode; from user mode it costs two switches. */
-  private interrupt(dev: Dev, dmaId: number): void {
-    const i = this.dma.findIndex((d) => d.id === dmaId);
-    const bytes = i >= 0 ? this.dma[i].bytes : 0;
-    if (i >= 0) this.dma.splice(i, 1);
-    const fromUser = this.mode === 'user' && this.thread !== FLUSHER_THREAD && this.opSeq >= 0 && this.inUserCode;
-    if (fromUser) {
-      this.counters[C.ContextSwitches] += 2;
-      this.ev(Ev.ModeSwitch, 1, SwitchCause.Interrupt);
-    }
-    this.counters[C.DmaInterrupts]++;
-    this.ev(Ev.DmaInterrupt, bytes, dev, dmaId);
-    if (fromUser) this.ev(Ev.ModeSwitch, 0, SwitchCause.Interrupt);
-  }
-
-  /** True while user code runs (a touch of mapped memory); between operations the CPU is not in user code. */
-  private inUserCode = false;
 
   // ───────────────────────────── timers ─────────────────────────────
 
-  private fire(kind: TimerKind, a: number, b: number, c: number): void {
+  protected fire(kind: TimerKind, a: number, b: number, c: number): void {
     switch (kind) {
       case TimerKind.DiskReadDone:
         this.disk.queue--;
-        this.interrupt(Dev.Disk, a);
+        interrupt(this, Dev.Disk, a);
         if (b > 0) this.asyncDone(b);
         break;
       case TimerKind.WritebackDone: {
         this.disk.queue--;
-        this.interrupt(Dev.Disk, a);
+        interrupt(this, Dev.Disk, a);
         this.endWriteback(b, c);
         break;
       }
       case TimerKind.DirectWriteDone:
         this.disk.queue--;
-        this.interrupt(Dev.Disk, a);
+        interrupt(this, Dev.Disk, a);
         if (b > 0) this.asyncDone(b);
         break;
       case TimerKind.NicTxDone: {
         this.nic.inflight -= b;
         const s = this.sockets[c];
         if (s) s.queued -= b;
-        this.interrupt(Dev.Nic, a);
+        interrupt(this, Dev.Nic, a);
         break;
       }
       case TimerKind.FlusherWake:
@@ -237,33 +79,6 @@ export class Machine {
         this.asyncDone(a);
         break;
     }
-  }
-
-  // ───────────────────────────── files and memory ─────────────────────────────
-
-  createFile(path: string, size: number): FileObj {
-    const id = this.filesById.length;
-    const name = path.split('/').pop() || path;
-    const f: FileObj = {
-      id, path, name, size, content: new Content(id), disk: new Content(id), dirtiedWhen: -1, nrDirty: 0,
-      inodeDirty: false, sizeDirty: false, lba: id * 2 ** 40,
-    };
-    this.files.set(path, f);
-    this.filesById.push(f);
-    return f;
-  }
-
-  nameOf = (seed: number): string => this.filesById[seed]?.name ?? '?';
-
-  private recomputeCapacity(): void {
-    const avail = Math.max(0, this.config.ramBytes - this.bufferBytes);
-    const bytes = this.config.pageCacheLimit === null ? avail : Math.min(avail, this.config.pageCacheLimit);
-    this.cache.capacity = Math.max(16, Math.floor(bytes / PAGE_SIZE));
-  }
-
-  findRegion(addr: number): Region | undefined {
-    for (const r of this.regions) if (addr >= r.addr && addr < r.addr + r.size) return r;
-    return undefined;
   }
 
   // ───────────────────────────── dirty limits (mm/page-writeback.c) ─────────────────────────────
@@ -497,15 +312,6 @@ export class Machine {
     return ok(o.pos);
   }
 
-  // ───────────────────────────── user memory ─────────────────────────────
-
-  /** The user memory [addr, addr+len) as one region, or EFAULT. */
-  private userRange(addr: number, len: number): Region {
-    const r = this.findRegion(addr);
-    if (!r || addr + len > r.addr + r.size) throw new SyscallError('EFAULT');
-    return r;
-  }
-
   // ───────────────────────────── page cache: lookup, insert, reclaim ─────────────────────────────
 
   private maxRaPages(): number {
@@ -624,7 +430,7 @@ export class Machine {
     this.disk.controller.copyFrom(f.disk, off, 0, bytes);
     this.disk.controllerLen = bytes;
     this.disk.controllerWhat = `${f.path} @${off}`;
-    const id = this.startDma(Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
+    const id = startDma(this, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
     for (const p of run) p.readyAt = done;
     this.timers.push(done, TimerKind.DiskReadDone, id, 0);
   }
@@ -803,7 +609,7 @@ export class Machine {
       this.disk.controller.copyFrom(f.disk, pos + off, 0, len);
       this.disk.controllerLen = len;
       this.disk.controllerWhat = `${f.path} @${pos + off}`;
-      const id = this.startDma(Loc.Disk, Loc.User, len, t, `direct read ${f.path}`, dst.id, dstOff + off);
+      const id = startDma(this, Loc.Disk, Loc.User, len, t, `direct read ${f.path}`, dst.id, dstOff + off);
       const last = off + MAX_BIO >= bytes;
       this.timers.push(t, TimerKind.DiskReadDone, id, last ? aioId : 0);
       done = Math.max(done, t);
@@ -937,7 +743,7 @@ export class Machine {
     for (let off = 0; off < count; off += MAX_BIO) {
       const len = Math.min(MAX_BIO, count - off);
       const t = this.diskRequest(f.lba + pos + off, len);
-      const id = this.startDma(Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, f.id, pos + off);
+      const id = startDma(this, Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, f.id, pos + off);
       this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
       done = Math.max(done, t);
     }
@@ -1079,9 +885,6 @@ export class Machine {
     this.ev(Ev.PageMap, p.fileId, p.index);
   }
 
-  /** A mapping keeps its own readahead state (vma->vm_file->f_ra in Linux: the file's; one per region here). */
-  private mmapRaStates = new Map<number, RaState>();
-
   private mmapRa(r: MmapRegion): RaState {
     let ra = this.mmapRaStates.get(r.id);
     if (!ra) {
@@ -1122,7 +925,7 @@ export class Machine {
       const end = begin + Math.ceil((chunk / L.nicBytesPerSec) * 1e9);
       this.nic.busyUntil = end;
       this.nic.inflight += chunk;
-      const id = this.startDma(dmaSrc, Loc.Nic, chunk, end, `transmit ${chunk} bytes`, s.id, 0);
+      const id = startDma(this, dmaSrc, Loc.Nic, chunk, end, `transmit ${chunk} bytes`, s.id, 0);
       this.timers.push(end, TimerKind.NicTxDone, id, chunk, s.id);
       s.sentBytes += chunk;
       this.nic.sentBytes += chunk;
@@ -1362,7 +1165,7 @@ export class Machine {
       this.ev(Ev.WritebackStart, f.id, first, count);
       const done = this.diskRequest(f.lba + off, bytes);
       f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
-      const id = this.startDma(Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
+      const id = startDma(this, Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
       this.timers.push(done, TimerKind.WritebackDone, id, f.id, first * 65536 + count);
       until = Math.max(until, done);
       i = j;
@@ -1482,7 +1285,7 @@ export class Machine {
     if (f.sizeDirty || (!dataOnly && f.inodeDirty)) {
       // The inode (size, times) goes to disk too: one block.
       const t = this.diskRequest(2 ** 52 + f.id * PAGE_SIZE, this.config.blockSize);
-      const id = this.startDma(Loc.PageCache, Loc.Disk, this.config.blockSize, t, `inode of ${f.path}`);
+      const id = startDma(this, Loc.PageCache, Loc.Disk, this.config.blockSize, t, `inode of ${f.path}`);
       this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
       until = Math.max(until, t);
       f.sizeDirty = false;
@@ -1601,30 +1404,7 @@ export class Machine {
 
   private copy(sink: EventSink, cache: PageCache): Machine {
     const m = Object.create(Machine.prototype) as Machine;
-    Object.assign(m, this);
-    m.config = cloneConfig(this.config);
-    m.regs = { ...this.regs };
-    m.counters = this.counters.slice();
-    m.filesById = this.filesById.map(cloneFile);
-    m.files = new Map(m.filesById.map((f) => [f.path, f]));
-    m.fds = new Map([...this.fds].map(([k, v]) => [k, cloneFd(v)]));
-    m.regions = this.regions.map(cloneRegion);
-    m.sockets = this.sockets.map(cloneSocket);
-    m.pipes = this.pipes.map((p) => (p ? clonePipe(p) : p));
-    m.cache = cache;
-    m.timers = this.timers.clone();
-    m.dma = this.dma.map((d) => ({ ...d }));
-    m.aio = new Map([...this.aio].map(([k, v]) => [k, { ...v, pendingCopy: v.pendingCopy ? { ...v.pendingCopy } : null }]));
-    m.disk = { ...this.disk, controller: this.disk.controller.clone() };
-    m.nic = { ...this.nic };
-    m.wb = { ...this.wb };
-    m.throttle = { ...this.throttle };
-    m.nextId = { ...this.nextId };
-    m.counted = new Set(this.counted);
-    m.mmapRaStates = new Map([...this.mmapRaStates].map(([k, v]) => [k, { ...v }]));
-    m.lastMove = this.lastMove ? { ...this.lastMove } : null;
-    m.sink = sink;
-    m.nameOf = (seed: number) => m.filesById[seed]?.name ?? '?';
+    this.copyInto(m, sink, cache);
     return m;
   }
 
@@ -1646,26 +1426,12 @@ function pollAbove(rate: number, dirty: number, thresh: number): number {
   return Math.min(cap, Math.max(1, Math.ceil((rate * MIN_PAUSE_NS) / 1e9)));
 }
 
-class SyscallError extends Error {
-  constructor(readonly errno: Errno) {
-    super(errno);
-  }
-}
-
 /** A syscall the model does not simulate (replayed from a log): entry and exit only, returning what the log recorded. */
 function recordedResult(op: Operation): OpResult {
   const rec = op.recorded;
   const e = rec?.errno;
   if (e !== undefined && e in ERRNO) return { result: rec?.result ?? -1, errno: e as Errno };
   return { result: rec?.result ?? 0, errno: null };
-}
-
-function ok(result: number): OpResult {
-  return { result, errno: null };
-}
-
-function err(errno: Errno): OpResult {
-  return { result: -1, errno };
 }
 
 function roundUp(n: number, to: number): number {
