@@ -6,8 +6,10 @@
 import { C } from './counters';
 import { CONFIG_KEYS, MachineConfig, findConfigKey } from './config';
 import { Content, ZERO } from './content';
-import { interrupt, startDma } from './dev/dma';
-import { Dev, Ev, EventSink, EvictReason, FLUSHER_THREAD, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
+import { MAX_BIO, diskDone, diskRead, diskRequest } from './dev/block';
+import { startDma } from './dev/dma';
+import { nicTransmit, nicTxDone } from './dev/nic';
+import { Ev, EventSink, EvictReason, FLUSHER_THREAD, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { FileSpec, Kernel } from './kernel';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
@@ -16,7 +18,7 @@ import {
 } from './pagecache';
 import { RaState, newRaState, ondemandReadahead, readAround } from './readahead';
 import { AsyncIo, FdObj, FileObj, MmapRegion, Pipe, Region, Socket, TimerKind, UserBuffer } from './state';
-import { MiB, PAGE_SIZE } from './units';
+import { PAGE_SIZE } from './units';
 
 export type { FileSpec, Registers } from './kernel';
 export type { OpResult } from './errno';
@@ -25,8 +27,6 @@ const PATH_BASE = 0x5000000;
 const AT_FDCWD = -100;
 /** Largest chunk a socket write or sendfile hands to the NIC at once (a GSO segment). */
 const NIC_CHUNK = 64 * 1024;
-/** Largest single disk request (max_sectors_kb). */
-const MAX_BIO = 1 * MiB;
 /** MAX_WRITEBACK_PAGES: what the flusher writes of one inode before moving on. */
 const WB_CHUNK_PAGES = 1024;
 /** Fault-around maps up to 16 already-cached pages around a read fault (fault_around_bytes = 64 KiB). */
@@ -46,28 +46,20 @@ export class Machine extends Kernel {
   protected fire(kind: TimerKind, a: number, b: number, c: number): void {
     switch (kind) {
       case TimerKind.DiskReadDone:
-        this.disk.queue--;
-        interrupt(this, Dev.Disk, a);
+        diskDone(this, a);
         if (b > 0) this.asyncDone(b);
         break;
-      case TimerKind.WritebackDone: {
-        this.disk.queue--;
-        interrupt(this, Dev.Disk, a);
+      case TimerKind.WritebackDone:
+        diskDone(this, a);
         this.endWriteback(b, c);
         break;
-      }
       case TimerKind.DirectWriteDone:
-        this.disk.queue--;
-        interrupt(this, Dev.Disk, a);
+        diskDone(this, a);
         if (b > 0) this.asyncDone(b);
         break;
-      case TimerKind.NicTxDone: {
-        this.nic.inflight -= b;
-        const s = this.sockets[c];
-        if (s) s.queued -= b;
-        interrupt(this, Dev.Nic, a);
+      case TimerKind.NicTxDone:
+        nicTxDone(this, a, b, c);
         break;
-      }
       case TimerKind.FlusherWake:
         this.wb.armed = false;
         this.flusherRun(WakeReason.Periodic);
@@ -425,33 +417,10 @@ export class Machine extends Kernel {
     if (run.length === 0) return;
     const off = run[0].index * PAGE_SIZE;
     const bytes = Math.min(run.length * PAGE_SIZE, roundUp(f.size - off, this.config.blockSize));
-    const done = this.diskRequest(f.lba + off, bytes);
-    this.disk.controller = new Content(ZERO);
-    this.disk.controller.copyFrom(f.disk, off, 0, bytes);
-    this.disk.controllerLen = bytes;
-    this.disk.controllerWhat = `${f.path} @${off}`;
+    const done = diskRead(this, f, off, bytes);
     const id = startDma(this, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
     for (const p of run) p.readyAt = done;
     this.timers.push(done, TimerKind.DiskReadDone, id, 0);
-  }
-
-  /** Queues a request on the disk; returns when its data has landed in memory (completion interrupt). */
-  private diskRequest(lba: number, bytes: number): number {
-    const L = this.config.latency;
-    const transfer = Math.ceil((bytes / L.diskBytesPerSec) * 1e9);
-    let done: number;
-    if (this.config.disk === 'hdd') {
-      const sequential = lba === this.disk.head;
-      const begin = Math.max(this.now, this.disk.busyUntil);
-      done = begin + (sequential ? 0 : L.diskLatencyNs + L.diskRotationNs) + transfer;
-    } else {
-      done = Math.max(this.now + L.diskLatencyNs, this.disk.busyUntil) + transfer;
-    }
-    this.disk.busyUntil = done;
-    this.disk.head = lba + bytes;
-    this.disk.queue++;
-    this.disk.requests++;
-    return done + L.dmaSetupNs;
   }
 
   /** mark_page_accessed: inactive,unreferenced → referenced → active; active,unreferenced → referenced. */
@@ -604,11 +573,7 @@ export class Machine extends Kernel {
     let done = this.now;
     for (let off = 0; off < bytes; off += MAX_BIO) {
       const len = Math.min(MAX_BIO, bytes - off);
-      const t = this.diskRequest(f.lba + pos + off, len);
-      this.disk.controller = new Content(ZERO);
-      this.disk.controller.copyFrom(f.disk, pos + off, 0, len);
-      this.disk.controllerLen = len;
-      this.disk.controllerWhat = `${f.path} @${pos + off}`;
+      const t = diskRead(this, f, pos + off, len);
       const id = startDma(this, Loc.Disk, Loc.User, len, t, `direct read ${f.path}`, dst.id, dstOff + off);
       const last = off + MAX_BIO >= bytes;
       this.timers.push(t, TimerKind.DiskReadDone, id, last ? aioId : 0);
@@ -742,7 +707,7 @@ export class Machine extends Kernel {
     let done = this.now;
     for (let off = 0; off < count; off += MAX_BIO) {
       const len = Math.min(MAX_BIO, count - off);
-      const t = this.diskRequest(f.lba + pos + off, len);
+      const t = diskRequest(this, f.lba + pos + off, len);
       const id = startDma(this, Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, f.id, pos + off);
       this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
       done = Math.max(done, t);
@@ -920,15 +885,7 @@ export class Machine extends Kernel {
         this.cpuCopy(srcLoc, Loc.Socket, chunk, s.id, 0);
       }
       s.queued += chunk;
-      const L = this.config.latency;
-      const begin = Math.max(this.now + L.dmaSetupNs, this.nic.busyUntil);
-      const end = begin + Math.ceil((chunk / L.nicBytesPerSec) * 1e9);
-      this.nic.busyUntil = end;
-      this.nic.inflight += chunk;
-      const id = startDma(this, dmaSrc, Loc.Nic, chunk, end, `transmit ${chunk} bytes`, s.id, 0);
-      this.timers.push(end, TimerKind.NicTxDone, id, chunk, s.id);
-      s.sentBytes += chunk;
-      this.nic.sentBytes += chunk;
+      nicTransmit(this, s, chunk, dmaSrc);
       done += chunk;
     }
     return done;
@@ -1163,7 +1120,7 @@ export class Machine extends Kernel {
       const off = first * PAGE_SIZE;
       const bytes = Math.min(count * PAGE_SIZE, roundUp(Math.max(0, f.size - off), this.config.blockSize)) || this.config.blockSize;
       this.ev(Ev.WritebackStart, f.id, first, count);
-      const done = this.diskRequest(f.lba + off, bytes);
+      const done = diskRequest(this, f.lba + off, bytes);
       f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
       const id = startDma(this, Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
       this.timers.push(done, TimerKind.WritebackDone, id, f.id, first * 65536 + count);
@@ -1284,7 +1241,7 @@ export class Machine extends Kernel {
     }
     if (f.sizeDirty || (!dataOnly && f.inodeDirty)) {
       // The inode (size, times) goes to disk too: one block.
-      const t = this.diskRequest(2 ** 52 + f.id * PAGE_SIZE, this.config.blockSize);
+      const t = diskRequest(this, 2 ** 52 + f.id * PAGE_SIZE, this.config.blockSize);
       const id = startDma(this, Loc.PageCache, Loc.Disk, this.config.blockSize, t, `inode of ${f.path}`);
       this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
       until = Math.max(until, t);
