@@ -9,16 +9,18 @@ import { Content, ZERO } from './content';
 import { MAX_BIO, diskDone, diskRead, diskRequest } from './dev/block';
 import { startDma } from './dev/dma';
 import { nicTransmit, nicTxDone } from './dev/nic';
-import { Ev, EventSink, EvictReason, FLUSHER_THREAD, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
+import { Ev, EventSink, EvictReason, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { FileSpec, Kernel } from './kernel';
+import { armFlusher, balanceDirtyPages, dirtyLimits, maybeStartBackground, noteDirtied } from './mm/page-writeback';
+import { endWriteback, flusherRun, reclaimWriteback, writebackDoneAt, writebackIndexes } from './mm/writeback';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
 import {
   FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
 } from './pagecache';
 import { RaState, newRaState, ondemandReadahead, readAround } from './readahead';
 import { AsyncIo, FdObj, FileObj, MmapRegion, Pipe, Region, Socket, TimerKind, UserBuffer } from './state';
-import { PAGE_SIZE } from './units';
+import { PAGE_SIZE, roundUp } from './units';
 
 export type { FileSpec, Registers } from './kernel';
 export type { OpResult } from './errno';
@@ -27,14 +29,8 @@ const PATH_BASE = 0x5000000;
 const AT_FDCWD = -100;
 /** Largest chunk a socket write or sendfile hands to the NIC at once (a GSO segment). */
 const NIC_CHUNK = 64 * 1024;
-/** MAX_WRITEBACK_PAGES: what the flusher writes of one inode before moving on. */
-const WB_CHUNK_PAGES = 1024;
 /** Fault-around maps up to 16 already-cached pages around a read fault (fault_around_bytes = 64 KiB). */
 const FAULT_AROUND_PAGES = 16;
-const MIN_PAUSE_NS = 10e6;
-const MAX_PAUSE_NS = 200e6;
-/** One jiffy at HZ=250, the unit balance_dirty_pages computes its pauses in. */
-const JIFFY_NS = 4e6;
 
 export class Machine extends Kernel {
   constructor(config: MachineConfig, files: readonly FileSpec[], sink: EventSink) {
@@ -51,7 +47,7 @@ export class Machine extends Kernel {
         break;
       case TimerKind.WritebackDone:
         diskDone(this, a);
-        this.endWriteback(b, c);
+        endWriteback(this, b, c);
         break;
       case TimerKind.DirectWriteDone:
         diskDone(this, a);
@@ -62,33 +58,15 @@ export class Machine extends Kernel {
         break;
       case TimerKind.FlusherWake:
         this.wb.armed = false;
-        this.flusherRun(WakeReason.Periodic);
+        flusherRun(this, WakeReason.Periodic);
         break;
       case TimerKind.BackgroundContinue:
-        this.flusherRun(WakeReason.Background);
+        flusherRun(this, WakeReason.Background);
         break;
       case TimerKind.AsyncDone:
         this.asyncDone(a);
         break;
     }
-  }
-
-  // ───────────────────────────── dirty limits (mm/page-writeback.c) ─────────────────────────────
-
-  /** Dirtyable memory: free plus reclaimable file pages, i.e. all the page cache may hold. */
-  dirtyable(): number {
-    return this.cache.capacity;
-  }
-
-  /** [background threshold, dirty threshold] in pages (domain_dirty_limits). */
-  dirtyLimits(): [number, number] {
-    const s = this.config.sysctl;
-    const avail = this.dirtyable();
-    let thresh = s['vm.dirty_bytes'] > 0 ? Math.ceil(s['vm.dirty_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_ratio'] * avail) / 100);
-    let bg = s['vm.dirty_background_bytes'] > 0 ? Math.ceil(s['vm.dirty_background_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_background_ratio'] * avail) / 100);
-    if (thresh < 1) thresh = 1;
-    if (bg >= thresh) bg = Math.floor(thresh / 2);
-    return [bg, thresh];
   }
 
   // ───────────────────────────── executing operations ─────────────────────────────
@@ -166,8 +144,8 @@ export class Machine extends Kernel {
         this.ev(Ev.UserOp, UserOpKind.Sysctl, CONFIG_KEYS.indexOf(k!));
         if (!k) return { result: -1, errno: 'EINVAL' };
         k.apply(this.config, op.args[0]);
-        if (key === 'vm.dirty_writeback_centisecs' && this.cache.dirty > 0) this.armFlusher();
-        this.maybeStartBackground();
+        if (key === 'vm.dirty_writeback_centisecs' && this.cache.dirty > 0) armFlusher(this);
+        maybeStartBackground(this);
         this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), op.args[0] & 0x7fffffff);
         return { result: 0, errno: null };
       }
@@ -482,7 +460,7 @@ export class Machine extends Kernel {
         c.rotate(p);
         if (!wroteDirty) {
           wroteDirty = true;
-          this.reclaimWriteback(p);
+          reclaimWriteback(this, p);
         }
         continue;
       }
@@ -596,9 +574,9 @@ export class Machine extends Kernel {
     for (const [idx, p] of pages) {
       if (idx < first || idx > last) continue;
       if (p.flags & PG_DIRTY) dirty.push(idx);
-      else if (p.flags & PG_WRITEBACK) until = Math.max(until, this.writebackDoneAt(p));
+      else if (p.flags & PG_WRITEBACK) until = Math.max(until, writebackDoneAt(this, p));
     }
-    if (dirty.length) until = Math.max(until, this.writebackIndexes(f, dirty.sort((x, y) => x - y)));
+    if (dirty.length) until = Math.max(until, writebackIndexes(this, f, dirty.sort((x, y) => x - y)));
     this.waitUntil(until, WaitReason.Writeback);
   }
 
@@ -675,10 +653,10 @@ export class Machine extends Kernel {
         f.sizeDirty = true;
       }
       const newlyDirty = this.cache.setDirty(p, this.now);
-      if (newlyDirty) this.noteDirtied(f, p);
+      if (newlyDirty) noteDirtied(this, f, p);
       this.markAccessed(p);
       // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
-      this.balanceDirtyPages(newlyDirty ? 1 : 0);
+      balanceDirtyPages(this, newlyDirty ? 1 : 0);
     }
     this.cpuCopy(srcLoc, Loc.PageCache, count, f.id, pos);
     f.inodeDirty = true;
@@ -690,14 +668,6 @@ export class Machine extends Kernel {
     if (pos <= f.size) return;
     f.content.set(f.size, pos - f.size, ZERO, 0);
     f.disk.set(f.size, pos - f.size, ZERO, 0);
-  }
-
-  private noteDirtied(f: FileObj, p: Page): void {
-    f.nrDirty++;
-    this.counters[C.PagesDirtied]++;
-    if (f.dirtiedWhen < 0) f.dirtiedWhen = this.now;
-    this.ev(Ev.PageDirty, f.id, p.index);
-    if (!this.wb.armed) this.armFlusher();
   }
 
   /** O_DIRECT write: DMA from the user buffer to the disk; cached pages of the range are written and dropped. */
@@ -1022,207 +992,6 @@ export class Machine extends Kernel {
 
   // ───────────────────────────── writeback ─────────────────────────────
 
-  private armFlusher(): void {
-    const cs = this.config.sysctl['vm.dirty_writeback_centisecs'];
-    if (cs <= 0 || this.wb.armed) return;
-    this.wb.armed = true;
-    this.timers.push(this.now + cs * 1e7, TimerKind.FlusherWake);
-  }
-
-  /** The flusher thread's work (wb_workfn): expired inodes, then background writeback while above the threshold. */
-  private flusherRun(reason: WakeReason): void {
-    const savedThread = this.thread;
-    const savedMode = this.mode;
-    const savedCounted = this.newActivity();
-    this.thread = FLUSHER_THREAD;
-    const [bg] = this.dirtyLimits();
-    this.ev(Ev.FlusherWake, reason, this.cache.dirty, bg);
-    this.wb.lastRun = this.now;
-    let until = this.now;
-    if (reason === WakeReason.Periodic) {
-      // kupdate-style: inodes dirtied more than dirty_expire_centisecs ago are written whole.
-      const expire = this.config.sysctl['vm.dirty_expire_centisecs'] * 1e7;
-      for (const f of this.dirtyFilesOldestFirst()) {
-        if (f.dirtiedWhen + expire <= this.now) until = Math.max(until, this.writebackFile(f, Infinity));
-      }
-    }
-    if (this.cache.dirty > bg) {
-      this.wb.background = true;
-      // writeback_chunk_size: background work writes at least MIN_WRITEBACK_PAGES (4 MiB) of an inode before it
-      // checks the threshold again, so it usually ends well below it rather than exactly at it.
-      let budget = WB_CHUNK_PAGES;
-      for (const f of this.dirtyFilesOldestFirst()) {
-        if (this.cache.dirty <= bg || budget <= 0) break;
-        const before = this.cache.dirty;
-        until = Math.max(until, this.writebackFile(f, budget));
-        budget -= before - this.cache.dirty;
-      }
-      if (this.cache.dirty > bg) this.timers.push(Math.max(until, this.now + 1), TimerKind.BackgroundContinue);
-      else this.wb.background = false;
-    } else {
-      this.wb.background = false;
-    }
-    if (this.cache.dirty > 0) this.armFlusher();
-    this.thread = savedThread;
-    this.mode = savedMode;
-    this.counted = savedCounted;
-  }
-
-  /** Reclaim met dirty pages at the inactive tail: it wakes the flusher for them (WB_REASON_VMSCAN). */
-  private reclaimWriteback(p: Page): void {
-    const savedThread = this.thread;
-    const savedCounted = this.newActivity();
-    this.thread = FLUSHER_THREAD;
-    const [bg] = this.dirtyLimits();
-    this.ev(Ev.FlusherWake, WakeReason.Reclaim, this.cache.dirty, bg);
-    this.writebackFile(this.filesById[p.fileId], WB_CHUNK_PAGES);
-    this.thread = savedThread;
-    this.counted = savedCounted;
-  }
-
-  private dirtyFilesOldestFirst(): FileObj[] {
-    return this.filesById.filter((f) => f.nrDirty > 0).sort((a, b) => a.dirtiedWhen - b.dirtiedWhen || a.id - b.id);
-  }
-
-  private maybeStartBackground(): void {
-    const [bg] = this.dirtyLimits();
-    if (this.cache.dirty > bg && !this.wb.background) {
-      this.wb.background = true;
-      this.timers.push(this.now, TimerKind.BackgroundContinue);
-    }
-  }
-
-  /** Starts writeback of up to `maxPages` dirty pages of a file, in index order; returns when they will be clean. */
-  private writebackFile(f: FileObj, maxPages: number): number {
-    const pages = this.cache.pagesOf(f.id);
-    if (!pages) return this.now;
-    const dirty: number[] = [];
-    for (const [idx, p] of pages) if (p.flags & PG_DIRTY) dirty.push(idx);
-    dirty.sort((a, b) => a - b);
-    return this.writebackIndexes(f, dirty.slice(0, maxPages === Infinity ? dirty.length : maxPages));
-  }
-
-  /** Submits writes for the given sorted dirty page indexes, one request per contiguous run. */
-  private writebackIndexes(f: FileObj, idxs: number[]): number {
-    let until = this.now;
-    let i = 0;
-    while (i < idxs.length) {
-      let j = i + 1;
-      while (j < idxs.length && idxs[j] === idxs[j - 1] + 1 && (j - i) * PAGE_SIZE < MAX_BIO) j++;
-      const first = idxs[i];
-      const count = j - i;
-      for (let k = i; k < j; k++) {
-        const p = this.cache.get(f.id, idxs[k])!;
-        this.cache.clearDirty(p);
-        this.cache.setWriteback(p);
-        f.nrDirty--;
-      }
-      const off = first * PAGE_SIZE;
-      const bytes = Math.min(count * PAGE_SIZE, roundUp(Math.max(0, f.size - off), this.config.blockSize)) || this.config.blockSize;
-      this.ev(Ev.WritebackStart, f.id, first, count);
-      const done = diskRequest(this, f.lba + off, bytes);
-      f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
-      const id = startDma(this, Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
-      this.timers.push(done, TimerKind.WritebackDone, id, f.id, first * 65536 + count);
-      until = Math.max(until, done);
-      i = j;
-    }
-    if (f.nrDirty === 0) f.dirtiedWhen = -1;
-    return until;
-  }
-
-  private endWriteback(fileId: number, packed: number): void {
-    const first = Math.floor(packed / 65536);
-    const count = packed % 65536;
-    let ended = 0;
-    for (let idx = first; idx < first + count; idx++) {
-      const p = this.cache.get(fileId, idx);
-      if (p && p.flags & PG_WRITEBACK) {
-        this.cache.clearWriteback(p);
-        ended++;
-      }
-    }
-    this.counters[C.WritebackPages] += count;
-    this.ev(Ev.WritebackEnd, fileId, first, count);
-    void ended;
-  }
-
-  private writebackDoneAt(p: Page): number {
-    let t = this.now;
-    for (const tm of this.timers.items) {
-      if (tm.kind === TimerKind.WritebackDone && tm.b === p.fileId) {
-        const first = Math.floor(tm.c / 65536);
-        const count = tm.c % 65536;
-        if (p.index >= first && p.index < first + count) t = Math.max(t, tm.t);
-      }
-    }
-    return t;
-  }
-
-  /**
-   * balance_dirty_pages: no pause below the freerun point (background+limit)/2; above it, pauses in proportion to
-   * how far dirty memory is past the setpoint, between 10 and 200 ms; at the limit the writer sleeps repeatedly.
-   */
-  private balanceDirtyPages(dirtied: number): void {
-    const t = this.throttle;
-    t.nrDirtied += dirtied;
-    if (t.nrDirtied < t.pause) return;
-    for (;;) {
-      const [bg, thresh] = this.dirtyLimits();
-      const dirty = this.cache.dirty + this.cache.writeback;
-      const freerun = Math.floor((bg + thresh) / 2);
-      if (this.cache.dirty > bg && !this.wb.background) this.maybeStartBackground();
-      if (dirty <= freerun) {
-        // Below the freerun point nobody waits; check again after a number of pages that shrinks near the limit.
-        t.nrDirtied = 0;
-        t.pausedWhen = this.now;
-        t.pause = thresh > dirty ? 2 ** (Math.floor(Math.log2(thresh - dirty)) >> 1) : 1;
-        return;
-      }
-      const setpoint = (freerun + thresh) / 2;
-      const x = (setpoint - dirty) / Math.max(1, thresh - setpoint);
-      const posRatio = Math.max(0, Math.min(2, 1 + x * x * x));
-      // The task may dirty pages at the disk's write bandwidth scaled by how far dirty memory is from the setpoint.
-      const rate = (this.config.latency.diskBytesPerSec / PAGE_SIZE) * posRatio;
-      let pauseNs: number;
-      if (rate > 0) {
-        // The pause makes up for dirtying faster than `rate` since the last pause (period minus the time spent).
-        const periodNs = (t.nrDirtied / rate) * 1e9;
-        pauseNs = periodNs - (this.now - t.pausedWhen);
-        if (pauseNs < MIN_PAUSE_NS) {
-          // Not worth sleeping yet: keep the debt (or forget it if the task has been slow for a second).
-          if (pauseNs < -1e9) t.pausedWhen = this.now;
-          else t.pausedWhen += periodNs;
-          t.nrDirtied = 0;
-          t.pause = pollAbove(rate, dirty, thresh);
-          return;
-        }
-      } else {
-        pauseNs = Infinity;
-      }
-      pauseNs = Math.min(this.maxPause(dirty), Math.round(pauseNs));
-      this.counters[C.ThrottleNs] += pauseNs;
-      this.ev(Ev.ThrottlePause, Math.round(pauseNs / 1000), dirty, thresh);
-      this.waitUntil(this.now + pauseNs, WaitReason.Throttle);
-      t.nrDirtied = 0;
-      t.pausedWhen = this.now;
-      t.lastPauseNs = pauseNs;
-      t.pause = pollAbove(rate, dirty, thresh);
-      // At or over the limit the task may not dirty at all: it sleeps again until writeback makes room.
-      if (posRatio > 0) return;
-    }
-  }
-
-  /**
-   * wb_max_pause: no longer than it takes the disk to write what is dirty (with a safety factor of 8), so a small
-   * pool of dirty pages does not run dry and leave the disk idle; between the minimum and 200 ms.
-   */
-  private maxPause(dirtyPages: number): number {
-    const bwPages = this.config.latency.diskBytesPerSec / PAGE_SIZE;
-    const jiffies = Math.floor(dirtyPages / (1 + bwPages / 32)) + 1;
-    return Math.max(MIN_PAUSE_NS, Math.min(MAX_PAUSE_NS, jiffies * JIFFY_NS));
-  }
-
   /** fsync / fdatasync / O_SYNC: write the file's dirty pages (of a range, if given) and metadata; wait. */
   private syncFile(f: FileObj, dataOnly: boolean, pos = 0, len = Infinity): void {
     const pages = this.cache.pagesOf(f.id);
@@ -1234,10 +1003,10 @@ export class Machine extends Kernel {
       for (const [idx, p] of pages) {
         if (idx < first || idx > last) continue;
         if (p.flags & PG_DIRTY) dirty.push(idx);
-        else if (p.flags & PG_WRITEBACK) until = Math.max(until, this.writebackDoneAt(p));
+        else if (p.flags & PG_WRITEBACK) until = Math.max(until, writebackDoneAt(this, p));
       }
       dirty.sort((a, b) => a - b);
-      until = Math.max(until, this.writebackIndexes(f, dirty));
+      until = Math.max(until, writebackIndexes(this, f, dirty));
     }
     if (f.sizeDirty || (!dataOnly && f.inodeDirty)) {
       // The inode (size, times) goes to disk too: one block.
@@ -1365,6 +1134,11 @@ export class Machine extends Kernel {
     return m;
   }
 
+  /** [background threshold, dirty threshold] in pages (domain_dirty_limits). */
+  dirtyLimits(): [number, number] {
+    return dirtyLimits(this);
+  }
+
   /** Lists, for display and tests. */
   lru(list: 'active' | 'inactive'): Page[] {
     const l: LruList = list === 'active' ? this.cache.active : this.cache.inactive;
@@ -1374,25 +1148,12 @@ export class Machine extends Kernel {
 
 const nullSink: EventSink = { emit() {} };
 
-/**
- * Pages a task may dirty before balance_dirty_pages looks again once above the freerun point: enough for a minimum
- * pause at `rate`, but never more than DIRTY_POLL_THRESH (32 pages), and 8 while the limit is exceeded.
- */
-function pollAbove(rate: number, dirty: number, thresh: number): number {
-  const cap = dirty > thresh ? 8 : 32;
-  return Math.min(cap, Math.max(1, Math.ceil((rate * MIN_PAUSE_NS) / 1e9)));
-}
-
 /** A syscall the model does not simulate (replayed from a log): entry and exit only, returning what the log recorded. */
 function recordedResult(op: Operation): OpResult {
   const rec = op.recorded;
   const e = rec?.errno;
   if (e !== undefined && e in ERRNO) return { result: rec?.result ?? -1, errno: e as Errno };
   return { result: rec?.result ?? 0, errno: null };
-}
-
-function roundUp(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
 }
 
 function hashString(s: string): number {

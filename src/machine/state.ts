@@ -108,12 +108,22 @@ export interface Timer {
 
 export const enum TimerKind {
   DiskReadDone = 0,
+  /** a = DMA id, b = file id, c = the pages written, packPageRun(first, count) */
   WritebackDone = 1,
   NicTxDone = 2,
   FlusherWake = 3,
   BackgroundContinue = 4,
   AsyncDone = 5,
   DirectWriteDone = 6,
+}
+
+/** A run of pages of one file in one number (a timer argument): first page and count, up to 65535 pages. */
+export function packPageRun(first: number, count: number): number {
+  return first * 65536 + count;
+}
+
+export function unpackPageRun(packed: number): { first: number; count: number } {
+  return { first: Math.floor(packed / 65536), count: packed % 65536 };
 }
 
 /** A binary heap of timers ordered by time, then by insertion order (determinism on ties). */
