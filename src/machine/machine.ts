@@ -9,11 +9,14 @@ import { Content, ZERO } from './content';
 import { MAX_BIO, diskDone, diskRead, diskRequest } from './dev/block';
 import { startDma } from './dev/dma';
 import { nicTransmit, nicTxDone } from './dev/nic';
-import { Ev, EventSink, EvictReason, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
+import { Ev, EventSink, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { FileSpec, Kernel } from './kernel';
+import { markAccessed } from './mm/swap';
+import { dropCaches, invalidateInodePages } from './mm/truncate';
+import { ensureFree } from './mm/vmscan';
 import { armFlusher, balanceDirtyPages, dirtyLimits, maybeStartBackground, noteDirtied } from './mm/page-writeback';
-import { endWriteback, flusherRun, reclaimWriteback, writebackDoneAt, writebackIndexes } from './mm/writeback';
+import { endWriteback, flusherRun, writebackDoneAt, writebackIndexes } from './mm/writeback';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
 import {
   FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
@@ -151,18 +154,7 @@ export class Machine extends Kernel {
       }
       case 'drop_caches': {
         this.ev(Ev.UserOp, UserOpKind.DropCaches);
-        let n = 0;
-        for (const list of [this.cache.inactive, this.cache.active]) {
-          for (let p = list.tail; p; ) {
-            const prev = p.prev;
-            if (!(p.flags & (PG_DIRTY | PG_WRITEBACK)) && p.mapcount === 0 && p.readyAt <= this.now) {
-              this.evict(p, EvictReason.DropCaches);
-              n++;
-            }
-            p = prev;
-          }
-        }
-        return { result: n, errno: null };
+        return ok(dropCaches(this));
       }
     }
     throw new Error(`unknown user operation ${op.name}`);
@@ -224,8 +216,7 @@ export class Machine extends Kernel {
   }
 
   private truncate(f: FileObj): void {
-    const pages = this.cache.pagesOf(f.id);
-    if (pages) for (const p of [...pages.values()]) this.evict(p, EvictReason.Invalidate);
+    invalidateInodePages(this, f);
     f.size = 0;
     f.content = new Content(ZERO);
     f.disk = new Content(ZERO);
@@ -321,7 +312,7 @@ export class Machine extends Kernel {
       if (wait && p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
       if (p.readyAt > readyAt) readyAt = p.readyAt;
       // filemap_read marks a page accessed once per read, not again for the page the previous read ended in.
-      if (access && !(idx === prevIndex && idx === first && ra.prevPos >= 0)) this.markAccessed(p);
+      if (access && !(idx === prevIndex && idx === first && ra.prevPos >= 0)) markAccessed(this, p);
     }
     ra.prevPos = pos + count;
     return readyAt;
@@ -360,7 +351,7 @@ export class Machine extends Kernel {
         run = [];
         continue;
       }
-      this.ensureFree(1);
+      ensureFree(this, 1);
       const p = this.cache.insert(f.id, idx, Infinity, this.opSeq);
       this.counters[C.ReadaheadPages]++;
       this.ev(Ev.PageInsert, f.id, idx);
@@ -383,7 +374,7 @@ export class Machine extends Kernel {
     let p = this.cache.get(f.id, idx);
     if (!p) {
       // Beyond EOF (a write extending the file): a fresh zero page, nothing to read.
-      this.ensureFree(1);
+      ensureFree(this, 1);
       p = this.cache.insert(f.id, idx, this.now, this.opSeq);
       this.ev(Ev.PageInsert, f.id, idx);
     }
@@ -399,103 +390,6 @@ export class Machine extends Kernel {
     const id = startDma(this, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
     for (const p of run) p.readyAt = done;
     this.timers.push(done, TimerKind.DiskReadDone, id, 0);
-  }
-
-  /** mark_page_accessed: inactive,unreferenced → referenced → active; active,unreferenced → referenced. */
-  private markAccessed(p: Page): void {
-    if (!(p.flags & PG_ACTIVE) && p.flags & PG_REFERENCED) {
-      this.cache.activate(p);
-      this.ev(Ev.PageActivate, p.fileId, p.index);
-    } else if (!(p.flags & PG_REFERENCED)) {
-      p.flags |= PG_REFERENCED;
-    }
-  }
-
-  /** Makes room for n more pages by reclaiming from the inactive tail (shrink_inactive_list). */
-  private ensureFree(n: number): void {
-    let guard = 0;
-    while (this.cache.size + n > this.cache.capacity) {
-      if (this.reclaimOne(false)) continue;
-      // Nothing on the inactive list can go now (locked for read I/O, dirty or under writeback): as reclaim_throttle
-      // does, wait for the next disk completion rather than take hot pages off the active list.
-      const next = this.nextPageIoDone();
-      if (next >= 0 && ++guard <= 10000) {
-        this.waitUntil(next, WaitReason.Reclaim);
-        continue;
-      }
-      // No I/O in flight will free anything: as a last resort demote an active page.
-      if (!this.reclaimOne(true)) return;
-    }
-  }
-
-  /** When the next read or writeback completes (unlocking pages), or -1. */
-  private nextPageIoDone(): number {
-    let t = -1;
-    for (const tm of this.timers.items) {
-      if ((tm.kind === TimerKind.DiskReadDone || tm.kind === TimerKind.WritebackDone) && (t < 0 || tm.t < t)) t = tm.t;
-    }
-    return t;
-  }
-
-  private reclaimOne(fromActive: boolean): boolean {
-    const c = this.cache;
-    // inactive_is_low: keep the inactive list at least as long as the active one (ratio 1 below 1 GiB).
-    while (c.active.count > c.inactive.count && c.active.tail) {
-      const p = c.active.tail;
-      c.deactivate(p);
-      this.ev(Ev.PageDeactivate, p.fileId, p.index);
-    }
-    let scanned = 0;
-    const limit = c.inactive.count;
-    let wroteDirty = false;
-    while (scanned++ < limit) {
-      const p = c.inactive.tail;
-      if (!p) break;
-      if (p.readyAt > this.now || p.flags & PG_WRITEBACK) {
-        c.rotate(p);
-        continue;
-      }
-      if (p.flags & PG_DIRTY) {
-        // Reclaim does not write file pages itself: it asks the flusher and moves on.
-        c.rotate(p);
-        if (!wroteDirty) {
-          wroteDirty = true;
-          reclaimWriteback(this, p);
-        }
-        continue;
-      }
-      if (p.mapcount > 0 && p.flags & PG_YOUNG) {
-        p.flags &= ~PG_YOUNG;
-        if (p.flags & PG_REFERENCED) {
-          c.activate(p);
-          this.ev(Ev.PageActivate, p.fileId, p.index);
-        } else {
-          p.flags |= PG_REFERENCED;
-          c.rotate(p);
-        }
-        continue;
-      }
-      this.evict(p, EvictReason.Reclaim);
-      return true;
-    }
-    // Everything inactive is busy and no I/O will change that: demote an active page so there is a candidate.
-    if (fromActive && c.active.tail) {
-      const p = c.active.tail;
-      c.deactivate(p);
-      this.ev(Ev.PageDeactivate, p.fileId, p.index);
-      return !!(p.readyAt <= this.now && !(p.flags & (PG_DIRTY | PG_WRITEBACK)) && (this.evict(p, EvictReason.Reclaim), true));
-    }
-    return false;
-  }
-
-  private evict(p: Page, reason: EvictReason): void {
-    if (p.mapcount > 0) {
-      for (const r of this.regions) if (r.kind === 'mmap' && r.fileId === p.fileId) r.ptes.delete(p.index);
-      p.mapcount = 0;
-    }
-    this.cache.remove(p);
-    this.counters[C.Evictions]++;
-    this.ev(Ev.PageEvict, p.fileId, p.index, reason);
   }
 
   // ───────────────────────────── read and write ─────────────────────────────
@@ -639,7 +533,7 @@ export class Machine extends Kernel {
           p = this.readPagesNow(f, idx, 1);
           this.ev(Ev.PageReadForWrite, f.id, idx, PAGE_SIZE);
         } else {
-          this.ensureFree(1);
+          ensureFree(this, 1);
           p = this.cache.insert(f.id, idx, this.now, this.opSeq);
           this.ev(Ev.PageInsert, f.id, idx);
         }
@@ -654,7 +548,7 @@ export class Machine extends Kernel {
       }
       const newlyDirty = this.cache.setDirty(p, this.now);
       if (newlyDirty) noteDirtied(this, f, p);
-      this.markAccessed(p);
+      markAccessed(this, p);
       // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
       balanceDirtyPages(this, newlyDirty ? 1 : 0);
     }
@@ -686,13 +580,8 @@ export class Machine extends Kernel {
     f.disk.copyFrom(src, srcOff, pos, count);
     f.content.copyFrom(src, srcOff, pos, count);
     this.waitUntil(done, WaitReason.PageIo);
-    // invalidate_inode_pages2_range after the write
-    const pages = this.cache.pagesOf(f.id);
-    if (pages) {
-      const firstIdx = Math.floor(pos / PAGE_SIZE);
-      const lastIdx = Math.floor((pos + count - 1) / PAGE_SIZE);
-      for (const p of [...pages.values()]) if (p.index >= firstIdx && p.index <= lastIdx) this.evict(p, EvictReason.Invalidate);
-    }
+    // Cached pages of the range are stale now that the disk has newer bytes.
+    invalidateInodePages(this, f, pos, count);
     if (pos + count > f.size) {
       f.size = pos + count;
       f.sizeDirty = true;
