@@ -8,7 +8,7 @@ import { MachineConfig, cloneConfig } from './config';
 import { Content, ZERO } from './content';
 import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove } from './events';
 import { PageCache } from './pagecache';
-import { RaState } from './readahead';
+import { RaState } from './state';
 import {
   AsyncIo, DmaTransfer, FdObj, FileObj, Pipe, Region, Socket, TimerHeap, TimerKind,
   cloneFd, cloneFile, clonePipe, cloneRegion, cloneSocket,

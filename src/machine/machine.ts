@@ -12,17 +12,17 @@ import { nicTransmit, nicTxDone } from './dev/nic';
 import { Ev, EventSink, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { FileSpec, Kernel } from './kernel';
-import { markAccessed } from './mm/swap';
+import { fdatawriteRange, filemapGetPages, filemapRead, genericPerformWrite, writeAndWaitRange, zeroHole } from './mm/filemap';
+import { maxRaPages, readPages, readPagesNow, readahead } from './mm/readahead';
 import { dropCaches, invalidateInodePages } from './mm/truncate';
-import { ensureFree } from './mm/vmscan';
-import { armFlusher, balanceDirtyPages, dirtyLimits, maybeStartBackground, noteDirtied } from './mm/page-writeback';
-import { endWriteback, flusherRun, writebackDoneAt, writebackIndexes } from './mm/writeback';
+import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
+import { endWriteback, flusherRun } from './mm/writeback';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
 import {
   FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
 } from './pagecache';
-import { RaState, newRaState, ondemandReadahead, readAround } from './readahead';
-import { AsyncIo, FdObj, FileObj, MmapRegion, Pipe, Region, Socket, TimerKind, UserBuffer } from './state';
+import { readAround } from './mm/readahead';
+import { AsyncIo, FdObj, FileObj, MmapRegion, Pipe, RaState, Region, Socket, TimerKind, UserBuffer, newRaState } from './state';
 import { PAGE_SIZE, roundUp } from './units';
 
 export type { FileSpec, Registers } from './kernel';
@@ -275,123 +275,6 @@ export class Machine extends Kernel {
 
   // ───────────────────────────── page cache: lookup, insert, reclaim ─────────────────────────────
 
-  private maxRaPages(): number {
-    return Math.floor(this.config.readAheadKb / 4);
-  }
-
-  /**
-   * filemap_get_pages for [pos, pos+count): looks pages up (hits and misses), runs sync and async readahead,
-   * waits for the pages when `wait`, and marks them accessed. Returns when the last page will be ready.
-   */
-  private getPages(f: FileObj, ra: RaState, pos: number, count: number, wait: boolean, access = true): number {
-    const first = Math.floor(pos / PAGE_SIZE);
-    const last = Math.floor((pos + count - 1) / PAGE_SIZE);
-    const prevIndex = ra.prevPos < 0 ? -1 : Math.floor((ra.prevPos - 1) / PAGE_SIZE);
-    let readyAt = this.now;
-    const lat = this.config.latency;
-    for (let idx = first; idx <= last; idx++) {
-      let p = this.cache.get(f.id, idx);
-      this.advance(lat.dramNs);
-      if (!p) {
-        this.counters[C.PageCacheMisses]++;
-        this.ev(Ev.PageMiss, f.id, idx);
-        this.readahead(f, ra, idx, last - idx + 1, false);
-        p = this.cache.get(f.id, idx);
-        if (!p) p = this.readPagesNow(f, idx, 1);
-      } else if (p.bornOp === this.opSeq) {
-        this.counters[C.PageCacheMisses]++;
-        this.ev(Ev.PageMiss, f.id, idx);
-      } else {
-        this.counters[C.PageCacheHits]++;
-        this.ev(Ev.PageHit, f.id, idx);
-      }
-      if (p.flags & PG_READAHEAD) {
-        p.flags &= ~PG_READAHEAD;
-        this.readahead(f, ra, idx, last - idx + 1, true);
-      }
-      if (wait && p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
-      if (p.readyAt > readyAt) readyAt = p.readyAt;
-      // filemap_read marks a page accessed once per read, not again for the page the previous read ended in.
-      if (access && !(idx === prevIndex && idx === first && ra.prevPos >= 0)) markAccessed(this, p);
-    }
-    ra.prevPos = pos + count;
-    return readyAt;
-  }
-
-  private readahead(f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
-    const max = this.maxRaPages();
-    const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
-      for (let i = from; i < from + limit; i++) if (!this.cache.get(f.id, i)) return i;
-      return -1;
-    });
-    if (!plan) return;
-    const w = plan.window;
-    const kind = plan.random ? Ev.ReadaheadSync : hitMarker ? Ev.ReadaheadAsync : Ev.ReadaheadSync;
-    this.readPages(f, w.start, w.size, w.asyncSize, kind);
-  }
-
-  /** do_page_cache_ra + page_cache_ra_unbounded: inserts the missing pages of a window and submits their reads. */
-  private readPages(f: FileObj, start: number, nr: number, asyncSize: number, kind: Ev): void {
-    if (f.size === 0) return;
-    const endIndex = Math.floor((f.size - 1) / PAGE_SIZE);
-    if (start > endIndex) return;
-    if (nr > endIndex - start + 1) nr = endIndex - start + 1;
-    const mark = asyncSize > 0 ? nr - asyncSize : -1;
-    let announced = false;
-    let run: Page[] = [];
-    for (let i = 0; i < nr; i++) {
-      const idx = start + i;
-      if (!announced && !this.cache.get(f.id, idx)) {
-        // A window whose pages are all cached reads nothing: no readahead event, nothing counted.
-        announced = true;
-        this.ev(kind, f.id, start, nr);
-      }
-      if (this.cache.get(f.id, idx)) {
-        this.submitRead(f, run);
-        run = [];
-        continue;
-      }
-      ensureFree(this, 1);
-      const p = this.cache.insert(f.id, idx, Infinity, this.opSeq);
-      this.counters[C.ReadaheadPages]++;
-      this.ev(Ev.PageInsert, f.id, idx);
-      if (i === mark) {
-        p.flags |= PG_READAHEAD;
-        this.ev(Ev.ReadaheadMark, f.id, idx);
-      }
-      run.push(p);
-      if (run.length * PAGE_SIZE >= MAX_BIO) {
-        this.submitRead(f, run);
-        run = [];
-      }
-    }
-    this.submitRead(f, run);
-  }
-
-  /** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write). Returns the first page. */
-  private readPagesNow(f: FileObj, idx: number, nr: number): Page {
-    this.readPages(f, idx, nr, 0, Ev.ReadaheadSync);
-    let p = this.cache.get(f.id, idx);
-    if (!p) {
-      // Beyond EOF (a write extending the file): a fresh zero page, nothing to read.
-      ensureFree(this, 1);
-      p = this.cache.insert(f.id, idx, this.now, this.opSeq);
-      this.ev(Ev.PageInsert, f.id, idx);
-    }
-    return p;
-  }
-
-  /** One bio for a run of contiguous new pages: disk → controller buffer → (DMA) → page cache. */
-  private submitRead(f: FileObj, run: Page[]): void {
-    if (run.length === 0) return;
-    const off = run[0].index * PAGE_SIZE;
-    const bytes = Math.min(run.length * PAGE_SIZE, roundUp(f.size - off, this.config.blockSize));
-    const done = diskRead(this, f, off, bytes);
-    const id = startDma(this, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
-    for (const p of run) p.readyAt = done;
-    this.timers.push(done, TimerKind.DiskReadDone, id, 0);
-  }
-
   // ───────────────────────────── read and write ─────────────────────────────
 
   private read(fd: number, buf: number, count: number, offset: number): OpResult {
@@ -410,18 +293,9 @@ export class Machine extends Kernel {
       if (n >= 0 && offset < 0) o.pos += n;
       return n < 0 ? err('EINVAL') : ok(n);
     }
-    const n = this.bufferedRead(f, o.ra, pos, count, region, buf - region.addr);
+    const n = filemapRead(this, f, o.ra, pos, count, region, buf - region.addr);
     if (offset < 0) o.pos += n;
     return ok(n);
-  }
-
-  private bufferedRead(f: FileObj, ra: RaState, pos: number, count: number, dst: UserBuffer, dstOff: number): number {
-    if (pos >= f.size || count === 0) return 0;
-    const n = Math.min(count, f.size - pos);
-    this.getPages(f, ra, pos, n, true);
-    dst.content.copyFrom(f.content, pos, dstOff, n);
-    this.cpuCopy(Loc.PageCache, Loc.User, n, dst.id, dstOff);
-    return n;
   }
 
   private alignedForDirect(addr: number, count: number, pos: number): boolean {
@@ -440,7 +314,7 @@ export class Machine extends Kernel {
       return 0;
     }
     const n = Math.min(count, f.size - pos);
-    this.writeAndWaitRange(f, pos, n);
+    writeAndWaitRange(this, f, pos, n);
     const bytes = roundUp(n, this.config.blockSize);
     let done = this.now;
     for (let off = 0; off < bytes; off += MAX_BIO) {
@@ -455,23 +329,6 @@ export class Machine extends Kernel {
     dst.content.copyFrom(f.disk, pos, dstOff, n);
     if (wait) this.waitUntil(done, WaitReason.PageIo);
     return n;
-  }
-
-  /** Writes back dirty pages of [pos, pos+len) and waits for them (before direct I/O touches the disk). */
-  private writeAndWaitRange(f: FileObj, pos: number, len: number): void {
-    const first = Math.floor(pos / PAGE_SIZE);
-    const last = Math.floor((pos + len - 1) / PAGE_SIZE);
-    const pages = this.cache.pagesOf(f.id);
-    if (!pages) return;
-    const dirty: number[] = [];
-    let until = this.now;
-    for (const [idx, p] of pages) {
-      if (idx < first || idx > last) continue;
-      if (p.flags & PG_DIRTY) dirty.push(idx);
-      else if (p.flags & PG_WRITEBACK) until = Math.max(until, writebackDoneAt(this, p));
-    }
-    if (dirty.length) until = Math.max(until, writebackIndexes(this, f, dirty.sort((x, y) => x - y)));
-    this.waitUntil(until, WaitReason.Writeback);
   }
 
   private write(fd: number, buf: number, count: number, offset: number): OpResult {
@@ -495,7 +352,7 @@ export class Machine extends Kernel {
     if (o.flags & OPEN_FLAGS.O_DIRECT) {
       n = this.directWrite(f, src.content, src.off, pos, count, region);
     } else {
-      n = this.bufferedWrite(f, pos, count, src.content, src.off, src.loc);
+      n = genericPerformWrite(this, f, pos, count, src.content, src.off, src.loc);
       if (o.flags & OPEN_FLAGS.O_DSYNC) this.syncFile(f, (o.flags & OPEN_FLAGS.O_SYNC) !== OPEN_FLAGS.O_SYNC, pos, n);
     }
     if (offset < 0) o.pos = pos + n;
@@ -510,64 +367,10 @@ export class Machine extends Kernel {
     return { content: f.content, off: region.fileOff + off, loc: Loc.Mmap };
   }
 
-  private bufferedWrite(f: FileObj, pos: number, count: number, src: Content, srcOff: number, srcLoc: Loc): number {
-    if (count === 0) return 0;
-    const first = Math.floor(pos / PAGE_SIZE);
-    const last = Math.floor((pos + count - 1) / PAGE_SIZE);
-    this.zeroHole(f, pos);
-    for (let idx = first; idx <= last; idx++) {
-      this.advance(this.config.latency.dramNs);
-      const pageStart = idx * PAGE_SIZE;
-      const from = Math.max(pos, pageStart);
-      const to = Math.min(pos + count, pageStart + PAGE_SIZE);
-      let p = this.cache.get(f.id, idx);
-      if (p) {
-        this.counters[C.PageCacheHits]++;
-        this.ev(Ev.PageHit, f.id, idx);
-      } else {
-        this.counters[C.PageCacheMisses]++;
-        this.ev(Ev.PageMiss, f.id, idx);
-        const partial = from > pageStart || (to < pageStart + PAGE_SIZE && to < f.size);
-        if (partial && pageStart < f.size) {
-          // write_begin of a partial page that is not cached reads it first.
-          p = this.readPagesNow(f, idx, 1);
-          this.ev(Ev.PageReadForWrite, f.id, idx, PAGE_SIZE);
-        } else {
-          ensureFree(this, 1);
-          p = this.cache.insert(f.id, idx, this.now, this.opSeq);
-          this.ev(Ev.PageInsert, f.id, idx);
-        }
-      }
-      if (p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
-      // write_end: this page's bytes are in the cache and i_size covers them before the writer may be paused,
-      // so writeback during a pause writes what was written.
-      f.content.copyFrom(src, srcOff + (from - pos), from, to - from);
-      if (to > f.size) {
-        f.size = to;
-        f.sizeDirty = true;
-      }
-      const newlyDirty = this.cache.setDirty(p, this.now);
-      if (newlyDirty) noteDirtied(this, f, p);
-      markAccessed(this, p);
-      // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
-      balanceDirtyPages(this, newlyDirty ? 1 : 0);
-    }
-    this.cpuCopy(srcLoc, Loc.PageCache, count, f.id, pos);
-    f.inodeDirty = true;
-    return count;
-  }
-
-  /** A write that starts past the end of the file leaves a hole: the bytes from the old end up to `pos` read as zeros. */
-  private zeroHole(f: FileObj, pos: number): void {
-    if (pos <= f.size) return;
-    f.content.set(f.size, pos - f.size, ZERO, 0);
-    f.disk.set(f.size, pos - f.size, ZERO, 0);
-  }
-
   /** O_DIRECT write: DMA from the user buffer to the disk; cached pages of the range are written and dropped. */
   private directWrite(f: FileObj, src: Content, srcOff: number, pos: number, count: number, region: Region): number {
     if (count === 0) return 0;
-    this.writeAndWaitRange(f, pos, count);
+    writeAndWaitRange(this, f, pos, count);
     let done = this.now;
     for (let off = 0; off < count; off += MAX_BIO) {
       const len = Math.min(MAX_BIO, count - off);
@@ -576,7 +379,7 @@ export class Machine extends Kernel {
       this.timers.push(t, TimerKind.DirectWriteDone, id, 0);
       done = Math.max(done, t);
     }
-    this.zeroHole(f, pos);
+    zeroHole(this, f, pos);
     f.disk.copyFrom(src, srcOff, pos, count);
     f.content.copyFrom(src, srcOff, pos, count);
     this.waitUntil(done, WaitReason.PageIo);
@@ -666,7 +469,7 @@ export class Machine extends Kernel {
       if (p.flags & PG_READAHEAD) {
         // do_async_mmap_readahead asks for a whole window (ra_pages), not the one faulting page.
         p.flags &= ~PG_READAHEAD;
-        this.readahead(f, ra, idx, Math.max(1, this.maxRaPages()), true);
+        readahead(this, f, ra, idx, Math.max(1, maxRaPages(this)), true);
       }
       if (p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
       this.advance(this.config.latency.minorFaultNs);
@@ -675,12 +478,12 @@ export class Machine extends Kernel {
     } else {
       this.counters[C.MajorFaults]++;
       this.counters[C.PageCacheMisses]++;
-      const max = this.maxRaPages();
+      const max = maxRaPages(this);
       if (max > 0) {
         const w = readAround(ra, max, idx);
-        this.readPages(f, w.start, w.size, w.asyncSize, Ev.ReadAround);
+        readPages(this, f, w.start, w.size, w.asyncSize, Ev.ReadAround);
       }
-      p = this.cache.get(f.id, idx) ?? this.readPagesNow(f, idx, 1);
+      p = this.cache.get(f.id, idx) ?? readPagesNow(this, f, idx, 1);
       this.waitUntil(p.readyAt, WaitReason.PageIo);
       this.advance(this.config.latency.minorFaultNs);
       this.ev(Ev.FaultMajor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
@@ -766,7 +569,7 @@ export class Machine extends Kernel {
     while (done < total) {
       const pos = pos0 + done;
       const chunk = Math.min(total - done, this.config.pipeBytes - (pos % PAGE_SIZE));
-      this.getPages(f, inp.ra, pos, chunk, true);
+      filemapGetPages(this, f, inp.ra, pos, chunk, true);
       this.sendToSocket(s, f.content, pos, chunk, Loc.PageCache, true);
       done += chunk;
     }
@@ -786,9 +589,9 @@ export class Machine extends Kernel {
     while (done < total) {
       const pos = offset + done;
       const chunk = Math.min(total - done, this.config.pipeBytes - (pos % PAGE_SIZE));
-      this.getPages(f, inp.ra, pos, chunk, true);
+      filemapGetPages(this, f, inp.ra, pos, chunk, true);
       const at = out.flags & OPEN_FLAGS.O_APPEND ? g.size : out.pos;
-      this.bufferedWrite(g, at, chunk, f.content, pos, Loc.PageCache);
+      genericPerformWrite(this, g, at, chunk, f.content, pos, Loc.PageCache);
       out.pos = at + chunk;
       done += chunk;
     }
@@ -806,7 +609,7 @@ export class Machine extends Kernel {
       if (pipe.used >= pipe.capacity) return err('EAGAIN');
       const n = Math.max(0, Math.min(len, pipe.capacity - pipe.used, f.size - i.pos));
       if (n === 0) return ok(0);
-      this.getPages(f, i.ra, i.pos, n, true);
+      filemapGetPages(this, f, i.ra, i.pos, n, true);
       // filemap_splice_read: the pipe takes references to the page-cache pages; no bytes move.
       pipe.refs.push({ kind: 'page', fileId: f.id, off: i.pos, len: n, content: null });
       pipe.used += n;
@@ -823,7 +626,7 @@ export class Machine extends Kernel {
       const pipe = this.pipes[i.pipeId];
       const f = this.filesById[o.fileId];
       return ok(this.drainPipe(pipe, len, (src, srcOff, take, loc) => {
-        this.bufferedWrite(f, o.pos, take, src, srcOff, loc);
+        genericPerformWrite(this, f, o.pos, take, src, srcOff, loc);
         o.pos += take;
       }));
     }
@@ -883,20 +686,7 @@ export class Machine extends Kernel {
 
   /** fsync / fdatasync / O_SYNC: write the file's dirty pages (of a range, if given) and metadata; wait. */
   private syncFile(f: FileObj, dataOnly: boolean, pos = 0, len = Infinity): void {
-    const pages = this.cache.pagesOf(f.id);
-    const first = Math.floor(pos / PAGE_SIZE);
-    const last = len === Infinity ? Infinity : Math.floor((pos + len - 1) / PAGE_SIZE);
-    let until = this.now;
-    if (pages) {
-      const dirty: number[] = [];
-      for (const [idx, p] of pages) {
-        if (idx < first || idx > last) continue;
-        if (p.flags & PG_DIRTY) dirty.push(idx);
-        else if (p.flags & PG_WRITEBACK) until = Math.max(until, writebackDoneAt(this, p));
-      }
-      dirty.sort((a, b) => a - b);
-      until = Math.max(until, writebackIndexes(this, f, dirty));
-    }
+    let until = fdatawriteRange(this, f, pos, len);
     if (f.sizeDirty || (!dataOnly && f.inodeDirty)) {
       // The inode (size, times) goes to disk too: one block.
       const t = diskRequest(this, 2 ** 52 + f.id * PAGE_SIZE, this.config.blockSize);
@@ -937,7 +727,7 @@ export class Machine extends Kernel {
     this.aio.set(id, io);
     if (kind === 'aio') {
       // libaio on a buffered file is synchronous: io_submit does the whole read before returning.
-      io.bytes = this.bufferedRead(f, o.ra, offset, count, region, buf - region.addr);
+      io.bytes = filemapRead(this, f, o.ra, offset, count, region, buf - region.addr);
       this.asyncDone(id);
       return ok(id);
     }
@@ -948,7 +738,7 @@ export class Machine extends Kernel {
       this.asyncDone(id);
       return ok(id);
     }
-    const readyAt = this.getPages(f, o.ra, offset, n, false);
+    const readyAt = filemapGetPages(this, f, o.ra, offset, n, false);
     io.pendingCopy = { fileId: f.id, pos: offset, regionId: region.id, dstOff: buf - region.addr };
     if (readyAt <= this.now) this.asyncDone(id);
     else {

@@ -1,6 +1,5 @@
 /** The parts of the machine's state that are plain records, with how to copy them for a checkpoint. */
 import { Content } from './content';
-import { RaState } from './readahead';
 
 export interface FileObj {
   id: number;
@@ -21,6 +20,19 @@ export interface FileObj {
   sizeDirty: boolean;
   /** Start of the file on the disk, for seek modelling and the hex view of the disk. */
   lba: number;
+}
+
+/** file_ra_state: where the readahead of one open file stands (used by mm/readahead.ts). */
+export interface RaState {
+  start: number;
+  size: number;
+  asyncSize: number;
+  /** Byte position just past the last read (file_ra_state.prev_pos); -1 before any read. */
+  prevPos: number;
+}
+
+export function newRaState(): RaState {
+  return { start: 0, size: 0, asyncSize: 0, prevPos: -1 };
 }
 
 export type FdObj =
