@@ -13,16 +13,15 @@ import { Ev, EventSink, Loc, SwitchCause, UserOpKind, WaitReason, WakeReason } f
 import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { FileSpec, Kernel } from './kernel';
 import { fdatawriteRange, filemapGetPages, filemapRead, genericPerformWrite, writeAndWaitRange, zeroHole } from './mm/filemap';
-import { maxRaPages, readPages, readPagesNow, readahead } from './mm/readahead';
+import { mmap, munmap, touch, userSource } from './mm/mmap';
 import { dropCaches, invalidateInodePages } from './mm/truncate';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { endWriteback, flusherRun } from './mm/writeback';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
 import {
-  FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page, PageCache,
+  FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache,
 } from './pagecache';
-import { readAround } from './mm/readahead';
-import { AsyncIo, FdObj, FileObj, MmapRegion, Pipe, RaState, Region, Socket, TimerKind, UserBuffer, newRaState } from './state';
+import { AsyncIo, FdObj, FileObj, Pipe, Region, Socket, TimerKind, UserBuffer, newRaState } from './state';
 import { PAGE_SIZE, roundUp } from './units';
 
 export type { FileSpec, Registers } from './kernel';
@@ -32,8 +31,6 @@ const PATH_BASE = 0x5000000;
 const AT_FDCWD = -100;
 /** Largest chunk a socket write or sendfile hands to the NIC at once (a GSO segment). */
 const NIC_CHUNK = 64 * 1024;
-/** Fault-around maps up to 16 already-cached pages around a read fault (fault_around_bytes = 64 KiB). */
-const FAULT_AROUND_PAGES = 16;
 
 export class Machine extends Kernel {
   constructor(config: MachineConfig, files: readonly FileSpec[], sink: EventSink) {
@@ -140,7 +137,7 @@ export class Machine extends Kernel {
         return { result: addr, errno: null };
       }
       case 'touch':
-        return this.touch(op.args[0], op.args[1], op.args[2]);
+        return touch(this, op.args[0], op.args[1], op.args[2]);
       case 'sysctl': {
         const key = op.text ?? '';
         const k = findConfigKey(key);
@@ -172,8 +169,8 @@ export class Machine extends Kernel {
       case 'write': return this.write(a[0], a[1], a[2], -1);
       case 'pwrite': return this.write(a[0], a[1], a[2], a[3]);
       case 'lseek': return this.lseek(a[0], a[1], a[2]);
-      case 'mmap': return this.mmap(a[0], a[1], a[2] ?? 0);
-      case 'munmap': return this.munmap(a[0], a[1]);
+      case 'mmap': return mmap(this, this.fileFd(a[0]), a[1], a[2] ?? 0);
+      case 'munmap': return munmap(this, a[0], a[1]);
       case 'sendfile': return this.sendfile(a[0], a[1], a[2], a[3]);
       case 'splice': return this.splice(a[0], a[1], a[2]);
       case 'fsync': return this.fsync(a[0], false);
@@ -337,7 +334,7 @@ export class Machine extends Kernel {
     if (count < 0) return err('EINVAL');
     const region = this.userRange(buf, count);
     if (o.kind === 'socket') {
-      const src = this.sourceOf(region, buf - region.addr, count);
+      const src = userSource(this, region, buf - region.addr, count);
       return ok(this.sendToSocket(this.sockets[o.sockId], src.content, src.off, count, src.loc, false));
     }
     if (o.kind === 'pipe') return this.writePipe(o, region, buf - region.addr, count);
@@ -347,7 +344,7 @@ export class Machine extends Kernel {
     if (offset < 0 && o.flags & OPEN_FLAGS.O_APPEND) pos = f.size;
     // O_DIRECT alignment is checked before the user pages are touched (no fault on a misaligned request).
     if (o.flags & OPEN_FLAGS.O_DIRECT && !this.alignedForDirect(buf, count, pos)) return err('EINVAL');
-    const src = this.sourceOf(region, buf - region.addr, count);
+    const src = userSource(this, region, buf - region.addr, count);
     let n: number;
     if (o.flags & OPEN_FLAGS.O_DIRECT) {
       n = this.directWrite(f, src.content, src.off, pos, count, region);
@@ -357,14 +354,6 @@ export class Machine extends Kernel {
     }
     if (offset < 0) o.pos = pos + n;
     return ok(n);
-  }
-
-  /** Where bytes of user memory come from; touching an mmap region from the kernel may fault pages in. */
-  private sourceOf(region: Region, off: number, count: number): { content: Content; off: number; loc: Loc } {
-    if (region.kind === 'buffer') return { content: region.content, off, loc: Loc.User };
-    this.faultIn(region, off, count, false);
-    const f = this.filesById[region.fileId];
-    return { content: f.content, off: region.fileOff + off, loc: Loc.Mmap };
   }
 
   /** O_DIRECT write: DMA from the user buffer to the disk; cached pages of the range are written and dropped. */
@@ -394,132 +383,6 @@ export class Machine extends Kernel {
   }
 
   // ───────────────────────────── mmap and page faults ─────────────────────────────
-
-  private mmap(fd: number, length: number, offset: number): OpResult {
-    const o = this.fileFd(fd);
-    if (length <= 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
-    const size = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
-    const addr = this.mmapTop;
-    this.mmapTop += size + PAGE_SIZE;
-    const r: MmapRegion = { kind: 'mmap', id: this.nextId.region++, addr, size, fileId: o.fileId, fileOff: offset, ptes: new Set() };
-    this.regions.push(r);
-    return ok(addr);
-  }
-
-  private munmap(addr: number, length: number): OpResult {
-    const i = this.regions.findIndex((r) => r.kind === 'mmap' && r.addr === addr);
-    if (i < 0 || length <= 0) return err('EINVAL');
-    const r = this.regions[i] as MmapRegion;
-    for (const idx of r.ptes) {
-      const p = this.cache.get(r.fileId, idx);
-      if (p && p.mapcount > 0) p.mapcount--;
-    }
-    this.regions.splice(i, 1);
-    return ok(0);
-  }
-
-  /** User code reads mapped memory: each page without a pte faults (an exception, two mode switches). */
-  private touch(addr: number, off: number, len: number): OpResult {
-    this.ev(Ev.UserOp, UserOpKind.Touch, len);
-    const r = this.findRegion(addr);
-    if (!r || off < 0 || len <= 0 || addr + off + len > r.addr + r.size) return err('EFAULT');
-    this.inUserCode = true;
-    try {
-      if (r.kind === 'mmap') this.faultIn(r, addr - r.addr + off, len, true);
-      this.advance(Math.ceil((len / this.config.latency.memcpyBytesPerSec) * 1e9));
-    } catch (e) {
-      // A page past the end of the file: SIGBUS in Linux, reported here as EFAULT.
-      if (e instanceof SyscallError) return err(e.errno);
-      throw e;
-    } finally {
-      this.inUserCode = false;
-    }
-    // Emitted once the access is over, so that it is the operation's last event (see alloc).
-    this.ev(Ev.UserAccess, len, r.id);
-    return ok(0);
-  }
-
-  /** Makes every page of [off, off+len) of a mapping present, faulting where there is no pte. */
-  private faultIn(r: MmapRegion, off: number, len: number, fromUser: boolean): void {
-    const f = this.filesById[r.fileId];
-    const first = Math.floor((r.fileOff + off) / PAGE_SIZE);
-    const last = Math.floor((r.fileOff + off + len - 1) / PAGE_SIZE);
-    for (let idx = first; idx <= last; idx++) {
-      if (r.ptes.has(idx)) {
-        const p = this.cache.get(f.id, idx);
-        if (p) p.flags |= PG_YOUNG;
-        continue;
-      }
-      if (idx * PAGE_SIZE >= f.size) throw new SyscallError('EFAULT'); // SIGBUS beyond EOF
-      this.pageFault(r, f, idx, fromUser);
-    }
-  }
-
-  private pageFault(r: MmapRegion, f: FileObj, idx: number, fromUser: boolean): void {
-    const saved = fromUser ? this.newActivity() : null;
-    this.regs.cr2 = r.addr + idx * PAGE_SIZE - r.fileOff;
-    if (fromUser) {
-      this.inUserCode = false;
-      this.switchMode('kernel', SwitchCause.Exception);
-    }
-    this.counters[C.PageFaults]++;
-    let p = this.cache.get(f.id, idx);
-    const ra = this.mmapRa(r);
-    if (p) {
-      if (p.flags & PG_READAHEAD) {
-        // do_async_mmap_readahead asks for a whole window (ra_pages), not the one faulting page.
-        p.flags &= ~PG_READAHEAD;
-        readahead(this, f, ra, idx, Math.max(1, maxRaPages(this)), true);
-      }
-      if (p.readyAt > this.now) this.waitUntil(p.readyAt, WaitReason.PageIo);
-      this.advance(this.config.latency.minorFaultNs);
-      this.counters[C.PageCacheHits]++;
-      this.ev(Ev.FaultMinor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
-    } else {
-      this.counters[C.MajorFaults]++;
-      this.counters[C.PageCacheMisses]++;
-      const max = maxRaPages(this);
-      if (max > 0) {
-        const w = readAround(ra, max, idx);
-        readPages(this, f, w.start, w.size, w.asyncSize, Ev.ReadAround);
-      }
-      p = this.cache.get(f.id, idx) ?? readPagesNow(this, f, idx, 1);
-      this.waitUntil(p.readyAt, WaitReason.PageIo);
-      this.advance(this.config.latency.minorFaultNs);
-      this.ev(Ev.FaultMajor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
-    }
-    this.mapPage(r, p);
-    // do_fault_around: map neighbours that are already cached and uptodate, without further faults.
-    const base = idx - (idx % FAULT_AROUND_PAGES);
-    const firstMapped = r.fileOff / PAGE_SIZE;
-    const lastMapped = firstMapped + r.size / PAGE_SIZE - 1;
-    for (let j = Math.max(base, firstMapped); j < base + FAULT_AROUND_PAGES && j <= lastMapped; j++) {
-      if (j === idx || r.ptes.has(j)) continue;
-      const q = this.cache.get(f.id, j);
-      if (q && q.readyAt <= this.now && !(q.flags & PG_READAHEAD)) this.mapPage(r, q);
-    }
-    if (fromUser) {
-      this.switchMode('user', SwitchCause.Exception);
-      this.inUserCode = true;
-      this.counted = saved!;
-    }
-  }
-
-  private mapPage(r: MmapRegion, p: Page): void {
-    r.ptes.add(p.index);
-    p.mapcount++;
-    p.flags |= PG_YOUNG;
-    this.ev(Ev.PageMap, p.fileId, p.index);
-  }
-
-  private mmapRa(r: MmapRegion): RaState {
-    let ra = this.mmapRaStates.get(r.id);
-    if (!ra) {
-      ra = newRaState();
-      this.mmapRaStates.set(r.id, ra);
-    }
-    return ra;
-  }
 
   // ───────────────────────────── sockets, NIC, pipes, sendfile, splice ─────────────────────────────
 
@@ -637,7 +500,7 @@ export class Machine extends Kernel {
     const pipe = this.pipes[o.pipeId];
     const n = Math.min(count, pipe.capacity - pipe.used);
     if (n <= 0) return err('EAGAIN');
-    const src = this.sourceOf(region, off, n);
+    const src = userSource(this, region, off, n);
     const content = new Content(ZERO);
     content.copyFrom(src.content, src.off, 0, n);
     pipe.refs.push({ kind: 'bytes', fileId: -1, off: 0, len: n, content });

@@ -40,6 +40,9 @@ export type FdObj =
   | { kind: 'socket'; fd: number; sockId: number }
   | { kind: 'pipe'; fd: number; pipeId: number; end: 'read' | 'write' };
 
+/** An open regular file (struct file). */
+export type FileFd = Extract<FdObj, { kind: 'file' }>;
+
 export interface UserBuffer {
   kind: 'buffer';
   id: number;
