@@ -20,7 +20,7 @@ import { endWriteback, flusherRun } from './mm/writeback';
 import { OPEN_FLAGS, Operation, findOp } from './operation';
 import {
   FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache,
-} from './pagecache';
+} from './mm/pagecache';
 import { AsyncIo, FdObj, FileObj, Pipe, Region, Socket, TimerKind, UserBuffer, newRaState } from './state';
 import { PAGE_SIZE, roundUp } from './units';
 
