@@ -10,7 +10,7 @@ import {
 } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFIG_KEYS, findConfigKey, parseConfigValue } from '../machine/config';
-import { C } from '../machine/counters';
+import { C, hitPercent } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { pageStateName, PG_ACTIVE } from '../machine/mm/pagecache';
 import { formatBytes, formatDuration, hex } from '../machine/units';
@@ -722,6 +722,7 @@ export class IoMachineSession extends DebugSession {
       case 'pagecache': {
         const hits = m.counters[C.PageCacheHits];
         const misses = m.counters[C.PageCacheMisses];
+        const ratio = hitPercent(hits, misses);
         const out = [
           this.v('capacity', `${m.cache.capacity} pages (${formatBytes(m.cache.capacity * 4096)})`),
           this.v('used', `${m.cache.size} pages`),
@@ -731,7 +732,7 @@ export class IoMachineSession extends DebugSession {
           this.v('inactive list', m.cache.inactive.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'inactive' }) }),
           this.v('hits', hits),
           this.v('misses', misses),
-          this.v('hit ratio', hits + misses ? `${((100 * hits) / (hits + misses)).toFixed(1)}%` : 'n/a'),
+          this.v('hit ratio', ratio === null ? 'n/a' : `${ratio.toFixed(1)}%`),
           this.v('dirty thresholds', (() => { const [bg, th] = m.dirtyLimits(); return `background ${bg} pages, limit ${th} pages`; })()),
         ];
         for (const f of m.filesById) {
@@ -945,12 +946,12 @@ export class IoMachineSession extends DebugSession {
 
 function runSummaryText(m: Machine): string {
   const t = totalsOf(m);
-  const total = t.pageCacheHits + t.pageCacheMisses;
+  const ratio = hitPercent(t.pageCacheHits, t.pageCacheMisses);
   return [
     `ran to the end in ${formatDuration(t.simTimeNs)} simulated:`,
     `  ${t.syscalls} syscalls, ${t.contextSwitches} user↔kernel switches`,
     `  ${t.cpuCopies} CPU copies (${formatBytes(t.cpuBytes)}), ${t.dmaCopies} DMA copies (${formatBytes(t.dmaBytes)}), ${t.dmaInterrupts} DMA interrupts`,
-    `  page cache: ${t.pageCacheHits} hits, ${t.pageCacheMisses} misses${total ? ` (${((100 * t.pageCacheHits) / total).toFixed(1)}% hits)` : ''}, ${t.evictions} evictions, ${t.writebackPages} pages written back`,
+    `  page cache: ${t.pageCacheHits} hits, ${t.pageCacheMisses} misses${ratio === null ? '' : ` (${ratio.toFixed(1)}% hits)`}, ${t.evictions} evictions, ${t.writebackPages} pages written back`,
     `  ${t.pageFaults} page faults`,
   ].join('\n');
 }

@@ -3,7 +3,8 @@
  * DMA engine, the disk, the NIC and the flusher; syscalls as complete events, DMA transfers as async events (they
  * overlap), copies and interrupts as instants, flow arrows syscall → DMA → interrupt, counters for the page cache.
  */
-import { Dev, Ev, LOC_NAMES, Loc } from '../machine/events';
+import { hitPercent } from '../machine/counters';
+import { Dev, Ev, LOC_NAMES, Loc, unpackMove } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { recordedVsModeled } from './summary';
 import { Trace } from './trace';
@@ -90,8 +91,7 @@ export function exportChromeTrace(t: Trace): { traceEvents: TraceEvent[]; displa
     const tid = thread === 0 ? TRACKS.flusher : thread;
     switch (kind) {
       case Ev.DmaStart: {
-        const src = b & 15;
-        const dst = (b >> 4) & 15;
+        const { src, dst } = unpackMove(b);
         const device = dst === Loc.Nic ? TRACKS.nic : TRACKS.disk;
         dmaStart.set(c, { ts, bytes: a, src, dst, tid: device });
         const name = `${LOC_NAMES[src]} → ${LOC_NAMES[dst]}`;
@@ -111,9 +111,11 @@ export function exportChromeTrace(t: Trace): { traceEvents: TraceEvent[]; displa
         out.push({ name: 'DMA interrupt', ph: 'i', s: 't', ts, pid: PID, tid, cat: 'interrupt', args: { dma: c, bytes: a, device: b === Dev.Nic ? 'nic' : 'disk' } });
         break;
       }
-      case Ev.CpuCopy:
-        out.push({ name: 'CPU copy', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'copy', args: { bytes: a, from: LOC_NAMES[b & 15], to: LOC_NAMES[(b >> 4) & 15] } });
+      case Ev.CpuCopy: {
+        const { src, dst } = unpackMove(b);
+        out.push({ name: 'CPU copy', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'copy', args: { bytes: a, from: LOC_NAMES[src], to: LOC_NAMES[dst] } });
         break;
+      }
       case Ev.PageInsert: cached++; counter(ts); break;
       case Ev.PageEvict:
         cached--;
@@ -130,7 +132,7 @@ export function exportChromeTrace(t: Trace): { traceEvents: TraceEvent[]; displa
       case Ev.PageMiss:
         if (kind === Ev.PageHit) hits++;
         else misses++;
-        out.push({ name: 'hit ratio', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, args: { percent: Math.round((1000 * hits) / (hits + misses)) / 10 } });
+        out.push({ name: 'hit ratio', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, args: { percent: Math.round(10 * (hitPercent(hits, misses) ?? 0)) / 10 } });
         break;
       case Ev.FlusherWake:
         out.push({ name: 'flusher wakes', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.flusher, cat: 'writeback', args: { reason: ['periodic', 'background', 'reclaim'][a], dirty: b } });
