@@ -5,7 +5,7 @@
 import { C, hitPercent } from '../machine/counters';
 import { Ev } from '../machine/events';
 import { Machine } from '../machine/machine';
-import { PG_ACTIVE, PG_DIRTY } from '../machine/mm/pagecache';
+import { PG_ACTIVE, PG_DIRTY } from '../machine/pagecache';
 import { formatDuration, MiB, PAGE_SIZE } from '../machine/units';
 import { Trace } from '../trace/trace';
 import { opEnv } from './breakpoints';

@@ -8,7 +8,7 @@ import { DISK_PROFILES } from '../machine/config';
 import { Ev, EVENT_NAMES, Loc } from '../machine/events';
 import { Machine } from '../machine/machine';
 import { flagNames, findOp, OPS } from '../machine/operation';
-import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../machine/mm/pagecache';
+import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../machine/pagecache';
 import { formatBytes, formatDuration, hex, PAGE_SIZE } from '../machine/units';
 import { ERRNO_TEXT } from '../machine/errno';
 import {

@@ -12,7 +12,7 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFIG_KEYS, findConfigKey, parseConfigValue } from '../machine/config';
 import { C, hitPercent } from '../machine/counters';
 import { Machine } from '../machine/machine';
-import { pageStateName, PG_ACTIVE } from '../machine/mm/pagecache';
+import { pageStateName, PG_ACTIVE } from '../machine/pagecache';
 import { formatBytes, formatDuration, hex } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { Loaded, loadProgramFile, MachineOverrides } from '../program/loadProgram';

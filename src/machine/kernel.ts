@@ -7,7 +7,7 @@ import { C, Counters, newCounters } from './counters';
 import { MachineConfig, cloneConfig } from './config';
 import { Content, ZERO } from './content';
 import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove } from './events';
-import { PageCache } from './mm/pagecache';
+import { PageCache } from './pagecache';
 import { RaState } from './state';
 import {
   AsyncIo, DmaTransfer, FdObj, FileObj, Pipe, Region, Socket, TimerHeap, TimerKind,

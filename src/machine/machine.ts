@@ -19,7 +19,7 @@ import { sendfile, splice } from './fs/splice';
 import { fsync } from './fs/sync';
 import { FileSpec, Kernel } from './kernel';
 import { mmap, munmap, touch } from './mm/mmap';
-import { FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './mm/pagecache';
+import { FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { dropCaches } from './mm/truncate';
 import { endWriteback, flusherRun } from './mm/writeback';

@@ -1,7 +1,7 @@
 /** The `iosim run --json` document and the text summary: field names are a contract other tools rely on. */
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
-import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/mm/pagecache';
+import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
 import { Trace } from './trace';
 import type { Counters } from '../shared/messages';
 

@@ -5,7 +5,7 @@
  */
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
-import { FrozenPageCache } from '../machine/mm/pagecache';
+import { FrozenPageCache } from '../machine/pagecache';
 import { Operation } from '../machine/operation';
 import { EventLog, ReplaySink, StopReplay } from './eventLog';
 import { OpLog } from './opLog';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Ev, EvictReason, SwitchCause, WaitReason, WakeReason } from '../../src/machine/events';
 import { Machine } from '../../src/machine/machine';
-import { PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../../src/machine/mm/pagecache';
+import { PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../../src/machine/pagecache';
 import { loadScenario } from '../../src/program/load';
 import type { OpRecord } from '../../src/trace/opLog';
 import { runJson, totalsOf, type OperationJson, type RunJson, type Totals } from '../../src/trace/summary';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { C } from '../../src/machine/counters';
 import { Ev, Loc, WaitReason } from '../../src/machine/events';
-import { PG_DIRTY } from '../../src/machine/mm/pagecache';
+import { PG_DIRTY } from '../../src/machine/pagecache';
 import { UserBuffer } from '../../src/machine/state';
 import { cachedPages, dump, events, fileId, KiB, opEvents, opIndex, range, run } from './helpers';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { C } from '../../src/machine/counters';
 import { Ev, EvictReason } from '../../src/machine/events';
-import { PG_ACTIVE, PG_REFERENCED } from '../../src/machine/mm/pagecache';
+import { PG_ACTIVE, PG_REFERENCED } from '../../src/machine/pagecache';
 import { cachedPages, dump, events, fileId, opEvents, opIndex, range, run } from './helpers';
 
 type T = ReturnType<typeof run>;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { C } from '../../src/machine/counters';
 import { Ev, Loc } from '../../src/machine/events';
-import { PG_ACTIVE, PG_READAHEAD, PG_REFERENCED } from '../../src/machine/mm/pagecache';
+import { PG_ACTIVE, PG_READAHEAD, PG_REFERENCED } from '../../src/machine/pagecache';
 import { cachedPages, dump, events, fileId, KiB, opEvents, opIndex, range, run } from './helpers';
 
 const flagsOf = (t: ReturnType<typeof run>, path: string, idx: number): number => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { C } from '../../src/machine/counters';
 import { Ev, Loc, WaitReason, WakeReason } from '../../src/machine/events';
-import { PG_DIRTY, PG_WRITEBACK } from '../../src/machine/mm/pagecache';
+import { PG_DIRTY, PG_WRITEBACK } from '../../src/machine/pagecache';
 import { dump, events, fileId, KiB, MiB, opEvents, opIndex, run, traceOf } from './helpers';
 
 type T = ReturnType<typeof run>;

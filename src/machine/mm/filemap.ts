@@ -6,7 +6,7 @@
 import { C } from '../counters';
 import { Ev, Loc, WaitReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from './pagecache';
+import { PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../pagecache';
 import { Content, ZERO } from '../content';
 import { FileObj, RaState, UserBuffer } from '../state';
 import { PAGE_SIZE } from '../units';

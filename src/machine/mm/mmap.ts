@@ -8,7 +8,7 @@ import { Content } from '../content';
 import { Ev, Loc, SwitchCause, UserOpKind, WaitReason } from '../events';
 import { OpResult, SyscallError, err, ok } from '../errno';
 import { Kernel } from '../kernel';
-import { PG_READAHEAD, PG_YOUNG, Page } from './pagecache';
+import { PG_READAHEAD, PG_YOUNG, Page } from '../pagecache';
 import { FileFd, FileObj, MmapRegion, RaState, Region, newRaState } from '../state';
 import { PAGE_SIZE } from '../units';
 import { maxRaPages, readAround, readPages, readPagesNow, readahead } from './readahead';

@@ -6,7 +6,7 @@
 import { C } from '../counters';
 import { Ev, WaitReason } from '../events';
 import { Kernel } from '../kernel';
-import { Page } from './pagecache';
+import { Page } from '../pagecache';
 import { FileObj, TimerKind } from '../state';
 import { PAGE_SIZE } from '../units';
 

@@ -8,7 +8,7 @@ import { MAX_BIO, diskRead } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, Loc } from '../events';
 import { Kernel } from '../kernel';
-import { PG_READAHEAD, Page } from './pagecache';
+import { PG_READAHEAD, Page } from '../pagecache';
 import { FileObj, RaState, TimerKind } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
 import { ensureFree } from './vmscan';

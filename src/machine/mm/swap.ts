@@ -1,7 +1,7 @@
 /** The LRU side of an access (mm/swap.c): how a page climbs from the inactive to the active list. */
 import { Ev } from '../events';
 import { Kernel } from '../kernel';
-import { PG_ACTIVE, PG_REFERENCED, Page } from './pagecache';
+import { PG_ACTIVE, PG_REFERENCED, Page } from '../pagecache';
 
 /** mark_page_accessed: inactive,unreferenced → referenced → active; active,unreferenced → referenced. */
 export function markAccessed(k: Kernel, p: Page): void {

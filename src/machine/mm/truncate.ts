@@ -1,7 +1,7 @@
 /** Taking pages out of the page cache on purpose (mm/truncate.c, fs/drop_caches.c), as opposed to reclaim. */
 import { EvictReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_WRITEBACK } from './pagecache';
+import { PG_DIRTY, PG_WRITEBACK } from '../pagecache';
 import { FileObj } from '../state';
 import { PAGE_SIZE } from '../units';
 import { evict } from './vmscan';

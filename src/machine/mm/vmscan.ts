@@ -6,7 +6,7 @@
 import { C } from '../counters';
 import { Ev, EvictReason, WaitReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page } from './pagecache';
+import { PG_DIRTY, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page } from '../pagecache';
 import { TimerKind } from '../state';
 import { reclaimWriteback } from './writeback';
 

@@ -8,7 +8,7 @@ import { diskRequest, MAX_BIO } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, FLUSHER_THREAD, Loc, WakeReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_WRITEBACK, Page } from './pagecache';
+import { PG_DIRTY, PG_WRITEBACK, Page } from '../pagecache';
 import { FileObj, TimerKind, packPageRun, unpackPageRun } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
 import { armFlusher, dirtyLimits } from './page-writeback';
