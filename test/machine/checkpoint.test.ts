@@ -1,6 +1,6 @@
 /**
- * Checkpoints share nothing mutable with the live machine: after every operation of a program that fills every part of
- * the kernel state, neither a clone nor a frozen-and-thawed copy holds an object (array, map, record, content) that
+ * Checkpoints share nothing mutable with the live machine: after every operation of a program that touches every part
+ * of the machine (RICH), neither a clone nor a frozen-and-thawed copy holds an object (array, map, record, content) that
  * the machine holds too. A piece of state added without a deep copy in Kernel.copyInto fails here.
  */
 import assert from 'node:assert/strict';
@@ -8,37 +8,7 @@ import { test } from 'node:test';
 import { EventSink } from '../../src/machine/events';
 import { Machine } from '../../src/machine/machine';
 import { loadScenario } from '../../src/program/load';
-
-const PROGRAM = `machine {
-  page_cache_limit = 512KiB
-  vm.dirty_background_bytes = 64KiB
-  vm.dirty_bytes = 256KiB
-  disk = hdd
-}
-file "/srv/a.html" size 96KiB
-file "/srv/b.bin" size 2MiB
-file "/var/log" size 0
-buf = alloc(64KiB)
-sock = socket()
-a = open("/srv/a.html")
-b = open("/srv/b.bin", O_RDWR)
-read(a, buf, 16KiB)
-write(sock, buf, 16KiB)
-m = mmap(b, 256KiB)
-touch(m, 0, 8KiB)
-sendfile(sock, a, 16KiB, 64KiB)
-p = pipe()
-splice(b, p, 64KiB)
-write(p, buf, 4KiB)
-log = open("/var/log", O_WRONLY | O_CREAT | O_APPEND)
-repeat 8 { write(log, buf, 64KiB) }
-d = open("/srv/b.bin", O_RDONLY | O_DIRECT)
-id = aio_read(d, buf, 32KiB, 1MiB)
-u = uring_read(b, buf, 32KiB, 1536KiB)
-aio_wait(id)
-uring_wait(u)
-fsync(log)
-`;
+import { RICH } from './helpers';
 
 const nullSink: EventSink = { emit() {} };
 
@@ -65,7 +35,7 @@ function sharedObjects(live: unknown, copy: unknown, path: string, seen: Set<obj
 }
 
 test('clone and freeze/fromFrozen share no mutable object with the live machine, after every operation', () => {
-  const loaded = loadScenario(PROGRAM, 'checkpoint.iosim');
+  const loaded = loadScenario(RICH, 'checkpoint.iosim');
   assert.ok(loaded.spec, loaded.diagnostics.map((d) => d.message).join('\n'));
   const spec = loaded.spec;
   const m = new Machine(spec.config, spec.files, nullSink);
