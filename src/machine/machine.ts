@@ -43,16 +43,13 @@ export class Machine extends Kernel {
   protected fire(kind: TimerKind, a: number, b: number, c: number): void {
     switch (kind) {
       case TimerKind.DiskReadDone:
+      case TimerKind.DirectWriteDone:
         diskDone(this, a);
         if (b > 0) asyncDone(this, b);
         break;
       case TimerKind.WritebackDone:
         diskDone(this, a);
         endWriteback(this, b, c);
-        break;
-      case TimerKind.DirectWriteDone:
-        diskDone(this, a);
-        if (b > 0) asyncDone(this, b);
         break;
       case TimerKind.NicTxDone:
         nicTxDone(this, a, b, c);

@@ -16,14 +16,30 @@ import { armFlusher, dirtyLimits } from './page-writeback';
 /** MAX_WRITEBACK_PAGES: what the flusher writes of one inode before moving on. */
 const WB_CHUNK_PAGES = 1024;
 
-/** The flusher thread's work (wb_workfn): expired inodes, then background writeback while above the threshold. */
-export function flusherRun(k: Kernel, reason: WakeReason): void {
+/**
+ * Runs `work` on the flusher thread, a new activity for copy counting, after announcing the wakeup with the dirty
+ * pages and the background threshold (`bg`, which the work is given); then the interrupted thread continues.
+ */
+function asFlusher(k: Kernel, reason: WakeReason, work: (bg: number) => void): void {
   const savedThread = k.thread;
   const savedMode = k.mode;
   const savedCounted = k.newActivity();
   k.thread = FLUSHER_THREAD;
   const [bg] = dirtyLimits(k);
   k.ev(Ev.FlusherWake, reason, k.cache.dirty, bg);
+  work(bg);
+  k.thread = savedThread;
+  k.mode = savedMode;
+  k.counted = savedCounted;
+}
+
+/** The flusher thread wakes (wb_workfn), periodically or to continue background writeback. */
+export function flusherRun(k: Kernel, reason: WakeReason): void {
+  asFlusher(k, reason, (bg) => wbDoWriteback(k, reason, bg));
+}
+
+/** wb_do_writeback: expired inodes (on a periodic wakeup), then background writeback while above the threshold. */
+function wbDoWriteback(k: Kernel, reason: WakeReason, bg: number): void {
   k.wb.lastRun = k.now;
   let until = k.now;
   if (reason === WakeReason.Periodic) {
@@ -50,21 +66,11 @@ export function flusherRun(k: Kernel, reason: WakeReason): void {
     k.wb.background = false;
   }
   if (k.cache.dirty > 0) armFlusher(k);
-  k.thread = savedThread;
-  k.mode = savedMode;
-  k.counted = savedCounted;
 }
 
 /** Reclaim met dirty pages at the inactive tail: it wakes the flusher for them (WB_REASON_VMSCAN). */
 export function reclaimWriteback(k: Kernel, p: Page): void {
-  const savedThread = k.thread;
-  const savedCounted = k.newActivity();
-  k.thread = FLUSHER_THREAD;
-  const [bg] = dirtyLimits(k);
-  k.ev(Ev.FlusherWake, WakeReason.Reclaim, k.cache.dirty, bg);
-  writebackFile(k, k.filesById[p.fileId], WB_CHUNK_PAGES);
-  k.thread = savedThread;
-  k.counted = savedCounted;
+  asFlusher(k, WakeReason.Reclaim, () => writebackFile(k, k.filesById[p.fileId], WB_CHUNK_PAGES));
 }
 
 /** The dirty inodes in the order the flusher takes them (b_dirty, oldest dirtied_when first). */
