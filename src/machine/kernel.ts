@@ -99,6 +99,7 @@ export abstract class Kernel {
 
   // ───────────────────────────── events, time and mode ─────────────────────────────
 
+  /** Reports one step of the current thread at the current time (see Ev for what a, b and c mean). */
   ev(kind: Ev, a = 0, b = 0, c = 0): void {
     this.sink.emit(kind, this.thread, this.now, a, b, c);
   }
@@ -108,6 +109,7 @@ export abstract class Kernel {
     this.runUntil(this.now + dt);
   }
 
+  /** Runs the timers due by `t` in time order, each at its own time, then sets the clock to `t`. */
   runUntil(t: number): void {
     for (;;) {
       const top = this.timers.peek();
@@ -126,6 +128,7 @@ export abstract class Kernel {
     this.runUntil(t);
   }
 
+  /** Enters or leaves the kernel (a syscall, an exception): counted as a context switch, and it takes time. */
   switchMode(to: 'user' | 'kernel', cause: SwitchCause): void {
     this.mode = to;
     this.regs.mode = to;
@@ -169,6 +172,7 @@ export abstract class Kernel {
 
   // ───────────────────────────── files and memory ─────────────────────────────
 
+  /** An inode: its generated content is on the disk; it starts clean, at its own place on the disk. */
   createFile(path: string, size: number): FileObj {
     const id = this.filesById.length;
     const name = path.split('/').pop() || path;

@@ -25,6 +25,7 @@ function roundupPow2(n: number): number {
   return r;
 }
 
+/** get_init_ra_size: the first window, 2–4× the request while small, up to the maximum. */
 export function initRaSize(req: number, max: number): number {
   const r = roundupPow2(req);
   if (r <= max / 32) return r * 4;
@@ -32,6 +33,7 @@ export function initRaSize(req: number, max: number): number {
   return max;
 }
 
+/** get_next_ra_size: each following window 4× (small) or 2× the last, up to the maximum. */
 export function nextRaSize(cur: number, max: number): number {
   if (cur < max / 16) return 4 * cur;
   if (cur <= max / 2) return 2 * cur;

@@ -10,7 +10,7 @@ import { PG_DIRTY, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page } from '../pageca
 import { TimerKind } from '../state';
 import { reclaimWriteback } from './writeback';
 
-/** Makes room for n more pages by reclaiming from the inactive tail (shrink_inactive_list). */
+/** Makes room for n more pages (try_to_free_pages → shrink_node), reclaiming from the inactive tail. */
 export function ensureFree(k: Kernel, n: number): void {
   let guard = 0;
   while (k.cache.size + n > k.cache.capacity) {
@@ -28,7 +28,7 @@ export function ensureFree(k: Kernel, n: number): void {
 }
 
 /** When the next read or writeback completes (unlocking pages), or -1. */
-export function nextPageIoDone(k: Kernel): number {
+function nextPageIoDone(k: Kernel): number {
   let t = -1;
   for (const tm of k.timers.items) {
     if ((tm.kind === TimerKind.DiskReadDone || tm.kind === TimerKind.WritebackDone) && (t < 0 || tm.t < t)) t = tm.t;
@@ -36,7 +36,12 @@ export function nextPageIoDone(k: Kernel): number {
   return t;
 }
 
-export function reclaimOne(k: Kernel, fromActive: boolean): boolean {
+/**
+ * shrink_active_list then shrink_inactive_list → shrink_folio_list, until one page is freed: busy pages rotate,
+ * dirty ones are handed to the flusher, mapped and young ones get another round (page_referenced). Returns whether a
+ * page went. `fromActive`: when nothing inactive can go, demote the active tail as a last resort.
+ */
+function reclaimOne(k: Kernel, fromActive: boolean): boolean {
   const c = k.cache;
   // inactive_is_low: keep the inactive list at least as long as the active one (ratio 1 below 1 GiB).
   while (c.active.count > c.inactive.count && c.active.tail) {
@@ -87,6 +92,7 @@ export function reclaimOne(k: Kernel, fromActive: boolean): boolean {
   return false;
 }
 
+/** A page leaves the cache (__remove_mapping, filemap_remove_folio), unmapped first from every mapping (try_to_unmap). */
 export function evict(k: Kernel, p: Page, reason: EvictReason): void {
   if (p.mapcount > 0) {
     for (const r of k.regions) if (r.kind === 'mmap' && r.fileId === p.fileId) r.ptes.delete(p.index);
