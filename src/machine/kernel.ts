@@ -161,7 +161,10 @@ export abstract class Kernel {
     return saved;
   }
 
-  /** `dstObj`/`dstOff` name where the bytes land: a region id (user, mmap), socket, pipe or file id (page cache, disk). */
+  /**
+   * A copy by the CPU (copy_to_user, copy_from_user, memcpy into a socket or pipe buffer): it takes the CPU for as long
+   * as memcpy needs. `dstObj`/`dstOff` name where the bytes land: a region id (user, mmap), socket, pipe or file id.
+   */
   cpuCopy(src: Loc, dst: Loc, bytes: number, dstObj = 0, dstOff = 0): void {
     if (bytes <= 0) return;
     const first = this.countCopy('cpu', src, dst, bytes);

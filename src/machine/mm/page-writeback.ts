@@ -15,8 +15,8 @@ const MAX_PAUSE_NS = 200e6;
 /** One jiffy at HZ=250, the unit balance_dirty_pages computes its pauses in. */
 const JIFFY_NS = 4e6;
 
-/** Dirtyable memory: free plus reclaimable file pages, i.e. all the page cache may hold. */
-export function dirtyable(k: Kernel): number {
+/** global_dirtyable_memory: free plus reclaimable file pages, i.e. all the page cache may hold. */
+function dirtyable(k: Kernel): number {
   return k.cache.capacity;
 }
 
@@ -118,7 +118,7 @@ export function balanceDirtyPages(k: Kernel, dirtied: number): void {
  * wb_max_pause: no longer than it takes the disk to write what is dirty (with a safety factor of 8), so a small
  * pool of dirty pages does not run dry and leave the disk idle; between the minimum and 200 ms.
  */
-export function maxPause(k: Kernel, dirtyPages: number): number {
+function maxPause(k: Kernel, dirtyPages: number): number {
   const bwPages = k.config.latency.diskBytesPerSec / PAGE_SIZE;
   const jiffies = Math.floor(dirtyPages / (1 + bwPages / 32)) + 1;
   return Math.max(MIN_PAUSE_NS, Math.min(MAX_PAUSE_NS, jiffies * JIFFY_NS));

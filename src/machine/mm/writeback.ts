@@ -82,7 +82,7 @@ function dirtyFilesOldestFirst(k: Kernel): FileObj[] {
  * writeback_single_inode → do_writepages with nr_to_write = `maxPages`: starts writeback of a file's dirty pages in
  * index order; returns when they will be clean.
  */
-export function writebackFile(k: Kernel, f: FileObj, maxPages: number): number {
+function writebackFile(k: Kernel, f: FileObj, maxPages: number): number {
   const pages = k.cache.pagesOf(f.id);
   if (!pages) return k.now;
   const dirty: number[] = [];
