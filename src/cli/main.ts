@@ -1,5 +1,6 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
 import { readFileSync } from 'node:fs';
+import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
@@ -94,7 +95,7 @@ function cmdRun(args: string[]): number {
   }
   const t = totalsOf(trace.machine);
   const pc = runJson(trace).pageCache;
-  const hitRatio = t.pageCacheHits + t.pageCacheMisses > 0 ? (100 * t.pageCacheHits) / (t.pageCacheHits + t.pageCacheMisses) : 0;
+  const hitRatio = hitPercent(t.pageCacheHits, t.pageCacheMisses) ?? 0;
   out('');
   out(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
   out(table(['', 'count', 'bytes'], [

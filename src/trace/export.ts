@@ -4,7 +4,8 @@
  * complete events, copies as instants, flow arrows syscall → DMA transfer → interrupt handler, and counters for the
  * page cache. Events are produced one at a time (see traceFile.ts for the streamed document).
  */
-import { Dev, Ev, LOC_NAMES, Loc, WaitReason } from '../machine/events';
+import { hitPercent } from '../machine/counters';
+import { Dev, Ev, LOC_NAMES, Loc, unpackMove, WaitReason } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { recordedVsModeled } from './summary';
 import { Trace } from './trace';
@@ -186,8 +187,7 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
     const tid = thread === 0 ? TRACKS.flusher : thread;
     switch (kind) {
       case Ev.DmaStart: {
-        const src = b & 15;
-        const dst = (b >> 4) & 15;
+        const { src, dst } = unpackMove(b);
         const device = dst === Loc.Nic ? 'nic' : 'disk';
         const path = `${LOC_NAMES[src]} → ${LOC_NAMES[dst]}`;
         inFlight.set(c, { startNs: ns, bytes: a, path, dst, device, slot: takeSlot(device) });
@@ -207,9 +207,11 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
         if (s) emit({ name: 'DMA', ph: 'f', bp: 'e', ts, pid: PID, tid, cat: DMA_CAT, id: c });
         break;
       }
-      case Ev.CpuCopy:
-        emit({ name: 'CPU copy', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'copy', args: { bytes: a, from: LOC_NAMES[b & 15], to: LOC_NAMES[(b >> 4) & 15] } });
+      case Ev.CpuCopy: {
+        const { src, dst } = unpackMove(b);
+        emit({ name: 'CPU copy', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'copy', args: { bytes: a, from: LOC_NAMES[src], to: LOC_NAMES[dst] } });
         break;
+      }
       case Ev.PageInsert: cached++; counter(ts); break;
       case Ev.PageEvict:
         cached--;
@@ -226,7 +228,7 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
       case Ev.PageMiss:
         if (kind === Ev.PageHit) hits++;
         else misses++;
-        emit({ name: 'hit ratio', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { percent: Math.round((1000 * hits) / (hits + misses)) / 10 } });
+        emit({ name: 'hit ratio', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { percent: Math.round(10 * (hitPercent(hits, misses) ?? 0)) / 10 } });
         break;
       case Ev.FlusherWake:
         emit({ name: 'flusher wakes', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.flusher, cat: 'writeback', args: { reason: ['periodic', 'background', 'reclaim'][a], dirty: b } });
