@@ -19,8 +19,9 @@ import { OPEN_FLAGS, type Operation, type RecordedCall } from '../../machine/ope
 import type { OperationSource } from '../source';
 import type { LineCursor, LineSource } from './lines';
 import {
-  LineKind, ParsedLine, fdOf, fieldOf, flagList, intOf, iovTotal, listOf, offsetOf, parseLine, splitArgs, structsOf, unquote,
-} from './parse';
+  fdOf, fieldOf, firstArg, flagList, intOf, iovTotal, lastComma, leadingFd, listOf, numberAt, offsetOf, splitArgs, structsOf, unquote,
+} from './args';
+import { LineKind, ParsedLine, parseLine } from './parse';
 import { syscallNumber } from './syscalls';
 import { FastCall, FastKind, FastOp, fastPath, parseFast } from './fast';
 
@@ -1450,12 +1451,6 @@ function copyOp(op: Operation): Operation {
   return mkOp(op.name, op.args.slice(), op.line, op.col, op.thread ?? 1, op.text, op.flagNames?.slice(), op.recorded ? { ...op.recorded } : undefined);
 }
 
-/** Index of the last ',' at or before `from` and not before `min` (min - 1 if none): lastIndexOf is slow on V8. */
-function lastComma(s: string, from: number, min = 0): number {
-  let i = from;
-  while (i >= min && s.charCodeAt(i) !== 44) i--;
-  return i < min ? min - 1 : i;
-}
 
 /** A complete call made from the first half of one whose end never came (or has not come yet). */
 function callOf(pend: Pending, r: number, failed: boolean): Call {
@@ -1471,41 +1466,8 @@ function callOf(pend: Pending, r: number, failed: boolean): Call {
   return c;
 }
 
-/** The first argument of a list (or the argument itself). */
-function firstArg(s: string): string {
-  return s.indexOf(',') < 0 ? s.trim() : splitArgs(s)[0];
-}
 
-/** The descriptor number text[from, end) starts with (`3</etc/passwd>, ...` → 3), without slicing; NaN if none. */
-function leadingFd(s: string, from: number, end: number): number {
-  let i = from;
-  const n = end;
-  while (i < n && s.charCodeAt(i) === 32) i++;
-  let v = 0;
-  const start = i;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-  }
-  return i === start ? NaN : v;
-}
 
-/** The integer at `from` (after spaces, before `end`), without slicing: the numbers that end read/write arguments. */
-function numberAt(s: string, from: number, end = s.length): number {
-  let i = from;
-  const n = end;
-  while (i < n && s.charCodeAt(i) === 32) i++;
-  if (s.charCodeAt(i) === 48 && s.charCodeAt(i + 1) === 120) return intOf(s.slice(i).trim());
-  let v = 0;
-  const start = i;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-  }
-  return i === start ? NaN : v;
-}
 
 function isFork(name: string): boolean {
   return name === 'clone' || name === 'clone3' || name === 'fork' || name === 'vfork';
