@@ -3,5 +3,5 @@ export { isStracePath, loadStrace, loadStraceFile, loadStraceLines, type StraceI
 export { FileSource, textSource, type LineSource } from './lines';
 export { splitArgs } from './args';
 export { parseLine, LineKind, type ParsedLine } from './parse';
-export { StraceSource } from './replay';
+export { StraceSource } from './source';
 export { syscallNumber } from './syscalls';
