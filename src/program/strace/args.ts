@@ -29,15 +29,7 @@ export function splitArgs(s: string): string[] {
         else i++;
       }
     } else if (c === 60) {
-      let b = 0;
-      i++;
-      while (i < n) {
-        const d = s.charCodeAt(i);
-        if (d === 91) b++;
-        else if (d === 93) b--;
-        else if (d === 62 && b <= 0) break;
-        i++;
-      }
+      i = decorationEnd(s, i + 1, n);
     } else if (c === 40 || c === 91 || c === 123) {
       depth++;
     } else if (c === 41 || c === 93 || c === 125) {
@@ -50,6 +42,23 @@ export function splitArgs(s: string): string[] {
   const last = s.slice(start).trim();
   if (last !== '' || out.length > 0) out.push(last);
   return out;
+}
+
+/**
+ * Index of the '>' that closes an fd decoration whose text starts at `from` (`3<TCP:[1.2.3.4:80->5.6.7.8:9]>`:
+ * a '>' inside brackets does not), or `end` if none.
+ */
+export function decorationEnd(s: string, from: number, end: number): number {
+  let i = from;
+  let depth = 0;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c === 91) depth++;
+    else if (c === 93) depth--;
+    else if (c === 62 && depth <= 0) break;
+    i++;
+  }
+  return i;
 }
 
 /** A descriptor argument or result: `3`, `3</etc/passwd>`, `AT_FDCWD</tmp>`, `-1`. fd is NaN when not a number. */
@@ -205,33 +214,33 @@ export function lastComma(s: string, from: number, min = 0): number {
   return i < min ? min - 1 : i;
 }
 
-/** The descriptor number text[from, end) starts with (`3</etc/passwd>, ...` → 3), without slicing; NaN if none. */
-export function leadingFd(s: string, from: number, end: number): number {
+/** Index of the first character at or after `from` (before `end`) that is not a space. */
+function skipSpaces(s: string, from: number, end: number): number {
   let i = from;
-  const n = end;
-  while (i < n && s.charCodeAt(i) === 32) i++;
+  while (i < end && s.charCodeAt(i) === 32) i++;
+  return i;
+}
+
+/** The value of the decimal digits at `from` (before `end`); NaN if there are none. */
+function digitsAt(s: string, from: number, end: number): number {
   let v = 0;
-  const start = i;
-  for (; i < n; i++) {
+  let i = from;
+  for (; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c < 48 || c > 57) break;
     v = v * 10 + (c - 48);
   }
-  return i === start ? NaN : v;
+  return i === from ? NaN : v;
+}
+
+/** The descriptor number text[from, end) starts with (`3</etc/passwd>, ...` → 3), without slicing; NaN if none. */
+export function leadingFd(s: string, from: number, end: number): number {
+  return digitsAt(s, skipSpaces(s, from, end), end);
 }
 
 /** The integer at `from` (after spaces, before `end`), without slicing: the numbers that end read/write arguments. */
 export function numberAt(s: string, from: number, end = s.length): number {
-  let i = from;
-  const n = end;
-  while (i < n && s.charCodeAt(i) === 32) i++;
+  const i = skipSpaces(s, from, end);
   if (s.charCodeAt(i) === 48 && s.charCodeAt(i + 1) === 120) return intOf(s.slice(i).trim());
-  let v = 0;
-  const start = i;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-  }
-  return i === start ? NaN : v;
+  return digitsAt(s, i, end);
 }

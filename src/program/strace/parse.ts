@@ -6,7 +6,7 @@
  * hot path: a log of a million lines is read with prefix checks and index searches. The arguments are read later,
  * by whoever needs them (args.ts).
  */
-import { intOf, isNameChar } from './args';
+import { decorationEnd, intOf, isNameChar } from './args';
 import { SYSCALL_NAMES } from './syscalls';
 
 export const enum LineKind {
@@ -389,18 +389,8 @@ function finishCall(line: string, from: number, p: ParsedLine): ParsedLine {
   } else {
     r = retStart;
     while (r < end && line.charCodeAt(r) !== 32) {
-      if (line.charCodeAt(r) === 60) {
-        // decoration of a returned fd: up to the matching '>' (brackets may hold '->')
-        let depth = 0;
-        r++;
-        while (r < end) {
-          const c = line.charCodeAt(r);
-          if (c === 91) depth++;
-          else if (c === 93) depth--;
-          else if (c === 62 && depth <= 0) break;
-          r++;
-        }
-      }
+      // the decoration of a returned fd, whole (it may hold spaces)
+      if (line.charCodeAt(r) === 60) r = decorationEnd(line, r + 1, end);
       r++;
     }
     p.retText = line.slice(retStart, Math.min(r, end));
