@@ -93,15 +93,8 @@ export function intOf(a: string | undefined): number {
     const v = parseInt(a.slice(i + 2), 16);
     return neg ? -v : v;
   }
-  let v = 0;
-  const start = i;
-  for (; i < n; i++) {
-    const c = a.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-  }
-  if (i === start) return NaN;
   // Trailing text (a decoration, a comment) is allowed after the number.
+  const v = digitsAt(a, i, n);
   return neg ? -v : v;
 }
 
