@@ -54,6 +54,7 @@ export interface StraceInfo {
   pipeBytes: number;
 }
 
+/** The first pass's observer; once the log has been read, load.ts asks it for files(), kindOf() and the rest. */
 export class Scan implements Evidence {
   paths = new Map<string, PathInfo>();
   /** Directories: every ancestor of a path seen, and paths used as one. */
@@ -65,7 +66,9 @@ export class Scan implements Evidence {
    */
   callLines = new Int32Array(1024);
   nCallLines = 0;
+  /** The largest single write to a pipe, in bytes. */
   maxPipeWrite = 0;
+  /** Warnings left out past MAX_DIAGNOSTICS. */
   left = 0;
   orphans = 0;
   info: StraceInfo = {
@@ -105,6 +108,7 @@ export class Scan implements Evidence {
     return info;
   }
 
+  /** A warning on 1-based line `line`, up to MAX_DIAGNOSTICS of them. */
   warn(line: number, message: string): void {
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
       this.left++;
