@@ -1,7 +1,8 @@
 /** Reading single lines of strace output in each of its shapes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fdOf, fieldOf, iovTotal, LineKind, listOf, offsetOf, parseLine, splitArgs, structsOf, unquote } from '../../src/program/strace/parse';
+import { fdOf, fieldOf, iovTotal, listOf, offsetOf, splitArgs, structsOf, unquote } from '../../src/program/strace/args';
+import { LineKind, parseLine } from '../../src/program/strace/parse';
 
 test('a call with -f -tt -T -y and a [pid N] prefix', () => {
   const p = parseLine('[pid  4242] 10:20:30.123456 read(3</etc/passwd>, "root:x:0:0:root:/root:/bin/bash\\n"..., 4096) = 1294 <0.000035>');

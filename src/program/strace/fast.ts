@@ -60,7 +60,7 @@ export class FastCall {
   last = NaN;
   /** The number before it (pread64: the count asked). */
   prev = NaN;
-  /** The result (a byte count), and the -T duration in ns (NaN without -T). */
+  /** The result (a byte count), and the -T duration in ns (NaN without -T); 0 and NaN for a first half. */
   r = 0;
   durNs = NaN;
 }
@@ -101,7 +101,7 @@ function fraction(b: Uint8Array, i: number, end: number): number {
 /**
  * The number that ends at `from` and follows a comma (`, 4096` read right to left): its value in `num`, and the
  * comma's index; -1 for anything else (no digits, more than 15, not after a comma and spaces). This is what
- * replay.ts reads there (lastComma, then numberAt) whenever it has this shape.
+ * rw.ts reads there from text (lastComma, then numberAt) whenever it has this shape.
  */
 function tailNumber(b: Uint8Array, from: number, min: number): number {
   let j = digitsBack(b, from, min);
@@ -255,15 +255,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     if (len === 0 || i + len >= e || b[i + len] !== 40) return false;
     argsStart = i + len + 1;
     if (b[e - 1] === 62 && endsWith(b, e, argsStart, UNFINISHED)) {
-      const op = opOf(len);
-      f.kind = FastKind.Unfinished;
-      f.op = op;
-      f.name = NAMES[op];
-      f.pid = pid;
-      f.tsSec = tsSec;
-      f.tsNs = tsNs;
-      f.tsTod = tod;
-      f.col = i - s + 1;
+      // No result yet (nor a duration).
+      fillCommon(f, FastKind.Unfinished, opOf(len), pid, tsSec, tsNs, tod, i - s + 1, 0, NaN);
       f.bytes = b;
       f.argsStart = argsStart;
       f.argsEnd = e - UNFINISHED.length;

@@ -2,284 +2,23 @@
  * Loads a strace log as a program: a first pass over the whole log learns what the replay needs before the machine
  * starts (which paths are regular files and how large they were, which are directories or devices, how big the
  * pipes must be, the processes and their names, the lines that hold calls) and reports lines it cannot read; the
- * replay itself (replay.ts) then streams the log again, as many times as the debugger asks. Both passes read the
- * commonest lines (reads and writes) straight from the file's bytes (fast.ts) and every other line as text.
+ * replay itself (source.ts) then streams the log again, as many times as the debugger asks. Both passes are the
+ * same replay (replay.ts) over the same lines: the first one without a machine, watched by the Scan (scan.ts).
  */
 import { applyOverrides, defaultConfig, type MachineConfig } from '../../machine/config';
-import type { FileSpec } from '../../machine/machine';
 import type { Diagnostic } from '../diagnostics';
 import { checkOverrides, type Loaded, type MachineOverrides } from '../load';
 import type { ProgramSpec } from '../source';
-import { FastCall, fastPath, parseFast } from './fast';
+import type { Knowledge } from './evidence';
 import { FileSource, textSource, type LineSource } from './lines';
-import { DK, Replayer, StraceSource, type Evidence, type Knowledge } from './replay';
+import { Replayer } from './replay';
+import { provisionalKind, Scan, type StraceInfo } from './scan';
+import { StraceSource } from './source';
 
-/** Diagnostics kept for bad lines; past this many, one more says how many were left out. */
-const MAX_DIAGNOSTICS = 200;
-
-/** Path prefixes that never name a regular file the model should simulate. */
-const SPECIAL = ['/dev/', '/proc/', '/sys/'];
-
-interface PathInfo {
-  /** From stats: S_IFREG, S_IFDIR, S_IFCHR, ...; 'dir' from use as a directory; '' unknown. */
-  type: string;
-  opened: boolean;
-  /** The first open created it empty (O_CREAT with O_EXCL or O_TRUNC): it did not exist, or its content did not matter. */
-  created: boolean;
-  /** The log showed it absent before any open: it did not exist when the log began. */
-  missing: boolean;
-  /** Written (or truncated) since: later sizes describe the new content, not the file as it was. */
-  modified: boolean;
-  /** The size it had before the log changed it: at least this (from reads), exactly this when `exact`. */
-  size: number;
-  exact: boolean;
-}
-
-/** What a strace log holds, besides the operations: counts for the CLI's summary and the debugger. */
-export interface StraceInfo {
-  lines: number;
-  /** Calls in the log (a split call counts once). */
-  syscalls: number;
-  failed: number;
-  /** Calls by name, in order of first appearance. */
-  byName: Map<string, number>;
-  signals: number;
-  badLines: number;
-  /** Processes (and threads), by the thread index the operations carry. */
-  threads: Map<number, { pid: number; name: string }>;
-  /** Sum of the -T durations, in ns (NaN without -T). */
-  recordedSyscallNs: number;
-  /** From the first timestamp to the last, in ns (NaN without timestamps). */
-  recordedSpanNs: number;
-  /** Descriptors used but never opened in the log whose path is a regular file (their I/O is not simulated). */
-  inherited: string[];
-  /** The pipe capacity the replay gives the machine (large enough for the log's largest pipe write). */
-  pipeBytes: number;
-}
+export type { StraceInfo };
 
 export interface StraceLoaded extends Loaded {
   strace: StraceInfo;
-}
-
-class Scan implements Evidence {
-  paths = new Map<string, PathInfo>();
-  /** Directories: every ancestor of a path seen, and paths used as one. */
-  dirs = new Set<string>();
-  diagnostics: Diagnostic[] = [];
-  /**
-   * Lines where calls start, one bit a line (a million-line log: 128 KiB); a split call marks the line of its
-   * first half, which may come before lines already marked.
-   */
-  callLines = new Int32Array(1024);
-  nCallLines = 0;
-  maxPipeWrite = 0;
-  left = 0;
-  orphans = 0;
-  info: StraceInfo = {
-    lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
-    recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], pipeBytes: 0,
-  };
-  private firstTs = NaN;
-  private lastTs = NaN;
-  private inheritedSeen = new Set<string>();
-
-  /** The path asked for last and its entry: a loop of reads asks for the same one line after line. */
-  private lastPath = '';
-  private lastInfo: PathInfo | null = null;
-  /**
-   * Calls counted by name since they were last added to info.byName, for the few names seen most recently (a log
-   * is mostly the same few calls): a count costs a comparison, not two map lookups. flush() adds them up.
-   */
-  private recentNames: string[] = [];
-  private recentCounts: number[] = [];
-  /** The slot the next name not among them takes. */
-  private nextRecent = 0;
-
-  private path(p: string): PathInfo {
-    if (p === this.lastPath && this.lastInfo !== null) return this.lastInfo;
-    let info = this.paths.get(p);
-    if (!info) {
-      info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false };
-      this.paths.set(p, info);
-      for (let k = p.lastIndexOf('/'); k >= 0; k = k === 0 ? -1 : p.lastIndexOf('/', k - 1)) {
-        const dir = k === 0 ? '/' : p.slice(0, k);
-        if (dir === p || this.dirs.has(dir)) break;
-        this.dirs.add(dir);
-      }
-    }
-    this.lastPath = p;
-    this.lastInfo = info;
-    return info;
-  }
-
-  warn(line: number, message: string): void {
-    if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
-      this.left++;
-      return;
-    }
-    this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
-  }
-
-  opened(path: string, _flags: number, creates: boolean): void {
-    const info = this.path(path);
-    if (!info.opened && creates) {
-      info.created = true;
-      info.modified = true;
-    }
-    info.opened = true;
-  }
-  read(path: string, pos: number, n: number, count: number): void {
-    const info = this.path(path);
-    if (info.modified || !(n >= 0) || !(pos >= 0)) return;
-    if (n > 0 && pos + n > info.size) info.size = pos + n;
-    // A short read of a regular file ends at its end.
-    if (n < count && !info.exact && pos + n >= info.size) {
-      info.size = pos + n;
-      info.exact = true;
-    }
-  }
-  wrote(path: string, _pos: number, n: number): void {
-    if (n > 0) this.path(path).modified = true;
-  }
-  size(path: string, size: number): void {
-    const info = this.path(path);
-    if (info.modified || !(size >= 0)) return;
-    if (!info.exact || size > info.size) info.size = size;
-    info.exact = true;
-  }
-  type(path: string, type: string): void {
-    const info = this.path(path);
-    if (info.type === '' || type !== 'dir') info.type = type;
-    if (type === 'dir' || type === 'S_IFDIR') this.dirs.add(path);
-  }
-  truncated(path: string): void {
-    this.path(path).modified = true;
-  }
-  pipeWrite(count: number): void {
-    if (count > this.maxPipeWrite) this.maxPipeWrite = count;
-  }
-  inherited(path: string, fd: number, line: number): void {
-    if (this.inheritedSeen.has(path)) return;
-    this.inheritedSeen.add(path);
-    this.info.inherited.push(path);
-    this.warn(line, `fd ${fd} (${path}) was opened before the log begins: its I/O is shown but not simulated`);
-  }
-  thread(thread: number, pid: number, name: string): void {
-    this.info.threads.set(thread, { pid, name });
-  }
-  missing(path: string): void {
-    const info = this.path(path);
-    if (!info.opened) info.missing = true;
-  }
-  orphan(name: string, line: number): void {
-    this.orphans++;
-    this.warn(line, `'<... ${name} resumed>' without its '${name}(... <unfinished ...>' line: the call's first arguments are missing`);
-  }
-  badLine(line: number, message: string): void {
-    this.info.badLines++;
-    this.warn(line, `skipped: ${message}`);
-  }
-  syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void {
-    const info = this.info;
-    info.syscalls++;
-    if (failed) info.failed++;
-    this.count(name);
-    if (durNs >= 0) info.recordedSyscallNs = (Number.isNaN(info.recordedSyscallNs) ? 0 : info.recordedSyscallNs) + durNs;
-    if (!Number.isNaN(ts)) {
-      if (Number.isNaN(this.firstTs) || ts < this.firstTs) this.firstTs = ts;
-      if (Number.isNaN(this.lastTs) || ts > this.lastTs) this.lastTs = ts;
-      info.recordedSpanNs = this.lastTs - this.firstTs;
-    }
-    const w = line >>> 5;
-    if (w >= this.callLines.length) {
-      const bigger = new Int32Array(Math.max(this.callLines.length * 2, w + 1));
-      bigger.set(this.callLines);
-      this.callLines = bigger;
-    }
-    const bit = 1 << (line & 31);
-    if ((this.callLines[w] & bit) === 0) {
-      this.callLines[w] |= bit;
-      this.nCallLines++;
-    }
-  }
-  signal(): void {
-    this.info.signals++;
-  }
-
-  private count(name: string): void {
-    const names = this.recentNames;
-    for (let k = 0; k < names.length; k++) {
-      if (names[k] === name) {
-        this.recentCounts[k]++;
-        return;
-      }
-    }
-    // Seen for the first time, or not lately: counted in the map at once (which keeps the order of first appearance).
-    const byName = this.info.byName;
-    byName.set(name, (byName.get(name) ?? 0) + 1);
-    if (names.length < 8) {
-      names.push(name);
-      this.recentCounts.push(0);
-    } else {
-      const k = this.nextRecent;
-      this.nextRecent = (k + 1) & 7;
-      byName.set(names[k], byName.get(names[k])! + this.recentCounts[k]);
-      names[k] = name;
-      this.recentCounts[k] = 0;
-    }
-  }
-
-  /** Adds the recent counts to info.byName (once the log has been read). */
-  flush(): void {
-    const byName = this.info.byName;
-    for (let k = 0; k < this.recentNames.length; k++) {
-      const name = this.recentNames[k];
-      byName.set(name, byName.get(name)! + this.recentCounts[k]);
-      this.recentCounts[k] = 0;
-    }
-  }
-
-  /** The lines where calls start, in order (preallocated and filled in place: small integers stay unboxed). */
-  executableLines(): number[] {
-    const out: number[] = new Array<number>(this.nCallLines);
-    const bits = this.callLines;
-    let k = 0;
-    for (let w = 0; w < bits.length; w++) {
-      let v = bits[w];
-      while (v !== 0) {
-        const low = v & -v;
-        out[k++] = w * 32 + 31 - Math.clz32(low);
-        v ^= low;
-      }
-    }
-    return out;
-  }
-
-  /** What a path is, once the whole log has been read. */
-  kindOf(path: string): DK {
-    if (SPECIAL.some((s) => path.startsWith(s))) return DK.Other;
-    if (this.dirs.has(path)) return DK.Dir;
-    const info = this.paths.get(path);
-    if (!info) return DK.File;
-    if (info.type === 'dir' || info.type === 'S_IFDIR') return DK.Dir;
-    if (info.type !== '' && info.type !== 'S_IFREG') return DK.Other;
-    return DK.File;
-  }
-
-  /** The files that existed before the log began, with the sizes the log shows them to have had. */
-  files(): FileSpec[] {
-    const out: FileSpec[] = [];
-    for (const [path, info] of this.paths) {
-      if (!info.opened || info.created || info.missing || this.kindOf(path) !== DK.File) continue;
-      out.push({ path, size: info.size });
-    }
-    return out;
-  }
-}
-
-/** Provisional answers while the first pass runs: only what the path itself says. */
-function provisionalKind(path: string): DK {
-  return SPECIAL.some((s) => path.startsWith(s)) ? DK.Other : DK.File;
 }
 
 function nextPow2(n: number): number {
@@ -294,14 +33,9 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null };
   const r = new Replayer(scanKnow, scan);
   const cursor = lines.open();
-  const fast = new FastCall();
-  const on = fastPath.enabled;
-  let lineNo = 0;
-  while (cursor.advance()) {
-    lineNo++;
-    if (!(on && parseFast(cursor.bytes, cursor.start, cursor.end, fast) && r.lineFast(fast, lineNo))) r.line(cursor.text(), lineNo);
-  }
+  while (r.feed(cursor));
   r.end();
+  const lineNo = r.lineNo;
   scan.flush();
   scan.info.lines = lineNo;
   if (scan.left > 0) {

@@ -3,8 +3,11 @@
  * instruction pointers (-i), the call with its arguments, its result, errno and duration (-T), and the lines that are
  * not calls: `<unfinished ...>` / `<... name resumed>` halves, `--- SIGxxx {...} ---`, `+++ exited with N +++`,
  * `+++ killed by SIGxxx +++` and strace's own `strace: Process N attached` notes. No regular expressions on the
- * hot path: a log of a million lines is read with prefix checks and index searches.
+ * hot path: a log of a million lines is read with prefix checks and index searches. The arguments are read later,
+ * by whoever needs them (args.ts).
  */
+import { decorationEnd, intOf, isNameChar } from './args';
+import { SYSCALL_NAMES } from './syscalls';
 
 export const enum LineKind {
   Call = 0,
@@ -87,8 +90,6 @@ export class ParsedLine {
   }
 }
 
-import { SYSCALL_NAMES } from './syscalls';
-
 const UNFINISHED = ' <unfinished ...>';
 
 /**
@@ -117,10 +118,6 @@ const DETACHED = ' <detached ...>';
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
-}
-
-function isNameChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || isDigit(c) || c === 95 || (c >= 65 && c <= 90);
 }
 
 function blank(kind: LineKind, pid: number, tsSec: number, tsNs: number, tsTod = false): ParsedLine {
@@ -392,18 +389,8 @@ function finishCall(line: string, from: number, p: ParsedLine): ParsedLine {
   } else {
     r = retStart;
     while (r < end && line.charCodeAt(r) !== 32) {
-      if (line.charCodeAt(r) === 60) {
-        // decoration of a returned fd: up to the matching '>' (brackets may hold '->')
-        let depth = 0;
-        r++;
-        while (r < end) {
-          const c = line.charCodeAt(r);
-          if (c === 91) depth++;
-          else if (c === 93) depth--;
-          else if (c === 62 && depth <= 0) break;
-          r++;
-        }
-      }
+      // the decoration of a returned fd, whole (it may hold spaces)
+      if (line.charCodeAt(r) === 60) r = decorationEnd(line, r + 1, end);
       r++;
     }
     p.retText = line.slice(retStart, Math.min(r, end));
@@ -420,191 +407,4 @@ function finishCall(line: string, from: number, p: ParsedLine): ParsedLine {
 
 function clip(s: string): string {
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
-}
-
-// ───────────────────────────── arguments ─────────────────────────────
-
-/**
- * Splits an argument list at its top-level commas: strings ("..." with escapes, cut as "..."...), brackets, braces,
- * parentheses and fd decorations (`3</a, b>`, `5<TCP:[1.2.3.4:80->5.6.7.8:9]>`) are kept whole. Each argument is
- * trimmed.
- */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  const n = s.length;
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 34) {
-      i++;
-      while (i < n) {
-        const d = s.charCodeAt(i);
-        if (d === 92) i += 2;
-        else if (d === 34) break;
-        else i++;
-      }
-    } else if (c === 60) {
-      let b = 0;
-      i++;
-      while (i < n) {
-        const d = s.charCodeAt(i);
-        if (d === 91) b++;
-        else if (d === 93) b--;
-        else if (d === 62 && b <= 0) break;
-        i++;
-      }
-    } else if (c === 40 || c === 91 || c === 123) {
-      depth++;
-    } else if (c === 41 || c === 93 || c === 125) {
-      depth--;
-    } else if (c === 44 && depth === 0) {
-      out.push(s.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  const last = s.slice(start).trim();
-  if (last !== '' || out.length > 0) out.push(last);
-  return out;
-}
-
-/** A descriptor argument or result: `3`, `3</etc/passwd>`, `AT_FDCWD</tmp>`, `-1`. fd is NaN when not a number. */
-export interface FdText {
-  fd: number;
-  /** What -y printed between '<' and '>', or ''. */
-  deco: string;
-}
-
-export function fdOf(a: string | undefined): FdText {
-  if (a === undefined) return { fd: NaN, deco: '' };
-  const lt = a.indexOf('<');
-  const head = lt >= 0 ? a.slice(0, lt) : a;
-  const deco = lt >= 0 && a.charCodeAt(a.length - 1) === 62 ? a.slice(lt + 1, a.length - 1) : '';
-  if (head === 'AT_FDCWD') return { fd: -100, deco };
-  const v = intOf(head);
-  return { fd: v, deco };
-}
-
-/** A decimal or hexadecimal integer (`131072`, `-1`, `0x7f3c00000000`); NaN for anything else. */
-export function intOf(a: string | undefined): number {
-  if (a === undefined) return NaN;
-  const n = a.length;
-  if (n === 0) return NaN;
-  let i = 0;
-  let neg = false;
-  if (a.charCodeAt(0) === 45) {
-    neg = true;
-    i = 1;
-  }
-  if (a.charCodeAt(i) === 48 && (a.charCodeAt(i + 1) === 120 || a.charCodeAt(i + 1) === 88)) {
-    const v = parseInt(a.slice(i + 2), 16);
-    return neg ? -v : v;
-  }
-  let v = 0;
-  const start = i;
-  for (; i < n; i++) {
-    const c = a.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-  }
-  if (i === start) return NaN;
-  // Trailing text (a decoration, a comment) is allowed after the number.
-  return neg ? -v : v;
-}
-
-/**
- * An offset argument as strace prints a pointer to one: `[4096]`, `[0] => [4096]` (value before and after the
- * call), `[0 => 4096]`; NULL gives NaN.
- */
-export function offsetOf(a: string | undefined): { before: number; after: number } {
-  if (a === undefined || a === 'NULL') return { before: NaN, after: NaN };
-  const arrow = a.indexOf('=>');
-  const strip = (t: string) => intOf(t.replace(/[[\]\s]/g, ''));
-  if (arrow < 0) {
-    const v = strip(a);
-    return { before: v, after: v };
-  }
-  return { before: strip(a.slice(0, arrow)), after: strip(a.slice(arrow + 2)) };
-}
-
-/** The value of `key=` inside a structure argument (`st_size=1234`, `iov_len=10`); NaN when absent. */
-export function fieldOf(a: string, key: string, from = 0): number {
-  const k = a.indexOf(key + '=', from);
-  if (k < 0) return NaN;
-  // The key must start a field, not end another one's name (`aio_nbytes` vs `nbytes`).
-  if (k > 0 && isNameChar(a.charCodeAt(k - 1))) return fieldOf(a, key, k + 1);
-  return intOf(a.slice(k + key.length + 1, k + key.length + 24).split(/[,}\]\s<]/, 1)[0]);
-}
-
-/** Sum of every `iov_len=N` of an iovec array (readv, writev, sendmsg). */
-export function iovTotal(a: string): number {
-  let total = 0;
-  let at = 0;
-  let found = false;
-  for (;;) {
-    const k = a.indexOf('iov_len=', at);
-    if (k < 0) break;
-    const v = intOf(a.slice(k + 8, k + 30).split(/[,}\s]/, 1)[0]);
-    if (!Number.isNaN(v)) {
-      total += v;
-      found = true;
-    }
-    at = k + 8;
-  }
-  return found ? total : NaN;
-}
-
-/** The names of a flags argument: `O_RDONLY|O_CLOEXEC` → ['O_RDONLY', 'O_CLOEXEC']. */
-export function flagList(a: string | undefined): string[] {
-  if (!a) return [];
-  return a.split('|').map((f) => f.trim());
-}
-
-/**
- * A C string as strace prints it, without its quotes and escapes: `"/tmp/a\"b"` → `/tmp/a"b`. A string cut by -s
- * (`"abc"...`) gives what was printed.
- */
-export function unquote(a: string | undefined): string {
-  if (!a || a.charCodeAt(0) !== 34) return a ?? '';
-  let end = a.lastIndexOf('"');
-  if (end <= 0) end = a.length;
-  const body = a.slice(1, end);
-  if (body.indexOf('\\') < 0) return body;
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const d = body[++i];
-    if (d === 'n') out += '\n';
-    else if (d === 't') out += '\t';
-    else if (d === 'r') out += '\r';
-    else if (d === 'v') out += '\v';
-    else if (d === 'f') out += '\f';
-    else if (d === 'x') {
-      out += String.fromCharCode(parseInt(body.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (d >= '0' && d <= '7') {
-      let k = i;
-      while (k < i + 3 && body[k] >= '0' && body[k] <= '7') k++;
-      out += String.fromCharCode(parseInt(body.slice(i, k), 8));
-      i = k - 1;
-    } else out += d;
-  }
-  return out;
-}
-
-/** The elements of a bracketed list: `[3<pipe:[7]>, 4<pipe:[7]>]` → ['3<pipe:[7]>', '4<pipe:[7]>']. */
-export function listOf(a: string | undefined): string[] {
-  if (!a) return [];
-  const s = a.trim();
-  if (s.charCodeAt(0) !== 91) return [];
-  return splitArgs(s.slice(1, s.lastIndexOf(']')));
-}
-
-/** The structures of an array argument: `[{a=1, b=2}, {a=3}]` → ['{a=1, b=2}', '{a=3}']. */
-export function structsOf(a: string | undefined): string[] {
-  return listOf(a).filter((x) => x.charCodeAt(0) === 123);
 }

@@ -1,0 +1,239 @@
+/**
+ * Reads the arguments and results of a call as strace prints them: the list split at its top-level commas, fd
+ * decorations (-y), integers, offsets, structure fields, flags, C strings and arrays. The commonest ones (the numbers
+ * that end read and write arguments) are read in place, without cutting the text.
+ */
+
+export function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
+}
+
+/**
+ * Splits an argument list at its top-level commas: strings ("..." with escapes, cut as "..."...), brackets, braces,
+ * parentheses and fd decorations (`3</a, b>`, `5<TCP:[1.2.3.4:80->5.6.7.8:9]>`) are kept whole. Each argument is
+ * trimmed.
+ */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34) {
+      i++;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+    } else if (c === 60) {
+      i = decorationEnd(s, i + 1, n);
+    } else if (c === 40 || c === 91 || c === 123) {
+      depth++;
+    } else if (c === 41 || c === 93 || c === 125) {
+      depth--;
+    } else if (c === 44 && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = s.slice(start).trim();
+  if (last !== '' || out.length > 0) out.push(last);
+  return out;
+}
+
+/**
+ * Index of the '>' that closes an fd decoration whose text starts at `from` (`3<TCP:[1.2.3.4:80->5.6.7.8:9]>`:
+ * a '>' inside brackets does not), or `end` if none.
+ */
+export function decorationEnd(s: string, from: number, end: number): number {
+  let i = from;
+  let depth = 0;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c === 91) depth++;
+    else if (c === 93) depth--;
+    else if (c === 62 && depth <= 0) break;
+    i++;
+  }
+  return i;
+}
+
+/** A descriptor argument or result: `3`, `3</etc/passwd>`, `AT_FDCWD</tmp>`, `-1`. fd is NaN when not a number. */
+export interface FdText {
+  fd: number;
+  /** What -y printed between '<' and '>', or ''. */
+  deco: string;
+}
+
+export function fdOf(a: string | undefined): FdText {
+  if (a === undefined) return { fd: NaN, deco: '' };
+  const lt = a.indexOf('<');
+  const head = lt >= 0 ? a.slice(0, lt) : a;
+  const deco = lt >= 0 && a.charCodeAt(a.length - 1) === 62 ? a.slice(lt + 1, a.length - 1) : '';
+  if (head === 'AT_FDCWD') return { fd: -100, deco };
+  const v = intOf(head);
+  return { fd: v, deco };
+}
+
+/** A decimal or hexadecimal integer (`131072`, `-1`, `0x7f3c00000000`); NaN for anything else. */
+export function intOf(a: string | undefined): number {
+  if (a === undefined) return NaN;
+  const n = a.length;
+  if (n === 0) return NaN;
+  let i = 0;
+  let neg = false;
+  if (a.charCodeAt(0) === 45) {
+    neg = true;
+    i = 1;
+  }
+  if (a.charCodeAt(i) === 48 && (a.charCodeAt(i + 1) === 120 || a.charCodeAt(i + 1) === 88)) {
+    const v = parseInt(a.slice(i + 2), 16);
+    return neg ? -v : v;
+  }
+  // Trailing text (a decoration, a comment) is allowed after the number.
+  const v = digitsAt(a, i, n);
+  return neg ? -v : v;
+}
+
+/**
+ * An offset argument as strace prints a pointer to one: `[4096]`, `[0] => [4096]` (value before and after the
+ * call), `[0 => 4096]`; NULL gives NaN.
+ */
+export function offsetOf(a: string | undefined): { before: number; after: number } {
+  if (a === undefined || a === 'NULL') return { before: NaN, after: NaN };
+  const arrow = a.indexOf('=>');
+  const strip = (t: string) => intOf(t.replace(/[[\]\s]/g, ''));
+  if (arrow < 0) {
+    const v = strip(a);
+    return { before: v, after: v };
+  }
+  return { before: strip(a.slice(0, arrow)), after: strip(a.slice(arrow + 2)) };
+}
+
+/** The value of `key=` inside a structure argument (`st_size=1234`, `iov_len=10`); NaN when absent. */
+export function fieldOf(a: string, key: string, from = 0): number {
+  const k = a.indexOf(key + '=', from);
+  if (k < 0) return NaN;
+  // The key must start a field, not end another one's name (`aio_nbytes` vs `nbytes`).
+  if (k > 0 && isNameChar(a.charCodeAt(k - 1))) return fieldOf(a, key, k + 1);
+  return intOf(a.slice(k + key.length + 1, k + key.length + 24).split(/[,}\]\s<]/, 1)[0]);
+}
+
+/** Sum of every `iov_len=N` of an iovec array (readv, writev, sendmsg). */
+export function iovTotal(a: string): number {
+  let total = 0;
+  let at = 0;
+  let found = false;
+  for (;;) {
+    const k = a.indexOf('iov_len=', at);
+    if (k < 0) break;
+    const v = intOf(a.slice(k + 8, k + 30).split(/[,}\s]/, 1)[0]);
+    if (!Number.isNaN(v)) {
+      total += v;
+      found = true;
+    }
+    at = k + 8;
+  }
+  return found ? total : NaN;
+}
+
+/** The names of a flags argument: `O_RDONLY|O_CLOEXEC` → ['O_RDONLY', 'O_CLOEXEC']. */
+export function flagList(a: string | undefined): string[] {
+  if (!a) return [];
+  return a.split('|').map((f) => f.trim());
+}
+
+/**
+ * A C string as strace prints it, without its quotes and escapes: `"/tmp/a\"b"` → `/tmp/a"b`. A string cut by -s
+ * (`"abc"...`) gives what was printed.
+ */
+export function unquote(a: string | undefined): string {
+  if (!a || a.charCodeAt(0) !== 34) return a ?? '';
+  let end = a.lastIndexOf('"');
+  if (end <= 0) end = a.length;
+  const body = a.slice(1, end);
+  if (body.indexOf('\\') < 0) return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const d = body[++i];
+    if (d === 'n') out += '\n';
+    else if (d === 't') out += '\t';
+    else if (d === 'r') out += '\r';
+    else if (d === 'v') out += '\v';
+    else if (d === 'f') out += '\f';
+    else if (d === 'x') {
+      out += String.fromCharCode(parseInt(body.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (d >= '0' && d <= '7') {
+      let k = i;
+      while (k < i + 3 && body[k] >= '0' && body[k] <= '7') k++;
+      out += String.fromCharCode(parseInt(body.slice(i, k), 8));
+      i = k - 1;
+    } else out += d;
+  }
+  return out;
+}
+
+/** The elements of a bracketed list: `[3<pipe:[7]>, 4<pipe:[7]>]` → ['3<pipe:[7]>', '4<pipe:[7]>']. */
+export function listOf(a: string | undefined): string[] {
+  if (!a) return [];
+  const s = a.trim();
+  if (s.charCodeAt(0) !== 91) return [];
+  return splitArgs(s.slice(1, s.lastIndexOf(']')));
+}
+
+/** The structures of an array argument: `[{a=1, b=2}, {a=3}]` → ['{a=1, b=2}', '{a=3}']. */
+export function structsOf(a: string | undefined): string[] {
+  return listOf(a).filter((x) => x.charCodeAt(0) === 123);
+}
+
+/** The first argument of a list (or the argument itself). */
+export function firstArg(s: string): string {
+  return s.indexOf(',') < 0 ? s.trim() : splitArgs(s)[0];
+}
+
+/** Index of the last ',' at or before `from` and not before `min` (min - 1 if none): lastIndexOf is slow on V8. */
+export function lastComma(s: string, from: number, min = 0): number {
+  let i = from;
+  while (i >= min && s.charCodeAt(i) !== 44) i--;
+  return i < min ? min - 1 : i;
+}
+
+/** Index of the first character at or after `from` (before `end`) that is not a space. */
+function skipSpaces(s: string, from: number, end: number): number {
+  let i = from;
+  while (i < end && s.charCodeAt(i) === 32) i++;
+  return i;
+}
+
+/** The value of the decimal digits at `from` (before `end`); NaN if there are none. */
+function digitsAt(s: string, from: number, end: number): number {
+  let v = 0;
+  let i = from;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+  }
+  return i === from ? NaN : v;
+}
+
+/** The descriptor number text[from, end) starts with (`3</etc/passwd>, ...` → 3), without slicing; NaN if none. */
+export function leadingFd(s: string, from: number, end: number): number {
+  return digitsAt(s, skipSpaces(s, from, end), end);
+}
+
+/** The integer at `from` (after spaces, before `end`), without slicing: the numbers that end read/write arguments. */
+export function numberAt(s: string, from: number, end = s.length): number {
+  const i = skipSpaces(s, from, end);
+  if (s.charCodeAt(i) === 48 && s.charCodeAt(i + 1) === 120) return intOf(s.slice(i).trim());
+  return digitsAt(s, i, end);
+}

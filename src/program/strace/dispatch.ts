@@ -1,0 +1,81 @@
+/** Which handler replays a complete call, by its name; a call no handler knows passes through as a `syscall`. */
+import { ioGetevents, ioSubmit } from './aio';
+import type { Call, Core } from './core';
+import { FastOp } from './fast';
+import { close, closeRange, dup, fcntl, getdents, open, otherFd, stat, truncate } from './files';
+import { mmap, munmap } from './mmap';
+import { accept, pipe, socket, socketpair } from './net';
+import { execve, fork } from './process';
+import { fsync, lseek, plain, vectored } from './rw';
+import { copyFileRange, sendfile, splice } from './splice';
+import type { Proc } from './tables';
+
+/** Replays complete call `c` of process `proc`: its handler follows the tables, reports evidence, queues operations. */
+export function replayCall(r: Core, proc: Proc, c: Call): void {
+  // The commonest calls first: a switch compares the name with one case after the other.
+  switch (c.name) {
+    case 'read':
+      return plain(r, proc, c, FastOp.Read);
+    case 'pread64':
+      return plain(r, proc, c, FastOp.Pread);
+    case 'readv': case 'preadv': case 'preadv2':
+      return vectored(r, proc, c, true);
+    case 'write':
+      return plain(r, proc, c, FastOp.Write);
+    case 'pwrite64':
+      return plain(r, proc, c, FastOp.Pwrite);
+    case 'writev': case 'pwritev': case 'pwritev2': case 'send': case 'sendto': case 'sendmsg':
+      return vectored(r, proc, c, false);
+    case 'open': case 'openat': case 'creat': case 'openat2': case 'open_by_handle_at':
+      return open(r, proc, c);
+    case 'close':
+      return close(r, proc, c);
+    case 'close_range':
+      return closeRange(r, proc, c);
+    case 'lseek': case '_llseek':
+      return lseek(r, proc, c);
+    case 'mmap': case 'mmap2':
+      return mmap(r, proc, c);
+    case 'munmap':
+      return munmap(r, proc, c);
+    case 'sendfile': case 'sendfile64':
+      return sendfile(r, proc, c);
+    case 'copy_file_range':
+      return copyFileRange(r, proc, c);
+    case 'splice':
+      return splice(r, proc, c);
+    case 'fsync': case 'fdatasync': case 'sync_file_range': case 'sync_file_range2':
+      return fsync(r, proc, c);
+    case 'io_submit':
+      return ioSubmit(r, proc, c);
+    case 'io_getevents': case 'io_pgetevents':
+      return ioGetevents(r, proc, c);
+    case 'io_uring_setup': case 'eventfd': case 'eventfd2': case 'epoll_create': case 'epoll_create1':
+    case 'signalfd': case 'signalfd4': case 'timerfd_create': case 'inotify_init': case 'inotify_init1':
+    case 'memfd_create': case 'userfaultfd': case 'pidfd_open': case 'fanotify_init': case 'perf_event_open':
+      return otherFd(r, proc, c);
+    case 'socket':
+      return socket(r, proc, c);
+    case 'accept': case 'accept4':
+      return accept(r, proc, c);
+    case 'socketpair':
+      return socketpair(r, proc, c);
+    case 'pipe': case 'pipe2':
+      return pipe(r, proc, c);
+    case 'dup': case 'dup2': case 'dup3':
+      return dup(r, proc, c);
+    case 'fcntl': case 'fcntl64':
+      return fcntl(r, proc, c);
+    case 'clone': case 'clone3': case 'fork': case 'vfork':
+      return fork(r, proc, c);
+    case 'execve': case 'execveat':
+      return execve(r, proc, c);
+    case 'fstat': case 'newfstatat': case 'fstatat64': case 'stat': case 'lstat': case 'statx': case 'stat64': case 'lstat64': case 'fstat64':
+      return stat(r, proc, c);
+    case 'getdents': case 'getdents64':
+      return getdents(r, proc, c);
+    case 'ftruncate': case 'truncate':
+      return truncate(r, proc, c);
+  }
+  r.pass(proc, c);
+}

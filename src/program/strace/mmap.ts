@@ -1,0 +1,33 @@
+/**
+ * File mappings: an mmap of a modeled file becomes the machine's (its address is learnt when the machine answers,
+ * see queue.ts); munmap finds it by the log's address.
+ */
+import { fdOf, intOf, splitArgs } from './args';
+import type { Call, Core } from './core';
+import { Fx } from './queue';
+import { DK, type Proc } from './tables';
+
+/** mmap of a modeled file at a page-aligned offset (bytes). */
+export function mmap(r: Core, proc: Proc, c: Call): void {
+  if (c.failed) return r.pass(proc, c);
+  const a = splitArgs(c.args);
+  const fd = fdOf(a[4]).fd;
+  if (!(fd >= 0)) return r.pass(proc, c);
+  const d = r.descOf(proc, a[4], c.line);
+  const len = intOf(a[1]);
+  const off = intOf(a[5]);
+  if (!d || d.kind !== DK.File || d.mfd < 0 || !(len > 0) || !(off >= 0) || off % 4096 !== 0) return r.pass(proc, c);
+  r.op(proc, c, 'mmap', [d.mfd, len, off], { fx: Fx.Mmap, p1: proc.pid, p2: c.r });
+}
+
+/** munmap of a mapping made in the log, found by its log address. */
+export function munmap(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const addr = intOf(a[0]);
+  const i = proc.maps.findIndex((m) => m[0] === addr);
+  if (c.failed || i < 0) return r.pass(proc, c);
+  const [, maddr, mlen] = proc.maps[i];
+  proc.maps.splice(i, 1);
+  if (maddr <= 0) return r.pass(proc, c);
+  r.op(proc, c, 'munmap', [maddr, mlen]);
+}

@@ -1,0 +1,155 @@
+/**
+ * Reads and writes (plain, positional, vectored, and the send family), lseek and the fsync family. A read or write
+ * of a regular file, a pipe or a TCP socket becomes a machine operation through the process's buffer; the file
+ * position follows the log. The commonest calls (read, pread64, write, pwrite64) are decoded once, whichever reader
+ * read their line: the general parser (plain) or the fast path (plainIo and plainArgs, from replay.ts).
+ */
+import { fdOf, intOf, iovTotal, lastComma, numberAt, splitArgs } from './args';
+import { callOf, type Call, type Core } from './core';
+import { FastOp } from './fast';
+import { DK, type Desc, type Proc } from './tables';
+
+/** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+/**
+ * A successful read, pread64, write or pwrite64 (`op`) of `d`, with the numbers its arguments end in, as FastCall
+ * has them: `last` (read: the count asked; pread64, pwrite64: the offset) and `prev` (pread64: the count asked).
+ */
+export function plainIo(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, last: number, prev: number): void {
+  switch (op) {
+    case FastOp.Read:
+      return readFrom(r, proc, c, d, last, NaN);
+    case FastOp.Pread:
+      return readFrom(r, proc, c, d, prev, last);
+    case FastOp.Write:
+      return writeTo(r, proc, c, d, NaN);
+    case FastOp.Pwrite:
+      return writeTo(r, proc, c, d, last);
+  }
+}
+
+/** plainIo with its numbers read from the argument text t[start, end) (the call's, or a first half's). */
+export function plainArgs(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, t: string, start: number, end: number): void {
+  let last = NaN;
+  let prev = NaN;
+  // They end in plain numbers: no need to split (and walk) the data string in the middle.
+  if (op !== FastOp.Write) {
+    const k = lastComma(t, end - 1, start);
+    last = numberAt(t, k + 1, end);
+    if (op === FastOp.Pread) prev = numberAt(t, lastComma(t, k - 1, start) + 1, end);
+  }
+  plainIo(r, proc, c, d, op, last, prev);
+}
+
+/** read and pread64, write and pwrite64 (`op`), from the general parser. */
+export function plain(r: Core, proc: Proc, c: Call, op: FastOp): void {
+  const d = r.descAt(proc, c);
+  if (!d || c.failed) return r.pass(proc, c);
+  plainArgs(r, proc, c, d, op, c.text, c.argsStart, c.argsEnd);
+}
+
+/** readv, preadv, preadv2 (`reading`); writev, pwritev, pwritev2, send, sendto, sendmsg. */
+export function vectored(r: Core, proc: Proc, c: Call, reading: boolean): void {
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  if (!d || c.failed) return r.pass(proc, c);
+  const name = c.name;
+  const positional = name === 'preadv' || name === 'preadv2' || name === 'pwritev' || name === 'pwritev2';
+  let offset = positional ? intOf(a[3]) : NaN;
+  // The v2 calls take -1 for the file position.
+  if (offset === -1 && (name === 'preadv2' || name === 'pwritev2')) offset = NaN;
+  if (reading) readFrom(r, proc, c, d, iovTotal(a[1]), offset);
+  else writeTo(r, proc, c, d, offset);
+}
+
+/** A successful read of `d` (asked: `count` bytes; at `offset`, NaN: at the file position) that returned c.r bytes. */
+function readFrom(r: Core, proc: Proc, c: Call, d: Desc, count: number, offset: number): void {
+  if (!(count >= 0)) count = c.r;
+  const n = c.r;
+  if (d.kind === DK.File) {
+    const pos = Number.isNaN(offset) ? d.pos : offset;
+    if (d.path) r.ev.read(d.path, pos, n, count);
+    if (Number.isNaN(offset)) d.pos += n;
+    if (d.mfd < 0) return r.pass(proc, c);
+    const asked = count > MAX_BUFFER ? n : count;
+    return Number.isNaN(offset) ? r.bufOp(proc, c, 'read', d.mfd, asked) : r.bufOp(proc, c, 'pread', d.mfd, asked, offset);
+  }
+  if (d.kind === DK.PipeR && d.mfd >= 0) {
+    // A pipe read takes exactly what the log says it got; a writer still blocked in the log wrote it first.
+    feedPipe(r, d.pipe, n);
+    r.drainPipe(d.pipe, n);
+    return r.bufOp(proc, c, 'read', d.mfd, n);
+  }
+  // Sockets: the receive path is not modeled.
+  r.pass(proc, c);
+}
+
+/** A successful write to `d` (at `offset`, NaN: at the file position) that returned c.r bytes. */
+function writeTo(r: Core, proc: Proc, c: Call, d: Desc, offset: number): void {
+  const n = c.r;
+  if (d.kind === DK.File) {
+    const pos = Number.isNaN(offset) ? d.pos : offset;
+    if (d.path) r.ev.wrote(d.path, pos, n);
+    if (Number.isNaN(offset)) d.pos += n;
+    if (d.mfd < 0) return r.pass(proc, c);
+    return Number.isNaN(offset) ? r.bufOp(proc, c, 'write', d.mfd, n) : r.bufOp(proc, c, 'pwrite', d.mfd, n, offset);
+  }
+  if (d.kind === DK.PipeW && d.mfd >= 0) {
+    r.ev.pipeWrite(n);
+    // A write handed out early (see feedPipe) already filled the pipe.
+    if (!c.early) r.fillPipe(d.pipe, n);
+    return r.bufOp(proc, c, 'write', d.mfd, n);
+  }
+  if (d.kind === DK.Socket && d.mfd >= 0) return r.bufOp(proc, c, 'write', d.mfd, n);
+  r.pass(proc, c);
+}
+
+/**
+ * Before a pipe read of `n` bytes: if the machine's pipe holds fewer, a write blocked in the log (unfinished,
+ * waiting for this reader) is handed to the machine now, with its requested count.
+ */
+function feedPipe(r: Core, pipe: number, n: number): void {
+  // Only the machine needs it: the first pass follows the log, where the writer is still blocked.
+  if (!r.live || r.pending.size === 0 || (r.pipes.get(pipe) ?? 0) >= n) return;
+  for (const pend of r.pending.values()) {
+    if ((r.pipes.get(pipe) ?? 0) >= n) return;
+    if (pend.early || (pend.name !== 'write' && pend.name !== 'writev')) continue;
+    const proc = r.t.procs.get(pend.pid);
+    if (!proc) continue;
+    const a = splitArgs(pend.args);
+    const v = r.t.fds(proc).get(fdOf(a[0]).fd);
+    const d = v === undefined ? undefined : r.t.descs.get(v >> 1);
+    if (!d || d.kind !== DK.PipeW || d.pipe !== pipe || d.mfd < 0) continue;
+    const count = pend.name === 'write' ? intOf(a[2]) : iovTotal(a[1]);
+    if (!(count > 0)) continue;
+    pend.early = true;
+    r.fillPipe(pipe, count);
+    r.bufOp(proc, callOf(pend, count, false), 'write', d.mfd, count);
+  }
+}
+
+/** lseek, _llseek: the file position; SEEK_END shows the file's size (result less the offset, in bytes). */
+export function lseek(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  if (!d || c.failed || d.kind !== DK.File) return r.pass(proc, c);
+  const off = intOf(a[1]);
+  const whence = ['SEEK_SET', 'SEEK_CUR', 'SEEK_END'].indexOf(a[2]);
+  d.pos = c.r;
+  if (whence === 2 && d.path) r.ev.size(d.path, c.r - off);
+  if (whence < 0 || d.mfd < 0) return r.pass(proc, c);
+  r.op(proc, c, 'lseek', [d.mfd, off, whence]);
+}
+
+/** fsync, fdatasync, sync_file_range(2). */
+export function fsync(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  if (!d || c.failed || d.kind !== DK.File || d.mfd < 0) return r.pass(proc, c);
+  if (c.name === 'fsync' || c.name === 'fdatasync') return r.op(proc, c, c.name, [d.mfd]);
+  // sync_file_range: modeled as fdatasync when it starts writeback (the model writes the whole file and waits).
+  const flags = c.name === 'sync_file_range2' ? a[1] : a[3];
+  if (!(flags ?? '').includes('SYNC_FILE_RANGE_WRITE')) return r.pass(proc, c);
+  r.op(proc, c, 'fdatasync', [d.mfd], { text: c.name });
+}

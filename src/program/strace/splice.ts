@@ -1,0 +1,72 @@
+/**
+ * Copies the kernel makes without a user buffer: sendfile, splice and copy_file_range. Modeled when both ends are
+ * what the machine simulates (a file into a socket or a file; a file into a pipe and a pipe out to a socket or a
+ * file); otherwise shown as calls, the file positions followed either way.
+ */
+import { intOf, offsetOf, splitArgs } from './args';
+import type { Call, Core } from './core';
+import { DK, type Proc } from './tables';
+
+/** sendfile(out, in, offset, count): c.r bytes of a file into a socket or a file. */
+export function sendfile(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const out = r.descOf(proc, a[0], c.line);
+  const inp = r.descOf(proc, a[1], c.line);
+  if (!out || !inp || c.failed) return r.pass(proc, c);
+  const off = offsetOf(a[2]);
+  const count = intOf(a[3]);
+  const pos = Number.isNaN(off.before) ? inp.pos : off.before;
+  if (inp.kind === DK.File && inp.path) r.ev.read(inp.path, pos, c.r, count);
+  if (Number.isNaN(off.before)) inp.pos += c.r;
+  if (out.kind === DK.File) {
+    if (out.path) r.ev.wrote(out.path, out.pos, c.r);
+    out.pos += c.r;
+  }
+  if (inp.kind !== DK.File || inp.mfd < 0 || out.mfd < 0 || (out.kind !== DK.Socket && out.kind !== DK.File)) return r.pass(proc, c);
+  r.op(proc, c, 'sendfile', [out.mfd, inp.mfd, pos, c.r]);
+}
+
+/** copy_file_range without shared extents is do_splice_direct, as sendfile to a file: modeled as that. */
+export function copyFileRange(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const inp = r.descOf(proc, a[0], c.line);
+  const out = r.descOf(proc, a[2], c.line);
+  if (!out || !inp || c.failed) return r.pass(proc, c);
+  const offIn = offsetOf(a[1]);
+  const offOut = offsetOf(a[3]);
+  const count = intOf(a[4]);
+  const pos = Number.isNaN(offIn.before) ? inp.pos : offIn.before;
+  const at = Number.isNaN(offOut.before) ? out.pos : offOut.before;
+  if (inp.kind === DK.File && inp.path) r.ev.read(inp.path, pos, c.r, count);
+  if (out.kind === DK.File && out.path) r.ev.wrote(out.path, at, c.r);
+  if (Number.isNaN(offIn.before)) inp.pos += c.r;
+  if (Number.isNaN(offOut.before)) out.pos += c.r;
+  if (inp.kind !== DK.File || out.kind !== DK.File || inp.mfd < 0 || out.mfd < 0 || !Number.isNaN(offOut.before)) return r.pass(proc, c);
+  r.op(proc, c, 'sendfile', [out.mfd, inp.mfd, pos, c.r], { text: 'copy_file_range' });
+}
+
+/** splice(in, off_in, out, off_out, len): a file into a pipe, or a pipe out to a socket or a file. */
+export function splice(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const inp = r.descOf(proc, a[0], c.line);
+  const out = r.descOf(proc, a[2], c.line);
+  if (!inp || !out || c.failed) return r.pass(proc, c);
+  const n = c.r;
+  const offIn = offsetOf(a[1]);
+  if (inp.kind === DK.File) {
+    const pos = Number.isNaN(offIn.before) ? inp.pos : offIn.before;
+    if (inp.path) r.ev.read(inp.path, pos, n, intOf(a[4]));
+    if (Number.isNaN(offIn.before)) inp.pos += n;
+  }
+  if (out.kind === DK.File) {
+    if (out.path) r.ev.wrote(out.path, out.pos, n);
+    out.pos += n;
+  }
+  const ok = inp.mfd >= 0 && out.mfd >= 0 && Number.isNaN(offIn.before) && (
+    (inp.kind === DK.File && out.kind === DK.PipeW) ||
+    (inp.kind === DK.PipeR && (out.kind === DK.Socket || out.kind === DK.File)));
+  if (!ok) return r.pass(proc, c);
+  if (inp.kind === DK.PipeR) r.drainPipe(inp.pipe, n);
+  else r.fillPipe(out.pipe, n);
+  r.op(proc, c, 'splice', [inp.mfd, out.mfd, n]);
+}
