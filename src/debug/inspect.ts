@@ -12,7 +12,7 @@ import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } 
 import { formatBytes, formatDuration, hex, PAGE_SIZE } from '../machine/units';
 import { ERRNO_TEXT } from '../machine/errno';
 import {
-  Counters, CurrentOperation, DecodedArg, FilePages, HexView, MachineState, PAGE_CODES, PageCacheView, Place,
+  Counters, CurrentOperation, DecodedArg, FilePages, HexView, MachineState, PAGE_CODES, PageRun, PageCacheView, Place,
   RegisterValue, TimelineBucket, TimelineEvent,
 } from '../shared/messages';
 import { OpRecord } from '../trace/opLog';
@@ -145,11 +145,11 @@ export function pageCacheView(m: Machine, evicted: { fileId: number; index: numb
     }
     for (const i of gone) codes.set(i, PAGE_CODES.evicted);
     const idx = [...codes.keys()].sort((a, b) => a - b);
-    const runs: [number, string][] = [];
+    const runs: PageRun[] = [];
     for (const i of idx) {
       const last = runs[runs.length - 1];
-      if (last && last[0] + last[1].length === i) last[1] += codes.get(i);
-      else runs.push([i, codes.get(i)!]);
+      if (last && last.start + last.codes.length === i) last.codes += codes.get(i);
+      else runs.push({ start: i, codes: codes.get(i)! });
     }
     files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
   }

@@ -45,6 +45,8 @@ export class IoMachineSession extends GuardedSession {
   private atEndOnce = false;
   private moves = new Moves(() => this.engine, (stop) => this.reportStop(stop));
   private traceWritten = false;
+  /** Whether the client asked for STATE_EVENT on every stop (ExtensionLaunchArgs.stateEvents): the extension does. */
+  private stateEvents = false;
   /** Counts launches and restarts: a launch still waiting for configurationDone knows when a later one took over. */
   private generation = 0;
 
@@ -106,6 +108,7 @@ export class IoMachineSession extends GuardedSession {
       this.load(args);
       this.args = args;
       this.traceWritten = false;
+      if (args.stateEvents !== undefined) this.stateEvents = args.stateEvents;
       return true;
     } catch (e) {
       this.fail(response, e);
@@ -333,7 +336,9 @@ export class IoMachineSession extends GuardedSession {
     return machineState(engine, engine.state(), engine.pos, this.previousRegs);
   }
 
+  /** The state for the panel, to a client that asked for it (others would get kilobytes with no handler on each stop). */
   private sendState(): void {
+    if (!this.stateEvents) return;
     const state = this.currentState();
     this.previousRegs = new Map(state.registers.map((r) => [r.name, r.value]));
     this.sendEvent(new Event(STATE_EVENT, state));

@@ -131,8 +131,18 @@ export interface FilePages {
   sizePages: number;
   cached: number;
   dirty: number;
-  /** Cached runs: [first page index, one PageCode per page]. */
-  runs: [number, string][];
+  /** Cached runs of consecutive pages. */
+  runs: PageRun[];
+}
+
+/**
+ * Consecutive pages of a file: `codes` has one PageCode per page from `start`. An object, not a [start, codes] pair:
+ * JSON readers that take an array of mixed arrays for a map (Emacs' json.el: "Bad JSON object key: 0") cannot
+ * re-encode the pair.
+ */
+export interface PageRun {
+  start: number;
+  codes: string;
 }
 
 export interface PageCacheView {
