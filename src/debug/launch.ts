@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { formatDiagnostic } from '../program/index';
 import { Loaded, loadProgramFile, MachineOverrides } from '../program/loadProgram';
+import type { StraceLoaded } from '../program/strace/index';
 import { ExtensionLaunchArgs } from '../shared/messages';
 import { Trace } from '../trace/trace';
 import { UserError } from './errors';
@@ -36,6 +37,8 @@ export interface LaunchedProgram {
   path: string;
   executableLines: number[];
   trace: Trace;
+  /** A strace log's calls by name (with their counts); absent for a scenario. */
+  calls?: ReadonlyMap<string, number>;
 }
 
 /** A path of the launch, absolute: relative ones are taken from the launch's `cwd`, or the adapter's. */
@@ -76,7 +79,8 @@ export function loadProgram(args: LaunchArgs, warn: (line: string) => void): Lau
     warn(`launch: checkpointEvery ${every} is below the minimum of ${MIN_CHECKPOINT_EVERY} events: using ${MIN_CHECKPOINT_EVERY}`);
     every = MIN_CHECKPOINT_EVERY;
   }
-  return { path, executableLines: loaded.executableLines, trace: new Trace(loaded.spec, { checkpointEvery: every }) };
+  const calls = (loaded as Partial<StraceLoaded>).strace?.byName;
+  return { path, executableLines: loaded.executableLines, trace: new Trace(loaded.spec, { checkpointEvery: every }), calls };
 }
 
 /**

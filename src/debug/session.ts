@@ -21,6 +21,7 @@ import { Engine, Stop } from './engine';
 import { UserError } from './errors';
 import { machineState, memoryOf } from './inspect';
 import { isProgram, LaunchArgs, loadProgram, resolvePath } from './launch';
+import { LogCalls } from './logCalls';
 import { Moves } from './moves';
 import { GuardedSession } from './protocol/guarded';
 import { exceptionInfo, gotoTargets, stoppedEvent } from './stops';
@@ -38,6 +39,8 @@ export class IoMachineSession extends GuardedSession {
   private args: LaunchArgs = {};
   private programPath = '';
   private executableLines: number[] = [];
+  /** A strace log's calls, for function breakpoints on them; null for a scenario. */
+  private logCalls: LogCalls | null = null;
   private configurationDone: Promise<void>;
   private resolveConfigurationDone!: () => void;
   private previousRegs: Map<string, string> | null = null;
@@ -85,6 +88,8 @@ export class IoMachineSession extends GuardedSession {
     this.trace?.spec.close?.();
     this.programPath = program.path;
     this.executableLines = program.executableLines;
+    this.logCalls = program.calls ? new LogCalls(program.path, program.calls) : null;
+    this.bps.rebindFunctions(this.logCalls);
     this.trace = program.trace;
     this.engine = new Engine(this.trace, this.bps, { print: (line, category) => this.print(line, category ?? 'console') });
     this.previousRegs = null;
@@ -218,7 +223,7 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    response.body = { breakpoints: unplaced(this.bps.setFunctions(args.breakpoints ?? [])) };
+    response.body = { breakpoints: unplaced(this.bps.setFunctions(args.breakpoints, this.logCalls)) };
     this.sendResponse(response);
   }
 
