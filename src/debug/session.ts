@@ -469,7 +469,7 @@ export class IoMachineSession extends GuardedSession {
         return;
       }
       case EXPORT_REQUEST:
-        response.body = exportTrace(this.need().trace, args as ExportArgs);
+        response.body = exportTrace(this.need().trace, { path: resolvePath((args as ExportArgs).path, this.args) });
         this.sendResponse(response);
         return;
       case COMPARE_REQUEST:

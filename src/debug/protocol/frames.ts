@@ -4,8 +4,8 @@
  * what it skipped and goes on with the next frame:
  * - a body that is not JSON is skipped;
  * - a Content-Length longer than the body would swallow the requests after it: a new header inside the awaited
- *   body (raw CR LF cannot occur in JSON text, so `\r\nContent-Length: N\r\n\r\n` there is a frame boundary) ends
- *   the short frame early;
+ *   body ends the short frame early (JSON text cannot hold `Content-Length: N` followed by a raw CR LF CR LF: inside
+ *   a string they would be escaped, outside one they are not JSON);
  * - a Content-Length shorter than the body leaves the rest to be skipped as junk before the next header;
  * - a header block without a Content-Length, or announcing more than MAX_BODY bytes, is skipped.
  */
@@ -77,17 +77,13 @@ export class FrameReader {
     else this.warn('skipped an empty frame');
   }
 
-  /** Where a frame header starts inside the first `limit` bytes of the awaited body (after a line break), or -1. */
+  /** Where a frame header starts inside the first `limit` bytes of the awaited body, or -1. */
   private nextHeader(limit: number): number {
     let from = 0;
     for (;;) {
       const at = this.buf.indexOf(HEADER_NAME, from);
       if (at < 0 || at >= limit) return -1;
-      const lineStart = at === 0 || this.buf[at - 1] === 0x0a;
-      if (lineStart && /^Content-Length:[ \t]*\d+[ \t]*\r\n\r\n/i.test(this.buf.toString('latin1', at, at + 40))) {
-        // The line break before the header belongs to the skipped part.
-        return at;
-      }
+      if (/^Content-Length:[ \t]*\d+[ \t]*\r\n\r\n/i.test(this.buf.toString('latin1', at, at + 40))) return at;
       from = at + 1;
     }
   }
