@@ -31,6 +31,7 @@ const PRINT_LIMIT = 2000;
 
 export class Engine {
   pos = -1;
+  /** Set by a pause; long moves stop when they see it. Cleared when a move is claimed (Moves.reserve), not when it starts. */
   pauseRequested = false;
   private names = new FdNames();
   private printedOps = 0;
@@ -140,7 +141,6 @@ export class Engine {
    * that did not stop on entry).
    */
   async forward(mode: 'continue' | 'next' | 'stepOut', includeCurrent = false): Promise<Stop> {
-    this.pauseRequested = false;
     this.printBudget = PRINT_LIMIT;
     const t = this.trace;
     const from = this.pos;
@@ -207,7 +207,6 @@ export class Engine {
   async backward(): Promise<Stop> {
     const t = this.trace;
     const from = this.pos;
-    this.pauseRequested = false;
     if (from < 0) return this.settle({ pos: -1, reason: 'entry', hitIds: [] });
     const checkOps = this.bps.hasOpBreakpoints();
     const checkEvents = this.bps.hasEventBreakpoints();
@@ -294,7 +293,6 @@ export class Engine {
    */
   async seek(pos: number): Promise<Stop> {
     const t = this.trace;
-    this.pauseRequested = false;
     pos = Number.isFinite(pos) ? Math.max(-1, Math.floor(pos)) : this.pos;
     this.printBudget = PRINT_LIMIT;
     const slice = new Slice();

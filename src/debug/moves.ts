@@ -20,10 +20,20 @@ export class Moves {
     return this.endedFlag;
   }
 
-  /** Runs a move; its stop goes to `report` (the session's stop reporting unless another is given). */
-  async run(fn: () => Stop | Promise<Stop>, report: (stop: Stop) => void = this.report): Promise<void> {
+  /**
+   * Claims the machine for a move whose response goes out before it starts (run it with `reserved`): a second move
+   * is refused from now on, and a pause from now on stops it.
+   */
+  reserve(): void {
     if (this.running) throw new UserError('the machine is already running; pause it first');
     this.running = true;
+    const engine = this.engine();
+    if (engine) engine.pauseRequested = false;
+  }
+
+  /** Runs a move; its stop goes to `report` (the session's stop reporting unless another is given). */
+  async run(fn: () => Stop | Promise<Stop>, report: (stop: Stop) => void = this.report, reserved = false): Promise<void> {
+    if (!reserved) this.reserve();
     const engine = this.engine();
     try {
       const stop = await fn();

@@ -123,8 +123,9 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): Promise<void> {
-    const generation = ++this.generation;
     if (!(await this.replaceProgram(response, args))) return;
+    // Counted once loaded: a later launch that fails to load takes nothing over.
+    const generation = ++this.generation;
     this.sendEvent(new InitializedEvent());
     // Clients send breakpoints before configurationDone; a client that never sends it is not kept waiting long.
     let timer: NodeJS.Timeout | undefined;
@@ -160,8 +161,8 @@ export class IoMachineSession extends GuardedSession {
   protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
     // A run in progress is stopped first; its stop is held back, and reported only if the restart fails.
     const a = (args.arguments as LaunchArgs | undefined) ?? this.args;
-    const generation = ++this.generation;
     if (!(await this.replaceProgram(response, a))) return;
+    const generation = ++this.generation;
     this.sendResponse(response);
     this.sendEvent(new InvalidatedEvent(['all']));
     if (generation === this.generation) await this.firstRun(a);
@@ -258,7 +259,8 @@ export class IoMachineSession extends GuardedSession {
     try {
       this.need();
       if (this.moves.ended) throw new UserError('the session has ended (terminate or disconnect): launch or restart to debug again');
-      if (this.moves.running) throw new UserError('the machine is already running; pause it first');
+      // Claimed before the response: a move answered with success always runs, and a pause sent after it counts.
+      this.moves.reserve();
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, e);
@@ -267,7 +269,7 @@ export class IoMachineSession extends GuardedSession {
     try {
       // The stop follows the response, never in the same breath: clients wait for the response first.
       await new Promise((r) => setImmediate(r));
-      await this.moves.run(fn);
+      await this.moves.run(fn, undefined, true);
     } catch (e) {
       this.log(`internal error in '${response.command}' after its response: ${(e as Error)?.stack ?? e}`);
     }

@@ -304,3 +304,55 @@ describe('reliability cases (issue 14)', () => {
     clean(dap);
   });
 });
+
+describe('faults the DAP fuzzer found (test/fuzz)', () => {
+  async function launched(program: string, more: Record<string, unknown> = {}): Promise<DapProcess> {
+    const dap = new DapProcess();
+    open.push(dap);
+    await dap.request('initialize', { adapterID: 'iomachine' });
+    const stopped = dap.event('stopped');
+    const launch = dap.request('launch', { program, stopOnEntry: true, ...more });
+    await dap.request('configurationDone', {});
+    assert.equal(response(await launch).success, true);
+    assert.ok(await stopped);
+    return dap;
+  }
+
+  test('a pause sent right after a move was answered stops it (it was lost until the move began, and runs went on for seconds)', async () => {
+    const dap = await launched(path.join(CASES, 'long-run.iosim'));
+    const stop = dap.event('stopped');
+    // Both written at once: the pause reaches the adapter before the continue has started running.
+    const cont = dap.request('continue', { threadId: 1 });
+    const pause = dap.request('pause', { threadId: 1 });
+    assert.equal(response(await cont).success, true);
+    assert.equal(response(await pause).success, true);
+    const t0 = Date.now();
+    assert.equal((await stop)?.body?.reason, 'pause');
+    assert.ok(Date.now() - t0 < 2000);
+    clean(dap);
+  });
+
+  test('two moves at once: the second is refused, never answered with success and then dropped', async () => {
+    const dap = await launched('examples/sendfile.iosim');
+    const stopped = dap.event('stopped');
+    const [a, b] = await Promise.all([dap.request('next', { threadId: 1 }), dap.request('next', { threadId: 1 })]);
+    assert.equal(response(a).success, true);
+    refused(b, /already running/);
+    assert.ok(await stopped);
+    clean(dap);
+  });
+
+  test('a launch that fails does not take over from the launch before it: that one still stops', async () => {
+    const dap = new DapProcess();
+    open.push(dap);
+    await dap.request('initialize', { adapterID: 'iomachine' });
+    const stopped = dap.event('stopped');
+    const good = dap.request('launch', { program: 'examples/sendfile.iosim', stopOnEntry: true });
+    const bad = dap.request('launch', { program: 'nope.iosim' });
+    await dap.request('configurationDone', {});
+    assert.equal(response(await good).success, true);
+    refused(await bad, /cannot read .*nope\.iosim: ENOENT/);
+    assert.equal((await stopped)?.body?.reason, 'entry');
+    clean(dap);
+  });
+});

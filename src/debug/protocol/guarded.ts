@@ -77,7 +77,8 @@ export abstract class GuardedSession extends DebugSession {
       this.warn(`ignored ${what}`);
       return;
     }
-    if (!Number.isInteger(msg.seq) || (msg.seq as number) < 1) {
+    // The protocol's seq is a positive 32-bit integer; a response could not name any other.
+    if (!Number.isInteger(msg.seq) || (msg.seq as number) < 1 || (msg.seq as number) > 2 ** 31 - 1) {
       this.warn(`skipped a request without a valid 'seq' (a response could not name it): ${preview(JSON.stringify(msg))}`);
       return;
     }
