@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const ROOT = path.join(__dirname, '../../..');
-export const ADAPTER = path.join(ROOT, 'dist/debugAdapter.js');
+/** The adapter under test; FUZZ_ADAPTER points the fuzzer at another build (an older one, to see what it finds). */
+export const ADAPTER = process.env.FUZZ_ADAPTER ?? path.join(ROOT, 'dist/debugAdapter.js');
 
 export interface Message {
   seq: number;
