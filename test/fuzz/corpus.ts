@@ -40,7 +40,7 @@ export class Rng {
 }
 
 export interface Program {
-  /** As launched: absolute, or relative to the adapter's cwd (the project root). */
+  /** Absolute: the fuzzed adapter runs in a scratch directory, where hostile relative paths can do no harm. */
   path: string;
   strace: boolean;
   lines: number;
@@ -62,7 +62,7 @@ function program(p: string, long = false): Program {
   for (const m of text.matchAll(strace ? /"(\/[^"]{1,80})"/g : /file\s+"([^"]+)"/g)) files.add(m[1]);
   const calls = new Set<string>(COMMON_CALLS);
   if (strace) for (const m of text.matchAll(/\b([a-z_][a-z0-9_]*)\(/g)) if (calls.size < 40) calls.add(m[1]);
-  return { path: p, strace, lines: text.split('\n').length, files: [...files].slice(0, 20), calls: [...calls], long };
+  return { path: abs, strace, lines: text.split('\n').length, files: [...files].slice(0, 20), calls: [...calls], long };
 }
 
 export interface Corpus {
@@ -90,7 +90,7 @@ export function corpus(): Corpus {
     // Without mkfifo the FIFO case is left out.
   }
   mkdirSync(path.join(tmp, 'dir.iosim'));
-  const refused = ['test/debug/fixtures/bad.iosim', 'nope.iosim', '/dev/zero', path.join(tmp, 'dir.iosim'), ...(existsSync(fifo) ? [fifo] : []), '', ' '];
+  const refused = [path.join(ROOT, 'test/debug/fixtures/bad.iosim'), 'nope.iosim', '/dev/zero', path.join(tmp, 'dir.iosim'), ...(existsSync(fifo) ? [fifo] : []), '', ' '];
   const long = [program('test/debug/fixtures/reliability/long-run.iosim', true), program('test/debug/fixtures/long.iosim', true)];
   return { programs, long, refused, tmp };
 }
@@ -128,6 +128,9 @@ export const COMPARE_SIZES = ['16KiB', '1MiB', '4KiB', '64GiB', '4097', '100', '
 export const UNSUPPORTED = ['attach', 'restartFrame', 'setExpression', 'stepInTargets', 'loadedSources', 'modules', 'terminateThreads',
   'breakpointLocations', 'setInstructionBreakpoints', 'writeMemory', 'disassemble', 'cancel', 'locations', 'runInTerminal', 'frobnicate', 'iomachine/nope', ''];
 
+/** The seq of requests written raw: far above the fuzzer's own, so their answers are never taken for those. */
+export const RAW_SEQ = 2_000_000_000;
+
 /** Frames a broken or hostile client could write. */
 export function malformedFrame(r: Rng): string {
   const f = (s: string) => `Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`;
@@ -135,9 +138,9 @@ export function malformedFrame(r: Rng): string {
     () => f('null'), () => f('{"a":'), () => f('[1,2]'), () => f('"x"'), () => f('42'), () => f('{"seq":1,"type":"response"}'),
     () => f(`{"seq":${r.int(1, 9)},"type":"response","request_seq":${r.int(1, 99)},"success":true,"command":"runInTerminal"}`),
     () => f('{"seq":5,"type":"event","event":"stopped"}'), () => f('{"seq":6,"type":"bogus"}'), () => f('{"type":"request","command":"threads"}'),
-    () => f('{"seq":7,"type":"request"}'), () => f('{"seq":8,"type":"request","command":5}'), () => f(''), () => f('   '),
-    () => 'Content-Type: json\r\n\r\n{}', () => 'no header at all', () => `Content-Length: ${r.int(100, 4000)}\r\n\r\n{"seq":9,"type":"request","command":"threads"}`,
+    () => f(`{"seq":${RAW_SEQ},"type":"request"}`), () => f(`{"seq":${RAW_SEQ},"type":"request","command":5}`), () => f(''), () => f('   '),
+    () => 'Content-Type: json\r\n\r\n{}', () => 'no header at all', () => `Content-Length: ${r.int(100, 4000)}\r\n\r\n{"seq":${RAW_SEQ},"type":"request","command":"threads"}`,
     () => 'Content-Length: 99999999999\r\n\r\n', () => 'Content-Length: -5\r\n\r\n', () => 'Content-Length: abc\r\n\r\n{}',
-    () => f('{"seq":10,"type":"request","command":"evaluate","arguments":"rax"}'), () => f('\u0000\u0001\u0002'), () => f('{"seq":2147483648,"type":"request","command":"threads"}'),
+    () => f(`{"seq":${RAW_SEQ},"type":"request","command":"evaluate","arguments":"rax"}`), () => f('\u0000\u0001\u0002'), () => f('{"seq":2147483648,"type":"request","command":"threads"}'),
   ])();
 }

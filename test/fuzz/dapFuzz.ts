@@ -98,7 +98,8 @@ class Fuzzer {
   private async process(): Promise<DapProcess> {
     if (this.dap?.alive) return this.dap;
     if (this.dap && !this.disconnecting) this.find('exit', `the adapter exited (${JSON.stringify(this.dap.exit)}): ${this.dap.stderr.slice(-600)}`);
-    const dap = new DapProcess();
+    // In a scratch directory: a hostile relative path (an export to 'abc') lands there, not in the project.
+    const dap = new DapProcess(this.corpus.tmp);
     this.result.processes++;
     dap.onMessage = (m) => this.judge(m);
     this.dap = dap;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { ROOT } from './dapClient';
 import {
   anyValue, COMPARE_SIZES, CONDITIONS, Corpus, EXPRESSIONS, FILTERS, HIT_CONDITIONS, HOSTILE_STRINGS, LOG_MESSAGES, MACHINES,
-  malformedFrame, Program, Rng, UNSUPPORTED,
+  malformedFrame, Program, RAW_SEQ, Rng, UNSUPPORTED,
 } from './corpus';
 
 export type Step =
@@ -43,7 +43,7 @@ export function launchSteps(r: Rng, c: Corpus, k: Knowledge): Step[] {
   const args: Record<string, unknown> = { program: prog ? prog.path : r.pick(c.refused) };
   if (prog && r.chance(0.1)) {
     // The same program by a path relative to its folder.
-    args.cwd = path.join(ROOT, path.dirname(prog.path));
+    args.cwd = path.dirname(prog.path);
     args.program = path.basename(prog.path);
   }
   if (r.chance(0.7)) args.stopOnEntry = r.chance(0.75);
@@ -85,8 +85,8 @@ function file(r: Rng, k: Knowledge): string {
 }
 
 function sourcePath(r: Rng, k: Knowledge): string {
-  const p = k.program?.path ?? 'examples/sendfile.iosim';
-  return r.weighted<string>([[6, p], [2, path.join(ROOT, p)], [1, 'examples/read-write.iosim'], [1, '/nope.iosim'], [1, '']]);
+  const p = k.program?.path ?? path.join(ROOT, 'examples/sendfile.iosim');
+  return r.weighted<string>([[7, p], [1, path.basename(p)], [1, 'examples/read-write.iosim'], [1, '/nope.iosim'], [1, '']]);
 }
 
 function breakpointSteps(r: Rng, k: Knowledge): Step[] {
@@ -142,7 +142,7 @@ function validArgs(command: string, r: Rng, k: Knowledge): unknown {
     case 'iomachine/seek': return { position: r.pick([-5, -1, 0, 3, 10, 40, 1000, 1e12, 1.5, -1e12, r.int(0, 200)]) };
     case 'iomachine/why': return { fileId: k.fileIds.length && r.chance(0.8) ? r.pick(k.fileIds) : r.int(-1, 5), index: r.int(-1, 8) };
     case 'iomachine/compare': return { size: r.pick(COMPARE_SIZES), disk: r.pick(['nvme', 'ssd', 'hdd', 'floppy', undefined]), warm: r.chance(0.5) };
-    case 'iomachine/export': return { path: r.pick([path.join(ROOT, 'test-results', 'fuzz-export.json'), '/nonexistent/x.json', ROOT, 'test-results/fuzz-relative-export.json']) };
+    case 'iomachine/export': return { path: r.pick(['export.json', '/nonexistent/x.json', ROOT, 'no-such-dir/export.json']) };
     case 'pause': return { threadId: thread(r, k) };
     case 'next': case 'stepIn': case 'stepOut': case 'stepBack': case 'continue': case 'reverseContinue':
       return { threadId: thread(r, k), ...(r.chance(0.2) ? { granularity: r.pick(['statement', 'line', 'instruction']) } : {}) };
@@ -202,7 +202,7 @@ export function nextStep(r: Rng, c: Corpus, k: Knowledge, longSession: boolean):
         // Exporting a long trace takes long by nature (JSON of millions of events): left to the short programs.
         ...(k.program?.long ? [] : ['iomachine/export'])]);
       const base = m.startsWith('set') && m.endsWith('Breakpoints') ? (breakpointSteps(r, k)[0] as { args: unknown }).args
-        : m === 'launch' || m === 'restart' ? { program: k.program?.path ?? 'examples/sendfile.iosim' } : validArgs(m, r, k);
+        : m === 'launch' || m === 'restart' ? { program: k.program?.path ?? path.join(ROOT, 'examples/sendfile.iosim') } : validArgs(m, r, k);
       const command = m === 'disconnect' && (longSession || r.chance(0.7)) ? 'terminate' : m;
       return [req(command, mutate(base, r)), { kind: 'waitStop' }];
     }
@@ -211,7 +211,7 @@ export function nextStep(r: Rng, c: Corpus, k: Knowledge, longSession: boolean):
     case 'malformed':
       return [{ kind: 'raw', bytes: malformedFrame(r) }];
     case 'fire':
-      return [{ kind: 'fire', command: r.pick(['threads', 'evaluate', 'next']), args: { threadId: 1, expression: 'rax' }, seq: r.pick([0, -1, 'x', null, 1.5, 2 ** 40, 1]) }];
+      return [{ kind: 'fire', command: r.pick(['threads', 'evaluate', 'next']), args: { threadId: 1, expression: 'rax' }, seq: r.pick([0, -1, 'x', null, 1.5, 2 ** 40, RAW_SEQ + 1]) }];
     case 'burst': {
       const steps: Step[] = [];
       for (let i = r.int(3, 8); i > 0; i--) {
