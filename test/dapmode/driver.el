@@ -1,21 +1,25 @@
 ;;; driver.el --- drives the standalone I/O machine adapter from Emacs dap-mode, in batch  -*- lexical-binding: t -*-
 ;;
-;; emacs --batch -l test/dapmode/driver.el ADAPTER PROGRAM BREAKPOINT-LINE
+;; emacs --batch -l test/dapmode/driver.el ADAPTER PROGRAM BREAKPOINT-LINE CONFIG
 ;;
-;; Launches PROGRAM with dap-mode (I/O printing on: every message it receives is re-encoded as JSON, which is what
-;; failed on the iomachine/state event), sets a breakpoint, continues, steps over and in, reads variables, evaluates
-;; a console command with an argument as `dap-eval' does (a hover), and disconnects. Prints one line
-;; `DAPMODE-RESULT <json>' with what dap-mode received; the test (test/debug/dapmode.test.ts) judges it.
+;; CONFIG is the dap-mode configuration README.md gives (the test extracts it), loaded as a user's init would. Then,
+;; in PROGRAM's buffer: a breakpoint, `dap-debug' with the README's template, continue, step over and in, variables,
+;; a console command with an argument evaluated as `dap-eval' does (a hover), disconnect; all with dap-mode's I/O
+;; printing on (every message it receives is re-encoded as JSON, which is what failed on the iomachine/state event).
+;; Prints one line `DAPMODE-RESULT <json>' with what dap-mode received; test/debug/dapmode.test.ts judges it.
 
 (require 'json)
 (require 'dap-mode)
 ;; dap-mode expects its UI module loaded (dap-auto-configure-mode would load it): exception breakpoints live there.
 (require 'dap-ui)
 
-(defvar iom-adapter (nth 0 command-line-args-left))
+(defvar iomachine-adapter (nth 0 command-line-args-left))
 (defvar iom-program (nth 1 command-line-args-left))
 (defvar iom-line (string-to-number (nth 2 command-line-args-left)))
+(defvar iom-config (nth 3 command-line-args-left))
 (setq command-line-args-left nil)
+;; The README's configuration: its `defvar' of iomachine-adapter keeps the value given above.
+(load iom-config nil t)
 
 (setq dap-print-io t
       dap-inhibit-io nil
@@ -63,8 +67,6 @@
          (resp (iom-request session "stackTrace" :threadId thread)))
     (car (gethash "stackFrames" (gethash "body" resp)))))
 
-(dap-register-debug-provider "iomachine" (lambda (conf) conf))
-
 (condition-case err
     (progn
       ;; The breakpoint, set in the program's buffer as a person would.
@@ -72,9 +74,7 @@
       (goto-char (point-min))
       (forward-line (1- iom-line))
       (dap-breakpoint-add)
-      (dap-debug (list :type "iomachine" :request "launch" :name "iomachine batch"
-                       :program iom-program :stopOnEntry t
-                       :dap-server-path (list "node" iom-adapter)))
+      (dap-debug (copy-tree (cdr (assoc "I/O Machine: debug this file" dap-debug-template-configurations))))
       (iom-wait (lambda () (>= (iom-stopped-count) 1)) "the entry stop")
       (let ((session (dap--cur-session)))
         (iom-note :entryLine (gethash "line" (iom-top-frame session)))

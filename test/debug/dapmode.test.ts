@@ -6,11 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ADAPTER, fixture } from './helpers';
 
 const DRIVER = path.join(__dirname, '../../../test/dapmode/driver.el');
+const README = path.join(__dirname, '../../../README.md');
+
+/** The dap-mode configuration README.md gives: the elisp block after its marker comment. */
+function readmeConfig(): string {
+  const text = readFileSync(README, 'utf8');
+  const m = /<!-- dap-mode configuration:[^>]*-->\s*```elisp\n([\s\S]*?)```/.exec(text);
+  assert.ok(m, 'README.md has the dap-mode configuration block');
+  return m[1];
+}
 
 function missing(): string | false {
   const probe = spawnSync('emacs', ['--batch', '--eval', "(require 'dap-mode)"], { encoding: 'utf8', timeout: 60_000 });
@@ -37,9 +48,13 @@ interface Result {
   errors: string[];
 }
 
-test('Emacs dap-mode: launch, breakpoint, continue, next, step in, variables, dap-eval of vmtouch, disconnect', { skip: missing(), timeout: 120_000 }, () => {
+test('Emacs dap-mode with the README configuration: launch, breakpoint, continue, next, step in, variables, dap-eval of vmtouch, disconnect', { skip: missing(), timeout: 120_000 }, (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iomachine-dapmode-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'iomachine-dap.el');
+  writeFileSync(config, readmeConfig());
   // basic.iosim: line 8 allocates, 11 reads the 16 KiB file (4 pages), 12 writes it to the socket.
-  const run = spawnSync('emacs', ['--batch', '-l', DRIVER, ADAPTER, fixture('basic.iosim'), '11'], { encoding: 'utf8', timeout: 90_000 });
+  const run = spawnSync('emacs', ['--batch', '-l', DRIVER, ADAPTER, fixture('basic.iosim'), '11', config], { encoding: 'utf8', timeout: 90_000 });
   const line = run.stdout.split('\n').find((l) => l.startsWith('DAPMODE-RESULT '));
   assert.ok(line, `dap-mode ran to the end (exit ${run.status}):\n${run.stderr.split('\n').filter((l) => !/^(Sending|Received|[ {}[\]])/.test(l)).join('\n').slice(-3000)}`);
   const r = JSON.parse(line.slice('DAPMODE-RESULT '.length)) as Result;
