@@ -164,6 +164,16 @@ const PLACE: Record<number, Place> = {
   [Loc.Socket]: 'socket', [Loc.Pipe]: 'pipe', [Loc.Nic]: 'nic',
 };
 
+/** A readMemory answer: up to 1 MiB from `offset` (what lies past the end is unreadable); null for an unknown reference. */
+export function readMemory(m: Machine, ref: string, offset: number, count: number): { address: string; data: string; unreadableBytes: number } | null {
+  const mem = memoryOf(m, ref);
+  if (!mem) return null;
+  const start = Math.max(0, offset);
+  const n = Math.max(0, Math.min(count, 1 << 20, mem.size - start));
+  const bytes = n > 0 ? mem.content.read(start, n, m.nameOf) : new Uint8Array(0);
+  return { address: hex(mem.base + start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: Math.max(0, count - n) };
+}
+
 /** The bytes behind a memory reference, and how long it is. */
 export function memoryOf(m: Machine, ref: string): { content: Content; size: number; base: number; title: string } | null {
   const [kind, a] = ref.split(':');

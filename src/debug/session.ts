@@ -7,7 +7,6 @@
 import { basename } from 'node:path';
 import { Event, InitializedEvent, InvalidatedEvent, OutputEvent, Source, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { hex } from '../machine/units';
 import {
   COMPARE_REQUEST, CompareArgs, EXPORT_REQUEST, ExportArgs, MachineState, SEEK_REQUEST, SeekArgs, STATE_EVENT, STATE_REQUEST, WHY_REQUEST, WhyArgs,
 } from '../shared/messages';
@@ -19,7 +18,7 @@ import { consoleContext, evaluate, isCommand } from './console';
 import { compareMethods, exportTrace, seekPosition, whyPage } from './customRequests';
 import { Engine, Stop } from './engine';
 import { UserError } from './errors';
-import { machineState, memoryOf } from './inspect';
+import { machineState, readMemory } from './inspect';
 import { isProgram, LaunchArgs, loadProgram, resolvePath } from './launch';
 import { LogCalls } from './logCalls';
 import { Moves } from './moves';
@@ -435,18 +434,9 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
-    const { engine } = this.need();
-    const m = engine.state();
-    const mem = memoryOf(m, args.memoryReference);
-    if (!mem) throw new UserError(`unknown memory reference ${args.memoryReference}`);
-    const start = Math.max(0, (args.offset ?? 0));
-    const count = Math.max(0, Math.min(args.count, 1 << 20, mem.size - start));
-    const bytes = count > 0 ? mem.content.read(start, count, m.nameOf) : new Uint8Array(0);
-    response.body = {
-      address: hex(mem.base + start),
-      data: Buffer.from(bytes).toString('base64'),
-      unreadableBytes: Math.max(0, args.count - count),
-    };
+    const body = readMemory(this.need().engine.state(), args.memoryReference, args.offset ?? 0, args.count);
+    if (!body) throw new UserError(`unknown memory reference ${args.memoryReference}`);
+    response.body = body;
     this.sendResponse(response);
   }
 

@@ -103,7 +103,7 @@ export function checkArguments(command: string, args: unknown): string | null {
 }
 
 /** A response or event checked against its definition in the protocol; null when it fits. */
-export function checkMessage(message: { type?: unknown; command?: unknown; event?: unknown; success?: unknown }): string | null {
+export function checkMessage(message: Readonly<Record<string, unknown>>): string | null {
   const name = message.type === 'event' ? definitionOf(message.event, 'Event', 'Event')
     : message.success === false ? 'ErrorResponse' : definitionOf(message.command, 'Response', 'Response');
   const v = ajv.getSchema(`dap#/definitions/${name}`);
