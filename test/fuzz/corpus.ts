@@ -70,7 +70,13 @@ export interface Corpus {
   long: Program[];
   /** Paths that must be refused: not found, a device, a directory, a FIFO, a bad scenario. */
   refused: string[];
+  /** The campaign's scratch directory (removed at the end). */
   tmp: string;
+  /**
+   * Where the fuzzed adapter runs and relative launches are resolved: inside `tmp`, so whatever a hostile relative
+   * path (an export to `abc`) writes stays there. No value the fuzzer draws contains `..`.
+   */
+  cwd: string;
 }
 
 export function corpus(): Corpus {
@@ -90,14 +96,16 @@ export function corpus(): Corpus {
     // Without mkfifo the FIFO case is left out.
   }
   mkdirSync(path.join(tmp, 'dir.iosim'));
+  const cwd = path.join(tmp, 'cwd');
+  mkdirSync(cwd);
   const refused = [path.join(ROOT, 'test/debug/fixtures/bad.iosim'), 'nope.iosim', '/dev/zero', path.join(tmp, 'dir.iosim'), ...(existsSync(fifo) ? [fifo] : []), '', ' '];
   const long = [program('test/debug/fixtures/reliability/long-run.iosim', true), program('test/debug/fixtures/long.iosim', true)];
-  return { programs, long, refused, tmp };
+  return { programs, long, refused, tmp, cwd };
 }
 
 export const HOSTILE_STRINGS = [
   '', ' ', '<img src=x onerror=alert(1)>', '\u001b[2J\u001b[31mred', '{0}{_stack}%s%n%x', '\\', '"', "'", '\n', '\u0000', '\u202e', '\ud800',
-  '../../etc/passwd', 'x'.repeat(5000), '💥', 'Content-Length: 5\r\n\r\n{}', '__proto__', 'constructor',
+  'sub/./x', 'x'.repeat(5000), '💥', 'Content-Length: 5\r\n\r\n{}', '__proto__', 'constructor',
 ];
 
 /** A value of any JSON type, often an unfortunate one. */

@@ -99,7 +99,7 @@ class Fuzzer {
     if (this.dap?.alive) return this.dap;
     if (this.dap && !this.disconnecting) this.find('exit', `the adapter exited (${JSON.stringify(this.dap.exit)}): ${this.dap.stderr.slice(-600)}`);
     // In a scratch directory: a hostile relative path (an export to 'abc') lands there, not in the project.
-    const dap = new DapProcess(this.corpus.tmp);
+    const dap = new DapProcess(this.corpus.cwd);
     this.result.processes++;
     dap.onMessage = (m) => this.judge(m);
     this.dap = dap;

@@ -42,16 +42,16 @@ export function launchSteps(r: Rng, c: Corpus, k: Knowledge): Step[] {
   const prog = roll < 0.9 ? r.pick(c.programs) : roll < 0.93 ? r.pick(c.long) : null;
   const args: Record<string, unknown> = { program: prog ? prog.path : r.pick(c.refused) };
   if (prog && r.chance(0.1)) {
-    // The same program by a path relative to its folder.
-    args.cwd = path.dirname(prog.path);
-    args.program = path.basename(prog.path);
+    // The same program by a path relative to the launch's cwd.
+    args.cwd = c.cwd;
+    args.program = path.relative(c.cwd, prog.path);
   }
   if (r.chance(0.7)) args.stopOnEntry = r.chance(0.75);
   if (r.chance(0.15)) args.machine = r.pick(MACHINES);
   if (r.chance(0.08)) args.checkpointEvery = r.pick([100, 1000, 50_000, '50', 2.5, -1, 0, 1e12]);
   if (r.chance(0.04)) args.noDebug = true;
   if (r.chance(0.04)) args.trace = r.pick([path.join(c.tmp, `trace-${r.int(0, 9)}.json`), c.tmp, '/nonexistent/dir/t.json']);
-  if (r.chance(0.03)) args.cwd = r.pick(['/nonexistent', c.tmp, 5]);
+  if (r.chance(0.03)) args.cwd = r.pick(['/nonexistent', c.cwd, 5]);
   if (r.chance(0.05)) args.stateEvents = r.pick([true, false, 'yes']);
   k.program = prog;
   k.stopped = false;
