@@ -4,7 +4,8 @@
  * every stop reports the trace position and sends the machine state for the panel. The requests reach these
  * handlers through the boundary (protocol/guarded.ts): served, with arguments of the protocol's types.
  */
-import { basename } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { Event, InitializedEvent, InvalidatedEvent, OutputEvent, Source, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import {
@@ -194,7 +195,16 @@ export class IoMachineSession extends GuardedSession {
   private writeTraceFile(): void {
     if (!this.args.trace || !this.trace || this.traceWritten) return;
     this.traceWritten = true;
-    writeTraceFile(resolvePath(this.args.trace, this.args), this.trace, (line, category) => this.print(line, category));
+    const path = resolvePath(this.args.trace, this.args);
+    // Disconnect waits for the file: a folder that cannot be written fails at once, not after millions of events
+    // were turned into JSON (the fuzzer found a disconnect unanswered for 10 s).
+    try {
+      accessSync(dirname(path), constants.W_OK);
+    } catch (e) {
+      this.print(`could not write the trace to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'stderr');
+      return;
+    }
+    writeTraceFile(path, this.trace, (line, category) => this.print(line, category));
   }
 
   /** An inline adapter is disposed of when its session ends: nothing of the program is kept. */

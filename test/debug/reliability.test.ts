@@ -342,6 +342,18 @@ describe('faults the DAP fuzzer found (test/fuzz)', () => {
     clean(dap);
   });
 
+  test('disconnect with a trace file in a folder that does not exist is answered at once, not after exporting the trace', async () => {
+    const dap = await launched(path.join(CASES, 'long-run.iosim'), { trace: '/nonexistent/dir/t.json' });
+    const end = dap.event('stopped', 20_000);
+    await dap.request('continue', { threadId: 1 });
+    assert.equal((await end)?.body?.reason, 'end');
+    const t0 = Date.now();
+    assert.equal(response(await dap.request('disconnect', {})).success, true);
+    assert.ok(Date.now() - t0 < 1000, `answered in ${Date.now() - t0} ms`);
+    const out = dap.events('output').map((e) => String(e.body?.output)).join('');
+    assert.match(out, /could not write the trace to \/nonexistent\/dir\/t\.json: ENOENT/);
+  });
+
   test('a launch that fails does not take over from the launch before it: that one still stops', async () => {
     const dap = new DapProcess();
     open.push(dap);

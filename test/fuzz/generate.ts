@@ -50,7 +50,8 @@ export function launchSteps(r: Rng, c: Corpus, k: Knowledge): Step[] {
   if (r.chance(0.15)) args.machine = r.pick(MACHINES);
   if (r.chance(0.08)) args.checkpointEvery = r.pick([100, 1000, 50_000, '50', 2.5, -1, 0, 1e12]);
   if (r.chance(0.04)) args.noDebug = true;
-  if (r.chance(0.04)) args.trace = r.pick([path.join(c.tmp, `trace-${r.int(0, 9)}.json`), c.tmp, '/nonexistent/dir/t.json']);
+  // A trace of millions of events takes long to write by nature: the long programs are not given one.
+  if (r.chance(0.04) && !prog?.long) args.trace = r.pick([path.join(c.tmp, `trace-${r.int(0, 9)}.json`), c.tmp, '/nonexistent/dir/t.json']);
   if (r.chance(0.03)) args.cwd = r.pick(['/nonexistent', c.cwd, 5]);
   if (r.chance(0.05)) args.stateEvents = r.pick([true, false, 'yes']);
   k.program = prog;
