@@ -63,7 +63,7 @@ async function main() {
     if (r.status !== 0) {
       const out = `${r.stdout}\n${r.stderr}`.trim();
       const hint = /Couldn't detect the repository/.test(out)
-        ? '\n(vsce rewrites README.md\'s relative image links and needs a repository URL for that: give package.json\'s "package" script --no-rewrite-relative-links, or --baseImagesUrl <url>)'
+        ? '\n(vsce rewrites relative links of the packaged README and needs a repository URL for that: package.json\'s vsce.readmePath names dist/README.md, which vscode:prepublish writes without them)'
         : '';
       throw new Error(`npm run package failed (exit ${r.status}):\n${out}${hint}`);
     }

@@ -1,15 +1,16 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadScenario, type Loaded } from '../program/load';
 import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
-import { exportChromeTrace } from '../trace/export';
 import { checkCompareArgs, compare } from '../trace/compare';
 import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
+import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
 import { table } from './table';
 
 const USAGE = `usage:
@@ -94,7 +95,7 @@ function cmdRun(args: string[]): number {
   }
   const t = totalsOf(trace.machine);
   const pc = runJson(trace).pageCache;
-  const hitRatio = t.pageCacheHits + t.pageCacheMisses > 0 ? (100 * t.pageCacheHits) / (t.pageCacheHits + t.pageCacheMisses) : 0;
+  const hitRatio = hitPercent(t.pageCacheHits, t.pageCacheMisses) ?? 0;
   out('');
   out(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
   out(table(['', 'count', 'bytes'], [
@@ -155,11 +156,17 @@ function cmdExport(args: string[]): number {
   const output = flags.get('output');
   const loaded = loadFile(rest[0]);
   if (!loaded) return 1;
-  const trace = new Trace(loaded.spec!);
-  trace.runToEnd();
-  const json = JSON.stringify(exportChromeTrace(trace));
-  if (output === undefined || output === '-') process.stdout.write(json + '\n');
-  else writeFileSync(output, json + '\n');
+  try {
+    const file = output === undefined || output === '-' ? null : new TraceFile(output);
+    const trace = new Trace(loaded.spec!);
+    trace.runToEnd();
+    if (file) file.write(trace);
+    else writeChromeTrace(trace, (chunk) => process.stdout.write(chunk));
+  } catch (e) {
+    if (!(e instanceof TraceWriteError)) throw e;
+    process.stderr.write(`iosim: ${e.message}\n`);
+    return 1;
+  }
   return 0;
 }
 

@@ -4,11 +4,11 @@
  * event. Hit counts count occurrences in program order from the start of the trace, so they mean the same thing
  * whether the trace is travelled forwards or backwards.
  */
-import { Ev } from '../machine/events';
+import { Ev, unpackMove } from '../machine/events';
 import { ERRNO } from '../machine/errno';
 import { findOp, OPS } from '../machine/operation';
 import { Trace } from '../trace/trace';
-import { moveOf, pathOf } from './describe';
+import { pathOf } from './describe';
 import type { LogCalls } from './logCalls';
 import { compile, compileHitCondition, compileTemplate, Env, ExprError, truthy, Value } from './expr';
 
@@ -412,13 +412,13 @@ function dataMatches(trace: Trace, d: DataBp, e: number): boolean {
     }
     if (kind === Ev.CpuCopy) {
       // Bytes copied into a page-cache page of the file (a write).
-      const m = moveOf(ev.b(e));
+      const m = unpackMove(ev.b(e));
       return m.dst === 2 && pathOf(trace, m.obj) === t.path && copyCoversPage(trace, e, t.index);
     }
     return false;
   }
   if (kind !== Ev.CpuCopy && kind !== Ev.DmaStart) return false;
-  const m = moveOf(ev.b(e));
+  const m = unpackMove(ev.b(e));
   const loc = t.type === 'buffer' ? 3 : t.type === 'socket' ? 5 : 6;
   return m.dst === loc && m.obj === t.obj;
 }

@@ -2,7 +2,7 @@
  * The debug console: commands people already know from Linux (meminfo, cachestat, vmtouch) plus `page`, `why`
  * and `events`, and expressions over registers, the operation and the program's variables.
  */
-import { C } from '../machine/counters';
+import { C, hitPercent } from '../machine/counters';
 import { Ev } from '../machine/events';
 import { Machine } from '../machine/machine';
 import { PG_ACTIVE, PG_DIRTY } from '../machine/pagecache';
@@ -101,7 +101,7 @@ export function meminfo(m: Machine): string {
 export function cachestat(m: Machine): string {
   const hits = m.counters[C.PageCacheHits];
   const misses = m.counters[C.PageCacheMisses];
-  const ratio = hits + misses > 0 ? (100 * hits) / (hits + misses) : 0;
+  const ratio = hitPercent(hits, misses) ?? 0;
   const cols = ['HITS', 'MISSES', 'DIRTIES', 'HITRATIO', 'BUFFERS_MB', 'CACHED_MB'];
   const vals = [String(hits), String(misses), String(m.counters[C.PagesDirtied]), `${ratio.toFixed(2)}%`, '0', String(Math.floor((m.cache.size * PAGE_SIZE) / MiB))];
   const w = cols.map((c, i) => Math.max(c.length, vals[i].length));

@@ -2,12 +2,11 @@
  * The extension's own requests (names and shapes in src/shared/messages.ts): their answers computed. Their
  * arguments' types were checked at the boundary (protocol/validate.ts); what is left to refuse is a UserError.
  */
-import { writeFileSync } from 'node:fs';
 import { formatBytes, MiB } from '../machine/units';
 import { CompareArgs, CompareResult, ExportArgs, ExportResult, SeekArgs, WhyArgs, WhyResult } from '../shared/messages';
 import { checkCompareArgs, comparison } from '../trace/compare';
-import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
+import { TraceWriteError, writeChromeTraceFile } from '../trace/traceFile';
 import { noSuchFile, why } from './console';
 import { UserError } from './errors';
 
@@ -24,17 +23,10 @@ export function seekPosition(args: SeekArgs): number {
 }
 
 export function exportTrace(trace: Trace, args: ExportArgs): ExportResult {
-  let text: string;
   try {
-    text = JSON.stringify(exportChromeTrace(trace));
+    writeChromeTraceFile(trace, args.path);
   } catch (e) {
-    if (e instanceof RangeError) throw new UserError(`the trace is too large to export as one JSON text (${trace.events.length} events)`);
-    throw e;
-  }
-  try {
-    writeFileSync(args.path, text);
-  } catch (e) {
-    throw new UserError(`cannot write ${args.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw e instanceof TraceWriteError ? new UserError(e.message) : e;
   }
   return { path: args.path, events: trace.events.length };
 }

@@ -1,5 +1,5 @@
 /** Words for events: what happened, and which kernel function did it (real names from the Linux sources). */
-import { Ev, EVENT_NAMES, EVICT_REASONS, LOC_NAMES, Loc, WAIT_REASONS, WAKE_REASONS } from '../machine/events';
+import { Ev, EVENT_NAMES, EVICT_REASONS, LOC_NAMES, Loc, WAIT_REASONS, WAKE_REASONS, unpackMove } from '../machine/events';
 import { ERRNO_TEXT, errnoName } from '../machine/errno';
 import { CONFIG_KEYS } from '../machine/config';
 import { formatBytes, formatDuration } from '../machine/units';
@@ -11,11 +11,6 @@ export function pathOf(trace: Trace, fileId: number): string {
 
 export function locName(loc: number): string {
   return LOC_NAMES[loc] ?? `loc${loc}`;
-}
-
-/** Source and destination of a copy or DMA event. */
-export function moveOf(b: number): { src: Loc; dst: Loc; obj: number } {
-  return { src: (b & 15) as Loc, dst: ((b >> 4) & 15) as Loc, obj: b >>> 8 };
 }
 
 /** The kernel function that produced an event, given the operation it happened in. */
@@ -31,7 +26,7 @@ export function kernelFunction(kind: Ev, opName: string, b: number, thread: numb
       return a ? 'do_syscall_64' : 'syscall_exit_to_user_mode';
     }
     case Ev.CpuCopy: {
-      const { src, dst } = moveOf(b);
+      const { src, dst } = unpackMove(b);
       if (src === Loc.PageCache && dst === Loc.User) return 'copy_page_to_iter';
       if (dst === Loc.PageCache) return 'copy_page_from_iter_atomic';
       if (dst === Loc.Socket) return src === Loc.PageCache ? 'skb_splice_from_iter (copy)' : 'tcp_sendmsg_locked → skb_copy_to_page_nocache';
@@ -40,7 +35,7 @@ export function kernelFunction(kind: Ev, opName: string, b: number, thread: numb
       return 'memcpy';
     }
     case Ev.DmaStart: {
-      const { src, dst } = moveOf(b);
+      const { dst } = unpackMove(b);
       if (dst === Loc.Nic) return 'dev_hard_start_xmit → ndo_start_xmit';
       if (dst === Loc.Disk) return flusher ? 'do_writepages → submit_bio' : 'submit_bio (write)';
       return opName === 'touch' || opName === 'write' ? 'filemap_fault → submit_bio' : 'submit_bio → nvme_queue_rq';
@@ -86,11 +81,11 @@ export function describeEvent(trace: Trace, i: number): string {
     case Ev.SyscallExit: return a ? `syscall returns -1 ${errnoName(a) ?? a} (${ERRNO_TEXT[errnoName(a)!] ?? ''})` : 'syscall returns';
     case Ev.ModeSwitch: return `${a ? 'user → kernel' : 'kernel → user'} (${['syscall', 'exception', 'interrupt'][b] ?? b})`;
     case Ev.CpuCopy: {
-      const m = moveOf(b);
+      const m = unpackMove(b);
       return `CPU copy ${formatBytes(a)}: ${locName(m.src)} → ${locName(m.dst)}${c ? ' (same copy, continued)' : ''}`;
     }
     case Ev.DmaStart: {
-      const m = moveOf(b);
+      const m = unpackMove(b);
       return `DMA #${c} starts: ${formatBytes(a)} ${locName(m.src)} → ${locName(m.dst)}`;
     }
     case Ev.DmaInterrupt: return `DMA #${c} complete: ${b === 1 ? 'NIC' : 'disk'} interrupt (${formatBytes(a)})`;

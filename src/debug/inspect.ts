@@ -18,7 +18,7 @@ import {
 import { OpRecord } from '../trace/opLog';
 import { fdNamesBefore, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
-import { describeEvent, moveOf } from './describe';
+import { describeEvent } from './describe';
 import { Engine } from './engine';
 import { kernelPath, stepAt } from './kernelPath';
 

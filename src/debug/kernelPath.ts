@@ -2,7 +2,7 @@
  * The generated, read-only "source" of one operation's kernel path: one line per kernel step, each a group of
  * consecutive events of the same kind. Stepping into a syscall walks these lines.
  */
-import { Ev, Loc } from '../machine/events';
+import { Ev, Loc, unpackMove } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { fdNamesBefore, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
@@ -62,7 +62,7 @@ export function entryChain(trace: Trace, opIndex: number): string[] {
     let target = 'generic_perform_write';
     for (let e = trace.ops.startPosOf(opIndex); e <= trace.ops.endPosOf(opIndex); e++) {
       if (trace.events.kind(e) !== Ev.CpuCopy) continue;
-      const dst = (trace.events.b(e) >> 4) & 15;
+      const { dst } = unpackMove(trace.events.b(e));
       target = dst === Loc.Socket ? 'sock_write_iter → tcp_sendmsg' : dst === Loc.Pipe ? 'pipe_write' : 'generic_perform_write';
       break;
     }

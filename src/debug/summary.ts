@@ -1,10 +1,10 @@
 /** What the session says about the run as a whole: the launch banner, the end, the summary of a run, the trace file. */
-import { writeFileSync } from 'node:fs';
+import { hitPercent } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { formatBytes, formatDuration } from '../machine/units';
-import { exportChromeTrace } from '../trace/export';
 import { totalsOf } from '../trace/summary';
 import { Trace } from '../trace/trace';
+import { writeChromeTraceFile } from '../trace/traceFile';
 import { diskLabel } from './inspect';
 
 export function launchBanner(trace: Trace): string {
@@ -19,12 +19,12 @@ export function endedMessage(pos: number, m: Machine): string {
 /** Run (no debugging) prints this once the program has run to its end. */
 export function runSummaryText(m: Machine): string {
   const t = totalsOf(m);
-  const total = t.pageCacheHits + t.pageCacheMisses;
+  const ratio = hitPercent(t.pageCacheHits, t.pageCacheMisses);
   return [
     `ran to the end in ${formatDuration(t.simTimeNs)} simulated:`,
     `  ${t.syscalls} syscalls, ${t.contextSwitches} user↔kernel switches`,
     `  ${t.cpuCopies} CPU copies (${formatBytes(t.cpuBytes)}), ${t.dmaCopies} DMA copies (${formatBytes(t.dmaBytes)}), ${t.dmaInterrupts} DMA interrupts`,
-    `  page cache: ${t.pageCacheHits} hits, ${t.pageCacheMisses} misses${total ? ` (${((100 * t.pageCacheHits) / total).toFixed(1)}% hits)` : ''}, ${t.evictions} evictions, ${t.writebackPages} pages written back`,
+    `  page cache: ${t.pageCacheHits} hits, ${t.pageCacheMisses} misses${ratio === null ? '' : ` (${ratio.toFixed(1)}% hits)`}, ${t.evictions} evictions, ${t.writebackPages} pages written back`,
     `  ${t.pageFaults} page faults`,
   ].join('\n');
 }
@@ -32,9 +32,9 @@ export function runSummaryText(m: Machine): string {
 /** The launch's `trace` file, written when the session ends; a failure is reported, never thrown. */
 export function writeTraceFile(path: string, trace: Trace, print: (line: string, category: 'console' | 'stderr') => void): void {
   try {
-    writeFileSync(path, JSON.stringify(exportChromeTrace(trace)));
+    writeChromeTraceFile(trace, path);
     print(`trace written to ${path} (Chrome trace format: open it in Perfetto or chrome://tracing)`, 'console');
   } catch (e) {
-    print(`could not write the trace to ${path}: ${(e as Error).message}`, 'stderr');
+    print(`could not write the trace: ${(e as Error).message}`, 'stderr');
   }
 }

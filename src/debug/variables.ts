@@ -6,7 +6,7 @@
 import { Handles, Scope } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFIG_KEYS } from '../machine/config';
-import { C } from '../machine/counters';
+import { C, hitPercent } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { pageStateName } from '../machine/pagecache';
 import { formatBytes, formatDuration, hex } from '../machine/units';
@@ -175,7 +175,7 @@ export class Variables {
       v('inactive list', m.cache.inactive.count, { variablesReference: this.handles.create({ kind: 'lru', list: 'inactive' }) }),
       v('hits', hits),
       v('misses', misses),
-      v('hit ratio', hits + misses ? `${((100 * hits) / (hits + misses)).toFixed(1)}%` : 'n/a'),
+      v('hit ratio', (() => { const r = hitPercent(hits, misses); return r === null ? 'n/a' : `${r.toFixed(1)}%`; })()),
       v('dirty thresholds', (() => { const [bg, th] = m.dirtyLimits(); return `background ${bg} pages, limit ${th} pages`; })()),
     ];
     for (const f of m.filesById) {

@@ -1,13 +1,13 @@
 /** The commands: panel, comparison, trace export, new scenario from an example, run and debug the open file. */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadProgramFile } from '../program/loadProgram';
 import { EXPORT_REQUEST, ExportArgs } from '../shared/messages';
 import { COMPARE_DISKS } from '../trace/compare';
-import { exportChromeTrace } from '../trace/export';
 import { Trace } from '../trace/trace';
+import { writeChromeTraceFile } from '../trace/traceFile';
 import { DEBUG_TYPE } from './debugger';
 import { PanelHost } from './panel';
 
@@ -16,7 +16,7 @@ function guard(name: string, fn: (...args: unknown[]) => unknown): (...args: unk
     try {
       await fn(...args);
     } catch (e) {
-      void vscode.window.showErrorMessage(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', name, e instanceof Error ? e.message : String(e)));
     }
   };
 }
@@ -25,12 +25,12 @@ function activeProgram(uri?: unknown): vscode.Uri {
   if (uri instanceof vscode.Uri) return uri;
   const doc = vscode.window.activeTextEditor?.document;
   if (doc && (doc.languageId === 'iosim' || doc.languageId === 'strace')) return doc.uri;
-  throw new Error('open an .iosim scenario or a .strace log first');
+  throw new Error(vscode.l10n.t('open an .iosim scenario or a .strace log first'));
 }
 
 let output: vscode.OutputChannel | null = null;
 function channel(): vscode.OutputChannel {
-  output ??= vscode.window.createOutputChannel('I/O Machine');
+  output ??= vscode.window.createOutputChannel(vscode.l10n.t('I/O Machine'));
   return output;
 }
 
@@ -40,14 +40,15 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
   reg('iomachine.openPanel', () => panel.open());
 
   reg('iomachine.compare', async () => {
-    const size = await vscode.window.showInputBox({ prompt: 'File size to send to a socket', value: '16KiB', validateInput: (v) => (/^\d+(\.\d+)?\s*[KMG]?i?B?$/i.test(v.trim()) ? null : 'a size such as 16KiB, 1MiB or 1GiB') });
+    const size = await vscode.window.showInputBox({ prompt: vscode.l10n.t('File size to send to a socket'), value: '16KiB', validateInput: (v) => (/^\d+(\.\d+)?\s*[KMG]?i?B?$/i.test(v.trim()) ? null : vscode.l10n.t('a size such as 16KiB, 1MiB or 1GiB')) });
     if (!size) return;
-    const disk = await vscode.window.showQuickPick([...COMPARE_DISKS], { placeHolder: 'Disk kind' });
+    const disk = await vscode.window.showQuickPick([...COMPARE_DISKS], { placeHolder: vscode.l10n.t('Disk kind') });
     if (!disk) return;
-    const warmth = await vscode.window.showQuickPick(['cold page cache', 'warm page cache'], { placeHolder: 'Page cache' });
+    // Labels are translated: which one was picked is told by `warm`, not by the text.
+    const warmth = await vscode.window.showQuickPick([{ label: vscode.l10n.t('cold page cache'), warm: false }, { label: vscode.l10n.t('warm page cache'), warm: true }], { placeHolder: vscode.l10n.t('Page cache') });
     if (!warmth) return;
     panel.open();
-    const r = panel.showCompare(size, disk, warmth.startsWith('warm'));
+    const r = panel.showCompare(size, disk, warmth.warm);
     const out = channel();
     out.appendLine(`Sending a ${formatBytes(r.sizeBytes)} file to a socket, ${r.warm ? 'warm' : 'cold'} cache, ${r.disk}:`);
     for (const row of r.rows) out.appendLine(`  ${row.method.padEnd(16)} ${row.syscalls} syscalls, ${row.contextSwitches} switches, ${row.dmaCopies} DMA, ${row.cpuCopies} CPU copies, ${formatDuration(row.simTimeNs)}, ${row.speedup.toFixed(2)}x`);
@@ -55,7 +56,7 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
 
   reg('iomachine.exportTrace', async (arg) => {
     const session = vscode.debug.activeDebugSession;
-    const target = await vscode.window.showSaveDialog({ filters: { 'Chrome trace (Perfetto)': ['json'] }, saveLabel: 'Export trace' });
+    const target = await vscode.window.showSaveDialog({ filters: { [vscode.l10n.t('Chrome trace (Perfetto)')]: ['json'] }, saveLabel: vscode.l10n.t('Export trace') });
     if (!target) return;
     if (session?.type === DEBUG_TYPE) {
       const args: ExportArgs = { path: target.fsPath };
@@ -66,9 +67,9 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
       if (!loaded.spec) throw new Error(loaded.diagnostics.map((d) => formatDiagnostic(uri.fsPath, d)).join('\n'));
       const trace = new Trace(loaded.spec);
       trace.runToEnd();
-      writeFileSync(target.fsPath, JSON.stringify(exportChromeTrace(trace)));
+      writeChromeTraceFile(trace, target.fsPath);
     }
-    void vscode.window.showInformationMessage(`Trace written to ${target.fsPath}: open it in Perfetto (ui.perfetto.dev) or chrome://tracing.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Trace written to {0}: open it in Perfetto (ui.perfetto.dev) or chrome://tracing.', target.fsPath));
   });
 
   reg('iomachine.newScenario', async () => {
@@ -79,7 +80,7 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
       const first = text.split('\n').find((l) => l.startsWith('#'))?.replace(/^#\s*/, '') ?? '';
       return { label: f.replace(/\.iosim$/, ''), detail: first, file: f };
     });
-    const pick = await vscode.window.showQuickPick(picks, { placeHolder: 'Start from which example?' });
+    const pick = await vscode.window.showQuickPick(picks, { placeHolder: vscode.l10n.t('Start from which example?') });
     if (!pick) return;
     const content = readFileSync(vscode.Uri.joinPath(dir, pick.file).fsPath, 'utf8');
     const folder = vscode.workspace.workspaceFolders?.[0];

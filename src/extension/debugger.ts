@@ -17,7 +17,7 @@ export class ConfigurationProvider implements vscode.DebugConfigurationProvider 
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
       if (!isProgramDocument(doc)) {
-        void vscode.window.showInformationMessage('Open an .iosim scenario (or a .strace log) to debug it on the I/O machine.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Open an .iosim scenario (or a .strace log) to debug it on the I/O machine.'));
         return undefined;
       }
       config.type = DEBUG_TYPE;
@@ -30,7 +30,7 @@ export class ConfigurationProvider implements vscode.DebugConfigurationProvider 
       const doc = vscode.window.activeTextEditor?.document;
       if (isProgramDocument(doc)) config.program = doc.uri.fsPath;
       else {
-        void vscode.window.showErrorMessage("The launch configuration needs a 'program' (an .iosim scenario).");
+        void vscode.window.showErrorMessage(vscode.l10n.t("The launch configuration needs a 'program' (an .iosim scenario)."));
         return undefined;
       }
     }

@@ -56,7 +56,7 @@ export class PanelHost {
       if (this.panel === panel) this.panel = null;
     });
     panel.webview.onDidReceiveMessage((m: FromPanel) => {
-      this.onMessage(m).catch((e: unknown) => void vscode.window.showErrorMessage(`I/O Machine panel: ${e instanceof Error ? e.message : String(e)}`));
+      this.onMessage(m).catch((e: unknown) => void vscode.window.showErrorMessage(vscode.l10n.t('I/O Machine panel: {0}', e instanceof Error ? e.message : String(e))));
     });
   }
 
@@ -123,7 +123,7 @@ export class PanelHost {
   showCompare(size: string, disk: string, warm: boolean): CompareResult {
     const check = checkCompareArgs({ size, disk, warm });
     if (!check.ok) {
-      throw new Error(check.field === 'size' ? `'${size}' is not a size (try 16KiB or 1MiB)` : `'${disk}' is not a disk kind (nvme, ssd, hdd)`);
+      throw new Error(check.field === 'size' ? vscode.l10n.t("'{0}' is not a size (try 16KiB or 1MiB)", size) : vscode.l10n.t("'{0}' is not a disk kind (nvme, ssd, hdd)", disk));
     }
     const problem = compareSizeProblem(check.options.size);
     if (problem) throw new Error(problem);
@@ -147,7 +147,7 @@ export class PanelHost {
       if (pos < 0) pos = trace.head;
       engine.pos = pos;
       const state = machineState(engine, engine.state(), pos, null);
-      this.post({ type: 'example', state, title: `examples/sendfile.iosim at position ${pos}: sendfile copies the page cache into the socket buffer.` });
+      this.post({ type: 'example', state, title: vscode.l10n.t('examples/sendfile.iosim at position {0}: sendfile copies the page cache into the socket buffer.', pos) });
     } catch (e) {
       // The example is a courtesy: without it the panel shows its empty state.
       console.error(`I/O Machine: example state: ${e instanceof Error ? e.message : String(e)}`);
@@ -164,11 +164,11 @@ export class PanelHost {
         else this.showCompare('16KiB', 'nvme', false);
         return;
       case 'seek':
-        if (!this.session) throw new Error('no debug session: start one with F5 on an .iosim file');
+        if (!this.session) throw new Error(vscode.l10n.t('no debug session: start one with F5 on an .iosim file'));
         await this.session.customRequest(SEEK_REQUEST, { position: m.position });
         return;
       case 'why': {
-        if (!this.session) throw new Error('no debug session');
+        if (!this.session) throw new Error(vscode.l10n.t('no debug session'));
         const fileId = this.fileIds.get(m.path);
         if (fileId === undefined) {
           this.post({ type: 'whyResult', text: noSuchFile(m.path) });

@@ -7,16 +7,17 @@ export class StatusBar implements vscode.Disposable {
   private item = vscode.window.createStatusBarItem('iomachine.position', vscode.StatusBarAlignment.Left, 10);
 
   constructor() {
-    this.item.name = 'I/O Machine position';
+    this.item.name = vscode.l10n.t('I/O Machine position');
     this.item.command = 'iomachine.openPanel';
   }
 
   show(state: MachineState): void {
     this.item.text = `$(history) #${state.position} · ${formatDuration(state.timeNs)} · ${state.mode}`;
     this.item.tooltip = new vscode.MarkdownString(
-      `**I/O Machine** — trace position ${state.position} of ${state.length} events\n\n` +
-      `simulated time ${formatDuration(state.timeNs)}, CPU in ${state.mode} mode\n\n` +
-      `${state.counters.contextSwitches} user↔kernel mode switches (not process switches), ${state.counters.cpuCopies} CPU copies, ${state.counters.dmaCopies} DMA copies\n\n_Click to open the I/O Machine panel._`,
+      vscode.l10n.t('**I/O Machine** — trace position {0} of {1} events', state.position, state.length) + '\n\n' +
+      vscode.l10n.t('simulated time {0}, CPU in {1} mode', formatDuration(state.timeNs), state.mode) + '\n\n' +
+      vscode.l10n.t('{0} user↔kernel mode switches (not process switches), {1} CPU copies, {2} DMA copies', state.counters.contextSwitches, state.counters.cpuCopies, state.counters.dmaCopies) +
+      '\n\n' + vscode.l10n.t('_Click to open the I/O Machine panel._'),
     );
     this.item.show();
   }

@@ -28,6 +28,11 @@ export const COUNTER_NAMES: readonly string[] = [
 
 export type Counters = Float64Array;
 
+/** Page-cache hits as a percentage of lookups; null before the first lookup. */
+export function hitPercent(hits: number, misses: number): number | null {
+  return hits + misses > 0 ? (100 * hits) / (hits + misses) : null;
+}
+
 export function newCounters(): Counters {
   return new Float64Array(C.Count);
 }

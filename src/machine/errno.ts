@@ -28,3 +28,24 @@ const BY_NUMBER = new Map<number, Errno>(Object.entries(ERRNO).map(([k, v]) => [
 export function errnoName(n: number): Errno | null {
   return BY_NUMBER.get(n) ?? null;
 }
+
+/** What a syscall returns: a result, or -1 with an errno. */
+export interface OpResult {
+  result: number;
+  errno: Errno | null;
+}
+
+/** Thrown deep inside a syscall (a bad descriptor, a bad address) and turned into its errno at syscall exit. */
+export class SyscallError extends Error {
+  constructor(readonly errno: Errno) {
+    super(errno);
+  }
+}
+
+export function ok(result: number): OpResult {
+  return { result, errno: null };
+}
+
+export function err(errno: Errno): OpResult {
+  return { result: -1, errno };
+}

@@ -79,6 +79,22 @@ export const enum Loc {
 
 export const LOC_NAMES: readonly string[] = ['disk', 'controller buffer', 'page cache', 'user buffer', 'mmap', 'socket buffer', 'pipe buffer', 'NIC'];
 
+const LOC_BITS = 4;
+const LOC_MASK = (1 << LOC_BITS) - 1;
+
+/**
+ * Argument b of CpuCopy and DmaStart: where the bytes come from and go to, and the destination object (23 bits, so
+ * that the packed number stays a positive 31-bit integer in the event log).
+ */
+export function packMove(src: Loc, dst: Loc, dstObj: number): number {
+  return src | (dst << LOC_BITS) | ((dstObj & 0x7fffff) << 8);
+}
+
+/** Source, destination and destination object of a CpuCopy or DmaStart event (its argument b). */
+export function unpackMove(b: number): { src: Loc; dst: Loc; obj: number } {
+  return { src: (b & LOC_MASK) as Loc, dst: ((b >> LOC_BITS) & LOC_MASK) as Loc, obj: b >>> 8 };
+}
+
 export const enum Dev {
   Disk = 0,
   Nic = 1,

@@ -1,6 +1,7 @@
 /**
  * The page cache: 4 KiB pages keyed by (file, index), on two LRU lists as in mm/swap.c and mm/vmscan.c.
- * Pure data structure; the machine decides when to insert, touch, dirty and reclaim, and emits the events.
+ * Pure data structure, part of the kernel's state; mm/ decides when to insert, touch, dirty and reclaim, and emits the
+ * events.
  */
 
 export const PG_DIRTY = 1;

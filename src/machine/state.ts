@@ -1,6 +1,5 @@
 /** The parts of the machine's state that are plain records, with how to copy them for a checkpoint. */
 import { Content } from './content';
-import { RaState } from './readahead';
 
 export interface FileObj {
   id: number;
@@ -23,10 +22,26 @@ export interface FileObj {
   lba: number;
 }
 
+/** file_ra_state: where the readahead of one open file stands (used by mm/readahead.ts). */
+export interface RaState {
+  start: number;
+  size: number;
+  asyncSize: number;
+  /** Byte position just past the last read (file_ra_state.prev_pos); -1 before any read. */
+  prevPos: number;
+}
+
+export function newRaState(): RaState {
+  return { start: 0, size: 0, asyncSize: 0, prevPos: -1 };
+}
+
 export type FdObj =
   | { kind: 'file'; fd: number; fileId: number; flags: number; pos: number; ra: RaState }
   | { kind: 'socket'; fd: number; sockId: number }
   | { kind: 'pipe'; fd: number; pipeId: number; end: 'read' | 'write' };
+
+/** An open regular file (struct file). */
+export type FileFd = Extract<FdObj, { kind: 'file' }>;
 
 export interface UserBuffer {
   kind: 'buffer';
@@ -108,12 +123,22 @@ export interface Timer {
 
 export const enum TimerKind {
   DiskReadDone = 0,
+  /** a = DMA id, b = file id, c = the pages written, packPageRun(first, count) */
   WritebackDone = 1,
   NicTxDone = 2,
   FlusherWake = 3,
   BackgroundContinue = 4,
   AsyncDone = 5,
   DirectWriteDone = 6,
+}
+
+/** A run of pages of one file in one number (a timer argument): first page and count, up to 65535 pages. */
+export function packPageRun(first: number, count: number): number {
+  return first * 65536 + count;
+}
+
+export function unpackPageRun(packed: number): { first: number; count: number } {
+  return { first: Math.floor(packed / 65536), count: packed % 65536 };
 }
 
 /** A binary heap of timers ordered by time, then by insertion order (determinism on ties). */

@@ -6,6 +6,10 @@ export const GiB = 1024 * MiB;
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 
+export function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
 const SIZE_UNITS: Record<string, number> = {
   b: 1, k: KiB, kb: KiB, kib: KiB, m: MiB, mb: MiB, mib: MiB, g: GiB, gb: GiB, gib: GiB, t: 1024 * GiB, tib: 1024 * GiB,
 };

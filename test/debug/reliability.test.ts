@@ -351,7 +351,7 @@ describe('faults the DAP fuzzer found (test/fuzz)', () => {
     assert.equal(response(await dap.request('disconnect', {})).success, true);
     assert.ok(Date.now() - t0 < 1000, `answered in ${Date.now() - t0} ms`);
     const out = dap.events('output').map((e) => String(e.body?.output)).join('');
-    assert.match(out, /could not write the trace to \/nonexistent\/dir\/t\.json: ENOENT/);
+    assert.match(out, /could not write the trace: cannot write \/nonexistent\/dir\/t\.json: ENOENT/);
   });
 
   test('a launch that fails does not take over from the launch before it: that one still stops', async () => {

@@ -112,3 +112,56 @@ export function jsonHash(t: Trace): string {
 export function dump(list: EvRec[]): string {
   return list.map((r) => `${r.pos} t=${r.time} th=${r.thread} ${r.name}(${r.a},${r.b},${r.c})`).join('\n');
 }
+
+/** Touches every part of the machine: readahead, faults, sockets, pipes, writeback, throttling, reclaim, aio. */
+export const RICH = `machine {
+  page_cache_limit = 512KiB
+  vm.dirty_background_bytes = 64KiB
+  vm.dirty_bytes = 256KiB
+  nic = plain
+  disk = hdd
+}
+file "/srv/a.html" size 96KiB
+file "/srv/b.bin" size 2MiB
+file "/var/log" size 0
+buf = alloc(64KiB)
+sock = socket()
+a = open("/srv/a.html")
+b = open("/srv/b.bin", O_RDWR)
+n = read(a, buf, 16KiB)
+write(sock, buf, n)
+m = mmap(b, 256KiB)
+touch(m, 0, 8KiB)
+touch(m, 100KiB, 64KiB)
+write(sock, m, 32KiB)
+sendfile(sock, a, 16KiB, 64KiB)
+p = pipe()
+splice(b, p, 64KiB)
+splice(p, sock, 64KiB)
+log = open("/var/log", O_WRONLY | O_CREAT | O_APPEND)
+repeat 32 { write(log, buf, 64KiB) }
+pwrite(b, buf, 8KiB, 4KiB)
+fsync(log)
+d = open("/srv/b.bin", O_RDONLY | O_DIRECT)
+pread(d, buf, 16KiB, 0)
+id = aio_read(d, buf, 32KiB, 1MiB)
+u = uring_read(b, buf, 32KiB, 1536KiB)
+aio_wait(id)
+uring_wait(u)
+sysctl vm.dirty_expire_centisecs = 500
+repeat 2 {
+  pread(b, buf, 64KiB, 1MiB)
+  pread(b, buf, 64KiB, 1088KiB)
+  pread(b, buf, 64KiB, 1152KiB)
+  pread(b, buf, 64KiB, 1216KiB)
+  pread(b, buf, 64KiB, 1280KiB)
+}
+lseek(b, 0, SEEK_SET)
+repeat 8 { read(b, buf, 64KiB) }
+sleep 12s
+lseek(a, 0, SEEK_SET)
+repeat 3 { read(a, buf, 32KiB) }
+drop_caches
+close(log)
+fdatasync(b)
+`;

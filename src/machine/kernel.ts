@@ -1,0 +1,245 @@
+/**
+ * The kernel's shared state and its clock: what every subsystem (fs/, mm/, dev/) reads and changes, how simulated time
+ * passes, how a step is reported (events) and how copies are counted. The subsystems are plain functions over this
+ * object; the Machine (machine.ts) adds the syscall entry and the timer vector on top.
+ */
+import { C, Counters, newCounters } from './counters';
+import { MachineConfig, cloneConfig } from './config';
+import { Content, ZERO } from './content';
+import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove } from './events';
+import { PageCache } from './pagecache';
+import { RaState } from './state';
+import {
+  AsyncIo, DmaTransfer, FdObj, FileObj, Pipe, Region, Socket, TimerHeap, TimerKind,
+  cloneFd, cloneFile, clonePipe, cloneRegion, cloneSocket,
+} from './state';
+import { PAGE_SIZE } from './units';
+import { SyscallError } from './errno';
+
+export interface FileSpec {
+  path: string;
+  size: number;
+}
+
+export interface Registers {
+  mode: 'user' | 'kernel';
+  pc: number;
+  rax: number;
+  rdi: number;
+  rsi: number;
+  rdx: number;
+  r10: number;
+  r8: number;
+  r9: number;
+  cr2: number;
+}
+
+/** The last copy or transfer, for the panel: what moved where. */
+export interface Move {
+  src: Loc;
+  dst: Loc;
+  bytes: number;
+  engine: 'cpu' | 'dma';
+  dstObj: number;
+  dstOff: number;
+}
+
+const HEAP_BASE = 0x10000000;
+const MMAP_BASE = 0x7f0000000000;
+
+export abstract class Kernel {
+  config: MachineConfig;
+  now = 0;
+  /** Sequence number of the operation being executed (0-based). */
+  opSeq = -1;
+  thread = 1;
+  mode: 'user' | 'kernel' = 'user';
+  regs: Registers = { mode: 'user', pc: 0, rax: 0, rdi: 0, rsi: 0, rdx: 0, r10: 0, r8: 0, r9: 0, cr2: 0 };
+  counters: Counters = newCounters();
+  files = new Map<string, FileObj>();
+  filesById: FileObj[] = [];
+  fds = new Map<number, FdObj>();
+  regions: Region[] = [];
+  sockets: Socket[] = [];
+  pipes: Pipe[] = [];
+  cache: PageCache;
+  timers = new TimerHeap();
+  dma: DmaTransfer[] = [];
+  aio = new Map<number, AsyncIo>();
+  disk = { busyUntil: 0, head: -1, queue: 0, requests: 0, controller: new Content(ZERO), controllerLen: 0, controllerWhat: '' };
+  nic = { busyUntil: 0, inflight: 0, sentBytes: 0 };
+  /** Flusher state: whether its periodic timer is armed and whether background writeback is running. */
+  wb = { armed: false, background: false, lastRun: -1 };
+  /** Per-task dirty throttling state (current->nr_dirtied, nr_dirtied_pause). */
+  throttle = { nrDirtied: 0, pause: 32, lastPauseNs: 0, pausedWhen: 0 };
+  nextId = { region: 1, dma: 1, aio: 1, socket: 1, pipe: 1 };
+  heapTop = HEAP_BASE;
+  mmapTop = MMAP_BASE;
+  /** Bytes of user buffers: memory the page cache cannot have. */
+  bufferBytes = 0;
+  lastMove: Move | null = null;
+  sink: EventSink;
+  /** Copy directions already counted in the current activity (syscall, fault or flusher run). */
+  counted = new Set<number>();
+  /** True while user code runs (a touch of mapped memory); between operations the CPU is not in user code. */
+  inUserCode = false;
+  /** A mapping keeps its own readahead state (vma->vm_file->f_ra in Linux: the file's; one per region here). */
+  mmapRaStates = new Map<number, RaState>();
+
+  constructor(config: MachineConfig, files: readonly FileSpec[], sink: EventSink) {
+    this.config = cloneConfig(config);
+    this.sink = sink;
+    this.cache = new PageCache(0);
+    this.recomputeCapacity();
+    for (const f of files) this.createFile(f.path, f.size);
+  }
+
+  /** The timer vector: what happens when a device completes or a kernel timer expires (the Machine's). */
+  protected abstract fire(kind: TimerKind, a: number, b: number, c: number): void;
+
+  // ───────────────────────────── events, time and mode ─────────────────────────────
+
+  /** Reports one step of the current thread at the current time (see Ev for what a, b and c mean). */
+  ev(kind: Ev, a = 0, b = 0, c = 0): void {
+    this.sink.emit(kind, this.thread, this.now, a, b, c);
+  }
+
+  /** Lets simulated time pass; devices complete and timers fire in time order meanwhile. */
+  advance(dt: number): void {
+    this.runUntil(this.now + dt);
+  }
+
+  /** Runs the timers due by `t` in time order, each at its own time, then sets the clock to `t`. */
+  runUntil(t: number): void {
+    for (;;) {
+      const top = this.timers.peek();
+      if (!top || top.t > t) break;
+      this.timers.pop();
+      if (top.t > this.now) this.now = top.t;
+      this.fire(top.kind, top.a, top.b, top.c);
+    }
+    if (t > this.now) this.now = t;
+  }
+
+  /** Blocks the current thread until `t` (io_schedule): the CPU waits in kernel mode. */
+  waitUntil(t: number, reason: WaitReason): void {
+    if (t <= this.now) return;
+    this.ev(Ev.Block, Math.min(t - this.now, 0x7fffffff), reason);
+    this.runUntil(t);
+  }
+
+  /** Enters or leaves the kernel (a syscall, an exception): counted as a context switch, and it takes time. */
+  switchMode(to: 'user' | 'kernel', cause: SwitchCause): void {
+    this.mode = to;
+    this.regs.mode = to;
+    this.counters[C.ContextSwitches]++;
+    this.ev(Ev.ModeSwitch, to === 'kernel' ? 1 : 0, cause);
+    this.advance(this.config.latency.modeSwitchNs);
+  }
+
+  // ───────────────────────────── copy accounting ─────────────────────────────
+
+  /** Counts a copy once per direction and engine within the current activity; bytes always add up. */
+  countCopy(engine: 'cpu' | 'dma', src: Loc, dst: Loc, bytes: number): boolean {
+    const key = (engine === 'cpu' ? 0 : 64) + src * 8 + dst;
+    const first = !this.counted.has(key);
+    if (first) this.counted.add(key);
+    if (engine === 'cpu') {
+      if (first) this.counters[C.CpuCopies]++;
+      this.counters[C.CpuBytes] += bytes;
+    } else {
+      if (first) this.counters[C.DmaCopies]++;
+      this.counters[C.DmaBytes] += bytes;
+    }
+    return first;
+  }
+
+  /** A new activity (syscall, fault, flusher run) counts each copy direction once, as the article counts. */
+  newActivity(): Set<number> {
+    const saved = this.counted;
+    this.counted = new Set();
+    return saved;
+  }
+
+  /**
+   * A copy by the CPU (copy_to_user, copy_from_user, memcpy into a socket or pipe buffer): it takes the CPU for as long
+   * as memcpy needs. `dstObj`/`dstOff` name where the bytes land: a region id (user, mmap), socket, pipe or file id.
+   */
+  cpuCopy(src: Loc, dst: Loc, bytes: number, dstObj = 0, dstOff = 0): void {
+    if (bytes <= 0) return;
+    const first = this.countCopy('cpu', src, dst, bytes);
+    this.lastMove = { src, dst, bytes, engine: 'cpu', dstObj, dstOff };
+    this.ev(Ev.CpuCopy, bytes, packMove(src, dst, dstObj), first ? 0 : 1);
+    this.advance(Math.ceil((bytes / this.config.latency.memcpyBytesPerSec) * 1e9));
+  }
+
+  // ───────────────────────────── files and memory ─────────────────────────────
+
+  /** An inode: its generated content is on the disk; it starts clean, at its own place on the disk. */
+  createFile(path: string, size: number): FileObj {
+    const id = this.filesById.length;
+    const name = path.split('/').pop() || path;
+    const f: FileObj = {
+      id, path, name, size, content: new Content(id), disk: new Content(id), dirtiedWhen: -1, nrDirty: 0,
+      inodeDirty: false, sizeDirty: false, lba: id * 2 ** 40,
+    };
+    this.files.set(path, f);
+    this.filesById.push(f);
+    return f;
+  }
+
+  nameOf = (seed: number): string => this.filesById[seed]?.name ?? '?';
+
+  /** The page cache may hold what RAM the program's buffers leave, up to page_cache_limit. */
+  recomputeCapacity(): void {
+    const avail = Math.max(0, this.config.ramBytes - this.bufferBytes);
+    const bytes = this.config.pageCacheLimit === null ? avail : Math.min(avail, this.config.pageCacheLimit);
+    this.cache.capacity = Math.max(16, Math.floor(bytes / PAGE_SIZE));
+  }
+
+  /** find_vma: the region that contains `addr`. */
+  findRegion(addr: number): Region | undefined {
+    for (const r of this.regions) if (addr >= r.addr && addr < r.addr + r.size) return r;
+    return undefined;
+  }
+
+  /** The user memory [addr, addr+len) as one region, or EFAULT (access_ok). */
+  userRange(addr: number, len: number): Region {
+    const r = this.findRegion(addr);
+    if (!r || addr + len > r.addr + r.size) throw new SyscallError('EFAULT');
+    return r;
+  }
+
+  // ───────────────────────────── checkpoints ─────────────────────────────
+
+  /**
+   * Makes `m` (a bare object of the caller's class) a deep copy of this kernel that emits into `sink`. Every mutable
+   * field declared above must be copied here, or a checkpoint would share it with the live machine.
+   */
+  protected copyInto(m: Kernel, sink: EventSink, cache: PageCache): void {
+    Object.assign(m, this);
+    m.config = cloneConfig(this.config);
+    m.regs = { ...this.regs };
+    m.counters = this.counters.slice();
+    m.filesById = this.filesById.map(cloneFile);
+    m.files = new Map(m.filesById.map((f) => [f.path, f]));
+    m.fds = new Map([...this.fds].map(([k, v]) => [k, cloneFd(v)]));
+    m.regions = this.regions.map(cloneRegion);
+    m.sockets = this.sockets.map(cloneSocket);
+    m.pipes = this.pipes.map((p) => (p ? clonePipe(p) : p));
+    m.cache = cache;
+    m.timers = this.timers.clone();
+    m.dma = this.dma.map((d) => ({ ...d }));
+    m.aio = new Map([...this.aio].map(([k, v]) => [k, { ...v, pendingCopy: v.pendingCopy ? { ...v.pendingCopy } : null }]));
+    m.disk = { ...this.disk, controller: this.disk.controller.clone() };
+    m.nic = { ...this.nic };
+    m.wb = { ...this.wb };
+    m.throttle = { ...this.throttle };
+    m.nextId = { ...this.nextId };
+    m.counted = new Set(this.counted);
+    m.mmapRaStates = new Map([...this.mmapRaStates].map(([k, v]) => [k, { ...v }]));
+    m.lastMove = this.lastMove ? { ...this.lastMove } : null;
+    m.sink = sink;
+    m.nameOf = (seed: number) => m.filesById[seed]?.name ?? '?';
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Memory mappings of files and their page faults (mm/mmap.c, mm/memory.c, filemap_fault in mm/filemap.c): a mapping
+ * makes no copy; touching a page without a pte faults, reads the page (read-around) if it is not cached, and maps it
+ * and its cached neighbours.
+ */
+import { C } from '../counters';
+import { Content } from '../content';
+import { Ev, Loc, SwitchCause, UserOpKind, WaitReason } from '../events';
+import { OpResult, SyscallError, err, ok } from '../errno';
+import { Kernel } from '../kernel';
+import { PG_READAHEAD, PG_YOUNG, Page } from '../pagecache';
+import { FileFd, FileObj, MmapRegion, RaState, Region, newRaState } from '../state';
+import { PAGE_SIZE } from '../units';
+import { maxRaPages, readAround, readPages, readPagesNow, readahead } from './readahead';
+
+/** Fault-around maps up to 16 already-cached pages around a read fault (fault_around_bytes = 64 KiB). */
+const FAULT_AROUND_PAGES = 16;
+
+/** do_mmap of a shared file mapping: reserves addresses, maps nothing yet (pages come in by faults). */
+export function mmap(k: Kernel, o: FileFd, length: number, offset: number): OpResult {
+  if (length <= 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
+  const size = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+  const addr = k.mmapTop;
+  k.mmapTop += size + PAGE_SIZE;
+  const r: MmapRegion = { kind: 'mmap', id: k.nextId.region++, addr, size, fileId: o.fileId, fileOff: offset, ptes: new Set() };
+  k.regions.push(r);
+  return ok(addr);
+}
+
+/** __vm_munmap: the mapping goes with its ptes; the pages stay cached. */
+export function munmap(k: Kernel, addr: number, length: number): OpResult {
+  const i = k.regions.findIndex((r) => r.kind === 'mmap' && r.addr === addr);
+  if (i < 0 || length <= 0) return err('EINVAL');
+  const r = k.regions[i] as MmapRegion;
+  for (const idx of r.ptes) {
+    const p = k.cache.get(r.fileId, idx);
+    if (p && p.mapcount > 0) p.mapcount--;
+  }
+  k.regions.splice(i, 1);
+  return ok(0);
+}
+
+/** User code reads mapped memory: each page without a pte faults (an exception, two mode switches, handle_mm_fault). */
+export function touch(k: Kernel, addr: number, off: number, len: number): OpResult {
+  k.ev(Ev.UserOp, UserOpKind.Touch, len);
+  const r = k.findRegion(addr);
+  if (!r || off < 0 || len <= 0 || addr + off + len > r.addr + r.size) return err('EFAULT');
+  k.inUserCode = true;
+  try {
+    if (r.kind === 'mmap') faultIn(k, r, addr - r.addr + off, len, true);
+    k.advance(Math.ceil((len / k.config.latency.memcpyBytesPerSec) * 1e9));
+  } catch (e) {
+    // A page past the end of the file: SIGBUS in Linux, reported here as EFAULT.
+    if (e instanceof SyscallError) return err(e.errno);
+    throw e;
+  } finally {
+    k.inUserCode = false;
+  }
+  // Emitted once the access is over, so that it is the operation's last event (see alloc).
+  k.ev(Ev.UserAccess, len, r.id);
+  return ok(0);
+}
+
+/**
+ * Where the bytes of user memory a syscall reads come from (copy_from_user's source): a buffer, or for a mapping the
+ * file's pages, which the kernel's access may fault in.
+ */
+export function userSource(k: Kernel, region: Region, off: number, count: number): { content: Content; off: number; loc: Loc } {
+  if (region.kind === 'buffer') return { content: region.content, off, loc: Loc.User };
+  faultIn(k, region, off, count, false);
+  const f = k.filesById[region.fileId];
+  return { content: f.content, off: region.fileOff + off, loc: Loc.Mmap };
+}
+
+/** Makes every page of [off, off+len) of a mapping present, faulting where there is no pte. */
+function faultIn(k: Kernel, r: MmapRegion, off: number, len: number, fromUser: boolean): void {
+  const f = k.filesById[r.fileId];
+  const first = Math.floor((r.fileOff + off) / PAGE_SIZE);
+  const last = Math.floor((r.fileOff + off + len - 1) / PAGE_SIZE);
+  for (let idx = first; idx <= last; idx++) {
+    if (r.ptes.has(idx)) {
+      const p = k.cache.get(f.id, idx);
+      if (p) p.flags |= PG_YOUNG;
+      continue;
+    }
+    if (idx * PAGE_SIZE >= f.size) throw new SyscallError('EFAULT'); // SIGBUS beyond EOF
+    pageFault(k, r, f, idx, fromUser);
+  }
+}
+
+/**
+ * A fault on a file page (do_read_fault → filemap_fault): a cached page is a minor fault; otherwise read-around
+ * (do_sync_mmap_readahead) reads a window centred on it and the task waits (major fault). Then fault-around.
+ */
+function pageFault(k: Kernel, r: MmapRegion, f: FileObj, idx: number, fromUser: boolean): void {
+  const saved = fromUser ? k.newActivity() : null;
+  k.regs.cr2 = r.addr + idx * PAGE_SIZE - r.fileOff;
+  if (fromUser) {
+    k.inUserCode = false;
+    k.switchMode('kernel', SwitchCause.Exception);
+  }
+  k.counters[C.PageFaults]++;
+  let p = k.cache.get(f.id, idx);
+  const ra = mmapRa(k, r);
+  if (p) {
+    if (p.flags & PG_READAHEAD) {
+      // do_async_mmap_readahead asks for a whole window (ra_pages), not the one faulting page.
+      p.flags &= ~PG_READAHEAD;
+      readahead(k, f, ra, idx, Math.max(1, maxRaPages(k)), true);
+    }
+    if (p.readyAt > k.now) k.waitUntil(p.readyAt, WaitReason.PageIo);
+    k.advance(k.config.latency.minorFaultNs);
+    k.counters[C.PageCacheHits]++;
+    k.ev(Ev.FaultMinor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
+  } else {
+    k.counters[C.MajorFaults]++;
+    k.counters[C.PageCacheMisses]++;
+    const max = maxRaPages(k);
+    if (max > 0) {
+      const w = readAround(ra, max, idx);
+      readPages(k, f, w.start, w.size, w.asyncSize, Ev.ReadAround);
+    }
+    p = k.cache.get(f.id, idx) ?? readPagesNow(k, f, idx, 1);
+    k.waitUntil(p.readyAt, WaitReason.PageIo);
+    k.advance(k.config.latency.minorFaultNs);
+    k.ev(Ev.FaultMajor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
+  }
+  mapPage(k, r, p);
+  faultAround(k, r, f, idx);
+  if (fromUser) {
+    k.switchMode('user', SwitchCause.Exception);
+    k.inUserCode = true;
+    k.counted = saved!;
+  }
+}
+
+/** do_fault_around → filemap_map_pages: maps the neighbours that are already cached and uptodate, without faults. */
+function faultAround(k: Kernel, r: MmapRegion, f: FileObj, idx: number): void {
+  const base = idx - (idx % FAULT_AROUND_PAGES);
+  const firstMapped = r.fileOff / PAGE_SIZE;
+  const lastMapped = firstMapped + r.size / PAGE_SIZE - 1;
+  for (let j = Math.max(base, firstMapped); j < base + FAULT_AROUND_PAGES && j <= lastMapped; j++) {
+    if (j === idx || r.ptes.has(j)) continue;
+    const q = k.cache.get(f.id, j);
+    if (q && q.readyAt <= k.now && !(q.flags & PG_READAHEAD)) mapPage(k, r, q);
+  }
+}
+
+/** A pte for a file page (set_pte_at, folio_add_file_rmap): the page counts as mapped and young. */
+function mapPage(k: Kernel, r: MmapRegion, p: Page): void {
+  r.ptes.add(p.index);
+  p.mapcount++;
+  p.flags |= PG_YOUNG;
+  k.ev(Ev.PageMap, p.fileId, p.index);
+}
+
+function mmapRa(k: Kernel, r: MmapRegion): RaState {
+  let ra = k.mmapRaStates.get(r.id);
+  if (!ra) {
+    ra = newRaState();
+    k.mmapRaStates.set(r.id, ra);
+  }
+  return ra;
+}
