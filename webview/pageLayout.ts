@@ -79,7 +79,7 @@ export function computeLayout(files: readonly FilePages[], width: number, maxH: 
   for (const f of files) {
     const slots = Math.max(1, Math.ceil(f.sizePages / per));
     const codes = new Uint8Array(slots);
-    for (const [start, run] of f.runs) {
+    for (const { start, codes: run } of f.runs) {
       for (let j = 0; j < run.length; j++) {
         const slot = Math.floor((start + j) / per);
         if (slot >= slots) break;
@@ -185,7 +185,7 @@ export function codeClass(c: Code): string {
 }
 
 export function pageCode(f: FilePages, index: number): Code {
-  for (const [start, run] of f.runs) {
+  for (const { start, codes: run } of f.runs) {
     if (index >= start && index < start + run.length) {
       const c = run[index - start];
       return (c in PRIORITY ? c : PAGE_CODES.notCached) as Code;
@@ -196,7 +196,7 @@ export function pageCode(f: FilePages, index: number): Code {
 
 export function countCodes(files: FilePages[]): number[] {
   const counts = new Array<number>(CODE_ORDER.length).fill(0);
-  for (const f of files) for (const [, run] of f.runs) for (let i = 0; i < run.length; i++) counts[PRIORITY[run[i]] ?? 0]++;
+  for (const f of files) for (const { codes: run } of f.runs) for (let i = 0; i < run.length; i++) counts[PRIORITY[run[i]] ?? 0]++;
   return counts;
 }
 

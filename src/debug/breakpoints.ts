@@ -9,6 +9,7 @@ import { ERRNO } from '../machine/errno';
 import { findOp, OPS } from '../machine/operation';
 import { Trace } from '../trace/trace';
 import { pathOf } from './describe';
+import type { LogCalls } from './logCalls';
 import { compile, compileHitCondition, compileTemplate, Env, ExprError, truthy, Value } from './expr';
 
 export const EXCEPTION_FILTERS = [
@@ -54,7 +55,12 @@ export interface LineBp extends Common {
 
 export interface FunctionBp extends Common {
   kind: 'function';
-  opName: string;
+  /** The name the client gave. */
+  name: string;
+  /** The model's operation it names (read, open, …); null for a call of a log matched by its lines. */
+  opName: string | null;
+  /** A call of a strace log (fstat, exit_group, readv, …): the lines where one starts. */
+  lines: ReadonlySet<number> | null;
 }
 
 export interface FilterBp extends Common {
@@ -137,19 +143,35 @@ export class Breakpoints {
     });
   }
 
-  setFunctions(specs: ({ name: string } & BpOptions)[]): { verified: boolean; id: number; message?: string }[] {
+  /**
+   * Function breakpoints by syscall name: any call of the strace log being debugged (`calls`), simulated or only
+   * shown (read, fstat, exit_group, sendto), or a name the model simulates (its own or Linux's: pread, openat).
+   */
+  setFunctions(specs: ({ name: string } & BpOptions)[], calls: LogCalls | null = null): { verified: boolean; id: number; message?: string }[] {
     this.functions = [];
     return specs.map((s) => {
       const id = this.nextId++;
-      const opName = opNameFor(s.name.trim());
-      if (!opName) return { verified: false, id, message: `'${s.name}' is not a syscall the machine models (try read, write, sendfile, mmap, fsync …)` };
+      const name = s.name.trim();
+      // A call the log holds is found by its lines, whether the model simulates it or only shows it (an anonymous
+      // mmap is shown, a file mmap simulated); other names are the model's operations (open for openat lines).
+      const lines = calls?.has(name) ? calls.linesOf(name) : null;
+      const opName = lines ? null : opNameFor(name);
+      if (!opName && !lines) {
+        const known = calls ? `; this log's calls include ${calls.commonest(6).join(', ')}` : ' (try read, write, sendfile, mmap, fsync …)';
+        return { verified: false, id, message: `'${s.name}' is not a syscall the machine models${calls ? ' nor a call of this log' : ''}${known}` };
+      }
       try {
-        this.functions.push({ kind: 'function', id, opName, ...this.common(s) });
+        this.functions.push({ kind: 'function', id, name, opName, lines, ...this.common(s) });
         return { verified: true, id };
       } catch (e) {
         return { verified: false, id, message: (e as ExprError).message };
       }
     });
+  }
+
+  /** A new program: function breakpoints on a log's calls look for them in its lines. */
+  rebindFunctions(calls: LogCalls | null): void {
+    for (const f of this.functions) if (f.lines) f.lines = calls?.has(f.name) ? calls.linesOf(f.name) : new Set();
   }
 
   setFilters(specs: { filterId: string; condition?: string }[]): { verified: boolean; id: number; message?: string }[] {
@@ -219,7 +241,7 @@ export class Breakpoints {
     const cands: Bp[] = [];
     const lb = this.lines.get(line);
     if (lb) cands.push(...lb);
-    for (const f of this.functions) if (f.opName === name) cands.push(f);
+    for (const f of this.functions) if (functionMatches(trace, f, j)) cands.push(f);
     if (!cands.length) return [];
     const env = opEnv(trace, j);
     return this.decide(cands, env, (bp) => this.occurrence(bp, j, (k) => this.opMatchesPlain(trace, bp, k)));
@@ -271,7 +293,7 @@ export class Breakpoints {
   private opMatchesPlain(trace: Trace, bp: Bp, k: number): boolean {
     if (trace.isInjected(k)) return false;
     if (bp.kind === 'line' && trace.ops.lineOf(k) !== bp.line) return false;
-    if (bp.kind === 'function' && trace.ops.nameOf(k) !== bp.opName) return false;
+    if (bp.kind === 'function' && !functionMatches(trace, bp, k)) return false;
     if (!bp.condition) return true;
     try {
       return truthy(bp.condition(opEnv(trace, k)));
@@ -290,6 +312,16 @@ export class Breakpoints {
       return false;
     }
   }
+}
+
+/**
+ * Whether a function breakpoint stops before operation j: an operation of its name, or the first operation of a log
+ * line holding its call (a line can become several operations, an alloc before a read: the stop is before them all).
+ */
+function functionMatches(trace: Trace, f: FunctionBp, j: number): boolean {
+  if (!f.lines) return trace.ops.nameOf(j) === f.opName;
+  const line = trace.ops.lineOf(j);
+  return f.lines.has(line) && (j === 0 || trace.ops.lineOf(j - 1) !== line);
 }
 
 const REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];

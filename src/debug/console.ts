@@ -24,6 +24,12 @@ export const COMMANDS: { name: string; usage: string; doc: string }[] = [
   { name: 'help', usage: 'help', doc: 'this list' },
 ];
 
+/** Whether a line is one of the console's commands (whatever its arguments). */
+export function isCommand(line: string): boolean {
+  const word = line.trim().split(/\s+/)[0];
+  return COMMANDS.some((c) => c.name === word);
+}
+
 export interface ConsoleContext {
   engine: Engine;
   machine: Machine;

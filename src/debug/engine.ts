@@ -31,6 +31,7 @@ const PRINT_LIMIT = 2000;
 
 export class Engine {
   pos = -1;
+  /** Set by a pause; long moves stop when they see it. Cleared when a move is claimed (Moves.reserve), not when it starts. */
   pauseRequested = false;
   private names = new FdNames();
   private printedOps = 0;
@@ -140,7 +141,6 @@ export class Engine {
    * that did not stop on entry).
    */
   async forward(mode: 'continue' | 'next' | 'stepOut', includeCurrent = false): Promise<Stop> {
-    this.pauseRequested = false;
     this.printBudget = PRINT_LIMIT;
     const t = this.trace;
     const from = this.pos;
@@ -153,7 +153,7 @@ export class Engine {
     const target = boundary ? firstReal : j;
     const checkOps = this.bps.hasOpBreakpoints();
     const checkEvents = this.bps.hasEventBreakpoints();
-    let slice = Date.now();
+    const slice = new Slice();
     for (;; j++) {
       if (!this.ensureOp(j)) {
         const lastEnd = t.ops.length ? t.ops.endPosOf(t.ops.length - 1) : -1;
@@ -181,12 +181,7 @@ export class Engine {
         }
       }
       if (mode !== 'continue' && j === target) return this.settle({ pos: end, reason: 'step', hitIds: [] });
-      if ((j & 15) === 0 && Date.now() - slice > 40) {
-        // Let the adapter read requests (pause, disconnect) during long runs.
-        await new Promise((r) => setImmediate(r));
-        slice = Date.now();
-        if (this.pauseRequested) return this.settle({ pos: end, reason: 'pause', hitIds: [] });
-      }
+      if (slice.due(j) && (await this.breathe())) return this.settle({ pos: end, reason: 'pause', hitIds: [] });
     }
   }
 
@@ -205,18 +200,23 @@ export class Engine {
 
   // ───────────── backwards ─────────────
 
-  /** reverseContinue: the nearest earlier stop of any breakpoint; the start of the trace if none. */
-  backward(): Stop {
+  /**
+   * reverseContinue: the nearest earlier stop of any breakpoint; the start of the trace if none. Event breakpoints
+   * are checked event by event, so over a long history it yields like a run forwards, and a pause stops it there.
+   */
+  async backward(): Promise<Stop> {
     const t = this.trace;
     const from = this.pos;
     if (from < 0) return this.settle({ pos: -1, reason: 'entry', hitIds: [] });
     const checkOps = this.bps.hasOpBreakpoints();
     const checkEvents = this.bps.hasEventBreakpoints();
+    const slice = new Slice();
     if (checkEvents && t.ops.length) {
       const lastEnd = t.ops.endPosOf(t.ops.length - 1);
       for (let e = from - 1; e > lastEnd; e--) {
         const s = this.quietStop(this.bps.matchEvent(t, e), e);
         if (s) return this.settle(s);
+        if (slice.due(e) && (await this.breathe())) return this.settle({ pos: e, reason: 'pause', hitIds: [] });
       }
     }
     for (let j = Math.min(this.opAt(from), t.ops.length - 1); j >= 0; j--) {
@@ -231,8 +231,15 @@ export class Engine {
         const s = this.quietStop(this.bps.matchOp(t, j), start - 1);
         if (s) return this.settle(s);
       }
+      if (slice.due(j) && (await this.breathe())) return this.settle({ pos: start - 1, reason: 'pause', hitIds: [] });
     }
     return this.settle({ pos: -1, reason: 'entry', hitIds: [] });
+  }
+
+  /** Lets the adapter read requests (pause, disconnect) during a long move; true when a pause was asked for. */
+  private async breathe(): Promise<boolean> {
+    await new Promise((r) => setImmediate(r));
+    return this.pauseRequested;
   }
 
   /** Like stopFor, but logpoints say nothing when travelling backwards. */
@@ -280,14 +287,19 @@ export class Engine {
     if (this.ensureOp(j)) this.settle({ pos: this.trace.ops.endPosOf(j), reason: 'step', hitIds: [] });
   }
 
-  /** Jumps to any position; beyond the recorded history the program runs until it gets there. */
-  seek(pos: number): Stop {
+  /**
+   * Jumps to any position; beyond the recorded history the program runs until it gets there, yielding as a run
+   * forwards does: a pause stops it where it got to.
+   */
+  async seek(pos: number): Promise<Stop> {
     const t = this.trace;
     pos = Number.isFinite(pos) ? Math.max(-1, Math.floor(pos)) : this.pos;
     this.printBudget = PRINT_LIMIT;
-    while (pos > t.head && !t.finished) {
+    const slice = new Slice();
+    for (let n = 0; pos > t.head && !t.finished; n++) {
       const i = t.step();
       if (i < 0) break;
+      if (slice.due(n) && (await this.breathe())) return this.settle({ pos: t.head, reason: 'pause', hitIds: [] });
     }
     return this.settle({ pos: Math.min(pos, t.head), reason: 'goto', hitIds: [] });
   }
@@ -296,5 +308,16 @@ export class Engine {
     this.pos = s.pos;
     this.printUpTo(s.pos);
     return s;
+  }
+}
+
+/** A long move's time slice: due every 40 ms (the clock read once in 16 steps). */
+class Slice {
+  private start = Date.now();
+
+  due(step: number): boolean {
+    if ((step & 15) !== 0 || Date.now() - this.start <= 40) return false;
+    this.start = Date.now();
+    return true;
   }
 }

@@ -12,7 +12,7 @@ import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } 
 import { formatBytes, formatDuration, hex, PAGE_SIZE } from '../machine/units';
 import { ERRNO_TEXT } from '../machine/errno';
 import {
-  Counters, CurrentOperation, DecodedArg, FilePages, HexView, MachineState, PAGE_CODES, PageCacheView, Place,
+  Counters, CurrentOperation, DecodedArg, FilePages, HexView, MachineState, PAGE_CODES, PageRun, PageCacheView, Place,
   RegisterValue, TimelineBucket, TimelineEvent,
 } from '../shared/messages';
 import { OpRecord } from '../trace/opLog';
@@ -145,11 +145,11 @@ export function pageCacheView(m: Machine, evicted: { fileId: number; index: numb
     }
     for (const i of gone) codes.set(i, PAGE_CODES.evicted);
     const idx = [...codes.keys()].sort((a, b) => a - b);
-    const runs: [number, string][] = [];
+    const runs: PageRun[] = [];
     for (const i of idx) {
       const last = runs[runs.length - 1];
-      if (last && last[0] + last[1].length === i) last[1] += codes.get(i);
-      else runs.push([i, codes.get(i)!]);
+      if (last && last.start + last.codes.length === i) last.codes += codes.get(i);
+      else runs.push({ start: i, codes: codes.get(i)! });
     }
     files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
   }
@@ -163,6 +163,16 @@ const PLACE: Record<number, Place> = {
   [Loc.Disk]: 'disk', [Loc.Controller]: 'controller', [Loc.PageCache]: 'pageCache', [Loc.User]: 'user', [Loc.Mmap]: 'mmap',
   [Loc.Socket]: 'socket', [Loc.Pipe]: 'pipe', [Loc.Nic]: 'nic',
 };
+
+/** A readMemory answer: up to 1 MiB from `offset` (what lies past the end is unreadable); null for an unknown reference. */
+export function readMemory(m: Machine, ref: string, offset: number, count: number): { address: string; data: string; unreadableBytes: number } | null {
+  const mem = memoryOf(m, ref);
+  if (!mem) return null;
+  const start = Math.max(0, offset);
+  const n = Math.max(0, Math.min(count, 1 << 20, mem.size - start));
+  const bytes = n > 0 ? mem.content.read(start, n, m.nameOf) : new Uint8Array(0);
+  return { address: hex(mem.base + start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: Math.max(0, count - n) };
+}
 
 /** The bytes behind a memory reference, and how long it is. */
 export function memoryOf(m: Machine, ref: string): { content: Content; size: number; base: number; title: string } | null {

@@ -1,35 +1,35 @@
 /**
  * The Debug Adapter Protocol session over the trace: DAP requests only. Each becomes an engine move or a question
  * answered by the module that knows (launch, variables, threads, completions, sysctl, stops, summary, console);
- * every stop reports the trace position and sends the machine state for the panel. Nothing here throws at the
- * client: a failing request gets an error response and the adapter keeps running.
+ * every stop reports the trace position and sends the machine state for the panel. The requests reach these
+ * handlers through the boundary (protocol/guarded.ts): served, with arguments of the protocol's types.
  */
 import { basename } from 'node:path';
-import { DebugSession, Event, InitializedEvent, InvalidatedEvent, OutputEvent, Response, Source, TerminatedEvent } from '@vscode/debugadapter';
+import { Event, InitializedEvent, InvalidatedEvent, OutputEvent, Source, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { hex } from '../machine/units';
-import { COMPARE_REQUEST, EXPORT_REQUEST, MachineState, SEEK_REQUEST, STATE_EVENT, STATE_REQUEST, WHY_REQUEST } from '../shared/messages';
+import {
+  COMPARE_REQUEST, CompareArgs, EXPORT_REQUEST, ExportArgs, MachineState, SEEK_REQUEST, SeekArgs, STATE_EVENT, STATE_REQUEST, WHY_REQUEST, WhyArgs,
+} from '../shared/messages';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from './breakpoints';
 import { capabilities } from './capabilities';
 import { completionItems } from './completions';
-import { consoleContext, evaluate } from './console';
+import { consoleContext, evaluate, isCommand } from './console';
 import { compareMethods, exportTrace, seekPosition, whyPage } from './customRequests';
 import { Engine, Stop } from './engine';
-import { escapeFormat, UserError } from './errors';
-import { machineState, memoryOf } from './inspect';
-import { isProgram, LaunchArgs, loadProgram } from './launch';
+import { UserError } from './errors';
+import { machineState, readMemory } from './inspect';
+import { isProgram, LaunchArgs, loadProgram, resolvePath } from './launch';
+import { LogCalls } from './logCalls';
 import { Moves } from './moves';
+import { GuardedSession } from './protocol/guarded';
 import { exceptionInfo, gotoTargets, stoppedEvent } from './stops';
 import { endedMessage, launchBanner, runSummaryText, writeTraceFile } from './summary';
 import { applySysctl, parseSysctl } from './sysctl';
-import { kernelSourceText, stackFrames, threadAt, Threads } from './threads';
+import { isThread, kernelSourceText, stackFrames, threadAt, Threads } from './threads';
 import { Variables } from './variables';
 
-/** The code the DebugSession base class uses when a request handler throws. */
-const HANDLER_THREW = 1104;
-
-export class IoMachineSession extends DebugSession {
+export class IoMachineSession extends GuardedSession {
   private trace: Trace | null = null;
   private engine: Engine | null = null;
   private bps = new Breakpoints();
@@ -38,6 +38,8 @@ export class IoMachineSession extends DebugSession {
   private args: LaunchArgs = {};
   private programPath = '';
   private executableLines: number[] = [];
+  /** A strace log's calls, for function breakpoints on them; null for a scenario. */
+  private logCalls: LogCalls | null = null;
   private configurationDone: Promise<void>;
   private resolveConfigurationDone!: () => void;
   private previousRegs: Map<string, string> | null = null;
@@ -45,52 +47,16 @@ export class IoMachineSession extends DebugSession {
   private atEndOnce = false;
   private moves = new Moves(() => this.engine, (stop) => this.reportStop(stop));
   private traceWritten = false;
+  /** Whether the client asked for STATE_EVENT on every stop (ExtensionLaunchArgs.stateEvents): the extension does. */
+  private stateEvents = false;
+  /** Counts launches and restarts: a launch still waiting for configurationDone knows when a later one took over. */
+  private generation = 0;
 
   constructor() {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
     this.configurationDone = new Promise((r) => (this.resolveConfigurationDone = r));
-  }
-
-  /** Every request goes through here: an exception becomes an error response, never a crash. */
-  protected override dispatchRequest(request: DebugProtocol.Request): void {
-    // Arguments are optional for many requests; handlers read them as an object.
-    if (request.arguments === undefined || request.arguments === null || typeof request.arguments !== 'object') request.arguments = {};
-    // pathFormat is optional in DAP and means 'path' when absent; the base class would refuse it.
-    if (request.command === 'initialize') {
-      const a = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
-      request.arguments = { ...a, pathFormat: a.pathFormat ?? 'path' };
-    }
-    try {
-      super.dispatchRequest(request);
-    } catch (e) {
-      this.fail(new Response(request), e);
-    }
-  }
-
-  /**
-   * The base class answers a handler that threw with its stack trace as the message: a user's mistake gets its
-   * own message instead, anything else `internal error: …` (and the stack goes to the console).
-   */
-  protected override sendErrorResponse(
-    response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string,
-    variables?: Record<string, unknown>, dest?: number,
-  ): void {
-    if (codeOrMessage === HANDLER_THREW && variables) {
-      const stack = String(variables._stack ?? '');
-      const message = String(variables._exception ?? 'error');
-      if (!stack.startsWith('UserError')) this.print(`internal error in ${response.command}: ${stack}`, 'stderr');
-      super.sendErrorResponse(response, { id: 1001, format: escapeFormat(stack.startsWith('UserError') ? message : `internal error: ${message}`), showUser: true });
-      return;
-    }
-    super.sendErrorResponse(response, codeOrMessage as number, format, variables, dest);
-  }
-
-  private fail(response: DebugProtocol.Response, e: unknown): void {
-    const message = e instanceof UserError ? e.message : e instanceof Error ? `internal error: ${e.message}` : String(e);
-    if (!(e instanceof UserError)) this.print(`internal error in ${response.command}: ${(e as Error)?.stack ?? e}`, 'stderr');
-    this.sendErrorResponse(response, { id: 1001, format: escapeFormat(message), showUser: true });
   }
 
   private need(): { trace: Trace; engine: Engine } {
@@ -117,73 +83,88 @@ export class IoMachineSession extends DebugSession {
   /** Loads the program and starts over with it; on failure the session keeps what it had. */
   private load(args: LaunchArgs): void {
     const program = loadProgram(args, (line) => this.print(line, 'stderr'));
+    // The program it replaces is released: its log's descriptor closed, its trace left to the collector.
+    this.trace?.spec.close?.();
     this.programPath = program.path;
     this.executableLines = program.executableLines;
+    this.logCalls = program.calls ? new LogCalls(program.path, program.calls) : null;
+    this.bps.rebindFunctions(this.logCalls);
     this.trace = program.trace;
     this.engine = new Engine(this.trace, this.bps, { print: (line, category) => this.print(line, category ?? 'console') });
     this.previousRegs = null;
     this.atEndOnce = false;
     this.lastStop = null;
     this.threads.reset();
+    this.variables.reset();
     // Hit counts were counted over the previous trace.
     this.bps.resetCounts();
+    this.moves.begin();
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs | undefined): Promise<void> {
+  /**
+   * Stops a run in progress and loads the program; false (and the request answered) when it cannot be loaded. The
+   * session then keeps what it had, and the stop of the run it paused is reported after all.
+   */
+  private async replaceProgram(response: DebugProtocol.Response, args: LaunchArgs): Promise<boolean> {
+    let held: Stop | null = null;
     try {
-      // A client may send no arguments at all.
-      args = args ?? {};
+      held = await this.moves.pauseAndHold();
+      this.load(args);
       this.args = args;
       this.traceWritten = false;
-      this.load(args);
+      if (args.stateEvents !== undefined) this.stateEvents = args.stateEvents;
+      return true;
     } catch (e) {
       this.fail(response, e);
-      return;
+      if (held && !this.moves.ended) this.reportStop(held);
+      return false;
     }
-    this.sendEvent(new InitializedEvent());
-    // Clients send breakpoints before configurationDone; a client that never sends it is not kept waiting long.
-    await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, 2000))]);
-    this.sendResponse(response);
-    this.print(launchBanner(this.trace!));
-    if (args.noDebug) {
-      await this.runWithoutDebugging();
-      return;
-    }
-    await this.firstStop(args);
   }
 
-  /** The first stop of a launch or restart: on entry, or wherever the first run stops. */
-  private async firstStop(args: LaunchArgs): Promise<void> {
-    if (args.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
-    else await this.moves.run(() => this.engine!.forward('continue', true));
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): Promise<void> {
+    if (!(await this.replaceProgram(response, args))) return;
+    // Counted once loaded: a later launch that fails to load takes nothing over.
+    const generation = ++this.generation;
+    this.sendEvent(new InitializedEvent());
+    // Clients send breakpoints before configurationDone; a client that never sends it is not kept waiting long.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.configurationDone, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    this.sendResponse(response);
+    if (generation !== this.generation || !this.trace) return;
+    this.print(launchBanner(this.trace));
+    await this.firstRun(args);
+  }
+
+  /** The first stop of a launch or restart: on entry, or wherever the first run stops; without debugging, the end. */
+  private async firstRun(args: LaunchArgs): Promise<void> {
+    try {
+      if (args.noDebug) await this.runWithoutDebugging();
+      else if (args.stopOnEntry !== false) this.reportStop({ pos: -1, reason: 'entry', hitIds: [] });
+      else await this.moves.run(() => this.engine!.forward('continue', true));
+    } catch (e) {
+      this.log(`the first run of ${this.programPath} failed: ${(e as Error)?.stack ?? e}`);
+    }
   }
 
   /** Run (no debugging): the whole program, its syscall lines and a summary, then the session ends. */
   private async runWithoutDebugging(): Promise<void> {
     const { trace, engine } = this.need();
     engine.bps = new Breakpoints();
-    await engine.forward('continue');
-    this.print(runSummaryText(trace.machine));
-    this.endSession();
+    await this.moves.run(() => engine.forward('continue'), () => {
+      this.print(runSummaryText(trace.machine));
+      this.endSession();
+    });
   }
 
   protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
     // A run in progress is stopped first; its stop is held back, and reported only if the restart fails.
-    let held: Stop | null = null;
-    try {
-      const a = (args.arguments as LaunchArgs | undefined) ?? this.args;
-      held = await this.moves.pauseAndHold();
-      this.load(a);
-      held = null;
-      this.args = a;
-      this.traceWritten = false;
-      this.sendResponse(response);
-      this.sendEvent(new InvalidatedEvent(['all']));
-      await this.firstStop(a);
-    } catch (e) {
-      this.fail(response, e);
-      if (held) this.reportStop(held);
-    }
+    const a = (args.arguments as LaunchArgs | undefined) ?? this.args;
+    if (!(await this.replaceProgram(response, a))) return;
+    const generation = ++this.generation;
+    this.sendResponse(response);
+    this.sendEvent(new InvalidatedEvent(['all']));
+    if (generation === this.generation) await this.firstRun(a);
   }
 
   /** Disconnect and terminate alike: a run still going is stopped and reports nothing, the trace file is written. */
@@ -213,15 +194,26 @@ export class IoMachineSession extends DebugSession {
   private writeTraceFile(): void {
     if (!this.args.trace || !this.trace || this.traceWritten) return;
     this.traceWritten = true;
-    writeTraceFile(this.args.trace, this.trace, (line, category) => this.print(line, category));
+    // The writer opens the file first (trace/traceFile.ts): a path that cannot be written fails at once, before the
+    // export of millions of events (the fuzzer found a disconnect unanswered for 10 s when it came after).
+    const path = resolvePath(this.args.trace, this.args);
+    writeTraceFile(path, this.trace, (line, category) => this.print(line, category));
+  }
+
+  /** An inline adapter is disposed of when its session ends: nothing of the program is kept. */
+  override dispose(): void {
+    this.moves.end();
+    this.trace?.spec.close?.();
+    this.trace = null;
+    this.engine = null;
+    super.dispose();
   }
 
   // ───────────────────────────── breakpoints ─────────────────────────────
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    if (!args.source) throw new UserError("setBreakpoints needs a 'source'");
     const specs = (args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? []).map((b) => ({ ...b }));
-    if (!isProgram(args.source.path, this.programPath)) {
+    if (!isProgram(args.source.path, this.programPath, this.args)) {
       response.body = { breakpoints: specs.map((b) => ({ verified: false, line: b.line, message: 'this file is not the program being debugged' })) };
       this.sendResponse(response);
       return;
@@ -234,7 +226,7 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    response.body = { breakpoints: unplaced(this.bps.setFunctions(args.breakpoints ?? [])) };
+    response.body = { breakpoints: unplaced(this.bps.setFunctions(args.breakpoints, this.logCalls)) };
     this.sendResponse(response);
   }
 
@@ -268,7 +260,9 @@ export class IoMachineSession extends DebugSession {
   private async respondThenMove(response: DebugProtocol.Response, fn: () => Stop | Promise<Stop>): Promise<void> {
     try {
       this.need();
-      if (this.moves.running) throw new UserError('the machine is already running; pause it first');
+      if (this.moves.ended) throw new UserError('the session has ended (terminate or disconnect): launch or restart to debug again');
+      // Claimed before the response: a move answered with success always runs, and a pause sent after it counts.
+      this.moves.reserve();
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, e);
@@ -277,15 +271,15 @@ export class IoMachineSession extends DebugSession {
     try {
       // The stop follows the response, never in the same breath: clients wait for the response first.
       await new Promise((r) => setImmediate(r));
-      await this.moves.run(fn);
+      await this.moves.run(fn, undefined, true);
     } catch (e) {
-      this.print(`internal error: ${(e as Error).stack ?? e}`, 'stderr');
+      this.log(`internal error in '${response.command}' after its response: ${(e as Error)?.stack ?? e}`);
     }
   }
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
     response.body = { allThreadsContinued: true };
-    if (this.trace?.finished && this.engine && this.engine.pos >= this.trace.head && this.atEndOnce) {
+    if (this.trace?.finished && this.engine && this.engine.pos >= this.trace.head && this.atEndOnce && !this.moves.ended && !this.moves.running) {
       // Continuing past the end of the program ends the session, as it would for a real process.
       this.sendResponse(response);
       this.endSession();
@@ -331,7 +325,6 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
-    if (!Number.isFinite(args.targetId)) throw new UserError("goto needs a 'targetId' from gotoTargets");
     void this.respondThenMove(response, () => this.engine!.seek(args.targetId - 2));
   }
 
@@ -352,7 +345,9 @@ export class IoMachineSession extends DebugSession {
     return machineState(engine, engine.state(), engine.pos, this.previousRegs);
   }
 
+  /** The state for the panel, to a client that asked for it (others would get kilobytes with no handler on each stop). */
   private sendState(): void {
+    if (!this.stateEvents) return;
     const state = this.currentState();
     this.previousRegs = new Map(state.registers.map((r) => [r.name, r.value]));
     this.sendEvent(new Event(STATE_EVENT, state));
@@ -367,6 +362,7 @@ export class IoMachineSession extends DebugSession {
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const { trace, engine } = this.need();
+    if (!isThread(trace, this.programPath, args.threadId)) throw new UserError(`stackTrace: there is no thread ${args.threadId} (the threads request lists them)`);
     const userSource = new Source(basename(this.programPath), this.convertDebuggerPathToClient(this.programPath));
     const frames = stackFrames(trace, engine, args.threadId, userSource);
     const start = args.startFrame ?? 0;
@@ -415,9 +411,12 @@ export class IoMachineSession extends DebugSession {
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     const ctx = consoleContext(this.need().engine);
-    if (typeof args.expression !== 'string') throw new UserError("evaluate needs an 'expression'");
     const text = args.expression.trim();
-    if (args.context === 'hover' && !/^[A-Za-z_][\w.]*$/.test(text)) throw new UserError('');
+    // An editor hovers over any text (`read(fd, buf`): only names are worth a value there. Console commands run in
+    // every context, as some clients (Emacs dap-mode's dap-eval) send everything as a hover.
+    if (args.context === 'hover' && !isCommand(text) && !/^[A-Za-z_][\w.]*$/.test(text)) {
+      throw new UserError('on hover only names and console commands are evaluated; evaluate expressions in the debug console');
+    }
     const r = evaluate(ctx, text);
     if (r.error) throw new UserError(r.error);
     response.body = { result: r.result, variablesReference: 0 };
@@ -438,18 +437,9 @@ export class IoMachineSession extends DebugSession {
   }
 
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
-    const { engine } = this.need();
-    const m = engine.state();
-    const mem = memoryOf(m, args.memoryReference);
-    if (!mem) throw new UserError(`unknown memory reference ${args.memoryReference}`);
-    const start = Math.max(0, (args.offset ?? 0));
-    const count = Math.max(0, Math.min(args.count, 1 << 20, mem.size - start));
-    const bytes = count > 0 ? mem.content.read(start, count, m.nameOf) : new Uint8Array(0);
-    response.body = {
-      address: hex(mem.base + start),
-      data: Buffer.from(bytes).toString('base64'),
-      unreadableBytes: Math.max(0, args.count - count),
-    };
+    const body = readMemory(this.need().engine.state(), args.memoryReference, args.offset ?? 0, args.count);
+    if (!body) throw new UserError(`unknown memory reference ${args.memoryReference}`);
+    response.body = body;
     this.sendResponse(response);
   }
 
@@ -461,33 +451,35 @@ export class IoMachineSession extends DebugSession {
 
   // ───────────────────────────── the extension's requests (src/shared/messages.ts) ─────────────────────────────
 
-  protected override customRequest(command: string, response: DebugProtocol.Response, args: Record<string, unknown> | undefined): void {
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    // The boundary checked the arguments against the shapes in src/shared/messages.ts.
     switch (command) {
       case STATE_REQUEST:
         response.body = this.currentState();
         this.sendResponse(response);
         return;
       case SEEK_REQUEST: {
-        const position = seekPosition(args);
+        const position = seekPosition(args as SeekArgs);
         void this.respondThenMove(response, () => this.engine!.seek(position));
         return;
       }
       case EXPORT_REQUEST:
-        response.body = exportTrace(this.need().trace, args);
+        response.body = exportTrace(this.need().trace, { path: resolvePath((args as ExportArgs).path, this.args) });
         this.sendResponse(response);
         return;
       case COMPARE_REQUEST:
-        response.body = compareMethods(args);
+        response.body = compareMethods(args as CompareArgs);
         this.sendResponse(response);
         return;
       case WHY_REQUEST: {
         const { trace, engine } = this.need();
-        response.body = whyPage(trace, engine.pos, args);
+        response.body = whyPage(trace, engine.pos, args as WhyArgs);
         this.sendResponse(response);
         return;
       }
     }
-    this.sendErrorResponse(response, { id: 1014, format: escapeFormat(`unknown request '${command}'`), showUser: false });
+    // The boundary refuses commands it does not know (protocol/commands.ts); this is the one place that must agree.
+    this.answerError(response, `unknown request '${command}'`);
   }
 }
 

@@ -63,6 +63,11 @@ function programThreads(trace: Trace | null, programPath: string): Map<number, s
   return new Map([[PROCESS_THREAD, `process (${programPath ? basename(programPath) : 'program'})`]]);
 }
 
+/** Whether an id names one of the program's threads or the flusher: the threads a stack trace can be asked of. */
+export function isThread(trace: Trace | null, programPath: string, id: number): boolean {
+  return id === FLUSHER_THREAD_ID || programThreads(trace, programPath).has(id);
+}
+
 /** The thread a position belongs to: the flusher's events, else the operation's (in progress or next to run). */
 export function threadAt(trace: Trace, engine: Engine, pos: number): number {
   if (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0) return FLUSHER_THREAD_ID;

@@ -1,7 +1,7 @@
 /** The `iomachine` debugger: configurations (F5 without launch.json), the adapter (inline or a process), events. */
 import * as vscode from 'vscode';
 import { IoMachineSession } from '../debug/session';
-import { MachineState, STATE_EVENT } from '../shared/messages';
+import { ExtensionLaunchArgs, MachineState, STATE_EVENT } from '../shared/messages';
 import { PanelHost } from './panel';
 import { StatusBar } from './statusBar';
 
@@ -13,7 +13,7 @@ function isProgramDocument(doc: vscode.TextDocument | undefined): doc is vscode.
 
 export class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   /** F5 with no launch.json, or a launch.json entry without a program: debug the active scenario. */
-  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.ProviderResult<vscode.DebugConfiguration> {
+  resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.ProviderResult<vscode.DebugConfiguration> {
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
       if (!isProgramDocument(doc)) {
@@ -34,6 +34,11 @@ export class ConfigurationProvider implements vscode.DebugConfigurationProvider 
         return undefined;
       }
     }
+    // The panel and the status bar follow every stop: the adapter sends its state only to a client that asks.
+    const own: ExtensionLaunchArgs = { stateEvents: true };
+    config.stateEvents ??= own.stateEvents;
+    // Relative paths in launch.json are the workspace folder's, as everywhere in VS Code.
+    if (folder && config.cwd === undefined) config.cwd = folder.uri.fsPath;
     return config;
   }
 

@@ -10,6 +10,7 @@ import { checkCompareArgs, comparison } from '../trace/compare';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from '../debug/breakpoints';
 import { noSuchFile } from '../debug/console';
+import { compareSizeProblem } from '../debug/customRequests';
 import { Engine } from '../debug/engine';
 import { machineState } from '../debug/inspect';
 import { Ev } from '../machine/events';
@@ -124,6 +125,8 @@ export class PanelHost {
     if (!check.ok) {
       throw new Error(check.field === 'size' ? vscode.l10n.t("'{0}' is not a size (try 16KiB or 1MiB)", size) : vscode.l10n.t("'{0}' is not a disk kind (nvme, ssd, hdd)", disk));
     }
+    const problem = compareSizeProblem(check.options.size);
+    if (problem) throw new Error(problem);
     const result: CompareResult = comparison(check.options);
     this.lastCompare = result;
     this.post({ type: 'compare', result });

@@ -24,6 +24,8 @@ export interface ProgramSpec {
   createSource(): OperationSource;
   /** Names of the program's threads by the index operations carry (a strace log's processes); absent: one thread. */
   threads?: ReadonlyMap<number, string>;
+  /** Releases what the sources hold open (a log's file descriptor); no source may be used after it. */
+  close?(): void;
 }
 
 /** A fixed list of operations as a source (compare, tests, benchmarks). */

@@ -11,6 +11,16 @@ export const COMPARE_REQUEST = 'iomachine/compare';
 export const EXPORT_REQUEST = 'iomachine/export';
 export const WHY_REQUEST = 'iomachine/why';
 
+/**
+ * Launch (and restart) arguments the extension adds for itself. STATE_EVENT goes only to a client that asks for it
+ * with `stateEvents: true` (the extension's configuration provider does): other clients (nvim-dap, Emacs dap-mode)
+ * would get kilobytes they have no handler for on every stop. Once asked, it stays on until a launch or restart says
+ * `stateEvents: false`.
+ */
+export interface ExtensionLaunchArgs {
+  stateEvents?: boolean;
+}
+
 /** Arguments of SEEK_REQUEST: the trace position to go to (the machine runs ahead when it is not recorded yet). */
 export interface SeekArgs {
   position: number;
@@ -121,8 +131,18 @@ export interface FilePages {
   sizePages: number;
   cached: number;
   dirty: number;
-  /** Cached runs: [first page index, one PageCode per page]. */
-  runs: [number, string][];
+  /** Cached runs of consecutive pages. */
+  runs: PageRun[];
+}
+
+/**
+ * Consecutive pages of a file: `codes` has one PageCode per page from `start`. An object, not a [start, codes] pair:
+ * JSON readers that take an array of mixed arrays for a map (Emacs' json.el: "Bad JSON object key: 0") cannot
+ * re-encode the pair.
+ */
+export interface PageRun {
+  start: number;
+  codes: string;
 }
 
 export interface PageCacheView {

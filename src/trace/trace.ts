@@ -28,6 +28,15 @@ export interface TraceOptions {
   checkpointEvery?: number;
 }
 
+/** What a checkpoint keeps of each cached page (PageCache.freeze: about 40 bytes a page). */
+const CHECKPOINT_BYTES_PER_PAGE = 40;
+/**
+ * The most checkpoints may cost per event recorded. With a full page cache a checkpoint is megabytes: taken every
+ * `checkpointEvery` events regardless, a small setting exhausted memory in seconds (100: 7 GB in 10 s); so they are
+ * spaced at least this far apart. The adapter's default (50,000 events) meets it even at 1 GiB of cache.
+ */
+const CHECKPOINT_BYTES_PER_EVENT = 200;
+
 export class Trace {
   readonly events = new EventLog();
   readonly ops = new OpLog();
@@ -56,6 +65,12 @@ export class Trace {
     });
   }
 
+  private checkpointDue(): boolean {
+    if (this.checkpointEvery <= 0) return false;
+    const since = this.events.length - this.checkpoints[this.checkpoints.length - 1].pos;
+    return since >= this.checkpointEvery && since * CHECKPOINT_BYTES_PER_EVENT >= this.machine.cache.size * CHECKPOINT_BYTES_PER_PAGE;
+  }
+
   private nextOp(src: OperationSource, index: number): Operation | null {
     return this.injected.get(index) ?? src.next();
   }
@@ -67,9 +82,7 @@ export class Trace {
   /** Executes the next operation. Returns its index, or -1 once the program has ended. */
   step(): number {
     if (this.finished) return -1;
-    if (this.checkpointEvery > 0 && this.events.length - this.checkpoints[this.checkpoints.length - 1].pos >= this.checkpointEvery) {
-      this.checkpoint();
-    }
+    if (this.checkpointDue()) this.checkpoint();
     const index = this.ops.length;
     const op = this.nextOp(this.source, index);
     const m = this.machine;

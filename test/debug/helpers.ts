@@ -68,7 +68,8 @@ export class Session {
     const initialized = this.dc.waitForEvent('initialized');
     const stopped = this.dc.waitForEvent('stopped') as Promise<Stopped>;
     const state = this.dc.waitForEvent(STATE_EVENT);
-    const launched = this.dc.launchRequest(args as DebugProtocol.LaunchRequestArguments);
+    // These tests follow the state as the extension does, so they ask for it as the extension does.
+    const launched = this.dc.launchRequest({ stateEvents: true, ...args } as DebugProtocol.LaunchRequestArguments);
     await initialized;
     if (configure) await configure(this);
     await this.dc.configurationDoneRequest();

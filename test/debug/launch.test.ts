@@ -256,14 +256,17 @@ describe('malformed requests', () => {
       }
       assert.ok(answers.includes("setBreakpoints: setBreakpoints needs a 'source'"), answers.join('\n'));
       assert.ok(answers.includes("evaluate: evaluate needs an 'expression'"));
-      assert.ok(answers.includes("goto: goto needs a 'targetId' from gotoTargets"));
-      assert.ok(answers.includes('setFunctionBreakpoints: ok'));
-      assert.ok(answers.includes('completions: ok'));
+      // Arguments are checked against the protocol's schema: what it requires is asked for, ill-typed values refused.
+      assert.ok(answers.includes("goto: goto needs a numeric 'threadId'"), answers.join('\n'));
+      assert.ok(answers.includes("setFunctionBreakpoints: setFunctionBreakpoints needs a 'breakpoints'"));
+      assert.ok(answers.includes("completions: completions needs a 'text'"));
+      assert.ok(answers.includes("next: next: 'threadId' must be a whole number (32-bit)"));
+      assert.ok(answers.includes("stepBack: stepBack needs a numeric 'threadId'"));
       assert.equal(s.output('stderr'), '', 'no internal error');
-      // The failed launch left the running session alone.
+      // The failed launch left the running session alone (and the refused moves did not move it).
       const ev = await s.next();
       assert.equal(ev.body.reason, 'step');
-      assert.equal(positionOf(ev), 4);
+      assert.equal(positionOf(ev), 0);
     } finally {
       await s.close();
     }

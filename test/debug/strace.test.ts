@@ -1,6 +1,7 @@
 /** Debugging a real strace log: processes as threads, line breakpoints on log lines, time travel, the panel state. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Session } from './helpers';
 
@@ -57,6 +58,41 @@ test('a log replays to the end and the console speaks cachestat about it', async
     assert.ok(misses > 0 && hits > 0, `cat's first read misses, later reads hit: ${values}`);
     const printed = s.outputs.map((o) => o.body.output).join('');
     assert.match(printed, /read\(3</);
+  } finally {
+    await s.close();
+  }
+});
+
+test('function breakpoints on any call of a log stop at each of its lines, simulated or only shown', async () => {
+  const program = path.join(LOGS, 'cat.strace');
+  // What the log says, read here from its text: the lines where each call starts.
+  const text = readFileSync(program, 'utf8').split('\n');
+  const linesOf = (name: string) => text.flatMap((l, i) => (new RegExp(`^\\d+\\s+[\\d:.]+\\s+${name}\\(`).test(l) ? [i + 1] : []));
+  const expected = [...linesOf('mmap'), ...linesOf('newfstatat'), ...linesOf('exit_group')].sort((a, b) => a - b);
+  assert.ok(linesOf('mmap').length >= 2 && linesOf('exit_group').length === 1 && linesOf('newfstatat').length >= 2);
+  const s = await Session.start();
+  try {
+    await s.launch({ program, stopOnEntry: true }, async (x) => {
+      const r = await x.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'mmap' }, { name: 'newfstatat' }, { name: 'exit_group' }, { name: 'frobnicate' }] });
+      assert.deepEqual(r.body.breakpoints.map((b) => b.verified), [true, true, true, false]);
+      assert.match(r.body.breakpoints[3].message ?? '', /'frobnicate' is not a syscall the machine models nor a call of this log; this log's calls include .*read/);
+    });
+    const stopped: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const ev = await s.cont();
+      if (ev.body.reason === 'end') break;
+      assert.equal(ev.body.reason, 'function breakpoint');
+      stopped.push((await s.frames())[0].line);
+    }
+    assert.deepEqual(stopped, expected);
+    // Backwards too: reverse-continue from the end meets them in the opposite order.
+    const back: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const ev = await s.reverse();
+      if (ev.body.reason === 'entry') break;
+      back.push((await s.frames())[0].line);
+    }
+    assert.deepEqual(back, [...expected].reverse());
   } finally {
     await s.close();
   }

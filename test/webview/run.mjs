@@ -453,7 +453,7 @@ function bigState() {
   const codes = ['i', 'i', 'i', 'a', 'a', 'd', 'w', 'r', 'l', 'x'];
   let run = '';
   for (let i = 0; i < n; i++) run += codes[(i * 7919 + (i >> 9)) % codes.length];
-  s.pageCache.files = [{ path: '/data/big-256MiB.bin', sizePages: n, cached: n, dirty: Math.round(n / 10), runs: [[0, run]] }];
+  s.pageCache.files = [{ path: '/data/big-256MiB.bin', sizePages: n, cached: n, dirty: Math.round(n / 10), runs: [{ start: 0, codes: run }] }];
   s.pageCache.capacityPages = 131072;
   s.pageCache.pages = n;
   return s;
@@ -471,9 +471,9 @@ function bigRealisticState() {
   const cached = run.length;
   const log = chunk('a', 200) + chunk('i', 1800) + chunk('d', 3000) + chunk('w', 1000) + chunk('d', 400);
   s.pageCache.files = [
-    { path: '/data/big-256MiB.bin', sizePages: n, cached, dirty: 0, runs: [[0, run]] },
-    { path: '/var/log/app.log', sizePages: 8192, cached: log.length, dirty: 4400, runs: [[0, log]] },
-    { path: '/srv/index.html', sizePages: 4, cached: 4, dirty: 0, runs: [[0, 'aaaa']] },
+    { path: '/data/big-256MiB.bin', sizePages: n, cached, dirty: 0, runs: [{ start: 0, codes: run }] },
+    { path: '/var/log/app.log', sizePages: 8192, cached: log.length, dirty: 4400, runs: [{ start: 0, codes: log }] },
+    { path: '/srv/index.html', sizePages: 4, cached: 4, dirty: 0, runs: [{ start: 0, codes: 'aaaa' }] },
   ];
   s.pageCache.capacityPages = 131072;
   s.pageCache.pages = cached + log.length + 4;
@@ -489,7 +489,7 @@ await test('65,536 pages: the page map renders within the bound', async () => {
   const whole = [await p.evaluate(() => window.__iomPanel.lastRenderMs)];
   for (let k = 0; k < 4; k++) {
     big.position++;
-    big.pageCache.files[0].runs[0][1] = big.pageCache.files[0].runs[0][1].slice(1) + 'd';
+    big.pageCache.files[0].runs[0].codes = big.pageCache.files[0].runs[0].codes.slice(1) + 'd';
     await send(p, { type: 'state', state: big });
     times.push(await p.evaluate(() => window.__lastPageMapRenderMs));
     whole.push(await p.evaluate(() => window.__iomPanel.lastRenderMs));

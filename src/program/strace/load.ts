@@ -49,6 +49,8 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const { entries, errors } = checkOverrides(overrides);
   if (errors.length) {
     const diagnostics = errors.map((message): Diagnostic => ({ severity: 'error', line: 1, col: 1, endLine: 1, endCol: 1, message: `launch configuration: ${message}` }));
+    // No program comes of it, so nothing will read the log again.
+    if (lines instanceof FileSource) lines.close();
     return { spec: null, diagnostics: [...diagnostics, ...scan.diagnostics], scenario: null, executableLines, strace: scan.info };
   }
   const base: MachineConfig = defaultConfig();
@@ -65,6 +67,9 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
     files: scan.files(),
     createSource: () => new StraceSource(lines, know),
     threads,
+    close: () => {
+      if (lines instanceof FileSource) lines.close();
+    },
   };
   return { spec, diagnostics: scan.diagnostics, scenario: null, executableLines, strace: scan.info };
 }
