@@ -77,6 +77,7 @@ function cmdRun(args: string[]): number {
   const json = flags.has('json');
   const names = new FdNames();
   const log = loaded.strace !== undefined;
+  const texts = json ? undefined : loaded.spec!.callTexts?.();
   const threads = loaded.spec!.threads;
   for (;;) {
     const i = trace.step();
@@ -85,7 +86,7 @@ function cmdRun(args: string[]): number {
       const r = trace.ops.get(i);
       // A log's operations say where they come from: its line, and its process when there are several.
       const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
-      out(where + straceLine(r, names));
+      out(where + straceLine(r, names, texts));
       names.after(r);
     }
   }
@@ -120,9 +121,9 @@ function logSummary(trace: Trace, info: StraceInfo): void {
   for (let i = 0; i < trace.ops.length; i++) {
     const r = trace.ops.get(i);
     if (r.name === 'alloc') continue;
-    // The log's name for the call: pass-throughs and renamed calls carry it; others by the model's table (pread → pread64).
+    // The log's name for the call (sendto stays sendto though the model simulates a write).
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
-    const name = named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name;
+    const name = r.recorded?.syscall ?? (named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name);
     let row = rows.get(name);
     if (!row) rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
     row.calls++;

@@ -86,6 +86,14 @@ export interface RecordedCall {
   result?: number;
   /** The errno name the log printed with a failed result (ENOENT, EAGAIN, ...). */
   errno?: string;
+  /** The syscall's name as the log printed it (sendto, preadv, openat), which the operation's may not be. */
+  syscall?: string;
+  /**
+   * Byte offsets in the log of the line where the call starts and of the line where it resumed (-1: on one line;
+   * -2: its end not read yet), so that its text can be printed as the log has it.
+   */
+  at?: number;
+  end?: number;
 }
 
 export const OPEN_FLAGS: Record<string, number> = {

@@ -89,6 +89,12 @@ export class OpLog {
   private recTs = f64();
   private recRes = f64();
   private recErrno = new Map<number, string>();
+  /** The log's name of each call (0: none, else 1 + its index in recNames: a log has few names) and its place in the log. */
+  private recName = u16();
+  private recNames: string[] = [];
+  private recNameIds = new Map<string, number>();
+  private recAt = f64();
+  private recEnd = f64();
 
   add(r: Omit<OpRecord, 'index'>): number {
     const i = this.length++;
@@ -124,7 +130,20 @@ export class OpLog {
     this.recTs.set(i, rec?.timestampNs ?? NaN);
     this.recRes.set(i, rec?.result ?? NaN);
     if (rec?.errno !== undefined) this.recErrno.set(i, rec.errno);
+    this.recName.set(i, rec?.syscall === undefined ? 0 : this.nameId(rec.syscall));
+    this.recAt.set(i, rec?.at ?? NaN);
+    this.recEnd.set(i, rec?.end ?? NaN);
     return i;
+  }
+
+  private nameId(name: string): number {
+    let id = this.recNameIds.get(name);
+    if (id === undefined) {
+      this.recNames.push(name);
+      id = this.recNames.length;
+      this.recNameIds.set(name, id);
+    }
+    return id;
   }
 
   private sameArgs(at: number, args: number[]): boolean {
@@ -168,12 +187,19 @@ export class OpLog {
     const t = this.recTs.arr[i];
     const r = this.recRes.arr[i];
     const e = this.recErrno.get(i);
-    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined) return undefined;
+    const name = this.recName.arr[i];
+    const at = this.recAt.arr[i];
+    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined && name === 0 && Number.isNaN(at)) return undefined;
     const rec: RecordedCall = {};
     if (!Number.isNaN(d)) rec.durationNs = d;
     if (!Number.isNaN(t)) rec.timestampNs = t;
     if (!Number.isNaN(r)) rec.result = r;
     if (e !== undefined) rec.errno = e;
+    if (name !== 0) rec.syscall = this.recNames[name - 1];
+    if (!Number.isNaN(at)) {
+      rec.at = at;
+      rec.end = this.recEnd.arr[i];
+    }
     return rec;
   }
 
@@ -227,7 +253,7 @@ export class OpLog {
   memoryBytes(): number {
     return [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs,
       this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args,
-      this.recDur, this.recTs, this.recRes]
+      this.recDur, this.recTs, this.recRes, this.recName, this.recAt, this.recEnd]
       .reduce((s, g) => s + g.arr.byteLength, 0);
   }
 }

@@ -2,6 +2,7 @@
 import { ERRNO_TEXT, Errno } from '../machine/errno';
 import { flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
+import type { CallTexts, LogCall } from '../program/source';
 import { OpLog, OpRecord } from './opLog';
 
 /** Follows descriptors as operations open and close them, to decorate fds like `-y` does. */
@@ -47,8 +48,13 @@ function retText(r: OpRecord): string {
   return String(r.result);
 }
 
-/** One line for an operation, formatted before `names` learns about its effect. */
-export function straceLine(r: OpRecord, names: FdNames): string {
+/**
+ * One line for an operation, formatted before `names` learns about its effect. A replayed log's call (`texts` given)
+ * is printed as the log has it, with the model's figures beside it.
+ */
+export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): string {
+  const lc = texts && r.recorded?.at !== undefined ? texts.callOf(r.recorded) : null;
+  if (lc) return logLine(r, lc);
   const a = r.args;
   const fd = (i: number) => names.name(a[i]);
   const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
@@ -103,6 +109,35 @@ function recordedText(r: OpRecord): string {
     parts.push(`= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}`);
   }
   return parts.length ? ` (log ${parts.join(' ')})` : '';
+}
+
+/** Calls that are one call under several names (the model's name is one of them): not worth a "modeled as". */
+const SAME_CALL: Record<string, string> = {
+  openat: 'open', creat: 'open', openat2: 'open', pipe2: 'pipe', fcntl64: 'fcntl', mmap2: 'mmap', _llseek: 'lseek',
+  sendfile64: 'sendfile', fadvise64_64: 'fadvise64', io_pgetevents: 'io_getevents',
+};
+
+function family(name: string): string {
+  return SAME_CALL[name] ?? name;
+}
+
+/**
+ * A replayed log's call: its own text and result, the model's duration, then what the log timed, the model's result
+ * where it differs (descriptors and addresses always do: the model numbers its own), the model's call where it
+ * simulated another, or that it did not simulate it.
+ */
+function logLine(r: OpRecord, lc: LogCall): string {
+  const rec = r.recorded!;
+  const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
+  let line = `${lc.call} = ${lc.ret ?? retText(r)}${dur}`;
+  if (rec.durationNs !== undefined) line += ` (log <${formatSeconds(rec.durationNs)}>)`;
+  if (r.name === 'syscall') return line + ' (not modeled)';
+  const spec = findOp(r.name);
+  const own = spec?.returns !== 'fd' && spec?.returns !== 'addr' && spec?.returns !== 'id';
+  if (own && lc.ret !== null && (r.errno ? r.errno !== rec.errno : rec.errno !== undefined || r.result !== rec.result)) line += ` (model = ${retText(r)})`;
+  const model = spec?.linuxName ?? r.name;
+  if (rec.syscall !== undefined && family(rec.syscall) !== family(model)) line += ` (modeled as ${model})`;
+  return line;
 }
 
 const SNAPSHOT_EVERY = 8192;

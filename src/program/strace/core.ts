@@ -29,6 +29,8 @@ export interface Pending {
   ts: number;
   /** A blocked pipe write that a reader needed: already handed to the machine. */
   early: boolean;
+  /** Byte offset of its line in the log. */
+  at: number;
 }
 
 /** What a queued operation is, before the replay knows its machine descriptor or buffer. */
@@ -81,6 +83,9 @@ export class Core {
       timestampNs: Number.isNaN(c.ts) ? undefined : c.ts,
       result: Number.isNaN(c.r) ? undefined : c.r,
       errno: c.errno === '' ? undefined : c.errno,
+      syscall: c.name,
+      at: c.at,
+      end: c.end,
     };
   }
 
@@ -188,6 +193,9 @@ export function callOf(pend: Pending, r: number, failed: boolean): Call {
   c.ts = pend.ts;
   c.r = r;
   c.failed = failed;
+  c.at = pend.at;
+  // Its end is in a line not read yet, or never written (the call did not return).
+  c.end = -2;
   if (Number.isNaN(r)) c.retText = '?';
   return c;
 }

@@ -11,6 +11,7 @@ import { checkOverrides, type Loaded, type MachineOverrides } from '../load';
 import type { ProgramSpec } from '../source';
 import type { Knowledge } from './evidence';
 import { FileSource, textSource, type LineSource } from './lines';
+import { LogText } from './logText';
 import { Replayer } from './replay';
 import { provisionalKind, Scan, type StraceInfo } from './scan';
 import { StraceSource } from './source';
@@ -66,6 +67,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
     config,
     files: scan.files(),
     createSource: () => new StraceSource(lines, know),
+    callTexts: () => new LogText(lines),
     threads,
     close: () => {
       if (lines instanceof FileSource) lines.close();

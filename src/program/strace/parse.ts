@@ -46,6 +46,9 @@ export class ParsedLine {
   private argsCut: string | null = null;
   /** The result as printed when it is not a plain decimal number (`3</etc/passwd>`, `?`, `0x7f3c...`), else ''. */
   retText = '';
+  /** Where the result starts and ends in `text` (after ' = ', before the -T duration): what the log printed. */
+  retStart = 0;
+  retEnd = 0;
   /** The result as a number (NaN for `?` or none). */
   r = NaN;
   /** The errno name of a failed call (`ENOENT`), or ''. */
@@ -63,6 +66,12 @@ export class ParsedLine {
   failed = false;
   /** A blocked pipe write the replay handed to the machine before its end was read. */
   early = false;
+  /**
+   * Byte offsets in the log of the line where the call starts and of the line that resumed it (-1: not split; -2:
+   * split, its end not read yet): the call's own text is read back from there to print it as the log has it.
+   */
+  at = -1;
+  end = -1;
 
   constructor(public kind: LineKind, pid: number, tsSec: number, tsNs: number, tsTod: boolean) {
     this.pid = pid;
@@ -363,6 +372,8 @@ function finishCall(line: string, from: number, p: ParsedLine): ParsedLine {
   p.text = line;
   p.argsStart = from;
   p.argsEnd = close;
+  p.retStart = eq + 3;
+  p.retEnd = end;
   // The result: a number with an optional decoration, '?', then maybe ERRNO (text) or (text)
   let r = eq + 3;
   const retStart = r;
