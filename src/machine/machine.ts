@@ -170,7 +170,7 @@ export class Machine extends Kernel {
       case 'mmap': return mmap(this, fileFd(this, a[0]), a[1], a[2] ?? 0);
       case 'munmap': return munmap(this, a[0], a[1]);
       case 'sendfile': return sendfile(this, a[0], a[1], a[2], a[3]);
-      case 'splice': return splice(this, a[0], a[1], a[2]);
+      case 'splice': return splice(this, a[0], a[1], a[2], a[3] ?? -1, a[4] ?? -1);
       case 'fsync': return fsync(this, a[0], false);
       case 'fdatasync': return fsync(this, a[0], true);
       case 'aio_read': return asyncRead(this, 'aio', a[0], a[1], a[2], a[3]);

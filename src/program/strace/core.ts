@@ -122,9 +122,9 @@ export class Core {
   /** A call that never returned: shown with no result. */
   abandon(pend: Pending): void {
     this.pending.delete(pend.pid);
+    this.ev.syscall(pend.name, pend.line, true, NaN, pend.ts);
     if (pend.early) return;
     const proc = this.t.procs.get(pend.pid);
-    this.ev.syscall(pend.name, pend.line, true, NaN, pend.ts);
     if (!this.live || !proc) return;
     this.pass(proc, callOf(pend, NaN, true));
   }
@@ -173,7 +173,9 @@ export class Core {
   /** `n` bytes written to pipe `pipe`: as many as fit. */
   fillPipe(pipe: number, n: number): void {
     const used = this.pipes.get(pipe) ?? 0;
-    this.pipes.set(pipe, used + Math.min(n, this.know.pipeCapacity - used));
+    const now = used + Math.min(n, this.know.pipeCapacity - used);
+    this.pipes.set(pipe, now);
+    this.ev.pipeFill(now);
   }
 
   /** `n` bytes read from pipe `pipe`: as many as it holds. */

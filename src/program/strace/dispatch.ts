@@ -7,7 +7,7 @@ import { mmap, munmap } from './mmap';
 import { accept, pipe, socket, socketpair } from './net';
 import { execve, fork } from './process';
 import { fsync, lseek, plain, vectored } from './rw';
-import { copyFileRange, sendfile, splice } from './splice';
+import { copyFileRange, sendfile, splice, vmsplice } from './splice';
 import type { Proc } from './tables';
 
 /** Replays complete call `c` of process `proc`: its handler follows the tables, reports evidence, queues operations. */
@@ -44,6 +44,8 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return copyFileRange(r, proc, c);
     case 'splice':
       return splice(r, proc, c);
+    case 'vmsplice':
+      return vmsplice(r, proc, c);
     case 'fsync': case 'fdatasync': case 'sync_file_range': case 'sync_file_range2':
       return fsync(r, proc, c);
     case 'io_submit':

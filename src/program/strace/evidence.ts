@@ -31,8 +31,10 @@ export interface Evidence {
   /** The type of `path` from a stat (`S_IFREG`, `S_IFDIR`, ...), or 'dir' from its use as a directory. */
   type(path: string, type: string): void;
   truncated(path: string, length: number): void;
-  /** A write of `count` bytes to a pipe created in the log. */
-  pipeWrite(count: number): void;
+  /** A pipe created in the log holds `bytes` after a write to it, in the order the replay hands calls to the machine. */
+  pipeFill(bytes: number): void;
+  /** A read of `wanted` bytes from pipe `pipe` at `line` finds only `held` written to it by calls the replay follows. */
+  pipeShort(pipe: string, line: number, wanted: number, held: number): void;
   /** I/O on a descriptor the log never showed opened. */
   inherited(path: string, fd: number, line: number): void;
   /** A process (thread) and its name, each time the name changes. */
@@ -59,7 +61,8 @@ class Ignore implements Evidence {
   size(): void {}
   type(): void {}
   truncated(): void {}
-  pipeWrite(): void {}
+  pipeFill(): void {}
+  pipeShort(): void {}
   inherited(): void {}
   thread(): void {}
   missing(): void {}

@@ -55,8 +55,9 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
     return { spec: null, diagnostics: [...diagnostics, ...scan.diagnostics], scenario: null, executableLines, strace: scan.info };
   }
   const base: MachineConfig = defaultConfig();
-  // A pipe must hold the log's largest single write to it, or the replay would lose bytes the log shows moved.
-  base.pipeBytes = Math.max(base.pipeBytes, nextPow2(scan.maxPipeWrite));
+  // A pipe must hold what the replay's order puts in it at once (see Scan.maxPipeFill), or a write the log shows
+  // whole would come out short and a later read would find bytes missing.
+  base.pipeBytes = Math.max(base.pipeBytes, nextPow2(scan.maxPipeFill));
   const config = applyOverrides(base, entries);
   scan.info.pipeBytes = config.pipeBytes;
   const know: Knowledge = { kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base };

@@ -66,8 +66,14 @@ export class Scan implements Evidence {
    */
   callLines = new Int32Array(1024);
   nCallLines = 0;
-  /** The largest single write to a pipe, in bytes. */
-  maxPipeWrite = 0;
+  /**
+   * The most bytes a pipe holds at once in the replay's order. The replay completes a call at once, where Linux lets
+   * a blocked writer put part of its bytes in, sleep until the reader drains them, then finish: a write whose end
+   * the log prints before its reader's end holds all its bytes in the pipe at once.
+   */
+  maxPipeFill = 0;
+  /** Pipes already warned about for reads of bytes no followed call wrote. */
+  private shortPipes = new Set<string>();
   /** Warnings left out past MAX_DIAGNOSTICS. */
   left = 0;
   orphans = 0;
@@ -152,8 +158,13 @@ export class Scan implements Evidence {
   truncated(path: string): void {
     this.path(path).modified = true;
   }
-  pipeWrite(count: number): void {
-    if (count > this.maxPipeWrite) this.maxPipeWrite = count;
+  pipeFill(bytes: number): void {
+    if (bytes > this.maxPipeFill) this.maxPipeFill = bytes;
+  }
+  pipeShort(pipe: string, line: number, wanted: number, held: number): void {
+    if (this.shortPipes.has(pipe)) return;
+    this.shortPipes.add(pipe);
+    this.warn(line, `${pipe || 'a pipe'}: this read got ${wanted} bytes, but the calls the replay simulates put only ${held} in the pipe (the rest came through calls it does not simulate, or from a process the log does not show): the model reads ${held}`);
   }
   inherited(path: string, fd: number, line: number): void {
     if (this.inheritedSeen.has(path)) return;
