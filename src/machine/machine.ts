@@ -11,7 +11,7 @@ import { nicTxDone } from './dev/nic';
 import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, ok } from './errno';
 import { asyncDone, asyncRead, asyncWait } from './fs/aio';
-import { close, fileFd, open } from './fs/open';
+import { close, fileFd, open, setfl } from './fs/open';
 import { newPipe } from './fs/pipe';
 import { lseek, read, write } from './fs/read_write';
 import { newSocketFd } from './fs/socket';
@@ -22,6 +22,7 @@ import { mmap, munmap, touch } from './mm/mmap';
 import { FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { dropCaches } from './mm/truncate';
+import { fadvise } from './mm/fadvise';
 import { endWriteback, flusherRun } from './mm/writeback';
 import { Operation, findOp } from './operation';
 import { TimerKind, UserBuffer } from './state';
@@ -182,6 +183,8 @@ export class Machine extends Kernel {
         return ok(0);
       }
       case 'syscall': return recordedResult(op);
+      case 'fcntl': return setfl(this, a[0], a[1]);
+      case 'fadvise': return fadvise(this, a[0], a[1], a[2], a[3]);
     }
     throw new Error(`unknown syscall ${op.name}`);
   }

@@ -55,6 +55,9 @@ export const OPS: readonly OpSpec[] = [
   { name: 'sysctl', nr: null, args: [{ name: 'value', kind: 'int' }], returns: 'none', summary: 'Changes a vm.* sysctl from now on (as writing /proc/sys/vm/... would).', cost: 'not counted' },
   { name: 'drop_caches', nr: null, args: [], returns: 'none', summary: 'Drops every clean, unmapped page from the page cache (echo 1 > /proc/sys/vm/drop_caches).', cost: 'not counted' },
   { name: 'syscall', nr: null, args: [{ name: 'nr', kind: 'int' }], returns: 'status', summary: 'A syscall from a log that the model does not simulate: counted and shown, not modeled.', cost: '2 switches' },
+  // Added after the others: a recorded trace names operations by their index in this table.
+  { name: 'fcntl', nr: 72, args: [fd(), { name: 'flags', kind: 'flags' }], returns: 'status', summary: 'fcntl(fd, F_SETFL, flags): sets the descriptor\'s O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME to those of flags (the others are ignored), as dd does to drop O_DIRECT before an odd-sized tail.', cost: '2 switches' },
+  { name: 'fadvise', nr: 221, linuxName: 'fadvise64', args: [fd(), { name: 'offset', kind: 'offset' }, { name: 'len', kind: 'size' }, { name: 'advice', kind: 'int' }], returns: 'status', summary: 'posix_fadvise: POSIX_FADV_DONTNEED starts writeback of the range\'s dirty pages and drops its clean ones; WILLNEED reads it ahead; SEQUENTIAL doubles the readahead window; RANDOM reads only what is asked; NORMAL undoes them. len 0: to the end of the file.', cost: '2 switches; WILLNEED: the readahead\'s DMA' },
 ];
 
 const BY_NAME = new Map(OPS.map((o) => [o.name, o]));
@@ -114,6 +117,11 @@ export const OPEN_FLAGS: Record<string, number> = {
 };
 
 export const SEEK: Record<string, number> = { SEEK_SET: 0, SEEK_CUR: 1, SEEK_END: 2 };
+
+/** posix_fadvise's advice values (include/uapi/linux/fadvise.h, x86-64). */
+export const FADV: Record<string, number> = {
+  POSIX_FADV_NORMAL: 0, POSIX_FADV_RANDOM: 1, POSIX_FADV_SEQUENTIAL: 2, POSIX_FADV_WILLNEED: 3, POSIX_FADV_DONTNEED: 4, POSIX_FADV_NOREUSE: 5,
+};
 
 export function flagNames(flags: number): string[] {
   const acc = flags & 3;

@@ -29,10 +29,14 @@ export interface RaState {
   asyncSize: number;
   /** Byte position just past the last read (file_ra_state.prev_pos); -1 before any read. */
   prevPos: number;
+  /** file_ra_state.ra_pages when fadvise changed it (POSIX_FADV_SEQUENTIAL: twice the device's); 0: the device's. */
+  pages: number;
+  /** FMODE_RANDOM (POSIX_FADV_RANDOM): a miss reads only what was asked, no readahead window. */
+  random: boolean;
 }
 
 export function newRaState(): RaState {
-  return { start: 0, size: 0, asyncSize: 0, prevPos: -1 };
+  return { start: 0, size: 0, asyncSize: 0, prevPos: -1, pages: 0, random: false };
 }
 
 export type FdObj =

@@ -1,9 +1,11 @@
 /** Prints operations the way `strace -T -y` prints syscalls, so people read the model in a format they know. */
 import { ERRNO_TEXT, Errno } from '../machine/errno';
-import { flagNames, findOp } from '../machine/operation';
+import { FADV, flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
 import type { CallTexts, LogCall } from '../program/source';
 import { OpLog, OpRecord } from './opLog';
+
+const FADV_NAMES = Object.keys(FADV);
 
 /** Follows descriptors as operations open and close them, to decorate fds like `-y` does. */
 export class FdNames {
@@ -81,6 +83,8 @@ export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): stri
     case 'aio_wait': call = `io_getevents(ctx, 1, 1, [{id=${a[0]}}], NULL)`; break;
     case 'uring_read': call = `io_uring_enter(ring, 1, 0, 0, NULL) /* IORING_OP_READ fd=${fd(0)} len=${a[2]} off=${a[3]} */`; break;
     case 'uring_wait': call = `io_uring_enter(ring, 0, 1, IORING_ENTER_GETEVENTS, NULL) /* user_data=${a[0]} */`; break;
+    case 'fcntl': call = `fcntl(${fd(0)}, F_SETFL, ${flagNames(a[1] ?? 0).join('|')})`; break;
+    case 'fadvise': call = `fadvise64(${fd(0)}, ${a[1]}, ${a[2]}, ${FADV_NAMES[a[3]] ?? a[3]})`; break;
     case 'sleep': call = `nanosleep({tv_sec=${Math.floor(a[0] / 1e9)}, tv_nsec=${a[0] % 1e9}}, NULL)`; break;
     case 'alloc': return `# alloc(${a[0]}) = ${hex(r.result)}`;
     case 'touch': return `# touch(${hex(a[0])}, ${a[1]}, ${a[2]}): user code reads mapped memory${r.pageFaults ? `, ${r.pageFaults} page fault${r.pageFaults > 1 ? 's' : ''}` : ''}${dur}`;

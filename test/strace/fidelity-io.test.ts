@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diagnosticsOf, mismatches, runLog } from './realworld';
+import { cacheAfter, diagnosticsOf, mismatches, runLog } from './realworld';
 
 test('case 10: fio\'s splice engine: splice at [0], [65536], ... from the file, vmsplice drains the pipe', () => {
   const { trace, ops } = runLog('10-fio-splice-with-offset.strace');
@@ -34,4 +34,71 @@ test('k5: python os.splice with offset_src / offset_dst: the offsets are used, t
   const [src, dst] = ops.filter((o) => o.name === 'lseek').slice(-2);
   assert.deepEqual([src.result, dst.result, src.recorded!.result, dst.recorded!.result], [0, 0, 0, 0]);
   assert.equal(trace.machine.files.get('/tmp/iosim-rf/spliced.bin')!.size, 196608);
+});
+
+test('case 09: fio drops its file with POSIX_FADV_DONTNEED after fsync; the job\'s reads come from the disk', () => {
+  const { trace, ops } = runLog('09-fio-fadvise-dontneed-reads.strace');
+  assert.deepEqual(mismatches(ops), []);
+  const path = '/tmp/iosim/fio-ps.dat';
+  const dontneed = ops.find((o) => o.line === 133)!;
+  assert.equal(dontneed.name, 'fadvise');
+  // fio wrote 8 MiB and fsync'ed it: 2048 clean pages, all dropped.
+  assert.deepEqual(cacheAfter(trace, ops.find((o) => o.line === 132)!, path), [2048, 0, 0]);
+  assert.deepEqual(cacheAfter(trace, dontneed, path), [0, 0, 0]);
+  // POSIX_FADV_RANDOM (line 137): each 64 KiB pread misses its 16 pages and reads only them.
+  const preads = ops.filter((o) => o.name === 'pread' && o.path === path);
+  assert.deepEqual(preads.map((o) => [o.hits, o.misses, o.dmaBytes]), [[0, 16, 65536], [0, 16, 65536], [0, 16, 65536]]);
+  assert.deepEqual(cacheAfter(trace, preads[2], path), [48, 0, 0]);
+});
+
+test('case 04: dd\'s DONTNEED after fsync drops the tail it wrote through the cache', () => {
+  const { trace, ops } = runLog('04-dd-oflag-direct-fcntl-tail.strace');
+  const path = '/tmp/iosim/odd-out.bin';
+  // The tail: 16960 bytes at 983040, pages 240-244 (the last one partial, at the end of the file: it goes too).
+  assert.deepEqual(cacheAfter(trace, ops.find((o) => o.line === 80)!, path), [5, 0, 0]);
+  assert.deepEqual(cacheAfter(trace, ops.find((o) => o.line === 81)!, path), [0, 0, 0]);
+});
+
+test('k5: python posix_fadvise: DONTNEED, WILLNEED, RANDOM, SEQUENTIAL, NORMAL, DONTNEED of dirty pages', () => {
+  const { loaded, trace, ops } = runLog('k5-fadvise-python.strace');
+  assert.deepEqual(diagnosticsOf(loaded), []);
+  assert.deepEqual(mismatches(ops), []);
+  const path = '/tmp/iosim-rf/fadv.bin';
+  const fadv = ops.filter((o) => o.name === 'fadvise');
+  assert.equal(fadv.length, 6);
+  const [dontneed, willneed, random, sequential, normal, dirtyDontneed] = [fadv[0], fadv[1], fadv[2], fadv[3], fadv[4], fadv[5]];
+  // 16 writes of 64 KiB and fsync: 256 clean pages, all dropped.
+  assert.deepEqual(cacheAfter(trace, dontneed, path), [0, 0, 0]);
+  const preads = ops.filter((o) => o.name === 'pread' && o.path === path);
+  assert.deepEqual([preads[0].hits, preads[0].misses], [0, 16], 'from the disk');
+  // WILLNEED of [524288, +262144): pages 128-191 read ahead; the pread of 128-143 then finds them all.
+  const [cachedBefore] = cacheAfter(trace, preads[0], path);
+  assert.equal(cacheAfter(trace, willneed, path)[0] - cachedBefore, 64);
+  assert.deepEqual([preads[1].hits, preads[1].misses], [16, 0]);
+  // RANDOM: a 16 KiB miss reads its 4 pages and nothing more.
+  assert.deepEqual([preads[2].hits, preads[2].misses, preads[2].dmaBytes], [0, 4, 16384]);
+  void random;
+  // SEQUENTIAL doubles the file's readahead window, NORMAL resets it (file_ra_state.ra_pages).
+  const fdOf = (i: number) => [...trace.stateAt(i).fds.values()].find((f) => f.kind === 'file' && trace.machine.filesById[f.fileId].path === path);
+  const afterSeq = fdOf(sequential.endPos);
+  const afterNormal = fdOf(normal.endPos);
+  assert.ok(afterSeq?.kind === 'file' && afterSeq.ra.pages === 64 && !afterSeq.ra.random);
+  assert.ok(afterNormal?.kind === 'file' && afterNormal.ra.pages === 0 && !afterNormal.ra.random);
+  // DONTNEED of 16 dirty pages starts their writeback (WB_SYNC_NONE) and drops none of them.
+  const [cached, dirty, wb] = cacheAfter(trace, dirtyDontneed, path);
+  const before = cacheAfter(trace, ops[ops.indexOf(dirtyDontneed) - 1], path);
+  assert.deepEqual([before[1], dirty, wb, cached], [16, 0, 16, before[0]]);
+});
+
+test('k5: dd iflag=nocache drops what it has read, as it goes', () => {
+  const { ops, trace } = runLog('k5-dd-nocache.strace');
+  assert.deepEqual(mismatches(ops), []);
+  const fadv = ops.filter((o) => o.name === 'fadvise');
+  assert.ok(fadv.length >= 4);
+  // The last one (len 0: to the end of the file) leaves none of big.bin's pages that are not being read.
+  const last = fadv[fadv.length - 1];
+  const m = trace.stateAt(last.endPos);
+  const f = m.files.get('/tmp/iosim-rf/big.bin')!;
+  const left = [...(m.cache.pagesOf(f.id)?.values() ?? [])].filter((p) => p.readyAt <= m.now);
+  assert.deepEqual(left.map((p) => p.index), []);
 });

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Ev } from '../../src/machine/events';
+import { PG_DIRTY, PG_WRITEBACK } from '../../src/machine/machine';
 import { findOp } from '../../src/machine/operation';
 import { loadStraceFile, type StraceLoaded } from '../../src/program/strace/load';
 import { Trace } from '../../src/trace/trace';
@@ -60,5 +62,30 @@ export function logLines(name: string, re: RegExp): { line: number; text: string
     const m = re.exec(text);
     if (m) out.push({ line: i + 1, text, m });
   });
+  return out;
+}
+
+/** The page cache of `path` right after operation `op` ran: [pages cached, of which dirty, under writeback]. */
+export function cacheAfter(trace: Trace, op: OpInfo, path: string): [number, number, number] {
+  const m = trace.stateAt(op.endPos);
+  const f = m.files.get(path);
+  const pages = f ? m.cache.pagesOf(f.id) : undefined;
+  if (!pages) return [0, 0, 0];
+  let dirty = 0;
+  let wb = 0;
+  for (const p of pages.values()) {
+    if (p.flags & PG_DIRTY) dirty++;
+    if (p.flags & PG_WRITEBACK) wb++;
+  }
+  return [pages.size, dirty, wb];
+}
+
+/** The page indexes operation `op` looked up (its page-cache hits and misses), in order. */
+export function pagesLookedUp(trace: Trace, op: OpInfo): number[] {
+  const out: number[] = [];
+  for (let e = op.startPos; e <= op.endPos; e++) {
+    const k = trace.events.kind(e);
+    if (k === Ev.PageHit || k === Ev.PageMiss) out.push(trace.events.b(e));
+  }
   return out;
 }

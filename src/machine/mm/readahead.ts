@@ -115,12 +115,35 @@ export function maxRaPages(k: Kernel): number {
   return Math.floor(k.config.readAheadKb / 4);
 }
 
+/** The largest window of one open file: the device's, unless fadvise changed it (file_ra_state.ra_pages). */
+export function fileRaPages(k: Kernel, ra: RaState): number {
+  return ra.pages > 0 ? ra.pages : maxRaPages(k);
+}
+
+/**
+ * force_page_cache_ra: reads [index, index+nr) whatever the state machine would do, at most the larger of the
+ * file's window and the device's largest request (bdi->io_pages: the model's largest bio), in 2 MiB chunks. For
+ * POSIX_FADV_WILLNEED and the misses of a file read with FMODE_RANDOM.
+ */
+export function forceReadahead(k: Kernel, f: FileObj, ra: RaState, index: number, nr: number): void {
+  let left = Math.min(nr, Math.max(MAX_BIO / PAGE_SIZE, fileRaPages(k, ra)));
+  let at = index;
+  while (left > 0) {
+    const chunk = Math.min(left, (2 * 1024 * 1024) / PAGE_SIZE);
+    readPages(k, f, at, chunk, 0, Ev.ReadaheadSync);
+    at += chunk;
+    left -= chunk;
+  }
+}
+
 /**
  * page_cache_sync_ra (a miss) and page_cache_async_ra (`hitMarker`: a page with PG_readahead was reached): asks the
  * state machine for a window and reads it.
  */
 export function readahead(k: Kernel, f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
-  const max = maxRaPages(k);
+  // page_cache_sync_ra "be dumb": a file read with FMODE_RANDOM reads what was asked.
+  if (ra.random && !hitMarker) return forceReadahead(k, f, ra, idx, req);
+  const max = fileRaPages(k, ra);
   const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
     for (let i = from; i < from + limit; i++) if (!k.cache.get(f.id, i)) return i;
     return -1;

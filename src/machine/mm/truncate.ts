@@ -19,6 +19,23 @@ export function invalidateInodePages(k: Kernel, f: FileObj, pos = 0, len = Infin
 }
 
 /**
+ * invalidate_mapping_pages (mapping_try_invalidate) for page indexes [first, last] of `f`: drops the pages that are
+ * clean, not under writeback, not mapped and not locked (being read); the others stay. Returns how many went.
+ */
+export function invalidateMappingPages(k: Kernel, f: FileObj, first: number, last: number): number {
+  const pages = k.cache.pagesOf(f.id);
+  if (!pages) return 0;
+  let n = 0;
+  for (const p of [...pages.values()]) {
+    if (p.index < first || p.index > last) continue;
+    if (p.flags & (PG_DIRTY | PG_WRITEBACK) || p.mapcount > 0 || p.readyAt > k.now) continue;
+    evict(k, p, EvictReason.Invalidate);
+    n++;
+  }
+  return n;
+}
+
+/**
  * echo 1 > drop_caches (invalidate_mapping_pages on every inode): drops the clean, unmapped, unlocked pages, from the
  * LRU tails. Returns how many went.
  */

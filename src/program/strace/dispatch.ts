@@ -2,7 +2,7 @@
 import { ioGetevents, ioSubmit } from './aio';
 import type { Call, Core } from './core';
 import { FastOp } from './fast';
-import { close, closeRange, dup, fcntl, getdents, open, otherFd, stat, truncate } from './files';
+import { close, closeRange, dup, fadvise, fcntl, getdents, open, otherFd, stat, truncate } from './files';
 import { mmap, munmap } from './mmap';
 import { accept, pipe, socket, socketpair } from './net';
 import { execve, fork } from './process';
@@ -68,6 +68,8 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return dup(r, proc, c);
     case 'fcntl': case 'fcntl64':
       return fcntl(r, proc, c);
+    case 'fadvise64': case 'fadvise64_64':
+      return fadvise(r, proc, c);
     case 'clone': case 'clone3': case 'fork': case 'vfork':
       return fork(r, proc, c);
     case 'execve': case 'execveat':

@@ -4,7 +4,7 @@
  * an open of a regular file becomes a machine operation; the others keep the log's tables right and tell the first
  * pass what the paths are.
  */
-import { OPEN_FLAGS } from '../../machine/operation';
+import { FADV, OPEN_FLAGS } from '../../machine/operation';
 import { fdOf, fieldOf, flagList, intOf, splitArgs, unquote } from './args';
 import { Fx } from './queue';
 import { DK, type Proc } from './tables';
@@ -122,24 +122,41 @@ export function dup(r: Core, proc: Proc, c: Call): void {
   r.pass(proc, c);
 }
 
-/** fcntl: F_DUPFD as dup, F_SETFL (the description's flags), F_SETFD (the fd's close-on-exec). */
+/** The flags F_SETFL changes (fs/fcntl.c SETFL_MASK, with O_NDELAY as O_NONBLOCK). */
+const SETFL_MASK = OPEN_FLAGS.O_APPEND | OPEN_FLAGS.O_NONBLOCK | OPEN_FLAGS.O_DIRECT | OPEN_FLAGS.O_NOATIME;
+
+/**
+ * fcntl: F_DUPFD as dup, F_SETFD (the fd's close-on-exec), F_SETFL (the description's O_APPEND, O_NONBLOCK,
+ * O_DIRECT, O_NOATIME): on the machine's descriptor too, so that dd's write after dropping O_DIRECT is buffered.
+ */
 export function fcntl(r: Core, proc: Proc, c: Call): void {
-  if (!c.failed) {
-    const a = splitArgs(c.args);
-    const d = r.descOf(proc, a[0], c.line);
-    const cmd = a[1] ?? '';
-    if (d && (cmd === 'F_DUPFD' || cmd === 'F_DUPFD_CLOEXEC')) {
-      const ret = fdOf(c.ret);
-      if (ret.fd >= 0) r.t.install(proc, ret.fd, d, cmd === 'F_DUPFD_CLOEXEC');
-    } else if (d && cmd === 'F_SETFL') {
-      // The model's descriptor keeps the flags it was opened with: O_DIRECT set later is followed, not simulated.
-      const keep = d.flags & (3 | OPEN_FLAGS.O_CREAT | OPEN_FLAGS.O_TRUNC | OPEN_FLAGS.O_EXCL);
-      d.flags = keep | openFlags(flagList(a[2]));
-    } else if (d && cmd === 'F_SETFD') {
-      r.t.setCloexec(proc, fdOf(a[0]).fd, (a[2] ?? '').includes('FD_CLOEXEC'));
-    }
+  if (c.failed) return r.pass(proc, c);
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  const cmd = a[1] ?? '';
+  if (d && (cmd === 'F_DUPFD' || cmd === 'F_DUPFD_CLOEXEC')) {
+    const ret = fdOf(c.ret);
+    if (ret.fd >= 0) r.t.install(proc, ret.fd, d, cmd === 'F_DUPFD_CLOEXEC');
+  } else if (d && cmd === 'F_SETFD') {
+    r.t.setCloexec(proc, fdOf(a[0]).fd, (a[2] ?? '').includes('FD_CLOEXEC'));
+  } else if (d && cmd === 'F_SETFL') {
+    const set = openFlags(flagList(a[2])) & SETFL_MASK;
+    d.flags = (d.flags & ~SETFL_MASK) | set;
+    if (d.mfd >= 0) return r.op(proc, c, 'fcntl', [d.mfd, set], { flagNames: flagList(a[2]) });
   }
   r.pass(proc, c);
+}
+
+/** fadvise64: the advice, by name or number, on a modeled file (mm/fadvise.ts); others are shown only. */
+export function fadvise(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  if (!d || c.failed || d.mfd < 0 || d.kind !== DK.File) return r.pass(proc, c);
+  const advice = FADV[a[3] ?? ''] ?? intOf(a[3]);
+  const offset = intOf(a[1]);
+  const len = intOf(a[2]);
+  if (!(advice >= 0) || !(offset >= 0) || !(len >= 0)) return r.pass(proc, c);
+  r.op(proc, c, 'fadvise', [d.mfd, offset, len, advice]);
 }
 
 /** The stat family: what a path is and how large, for the first pass. */
