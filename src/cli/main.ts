@@ -1,11 +1,11 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
-import { readFileSync } from 'node:fs';
 import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
-import { loadScenario, type Loaded } from '../program/load';
-import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
+import type { Loaded } from '../program/load';
+import { loadProgramFile, type ProgramFormat } from '../program/loadProgram';
+import type { StraceInfo } from '../program/strace/load';
 import { checkCompareArgs, compare } from '../trace/compare';
 import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
@@ -14,9 +14,11 @@ import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile
 import { table } from './table';
 
 const USAGE = `usage:
-  iosim run FILE [--json]            run a scenario (.iosim) or replay a strace log (.strace); print strace-like
-                                     lines and a summary (for a log: recorded against modeled time)
-  iosim export FILE [--format chrome] -o OUT.json
+  iosim run FILE [--json] [--input strace|iosim]
+                                     run a scenario (.iosim) or replay a strace log (.strace, or any file whose
+                                     content is strace output: strace.out, trace.12345); print strace-like lines
+                                     and a summary (for a log: recorded against modeled time)
+  iosim export FILE [--format chrome] [--input strace|iosim] -o OUT.json
                                      run FILE and write its trace as Chrome Trace Event JSON (Perfetto, chrome://tracing)
   iosim compare [--size 16KiB] [--disk nvme|ssd|hdd] [--warm] [--json]
                                      the article's comparison of file-to-socket methods, computed by the model
@@ -54,11 +56,22 @@ function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { 
   return { flags, rest };
 }
 
-/** Loads a scenario, or a strace log (streamed from disk); prints diagnostics; null when it cannot run. */
-function loadFile(path: string): (Loaded & { strace?: StraceInfo }) | null {
+/** --input: which reader, when the file's name and content should not decide. */
+function inputFormat(flags: Map<string, string>): ProgramFormat | undefined {
+  const v = flags.get('input');
+  if (v === undefined) return undefined;
+  if (v !== 'strace' && v !== 'iosim') throw new UsageError(`--input: expected strace or iosim, got ${v}`);
+  return v;
+}
+
+/**
+ * Loads a scenario, or a strace log (streamed from disk) whatever its name; prints diagnostics; null when it cannot
+ * run.
+ */
+function loadFile(path: string, format?: ProgramFormat): (Loaded & { strace?: StraceInfo }) | null {
   let loaded: Loaded & { strace?: StraceInfo };
   try {
-    loaded = isStracePath(path) ? loadStraceFile(path) : loadScenario(readFileSync(path, 'utf8'), path);
+    loaded = loadProgramFile(path, undefined, format);
   } catch (e) {
     process.stderr.write(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
     return null;
@@ -68,10 +81,10 @@ function loadFile(path: string): (Loaded & { strace?: StraceInfo }) | null {
 }
 
 function cmdRun(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { json: 'bool' });
+  const { flags, rest } = parseFlags(args, { json: 'bool', input: 'value' });
   if (rest.length !== 1) throw new UsageError('run needs exactly one FILE');
   const path = rest[0];
-  const loaded = loadFile(path);
+  const loaded = loadFile(path, inputFormat(flags));
   if (!loaded) return 1;
   const trace = new Trace(loaded.spec!);
   const json = flags.has('json');
@@ -150,12 +163,12 @@ function logSummary(trace: Trace, info: StraceInfo): void {
 }
 
 function cmdExport(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { format: 'value', output: 'value' });
+  const { flags, rest } = parseFlags(args, { format: 'value', output: 'value', input: 'value' });
   if (rest.length !== 1) throw new UsageError('export needs exactly one FILE');
   const format = flags.get('format') ?? 'chrome';
   if (format !== 'chrome' && format !== 'perfetto') throw new UsageError(`--format: expected chrome, got ${format}`);
   const output = flags.get('output');
-  const loaded = loadFile(rest[0]);
+  const loaded = loadFile(rest[0], inputFormat(flags));
   if (!loaded) return 1;
   try {
     const file = output === undefined || output === '-' ? null : new TraceFile(output);
