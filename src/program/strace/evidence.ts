@@ -3,7 +3,7 @@
  * watches: every call handler reports what it learns through an Evidence observer (files, sizes, threads, bad
  * lines); the replay proper reports to IGNORE. What the first pass found is then handed to the replay as Knowledge.
  */
-import type { ParsedLine } from './parse';
+import type { LineKind, ParsedLine } from './parse';
 import type { DK } from './tables';
 
 /** What the replay needs to know of the whole log, found by the first pass (see load.ts). */
@@ -48,6 +48,8 @@ export interface Evidence {
   orphan(name: string, line: number): void;
   /** A line that is not strace output. */
   badLine(line: number, message: string): void;
+  /** A line of strace's own that is no call: a -k stack frame, a -e read=/write= hex dump, a -c table. */
+  annotation(kind: LineKind, line: number): void;
   /** Every syscall of the log, with the line where it starts, whether it failed, its -T duration and start (ns). */
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void;
   signal(): void;
@@ -68,6 +70,7 @@ class Ignore implements Evidence {
   missing(): void {}
   orphan(): void {}
   badLine(): void {}
+  annotation(): void {}
   syscall(): void {}
   signal(): void {}
 }

@@ -12,6 +12,7 @@ import type { ProgramSpec } from '../source';
 import type { Knowledge } from './evidence';
 import { FileSource, textSource, type LineSource } from './lines';
 import { LogText } from './logText';
+import { endNotes } from './notes';
 import { Replayer } from './replay';
 import { provisionalKind, Scan, type StraceInfo } from './scan';
 import { StraceSource } from './source';
@@ -39,12 +40,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const lineNo = r.lineNo;
   scan.flush();
   scan.info.lines = lineNo;
-  if (scan.left > 0) {
-    scan.diagnostics.push({ severity: 'warning', line: lineNo || 1, col: 1, endLine: lineNo || 1, endCol: 1, message: `${scan.left} more warnings not shown` });
-  }
-  if (scan.info.syscalls === 0) {
-    scan.diagnostics.push({ severity: 'warning', line: 1, col: 1, endLine: 1, endCol: 1, message: 'no syscalls found: is this the output of strace?' });
-  }
+  scan.diagnostics.push(...endNotes(scan, lineNo));
   const executableLines = scan.executableLines();
   scan.callLines = new Int32Array(0);
   const { entries, errors } = checkOverrides(overrides);

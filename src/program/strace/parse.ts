@@ -20,6 +20,12 @@ export const enum LineKind {
   Note = 6,
   Blank = 7,
   Bad = 8,
+  /** A frame of a call's stack (strace -k): ` > /lib/libc.so.6(read+0x12) [0x10e1d2]`. */
+  Stack = 9,
+  /** A line of the hex dump of a call's data (strace -e read=FD, -e write=FD): ` | 00000  f4 e9 ...  .... |`. */
+  HexDump = 10,
+  /** A line of a strace -c (or -C) summary table: its header, a rule, a row, the total. */
+  Summary = 11,
 }
 
 /**
@@ -285,7 +291,7 @@ export function parseLine(line: string): ParsedLine {
     h = (Math.imul(h, 31) + c) | 0;
     j++;
   }
-  if (j === i || line.charCodeAt(j) !== 40) return bad(`not a call, a signal or an exit: ${clip(line.slice(i))}`, pid);
+  if (j === i || line.charCodeAt(j) !== 40) return annotation(line, pid) ?? bad(`not a call, a signal or an exit: ${clip(line.slice(i))}`, pid);
   const p = blank(LineKind.Call, pid, tsSec, tsNs, tod);
   p.name = nameAt(line, i, j, h);
   p.col = i + 1;
@@ -307,6 +313,16 @@ export function parseLine(line: string): ParsedLine {
     return p;
   }
   return finishCall(line, j + 1, p);
+}
+
+const STACK = /^\s*> (?:\S.*\[0x[0-9a-f]+\]|unexpected_backtracing_error)/;
+const HEXDUMP = /^\s*\| [0-9a-f]{5}  /;
+const SUMMARY = /^\s*(?:% time\s+seconds\s+usecs\/call|-{6} -{11} |\d+\.\d+\s+\d+\.\d+\s+(?:\d+\s+)?\d+\s+(?:\d+\s+)?[A-Za-z_]\w*\s*$)/;
+
+/** strace's own lines that go with the calls (stack frames, hex dumps) or replace them (a -c table), or null. */
+function annotation(line: string, pid: number): ParsedLine | null {
+  const kind = STACK.test(line) ? LineKind.Stack : HEXDUMP.test(line) ? LineKind.HexDump : SUMMARY.test(line) ? LineKind.Summary : null;
+  return kind === null ? null : blank(kind, pid, NaN, NaN);
 }
 
 function exitLine(line: string, i: number, pid: number, tsSec: number, tsNs: number, tod: boolean): ParsedLine {

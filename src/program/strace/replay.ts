@@ -142,6 +142,11 @@ export class Replayer extends Core {
       case LineKind.Note:
       case LineKind.Blank:
         return;
+      case LineKind.Stack:
+      case LineKind.HexDump:
+      case LineKind.Summary:
+        this.ev.annotation(p.kind, lineNo);
+        return;
       case LineKind.Bad: {
         // strace's own note printed in the middle of a call's line: keep the call's start for the next line.
         const k = text.indexOf('strace: Process ');

@@ -8,7 +8,7 @@ import type { FileSpec } from '../../machine/machine';
 import type { Diagnostic } from '../diagnostics';
 import type { Evidence } from './evidence';
 import { pathArg } from './files';
-import type { ParsedLine } from './parse';
+import type { LineKind, ParsedLine } from './parse';
 import { DK } from './tables';
 
 /** Diagnostics kept for bad lines; past this many, one more says how many were left out. */
@@ -74,8 +74,11 @@ export class Scan implements Evidence {
   maxPipeFill = 0;
   /** Pipes already warned about for reads of bytes no followed call wrote. */
   private shortPipes = new Set<string>();
-  /** Warnings left out past MAX_DIAGNOSTICS. */
+  /** Warnings left out past MAX_DIAGNOSTICS, and their lines as ranges [first, last]. */
   left = 0;
+  leftLines: [number, number][] = [];
+  /** strace's own lines that are no calls, by kind (LineKind.Stack, HexDump, Summary): how many, first and last line. */
+  annotations = new Map<LineKind, { count: number; first: number; last: number }>();
   orphans = 0;
   info: StraceInfo = {
     lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
@@ -118,6 +121,9 @@ export class Scan implements Evidence {
   warn(line: number, message: string): void {
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
       this.left++;
+      const r = this.leftLines[this.leftLines.length - 1];
+      if (r && line >= r[0] && line <= r[1] + 1) r[1] = Math.max(r[1], line);
+      else this.leftLines.push([line, line]);
       return;
     }
     this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
@@ -184,6 +190,15 @@ export class Scan implements Evidence {
   orphan(name: string, line: number): void {
     this.orphans++;
     this.warn(line, `'<... ${name} resumed>' without its '${name}(... <unfinished ...>' line: the call's first arguments are missing`);
+  }
+  annotation(kind: LineKind, line: number): void {
+    const a = this.annotations.get(kind);
+    if (a) {
+      a.count++;
+      a.last = line;
+    } else {
+      this.annotations.set(kind, { count: 1, first: line, last: line });
+    }
   }
   badLine(line: number, message: string): void {
     this.info.badLines++;

@@ -1,0 +1,47 @@
+/**
+ * The diagnostics the first pass gives once the whole log has been read: one note for each kind of strace's own
+ * lines (stack frames, hex dumps, a summary table) rather than a warning a line, the warnings left out past the cap
+ * (with their lines), and a log with no call at all.
+ */
+import type { Diagnostic } from '../diagnostics';
+import { LineKind } from './parse';
+import type { Scan } from './scan';
+
+function note(line: number, message: string): Diagnostic {
+  return { severity: 'warning', line, col: 1, endLine: line, endCol: 1, message };
+}
+
+function lines(first: number, last: number): string {
+  return first === last ? `line ${first}` : `lines ${first}-${last}`;
+}
+
+/** How a replayable log is recorded (what README's "Replaying real programs" recommends). */
+const RECORD = 'strace -f -tt -T -y -o trace.strace COMMAND';
+
+/** Ranges of line numbers, at most `max` of them written out. */
+export function rangesText(ranges: readonly [number, number][], max = 12): string {
+  const shown = ranges.slice(0, max).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
+  if (ranges.length > max) shown.push(`and ${ranges.length - max} more ranges`);
+  return shown.join(', ');
+}
+
+export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const stack = scan.annotations.get(LineKind.Stack);
+  if (stack) out.push(note(stack.first, `${stack.count} lines of strace -k stack traces (from line ${stack.first}): each belongs to the call above it, and is skipped`));
+  const dump = scan.annotations.get(LineKind.HexDump);
+  if (dump) out.push(note(dump.first, `${dump.count} lines of strace -e read=/-e write= hex dumps (from line ${dump.first}): the data of the call above each, skipped`));
+  const table = scan.annotations.get(LineKind.Summary);
+  if (table) {
+    const where = lines(table.first, table.last);
+    out.push(note(table.first, scan.info.syscalls === 0
+      ? `${where} are a strace -c summary table (time and calls per syscall): it has no per-call lines to replay; record a log of the calls with ${RECORD}`
+      : `${where} are the strace -C summary table after the calls: skipped`));
+  }
+  if (scan.left > 0) {
+    const at = scan.leftLines[0]?.[0] ?? (lineCount || 1);
+    out.push(note(at, `${scan.left} more warnings not shown (at most 200 are), at lines ${rangesText(scan.leftLines)}`));
+  }
+  if (scan.info.syscalls === 0 && !table) out.push(note(1, 'no syscalls found: is this the output of strace?'));
+  return out;
+}
