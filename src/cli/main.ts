@@ -133,7 +133,8 @@ function logSummary(trace: Trace, info: StraceInfo): void {
   const rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
   for (let i = 0; i < trace.ops.length; i++) {
     const r = trace.ops.get(i);
-    if (r.name === 'alloc') continue;
+    // Operations the replay adds (a buffer's alloc, a file open before the log) are no calls of the log.
+    if (r.name === 'alloc' || r.name === 'inherit') continue;
     // The log's name for the call (sendto stays sendto though the model simulates a write).
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
     const name = r.recorded?.syscall ?? (named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name);

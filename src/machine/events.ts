@@ -139,6 +139,8 @@ export const enum UserOpKind {
   Touch = 1,
   Sysctl = 2,
   DropCaches = 3,
+  /** A descriptor open before the program starts (`inherit`). */
+  Inherit = 4,
 }
 
 /** Thread 0 is the kernel flusher; programs' threads are 1 and up. */

@@ -24,7 +24,7 @@ import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeba
 import { dropCaches } from './mm/truncate';
 import { fadvise } from './mm/fadvise';
 import { endWriteback, flusherRun } from './mm/writeback';
-import { Operation, findOp } from './operation';
+import { OPEN_FLAGS, Operation, findOp } from './operation';
 import { TimerKind, UserBuffer } from './state';
 import { PAGE_SIZE } from './units';
 
@@ -151,6 +151,13 @@ export class Machine extends Kernel {
       case 'drop_caches': {
         this.ev(Ev.UserOp, UserOpKind.DropCaches);
         return ok(dropCaches(this));
+      }
+      case 'inherit': {
+        // As the shell opened it before exec: the descriptor is there when the program starts, no syscall of its own.
+        const r = open(this, op.text ?? '', op.args[0] ?? OPEN_FLAGS.O_RDWR);
+        this.regs.rax = r.errno ? -1 : r.result;
+        this.ev(Ev.UserOp, UserOpKind.Inherit, r.errno ? -1 : r.result);
+        return r;
       }
     }
     throw new Error(`unknown user operation ${op.name}`);

@@ -57,6 +57,7 @@ export const OPS: readonly OpSpec[] = [
   { name: 'syscall', nr: null, args: [{ name: 'nr', kind: 'int' }], returns: 'status', summary: 'A syscall from a log that the model does not simulate: counted and shown, not modeled.', cost: '2 switches' },
   // Added after the others: a recorded trace names operations by their index in this table.
   { name: 'fcntl', nr: 72, args: [fd(), { name: 'flags', kind: 'flags' }], returns: 'status', summary: 'fcntl(fd, F_SETFL, flags): sets the descriptor\'s O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME to those of flags (the others are ignored), as dd does to drop O_DIRECT before an odd-sized tail.', cost: '2 switches' },
+  { name: 'inherit', nr: null, args: [{ name: 'path', kind: 'path' }, { name: 'flags', kind: 'flags', optional: true }], returns: 'fd', summary: 'A file the program finds already open when it starts (a shell redirection: `cmd > out`): opened on a descriptor without a syscall, at offset 0.', cost: 'not counted' },
   { name: 'fadvise', nr: 221, linuxName: 'fadvise64', args: [fd(), { name: 'offset', kind: 'offset' }, { name: 'len', kind: 'size' }, { name: 'advice', kind: 'int' }], returns: 'status', summary: 'posix_fadvise: POSIX_FADV_DONTNEED starts writeback of the range\'s dirty pages and drops its clean ones; WILLNEED reads it ahead; SEQUENTIAL doubles the readahead window; RANDOM reads only what is asked; NORMAL undoes them. len 0: to the end of the file.', cost: '2 switches; WILLNEED: the readahead\'s DMA' },
 ];
 

@@ -30,7 +30,7 @@ export class FdNames {
   after(r: OpRecord): void {
     if (r.errno) return;
     switch (r.name) {
-      case 'open': this.names.set(r.result, r.text ?? '?'); break;
+      case 'open': case 'inherit': this.names.set(r.result, r.text ?? '?'); break;
       case 'socket': this.names.set(r.result, `TCP:[${this.socketSeq++}]`); break;
       case 'pipe': {
         const id = this.pipeSeq++;
@@ -89,6 +89,7 @@ export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): stri
     case 'alloc': return `# alloc(${a[0]}) = ${hex(r.result)}`;
     case 'touch': return `# touch(${hex(a[0])}, ${a[1]}, ${a[2]}): user code reads mapped memory${r.pageFaults ? `, ${r.pageFaults} page fault${r.pageFaults > 1 ? 's' : ''}` : ''}${dur}`;
     case 'sysctl': return `# sysctl ${r.text} = ${a[0]}`;
+    case 'inherit': return `# ${r.text ?? '?'} open before the log begins (a shell redirection): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
     case 'drop_caches': return `# echo 1 > /proc/sys/vm/drop_caches (${r.result} pages dropped)`;
     case 'syscall': {
       // A call of a replayed log that the model does not simulate: its recorded result, its cost of two switches.

@@ -7,7 +7,7 @@
  * machine's operations and report to IGNORE. The difference lives here, in how an operation is emitted, and in the
  * few handlers whose work only the machine needs (aio, early pipe writes).
  */
-import type { RecordedCall } from '../../machine/operation';
+import { OPEN_FLAGS, type RecordedCall } from '../../machine/operation';
 import { fdOf, firstArg, leadingFd } from './args';
 import { IGNORE, type Evidence, type Knowledge } from './evidence';
 import { LineKind, ParsedLine } from './parse';
@@ -62,6 +62,9 @@ export class Core {
   readonly ev: Evidence;
   /** Whether operations are queued for a machine (the replay) or not (the first pass). */
   readonly live: boolean;
+  /** The line and process of the call being replayed (dispatch.ts sets them). */
+  callLine = 0;
+  callPid = -1;
 
   /** `ev`: the first pass's observer; null for the replay proper. */
   constructor(readonly know: Knowledge, ev: Evidence | null) {
@@ -131,10 +134,11 @@ export class Core {
 
   // ───────────────────────────── descriptions ─────────────────────────────
 
+  /** A description the current call makes (its line and process are remembered, for messages). */
   newDesc(kind: DK, path: string, flags: number, pipe = -1): Desc {
     const modeled = kind === DK.File || kind === DK.PipeR || kind === DK.PipeW || kind === DK.Socket;
     // In the first pass there is no machine to answer: a modeled description gets a placeholder descriptor.
-    return this.t.add(kind, path, flags, pipe, modeled ? (this.live ? -2 : 0) : -1);
+    return this.t.add(kind, path, flags, pipe, modeled ? (this.live ? -2 : 0) : -1, this.callLine, this.callPid);
   }
 
   /** descOf for the first argument of a call, read in place (no cutting of the argument text). */
@@ -159,13 +163,50 @@ export class Core {
       }
     }
     const deco = fdOf(firstArg(arg)).deco;
+    // A process no line of the log made (a thread whose clone a -e trace= filter hid, CLONE_FILES) uses the
+    // descriptions of the process that holds the same fd with the same -y name.
+    if (proc.orphan) {
+      const held = this.t.heldElsewhere(proc, fd, deco);
+      if (held) {
+        this.t.install(proc, fd, held.desc, false);
+        // Threads share their process's name (comm) too.
+        if (proc.name === '' && held.holder.name !== '') {
+          proc.name = held.holder.name;
+          this.ev.thread(proc.thread, proc.pid, proc.name);
+        }
+        this.ev.shared(proc.pid, fd, deco, held.holder.pid, held.desc.line, line);
+        return held.desc;
+      }
+    }
+    return this.inherit(proc, fd, deco, line);
+  }
+
+  /**
+   * fd `fd` of `proc`, open before the log begins (inherited from the shell: `gzip -c > out`). A regular file is
+   * simulated as that file: the machine opened it read-write at offset 0 before the log's first line (see
+   * openInherited). Anything else (a terminal, a pipe, /dev/null) is shown only.
+   */
+  private inherit(proc: Proc, fd: number, deco: string, line: number): Desc {
     const kind = deco.startsWith('/') ? this.know.kindOf(deco) : DK.Other;
-    // Opened before the log begins: the model never opened it, so its I/O is shown but not simulated.
-    const d = this.newDesc(kind, deco, 0);
-    d.mfd = -1;
-    if (kind === DK.File) this.ev.inherited(deco, fd, line);
+    const d = this.t.add(kind, deco, OPEN_FLAGS.O_RDWR, -1, -1);
     this.t.install(proc, fd, d, false);
+    this.ev.inherited(d.id, kind, deco, fd, proc.pid, line);
+    if (kind === DK.File) {
+      // The first pass has no machine: a placeholder that lets the handlers follow the file.
+      const k = this.know.inherited.indexOf(deco);
+      d.mfd = !this.live ? 0 : k >= 0 ? this.q.inheritedMfd[k] ?? -1 : -1;
+    }
     return d;
+  }
+
+  /**
+   * The regular files the log uses through descriptors it never opened, opened on the machine before its first
+   * line (`inherit`: no syscall, as a shell opens them for a redirection), read-write at offset 0.
+   */
+  openInherited(): void {
+    this.know.inherited.forEach((path, k) => {
+      this.step({ name: 'inherit', args: [OPEN_FLAGS.O_RDWR], text: path, line: 1, col: 1, thread: 1, fx: Fx.Inherit, p1: k });
+    });
   }
 
   // ───────────────────────────── pipes ─────────────────────────────

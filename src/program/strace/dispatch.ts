@@ -12,6 +12,8 @@ import type { Proc } from './tables';
 
 /** Replays complete call `c` of process `proc`: its handler follows the tables, reports evidence, queues operations. */
 export function replayCall(r: Core, proc: Proc, c: Call): void {
+  r.callLine = c.line;
+  r.callPid = proc.pid;
   // The commonest calls first: a switch compares the name with one case after the other.
   switch (c.name) {
     case 'read':

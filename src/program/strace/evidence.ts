@@ -17,12 +17,14 @@ export interface Knowledge {
    * epoch (-ttt) or deltas (-r) that add up. Null until a timestamp is seen (the first pass sets it).
    */
   base: { sec: number; ns: number; tod: boolean; delta: boolean } | null;
+  /** Regular files the log reads or writes through descriptors it never opened (inherited), by first use. */
+  inherited: string[];
 }
 
 /** What the first pass learns while the log is replayed (files, sizes, threads); see scan.ts. Positions and sizes in bytes. */
 export interface Evidence {
   /** A successful open of `path`; `creates` when the flags make a new, empty file (O_CREAT with O_EXCL or O_TRUNC). */
-  opened(path: string, flags: number, creates: boolean): void;
+  opened(path: string, flags: number, creates: boolean, line: number): void;
   /** `n` bytes of `path` read at `pos` (asked: `count`; fewer means the end of the file). */
   read(path: string, pos: number, n: number, count: number): void;
   wrote(path: string, pos: number, n: number): void;
@@ -35,8 +37,15 @@ export interface Evidence {
   pipeFill(bytes: number): void;
   /** A read of `wanted` bytes from pipe `pipe` at `line` finds only `held` written to it by calls the replay follows. */
   pipeShort(pipe: string, line: number, wanted: number, held: number): void;
-  /** I/O on a descriptor the log never showed opened. */
-  inherited(path: string, fd: number, line: number): void;
+  /** fd `fd` of process `pid`, first used at `line`, was open before the log begins (description `id`). */
+  inherited(id: number, kind: DK, path: string, fd: number, pid: number, line: number): void;
+  /** `bytes` read or written at `line` through description `id`, open before the log begins and not simulated. */
+  unopenedIo(id: number, fd: number, line: number, bytes: number): void;
+  /**
+   * Process `pid`, which no line of the log made, uses fd `fd` (`path`) at `line` as process `holder` has it (opened
+   * at `holderLine`, 0: before the log): taken as a thread sharing its descriptors.
+   */
+  shared(pid: number, fd: number, path: string, holder: number, holderLine: number, line: number): void;
   /** A process (thread) and its name, each time the name changes. */
   thread(thread: number, pid: number, name: string): void;
   /**
@@ -66,6 +75,8 @@ class Ignore implements Evidence {
   pipeFill(): void {}
   pipeShort(): void {}
   inherited(): void {}
+  unopenedIo(): void {}
+  shared(): void {}
   thread(): void {}
   missing(): void {}
   orphan(): void {}

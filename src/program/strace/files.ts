@@ -70,7 +70,7 @@ export function open(r: Core, proc: Proc, c: Call): void {
   let kind = DK.Other;
   if (path.startsWith('/') || (path !== '' && !path.includes(':['))) kind = flags & (O_DIRECTORY | O_PATH) ? DK.Dir : r.know.kindOf(path);
   if ((flags & O_TMPFILE) === O_TMPFILE) kind = DK.Other;
-  if (kind === DK.File) r.ev.opened(path, flags, (flags & OPEN_FLAGS.O_CREAT) !== 0 && (flags & (OPEN_FLAGS.O_EXCL | OPEN_FLAGS.O_TRUNC)) !== 0);
+  if (kind === DK.File) r.ev.opened(path, flags, (flags & OPEN_FLAGS.O_CREAT) !== 0 && (flags & (OPEN_FLAGS.O_EXCL | OPEN_FLAGS.O_TRUNC)) !== 0, c.line);
   else if (kind === DK.Dir && path) r.ev.type(path, 'dir');
   const d = r.newDesc(kind, path, flags);
   r.t.install(proc, ret.fd, d, names.includes('O_CLOEXEC'));

@@ -16,6 +16,7 @@ import { endNotes } from './notes';
 import { Replayer } from './replay';
 import { provisionalKind, Scan, type StraceInfo } from './scan';
 import { StraceSource } from './source';
+import { DK } from './tables';
 
 export type { StraceInfo };
 
@@ -32,7 +33,7 @@ function nextPow2(n: number): number {
 /** Reads a log (in memory or on disk) into a program the trace layer runs. */
 export function loadStraceLines(lines: LineSource, path: string, overrides?: MachineOverrides): StraceLoaded {
   const scan = new Scan();
-  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null };
+  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null, inherited: [] };
   const r = new Replayer(scanKnow, scan);
   const cursor = lines.open();
   while (r.feed(cursor));
@@ -56,7 +57,10 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   base.pipeBytes = Math.max(base.pipeBytes, nextPow2(scan.maxPipeFill));
   const config = applyOverrides(base, entries);
   scan.info.pipeBytes = config.pipeBytes;
-  const know: Knowledge = { kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base };
+  const know: Knowledge = {
+    kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base,
+    inherited: scan.info.inherited.filter((p) => scan.kindOf(p) === DK.File),
+  };
   const threads = new Map<number, string>();
   for (const [t, { pid, name }] of scan.info.threads) threads.set(t, `${name || 'process'} [${pid >= 0 ? pid : '?'}]`);
   const spec: ProgramSpec = {

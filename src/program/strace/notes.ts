@@ -38,6 +38,12 @@ export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
       ? `${where} are a strace -c summary table (time and calls per syscall): it has no per-call lines to replay; record a log of the calls with ${RECORD}`
       : `${where} are the strace -C summary table after the calls: skipped`));
   }
+  for (const u of scan.unopened.values()) {
+    if (u.calls === 0) continue;
+    const what = u.path ? `${u.fd} (${u.path})` : `${u.fd}`;
+    const who = u.pid >= 0 ? ` of pid ${u.pid}` : '';
+    out.push(note(u.first, `fd ${what}${who} was open before the log begins and is not simulated: its ${u.calls} data call${u.calls === 1 ? '' : 's'} (${u.bytes} bytes, the first at line ${u.first}) are shown only`));
+  }
   if (scan.left > 0) {
     const at = scan.leftLines[0]?.[0] ?? (lineCount || 1);
     out.push(note(at, `${scan.left} more warnings not shown (at most 200 are), at lines ${rangesText(scan.leftLines)}`));

@@ -84,6 +84,7 @@ function readFrom(r: Core, proc: Proc, c: Call, d: Desc, count: number, offset: 
     return r.bufOp(proc, c, 'read', d.mfd, n);
   }
   // Sockets: the receive path is not modeled.
+  unopened(r, proc, c, d, n);
   r.pass(proc, c);
 }
 
@@ -103,7 +104,22 @@ function writeTo(r: Core, proc: Proc, c: Call, d: Desc, offset: number): void {
     return r.bufOp(proc, c, 'write', d.mfd, n);
   }
   if (d.kind === DK.Socket && d.mfd >= 0) return r.bufOp(proc, c, 'write', d.mfd, n);
+  unopened(r, proc, c, d, n);
   r.pass(proc, c);
+}
+
+/** Bytes through a description open before the log that the model does not simulate: for the first pass's note. */
+function unopened(r: Core, proc: Proc, c: Call, d: Desc, n: number): void {
+  if (r.live || d.line !== 0 || d.mfd >= 0) return;
+  // The fd it has in this process (the fast path's call object has no argument text to read it from).
+  let fd = -1;
+  for (const [k, v] of r.t.fds(proc)) {
+    if (v >> 1 === d.id) {
+      fd = k;
+      break;
+    }
+  }
+  r.ev.unopenedIo(d.id, fd, c.line, n);
 }
 
 /**

@@ -30,6 +30,8 @@ interface PathInfo {
   /** The size it had before the log changed it: at least this (from reads), exactly this when `exact`. */
   size: number;
   exact: boolean;
+  /** The line of its first open in the log; 0: none. */
+  openLine: number;
 }
 
 /** What a strace log holds, besides the operations: counts for the CLI's summary and the debugger. */
@@ -87,6 +89,9 @@ export class Scan implements Evidence {
   private firstTs = NaN;
   private lastTs = NaN;
   private inheritedSeen = new Set<string>();
+  /** Descriptions open before the log begins that the model does not simulate, by id: what went through them. */
+  unopened = new Map<number, { fd: number; path: string; pid: number; first: number; calls: number; bytes: number }>();
+  private sharedSeen = new Set<string>();
 
   /** The path asked for last and its entry: a loop of reads asks for the same one line after line. */
   private lastPath = '';
@@ -104,7 +109,7 @@ export class Scan implements Evidence {
     if (p === this.lastPath && this.lastInfo !== null) return this.lastInfo;
     let info = this.paths.get(p);
     if (!info) {
-      info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false };
+      info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false, openLine: 0 };
       this.paths.set(p, info);
       for (let k = p.lastIndexOf('/'); k >= 0; k = k === 0 ? -1 : p.lastIndexOf('/', k - 1)) {
         const dir = k === 0 ? '/' : p.slice(0, k);
@@ -129,8 +134,9 @@ export class Scan implements Evidence {
     this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
   }
 
-  opened(path: string, _flags: number, creates: boolean): void {
+  opened(path: string, _flags: number, creates: boolean, line: number): void {
     const info = this.path(path);
+    if (info.openLine === 0) info.openLine = line;
     if (!info.opened && creates) {
       info.created = true;
       info.modified = true;
@@ -172,11 +178,42 @@ export class Scan implements Evidence {
     this.shortPipes.add(pipe);
     this.warn(line, `${pipe || 'a pipe'}: this read got ${wanted} bytes, but the calls the replay simulates put only ${held} in the pipe (the rest came through calls it does not simulate, or from a process the log does not show): the model reads ${held}`);
   }
-  inherited(path: string, fd: number, line: number): void {
+  inherited(id: number, kind: DK, path: string, fd: number, pid: number, line: number): void {
+    if (kind !== DK.File) {
+      // Pipes and sockets carry data the model would simulate had the log opened them; a terminal or /dev/null is a
+      // device the model never simulates, opened in the log or not.
+      if (/^(?:pipe|socket|TCP|TCPv6|UDP|UDPv6|UNIX|NETLINK):/.test(path)) this.unopened.set(id, { fd, path, pid, first: 0, calls: 0, bytes: 0 });
+      return;
+    }
     if (this.inheritedSeen.has(path)) return;
     this.inheritedSeen.add(path);
     this.info.inherited.push(path);
-    this.warn(line, `fd ${fd} (${path}) was opened before the log begins: its I/O is shown but not simulated`);
+    const openLine = this.paths.get(path)?.openLine ?? 0;
+    // Open before the log, the file existed (its size is what the log shows it to be).
+    const info = this.path(path);
+    info.opened = true;
+    if (openLine > 0) {
+      this.warn(line, `fd ${fd}${pid >= 0 ? ` of pid ${pid}` : ''} names ${path}, which the log opened at line ${openLine} but not as this fd of this process (or the clone that shares it is not in the log): simulated as that file, opened read-write at offset 0`);
+    } else {
+      this.warn(line, `fd ${fd} (${path}) was open before the log begins (a shell redirection): simulated as that file, opened read-write at offset 0`);
+    }
+  }
+  unopenedIo(id: number, fd: number, line: number, bytes: number): void {
+    const u = this.unopened.get(id);
+    if (!u) return;
+    if (u.calls === 0) {
+      u.first = line;
+      if (fd >= 0) u.fd = fd;
+    }
+    u.calls++;
+    if (bytes > 0) u.bytes += bytes;
+  }
+  shared(pid: number, fd: number, path: string, holder: number, holderLine: number, line: number): void {
+    const key = `${pid} ${holder}`;
+    if (this.sharedSeen.has(key)) return;
+    this.sharedSeen.add(key);
+    const opened = holderLine > 0 ? `opened at line ${holderLine}` : 'had open before the log begins';
+    this.warn(line, `pid ${pid} uses fd ${fd} (${path}), which pid ${holder} ${opened}, and the log shows no clone between them (a -e trace= filter leaves clone out): taken as a thread of pid ${holder}, sharing its descriptors`);
   }
   thread(thread: number, pid: number, name: string): void {
     this.info.threads.set(thread, { pid, name });

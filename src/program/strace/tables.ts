@@ -28,6 +28,9 @@ export interface Desc {
   refs: number;
   /** Pipes: the pipe's id (both ends share it); -1 otherwise. */
   pipe: number;
+  /** Where the log made it: its line and process; 0 and -1 for one open before the log begins (inherited). */
+  line: number;
+  pid: number;
 }
 
 export interface Proc {
@@ -43,6 +46,8 @@ export interface Proc {
   /** Machine ids of submitted io_submit reads not yet reaped, oldest first. */
   aio: number[];
   name: string;
+  /** No line of the log made it (no clone, fork or vfork: the first process, or one a -e trace= filter hid). */
+  orphan: boolean;
   /** Its table itself (a cache of tables.get(table), not part of snapshots). */
   fdt?: Map<number, number>;
 }
@@ -103,8 +108,8 @@ export class Tables {
   }
 
   /** A new description, in no table yet; `mfd` as Desc.mfd. */
-  add(kind: DK, path: string, flags: number, pipe: number, mfd: number): Desc {
-    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe };
+  add(kind: DK, path: string, flags: number, pipe: number, mfd: number, line = 0, pid = -1): Desc {
+    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe, line, pid };
     this.descs.set(d.id, d);
     return d;
   }
@@ -157,6 +162,21 @@ export class Tables {
     this.gen++;
   }
 
+  /**
+   * A description another process holds as fd `fd` and names `path`: what a process the log shows no clone for
+   * (a thread whose clone a -e trace= filter hid) uses when it reads or writes that fd.
+   */
+  heldElsewhere(proc: Proc, fd: number, path: string): { desc: Desc; holder: Proc } | null {
+    if (path === '') return null;
+    for (const other of this.procs.values()) {
+      if (other === proc || other.table === proc.table) continue;
+      const v = this.fds(other).get(fd);
+      const d = v === undefined ? undefined : this.descs.get(v >> 1);
+      if (d && d.path === path) return { desc: d, holder: other };
+    }
+    return null;
+  }
+
   find(pid: number): Proc | undefined {
     if (pid >= 0) return this.procs.get(pid);
     return this.solo();
@@ -191,7 +211,7 @@ export class Tables {
     const proc: Proc = {
       pid, thread, table, buf: parent?.buf ?? 0, bufSize: parent?.bufSize ?? 0,
       maps: parent ? parent.maps.map((m) => [m[0], m[1], m[2]] as [number, number, number]) : [],
-      aio: [], name: parent?.name ?? '',
+      aio: [], name: parent?.name ?? '', orphan: parent === null,
     };
     this.procs.set(pid, proc);
     return proc;
