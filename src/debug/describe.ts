@@ -106,7 +106,7 @@ export function describeEvent(trace: Trace, i: number): string {
     case Ev.ThrottlePause: return `writer throttled for ${formatDuration(a * 1000)} (dirty ${b} pages, limit ${c})`;
     case Ev.FlusherWake: return `flusher wakes: ${WAKE_REASONS[a] ?? a} (dirty ${b} pages, background threshold ${c})`;
     case Ev.PageMap: return `page ${page()} mapped into user space`;
-    case Ev.AioComplete: return `async I/O #${a} complete (${formatBytes(b)})`;
+    case Ev.AioComplete: return `async I/O #${a} complete (${b < 0 ? `error ${b}, -${errnoName(-b) ?? '?'}` : formatBytes(b)})`;
     case Ev.Block: return `waits ${formatDuration(a)} for ${WAIT_REASONS[b] ?? b}`;
     case Ev.UserAccess: return `user code reads ${formatBytes(a)} of mapped memory`;
     case Ev.UserOp: return ['alloc', 'user code touches mapped memory', 'sysctl', 'drop_caches', 'a file open before the program starts'][a] ?? 'user operation';

@@ -11,6 +11,7 @@ import { nicTxDone } from './dev/nic';
 import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, ok } from './errno';
 import { asyncDone, asyncRead, asyncWait } from './fs/aio';
+import { aioGetevents, aioSubmit } from './fs/aio-submit';
 import { close, fileFd, open, setfl } from './fs/open';
 import { newPipe } from './fs/pipe';
 import { lseek, read, write } from './fs/read_write';
@@ -185,6 +186,8 @@ export class Machine extends Kernel {
       case 'uring_read': return asyncRead(this, 'uring', a[0], a[1], a[2], a[3]);
       case 'aio_wait':
       case 'uring_wait': return asyncWait(this, a[0]);
+      case 'aio_submit': return aioSubmit(this, a);
+      case 'aio_getevents': return aioGetevents(this, a[0], a[1]);
       case 'sleep': {
         this.waitUntil(this.now + Math.max(0, a[0]), WaitReason.Sleep);
         return ok(0);

@@ -114,6 +114,8 @@ export interface AsyncIo {
   /** Buffered io_uring reads copy on completion: where to. */
   pendingCopy: { fileId: number; pos: number; regionId: number; dstOff: number } | null;
   kind: 'aio' | 'uring';
+  /** The AIO context (io_setup's) an io_submit put it in, whose io_getevents reaps it; 0 for aio_read's. */
+  ctx: number;
 }
 
 export interface Timer {

@@ -81,6 +81,8 @@ export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): stri
     case 'fdatasync': call = r.text ? `${r.text}(${fd(0)}, ...) /* as fdatasync */` : `fdatasync(${fd(0)})`; break;
     case 'aio_read': call = `io_submit(ctx, 1, [{aio_lio_opcode=IOCB_CMD_PREAD, aio_fildes=${fd(0)}, aio_buf=${hex(a[1])}, aio_nbytes=${a[2]}, aio_offset=${a[3]}}])`; break;
     case 'aio_wait': call = `io_getevents(ctx, 1, 1, [{id=${a[0]}}], NULL)`; break;
+    case 'aio_submit': call = `io_submit(${hex(a[2])}, ${1 + (a.length - 6) / 4}, [{aio_fildes=${fd(0)}, aio_nbytes=${a[3]}, aio_offset=${a[4]}, ...}])`; break;
+    case 'aio_getevents': call = `io_getevents(${hex(a[0])}, ${a[1]}, ${a[1]}, [...], NULL)`; break;
     case 'uring_read': call = `io_uring_enter(ring, 1, 0, 0, NULL) /* IORING_OP_READ fd=${fd(0)} len=${a[2]} off=${a[3]} */`; break;
     case 'uring_wait': call = `io_uring_enter(ring, 0, 1, IORING_ENTER_GETEVENTS, NULL) /* user_data=${a[0]} */`; break;
     case 'fcntl': call = `fcntl(${fd(0)}, F_SETFL, ${flagNames(a[1] ?? 0).join('|')})`; break;

@@ -20,8 +20,6 @@ export const enum Fx {
   Close = 4,
   /** Result is the machine address of a mapping of process p1 at log address p2. */
   Mmap = 5,
-  /** Result is the id of an async read of process p1. */
-  Aio = 6,
   /** Result is the machine fd of the p1-th file open before the log begins (Knowledge.inherited). */
   Inherit = 7,
 }
@@ -49,7 +47,7 @@ export interface QueueState {
 }
 
 /** Operations whose first argument is a machine descriptor. */
-const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read', 'fcntl', 'fadvise']);
+const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read', 'aio_submit', 'fcntl', 'fadvise']);
 
 export function mkOp(name: string, args: number[], line: number, col: number, thread: number, text: string | undefined, flagNames: string[] | undefined, recorded: RecordedCall | undefined): Operation {
   // One literal, fields always in the same order: one hidden class for every operation.
@@ -163,11 +161,6 @@ export class OpQueue {
       case Fx.Mmap: {
         const p = t.procs.get(this.aP1);
         if (p) p.maps.push([this.aP2, result > 0 ? result : 0, this.aArg1]);
-        break;
-      }
-      case Fx.Aio: {
-        const p = t.procs.get(this.aP1);
-        if (p && result > 0) p.aio.push(result);
         break;
       }
       case Fx.Inherit:

@@ -43,7 +43,7 @@ export interface Proc {
   bufSize: number;
   /** File mappings: log address → [machine address, length]. */
   maps: [number, number, number][];
-  /** Machine ids of submitted io_submit reads not yet reaped, oldest first. */
+  /** Its AIO contexts' requests submitted and not yet reaped, as pairs: [ctx, count, ctx, count, ...] (aio.ts). */
   aio: number[];
   name: string;
   /** No line of the log made it (no clone, fork or vfork: the first process, or one a -e trace= filter hid). */
