@@ -5,7 +5,7 @@
 import { C, hitPercent } from '../machine/counters';
 import { Ev } from '../machine/events';
 import { Machine } from '../machine/machine';
-import { PG_ACTIVE, PG_DIRTY } from '../machine/pagecache';
+import { PG_DIRTY } from '../machine/pagecache';
 import { formatDuration, MiB, PAGE_SIZE } from '../machine/units';
 import { Trace } from '../trace/trace';
 import { opEnv } from './breakpoints';
@@ -80,8 +80,7 @@ function pageArgs(args: string[]): { path: string; index: number } | null {
 const kB = (pages: number) => `${String(pages * 4).padStart(10)} kB`;
 
 export function meminfo(m: Machine): string {
-  let active = 0;
-  for (const f of m.cache.files.values()) for (const p of f.values()) if (p.flags & PG_ACTIVE) active++;
+  const active = m.cache.active.count;
   return [
     `MemTotal:       ${String(m.config.ramBytes / 1024).padStart(10)} kB`,
     `Cached:         ${kB(m.cache.size)}`,

@@ -19,7 +19,7 @@ import { sendfile, splice } from './fs/splice';
 import { fsync } from './fs/sync';
 import { FileSpec, Kernel } from './kernel';
 import { mmap, munmap, touch } from './mm/mmap';
-import { FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
+import { FrozenPageCache, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { dropCaches } from './mm/truncate';
 import { endWriteback, flusherRun } from './mm/writeback';
@@ -228,9 +228,9 @@ export class Machine extends Kernel {
   }
 
   /** Lists, for display and tests. */
-  lru(list: 'active' | 'inactive'): Page[] {
-    const l: LruList = list === 'active' ? this.cache.active : this.cache.inactive;
-    return [...l.fromHead()];
+  /** A list's pages from its head, as snapshots, at most `limit`. */
+  lru(list: 'active' | 'inactive', limit = Infinity): Page[] {
+    return [...this.cache.lruPages(list === 'active' ? this.cache.active : this.cache.inactive, limit)];
   }
 }
 

@@ -1,7 +1,7 @@
 /** The `iosim run --json` document and the text summary: field names are a contract other tools rely on. */
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
-import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
+import { PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
 import { Trace } from './trace';
 import type { Counters } from '../shared/messages';
 
@@ -85,18 +85,11 @@ export function totalsOf(m: Machine): Totals {
 export function pageCacheOf(m: Machine): PageCacheJson {
   const files: PageCacheJson['files'] = {};
   for (const f of m.filesById) {
-    const pages = m.cache.pagesOf(f.id);
+    const pages = m.cache.mapping(f.id);
     if (!pages) continue;
-    let dirty = 0;
-    let writeback = 0;
-    for (const p of pages.values()) {
-      if (p.flags & PG_DIRTY) dirty++;
-      if (p.flags & PG_WRITEBACK) writeback++;
-    }
-    files[f.path] = { cached: pages.size, dirty, writeback };
+    files[f.path] = { cached: pages.nrpages, dirty: pages.countFlag(PG_DIRTY), writeback: pages.countFlag(PG_WRITEBACK) };
   }
-  let active = 0;
-  for (const f of m.cache.files.values()) for (const p of f.values()) if (p.flags & PG_ACTIVE) active++;
+  const active = m.cache.active.count;
   return {
     capacityPages: m.cache.capacity,
     pages: m.cache.size,

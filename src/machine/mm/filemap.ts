@@ -14,7 +14,7 @@ import { balanceDirtyPages, noteDirtied } from './page-writeback';
 import { readahead, readPagesNow } from './readahead';
 import { markAccessed } from './swap';
 import { ensureFree } from './vmscan';
-import { writebackDoneAt, writebackIndexes } from './writeback';
+import { writebackDoneAt, writebackRange } from './writeback';
 
 /**
  * One page-cache lookup of a read or a write, counted and reported. A page that the same call has just brought in
@@ -40,25 +40,28 @@ export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number,
   const prevIndex = ra.prevPos < 0 ? -1 : Math.floor((ra.prevPos - 1) / PAGE_SIZE);
   let readyAt = k.now;
   const lat = k.config.latency;
+  const c = k.cache;
   for (let idx = first; idx <= last; idx++) {
-    let p = k.cache.get(f.id, idx);
     k.advance(lat.dramNs);
+    let p = c.find(f.id, idx);
     if (!p) {
       accountLookup(k, f, idx, false);
       readahead(k, f, ra, idx, last - idx + 1, false);
-      p = k.cache.get(f.id, idx);
-      if (!p) p = readPagesNow(k, f, idx, 1);
+      if (!c.find(f.id, idx)) readPagesNow(k, f, idx, 1);
+      p = c.find(f.id, idx)!;
     } else {
       accountLookup(k, f, idx, p.bornOp !== k.opSeq);
     }
+    // The reader holds the page: what it waits for stays known even if the async readahead below reclaims it.
+    const ready = p.readyAtOf(idx);
     if (p.flags & PG_READAHEAD) {
-      p.flags &= ~PG_READAHEAD;
+      c.update(c.take(f.id, idx, idx + 1)!, 0, PG_READAHEAD);
       readahead(k, f, ra, idx, last - idx + 1, true);
     }
-    if (wait && p.readyAt > k.now) k.waitUntil(p.readyAt, WaitReason.PageIo);
-    if (p.readyAt > readyAt) readyAt = p.readyAt;
+    if (wait && ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
+    if (ready > readyAt) readyAt = ready;
     // filemap_read marks a page accessed once per read, not again for the page the previous read ended in.
-    if (access && !(idx === prevIndex && idx === first && ra.prevPos >= 0)) markAccessed(k, p);
+    if (access && !(idx === prevIndex && idx === first && ra.prevPos >= 0) && c.find(f.id, idx)) markAccessed(k, f.id, idx, 1);
   }
   ra.prevPos = pos + count;
   return readyAt;
@@ -83,26 +86,28 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
   const first = Math.floor(pos / PAGE_SIZE);
   const last = Math.floor((pos + count - 1) / PAGE_SIZE);
   zeroHole(k, f, pos);
+  const c = k.cache;
   for (let idx = first; idx <= last; idx++) {
     k.advance(k.config.latency.dramNs);
     const pageStart = idx * PAGE_SIZE;
     const from = Math.max(pos, pageStart);
     const to = Math.min(pos + count, pageStart + PAGE_SIZE);
-    let p = k.cache.get(f.id, idx);
-    accountLookup(k, f, idx, !!p);
-    if (!p) {
+    const cached = !!c.find(f.id, idx);
+    accountLookup(k, f, idx, cached);
+    if (!cached) {
       const partial = from > pageStart || (to < pageStart + PAGE_SIZE && to < f.size);
       if (partial && pageStart < f.size) {
         // write_begin of a partial page that is not cached reads it first.
-        p = readPagesNow(k, f, idx, 1);
+        readPagesNow(k, f, idx, 1);
         k.ev(Ev.PageReadForWrite, f.id, idx, PAGE_SIZE);
       } else {
         ensureFree(k, 1);
-        p = k.cache.insert(f.id, idx, k.now, k.opSeq);
+        c.insert(f.id, idx, 1, k.now, 0, k.opSeq);
         k.ev(Ev.PageInsert, f.id, idx);
       }
     }
-    if (p.readyAt > k.now) k.waitUntil(p.readyAt, WaitReason.PageIo);
+    const ready = c.find(f.id, idx)!.readyAtOf(idx);
+    if (ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
     // write_end: this page's bytes are in the cache and i_size covers them before the writer may be paused,
     // so writeback during a pause writes what was written.
     f.content.copyFrom(src, srcOff + (from - pos), from, to - from);
@@ -110,9 +115,12 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
       f.size = to;
       f.sizeDirty = true;
     }
-    const newlyDirty = k.cache.setDirty(p, k.now);
-    if (newlyDirty) noteDirtied(k, f, p);
-    markAccessed(k, p);
+    const newlyDirty = !(c.find(f.id, idx)!.flags & PG_DIRTY);
+    if (newlyDirty) {
+      c.setDirty(c.take(f.id, idx, idx + 1)!, k.now, 0);
+      noteDirtied(k, f, idx, 1);
+    }
+    markAccessed(k, f.id, idx, 1);
     // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
     balanceDirtyPages(k, newlyDirty ? 1 : 0);
   }
@@ -134,17 +142,19 @@ export function zeroHole(k: Kernel, f: FileObj, pos: number): void {
  */
 export function fdatawriteRange(k: Kernel, f: FileObj, pos = 0, len = Infinity): number {
   let until = k.now;
-  const pages = k.cache.pagesOf(f.id);
-  if (!pages) return until;
+  const m = k.cache.mapping(f.id);
+  if (!m) return until;
   const first = Math.floor(pos / PAGE_SIZE);
-  const last = Math.floor((pos + len - 1) / PAGE_SIZE);
-  const dirty: number[] = [];
-  for (const [idx, p] of pages) {
-    if (idx < first || idx > last) continue;
-    if (p.flags & PG_DIRTY) dirty.push(idx);
-    else if (p.flags & PG_WRITEBACK) until = Math.max(until, writebackDoneAt(k, p));
+  const end = Math.floor((pos + len - 1) / PAGE_SIZE) + 1;
+  // Pages already under writeback (and not dirtied again) are waited for where their requests complete.
+  for (let i = first; ;) {
+    const w = m.findTagged(i, end, PG_WRITEBACK);
+    if (!w) break;
+    const e = Math.min(end, w.end);
+    if (!(w.flags & PG_DIRTY)) until = Math.max(until, writebackDoneAt(k, f.id, Math.max(i, w.index), e));
+    i = e;
   }
-  if (dirty.length) until = Math.max(until, writebackIndexes(k, f, dirty.sort((x, y) => x - y)));
+  if (m.findTagged(first, end, PG_DIRTY)) until = Math.max(until, writebackRange(k, f, first, end, Infinity));
   return until;
 }
 

@@ -8,7 +8,7 @@ import { MAX_BIO, diskRead } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, Loc } from '../events';
 import { Kernel } from '../kernel';
-import { PG_READAHEAD, Page } from '../pagecache';
+import { PG_READAHEAD } from '../pagecache';
 import { FileObj, RaState, TimerKind } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
 import { ensureFree } from './vmscan';
@@ -122,8 +122,9 @@ export function maxRaPages(k: Kernel): number {
 export function readahead(k: Kernel, f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
   const max = maxRaPages(k);
   const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
-    for (let i = from; i < from + limit; i++) if (!k.cache.get(f.id, i)) return i;
-    return -1;
+    const m = k.cache.mapping(f.id);
+    const miss = m ? m.nextMiss(from, from + limit) : from;
+    return miss < from + limit ? miss : -1;
   });
   if (!plan) return;
   const w = plan.window;
@@ -138,57 +139,57 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
   if (start > endIndex) return;
   if (nr > endIndex - start + 1) nr = endIndex - start + 1;
   const mark = asyncSize > 0 ? nr - asyncSize : -1;
+  const c = k.cache;
   let announced = false;
-  let run: Page[] = [];
+  // The run of new pages not submitted yet: [runStart, runStart + runLen).
+  let runStart = -1;
+  let runLen = 0;
   for (let i = 0; i < nr; i++) {
     const idx = start + i;
-    if (!announced && !k.cache.get(f.id, idx)) {
+    if (c.find(f.id, idx)) {
+      submitRead(k, f, runStart, runLen);
+      runLen = 0;
+      continue;
+    }
+    if (!announced) {
       // A window whose pages are all cached reads nothing: no readahead event, nothing counted.
       announced = true;
       k.ev(kind, f.id, start, nr);
     }
-    if (k.cache.get(f.id, idx)) {
-      submitRead(k, f, run);
-      run = [];
-      continue;
-    }
     ensureFree(k, 1);
-    const p = k.cache.insert(f.id, idx, Infinity, k.opSeq);
+    c.insert(f.id, idx, 1, Infinity, 0, k.opSeq, i === mark ? PG_READAHEAD : 0);
     k.counters[C.ReadaheadPages]++;
     k.ev(Ev.PageInsert, f.id, idx);
-    if (i === mark) {
-      p.flags |= PG_READAHEAD;
-      k.ev(Ev.ReadaheadMark, f.id, idx);
-    }
-    run.push(p);
-    if (run.length * PAGE_SIZE >= MAX_BIO) {
-      submitRead(k, f, run);
-      run = [];
+    if (i === mark) k.ev(Ev.ReadaheadMark, f.id, idx);
+    if (runLen === 0) runStart = idx;
+    runLen++;
+    if (runLen * PAGE_SIZE >= MAX_BIO) {
+      submitRead(k, f, runStart, runLen);
+      runLen = 0;
     }
   }
-  submitRead(k, f, run);
+  submitRead(k, f, runStart, runLen);
 }
 
-/** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write). Returns the first page. */
-export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): Page {
+/** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write); a page past EOF is a fresh zero page. */
+export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): void {
   readPages(k, f, idx, nr, 0, Ev.ReadaheadSync);
-  let p = k.cache.get(f.id, idx);
-  if (!p) {
+  if (!k.cache.find(f.id, idx)) {
     // Beyond EOF (a write extending the file): a fresh zero page, nothing to read.
     ensureFree(k, 1);
-    p = k.cache.insert(f.id, idx, k.now, k.opSeq);
+    k.cache.insert(f.id, idx, 1, k.now, 0, k.opSeq);
     k.ev(Ev.PageInsert, f.id, idx);
   }
-  return p;
 }
 
 /** read_pages: one bio for a run of contiguous new pages: disk → controller buffer → (DMA) → page cache. */
-function submitRead(k: Kernel, f: FileObj, run: Page[]): void {
-  if (run.length === 0) return;
-  const off = run[0].index * PAGE_SIZE;
-  const bytes = Math.min(run.length * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));
+function submitRead(k: Kernel, f: FileObj, first: number, nr: number): void {
+  if (nr === 0) return;
+  const off = first * PAGE_SIZE;
+  const bytes = Math.min(nr * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));
   const done = diskRead(k, f, off, bytes);
-  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
-  for (const p of run) p.readyAt = done;
+  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${first}–${first + nr - 1}`, f.id, off);
+  const c = k.cache;
+  for (let i = first; i < first + nr;) i = Math.min(first + nr, c.setReadyAt(c.take(f.id, i, first + nr)!, done).end);
   k.timers.push(done, TimerKind.DiskReadDone, id, 0);
 }

@@ -6,7 +6,7 @@
 import { C } from '../counters';
 import { Ev, EvictReason, WaitReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, Page } from '../pagecache';
+import { Folio, PG_ACTIVE, PG_DIRTY, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG } from '../pagecache';
 import { TimerKind } from '../state';
 import { reclaimWriteback } from './writeback';
 
@@ -36,6 +36,18 @@ function nextPageIoDone(k: Kernel): number {
   return t;
 }
 
+/** The last page of a list (its tail folio's first), cut off as a folio of its own. */
+function tailPage(k: Kernel, t: Folio): Folio {
+  return k.cache.take(t.fileId, t.index, t.index + 1)!;
+}
+
+/** shrink_active_list: the tail page of the active list goes to the inactive head, unreferenced. */
+function deactivateTail(k: Kernel, t: Folio): void {
+  const { fileId, index } = t;
+  k.cache.deactivate(tailPage(k, t));
+  k.ev(Ev.PageDeactivate, fileId, index);
+}
+
 /**
  * shrink_active_list then shrink_inactive_list → shrink_folio_list, until one page is freed: busy pages rotate,
  * dirty ones are handed to the flusher, mapped and young ones get another round (page_referenced). Returns whether a
@@ -44,61 +56,63 @@ function nextPageIoDone(k: Kernel): number {
 function reclaimOne(k: Kernel, fromActive: boolean): boolean {
   const c = k.cache;
   // inactive_is_low: keep the inactive list at least as long as the active one (ratio 1 below 1 GiB).
-  while (c.active.count > c.inactive.count && c.active.tail) {
-    const p = c.active.tail;
-    c.deactivate(p);
-    k.ev(Ev.PageDeactivate, p.fileId, p.index);
-  }
+  while (c.active.count > c.inactive.count && c.active.tail) deactivateTail(k, c.active.tail);
   let scanned = 0;
   const limit = c.inactive.count;
   let wroteDirty = false;
   while (scanned++ < limit) {
-    const p = c.inactive.tail;
-    if (!p) break;
-    if (p.readyAt > k.now || p.flags & PG_WRITEBACK) {
-      c.rotate(p);
+    const t = c.inactive.tail;
+    if (!t) break;
+    if (t.readyAt > k.now || t.flags & PG_WRITEBACK) {
+      c.rotate(tailPage(k, t));
       continue;
     }
-    if (p.flags & PG_DIRTY) {
+    if (t.flags & PG_DIRTY) {
       // Reclaim does not write file pages itself: it asks the flusher and moves on.
-      c.rotate(p);
+      const fileId = t.fileId;
+      c.rotate(tailPage(k, t));
       if (!wroteDirty) {
         wroteDirty = true;
-        reclaimWriteback(k, p);
+        reclaimWriteback(k, fileId);
       }
       continue;
     }
-    if (p.mapcount > 0 && p.flags & PG_YOUNG) {
-      p.flags &= ~PG_YOUNG;
-      if (p.flags & PG_REFERENCED) {
-        c.activate(p);
-        k.ev(Ev.PageActivate, p.fileId, p.index);
+    if (t.mapcount > 0 && t.flags & PG_YOUNG) {
+      const { fileId, index, flags } = t;
+      if (flags & PG_REFERENCED) {
+        c.relink(tailPage(k, t), (flags & ~(PG_YOUNG | PG_REFERENCED)) | PG_ACTIVE);
+        k.ev(Ev.PageActivate, fileId, index);
       } else {
-        p.flags |= PG_REFERENCED;
-        c.rotate(p);
+        c.relink(tailPage(k, t), (flags & ~PG_YOUNG) | PG_REFERENCED);
       }
       continue;
     }
-    evict(k, p, EvictReason.Reclaim);
+    evict(k, tailPage(k, t), EvictReason.Reclaim);
     return true;
   }
   // Everything inactive is busy and no I/O will change that: demote an active page so there is a candidate.
   if (fromActive && c.active.tail) {
-    const p = c.active.tail;
-    c.deactivate(p);
-    k.ev(Ev.PageDeactivate, p.fileId, p.index);
-    return !!(p.readyAt <= k.now && !(p.flags & (PG_DIRTY | PG_WRITEBACK)) && (evict(k, p, EvictReason.Reclaim), true));
+    const { fileId, index } = c.active.tail;
+    deactivateTail(k, c.active.tail);
+    const p = c.find(fileId, index)!;
+    if (p.readyAtOf(index) > k.now || p.flags & (PG_DIRTY | PG_WRITEBACK)) return false;
+    evict(k, c.take(fileId, index, index + 1)!, EvictReason.Reclaim);
+    return true;
   }
   return false;
 }
 
-/** A page leaves the cache (__remove_mapping, filemap_remove_folio), unmapped first from every mapping (try_to_unmap). */
-export function evict(k: Kernel, p: Page, reason: EvictReason): void {
-  if (p.mapcount > 0) {
-    for (const r of k.regions) if (r.kind === 'mmap' && r.fileId === p.fileId) r.ptes.delete(p.index);
-    p.mapcount = 0;
+/**
+ * The pages of `f` leave the cache (__remove_mapping, filemap_remove_folio), unmapped first from every mapping
+ * (try_to_unmap).
+ */
+export function evict(k: Kernel, f: Folio, reason: EvictReason): void {
+  const { fileId, index, nr } = f;
+  if (f.mapcount > 0) {
+    for (const r of k.regions) if (r.kind === 'mmap' && r.fileId === fileId) for (let i = index; i < index + nr; i++) r.ptes.delete(i);
   }
-  k.cache.remove(p);
-  k.counters[C.Evictions]++;
-  k.ev(Ev.PageEvict, p.fileId, p.index, reason);
+  k.cache.remove(f);
+  k.counters[C.Evictions] += nr;
+  for (let i = index; i < index + nr; i++) k.ev(Ev.PageEvict, fileId, i, reason);
 }
+
