@@ -92,7 +92,7 @@ export class Machine extends Kernel {
     }
     this.regs.rax = r.errno ? -ERRNO[r.errno] : r.result;
     this.switchMode('user', SwitchCause.Syscall);
-    this.counted = savedCounted;
+    this.endActivity(savedCounted);
     this.ev(Ev.SyscallExit, r.errno ? ERRNO[r.errno] : 0);
     return r;
   }

@@ -60,13 +60,21 @@ export class Mapping {
     return ans;
   }
 
+  /** The folio found last: lookups mostly ask for the same one again or the one after it. */
+  private hint: Folio | null = null;
+
   /** The folio that holds page `index` (filemap_get_entry), if cached. */
   find(index: number): Folio | undefined {
+    const h = this.hint;
+    // A folio still in the index (node set) holds [index, index + nr): checked, since it may have been cut since.
+    if (h && h.node && index >= h.index && index < h.index + h.nr) return h;
     const n = this.nodeAt(index);
     if (n < 0) return undefined;
     const fs = this.nodes[n].folios;
     const f = fs[Mapping.slotAt(fs, index)];
-    return f && index < f.index + f.nr ? f : undefined;
+    if (!f || index >= f.index + f.nr) return undefined;
+    this.hint = f;
+    return f;
   }
 
   /** The first folio that holds a page at or after `index`. */
@@ -160,7 +168,14 @@ export class Mapping {
   }
 
   private place(node: MapNode, slot: number, f: Folio): void {
-    node.folios.splice(slot, 0, f);
+    // By hand rather than splice(), which makes an array of what it removes on every call.
+    const fs = node.folios;
+    if (slot === fs.length) fs.push(f);
+    else {
+      fs.push(fs[fs.length - 1]);
+      for (let i = fs.length - 2; i > slot; i--) fs[i] = fs[i - 1];
+      fs[slot] = f;
+    }
     f.node = node;
     countTags(node, f.flags, 1);
   }
@@ -168,7 +183,8 @@ export class Mapping {
   remove(f: Folio): void {
     const node = f.node as MapNode;
     const fs = node.folios;
-    fs.splice(Mapping.slotAt(fs, f.index), 1);
+    for (let i = Mapping.slotAt(fs, f.index); i < fs.length - 1; i++) fs[i] = fs[i + 1];
+    fs.pop();
     countTags(node, f.flags, -1);
     f.node = null;
     this.nrpages -= f.nr;

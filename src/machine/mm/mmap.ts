@@ -132,7 +132,7 @@ function pageFault(k: Kernel, r: MmapRegion, f: FileObj, idx: number, fromUser: 
   if (fromUser) {
     k.switchMode('user', SwitchCause.Exception);
     k.inUserCode = true;
-    k.counted = saved!;
+    k.endActivity(saved!);
   }
 }
 
@@ -153,7 +153,7 @@ function mapPage(k: Kernel, r: MmapRegion, fileId: number, idx: number): void {
   r.ptes.add(idx);
   // The faulting page may have been reclaimed by the readahead it started: its pte still points at the old page.
   if (k.cache.find(fileId, idx)) k.cache.addMapcount(k.cache.take(fileId, idx, idx + 1)!, 1, true);
-  k.ev(Ev.PageMap, fileId, idx);
+  k.ev(Ev.PageMap, fileId, idx, 1);
 }
 
 function mmapRa(k: Kernel, r: MmapRegion): RaState {

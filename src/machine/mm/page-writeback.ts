@@ -38,7 +38,7 @@ export function noteDirtied(k: Kernel, f: FileObj, index: number, nr: number): v
   f.nrDirty += nr;
   k.counters[C.PagesDirtied] += nr;
   if (f.dirtiedWhen < 0) f.dirtiedWhen = k.now;
-  k.ev(Ev.PageDirty, f.id, index);
+  k.ev(Ev.PageDirty, f.id, index, nr);
   if (!k.wb.armed) armFlusher(k);
 }
 

@@ -11,7 +11,7 @@ import { Kernel } from '../kernel';
 import { PG_READAHEAD } from '../pagecache';
 import { FileObj, RaState, TimerKind } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
-import { ensureFree } from './vmscan';
+import { ensureFree, makeRoom, roomFor } from './vmscan';
 
 export interface RaWindow {
   start: number;
@@ -132,23 +132,29 @@ export function readahead(k: Kernel, f: FileObj, ra: RaState, idx: number, req: 
   readPages(k, f, w.start, w.size, w.asyncSize, kind);
 }
 
-/** do_page_cache_ra + page_cache_ra_unbounded: inserts the missing pages of a window and submits their reads. */
+/**
+ * do_page_cache_ra + page_cache_ra_unbounded: inserts the missing pages of a window and submits their reads, a run of
+ * new pages (up to the next cached page, the readahead marker or a full bio) at a time.
+ */
 export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyncSize: number, kind: Ev): void {
   if (f.size === 0) return;
   const endIndex = Math.floor((f.size - 1) / PAGE_SIZE);
   if (start > endIndex) return;
   if (nr > endIndex - start + 1) nr = endIndex - start + 1;
   const mark = asyncSize > 0 ? nr - asyncSize : -1;
+  const bioPages = MAX_BIO / PAGE_SIZE;
   const c = k.cache;
   let announced = false;
   // The run of new pages not submitted yet: [runStart, runStart + runLen).
   let runStart = -1;
   let runLen = 0;
-  for (let i = 0; i < nr; i++) {
+  for (let i = 0; i < nr;) {
     const idx = start + i;
-    if (c.find(f.id, idx)) {
+    const cached = c.find(f.id, idx);
+    if (cached) {
       submitRead(k, f, runStart, runLen);
       runLen = 0;
+      i = Math.min(nr, cached.end - start);
       continue;
     }
     if (!announced) {
@@ -156,17 +162,28 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
       announced = true;
       k.ev(kind, f.id, start, nr);
     }
-    ensureFree(k, 1);
-    c.insert(f.id, idx, 1, Infinity, 0, k.opSeq, i === mark ? PG_READAHEAD : 0);
-    k.counters[C.ReadaheadPages]++;
-    k.ev(Ev.PageInsert, f.id, idx);
+    const next = c.mapping(f.id)?.ceil(idx);
+    let want = Math.min(nr - i, (next ? next.index : Infinity) - idx, bioPages - runLen);
+    if (i === mark) want = 1;
+    else if (i < mark) want = Math.min(want, mark - i);
+    let n = roomFor(k, want);
+    if (n === 0) {
+      ensureFree(k, 1);
+      n = 1;
+    } else {
+      makeRoom(k, n);
+    }
+    c.insert(f.id, idx, n, Infinity, 0, k.opSeq, i === mark ? PG_READAHEAD : 0);
+    k.counters[C.ReadaheadPages] += n;
+    k.ev(Ev.PageInsert, f.id, idx, n);
     if (i === mark) k.ev(Ev.ReadaheadMark, f.id, idx);
     if (runLen === 0) runStart = idx;
-    runLen++;
+    runLen += n;
     if (runLen * PAGE_SIZE >= MAX_BIO) {
       submitRead(k, f, runStart, runLen);
       runLen = 0;
     }
+    i += n;
   }
   submitRead(k, f, runStart, runLen);
 }
@@ -178,7 +195,7 @@ export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): vo
     // Beyond EOF (a write extending the file): a fresh zero page, nothing to read.
     ensureFree(k, 1);
     k.cache.insert(f.id, idx, 1, k.now, 0, k.opSeq);
-    k.ev(Ev.PageInsert, f.id, idx);
+    k.ev(Ev.PageInsert, f.id, idx, 1);
   }
 }
 

@@ -5,17 +5,22 @@ import { PG_ACTIVE, PG_REFERENCED } from '../pagecache';
 
 /**
  * folio_mark_accessed on the cached pages [index, index+nr) of a file, in ascending order: inactive,unreferenced →
- * referenced → active; active,unreferenced → referenced. Pages activated together stay one run on the active list.
+ * referenced → active; active,unreferenced → referenced. Pages activated together stay one run on the active list;
+ * the activation is reported as one event from time `t` (the first page's access).
  */
-export function markAccessed(k: Kernel, fileId: number, index: number, nr: number): void {
+export function markAccessed(k: Kernel, fileId: number, index: number, nr: number, t = k.now): void {
   const c = k.cache;
   const end = index + nr;
   for (let i = index; i < end;) {
-    const f = c.find(fileId, i)!;
+    const f = c.find(fileId, i);
+    if (!f) {
+      i++;
+      continue;
+    }
     const stop = Math.min(end, f.end);
     if (!(f.flags & PG_ACTIVE) && f.flags & PG_REFERENCED) {
       c.activate(c.take(fileId, i, stop)!);
-      k.ev(Ev.PageActivate, fileId, i);
+      k.evAt(t, Ev.PageActivate, fileId, i, stop - i);
     } else if (!(f.flags & PG_REFERENCED)) {
       c.update(c.take(fileId, i, stop)!, PG_REFERENCED);
     }

@@ -1,10 +1,11 @@
 /**
  * Page reclaim (mm/vmscan.c): when the page cache is full, pages leave from the tail of the inactive LRU list; the
  * active list is aged into the inactive one to keep the two balanced. Dirty pages are not written here but handed to
- * the flusher; pages under I/O make reclaim wait for the disk.
+ * the flusher; pages under I/O make reclaim wait for the disk. Reclaim works a folio at a time: a run of pages at the
+ * tail that would each be rotated, demoted or freed in turn is handled in one step.
  */
 import { C } from '../counters';
-import { Ev, EvictReason, WaitReason } from '../events';
+import { Ev, EvictReason, packEvict, WaitReason } from '../events';
 import { Kernel } from '../kernel';
 import { Folio, PG_ACTIVE, PG_DIRTY, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG } from '../pagecache';
 import { TimerKind } from '../state';
@@ -27,6 +28,30 @@ export function ensureFree(k: Kernel, n: number): void {
   }
 }
 
+/**
+ * How many of `want` new pages can get room in one step, made as ensureFree(k, 1) before each of them would make it:
+ * free slots, or (cache full) pages at the inactive tail that are clean, unlocked and not young in a mapping, freed in
+ * turn. 0 when reclaim has to look closer: the caller then runs ensureFree(k, 1) for one page. No side effect.
+ */
+export function roomFor(k: Kernel, want: number): number {
+  const c = k.cache;
+  const free = c.capacity - c.size;
+  if (free >= 1) return Math.min(want, free);
+  const t = c.inactive.tail;
+  // Balancing the lists first only adds to the inactive head, so the tail seen now is the one reclaim will meet.
+  if (free < 0 || !t || t.flags & (PG_DIRTY | PG_WRITEBACK) || (t.mapcount > 0 && t.flags & PG_YOUNG)) return 0;
+  return Math.min(want, t.readyCount(k.now));
+}
+
+/** Makes the room roomFor(k, n) promised: nothing with free slots, else balances the lists and frees n tail pages. */
+export function makeRoom(k: Kernel, n: number): void {
+  const c = k.cache;
+  if (c.capacity - c.size >= 1) return;
+  balanceLists(k);
+  const t = c.inactive.tail!;
+  evict(k, tailPages(k, t, n), EvictReason.Reclaim);
+}
+
 /** When the next read or writeback completes (unlocking pages), or -1. */
 function nextPageIoDone(k: Kernel): number {
   let t = -1;
@@ -36,16 +61,24 @@ function nextPageIoDone(k: Kernel): number {
   return t;
 }
 
-/** The last page of a list (its tail folio's first), cut off as a folio of its own. */
-function tailPage(k: Kernel, t: Folio): Folio {
-  return k.cache.take(t.fileId, t.index, t.index + 1)!;
+/** The first `n` pages of the tail folio `t` (the last n of its list), cut off as a folio of their own. */
+function tailPages(k: Kernel, t: Folio, n: number): Folio {
+  return k.cache.take(t.fileId, t.index, t.index + n)!;
 }
 
-/** shrink_active_list: the tail page of the active list goes to the inactive head, unreferenced. */
-function deactivateTail(k: Kernel, t: Folio): void {
-  const { fileId, index } = t;
-  k.cache.deactivate(tailPage(k, t));
-  k.ev(Ev.PageDeactivate, fileId, index);
+/**
+ * inactive_is_low → shrink_active_list: pages leave the active tail for the inactive head, unreferenced, until the
+ * inactive list is at least as long as the active one (ratio 1 below 1 GiB); each run of them is one event.
+ */
+function balanceLists(k: Kernel): void {
+  const c = k.cache;
+  while (c.active.count > c.inactive.count && c.active.tail) {
+    const t = c.active.tail;
+    const { fileId, index } = t;
+    const n = Math.min(t.nr, Math.ceil((c.active.count - c.inactive.count) / 2));
+    c.deactivate(tailPages(k, t, n));
+    k.ev(Ev.PageDeactivate, fileId, index, n);
+  }
 }
 
 /**
@@ -55,45 +88,51 @@ function deactivateTail(k: Kernel, t: Folio): void {
  */
 function reclaimOne(k: Kernel, fromActive: boolean): boolean {
   const c = k.cache;
-  // inactive_is_low: keep the inactive list at least as long as the active one (ratio 1 below 1 GiB).
-  while (c.active.count > c.inactive.count && c.active.tail) deactivateTail(k, c.active.tail);
+  balanceLists(k);
   let scanned = 0;
   const limit = c.inactive.count;
   let wroteDirty = false;
-  while (scanned++ < limit) {
+  while (scanned < limit) {
     const t = c.inactive.tail;
     if (!t) break;
-    if (t.readyAt > k.now || t.flags & PG_WRITEBACK) {
-      c.rotate(tailPage(k, t));
+    // The pages of one folio share their state, and those locked for a read are its upper ones (read times grow
+    // with the index): every page this loop would meet in turn is treated alike, up to the scan's limit.
+    const n = Math.min(t.nr, limit - scanned);
+    if (t.readyAt > k.now || t.flags & PG_WRITEBACK || (t.flags & PG_DIRTY && wroteDirty)) {
+      c.rotate(tailPages(k, t, n));
+      scanned += n;
       continue;
     }
     if (t.flags & PG_DIRTY) {
-      // Reclaim does not write file pages itself: it asks the flusher and moves on.
+      // Reclaim does not write file pages itself: it asks the flusher (once) and moves on.
       const fileId = t.fileId;
-      c.rotate(tailPage(k, t));
-      if (!wroteDirty) {
-        wroteDirty = true;
-        reclaimWriteback(k, fileId);
-      }
+      c.rotate(tailPages(k, t, 1));
+      scanned++;
+      wroteDirty = true;
+      reclaimWriteback(k, fileId);
       continue;
     }
     if (t.mapcount > 0 && t.flags & PG_YOUNG) {
       const { fileId, index, flags } = t;
+      const n = Math.min(limit - scanned, t.readyCount(k.now));
       if (flags & PG_REFERENCED) {
-        c.relink(tailPage(k, t), (flags & ~(PG_YOUNG | PG_REFERENCED)) | PG_ACTIVE);
-        k.ev(Ev.PageActivate, fileId, index);
+        c.relink(tailPages(k, t, n), (flags & ~(PG_YOUNG | PG_REFERENCED)) | PG_ACTIVE);
+        k.ev(Ev.PageActivate, fileId, index, n);
       } else {
-        c.relink(tailPage(k, t), (flags & ~PG_YOUNG) | PG_REFERENCED);
+        c.relink(tailPages(k, t, n), (flags & ~PG_YOUNG) | PG_REFERENCED);
       }
+      scanned += n;
       continue;
     }
-    evict(k, tailPage(k, t), EvictReason.Reclaim);
+    evict(k, tailPages(k, t, 1), EvictReason.Reclaim);
     return true;
   }
   // Everything inactive is busy and no I/O will change that: demote an active page so there is a candidate.
   if (fromActive && c.active.tail) {
-    const { fileId, index } = c.active.tail;
-    deactivateTail(k, c.active.tail);
+    const t = c.active.tail;
+    const { fileId, index } = t;
+    c.deactivate(tailPages(k, t, 1));
+    k.ev(Ev.PageDeactivate, fileId, index, 1);
     const p = c.find(fileId, index)!;
     if (p.readyAtOf(index) > k.now || p.flags & (PG_DIRTY | PG_WRITEBACK)) return false;
     evict(k, c.take(fileId, index, index + 1)!, EvictReason.Reclaim);
@@ -104,7 +143,7 @@ function reclaimOne(k: Kernel, fromActive: boolean): boolean {
 
 /**
  * The pages of `f` leave the cache (__remove_mapping, filemap_remove_folio), unmapped first from every mapping
- * (try_to_unmap).
+ * (try_to_unmap); one event for them all.
  */
 export function evict(k: Kernel, f: Folio, reason: EvictReason): void {
   const { fileId, index, nr } = f;
@@ -113,6 +152,5 @@ export function evict(k: Kernel, f: Folio, reason: EvictReason): void {
   }
   k.cache.remove(f);
   k.counters[C.Evictions] += nr;
-  for (let i = index; i < index + nr; i++) k.ev(Ev.PageEvict, fileId, i, reason);
+  k.ev(Ev.PageEvict, fileId, index, packEvict(nr, reason));
 }
-

@@ -30,7 +30,7 @@ function asFlusher(k: Kernel, reason: WakeReason, work: (bg: number) => void): v
   work(bg);
   k.thread = savedThread;
   k.mode = savedMode;
-  k.counted = savedCounted;
+  k.endActivity(savedCounted);
 }
 
 /** The flusher thread wakes (wb_workfn), periodically or to continue background writeback. */
