@@ -25,10 +25,65 @@ export const PG_YOUNG = 32;
 /** The flags a file's index can search (the xarray's marks: PAGECACHE_TAG_DIRTY, _WRITEBACK, and PG_readahead). */
 export const TAGGED = [PG_DIRTY, PG_WRITEBACK, PG_READAHEAD] as const;
 
-/** The node of a file's index (mapping.ts) that holds a folio: `tags[t]` counts its folios with flag TAGGED[t]. */
+/**
+ * The node of a file's index (mapping.ts) that holds a folio: `tags[t]` counts its folios with flag TAGGED[t];
+ * `frozen` is its checkpoint copy while nothing in it has changed since (checkpoints share it).
+ */
 export interface FolioNode {
   folios: Folio[];
   tags: Int32Array;
+  frozen: FrozenNode | null;
+}
+
+/**
+ * A checkpoint's copy of one index node: its folios in index order, each field in a typed array (times: readyAt,
+ * readyStep, dirtiedAt, dirtyStep, four numbers a folio). Immutable, so that checkpoints share the nodes that did not
+ * change between them.
+ */
+export interface FrozenNode {
+  fileId: number;
+  count: number;
+  index: Float64Array;
+  nr: Int32Array;
+  flags: Uint8Array;
+  mapcount: Uint16Array;
+  bornOp: Float64Array;
+  times: Float64Array;
+}
+
+export function freezeNode(fileId: number, folios: readonly Folio[]): FrozenNode {
+  const n = folios.length;
+  const z: FrozenNode = {
+    fileId, count: n, index: new Float64Array(n), nr: new Int32Array(n), flags: new Uint8Array(n),
+    mapcount: new Uint16Array(n), bornOp: new Float64Array(n), times: new Float64Array(4 * n),
+  };
+  for (let i = 0; i < n; i++) {
+    const f = folios[i];
+    z.index[i] = f.index;
+    z.nr[i] = f.nr;
+    z.flags[i] = f.flags;
+    z.mapcount[i] = f.mapcount;
+    z.bornOp[i] = f.bornOp;
+    z.times[4 * i] = f.readyAt;
+    z.times[4 * i + 1] = f.readyStep;
+    z.times[4 * i + 2] = f.dirtiedAt;
+    z.times[4 * i + 3] = f.dirtyStep;
+  }
+  return z;
+}
+
+export function thawNode(z: FrozenNode): Folio[] {
+  const out: Folio[] = new Array(z.count);
+  for (let i = 0; i < z.count; i++) {
+    out[i] = new Folio(z.fileId, z.index[i], z.nr[i], z.flags[i], z.mapcount[i], z.bornOp[i],
+      z.times[4 * i], z.times[4 * i + 1], z.times[4 * i + 2], z.times[4 * i + 3]);
+  }
+  return out;
+}
+
+/** Bytes a frozen node holds (its typed arrays). */
+export function frozenNodeBytes(z: FrozenNode): number {
+  return z.count * (8 + 4 + 1 + 2 + 8 + 32) + 200;
 }
 
 export class Folio {

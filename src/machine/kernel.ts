@@ -251,6 +251,16 @@ export abstract class Kernel {
 
   // ───────────────────────────── checkpoints ─────────────────────────────
 
+  /** About how many bytes a copy of this kernel holds besides its page cache (what a checkpoint costs). */
+  copyBytes(): number {
+    let pieces = 0;
+    for (const f of this.filesById) pieces += f.content.extents.length + f.disk.extents.length;
+    for (const r of this.regions) pieces += r.kind === 'buffer' ? r.content.extents.length : r.ptes.size;
+    for (const p of this.pipes) if (p) pieces += p.refs.length;
+    const records = this.filesById.length + this.fds.size + this.regions.length + this.timers.items.length + this.dma.length + this.aio.size;
+    return 4096 + 64 * pieces + 160 * records;
+  }
+
   /**
    * Makes `m` (a bare object of the caller's class) a deep copy of this kernel that emits into `sink`. Every mutable
    * field declared above must be copied here, or a checkpoint would share it with the live machine.

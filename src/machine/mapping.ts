@@ -5,13 +5,14 @@
  * readahead) as the xarray's inner nodes keep mark bits, so a tag search (filemap_get_folios_tag) skips every node
  * without one.
  */
-import { Folio, FolioNode, TAGGED } from './folio';
+import { Folio, FolioNode, FrozenNode, TAGGED } from './folio';
 
 const NODE_MAX = 128;
 
 class MapNode implements FolioNode {
   folios: Folio[] = [];
   tags = new Int32Array(TAGGED.length);
+  frozen: FrozenNode | null = null;
 }
 
 /** tags[] slot of a tagged flag, -1 for other flags. */
@@ -158,6 +159,7 @@ export class Mapping {
     if (node.folios.length > NODE_MAX) {
       const upper = new MapNode();
       upper.folios = node.folios.splice(NODE_MAX >> 1);
+      node.frozen = null;
       for (const g of upper.folios) {
         countTags(node, g.flags, -1);
         countTags(upper, g.flags, 1);
@@ -168,6 +170,7 @@ export class Mapping {
   }
 
   private place(node: MapNode, slot: number, f: Folio): void {
+    node.frozen = null;
     // By hand rather than splice(), which makes an array of what it removes on every call.
     const fs = node.folios;
     if (slot === fs.length) fs.push(f);
@@ -182,6 +185,7 @@ export class Mapping {
 
   remove(f: Folio): void {
     const node = f.node as MapNode;
+    node.frozen = null;
     const fs = node.folios;
     for (let i = Mapping.slotAt(fs, f.index); i < fs.length - 1; i++) fs[i] = fs[i + 1];
     fs.pop();
@@ -194,10 +198,37 @@ export class Mapping {
 
   /** Records that `f`'s flags changed from `before` (its place is unchanged). */
   retag(f: Folio, before: number): void {
+    f.node!.frozen = null;
     const changed = before ^ f.flags;
     for (let t = 0; t < TAGGED.length; t++) {
       if (changed & TAGGED[t]) f.node!.tags[t] += f.flags & TAGGED[t] ? 1 : -1;
     }
+  }
+
+  /** The index nodes in order (for checkpoints: each with its folios and its frozen copy, if still valid). */
+  nodeList(): readonly FolioNode[] {
+    return this.nodes;
+  }
+
+  /**
+   * Appends a node thawed from a checkpoint: `folios` (after every folio already here, in index order). It is frozen
+   * anew at its next checkpoint: a copy shares nothing with the machine it came from.
+   */
+  adoptNode(folios: Folio[]): void {
+    const node = new MapNode();
+    node.folios = folios;
+    for (const f of folios) {
+      f.node = node;
+      countTags(node, f.flags, 1);
+      this.nrpages += f.nr;
+    }
+    this.nrFolios += folios.length;
+    this.nodes.push(node);
+  }
+
+  /** Position of `f` in its node. */
+  static slotOf(f: Folio): number {
+    return Mapping.slotAt((f.node as MapNode).folios, f.index);
   }
 
   /** Every folio in index order. */

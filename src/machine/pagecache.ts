@@ -5,7 +5,10 @@
  * with `take`; whatever a change leaves next to an identical neighbour is joined to it, so callers keep the folio a
  * mutator returns, never one they held before.
  */
-import { Folio, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, joinStep } from './folio';
+import {
+  Folio, FrozenNode, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, freezeNode, frozenNodeBytes,
+  joinStep, thawNode,
+} from './folio';
 import { Mapping } from './mapping';
 
 export { Folio, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG } from './folio';
@@ -33,19 +36,17 @@ export function pageOf(f: Folio, index: number): Page {
   };
 }
 
-/** A checkpoint's page cache: one entry per folio, in LRU order (active list first, each from its tail). */
+/**
+ * A checkpoint's page cache: the index nodes of every file (frozen, shared with the previous checkpoint where nothing
+ * in them changed) and the LRU order, two numbers a folio (node, slot) from each list's tail, the active list first.
+ */
 export interface FrozenPageCache {
   capacity: number;
-  folios: number;
+  nodes: FrozenNode[];
+  lru: Uint32Array;
   activeFolios: number;
-  fileId: Int32Array;
-  index: Float64Array;
-  nr: Int32Array;
-  flags: Uint8Array;
-  mapcount: Uint16Array;
-  bornOp: Float64Array;
-  /** readyAt, readyStep, dirtiedAt, dirtyStep of each folio, four numbers a folio. */
-  times: Float64Array;
+  /** Bytes of the nodes frozen anew for it (the ones it shares were counted by an earlier checkpoint). */
+  bytes: number;
 }
 
 export class PageCache {
@@ -125,6 +126,7 @@ export class PageCache {
     list.count -= upper.nr;
     m.nrpages -= upper.nr;
     f.nr = k;
+    f.node!.frozen = null;
     list.insertBefore(f, upper);
     m.insert(upper);
     return upper;
@@ -150,6 +152,7 @@ export class PageCache {
 
   /** `lo` takes the pages of `hi`, the folio right above it in the file and toward the head on the same list. */
   private absorb(lo: Folio, hi: Folio): Folio {
+    lo.node!.frozen = null;
     lo.readyStep = joinStep(lo.readyAt, lo.readyStep, lo.nr, hi.readyAt, hi.readyStep, hi.nr)!;
     lo.dirtyStep = joinStep(lo.dirtiedAt, lo.dirtyStep, lo.nr, hi.dirtiedAt, hi.dirtyStep, hi.nr)!;
     const m = this.files.get(lo.fileId)!;
@@ -242,6 +245,7 @@ export class PageCache {
 
   /** folio_mark_dirty on clean pages: dirty from `at` (page i at at + step × (i − index)). */
   setDirty(f: Folio, at: number, step: number): Folio {
+    f.node!.frozen = null;
     f.dirtiedAt = at;
     f.dirtyStep = f.nr > 1 ? step : 0;
     return this.update(f, PG_DIRTY);
@@ -249,6 +253,7 @@ export class PageCache {
 
   /** The read I/O of these pages completes at `t` (submit_bio of a readahead batch). */
   setReadyAt(f: Folio, t: number): Folio {
+    f.node!.frozen = null;
     f.readyAt = t;
     f.readyStep = 0;
     return this.join(f);
@@ -256,6 +261,7 @@ export class PageCache {
 
   /** A pte more (1) or less (-1) for each page of `f`; mapping sets PG_young too. */
   addMapcount(f: Folio, d: number, young: boolean): Folio {
+    f.node!.frozen = null;
     f.mapcount += d;
     if (young) f.flags |= PG_YOUNG;
     return this.join(f);
@@ -268,66 +274,60 @@ export class PageCache {
 
   // ───────────────────────────── checkpoints ─────────────────────────────
 
-  /** A compact copy for checkpoints: typed arrays of folios in LRU order (about 60 bytes a folio). */
+  /**
+   * A copy for checkpoints that costs what changed: each index node is frozen once and reused by every later
+   * checkpoint until something in it changes; the LRU order is 8 bytes a folio.
+   */
   freeze(): FrozenPageCache {
-    const n = this.active.folios + this.inactive.folios;
-    const z: FrozenPageCache = {
-      capacity: this.capacity, folios: n, activeFolios: this.active.folios,
-      fileId: new Int32Array(n), index: new Float64Array(n), nr: new Int32Array(n), flags: new Uint8Array(n),
-      mapcount: new Uint16Array(n), bornOp: new Float64Array(n), times: new Float64Array(4 * n),
-    };
+    const nodes: FrozenNode[] = [];
+    const ordinal = new Map<object, number>();
+    let bytes = 0;
+    for (const [fileId, m] of this.files) {
+      for (const node of m.nodeList()) {
+        if (!node.frozen) {
+          node.frozen = freezeNode(fileId, node.folios);
+          bytes += frozenNodeBytes(node.frozen);
+        }
+        ordinal.set(node, nodes.length);
+        nodes.push(node.frozen);
+      }
+    }
+    const lru = new Uint32Array(2 * (this.active.folios + this.inactive.folios));
     let i = 0;
     // Each list from its tail, so that thaw() rebuilds both orders with pushHead.
     for (const list of [this.active, this.inactive]) {
       for (let f = list.tail; f; f = f.prev) {
-        z.fileId[i] = f.fileId;
-        z.index[i] = f.index;
-        z.nr[i] = f.nr;
-        z.flags[i] = f.flags;
-        z.mapcount[i] = f.mapcount;
-        z.bornOp[i] = f.bornOp;
-        z.times[4 * i] = f.readyAt;
-        z.times[4 * i + 1] = f.readyStep;
-        z.times[4 * i + 2] = f.dirtiedAt;
-        z.times[4 * i + 3] = f.dirtyStep;
-        i++;
+        lru[i++] = ordinal.get(f.node!)!;
+        lru[i++] = Mapping.slotOf(f);
       }
     }
-    return z;
+    return { capacity: this.capacity, nodes, lru, activeFolios: this.active.folios, bytes };
   }
 
   static thaw(z: FrozenPageCache): PageCache {
     const c = new PageCache(z.capacity);
-    for (let i = 0; i < z.folios; i++) {
-      const f = new Folio(z.fileId[i], z.index[i], z.nr[i], z.flags[i], z.mapcount[i], z.bornOp[i],
-        z.times[4 * i], z.times[4 * i + 1], z.times[4 * i + 2], z.times[4 * i + 3]);
-      c.adopt(f, i < z.activeFolios ? c.active : c.inactive);
+    const folios = z.nodes.map((node) => {
+      const fs = thawNode(node);
+      let m = c.files.get(node.fileId);
+      if (!m) {
+        m = new Mapping();
+        c.files.set(node.fileId, m);
+      }
+      m.adoptNode(fs);
+      return fs;
+    });
+    for (let i = 0; i < z.lru.length; i += 2) {
+      const f = folios[z.lru[i]][z.lru[i + 1]];
+      (i / 2 < z.activeFolios ? c.active : c.inactive).pushHead(f);
+      c.size += f.nr;
+      c.count(f.flags, f.nr);
     }
     return c;
-  }
-
-  /** Puts a folio copied from elsewhere at the head of `list` (building a copy from the tails up). */
-  private adopt(f: Folio, list: LruList): void {
-    let m = this.files.get(f.fileId);
-    if (!m) {
-      m = new Mapping();
-      this.files.set(f.fileId, m);
-    }
-    m.insert(f);
-    list.pushHead(f);
-    this.size += f.nr;
-    this.count(f.flags, f.nr);
   }
 
   /** A deep copy: new folios on lists in the same order. */
   clone(): PageCache {
-    const c = new PageCache(this.capacity);
-    for (const [from, to] of [[this.active, c.active], [this.inactive, c.inactive]] as const) {
-      for (let f = from.tail; f; f = f.prev) {
-        c.adopt(new Folio(f.fileId, f.index, f.nr, f.flags, f.mapcount, f.bornOp, f.readyAt, f.readyStep, f.dirtiedAt, f.dirtyStep), to);
-      }
-    }
-    return c;
+    return PageCache.thaw(this.freeze());
   }
 }
 
