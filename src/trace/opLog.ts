@@ -53,6 +53,11 @@ export interface OpRecord {
 
 export class OpLog {
   length = 0;
+  /**
+   * `keepAll` false: only the last operation is kept (get, nameOf, … answer for length - 1 alone), for a run that
+   * writes each operation out as it goes.
+   */
+  constructor(readonly keepAll = true) {}
   /** Changes whenever recorded operations are forgotten (caches keyed on the log check it). */
   generation = 0;
   private name = u8();
@@ -91,7 +96,14 @@ export class OpLog {
   private recErrno = new Map<number, string>();
 
   add(r: Omit<OpRecord, 'index'>): number {
-    const i = this.length++;
+    const index = this.length++;
+    const i = this.keepAll ? index : 0;
+    if (!this.keepAll) {
+      this.argLen = 0;
+      this.slotLine[r.line & (ARG_SLOTS - 1)] = -1;
+      this.texts.clear();
+      this.recErrno.clear();
+    }
     this.name.set(i, OP_INDEX.get(r.name) ?? 255);
     this.line.set(i, r.line);
     this.col.set(i, r.col);
@@ -124,7 +136,12 @@ export class OpLog {
     this.recTs.set(i, rec?.timestampNs ?? NaN);
     this.recRes.set(i, rec?.result ?? NaN);
     if (rec?.errno !== undefined) this.recErrno.set(i, rec.errno);
-    return i;
+    return index;
+  }
+
+  /** Where operation i is stored. */
+  private at(i: number): number {
+    return this.keepAll ? i : 0;
   }
 
   private sameArgs(at: number, args: number[]): boolean {
@@ -134,12 +151,13 @@ export class OpLog {
     return true;
   }
 
-  get(i: number): OpRecord {
+  get(index: number): OpRecord {
+    const i = this.at(index);
     const s = this.argStart.arr[i];
     const e = s + this.argCount.arr[i];
     const errno = this.errno.arr[i];
     return {
-      index: i,
+      index,
       name: OPS[this.name.arr[i]]?.name ?? '?',
       line: this.line.arr[i],
       col: this.col.arr[i],
@@ -158,12 +176,13 @@ export class OpLog {
       pageFaults: this.faults.arr[i],
       args: Array.from(this.args.arr.subarray(s, e)),
       text: this.texts.get(i),
-      recorded: this.recordedOf(i),
+      recorded: this.recordedOf(index),
     };
   }
 
   /** What the log recorded of operation i, or undefined (a scenario's operation, an alloc the replay added). */
-  recordedOf(i: number): RecordedCall | undefined {
+  recordedOf(index: number): RecordedCall | undefined {
+    const i = this.at(index);
     const d = this.recDur.arr[i];
     const t = this.recTs.arr[i];
     const r = this.recRes.arr[i];
@@ -178,22 +197,22 @@ export class OpLog {
   }
 
   nameOf(i: number): string {
-    return OPS[this.name.arr[i]]?.name ?? '?';
+    return OPS[this.name.arr[this.at(i)]]?.name ?? '?';
   }
   lineOf(i: number): number {
-    return this.line.arr[i];
+    return this.line.arr[this.at(i)];
   }
   threadOf(i: number): number {
-    return this.thread.arr[i];
+    return this.thread.arr[this.at(i)];
   }
   startPosOf(i: number): number {
-    return this.startPos.arr[i];
+    return this.startPos.arr[this.at(i)];
   }
   endPosOf(i: number): number {
-    return this.endPos.arr[i];
+    return this.endPos.arr[this.at(i)];
   }
   resultOf(i: number): number {
-    return this.result.arr[i];
+    return this.result.arr[this.at(i)];
   }
 
   /** The operation whose events include position `pos` (binary search over start positions); -1 before any. */

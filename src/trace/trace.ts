@@ -21,11 +21,16 @@ export interface TraceOptions {
   checkpointEvery?: number;
   /** Bytes the checkpoints may hold (DEFAULT_BUDGET); past it they are thinned and spaced twice as far. */
   checkpointBudget?: number;
+  /**
+   * false: record nothing to travel back to (events are counted, only the last operation is kept, no checkpoint
+   * but the first): a run that writes its output as it goes. Its past cannot be rebuilt.
+   */
+  record?: boolean;
 }
 
 export class Trace {
-  readonly events = new EventLog();
-  readonly ops = new OpLog();
+  readonly events: EventLog;
+  readonly ops: OpLog;
   machine: Machine;
   finished = false;
   private source: OperationSource;
@@ -37,7 +42,10 @@ export class Trace {
   private before = new Float64Array(C.Count);
 
   constructor(readonly spec: ProgramSpec, options: TraceOptions = {}) {
-    this.checkpoints = new Checkpoints(options.checkpointEvery ?? 0, options.checkpointBudget);
+    const record = options.record ?? true;
+    this.events = new EventLog(record);
+    this.ops = new OpLog(record);
+    this.checkpoints = new Checkpoints(record ? options.checkpointEvery ?? 0 : 0, options.checkpointBudget);
     this.machine = new Machine(spec.config, spec.files, this.events);
     this.source = spec.createSource();
     this.checkpoint();
@@ -128,6 +136,7 @@ export class Trace {
   }
 
   private replay(pos: number): { machine: Machine; source: OperationSource } {
+    if (!this.events.keep) throw new Error('a trace that records nothing cannot rebuild its past');
     const k = pos < 0 ? -1 : this.ops.opAt(pos);
     const atHead = pos === this.head;
     const atBoundary = atHead || (k >= 0 && pos === this.ops.endPosOf(k));
