@@ -11,26 +11,25 @@ const CHUNK = 1 << 16;
 
 /** stdout (or `sink`), written in chunks of 64 KiB. */
 export class Output {
-  private parts: string[] = [];
-  private size = 0;
+  private text = '';
 
   constructor(private readonly sink: (s: string) => void = (s) => process.stdout.write(s)) {}
 
   write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= CHUNK) this.flush();
+    this.text += s;
+    if (this.text.length >= CHUNK) this.flush();
   }
 
   line(s: string): void {
-    this.write(s + '\n');
+    this.text += s;
+    this.text += '\n';
+    if (this.text.length >= CHUNK) this.flush();
   }
 
   flush(): void {
-    if (!this.size) return;
-    this.sink(this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
+    if (!this.text) return;
+    this.sink(this.text);
+    this.text = '';
   }
 }
 

@@ -207,9 +207,24 @@ export abstract class Kernel {
   cpuCopy(src: Loc, dst: Loc, bytes: number, dstObj = 0, dstOff = 0): void {
     if (bytes <= 0) return;
     const first = this.countCopy('cpu', src, dst, bytes);
-    this.lastMove = { src, dst, bytes, engine: 'cpu', dstObj, dstOff };
+    this.noteMove(src, dst, bytes, 'cpu', dstObj, dstOff);
     this.ev(Ev.CpuCopy, bytes, packMove(src, dst, dstObj), first ? 0 : 1);
     this.advance(Math.ceil((bytes / this.config.latency.memcpyBytesPerSec) * 1e9));
+  }
+
+  /** Records the last copy or transfer (for the panel), reusing the record: one is made per step. */
+  noteMove(src: Loc, dst: Loc, bytes: number, engine: 'cpu' | 'dma', dstObj: number, dstOff: number): void {
+    const mv = this.lastMove;
+    if (!mv) {
+      this.lastMove = { src, dst, bytes, engine, dstObj, dstOff };
+      return;
+    }
+    mv.src = src;
+    mv.dst = dst;
+    mv.bytes = bytes;
+    mv.engine = engine;
+    mv.dstObj = dstObj;
+    mv.dstOff = dstOff;
   }
 
   // ───────────────────────────── files and memory ─────────────────────────────

@@ -54,8 +54,8 @@ export interface OpRecord {
 export class OpLog {
   length = 0;
   /**
-   * `keepAll` false: only the last operation is kept (get, nameOf, … answer for length - 1 alone), for a run that
-   * writes each operation out as it goes.
+   * `keepAll` false: only the last operation is kept, as the record it was given (get, nameOf, … answer for
+   * length - 1 alone), for a run that writes each operation out as it goes.
    */
   constructor(readonly keepAll = true) {}
   /** Changes whenever recorded operations are forgotten (caches keyed on the log check it). */
@@ -95,15 +95,19 @@ export class OpLog {
   private recRes = f64();
   private recErrno = new Map<number, string>();
 
+  /** The last operation, when only it is kept. */
+  private last: OpRecord | null = null;
+
   add(r: Omit<OpRecord, 'index'>): number {
     const index = this.length++;
-    const i = this.keepAll ? index : 0;
     if (!this.keepAll) {
-      this.argLen = 0;
-      this.slotLine[r.line & (ARG_SLOTS - 1)] = -1;
-      this.texts.clear();
-      this.recErrno.clear();
+      // Kept as given (the caller's fresh record): nothing to pack for one record.
+      const rec = r as OpRecord;
+      rec.index = index;
+      this.last = rec;
+      return index;
     }
+    const i = index;
     this.name.set(i, OP_INDEX.get(r.name) ?? 255);
     this.line.set(i, r.line);
     this.col.set(i, r.col);
@@ -139,10 +143,7 @@ export class OpLog {
     return index;
   }
 
-  /** Where operation i is stored. */
-  private at(i: number): number {
-    return this.keepAll ? i : 0;
-  }
+
 
   private sameArgs(at: number, args: number[]): boolean {
     if (at + args.length > this.argLen) return false;
@@ -152,7 +153,8 @@ export class OpLog {
   }
 
   get(index: number): OpRecord {
-    const i = this.at(index);
+    if (this.last) return this.last;
+    const i = index;
     const s = this.argStart.arr[i];
     const e = s + this.argCount.arr[i];
     const errno = this.errno.arr[i];
@@ -182,7 +184,8 @@ export class OpLog {
 
   /** What the log recorded of operation i, or undefined (a scenario's operation, an alloc the replay added). */
   recordedOf(index: number): RecordedCall | undefined {
-    const i = this.at(index);
+    if (this.last) return this.last.recorded;
+    const i = index;
     const d = this.recDur.arr[i];
     const t = this.recTs.arr[i];
     const r = this.recRes.arr[i];
@@ -197,22 +200,22 @@ export class OpLog {
   }
 
   nameOf(i: number): string {
-    return OPS[this.name.arr[this.at(i)]]?.name ?? '?';
+    return this.last ? this.last.name : OPS[this.name.arr[i]]?.name ?? '?';
   }
   lineOf(i: number): number {
-    return this.line.arr[this.at(i)];
+    return this.last ? this.last.line : this.line.arr[i];
   }
   threadOf(i: number): number {
-    return this.thread.arr[this.at(i)];
+    return this.last ? this.last.thread : this.thread.arr[i];
   }
   startPosOf(i: number): number {
-    return this.startPos.arr[this.at(i)];
+    return this.last ? this.last.startPos : this.startPos.arr[i];
   }
   endPosOf(i: number): number {
-    return this.endPos.arr[this.at(i)];
+    return this.last ? this.last.endPos : this.endPos.arr[i];
   }
   resultOf(i: number): number {
-    return this.result.arr[this.at(i)];
+    return this.last ? this.last.result : this.result.arr[i];
   }
 
   /** The operation whose events include position `pos` (binary search over start positions); -1 before any. */

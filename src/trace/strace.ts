@@ -93,16 +93,17 @@ export function straceLine(r: OpRecord, names: FdNames): string {
   return `${call} = ${ret}${dur}${recordedText(r)}`;
 }
 
+/** Operations whose result the model chooses (a descriptor, an address, an id): a log's own is no news. */
+const OWN_RESULT = new Set(['syscall', 'open', 'socket', 'pipe', 'mmap', 'aio_read']);
+
 /** What a replayed log recorded for the call, beside the model's duration: ` (log <0.000020>)`. */
 function recordedText(r: OpRecord): string {
   const rec = r.recorded;
   if (!rec) return '';
-  const parts: string[] = [];
-  if (rec.durationNs !== undefined) parts.push(`<${formatSeconds(rec.durationNs)}>`);
-  if (rec.result !== undefined && rec.result !== r.result && r.name !== 'syscall' && !['open', 'socket', 'pipe', 'mmap', 'aio_read'].includes(r.name)) {
-    parts.push(`= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}`);
-  }
-  return parts.length ? ` (log ${parts.join(' ')})` : '';
+  const dur = rec.durationNs !== undefined ? `<${formatSeconds(rec.durationNs)}>` : '';
+  const res = rec.result !== undefined && rec.result !== r.result && !OWN_RESULT.has(r.name) ? `= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}` : '';
+  if (!dur && !res) return '';
+  return ` (log ${dur}${dur && res ? ' ' : ''}${res})`;
 }
 
 const SNAPSHOT_EVERY = 8192;

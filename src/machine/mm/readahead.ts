@@ -163,9 +163,9 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
       k.ev(kind, f.id, start, nr);
     }
     const next = c.mapping(f.id)?.ceil(idx);
-    let want = Math.min(nr - i, (next ? next.index : Infinity) - idx, bioPages - runLen);
-    if (i === mark) want = 1;
-    else if (i < mark) want = Math.min(want, mark - i);
+    const want = Math.min(nr - i, (next ? next.index : Infinity) - idx, bioPages - runLen);
+    // Room for the whole run at once when reclaim is plain (as freeing a page before each insertion would free the
+    // same pages); the readahead marker then only cuts the run's insertion in pieces.
     let n = roomFor(k, want);
     if (n === 0) {
       ensureFree(k, 1);
@@ -173,10 +173,14 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
     } else {
       makeRoom(k, n);
     }
-    c.insert(f.id, idx, n, Infinity, 0, k.opSeq, i === mark ? PG_READAHEAD : 0);
+    for (let j = i; j < i + n;) {
+      const end = j < mark ? Math.min(i + n, mark) : j === mark ? j + 1 : i + n;
+      c.insert(f.id, start + j, end - j, Infinity, 0, k.opSeq, j === mark ? PG_READAHEAD : 0);
+      k.ev(Ev.PageInsert, f.id, start + j, end - j);
+      if (j === mark) k.ev(Ev.ReadaheadMark, f.id, start + j);
+      j = end;
+    }
     k.counters[C.ReadaheadPages] += n;
-    k.ev(Ev.PageInsert, f.id, idx, n);
-    if (i === mark) k.ev(Ev.ReadaheadMark, f.id, idx);
     if (runLen === 0) runStart = idx;
     runLen += n;
     if (runLen * PAGE_SIZE >= MAX_BIO) {
