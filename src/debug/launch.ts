@@ -52,7 +52,7 @@ export function loadProgram(args: LaunchArgs, warn: (line: string) => void): Lau
   return {
     path: args.program,
     executableLines: loaded.executableLines,
-    trace: new Trace(loaded.spec, { checkpointEvery: args.checkpointEvery ?? 50_000 }),
+    trace: new Trace(loaded.spec, { checkpointEvery: args.checkpointEvery ?? 16_384 }),
   };
 }
 

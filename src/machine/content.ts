@@ -171,7 +171,7 @@ export class Content {
 
   /** Back to the default content everywhere (a buffer reused for new data). */
   clear(): void {
-    this.extents = [];
+    this.extents.length = 0;
   }
 
   /** Forgets everything at or past `size` (truncation). */

@@ -92,6 +92,9 @@ export class Folio {
   /** LRU neighbour toward the tail. */
   next: Folio | null = null;
   node: FolioNode | null = null;
+  /** Scratch of PageCache.freeze: the folio's node (in the checkpoint's node list) and its slot there. */
+  nodeOrdinal = 0;
+  slot = 0;
 
   constructor(
     public fileId: number,

@@ -283,7 +283,9 @@ export abstract class Kernel {
   protected copyInto(m: Kernel, sink: EventSink, cache: PageCache): void {
     Object.assign(m, this);
     m.config = cloneConfig(this.config);
-    m.regs = { ...this.regs };
+    // Copies with the literals' own property order keep one hidden class per record for the code that reads them.
+    const r = this.regs;
+    m.regs = { mode: r.mode, pc: r.pc, rax: r.rax, rdi: r.rdi, rsi: r.rsi, rdx: r.rdx, r10: r.r10, r8: r.r8, r9: r.r9, cr2: r.cr2 };
     m.counters = this.counters.slice();
     m.filesById = this.filesById.map(cloneFile);
     m.files = new Map(m.filesById.map((f) => [f.path, f]));
@@ -295,11 +297,17 @@ export abstract class Kernel {
     m.timers = this.timers.clone();
     m.dma = this.dma.map((d) => ({ ...d }));
     m.aio = new Map([...this.aio].map(([k, v]) => [k, { ...v, pendingCopy: v.pendingCopy ? { ...v.pendingCopy } : null }]));
-    m.disk = { ...this.disk, controller: this.disk.controller.clone() };
-    m.nic = { ...this.nic };
-    m.wb = { ...this.wb };
-    m.throttle = { ...this.throttle };
-    m.nextId = { ...this.nextId };
+    const d = this.disk;
+    m.disk = {
+      busyUntil: d.busyUntil, head: d.head, queue: d.queue, requests: d.requests, controller: d.controller.clone(),
+      controllerLen: d.controllerLen, controllerWhat: d.controllerWhat,
+    };
+    m.nic = { busyUntil: this.nic.busyUntil, inflight: this.nic.inflight, sentBytes: this.nic.sentBytes };
+    m.wb = { armed: this.wb.armed, background: this.wb.background, lastRun: this.wb.lastRun };
+    const t = this.throttle;
+    m.throttle = { nrDirtied: t.nrDirtied, pause: t.pause, lastPauseNs: t.lastPauseNs, pausedWhen: t.pausedWhen };
+    const n = this.nextId;
+    m.nextId = { region: n.region, dma: n.dma, aio: n.aio, socket: n.socket, pipe: n.pipe };
     m.counted = this.counted.slice();
     m.activityStack = this.activityStack.slice();
     m.mmapRaStates = new Map([...this.mmapRaStates].map(([k, v]) => [k, { ...v }]));

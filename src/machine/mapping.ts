@@ -226,11 +226,6 @@ export class Mapping {
     this.nodes.push(node);
   }
 
-  /** Position of `f` in its node. */
-  static slotOf(f: Folio): number {
-    return Mapping.slotAt((f.node as MapNode).folios, f.index);
-  }
-
   /** Every folio in index order. */
   *folios(): IterableIterator<Folio> {
     for (const node of this.nodes) yield* node.folios;

@@ -50,8 +50,8 @@ export interface FrozenPageCache {
 }
 
 export class PageCache {
-  /** fileId → its folios */
-  readonly files = new Map<number, Mapping>();
+  /** Each file's folios, by file id (ids are small and dense: an array is the cheapest lookup). */
+  private readonly files: (Mapping | undefined)[] = [];
   readonly active = new LruList();
   readonly inactive = new LruList();
   /** Pages cached, dirty and under writeback. */
@@ -62,12 +62,12 @@ export class PageCache {
   constructor(public capacity: number) {}
 
   mapping(fileId: number): Mapping | undefined {
-    return this.files.get(fileId);
+    return this.files[fileId];
   }
 
   /** The folio holding page `index` of the file, if cached. */
   find(fileId: number, index: number): Folio | undefined {
-    return this.files.get(fileId)?.find(index);
+    return this.files[fileId]?.find(index);
   }
 
   /** One page's state, if cached. */
@@ -78,7 +78,7 @@ export class PageCache {
 
   /** The cached pages of a file by index, as snapshots (for display and tests; costs a page each). */
   pagesOf(fileId: number): Map<number, Page> | undefined {
-    const m = this.files.get(fileId);
+    const m = this.files[fileId];
     if (!m) return undefined;
     const out = new Map<number, Page>();
     for (const f of m.folios()) for (let i = f.index; i < f.end; i++) out.set(i, pageOf(f, i));
@@ -107,7 +107,7 @@ export class PageCache {
    * that it starts at `index` and ends by `end`. Undefined when page `index` is not cached.
    */
   take(fileId: number, index: number, end: number): Folio | undefined {
-    const m = this.files.get(fileId);
+    const m = this.files[fileId];
     const f = m?.find(index);
     if (!f) return undefined;
     const g = index > f.index ? this.split(m!, f, index) : f;
@@ -155,7 +155,7 @@ export class PageCache {
     lo.node!.frozen = null;
     lo.readyStep = joinStep(lo.readyAt, lo.readyStep, lo.nr, hi.readyAt, hi.readyStep, hi.nr)!;
     lo.dirtyStep = joinStep(lo.dirtiedAt, lo.dirtyStep, lo.nr, hi.dirtiedAt, hi.dirtyStep, hi.nr)!;
-    const m = this.files.get(lo.fileId)!;
+    const m = this.files[lo.fileId]!;
     const list = this.listOf(lo);
     list.remove(hi);
     m.remove(hi);
@@ -173,10 +173,10 @@ export class PageCache {
    */
   insert(fileId: number, index: number, nr: number, readyAt: number, readyStep: number, bornOp: number, flags = 0): Folio {
     const f = new Folio(fileId, index, nr, flags & ~PG_ACTIVE, 0, bornOp, readyAt, readyStep, 0, 0);
-    let m = this.files.get(fileId);
+    let m = this.files[fileId];
     if (!m) {
       m = new Mapping();
-      this.files.set(fileId, m);
+      this.files[fileId] = m;
     }
     m.insert(f);
     this.inactive.pushHead(f);
@@ -188,9 +188,9 @@ export class PageCache {
   /** filemap_remove_folio: the pages of `f` leave the cache. */
   remove(f: Folio): void {
     this.listOf(f).remove(f);
-    const m = this.files.get(f.fileId)!;
+    const m = this.files[f.fileId]!;
     m.remove(f);
-    if (m.nrpages === 0) this.files.delete(f.fileId);
+    if (m.nrpages === 0) this.files[f.fileId] = undefined;
     this.count(f.flags, -f.nr);
     this.size -= f.nr;
   }
@@ -222,7 +222,7 @@ export class PageCache {
     this.listOf(f).remove(f);
     const before = f.flags;
     f.flags = flags;
-    this.files.get(f.fileId)!.retag(f, before);
+    this.files[f.fileId]!.retag(f, before);
     this.count(before, -f.nr);
     this.count(flags, f.nr);
     this.listOf(f).pushHead(f);
@@ -237,7 +237,7 @@ export class PageCache {
     if (flags === f.flags) return f;
     const before = f.flags;
     f.flags = flags;
-    this.files.get(f.fileId)!.retag(f, before);
+    this.files[f.fileId]!.retag(f, before);
     this.count(before, -f.nr);
     this.count(flags, f.nr);
     return this.join(f);
@@ -280,15 +280,21 @@ export class PageCache {
    */
   freeze(): FrozenPageCache {
     const nodes: FrozenNode[] = [];
-    const ordinal = new Map<object, number>();
     let bytes = 0;
-    for (const [fileId, m] of this.files) {
+    for (let fileId = 0; fileId < this.files.length; fileId++) {
+      const m = this.files[fileId];
+      if (!m) continue;
       for (const node of m.nodeList()) {
         if (!node.frozen) {
           node.frozen = freezeNode(fileId, node.folios);
           bytes += frozenNodeBytes(node.frozen);
         }
-        ordinal.set(node, nodes.length);
+        // Where each folio is, for the LRU order below: node and slot, noted on the folio for this walk.
+        const fs = node.folios;
+        for (let s = 0; s < fs.length; s++) {
+          fs[s].slot = s;
+          fs[s].nodeOrdinal = nodes.length;
+        }
         nodes.push(node.frozen);
       }
     }
@@ -297,8 +303,8 @@ export class PageCache {
     // Each list from its tail, so that thaw() rebuilds both orders with pushHead.
     for (const list of [this.active, this.inactive]) {
       for (let f = list.tail; f; f = f.prev) {
-        lru[i++] = ordinal.get(f.node!)!;
-        lru[i++] = Mapping.slotOf(f);
+        lru[i++] = f.nodeOrdinal;
+        lru[i++] = f.slot;
       }
     }
     return { capacity: this.capacity, nodes, lru, activeFolios: this.active.folios, bytes };
@@ -308,10 +314,10 @@ export class PageCache {
     const c = new PageCache(z.capacity);
     const folios = z.nodes.map((node) => {
       const fs = thawNode(node);
-      let m = c.files.get(node.fileId);
+      let m = c.files[node.fileId];
       if (!m) {
         m = new Mapping();
-        c.files.set(node.fileId, m);
+        c.files[node.fileId] = m;
       }
       m.adoptNode(fs);
       return fs;

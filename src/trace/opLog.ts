@@ -4,11 +4,16 @@ import { ERRNO, Errno, errnoName } from '../machine/errno';
 
 const OP_INDEX = new Map(OPS.map((o, i) => [o.name, i]));
 
-class Grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array> {
-  constructor(public arr: T, private make: (n: number) => T) {}
+/**
+ * A growable typed array of one element type. One class a type, not one generic class: the element store in `set`
+ * then always meets the same array type (a store shared by five types is megamorphic, and a million operations pay it
+ * twenty times each).
+ */
+class GrowF64 {
+  arr = new Float64Array(1024);
   set(i: number, v: number): void {
     if (i >= this.arr.length) {
-      const n = this.make(Math.max(1024, this.arr.length * 2));
+      const n = new Float64Array(this.arr.length * 2);
       n.set(this.arr);
       this.arr = n;
     }
@@ -16,10 +21,46 @@ class Grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int
   }
 }
 
-const f64 = () => new Grow(new Float64Array(1024), (n) => new Float64Array(n));
-const u32 = () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
-const u16 = () => new Grow(new Uint16Array(1024), (n) => new Uint16Array(n));
-const u8 = () => new Grow(new Uint8Array(1024), (n) => new Uint8Array(n));
+class GrowU32 {
+  arr = new Uint32Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.arr.length) {
+      const n = new Uint32Array(this.arr.length * 2);
+      n.set(this.arr);
+      this.arr = n;
+    }
+    this.arr[i] = v;
+  }
+}
+
+class GrowU16 {
+  arr = new Uint16Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.arr.length) {
+      const n = new Uint16Array(this.arr.length * 2);
+      n.set(this.arr);
+      this.arr = n;
+    }
+    this.arr[i] = v;
+  }
+}
+
+class GrowU8 {
+  arr = new Uint8Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.arr.length) {
+      const n = new Uint8Array(this.arr.length * 2);
+      n.set(this.arr);
+      this.arr = n;
+    }
+    this.arr[i] = v;
+  }
+}
+
+const f64 = () => new GrowF64();
+const u32 = () => new GrowU32();
+const u16 = () => new GrowU16();
+const u8 = () => new GrowU8();
 
 const ARG_SLOTS = 4096;
 
