@@ -5,8 +5,8 @@
 //
 //   npm run bench [-- --lines 1000000 --small 250000]
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,10 +34,34 @@ function runJson(file, env = {}) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+/**
+ * The machine benchmark of the main branch, built from `git archive main` (the "no slower" comparison, on this machine
+ * in this run); null when there is no main branch to compare with.
+ */
+async function mainMachineBench(dir) {
+  try {
+    const src = join(dir, 'main');
+    mkdirSync(src);
+    execSync(`git archive main | tar -x -C ${JSON.stringify(src)}`, { stdio: ['ignore', 'ignore', 'ignore'] });
+    if (!existsSync(join(src, 'scripts/bench/machine.ts'))) return null;
+    symlinkSync(join(process.cwd(), 'node_modules'), join(src, 'node_modules'));
+    await build({ entryPoints: [join(src, 'scripts/bench/machine.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(dir, 'machine-main.js'), logLevel: 'silent' });
+    return join(dir, 'machine-main.js');
+  } catch {
+    return null;
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'iosim-bench-'));
 try {
   console.log('\n== machine: 1M x 4 KiB reads of a 4 GiB file through a 256 MiB cache, every event recorded');
   const machine = runJson('out/bench/machine.js');
+  const mainBench = await mainMachineBench(dir);
+  let before = null;
+  if (mainBench) {
+    console.log('   the same on the main branch:');
+    before = runJson(mainBench);
+  }
 
   console.log('\n== adapter: a million syscalls of a scenario (continue to the last syscall, then seeks and stepBacks)');
   runJson('out/bench/dap.js');
@@ -59,11 +83,12 @@ try {
     ['adapter: continue to the end vs bare split', 'does not fit', '≤ 30×', `${continueRatio.toFixed(1)}× (${dap.continueSeconds} s)`, continueRatio <= 30],
     ['adapter RSS on it', '—', '≤ 1 GiB', `${dap.adapterPeakRssMiB} MiB`, dap.adapterPeakRssMiB <= 1024],
     ['stepBack / seek anywhere, p95', '0.5–1.2 s (100k lines)', '≤ 50 ms', `${dap.stepBackP95Ms} / ${dap.seekP95Ms} ms`, Math.max(dap.stepBackP95Ms, dap.seekP95Ms) <= 50],
-    ['1M × 4 KiB reads (machine bench)', '1.4 s, 380 MiB', 'no slower', `${machine.seconds} s, ${machine.peakRssMiB} MiB`, null],
+    ['1M × 4 KiB reads (machine bench)', before ? `${before.seconds} s, ${before.peakRssMiB} MiB (main, here)` : '1.4 s, 380 MiB', 'no slower',
+      `${machine.seconds} s, ${machine.peakRssMiB} MiB`, before ? machine.seconds <= before.seconds * 1.1 && machine.peakRssMiB <= before.peakRssMiB * 1.1 : null],
     ['1 MiB-call log vs bare split', '', '', `${strace.copy1m.ratio}× (${strace.copy1m.lines} lines)`, null],
     ['copy + random 4 KiB preads vs bare split', '', '', `${strace.mixed.ratio}× (${strace.mixed.lines} lines)`, null],
   ];
-  const w = [44, 24, 16, 30];
+  const w = [44, 30, 16, 30];
   console.log(`\n== targets (issue 10), measured in this run; bare line split of the ${LINES}-line log: ${(big.bareSplitMs / 1000).toFixed(3)} s`);
   console.log(['figure'.padEnd(w[0]), 'before (issue)'.padEnd(w[1]), 'target'.padEnd(w[2]), 'now'.padEnd(w[3]), 'met'].join('  '));
   for (const [f, before, target, now, met] of rows) {

@@ -37,10 +37,17 @@ export function roomFor(k: Kernel, want: number): number {
   const c = k.cache;
   const free = c.capacity - c.size;
   if (free >= 1) return Math.min(want, free);
-  const t = c.inactive.tail;
-  // Balancing the lists first only adds to the inactive head, so the tail seen now is the one reclaim will meet.
-  if (free < 0 || !t || t.flags & (PG_DIRTY | PG_WRITEBACK) || (t.mapcount > 0 && t.flags & PG_YOUNG)) return 0;
-  return Math.min(want, t.readyCount(k.now));
+  if (free < 0) return 0;
+  // The plain pages from the tail on, folio after folio. Balancing the lists first only adds to the inactive head,
+  // so the pages seen now are the ones reclaim will meet.
+  let n = 0;
+  for (let t = c.inactive.tail; t && n < want; t = t.prev) {
+    if (t.flags & (PG_DIRTY | PG_WRITEBACK) || (t.mapcount > 0 && t.flags & PG_YOUNG)) break;
+    const ready = t.readyCount(k.now);
+    n += ready;
+    if (ready < t.nr) break;
+  }
+  return Math.min(want, n);
 }
 
 /** Makes the room roomFor(k, n) promised: nothing with free slots, else balances the lists and frees n tail pages. */
@@ -48,8 +55,12 @@ export function makeRoom(k: Kernel, n: number): void {
   const c = k.cache;
   if (c.capacity - c.size >= 1) return;
   balanceLists(k);
-  const t = c.inactive.tail!;
-  evict(k, tailPages(k, t, n), EvictReason.Reclaim);
+  while (n > 0) {
+    const t = c.inactive.tail!;
+    const take = Math.min(n, t.nr);
+    evict(k, tailPages(k, t, take), EvictReason.Reclaim);
+    n -= take;
+  }
 }
 
 /** When the next read or writeback completes (unlocking pages), or -1. */
