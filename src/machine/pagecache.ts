@@ -36,9 +36,13 @@ export function pageOf(f: Folio, index: number): Page {
   };
 }
 
+/** Slots an index node can hold (above its largest size, NODE_MAX + 1): a folio's place in the LRU order is node × SLOTS + slot. */
+const SLOTS = 256;
+
 /**
  * A checkpoint's page cache: the index nodes of every file (frozen, shared with the previous checkpoint where nothing
- * in them changed) and the LRU order, two numbers a folio (node, slot) from each list's tail, the active list first.
+ * in them changed) and the LRU order, one number a folio (node × SLOTS + slot) from each list's tail, the active
+ * list first.
  */
 export interface FrozenPageCache {
   capacity: number;
@@ -298,14 +302,11 @@ export class PageCache {
         nodes.push(node.frozen);
       }
     }
-    const lru = new Uint32Array(2 * (this.active.folios + this.inactive.folios));
+    const lru = new Uint32Array(this.active.folios + this.inactive.folios);
     let i = 0;
     // Each list from its tail, so that thaw() rebuilds both orders with pushHead.
     for (const list of [this.active, this.inactive]) {
-      for (let f = list.tail; f; f = f.prev) {
-        lru[i++] = f.nodeOrdinal;
-        lru[i++] = f.slot;
-      }
+      for (let f = list.tail; f; f = f.prev) lru[i++] = f.nodeOrdinal * SLOTS + f.slot;
     }
     return { capacity: this.capacity, nodes, lru, activeFolios: this.active.folios, bytes };
   }
@@ -322,9 +323,9 @@ export class PageCache {
       m.adoptNode(fs);
       return fs;
     });
-    for (let i = 0; i < z.lru.length; i += 2) {
-      const f = folios[z.lru[i]][z.lru[i + 1]];
-      (i / 2 < z.activeFolios ? c.active : c.inactive).pushHead(f);
+    for (let i = 0; i < z.lru.length; i++) {
+      const f = folios[Math.floor(z.lru[i] / SLOTS)][z.lru[i] % SLOTS];
+      (i < z.activeFolios ? c.active : c.inactive).pushHead(f);
       c.size += f.nr;
       c.count(f.flags, f.nr);
     }

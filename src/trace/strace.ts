@@ -18,14 +18,24 @@ export class FdNames {
     return c;
   }
 
+  /** Answers given since the names last changed (a loop asks for the same descriptors over and over). */
+  private written = new Map<number, string>();
+
+  /** `fd<path>` as strace -y writes a descriptor, or the bare number. */
   name(fd: number): string {
-    const n = this.names.get(fd);
-    return n ? `${fd}<${n}>` : String(fd);
+    let w = this.written.get(fd);
+    if (w === undefined) {
+      const n = this.names.get(fd);
+      w = n ? `${fd}<${n}>` : String(fd);
+      this.written.set(fd, w);
+    }
+    return w;
   }
 
   /** Updates the map after an operation ran. */
   after(r: OpRecord): void {
     if (r.errno) return;
+    if (r.name === 'open' || r.name === 'socket' || r.name === 'pipe' || r.name === 'close') this.written.clear();
     switch (r.name) {
       case 'open': this.names.set(r.result, r.text ?? '?'); break;
       case 'socket': this.names.set(r.result, `TCP:[${this.socketSeq++}]`); break;
