@@ -199,6 +199,22 @@ export class PageCache {
     this.size -= f.nr;
   }
 
+  /**
+   * The first `n` pages of `f` (fewer than it has) leave the cache, the rest staying where it is: what reclaim does to
+   * the tail of a list, without cutting the folio in two first.
+   */
+  removeFront(f: Folio, n: number): void {
+    f.node!.frozen = null;
+    f.readyAt = f.readyAtOf(f.index + n);
+    f.dirtiedAt = f.dirtiedAtOf(f.index + n);
+    f.index += n;
+    f.nr -= n;
+    this.listOf(f).count -= n;
+    this.files[f.fileId]!.nrpages -= n;
+    this.count(f.flags, -n);
+    this.size -= n;
+  }
+
   private count(flags: number, nr: number): void {
     if (flags & PG_DIRTY) this.dirty += nr;
     if (flags & PG_WRITEBACK) this.writeback += nr;

@@ -1,7 +1,7 @@
 /**
  * The folio page cache against a naive one that keeps one record per page on plain arrays: random sequences of range
  * operations (insert, activate, deactivate, rotate, flag changes, dirtying with per-page times, mapping, eviction,
- * freeze/thaw) must leave every page with the same state in the same LRU position, and the index's searches (find,
+ * trimming the tail folio, freeze/thaw) must leave every page with the same state in the same LRU position, and the index's searches (find,
  * ceil, tag search, next miss) must answer as a scan of the pages does. Then a few worked cases of splitting and joining.
  */
 import assert from 'node:assert/strict';
@@ -102,7 +102,7 @@ function checkIndex(c: PageCache, n: Naive, rand: () => number, files: number, s
     if (p.flags & PG_DIRTY) dirty++;
     if (p.flags & PG_WRITEBACK) writeback++;
   }
-  assert.deepEqual([c.size, c.dirty, c.writeback, c.active.count], [size, dirty, writeback, n.active.length]);
+  assert.deepEqual([c.size, c.dirty, c.writeback, c.active.count, c.inactive.count], [size, dirty, writeback, n.active.length, n.inactive.length]);
   for (let q = 0; q < 8; q++) {
     const file = Math.floor(rand() * files);
     const from = Math.floor(rand() * span);
@@ -139,7 +139,7 @@ function differential(seed: number, steps: number): void {
     const a = Math.floor(rand() * SPAN);
     const len = 1 + Math.floor(rand() * (rand() < 0.7 ? 8 : 256));
     const b = a + len;
-    const what = Math.floor(rand() * 11);
+    const what = Math.floor(rand() * 12);
     if (what === 0 || n.pages.size < 50) {
       // insert the uncached gaps of [a, b), each gap in one call, ascending
       const t = rand() < 0.5 ? 1000 * Math.floor(rand() * 5) : Infinity;
@@ -203,6 +203,14 @@ function differential(seed: number, steps: number): void {
           eachFolio(c, file, a, b, (f) => c.remove(f));
           for (const p of pages) n.remove(p);
           break;
+        case 11: { // reclaim's trim: the first pages of the inactive tail folio leave, the rest stays in place
+          const t = c.inactive.tail;
+          if (!t || t.nr < 2) break;
+          const k = 1 + Math.floor(rand() * (t.nr - 1));
+          for (let j = 0; j < k; j++) n.remove(n.inactive[n.inactive.length - 1]);
+          c.removeFront(t, k);
+          break;
+        }
         case 10: { // reclaim-like: from the inactive tail, rotate or evict a few pages one by one
           for (let k = 0; k < len && c.inactive.tail; k++) {
             const t = c.inactive.tail;

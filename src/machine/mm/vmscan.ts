@@ -58,7 +58,7 @@ export function makeRoom(k: Kernel, n: number): void {
   while (n > 0) {
     const t = c.inactive.tail!;
     const take = Math.min(n, t.nr);
-    evict(k, tailPages(k, t, take), EvictReason.Reclaim);
+    evictFront(k, t, take, EvictReason.Reclaim);
     n -= take;
   }
 }
@@ -135,7 +135,7 @@ function reclaimOne(k: Kernel, fromActive: boolean): boolean {
       scanned += n;
       continue;
     }
-    evict(k, tailPages(k, t, 1), EvictReason.Reclaim);
+    evictFront(k, t, 1, EvictReason.Reclaim);
     return true;
   }
   // Everything inactive is busy and no I/O will change that: demote an active page so there is a candidate.
@@ -150,6 +150,21 @@ function reclaimOne(k: Kernel, fromActive: boolean): boolean {
     return true;
   }
   return false;
+}
+
+/** The first `n` pages of `f` (the last ones of its list when it is a list's tail) are reclaimed, as evict does. */
+function evictFront(k: Kernel, f: Folio, n: number, reason: EvictReason): void {
+  if (n >= f.nr) {
+    evict(k, f, reason);
+    return;
+  }
+  const { fileId, index } = f;
+  if (f.mapcount > 0) {
+    for (const r of k.regions) if (r.kind === 'mmap' && r.fileId === fileId) for (let i = index; i < index + n; i++) r.ptes.delete(i);
+  }
+  k.cache.removeFront(f, n);
+  k.counters[C.Evictions] += n;
+  k.ev(Ev.PageEvict, fileId, index, packEvict(n, reason));
 }
 
 /**
