@@ -36,54 +36,50 @@ export interface FolioNode {
 }
 
 /**
- * A checkpoint's copy of one index node: its folios in index order, each field in a typed array (times: readyAt,
- * readyStep, dirtiedAt, dirtyStep, four numbers a folio). Immutable, so that checkpoints share the nodes that did not
- * change between them.
+ * A checkpoint's copy of one index node: its folios in index order, seven numbers a folio in one typed array (index,
+ * nr · 2^24 + flags · 2^16 + mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep): one object for the garbage
+ * collector however many checkpoints hold it. Immutable, so that checkpoints share the nodes that did not change
+ * between them.
  */
 export interface FrozenNode {
   fileId: number;
   count: number;
-  index: Float64Array;
-  nr: Int32Array;
-  flags: Uint8Array;
-  mapcount: Uint16Array;
-  bornOp: Float64Array;
-  times: Float64Array;
+  data: Float64Array;
 }
+
+const FIELDS = 7;
 
 export function freezeNode(fileId: number, folios: readonly Folio[]): FrozenNode {
   const n = folios.length;
-  const z: FrozenNode = {
-    fileId, count: n, index: new Float64Array(n), nr: new Int32Array(n), flags: new Uint8Array(n),
-    mapcount: new Uint16Array(n), bornOp: new Float64Array(n), times: new Float64Array(4 * n),
-  };
-  for (let i = 0; i < n; i++) {
+  const d = new Float64Array(FIELDS * n);
+  for (let i = 0, o = 0; i < n; i++, o += FIELDS) {
     const f = folios[i];
-    z.index[i] = f.index;
-    z.nr[i] = f.nr;
-    z.flags[i] = f.flags;
-    z.mapcount[i] = f.mapcount;
-    z.bornOp[i] = f.bornOp;
-    z.times[4 * i] = f.readyAt;
-    z.times[4 * i + 1] = f.readyStep;
-    z.times[4 * i + 2] = f.dirtiedAt;
-    z.times[4 * i + 3] = f.dirtyStep;
+    d[o] = f.index;
+    d[o + 1] = f.nr * 0x1000000 + f.flags * 0x10000 + f.mapcount;
+    d[o + 2] = f.bornOp;
+    d[o + 3] = f.readyAt;
+    d[o + 4] = f.readyStep;
+    d[o + 5] = f.dirtiedAt;
+    d[o + 6] = f.dirtyStep;
   }
-  return z;
+  return { fileId, count: n, data: d };
 }
 
 export function thawNode(z: FrozenNode): Folio[] {
   const out: Folio[] = new Array(z.count);
-  for (let i = 0; i < z.count; i++) {
-    out[i] = new Folio(z.fileId, z.index[i], z.nr[i], z.flags[i], z.mapcount[i], z.bornOp[i],
-      z.times[4 * i], z.times[4 * i + 1], z.times[4 * i + 2], z.times[4 * i + 3]);
+  const d = z.data;
+  for (let i = 0, o = 0; i < z.count; i++, o += FIELDS) {
+    const packed = d[o + 1];
+    const nr = Math.floor(packed / 0x1000000);
+    const rest = packed - nr * 0x1000000;
+    out[i] = new Folio(z.fileId, d[o], nr, Math.floor(rest / 0x10000), rest % 0x10000, d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6]);
   }
   return out;
 }
 
-/** Bytes a frozen node holds (its typed arrays). */
+/** Bytes a frozen node holds. */
 export function frozenNodeBytes(z: FrozenNode): number {
-  return z.count * (8 + 4 + 1 + 2 + 8 + 32) + 200;
+  return z.data.byteLength + 100;
 }
 
 export class Folio {
