@@ -8,7 +8,7 @@
  * and the adapter's peak RSS.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -16,8 +16,8 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 const N = Number(process.env.BENCH_SYSCALLS ?? 1_000_000);
 const PROGRAM = process.env.BENCH_PROGRAM;
 
-function scenario(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iomachine-bench-'));
+/** Writes the scenario into a temporary directory; returns its path (the directory goes at the end of the run). */
+function scenario(dir: string): string {
   const program = join(dir, 'million.iosim');
   // N-1 reads streaming a 4 GiB file through a 64 MiB cache (readahead, evictions), then one fsync.
   writeFileSync(program, `machine {
@@ -40,7 +40,8 @@ function stats(ms: number[]): { median: number; p95: number; worst: number } {
 }
 
 async function main(): Promise<void> {
-  const program = PROGRAM ?? scenario();
+  const dir = mkdtempSync(join(tmpdir(), 'iomachine-bench-'));
+  const program = PROGRAM ?? scenario(dir);
   const dc = new DebugClient(process.execPath, join(__dirname, '..', '..', 'dist', 'debugAdapter.js'), 'iomachine');
   await dc.start();
   const adapter = (dc as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
   } finally {
     await dc.stop().catch(() => undefined);
     adapter.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
