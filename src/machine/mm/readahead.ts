@@ -4,7 +4,7 @@
  * the page cache (page_cache_ra_unbounded, read_pages).
  */
 import { C } from '../counters';
-import { MAX_BIO, diskRead } from '../dev/block';
+import { diskRead, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, Loc } from '../events';
 import { Kernel } from '../kernel';
@@ -161,7 +161,7 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
       k.ev(Ev.ReadaheadMark, f.id, idx);
     }
     run.push(p);
-    if (run.length * PAGE_SIZE >= MAX_BIO) {
+    if (run.length * PAGE_SIZE >= maxBio(k)) {
       submitRead(k, f, run);
       run = [];
     }

@@ -4,7 +4,7 @@
  * submit_bio) with their completion (folio_end_writeback).
  */
 import { C } from '../counters';
-import { diskRequest, MAX_BIO } from '../dev/block';
+import { diskRequest, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, FLUSHER_THREAD, Loc, WakeReason } from '../events';
 import { Kernel } from '../kernel';
@@ -95,9 +95,10 @@ function writebackFile(k: Kernel, f: FileObj, maxPages: number): number {
 export function writebackIndexes(k: Kernel, f: FileObj, idxs: number[]): number {
   let until = k.now;
   let i = 0;
+  const max = maxBio(k);
   while (i < idxs.length) {
     let j = i + 1;
-    while (j < idxs.length && idxs[j] === idxs[j - 1] + 1 && (j - i) * PAGE_SIZE < MAX_BIO) j++;
+    while (j < idxs.length && idxs[j] === idxs[j - 1] + 1 && (j - i) * PAGE_SIZE < max) j++;
     const first = idxs[i];
     const count = j - i;
     for (let x = i; x < j; x++) {
