@@ -90,7 +90,7 @@ function cmdRun(args: string[]): number {
     }
   }
   if (json) {
-    out(JSON.stringify(runJson(trace), null, 2));
+    out(JSON.stringify(runJson(trace, { diagnostics: loaded.diagnostics }), null, 2));
     return 0;
   }
   const t = totalsOf(trace.machine);

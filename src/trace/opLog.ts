@@ -89,6 +89,14 @@ export class OpLog {
   private recTs = f64();
   private recRes = f64();
   private recErrno = new Map<number, string>();
+  /**
+   * The log's call name and the path its descriptor names, as indexes into tables of the distinct strings (a log has
+   * a few dozen names and some thousands of paths, repeated over millions of calls); 0: none.
+   */
+  private recName = u32();
+  private recPath = u32();
+  private strings: string[] = [''];
+  private stringIds = new Map<string, number>([['', 0]]);
 
   add(r: Omit<OpRecord, 'index'>): number {
     const i = this.length++;
@@ -124,7 +132,20 @@ export class OpLog {
     this.recTs.set(i, rec?.timestampNs ?? NaN);
     this.recRes.set(i, rec?.result ?? NaN);
     if (rec?.errno !== undefined) this.recErrno.set(i, rec.errno);
+    this.recName.set(i, this.intern(rec?.syscall));
+    this.recPath.set(i, this.intern(rec?.path));
     return i;
+  }
+
+  private intern(s: string | undefined): number {
+    if (s === undefined) return 0;
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
   }
 
   private sameArgs(at: number, args: number[]): boolean {
@@ -168,12 +189,16 @@ export class OpLog {
     const t = this.recTs.arr[i];
     const r = this.recRes.arr[i];
     const e = this.recErrno.get(i);
-    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined) return undefined;
+    const name = this.recName.arr[i];
+    const path = this.recPath.arr[i];
+    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined && name === 0 && path === 0) return undefined;
     const rec: RecordedCall = {};
     if (!Number.isNaN(d)) rec.durationNs = d;
     if (!Number.isNaN(t)) rec.timestampNs = t;
     if (!Number.isNaN(r)) rec.result = r;
     if (e !== undefined) rec.errno = e;
+    if (name !== 0) rec.syscall = this.strings[name];
+    if (path !== 0) rec.path = this.strings[path];
     return rec;
   }
 
@@ -227,7 +252,7 @@ export class OpLog {
   memoryBytes(): number {
     return [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs,
       this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args,
-      this.recDur, this.recTs, this.recRes]
+      this.recDur, this.recTs, this.recRes, this.recName, this.recPath]
       .reduce((s, g) => s + g.arr.byteLength, 0);
   }
 }

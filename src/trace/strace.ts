@@ -18,6 +18,11 @@ export class FdNames {
     return c;
   }
 
+  /** What descriptor `fd` names (a path, `TCP:[N]`, `pipe:[N]`), or undefined. */
+  nameOf(fd: number): string | undefined {
+    return this.names.get(fd);
+  }
+
   name(fd: number): string {
     const n = this.names.get(fd);
     return n ? `${fd}<${n}>` : String(fd);

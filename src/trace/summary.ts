@@ -2,6 +2,8 @@
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
+import type { Diagnostic } from '../program/diagnostics';
+import { FdNames } from './strace';
 import { Trace } from './trace';
 import type { Counters } from '../shared/messages';
 
@@ -23,8 +25,10 @@ export interface OperationJson {
   endNs: number;
   /** Thread (a strace log's process) when the program has more than one. */
   thread?: number;
-  /** A replayed log's syscall name, when it is not the operation's (`syscall` pass-throughs, copy_file_range). */
+  /** A replayed log's name of the call (pread64, clock_nanosleep), on every operation that comes from a call of the log. */
   syscall?: string;
+  /** What the operation's descriptor (or path) names: the log's -y name for a log, else the file, `pipe:[N]`, `TCP:[N]`. */
+  path?: string;
   /** What the log recorded, when it did: duration (-T), start since the log's first timestamp (-tt), result. */
   recordedNs?: number;
   recordedAtNs?: number;
@@ -51,7 +55,28 @@ export interface PageCacheJson {
   writeback: number;
   active: number;
   inactive: number;
-  files: Record<string, { cached: number; dirty: number; writeback: number }>;
+  files: Record<string, { cached: number; dirty: number; writeback: number; residentRuns: [number, number][] }>;
+}
+
+/** A diagnostic of the load, as tools read it. */
+export interface DiagnosticJson {
+  line: number;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+/** What the machine was set from, when `--profile` was given: each value, and where it was read. */
+export interface ProfileJson {
+  name: string;
+  values: { key: string; value: string; from: string }[];
+  /** What the profile could not read, or did not use, and why. */
+  notes: string[];
+}
+
+/** What the caller knows beside the trace: the load's diagnostics, the profile the machine was set from. */
+export interface RunExtras {
+  diagnostics?: readonly Diagnostic[];
+  profile?: ProfileJson;
 }
 
 export interface RunJson {
@@ -61,6 +86,9 @@ export interface RunJson {
   events: number;
   /** Only for replayed logs. */
   recorded?: RecordedVsModeled;
+  /** Every diagnostic the load produced (when the caller gave them). */
+  diagnostics?: DiagnosticJson[];
+  profile?: ProfileJson;
 }
 
 export function totalsOf(m: Machine): Totals {
@@ -93,7 +121,7 @@ export function pageCacheOf(m: Machine): PageCacheJson {
       if (p.flags & PG_DIRTY) dirty++;
       if (p.flags & PG_WRITEBACK) writeback++;
     }
-    files[f.path] = { cached: pages.size, dirty, writeback };
+    files[f.path] = { cached: pages.size, dirty, writeback, residentRuns: runsOf([...pages.keys()]) };
   }
   let active = 0;
   for (const f of m.cache.files.values()) for (const p of f.values()) if (p.flags & PG_ACTIVE) active++;
@@ -108,8 +136,25 @@ export function pageCacheOf(m: Machine): PageCacheJson {
   };
 }
 
-export function runJson(trace: Trace): RunJson {
+/** Page indexes as ascending maximal runs of consecutive pages: [first index, count]. */
+export function runsOf(indexes: number[]): [number, number][] {
+  indexes.sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const i of indexes) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === i) last[1]++;
+    else runs.push([i, 1]);
+  }
+  return runs;
+}
+
+/** Operations whose first argument is a descriptor (the machine's), for `path`. */
+const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read', 'uring_read']);
+
+export function runJson(trace: Trace, extras: RunExtras = {}): RunJson {
   const operations: OperationJson[] = [];
+  // The machine's own names of descriptors, for operations whose log did not name them (scenarios, logs without -y).
+  const names = new FdNames();
   for (let i = 0; i < trace.ops.length; i++) {
     const r = trace.ops.get(i);
     const o: OperationJson = {
@@ -118,8 +163,14 @@ export function runJson(trace: Trace): RunJson {
       pageFaults: r.pageFaults, startNs: r.startNs, endNs: r.endNs,
     };
     if (trace.spec.threads && trace.spec.threads.size > 1) o.thread = r.thread;
-    if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
     const rec = r.recorded;
+    if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
+    else if (rec?.syscall !== undefined) o.syscall = rec.syscall;
+    let path = rec?.path ?? (r.name === 'open' ? r.text : FD_FIRST.has(r.name) ? names.nameOf(r.args[0]) : undefined);
+    names.after(r);
+    // A new socket or pipe is named once it exists.
+    if (path === undefined && (r.name === 'socket' || r.name === 'pipe')) path = names.nameOf(r.result);
+    if (path !== undefined) o.path = path;
     if (rec) {
       if (rec.durationNs !== undefined) o.recordedNs = rec.durationNs;
       if (rec.timestampNs !== undefined) o.recordedAtNs = rec.timestampNs;
@@ -131,6 +182,8 @@ export function runJson(trace: Trace): RunJson {
   const doc: RunJson = { totals: totalsOf(trace.machine), operations, pageCache: pageCacheOf(trace.machine), events: trace.events.length };
   const rvm = recordedVsModeled(trace);
   if (rvm) doc.recorded = rvm;
+  if (extras.diagnostics) doc.diagnostics = extras.diagnostics.map((d) => ({ line: d.line, severity: d.severity, message: d.message }));
+  if (extras.profile) doc.profile = extras.profile;
   return doc;
 }
 

@@ -27,18 +27,49 @@ test('run --json has exactly the documented fields', () => {
   const r = iosim('run', 'examples/read-write.iosim', '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.deepEqual(Object.keys(j).sort(), ['events', 'operations', 'pageCache', 'totals']);
+  assert.deepEqual(Object.keys(j).sort(), ['diagnostics', 'events', 'operations', 'pageCache', 'totals']);
+  assert.deepEqual(j.diagnostics, []);
   for (const k of ['syscalls', 'contextSwitches', 'cpuCopies', 'dmaCopies', 'cpuBytes', 'dmaBytes', 'pageCacheHits', 'pageCacheMisses', 'evictions', 'dmaInterrupts', 'pageFaults', 'writebackPages', 'simTimeNs']) {
     assert.equal(typeof j.totals[k], 'number', `totals.${k}`);
   }
   const op = j.operations.find((o: { name: string }) => o.name === 'read');
   // A scenario's operations carry exactly these; a strace log's add the recorded facts.
-  assert.deepEqual(Object.keys(op).sort(), ['contextSwitches', 'cpuBytes', 'cpuCopies', 'dmaBytes', 'dmaCopies', 'endNs', 'errno', 'line', 'name', 'pageFaults', 'result', 'startNs']);
+  assert.deepEqual(Object.keys(op).sort(), ['contextSwitches', 'cpuBytes', 'cpuCopies', 'dmaBytes', 'dmaCopies', 'endNs', 'errno', 'line', 'name', 'pageFaults', 'path', 'result', 'startNs']);
   assert.equal(op.errno, null);
   for (const k of ['capacityPages', 'pages', 'dirty', 'writeback', 'active', 'inactive', 'files']) assert.ok(k in j.pageCache, `pageCache.${k}`);
-  assert.deepEqual(Object.keys(Object.values(j.pageCache.files)[0] as object).sort(), ['cached', 'dirty', 'writeback']);
+  assert.deepEqual(Object.keys(Object.values(j.pageCache.files)[0] as object).sort(), ['cached', 'dirty', 'residentRuns', 'writeback']);
   assert.equal(typeof j.events, 'number');
   assert.ok(j.events > 0);
+});
+
+test('run --json for tools: each operation names its syscall and path, files their resident runs, the load its diagnostics', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-cli-'));
+  const log = path.join(dir, 'tools.strace');
+  // fd 1 is a file opened before the log begins (a warning).
+  writeFileSync(log, [
+    '10:00:00.000000 openat(AT_FDCWD</tmp>, "x", O_RDONLY) = 3</tmp/x> <0.000010>',
+    '10:00:00.000100 pread64(3</tmp/x>, "..."..., 8192, 0) = 8192 <0.000010>',
+    '10:00:00.000200 pread64(3</tmp/x>, "..."..., 4096, 40960) = 4096 <0.000010>',
+    '10:00:00.000300 fstat(3</tmp/x>, {st_mode=S_IFREG|0644, st_size=1048576, ...}) = 0 <0.000010>',
+    '10:00:00.000400 write(1</tmp/out.txt>, "x\\n", 2) = 2 <0.000010>',
+    '10:00:00.000500 close(3</tmp/x>) = 0 <0.000010>',
+    '',
+  ].join('\n'));
+  const r = iosim('run', log, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  const ops = (j.operations as { name: string; syscall?: string; path?: string }[]).filter((o) => o.name !== 'alloc');
+  assert.deepEqual(ops.map((o) => [o.name, o.syscall, o.path]), [
+    ['open', 'openat', '/tmp/x'], ['pread', 'pread64', '/tmp/x'], ['pread', 'pread64', '/tmp/x'],
+    ['syscall', 'fstat', '/tmp/x'], ['syscall', 'write', '/tmp/out.txt'], ['close', 'close', '/tmp/x'],
+  ]);
+  assert.deepEqual(j.diagnostics, [{ line: 5, severity: 'warning', message: 'fd 1 (/tmp/out.txt) was opened before the log begins: its I/O is shown but not simulated' }]);
+  // Without readahead, pages 0-1 and 10 of a scenario's file: two runs.
+  const scenario = path.join(dir, 'runs.iosim');
+  writeFileSync(scenario, 'machine {\n  read_ahead_kb = 0\n}\nfile "/f" size 1MiB\nbuf = alloc(8KiB)\nfd = open("/f")\npread(fd, buf, 8KiB, 0)\npread(fd, buf, 4KiB, 40KiB)\n');
+  const s = JSON.parse(iosim('run', scenario, '--json').out);
+  assert.deepEqual(s.pageCache.files['/f'].residentRuns, [[0, 2], [10, 1]]);
+  assert.deepEqual(s.operations.map((o: { path?: string }) => o.path), [undefined, '/f', '/f', '/f']);
 });
 
 test('a program with errors: exit 1, diagnostics on stderr as path:line:col: error:', () => {
