@@ -217,6 +217,9 @@ export class OpLog {
   endPosOf(i: number): number {
     return this.endPos.arr[i];
   }
+  startNsOf(i: number): number {
+    return this.startNs.arr[i];
+  }
   resultOf(i: number): number {
     return this.result.arr[i];
   }

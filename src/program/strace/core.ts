@@ -91,10 +91,14 @@ export class Core {
     return { syscall: c.name, path: c.path === '' ? undefined : c.path };
   }
 
-  /** The call as a pass-through `syscall` operation: counted and shown, not simulated. */
-  pass(proc: Proc, c: Call): void {
+  /**
+   * The call as a pass-through `syscall` operation: counted and shown, not simulated. `sleptNs`: how long the log shows
+   * it sleeping (sleep.ts), time the machine lets pass.
+   */
+  pass(proc: Proc, c: Call, sleptNs = 0): void {
     if (!this.live || c.early) return;
-    this.step({ name: 'syscall', args: [syscallNumber(c.name)], text: c.name, line: c.line, col: c.col, thread: proc.thread, rec: this.recorded(c) });
+    const args = sleptNs > 0 ? [syscallNumber(c.name), sleptNs] : [syscallNumber(c.name)];
+    this.step({ name: 'syscall', args, text: c.name, line: c.line, col: c.col, thread: proc.thread, rec: this.recorded(c) });
   }
 
   /** A modeled operation, carrying the call's recorded facts. */
