@@ -3,6 +3,7 @@ import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
 import type { Diagnostic } from '../program/diagnostics';
+import type { MachineProfile } from '../program/profile';
 import { FdNames } from './strace';
 import { Trace } from './trace';
 import type { Counters } from '../shared/messages';
@@ -65,13 +66,8 @@ export interface DiagnosticJson {
   message: string;
 }
 
-/** What the machine was set from, when `--profile` was given: each value, and where it was read. */
-export interface ProfileJson {
-  name: string;
-  values: { key: string; value: string; from: string }[];
-  /** What the profile could not read, or did not use, and why. */
-  notes: string[];
-}
+/** What the machine was set from, when `--profile` was given: each value and where it was read (program/profile.ts). */
+export type ProfileJson = MachineProfile;
 
 /** What the caller knows beside the trace: the load's diagnostics, the profile the machine was set from. */
 export interface RunExtras {

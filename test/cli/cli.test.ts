@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -70,6 +70,53 @@ test('run --json for tools: each operation names its syscall and path, files the
   const s = JSON.parse(iosim('run', scenario, '--json').out);
   assert.deepEqual(s.pageCache.files['/f'].residentRuns, [[0, 2], [10, 1]]);
   assert.deepEqual(s.operations.map((o: { path?: string }) => o.path), [undefined, '/f', '/f', '/f']);
+});
+
+test('--set KEY=VALUE sets the machine of a log or a scenario (after its machine block); a bad one is a usage error naming it', () => {
+  // cat.strace reads a 405264-byte file in 128 KiB reads: by default its first read brings in two 128 KiB windows
+  // (the one it needs and the next, asynchronously); with read_ahead_kb = 8192 the whole file (99 pages) at once,
+  // and with max_sectors_kb = 64 as well, in 64 KiB requests.
+  const runOf = (...set: string[]) => JSON.parse(iosim('run', 'test/fixtures/strace/cat.strace', '--json', ...set).out);
+  const firstRead = (j: { operations: { name: string; path?: string; dmaBytes: number }[] }) => j.operations.find((o) => o.name === 'read' && o.path === '/tmp/iosim/notes.txt')!;
+  assert.equal(firstRead(runOf()).dmaBytes, 2 * 32 * 4096, 'the default 128 KiB windows');
+  assert.equal(firstRead(runOf('--set', 'read_ahead_kb=8192')).dmaBytes, 405504);
+  const split = runOf('--set', 'read_ahead_kb=8192', '--set=max_sectors_kb=64');
+  assert.equal(firstRead(split).dmaBytes, 405504);
+  assert.equal(split.totals.dmaInterrupts - runOf('--set', 'read_ahead_kb=8192').totals.dmaInterrupts, 6, '7 requests of at most 64 KiB instead of 1');
+  // A scenario: --set wins over its machine block (disk = ssd there): fsync's 4 MiB on an HDD take longer.
+  const fsyncNs = (...set: string[]) => {
+    const j = JSON.parse(iosim('run', 'examples/writeback.iosim', '--json', ...set).out);
+    const f = j.operations.find((o: { name: string }) => o.name === 'fsync');
+    return f.endNs - f.startNs;
+  };
+  assert.ok(fsyncNs('--set', 'disk=hdd') > 2 * fsyncNs(), 'slower on an HDD');
+  for (const [set, message] of [
+    ['ram=lots', /^iosim: --set ram=lots: machine key 'ram': expected a size such as 64MiB, 4KiB or 512, got "lots"$/m],
+    ['read_ahead=64', /^iosim: --set read_ahead=64: unknown machine key 'read_ahead'; did you mean 'read_ahead_kb'\?$/m],
+    ['disk', /^iosim: --set: expected KEY=VALUE .*got disk$/m],
+    ['max_sectors_kb=2', /max_sectors_kb.*expected at least 4/],
+  ] as const) {
+    const r = iosim('run', 'examples/read-write.iosim', '--set', set);
+    assert.equal(r.code, 2, set);
+    assert.match(r.err, message);
+    assert.equal(r.out, '');
+  }
+  const bad = iosim('run', 'examples/read-write.iosim', '--profile', 'cloud');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /^iosim: --profile: expected host, got cloud$/m);
+});
+
+test('--profile host: the machine from this computer, said on stderr and in --json; --set applies after it', { skip: process.platform !== 'linux' && 'reads /sys and /proc' }, () => {
+  const r = iosim('run', 'test/fixtures/strace/cat.strace', '--json', '--profile', 'host', '--set', 'vm.dirty_expire_centisecs=100');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^iosim: profile host.*: .*ram=\d+KiB \(\/proc\/meminfo MemTotal\)/m);
+  const j = JSON.parse(r.out);
+  assert.equal(j.profile.name, 'host');
+  const expire = j.profile.values.find((v: { key: string }) => v.key === 'vm.dirty_expire_centisecs');
+  assert.deepEqual(expire, { key: 'vm.dirty_expire_centisecs', value: readFileSync('/proc/sys/vm/dirty_expire_centisecs', 'utf8').trim(), from: '/proc/sys/vm/dirty_expire_centisecs' });
+  assert.ok(Array.isArray(j.profile.notes));
+  // Without --profile there is no profile field.
+  assert.equal(JSON.parse(iosim('run', 'test/fixtures/strace/cat.strace', '--json').out).profile, undefined);
 });
 
 test('a program with errors: exit 1, diagnostics on stderr as path:line:col: error:', () => {
