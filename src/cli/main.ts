@@ -7,11 +7,13 @@ import { formatDiagnostic } from '../program/index';
 import { loadScenario, type Loaded, type MachineOverrides } from '../program/load';
 import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
 import { checkCompareArgs, compare } from '../trace/compare';
-import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
+import type { OpRecord } from '../trace/opLog';
+import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
+import { Output, Spill } from './output';
 import { table } from './table';
 
 const USAGE = `usage:
@@ -92,32 +94,51 @@ function cmdRun(args: string[]): number {
   const loaded = loadFile(path, machine.overrides);
   if (!loaded) return 1;
   const profile = applyMachineFlags(loaded.spec!, machine);
-  const trace = new Trace(loaded.spec!);
+  // Nothing of the run is looked at twice: operations are written as they end, events only counted.
+  const trace = new Trace(loaded.spec!, { record: false });
   const json = flags.has('json');
   const names = new FdNames();
   const log = loaded.strace !== undefined;
   const threads = loaded.spec!.threads;
+  const stdout = new Output();
+  const operations = json ? new Spill() : null;
+  const recorded = new RecordedTally();
+  const rows = log && !json ? new LogRows() : null;
+  let n = 0;
   for (;;) {
     const i = trace.step();
     if (i < 0) break;
-    if (!json) {
-      const r = trace.ops.get(i);
-      // A log's operations say where they come from: its line, and its process when there are several.
-      const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
-      out(where + straceLine(r, names));
-      names.after(r);
+    const r = trace.ops.get(i);
+    recorded.add(r);
+    if (operations) {
+      operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r, names)));
+      continue;
     }
+    rows?.add(r);
+    // A log's operations say where they come from: its line, and its process when there are several.
+    const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
+    stdout.line(where + straceLine(r, names));
+    names.after(r);
   }
-  if (json) {
-    out(JSON.stringify(runJson(trace, { diagnostics: loaded.diagnostics, profile: profile ?? undefined }), null, 2));
+  const rvm = recorded.result(trace.machine.now);
+  const doc = runJsonRest(trace, rvm, { diagnostics: loaded.diagnostics, profile: profile ?? undefined });
+  if (operations) {
+    const frame = runJsonFrame(doc);
+    if (n === 0) stdout.line(frame.empty);
+    else {
+      stdout.write(frame.head);
+      operations.drain(stdout);
+      stdout.line(frame.tail);
+    }
+    stdout.flush();
     return 0;
   }
-  const t = totalsOf(trace.machine);
-  const pc = runJson(trace).pageCache;
+  const t = doc.totals;
+  const pc = doc.pageCache;
   const hitRatio = hitPercent(t.pageCacheHits, t.pageCacheMisses) ?? 0;
-  out('');
-  out(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
-  out(table(['', 'count', 'bytes'], [
+  stdout.line('');
+  stdout.line(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
+  stdout.line(table(['', 'count', 'bytes'], [
     ['syscalls', t.syscalls, ''],
     ['user/kernel switches', t.contextSwitches, ''],
     ['CPU copies', t.cpuCopies, formatBytes(t.cpuBytes)],
@@ -128,22 +149,23 @@ function cmdRun(args: string[]): number {
     ['evictions', t.evictions, ''],
     ['pages written back', t.writebackPages, ''],
   ], [false, true, true]));
-  out(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
-  if (loaded.strace) logSummary(trace, loaded.strace);
+  stdout.line(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
+  if (loaded.strace) logSummary(stdout, rows!, rvm, loaded.strace);
+  stdout.flush();
   return 0;
 }
 
-/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
-function logSummary(trace: Trace, info: StraceInfo): void {
-  const rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
-  for (let i = 0; i < trace.ops.length; i++) {
-    const r = trace.ops.get(i);
-    if (r.name === 'alloc') continue;
+/** For a replayed log, per syscall name: calls, how many were simulated, the log's time and the model's. */
+class LogRows {
+  readonly rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
+
+  add(r: OpRecord): void {
+    if (r.name === 'alloc') return;
     // The log's name for the call: pass-throughs and renamed calls carry it; others by the model's table (pread → pread64).
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
     const name = named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name;
-    let row = rows.get(name);
-    if (!row) rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
+    let row = this.rows.get(name);
+    if (!row) this.rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
     row.calls++;
     if (r.name !== 'syscall') row.modeled++;
     if (r.recorded?.durationNs !== undefined) {
@@ -152,19 +174,22 @@ function logSummary(trace: Trace, info: StraceInfo): void {
       row.modeledNs += r.endNs - r.startNs;
     }
   }
-  const sorted = [...rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
-  out('');
-  out(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
-  out(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
+}
+
+/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
+function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null, info: StraceInfo): void {
+  const sorted = [...logRows.rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
+  out.line('');
+  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
+  out.line(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
     name, r.calls, r.modeled === r.calls ? 'yes' : r.modeled === 0 ? 'shown only' : `${r.modeled}`,
     r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
   ]), [false, true, true, true, true]));
-  const rvm = recordedVsModeled(trace);
   if (rvm) {
-    out(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
-    out(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
+    out.line(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
+    out.line(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
   }
-  out('"shown only": the model counts the call (2 switches) but does not simulate it.');
+  out.line('"shown only": the model counts the call (2 switches) but does not simulate it.');
 }
 
 function cmdExport(args: string[]): number {
