@@ -83,10 +83,10 @@ export class Trace {
       return -1;
     }
     const before = this.before;
-    before.set(m.counters);
     const startPos = this.events.length;
-    const startNs = m.now;
-    const r = m.execute(op, index);
+    // The machine sets `before` and its start once the operation proper starts (a log's call waits for its start).
+    const r = m.execute(op, index, before);
+    const startNs = m.opStartNs;
     this.complete(this.source, index, r.result);
     const c = m.counters;
     this.ops.add({
