@@ -3,23 +3,28 @@ import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
-import type { Loaded } from '../program/load';
+import type { Loaded, MachineOverrides } from '../program/load';
 import { loadProgramFile, type ProgramFormat } from '../program/loadProgram';
 import type { StraceInfo } from '../program/strace/load';
 import { checkCompareArgs, compare } from '../trace/compare';
-import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
+import type { OpRecord } from '../trace/opLog';
+import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
+import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
+import { Output, Spill } from './output';
 import { table } from './table';
 
 const USAGE = `usage:
-  iosim run FILE [--json] [--input strace|iosim]
+  iosim run FILE [--json] [--set KEY=VALUE]... [--profile host] [--input strace|iosim]
                                      run a scenario (.iosim) or replay a strace log (.strace, or any file whose
                                      content is strace output: strace.out, trace.12345); print strace-like lines
                                      and a summary (for a log: recorded against modeled time)
-  iosim export FILE [--format chrome] [--input strace|iosim] -o OUT.json
+  iosim export FILE [--format chrome] [--set KEY=VALUE]... [--profile host] [--input strace|iosim] -o OUT.json
                                      run FILE and write its trace as Chrome Trace Event JSON (Perfetto, chrome://tracing)
+    --set KEY=VALUE                  set the machine as a machine { } block would (read_ahead_kb=8192, ram=24GiB)
+    --profile host                   set the machine from this computer's disk, RAM and vm.dirty_* (before --set)
   iosim compare [--size 16KiB] [--disk nvme|ssd|hdd] [--warm] [--json]
                                      the article's comparison of file-to-socket methods, computed by the model
   iosim --help | --version`;
@@ -30,8 +35,10 @@ function out(s: string): void {
   process.stdout.write(s + '\n');
 }
 
-function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { flags: Map<string, string>; rest: string[] } {
+/** Options: 'bool' (present or not), 'value' (the last one given), 'list' (every one given, in `lists`). */
+function parseFlags(args: string[], known: Record<string, 'bool' | 'value' | 'list'>): { flags: Map<string, string>; lists: Map<string, string[]>; rest: string[] } {
   const flags = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -42,18 +49,29 @@ function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { 
       continue;
     }
     if (a.startsWith('--')) {
-      const [name, inline] = a.slice(2).split('=', 2);
+      // `--set=read_ahead_kb=8192`: the value is everything after the first '='.
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const inline = eq < 0 ? undefined : a.slice(eq + 1);
       const kind = known[name];
       if (!kind) throw new UsageError(`unknown option --${name}`);
       if (kind === 'bool') flags.set(name, 'true');
       else {
         const v = inline ?? args[++i];
         if (v === undefined) throw new UsageError(`--${name} needs a value`);
-        flags.set(name, v);
+        if (kind === 'list') lists.set(name, [...(lists.get(name) ?? []), v]);
+        else flags.set(name, v);
       }
     } else rest.push(a);
   }
-  return { flags, rest };
+  return { flags, lists, rest };
+}
+
+/** The checked --set and --profile options of run and export. */
+function machineOptions(flags: Map<string, string>, lists: Map<string, string[]>): MachineFlags {
+  const m = machineFlags(lists.get('set') ?? [], flags.get('profile'));
+  if ('error' in m) throw new UsageError(m.error);
+  return m;
 }
 
 /** --input: which reader, when the file's name and content should not decide. */
@@ -68,10 +86,10 @@ function inputFormat(flags: Map<string, string>): ProgramFormat | undefined {
  * Loads a scenario, or a strace log (streamed from disk) whatever its name; prints diagnostics; null when it cannot
  * run.
  */
-function loadFile(path: string, format?: ProgramFormat): (Loaded & { strace?: StraceInfo }) | null {
+function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat): (Loaded & { strace?: StraceInfo }) | null {
   let loaded: Loaded & { strace?: StraceInfo };
   try {
-    loaded = loadProgramFile(path, undefined, format);
+    loaded = loadProgramFile(path, overrides, format);
   } catch (e) {
     process.stderr.write(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
     return null;
@@ -81,38 +99,59 @@ function loadFile(path: string, format?: ProgramFormat): (Loaded & { strace?: St
 }
 
 function cmdRun(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { json: 'bool', input: 'value' });
+  const { flags, lists, rest } = parseFlags(args, { json: 'bool', set: 'list', profile: 'value', input: 'value' });
   if (rest.length !== 1) throw new UsageError('run needs exactly one FILE');
+  const machine = machineOptions(flags, lists);
   const path = rest[0];
-  const loaded = loadFile(path, inputFormat(flags));
+  const loaded = loadFile(path, machine.overrides, inputFormat(flags));
   if (!loaded) return 1;
-  const trace = new Trace(loaded.spec!);
+  const profile = applyMachineFlags(loaded.spec!, machine);
+  // Nothing of the run is looked at twice: operations are written as they end, events only counted.
+  const trace = new Trace(loaded.spec!, { record: false });
   const json = flags.has('json');
   const names = new FdNames();
   const log = loaded.strace !== undefined;
   const texts = json ? undefined : loaded.spec!.callTexts?.();
   const threads = loaded.spec!.threads;
+  const stdout = new Output();
+  const operations = json ? new Spill() : null;
+  const recorded = new RecordedTally();
+  const rows = log && !json ? new LogRows() : null;
+  let n = 0;
   for (;;) {
     const i = trace.step();
     if (i < 0) break;
-    if (!json) {
-      const r = trace.ops.get(i);
-      // A log's operations say where they come from: its line, and its process when there are several.
-      const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
-      out(where + straceLine(r, names, texts));
-      names.after(r);
+    const r = trace.ops.get(i);
+    recorded.add(r);
+    if (operations) {
+      operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r, names)));
+      continue;
     }
+    rows?.add(r);
+    // A log's operations say where they come from: its line, and its process when there are several.
+    const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
+    stdout.line(where + straceLine(r, names, texts));
+    names.after(r);
   }
-  if (json) {
-    out(JSON.stringify(runJson(trace), null, 2));
+  const rvm = recorded.result(trace.machine.now);
+  const doc = runJsonRest(trace, rvm, { diagnostics: loaded.diagnostics, profile: profile ?? undefined });
+  if (operations) {
+    const frame = runJsonFrame(doc);
+    if (n === 0) stdout.line(frame.empty);
+    else {
+      stdout.write(frame.head);
+      operations.drain(stdout);
+      stdout.line(frame.tail);
+    }
+    stdout.flush();
     return 0;
   }
-  const t = totalsOf(trace.machine);
-  const pc = runJson(trace).pageCache;
+  const t = doc.totals;
+  const pc = doc.pageCache;
   const hitRatio = hitPercent(t.pageCacheHits, t.pageCacheMisses) ?? 0;
-  out('');
-  out(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
-  out(table(['', 'count', 'bytes'], [
+  stdout.line('');
+  stdout.line(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
+  stdout.line(table(['', 'count', 'bytes'], [
     ['syscalls', t.syscalls, ''],
     ['user/kernel switches', t.contextSwitches, ''],
     ['CPU copies', t.cpuCopies, formatBytes(t.cpuBytes)],
@@ -123,23 +162,25 @@ function cmdRun(args: string[]): number {
     ['evictions', t.evictions, ''],
     ['pages written back', t.writebackPages, ''],
   ], [false, true, true]));
-  out(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
-  if (loaded.strace) logSummary(trace, loaded.strace);
+  stdout.line(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
+  if (loaded.strace) logSummary(stdout, rows!, rvm, loaded.strace);
+  stdout.flush();
   return 0;
 }
 
-/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
-function logSummary(trace: Trace, info: StraceInfo): void {
-  const rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
-  for (let i = 0; i < trace.ops.length; i++) {
-    const r = trace.ops.get(i);
+/** For a replayed log, per syscall name: calls, how many were simulated, the log's time and the model's. */
+class LogRows {
+  readonly rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
+
+  add(r: OpRecord): void {
     // Operations the replay adds (a buffer's alloc, a file open before the log) are no calls of the log.
-    if (r.name === 'alloc' || r.name === 'inherit') continue;
-    // The log's name for the call (sendto stays sendto though the model simulates a write).
+    if (r.name === 'alloc' || r.name === 'inherit') return;
+    // The log's name for the call (sendto stays sendto though the model simulates a write); without one, pass-throughs
+    // and renamed calls carry it, others by the model's table (pread → pread64).
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
     const name = r.recorded?.syscall ?? (named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name);
-    let row = rows.get(name);
-    if (!row) rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
+    let row = this.rows.get(name);
+    if (!row) this.rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
     row.calls++;
     if (r.name !== 'syscall') row.modeled++;
     if (r.recorded?.durationNs !== undefined) {
@@ -148,29 +189,34 @@ function logSummary(trace: Trace, info: StraceInfo): void {
       row.modeledNs += r.endNs - r.startNs;
     }
   }
-  const sorted = [...rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
-  out('');
-  out(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
-  out(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
+}
+
+/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
+function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null, info: StraceInfo): void {
+  const sorted = [...logRows.rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
+  out.line('');
+  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
+  out.line(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
     name, r.calls, r.modeled === r.calls ? 'yes' : r.modeled === 0 ? 'shown only' : `${r.modeled}`,
     r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
   ]), [false, true, true, true, true]));
-  const rvm = recordedVsModeled(trace);
   if (rvm) {
-    out(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
-    out(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
+    out.line(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
+    out.line(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
   }
-  out('"shown only": the model counts the call (2 switches) but does not simulate it.');
+  out.line('"shown only": the model counts the call (2 switches) but does not simulate it.');
 }
 
 function cmdExport(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { format: 'value', output: 'value', input: 'value' });
+  const { flags, lists, rest } = parseFlags(args, { format: 'value', output: 'value', set: 'list', profile: 'value', input: 'value' });
   if (rest.length !== 1) throw new UsageError('export needs exactly one FILE');
   const format = flags.get('format') ?? 'chrome';
   if (format !== 'chrome' && format !== 'perfetto') throw new UsageError(`--format: expected chrome, got ${format}`);
   const output = flags.get('output');
-  const loaded = loadFile(rest[0], inputFormat(flags));
+  const machine = machineOptions(flags, lists);
+  const loaded = loadFile(rest[0], machine.overrides, inputFormat(flags));
   if (!loaded) return 1;
+  applyMachineFlags(loaded.spec!, machine);
   try {
     const file = output === undefined || output === '-' ? null : new TraceFile(output);
     const trace = new Trace(loaded.spec!);

@@ -20,7 +20,7 @@ import { sendfile, splice } from './fs/splice';
 import { fsync } from './fs/sync';
 import { FileSpec, Kernel } from './kernel';
 import { mmap, munmap, touch } from './mm/mmap';
-import { FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
+import { FrozenPageCache, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { dropCaches } from './mm/truncate';
 import { fadvise } from './mm/fadvise';
@@ -71,10 +71,21 @@ export class Machine extends Kernel {
 
   // ───────────────────────────── executing operations ─────────────────────────────
 
-  execute(op: Operation, seq: number): OpResult {
+  /**
+   * Executes one operation. A call of a replayed log starts no earlier than the log shows it starting (its recorded
+   * start, ns since the log's first timestamp): the time between calls passes first, and the devices and timers (the
+   * flusher) work meanwhile, as they did while the program computed or waited. A model slower than the log never
+   * goes back in time: the call then starts late. `before`, if given, gets the counters as they are when the
+   * operation proper starts (what the idle time did is not the operation's cost).
+   */
+  execute(op: Operation, seq: number, before?: Float64Array): OpResult {
     this.opSeq = seq;
     this.thread = op.thread ?? 1;
     this.regs.pc = op.line;
+    const at = op.recorded?.timestampNs;
+    if (at !== undefined && at > this.now) this.runUntil(at);
+    this.opStartNs = this.now;
+    before?.set(this.counters);
     const spec = findOp(op.name);
     if (!spec) throw new Error(`unknown operation ${op.name}`);
     if (spec.nr === null && op.name !== 'syscall') return this.userOp(op);
@@ -94,7 +105,7 @@ export class Machine extends Kernel {
     }
     this.regs.rax = r.errno ? -ERRNO[r.errno] : r.result;
     this.switchMode('user', SwitchCause.Syscall);
-    this.counted = savedCounted;
+    this.endActivity(savedCounted);
     this.ev(Ev.SyscallExit, r.errno ? ERRNO[r.errno] : 0);
     return r;
   }
@@ -192,7 +203,16 @@ export class Machine extends Kernel {
         this.waitUntil(this.now + Math.max(0, a[0]), WaitReason.Sleep);
         return ok(0);
       }
-      case 'syscall': return recordedResult(op);
+      case 'syscall': {
+        // A call the log shows sleeping for a[1] ns (nanosleep, a poll that timed out): it sleeps until the log's end
+        // of the call (its recorded start + a[1]; without one, a[1] from now). The flusher and devices go on meanwhile.
+        const slept = a[1] ?? 0;
+        if (slept > 0) {
+          const at = op.recorded?.timestampNs;
+          this.waitUntil(at !== undefined ? at + slept : this.now + slept, WaitReason.Sleep);
+        }
+        return recordedResult(op);
+      }
       case 'fcntl': return setfl(this, a[0], a[1]);
       case 'fadvise': return fadvise(this, a[0], a[1], a[2], a[3]);
     }
@@ -230,7 +250,10 @@ export class Machine extends Kernel {
   }
 
   private copy(sink: EventSink, cache: PageCache): Machine {
-    const m = Object.create(Machine.prototype) as Machine;
+    // Made by the constructor (no files) and then overwritten, so that the copy has the live machine's hidden class:
+    // an object built with Object.create and Object.assign falls into dictionary mode, and a replay on it runs
+    // several times slower.
+    const m = new Machine(this.config, [], sink);
     this.copyInto(m, sink, cache);
     return m;
   }
@@ -241,9 +264,9 @@ export class Machine extends Kernel {
   }
 
   /** Lists, for display and tests. */
-  lru(list: 'active' | 'inactive'): Page[] {
-    const l: LruList = list === 'active' ? this.cache.active : this.cache.inactive;
-    return [...l.fromHead()];
+  /** A list's pages from its head, as snapshots, at most `limit`. */
+  lru(list: 'active' | 'inactive', limit = Infinity): Page[] {
+    return [...this.cache.lruPages(list === 'active' ? this.cache.active : this.cache.inactive, limit)];
   }
 }
 

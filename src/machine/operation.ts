@@ -92,8 +92,10 @@ export interface RecordedCall {
   result?: number;
   /** The errno name the log printed with a failed result (ENOENT, EAGAIN, ...). */
   errno?: string;
-  /** The syscall's name as the log printed it (sendto, preadv, openat), which the operation's may not be. */
+  /** The log's name of the call (sendto, preadv, openat, clock_nanosleep), whichever operation models it. */
   syscall?: string;
+  /** What the call's descriptor (or path argument) names in the log: a file, `pipe:[N]`, `socket:[N]`. */
+  path?: string;
   /**
    * Byte offsets in the log of the line where the call starts and of the line where it resumed (-1: on one line;
    * -2: its end not read yet), so that its text can be printed as the log has it.

@@ -5,7 +5,7 @@
  * page cache. Events are produced one at a time (see traceFile.ts for the streamed document).
  */
 import { hitPercent } from '../machine/counters';
-import { Dev, Ev, LOC_NAMES, Loc, unpackMove, WaitReason } from '../machine/events';
+import { Dev, Ev, eventPageCount, LOC_NAMES, Loc, unpackMove, WaitReason } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { recordedVsModeled } from './summary';
 import { Trace } from './trace';
@@ -134,6 +134,11 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
   let misses = 0;
   let op = -1;
   let nextOpStart = t.ops.length ? t.ops.startPosOf(0) : Infinity;
+  /**
+   * An operation's slice is emitted at its first event at or after its start: a log's call may begin with events of
+   * the idle time before it (the flusher, an interrupt), which are earlier than the call.
+   */
+  let nextOpNs = t.ops.length ? t.ops.startNsOf(0) : Infinity;
   const counter = (ts: number) => {
     emit({ name: 'page cache', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { cached, dirty } });
   };
@@ -173,11 +178,12 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
     }
   };
   for (let i = 0; i < ev.length; i++) {
-    while (i >= nextOpStart) {
+    const ns = ev.time(i);
+    while (i >= nextOpStart && ns >= nextOpNs) {
       operation(++op);
       nextOpStart = op + 1 < t.ops.length ? t.ops.startPosOf(op + 1) : Infinity;
+      nextOpNs = op + 1 < t.ops.length ? t.ops.startNsOf(op + 1) : Infinity;
     }
-    const ns = ev.time(i);
     const ts = usOf(ns);
     const kind = ev.kind(i);
     const a = ev.a(i);
@@ -212,13 +218,15 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
         emit({ name: 'CPU copy', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'copy', args: { bytes: a, from: LOC_NAMES[src], to: LOC_NAMES[dst] } });
         break;
       }
-      case Ev.PageInsert: cached++; counter(ts); break;
-      case Ev.PageEvict:
-        cached--;
-        emit({ name: 'evict', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { file: t.machine.filesById[a]?.path, page: b } });
+      case Ev.PageInsert: cached += c; counter(ts); break;
+      case Ev.PageEvict: {
+        const n = eventPageCount(kind, c);
+        cached -= n;
+        emit({ name: 'evict', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { file: t.machine.filesById[a]?.path, page: b, pages: n } });
         counter(ts);
         break;
-      case Ev.PageDirty: dirty++; counter(ts); break;
+      }
+      case Ev.PageDirty: dirty += c; counter(ts); break;
       case Ev.WritebackStart:
         dirty -= c;
         counter(ts);
@@ -226,8 +234,8 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
         break;
       case Ev.PageHit:
       case Ev.PageMiss:
-        if (kind === Ev.PageHit) hits++;
-        else misses++;
+        if (kind === Ev.PageHit) hits += c;
+        else misses += c;
         emit({ name: 'hit ratio', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { percent: Math.round(10 * (hitPercent(hits, misses) ?? 0)) / 10 } });
         break;
       case Ev.FlusherWake:

@@ -1,7 +1,11 @@
 /** The `iosim run --json` document and the text summary: field names are a contract other tools rely on. */
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
-import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
+import { PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
+import type { Diagnostic } from '../program/diagnostics';
+import type { MachineProfile } from '../program/profile';
+import type { OpRecord } from './opLog';
+import { FdNames } from './strace';
 import { Trace } from './trace';
 import type { Counters } from '../shared/messages';
 
@@ -23,8 +27,10 @@ export interface OperationJson {
   endNs: number;
   /** Thread (a strace log's process) when the program has more than one. */
   thread?: number;
-  /** A replayed log's syscall name, when it is not the operation's (`syscall` pass-throughs, copy_file_range). */
+  /** A replayed log's name of the call (pread64, clock_nanosleep), on every operation that comes from a call of the log. */
   syscall?: string;
+  /** What the operation's descriptor (or path) names: the log's -y name for a log, else the file, `pipe:[N]`, `TCP:[N]`. */
+  path?: string;
   /** What the log recorded, when it did: duration (-T), start since the log's first timestamp (-tt), result. */
   recordedNs?: number;
   recordedAtNs?: number;
@@ -51,7 +57,23 @@ export interface PageCacheJson {
   writeback: number;
   active: number;
   inactive: number;
-  files: Record<string, { cached: number; dirty: number; writeback: number }>;
+  files: Record<string, { cached: number; dirty: number; writeback: number; residentRuns: [number, number][] }>;
+}
+
+/** A diagnostic of the load, as tools read it. */
+export interface DiagnosticJson {
+  line: number;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+/** What the machine was set from, when `--profile` was given: each value and where it was read (program/profile.ts). */
+export type ProfileJson = MachineProfile;
+
+/** What the caller knows beside the trace: the load's diagnostics, the profile the machine was set from. */
+export interface RunExtras {
+  diagnostics?: readonly Diagnostic[];
+  profile?: ProfileJson;
 }
 
 export interface RunJson {
@@ -61,6 +83,9 @@ export interface RunJson {
   events: number;
   /** Only for replayed logs. */
   recorded?: RecordedVsModeled;
+  /** Every diagnostic the load produced (when the caller gave them). */
+  diagnostics?: DiagnosticJson[];
+  profile?: ProfileJson;
 }
 
 export function totalsOf(m: Machine): Totals {
@@ -85,18 +110,11 @@ export function totalsOf(m: Machine): Totals {
 export function pageCacheOf(m: Machine): PageCacheJson {
   const files: PageCacheJson['files'] = {};
   for (const f of m.filesById) {
-    const pages = m.cache.pagesOf(f.id);
+    const pages = m.cache.mapping(f.id);
     if (!pages) continue;
-    let dirty = 0;
-    let writeback = 0;
-    for (const p of pages.values()) {
-      if (p.flags & PG_DIRTY) dirty++;
-      if (p.flags & PG_WRITEBACK) writeback++;
-    }
-    files[f.path] = { cached: pages.size, dirty, writeback };
+    files[f.path] = { cached: pages.nrpages, dirty: pages.countFlag(PG_DIRTY), writeback: pages.countFlag(PG_WRITEBACK), residentRuns: runsOf(pages.folios()) };
   }
-  let active = 0;
-  for (const f of m.cache.files.values()) for (const p of f.values()) if (p.flags & PG_ACTIVE) active++;
+  const active = m.cache.active.count;
   return {
     capacityPages: m.cache.capacity,
     pages: m.cache.size,
@@ -108,54 +126,128 @@ export function pageCacheOf(m: Machine): PageCacheJson {
   };
 }
 
-export function runJson(trace: Trace): RunJson {
-  const operations: OperationJson[] = [];
-  for (let i = 0; i < trace.ops.length; i++) {
-    const r = trace.ops.get(i);
-    const o: OperationJson = {
-      line: r.line, name: r.name, result: r.result, errno: r.errno, contextSwitches: r.contextSwitches,
-      cpuCopies: r.cpuCopies, dmaCopies: r.dmaCopies, cpuBytes: r.cpuBytes, dmaBytes: r.dmaBytes,
-      pageFaults: r.pageFaults, startNs: r.startNs, endNs: r.endNs,
-    };
-    if (trace.spec.threads && trace.spec.threads.size > 1) o.thread = r.thread;
-    if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
-    const rec = r.recorded;
-    if (rec) {
-      if (rec.durationNs !== undefined) o.recordedNs = rec.durationNs;
-      if (rec.timestampNs !== undefined) o.recordedAtNs = rec.timestampNs;
-      if (rec.result !== undefined) o.recordedResult = rec.result;
-      if (rec.errno !== undefined) o.recordedErrno = rec.errno;
-    }
-    operations.push(o);
+/** Runs of pages (folios, in index order) as ascending maximal runs of consecutive cached pages: [first index, count]. */
+export function runsOf(folios: Iterable<{ index: number; nr: number }>): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const f of folios) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === f.index) last[1] += f.nr;
+    else runs.push([f.index, f.nr]);
   }
-  const doc: RunJson = { totals: totalsOf(trace.machine), operations, pageCache: pageCacheOf(trace.machine), events: trace.events.length };
-  const rvm = recordedVsModeled(trace);
-  if (rvm) doc.recorded = rvm;
+  return runs;
+}
+
+/** Operations whose first argument is a descriptor (the machine's), for `path`. */
+const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read', 'uring_read']);
+
+/**
+ * One operation as `iosim run --json` lists it. `names` follows the run's descriptors as the machine names them (one
+ * for the whole run, given every operation in order), for operations whose log did not name them (scenarios, logs
+ * without -y).
+ */
+export function operationJson(trace: Trace, r: OpRecord, names: FdNames): OperationJson {
+  const o: OperationJson = {
+    line: r.line, name: r.name, result: r.result, errno: r.errno, contextSwitches: r.contextSwitches,
+    cpuCopies: r.cpuCopies, dmaCopies: r.dmaCopies, cpuBytes: r.cpuBytes, dmaBytes: r.dmaBytes,
+    pageFaults: r.pageFaults, startNs: r.startNs, endNs: r.endNs,
+  };
+  if (trace.spec.threads && trace.spec.threads.size > 1) o.thread = r.thread;
+  const rec = r.recorded;
+  if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
+  else if (rec?.syscall !== undefined) o.syscall = rec.syscall;
+  let path = rec?.path ?? (r.name === 'open' ? r.text : FD_FIRST.has(r.name) ? names.nameOf(r.args[0]) : undefined);
+  names.after(r);
+  // A new socket or pipe is named once it exists.
+  if (path === undefined && (r.name === 'socket' || r.name === 'pipe')) path = names.nameOf(r.result);
+  if (path !== undefined) o.path = path;
+  if (rec) {
+    if (rec.durationNs !== undefined) o.recordedNs = rec.durationNs;
+    if (rec.timestampNs !== undefined) o.recordedAtNs = rec.timestampNs;
+    if (rec.result !== undefined) o.recordedResult = rec.result;
+    if (rec.errno !== undefined) o.recordedErrno = rec.errno;
+  }
+  return o;
+}
+
+/** Everything of `iosim run --json` but the operations, once the run has ended. */
+export function runJsonRest(trace: Trace, recorded: RecordedVsModeled | null, extras: RunExtras = {}): Omit<RunJson, 'operations'> {
+  const doc: Omit<RunJson, 'operations'> = { totals: totalsOf(trace.machine), pageCache: pageCacheOf(trace.machine), events: trace.events.length };
+  if (recorded) doc.recorded = recorded;
+  if (extras.diagnostics) doc.diagnostics = extras.diagnostics.map((d) => ({ line: d.line, severity: d.severity, message: d.message }));
+  if (extras.profile) doc.profile = extras.profile;
   return doc;
+}
+
+/** The document with its fields in their one order (the streamed document and runJson's must be the same text). */
+function ordered(rest: Omit<RunJson, 'operations'>, operations: OperationJson[]): RunJson {
+  return {
+    totals: rest.totals, operations, pageCache: rest.pageCache, events: rest.events,
+    ...(rest.recorded ? { recorded: rest.recorded } : {}),
+    ...(rest.diagnostics ? { diagnostics: rest.diagnostics } : {}),
+    ...(rest.profile ? { profile: rest.profile } : {}),
+  };
+}
+
+/**
+ * The `iosim run --json` document around its operations, as JSON.stringify(doc, null, 2) writes it: what comes
+ * before the first operation and after the last, and how one operation is written (`opText`), so that a run can write
+ * its operations as they happen and still print byte for byte the one document.
+ */
+export function runJsonFrame(rest: Omit<RunJson, 'operations'>): { head: string; tail: string; empty: string } {
+  const full = JSON.stringify(ordered(rest, []), null, 2);
+  const marker = '"operations": []';
+  const at = full.indexOf(marker);
+  return { head: full.slice(0, at) + '"operations": [\n', tail: '\n  ]' + full.slice(at + marker.length), empty: full };
+}
+
+/** One operation's text inside the document's array (indented two levels), without the separating comma. */
+export function opText(o: OperationJson): string {
+  return '    ' + JSON.stringify(o, null, 2).replace(/\n/g, '\n    ');
+}
+
+export function runJson(trace: Trace, extras: RunExtras = {}): RunJson {
+  const operations: OperationJson[] = [];
+  const names = new FdNames();
+  for (let i = 0; i < trace.ops.length; i++) operations.push(operationJson(trace, trace.ops.get(i), names));
+  return ordered(runJsonRest(trace, recordedVsModeled(trace), extras), operations);
+}
+
+/** The log's timings against the model's, gathered operation by operation (a run that keeps no operation). */
+export class RecordedTally {
+  private operations = 0;
+  private recordedNs = 0;
+  private modeledNs = 0;
+  private first = Infinity;
+  private last = -Infinity;
+
+  add(r: OpRecord): void {
+    const rec = r.recorded;
+    if (!rec) return;
+    const d = rec.durationNs;
+    if (d !== undefined) {
+      this.operations++;
+      this.recordedNs += d;
+      this.modeledNs += r.endNs - r.startNs;
+    }
+    if (rec.timestampNs !== undefined) {
+      this.first = Math.min(this.first, rec.timestampNs);
+      this.last = Math.max(this.last, rec.timestampNs + (d ?? 0));
+    }
+  }
+
+  /** The figures once the run ended at simulated time `endNs`; null when no operation carried a recorded time. */
+  result(endNs: number): RecordedVsModeled | null {
+    if (this.operations === 0 && this.first === Infinity) return null;
+    return {
+      operations: this.operations, recordedNs: this.recordedNs, modeledNs: this.modeledNs,
+      recordedSpanNs: this.first === Infinity ? 0 : this.last - this.first, modeledSpanNs: endNs,
+    };
+  }
 }
 
 /** The log's timings against the model's (null when no operation carries a recorded time). */
 export function recordedVsModeled(trace: Trace): RecordedVsModeled | null {
-  let operations = 0;
-  let recordedNs = 0;
-  let modeledNs = 0;
-  let first = Infinity;
-  let last = -Infinity;
-  for (let i = 0; i < trace.ops.length; i++) {
-    const rec = trace.ops.recordedOf(i);
-    if (!rec) continue;
-    const d = rec.durationNs;
-    if (d !== undefined) {
-      operations++;
-      recordedNs += d;
-      const r = trace.ops.get(i);
-      modeledNs += r.endNs - r.startNs;
-    }
-    if (rec.timestampNs !== undefined) {
-      first = Math.min(first, rec.timestampNs);
-      last = Math.max(last, rec.timestampNs + (d ?? 0));
-    }
-  }
-  if (operations === 0 && first === Infinity) return null;
-  return { operations, recordedNs, modeledNs, recordedSpanNs: first === Infinity ? 0 : last - first, modeledSpanNs: trace.machine.now };
+  const tally = new RecordedTally();
+  for (let i = 0; i < trace.ops.length; i++) if (trace.ops.recordedOf(i)) tally.add(trace.ops.get(i));
+  return tally.result(trace.machine.now);
 }

@@ -6,11 +6,13 @@ import { Content, ZERO } from '../content';
 import { Dev } from '../events';
 import { Kernel } from '../kernel';
 import { FileObj } from '../state';
-import { MiB } from '../units';
+import { KiB } from '../units';
 import { interrupt } from './dma';
 
-/** Largest single disk request (max_sectors_kb). */
-export const MAX_BIO = 1 * MiB;
+/** The largest single disk request (/sys/block/<dev>/queue/max_sectors_kb): larger transfers are split. */
+export function maxBio(k: Kernel): number {
+  return k.config.maxSectorsKb * KiB;
+}
 
 /**
  * blk_mq_submit_bio → queue_rq: queues a request on the disk; returns when its data has landed in memory (the
@@ -40,7 +42,7 @@ export function diskRequest(k: Kernel, lba: number, bytes: number): number {
  */
 export function diskRead(k: Kernel, f: FileObj, off: number, bytes: number): number {
   const done = diskRequest(k, f.lba + off, bytes);
-  k.disk.controller = new Content(ZERO);
+  k.disk.controller.clear();
   k.disk.controller.copyFrom(f.disk, off, 0, bytes);
   k.disk.controllerLen = bytes;
   k.disk.controllerWhat = `${f.path} @${off}`;

@@ -78,6 +78,8 @@ export class ParsedLine {
    */
   at = -1;
   end = -1;
+  /** What the call's descriptor or path names (-y: a file, `pipe:[N]`, `socket:[N]`), or '' (replay.ts sets it). */
+  path = '';
 
   constructor(public kind: LineKind, pid: number, tsSec: number, tsNs: number, tsTod: boolean) {
     this.pid = pid;
