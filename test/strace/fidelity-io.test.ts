@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { opsOf, runText } from './helpers';
 import { cacheAfter, diagnosticsOf, mismatches, runLog } from './realworld';
 
 test('case 10: fio\'s splice engine: splice at [0], [65536], ... from the file, vmsplice drains the pipe', () => {
@@ -101,4 +102,35 @@ test('k5: dd iflag=nocache drops what it has read, as it goes', () => {
   const f = m.files.get('/tmp/iosim-rf/big.bin')!;
   const left = [...(m.cache.pagesOf(f.id)?.values() ?? [])].filter((p) => p.readyAt <= m.now);
   assert.deepEqual(left.map((p) => p.index), []);
+});
+
+test('case 11: fio\'s io_uring job: one note at the ring\'s io_uring_setup line, its 130 io_uring_enter shown with the log\'s results', () => {
+  const name = '11-fio-io-uring-relative-ts.strace';
+  const { loaded, ops } = runLog(name);
+  assert.deepEqual(mismatches(ops), []);
+  // By hand from the log: 128 io_uring_enter(6, 1, 0, ...) = 1 (8 MiB in 64 KiB reads, one entry each) and 2
+  // io_uring_enter(6, 0, 1, ...) = 0 that only wait; the ring is set up at line 2227, first entered at line 2239.
+  assert.deepEqual(diagnosticsOf(loaded).filter((d) => /io_uring/.test(d)), [
+    '2227: io_uring ring fd 6 of pid 18858 (set up at line 2227): 130 io_uring_enter calls (the first at line 2239) submitted 128 entries; strace cannot show the entries (which file, offset, bytes) nor the results of their completions, so the ring\'s I/O is not simulated: its calls are shown only',
+  ]);
+  const enters = ops.filter((o) => o.recorded?.syscall === 'io_uring_enter');
+  assert.equal(enters.length, 130);
+  assert.ok(enters.every((o) => o.name === 'syscall'), 'shown, not dropped and not simulated');
+  assert.equal(enters.reduce((s, o) => s + o.recorded!.result!, 0), 128);
+});
+
+test('io_uring: a ring set up before the log begins, and a failed io_uring_enter, still get their note', () => {
+  const log = [
+    '100 10:00:00.000000 io_uring_enter(7<anon_inode:[io_uring]>, 2, 2, IORING_ENTER_GETEVENTS, NULL, 8) = 2 <0.000010>',
+    '100 10:00:00.000100 io_uring_enter(7<anon_inode:[io_uring]>, 1, 1, IORING_ENTER_GETEVENTS, NULL, 8) = -1 EINTR (Interrupted system call) <0.000010>',
+    '100 10:00:00.000200 io_uring_setup(8, {flags=0, sq_thread_cpu=0, sq_thread_idle=0, sq_entries=8, cq_entries=16}) = 3<anon_inode:[io_uring]> <0.000010>',
+    '100 10:00:00.000300 io_uring_enter(3<anon_inode:[io_uring]>, 4, 0, 0, NULL, 8) = 3 <0.000010>',
+    '',
+  ].join('\n');
+  const { loaded, trace } = runText(log);
+  assert.deepEqual(loaded.diagnostics.map((d) => `${d.line}: ${d.message}`).filter((d) => /io_uring/.test(d)), [
+    '1: io_uring ring fd 7 of pid 100 (set up before the log begins): 2 io_uring_enter calls (the first at line 1) submitted 2 entries; strace cannot show the entries (which file, offset, bytes) nor the results of their completions, so the ring\'s I/O is not simulated: its calls are shown only',
+    '3: io_uring ring fd 3 of pid 100 (set up at line 3): 1 io_uring_enter call (the first at line 4) submitted 3 entries; strace cannot show the entries (which file, offset, bytes) nor the results of their completions, so the ring\'s I/O is not simulated: its calls are shown only',
+  ]);
+  assert.equal(opsOf(trace).filter((o) => o.recorded?.syscall?.startsWith('io_uring')).length, 4);
 });

@@ -202,7 +202,9 @@ fstat(3</d>, {st_mode=S_IFREG|0644, st_size=8192, ...}) = 0
 io_uring_setup(8, {flags=0, sq_thread_cpu=0}) = 4<anon_inode:[io_uring]>
 io_uring_enter(4<anon_inode:[io_uring]>, 1, 1, IORING_ENTER_GETEVENTS, NULL, 8) = 1
 `;
-  const { loaded, trace } = runText(log, false);
+  const { loaded, trace } = runText(log);
+  // The one diagnostic: the ring's I/O cannot be seen in the log.
+  assert.deepEqual(loaded.diagnostics.map((d) => `${d.line}: ${d.message.slice(0, d.message.indexOf(";") + 1)}`), ['10: io_uring ring fd 4 (set up at line 10): 1 io_uring_enter call (the first at line 11) submitted 1 entry;']);
   assert.deepEqual(loaded.spec!.files, [{ path: '/d', size: 8192 }]);
   const ops = opsOf(trace).filter((o) => o.name !== 'alloc');
   assert.deepEqual(ops.map((o) => (o.name === 'syscall' ? `(${o.text})` : o.name)), [

@@ -1,10 +1,12 @@
 /**
  * Linux AIO (fs/aio.c): an io_submit becomes one machine aio_submit of the control blocks the log says it took, and
  * an io_getevents one aio_getevents that reaps as many events as the log says it did. The results are counts, as
- * the log's are; each request's own result (bytes, or -errno) is in its completion.
+ * the log's are; each request's own result (bytes, or -errno) is in its completion. io_uring's entries are not in
+ * the log at all: its calls are shown only, with one note a ring (notes.ts).
  */
-import { fieldOf, iovTotal, splitArgs, structsOf } from './args';
+import { fdOf, fieldOf, iovTotal, splitArgs, structsOf } from './args';
 import type { Call, Core } from './core';
+import { otherFd } from './files';
 import { DK, type Proc } from './tables';
 
 /** IOCB_CMD_* the machine simulates (include/uapi/linux/aio_abi.h), by the name strace prints. */
@@ -82,4 +84,30 @@ export function ioGetevents(r: Core, proc: Proc, c: Call): void {
   if (!(ctx > 0) || (n === 0 && c.r > 0)) return r.pass(proc, c);
   r.op(proc, c, 'aio_getevents', [ctx, c.r]);
   addOutstanding(proc, ctx, -n);
+}
+
+/** io_uring_setup: a descriptor the model does not simulate; the ring is noted where it is set up. */
+export function uringSetup(r: Core, proc: Proc, c: Call): void {
+  otherFd(r, proc, c);
+  if (c.failed) return;
+  const ret = fdOf(c.ret);
+  const d = r.t.known(proc, ret.fd);
+  if (d) r.ev.uring(d.id, ret.fd, proc.pid, c.line, true, 0);
+}
+
+/**
+ * io_uring_enter(fd, to_submit, min_complete, flags, ...) = n: shown only (strace shows no submission entry); the
+ * ring counts the call and the n entries it consumed when it submitted.
+ */
+export function uringEnter(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  // Only a ring takes io_uring_enter: whatever the descriptor, it is one.
+  if (d) r.ev.uring(d.id, fdOf(a[0]).fd, proc.pid, c.line, false, !c.failed && numberArg(a[1]) > 0 ? c.r : 0);
+  r.pass(proc, c);
+}
+
+/** A plain number argument; NaN for anything else. */
+function numberArg(a: string | undefined): number {
+  return a !== undefined && /^\d+$/.test(a.trim()) ? Number(a) : NaN;
 }

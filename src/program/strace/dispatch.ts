@@ -1,5 +1,5 @@
 /** Which handler replays a complete call, by its name; a call no handler knows passes through as a `syscall`. */
-import { ioGetevents, ioSubmit } from './aio';
+import { ioGetevents, ioSubmit, uringEnter, uringSetup } from './aio';
 import type { Call, Core } from './core';
 import { FastOp } from './fast';
 import { close, closeRange, dup, fadvise, fcntl, getdents, open, otherFd, stat, truncate } from './files';
@@ -55,7 +55,11 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return ioSubmit(r, proc, c);
     case 'io_getevents': case 'io_pgetevents':
       return ioGetevents(r, proc, c);
-    case 'io_uring_setup': case 'eventfd': case 'eventfd2': case 'epoll_create': case 'epoll_create1':
+    case 'io_uring_setup':
+      return uringSetup(r, proc, c);
+    case 'io_uring_enter':
+      return uringEnter(r, proc, c);
+    case 'eventfd': case 'eventfd2': case 'epoll_create': case 'epoll_create1':
     case 'signalfd': case 'signalfd4': case 'timerfd_create': case 'inotify_init': case 'inotify_init1':
     case 'memfd_create': case 'userfaultfd': case 'pidfd_open': case 'fanotify_init': case 'perf_event_open':
       return otherFd(r, proc, c);

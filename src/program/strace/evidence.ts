@@ -42,6 +42,11 @@ export interface Evidence {
   /** `bytes` read or written at `line` through description `id`, open before the log begins and not simulated. */
   unopenedIo(id: number, fd: number, line: number, bytes: number): void;
   /**
+   * An io_uring ring (description `id`, fd `fd` of process `pid`): set up at `line` (`setup`), or entered there:
+   * `submitted` entries consumed (the call's result when it submitted), `failed` when it failed.
+   */
+  uring(id: number, fd: number, pid: number, line: number, setup: boolean, submitted: number): void;
+  /**
    * Process `pid`, which no line of the log made, uses fd `fd` (`path`) at `line` as process `holder` has it (opened
    * at `holderLine`, 0: before the log): taken as a thread sharing its descriptors.
    */
@@ -76,6 +81,7 @@ class Ignore implements Evidence {
   pipeShort(): void {}
   inherited(): void {}
   unopenedIo(): void {}
+  uring(): void {}
   shared(): void {}
   thread(): void {}
   missing(): void {}

@@ -44,6 +44,15 @@ export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
     const who = u.pid >= 0 ? ` of pid ${u.pid}` : '';
     out.push(note(u.first, `fd ${what}${who} was open before the log begins and is not simulated: its ${u.calls} data call${u.calls === 1 ? '' : 's'} (${u.bytes} bytes, the first at line ${u.first}) are shown only`));
   }
+  for (const u of scan.rings.values()) {
+    // strace prints io_uring_enter's counts, never the submission entries in the shared ring (which file, where,
+    // how many bytes) nor the completions' results: the ring's I/O cannot be simulated.
+    const at = u.setup || u.first;
+    const where = u.setup ? `set up at line ${u.setup}` : 'set up before the log begins';
+    const who = u.pid >= 0 ? ` of pid ${u.pid}` : '';
+    const calls = u.calls === 0 ? 'no io_uring_enter call' : `${u.calls} io_uring_enter call${u.calls === 1 ? '' : 's'} (the first at line ${u.first}) submitted ${u.submitted} ${u.submitted === 1 ? 'entry' : 'entries'}`;
+    out.push(note(at, `io_uring ring fd ${u.fd}${who} (${where}): ${calls}; strace cannot show the entries (which file, offset, bytes) nor the results of their completions, so the ring's I/O is not simulated: its calls are shown only`));
+  }
   if (scan.left > 0) {
     const at = scan.leftLines[0]?.[0] ?? (lineCount || 1);
     out.push(note(at, `${scan.left} more warnings not shown (at most 200 are), at lines ${rangesText(scan.leftLines)}`));

@@ -92,6 +92,8 @@ export class Scan implements Evidence {
   /** Descriptions open before the log begins that the model does not simulate, by id: what went through them. */
   unopened = new Map<number, { fd: number; path: string; pid: number; first: number; calls: number; bytes: number }>();
   private sharedSeen = new Set<string>();
+  /** io_uring rings, by description id: where they were set up (0: before the log), their io_uring_enter calls. */
+  rings = new Map<number, { fd: number; pid: number; setup: number; first: number; calls: number; submitted: number }>();
 
   /** The path asked for last and its entry: a loop of reads asks for the same one line after line. */
   private lastPath = '';
@@ -207,6 +209,17 @@ export class Scan implements Evidence {
     }
     u.calls++;
     if (bytes > 0) u.bytes += bytes;
+  }
+  uring(id: number, fd: number, pid: number, line: number, setup: boolean, submitted: number): void {
+    let ring = this.rings.get(id);
+    if (!ring) this.rings.set(id, (ring = { fd, pid, setup: 0, first: 0, calls: 0, submitted: 0 }));
+    if (setup) {
+      ring.setup = line;
+      return;
+    }
+    if (ring.calls === 0) ring.first = line;
+    ring.calls++;
+    if (submitted > 0) ring.submitted += submitted;
   }
   shared(pid: number, fd: number, path: string, holder: number, holderLine: number, line: number): void {
     const key = `${pid} ${holder}`;
