@@ -173,8 +173,8 @@ class LogRows {
   readonly rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
 
   add(r: OpRecord): void {
-    // Operations the replay adds (a buffer's alloc, a file open before the log) are no calls of the log.
-    if (r.name === 'alloc' || r.name === 'inherit') return;
+    // Operations the replay adds (a buffer's alloc, a file open before the log or closed by an exit) are no calls of the log.
+    if (r.name === 'alloc' || r.name === 'inherit' || r.name === 'release') return;
     // The log's name for the call (sendto stays sendto though the model simulates a write); without one, pass-throughs
     // and renamed calls carry it, others by the model's table (pread → pread64).
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');

@@ -120,7 +120,7 @@ export function describeEvent(trace: Trace, i: number, focus?: number): string {
     case Ev.AioComplete: return `async I/O #${a} complete (${b < 0 ? `error ${b}, -${errnoName(-b) ?? '?'}` : formatBytes(b)})`;
     case Ev.Block: return `waits ${formatDuration(a)} for ${WAIT_REASONS[b] ?? b}`;
     case Ev.UserAccess: return `user code reads ${formatBytes(a)} of mapped memory`;
-    case Ev.UserOp: return ['alloc', 'user code touches mapped memory', 'sysctl', 'drop_caches', 'a file open before the program starts'][a] ?? 'user operation';
+    case Ev.UserOp: return ['alloc', 'user code touches mapped memory', 'sysctl', 'drop_caches', 'a file open before the program starts', 'a file closed with its last descriptor (exit, dup2, close_range, exec)'][a] ?? 'user operation';
     case Ev.Sysctl: return `sysctl ${CONFIG_KEYS[a]?.key ?? a} = ${b}`;
     case Ev.ReadaheadMark: return `PG_readahead marker set on ${page()}`;
     case Ev.PageReadForWrite: return `page ${page()} read before a partial write`;

@@ -41,6 +41,7 @@ const ENTRY: Record<string, string> = {
   fdatasync: '__x64_sys_fdatasync → vfs_fsync_range(datasync) → file_write_and_wait_range',
   aio_read: '__x64_sys_io_submit → io_submit_one → aio_read',
   aio_wait: '__x64_sys_io_getevents → do_io_getevents → read_events',
+  release: '(do_exit → exit_files, or do_dup2 / close_range / do_close_on_exec) → filp_close → fput',
   aio_submit: '__x64_sys_io_submit → io_submit_one → aio_read / aio_write / aio_fsync',
   aio_getevents: '__x64_sys_io_getevents → do_io_getevents → read_events',
   uring_read: '__x64_sys_io_uring_enter → io_submit_sqes → io_read',

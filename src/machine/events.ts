@@ -172,6 +172,8 @@ export const enum UserOpKind {
   DropCaches = 3,
   /** A descriptor open before the program starts (`inherit`). */
   Inherit = 4,
+  /** A file closed with its last descriptor by an exit, dup2, close_range or exec (`release`). */
+  Release = 5,
 }
 
 /** Thread 0 is the kernel flusher; programs' threads are 1 and up. */

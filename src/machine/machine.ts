@@ -171,6 +171,13 @@ export class Machine extends Kernel {
         this.ev(Ev.UserOp, UserOpKind.Inherit, r.errno ? -1 : r.result);
         return r;
       }
+      case 'release': {
+        // Inside an exit or another call (dup2, close_range, execve): the file goes as close would let it go.
+        const r = close(this, op.args[0]);
+        this.regs.rax = r.errno ? -1 : 0;
+        this.ev(Ev.UserOp, UserOpKind.Release, op.args[0]);
+        return r;
+      }
     }
     throw new Error(`unknown user operation ${op.name}`);
   }

@@ -53,7 +53,7 @@ export class FdNames {
         this.names.set(r.result + 1, `pipe:[${id}]`);
         break;
       }
-      case 'close': this.names.delete(r.args[0]); break;
+      case 'close': case 'release': this.names.delete(r.args[0]); break;
     }
   }
 }
@@ -79,6 +79,9 @@ export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): stri
   switch (r.name) {
     case 'open': call = `openat(AT_FDCWD, ${JSON.stringify(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
     case 'close': call = `close(${fd(0)})`; break;
+    case 'release':
+      // A replayed process's exit, or a dup2 over an fd, closes a file whose last descriptor it was: no call of its own.
+      return `# ${r.text ?? 'release'}: close(${fd(0)}) = ${retText(r)} (${r.text === 'exit' ? 'exit_files' : 'filp_close'}: the file's last descriptor)`;
     case 'socket': call = r.text ? `${r.text}(...)` : 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
     case 'pipe': call = 'pipe([...])'; break;
     case 'read': call = `read(${fd(0)}, ${hex(a[1])}, ${a[2]})`; break;

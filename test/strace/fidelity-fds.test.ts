@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diagnosticsOf, logLines, mismatches, runLog } from './realworld';
+import { diagnosticsOf, logLines, mismatches, pagesLookedUp, runLog } from './realworld';
 
 test('case 12: zstd -T with %file,%desc: its threads use the fds the main thread opened, all their I/O simulated', () => {
   const { loaded, ops } = runLog('12-zstd-threads-without-clone.strace');
@@ -71,4 +71,32 @@ test('data calls on a pipe the log never opened: one note per fd with its first 
   ]);
   // A terminal or /dev/null is a device, which the model does not simulate opened in the log or not: no note.
   assert.ok(!diagnosticsOf(runLog('15-cat-stack-trace-k.strace').loaded).some((d) => /\/dev\/null/.test(d)));
+});
+
+test('k6: fd tables across a thread, dup2, fork and close_range: the machine closes a file when its last fd goes', () => {
+  const { trace, ops } = runLog('k6-fd-tables.strace');
+  assert.deepEqual(mismatches(ops), []);
+  // The thread (clone3 with CLONE_FILES, line 615) opens out.bin as fd 4 and exits (line 662): the table is the
+  // process's, so the main thread's write to fd 4 (line 664) and, through dup2, to fd 9 (line 668) are simulated:
+  // 65536 + 5000 = 70536 bytes.
+  assert.deepEqual(ops.filter((o) => o.name === 'write' && o.path === '/tmp/iosim-rf/out.bin').map((o) => [o.line, o.result]), [[664, 65536], [668, 5000]]);
+  assert.equal(trace.machine.files.get('/tmp/iosim-rf/out.bin')!.size, 70536);
+  // The forked child (line 669) shares fd 3's description and its position: read(9) took it to 10000, the child's
+  // read(3) of 20000 to 30000, so the parent's read of 30000 (line 679) covers bytes 30000-59999: pages 7-14.
+  const parentRead = ops.find((o) => o.line === 679)!;
+  assert.deepEqual([parentRead.name, parentRead.result], ['read', 30000]);
+  assert.deepEqual(pagesLookedUp(trace, parentRead), [7, 8, 9, 10, 11, 12, 13, 14]);
+  // dup2 over fd 9 (line 667), close_range(6, 6) (line 702), the parent's close(5) (line 682, the child has it) and
+  // close(9) (line 717, fd 4 names out.bin too) leave another fd on their files: nothing closes. close_range(20, 30)
+  // (line 707) takes the pipe's last write end, the reader's exit (line 714) its read end; close(4) and close(3)
+  // (lines 718, 719) the files'.
+  const closes = ops.filter((o) => (o.name === 'close' || o.name === 'release') && o.line > 608);
+  assert.deepEqual(closes.map((o) => [o.line, o.name, o.recorded?.syscall ?? o.text]), [
+    [707, 'close', 'close_range'], [714, 'release', 'exit'], [718, 'close', 'close'], [719, 'close', 'close'],
+  ]);
+  // The exit's close is the kernel's, no syscall: it costs no switch.
+  assert.equal(closes[1].contextSwitches, 0);
+  assert.ok(ops.filter((o) => [667, 682, 702, 717].includes(o.line)).every((o) => o.name === 'syscall'));
+  // By the end of the log every fd the program opened is closed: so are the machine's descriptors.
+  assert.equal(trace.machine.fds.size, 0);
 });

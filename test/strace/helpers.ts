@@ -76,7 +76,7 @@ export function opsOf(trace: Trace): OpInfo[] {
         let w = 3;
         while (names.has(w)) w++;
         names.set(w, 'pipe');
-      } else if (r.name === 'close') names.delete(r.args[0]);
+      } else if (r.name === 'close' || r.name === 'release') names.delete(r.args[0]);
     }
   }
   return out;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Ev } from '../../src/machine/events';
+import { Ev, eventPageCount } from '../../src/machine/events';
 import { PG_DIRTY, PG_WRITEBACK } from '../../src/machine/machine';
 import { findOp } from '../../src/machine/operation';
 import { loadStraceFile, type StraceLoaded } from '../../src/program/strace/load';
@@ -85,7 +85,10 @@ export function pagesLookedUp(trace: Trace, op: OpInfo): number[] {
   const out: number[] = [];
   for (let e = op.startPos; e <= op.endPos; e++) {
     const k = trace.events.kind(e);
-    if (k === Ev.PageHit || k === Ev.PageMiss) out.push(trace.events.b(e));
+    if (k !== Ev.PageHit && k !== Ev.PageMiss) continue;
+    // A range event stands for a run of pages.
+    const first = trace.events.b(e);
+    for (let i = 0; i < eventPageCount(k, trace.events.c(e)); i++) out.push(first + i);
   }
   return out;
 }

@@ -98,10 +98,10 @@ test('a process forks before its first prefixed line, then children inherit and 
   assert.deepEqual([...loaded.strace.threads].map(([t, p]) => `${t}:${p.pid}`), ['1:20', '2:21', '3:22']);
   const ops = opsOf(trace).filter((o) => o.name !== 'alloc');
   assert.deepEqual(ops.map((o) => `${o.line}:t${o.thread}:${o.name === 'syscall' ? `(${o.text})` : o.name}`), [
-    '1:t1:open', '2:t1:(clone)', '4:t2:read', '6:t3:read', '5:t1:(clone3)', '8:t3:(close)', '9:t1:(read)', '10:t2:read', '13:t1:(exit_group)',
+    '1:t1:open', '2:t1:(clone)', '4:t2:read', '6:t3:read', '5:t1:(clone3)', '8:t3:(close)', '9:t1:(read)', '10:t2:read', '11:t2:release', '13:t1:(exit_group)',
   ]);
   // The thread's close dropped fd 3 from the table it shares with pid 20, but pid 21's copy still refers to the file:
-  // no machine close. The fork's copy shares the file position: 21 reads at 0, 22 at 4096, 21 again at 8192.
+  // no machine close; pid 21's exit (line 11) takes the last reference: the machine's file is closed then. The fork's copy shares the file position: 21 reads at 0, 22 at 4096, 21 again at 8192.
   assert.deepEqual(ops.filter((o) => o.name === 'read').map((o) => o.args[3] ?? o.result), [4096, 4096, 100]);
   assert.equal(loaded.spec!.files[0].size, 8292, 'two 4096-byte reads and a short one of 100 at 8192');
   // The line cut by strace's note is one call, on its first line.

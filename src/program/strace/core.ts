@@ -132,6 +132,31 @@ export class Core {
     this.q.push(mkOp(name, args, c.line, c.col, proc.thread, undefined, undefined, this.recorded(c)), Fx.None, 0, 0, proc.pid);
   }
 
+  /**
+   * Closes on the machine the descriptions a table change left with no reference (Tables.dropped): filp_close when
+   * dup2 replaces an fd, close_range, close-on-exec at execve, exit_files at an exit. A call whose result is a status
+   * (close_range, execve: `status`) becomes its closes, the first carrying its record (printed as the log's line,
+   * modeled as close); any other call (dup2 returns an fd) passes through and its closes follow under its name, as
+   * do those of an exit (`c` null, at `line`). A call that closes nothing passes through.
+   */
+  closeDropped(proc: Proc, c: Call | null, status = false, line = 0): void {
+    const gone = this.t.dropped;
+    this.t.dropped = [];
+    const mine = c !== null && status && !c.early;
+    let first = true;
+    if (c !== null && !mine) this.pass(proc, c);
+    for (const d of gone) {
+      if (!this.live || d.mfd < 0 || (c !== null && c.early)) continue;
+      const rec = mine ? (first ? this.recorded(c) : this.named(c)) : c ? this.named(c) : undefined;
+      const at = c ?? { line, col: 1 };
+      // The call's own close counts as its syscall; any other is the kernel's, within the call or the exit.
+      const own = mine && first;
+      this.step({ name: own ? 'close' : 'release', args: [d.mfd], text: own ? undefined : c ? c.name : 'exit', line: at.line, col: at.col, thread: proc.thread, rec, fx: Fx.Close });
+      first = false;
+    }
+    if (mine && first) this.pass(proc, c);
+  }
+
   /** A call that never returned: shown with no result. */
   abandon(pend: Pending): void {
     this.pending.delete(pend.pid);

@@ -15,6 +15,8 @@ import type { Proc } from './tables';
 export function replayCall(r: Core, proc: Proc, c: Call): void {
   r.callLine = c.line;
   r.callPid = proc.pid;
+  // Only this call's table changes close files (a description left over by a log that missed a close stays open).
+  if (r.t.dropped.length > 0) r.t.dropped = [];
   // The commonest calls first: a switch compares the name with one case after the other.
   switch (c.name) {
     case 'read':

@@ -93,13 +93,13 @@ export function close(r: Core, proc: Proc, c: Call): void {
   r.op(proc, c, 'close', [d.mfd], { fx: Fx.Close });
 }
 
-/** close_range: the fds in [first, last] go (CLOSE_RANGE_CLOEXEC only marks them: nothing to follow). */
+/** close_range: the fds in [first, last] go, and the files of those that were the last (CLOSE_RANGE_CLOEXEC only marks them). */
 export function closeRange(r: Core, proc: Proc, c: Call): void {
   const a = splitArgs(c.args);
   const first = intOf(a[0]);
   const last = Math.min(intOf(a[1]), 1 << 20);
   if (!c.failed && !(a[2] ?? '').includes('CLOSE_RANGE_CLOEXEC')) r.t.closeWhere(proc, (fd) => fd >= first && fd <= last);
-  r.pass(proc, c);
+  r.closeDropped(proc, c, true);
 }
 
 /** eventfd, epoll_create, memfd_create, ...: a descriptor the model does not simulate. */
@@ -119,7 +119,8 @@ export function dup(r: Core, proc: Proc, c: Call): void {
     const ret = fdOf(c.ret);
     if (d && ret.fd >= 0 && ret.fd !== fdOf(a[0]).fd) r.t.install(proc, ret.fd, d, (a[2] ?? '').includes('O_CLOEXEC'));
   }
-  r.pass(proc, c);
+  // dup2 and dup3 over an open fd close what it named (when that was its last reference).
+  r.closeDropped(proc, c);
 }
 
 /** The flags F_SETFL changes (fs/fcntl.c SETFL_MASK, with O_NDELAY as O_NONBLOCK). */
@@ -137,6 +138,7 @@ export function fcntl(r: Core, proc: Proc, c: Call): void {
   if (d && (cmd === 'F_DUPFD' || cmd === 'F_DUPFD_CLOEXEC')) {
     const ret = fdOf(c.ret);
     if (ret.fd >= 0) r.t.install(proc, ret.fd, d, cmd === 'F_DUPFD_CLOEXEC');
+    return r.closeDropped(proc, c);
   } else if (d && cmd === 'F_SETFD') {
     r.t.setCloexec(proc, fdOf(a[0]).fd, (a[2] ?? '').includes('FD_CLOEXEC'));
   } else if (d && cmd === 'F_SETFL') {

@@ -137,7 +137,7 @@ export class Replayer extends Core {
       case LineKind.Exited:
       case LineKind.Killed: {
         const proc = this.t.find(p.pid);
-        if (proc) exited(this, proc);
+        if (proc) exited(this, proc, line);
         return;
       }
       case LineKind.Note:

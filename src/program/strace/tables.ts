@@ -83,6 +83,11 @@ export class Tables {
    * keeps recent (pid, fd) lookups while it has not moved.
    */
   gen = 1;
+  /**
+   * Descriptions whose last reference a table change took (dup2 over an fd, close_range, close-on-exec, an exit):
+   * Linux closes their files then (fput); the handler that made the change closes the machine's (Core.closeDropped).
+   */
+  dropped: Desc[] = [];
 
   fds(proc: Proc): Map<number, number> {
     let t = proc.fdt;
@@ -114,7 +119,7 @@ export class Tables {
     return d;
   }
 
-  /** Installs `d` as fd `fd` of `proc`; a description the fd held before loses a reference (no machine close). */
+  /** Installs `d` as fd `fd` of `proc`; a description the fd held before loses a reference (`dropped` if its last). */
   install(proc: Proc, fd: number, d: Desc, cloexec: boolean): void {
     this.gen++;
     if (!(fd >= 0)) {
@@ -128,7 +133,7 @@ export class Tables {
       t.set(fd, d.id * 2 + (cloexec ? 1 : 0));
       return;
     }
-    if (old !== undefined) this.release(old >> 1);
+    if (old !== undefined) this.drop(old >> 1);
     d.refs++;
     t.set(fd, d.id * 2 + (cloexec ? 1 : 0));
   }
@@ -144,13 +149,19 @@ export class Tables {
     return d;
   }
 
-  /** Closes every fd of `proc` for which `which(fd, entry)` holds (no machine close: the log shows none). */
+  /** release, for a table change: the description goes to `dropped` when that was its last reference. */
+  private drop(id: number): void {
+    const d = this.release(id);
+    if (d) this.dropped.push(d);
+  }
+
+  /** Closes every fd of `proc` for which `which(fd, entry)` holds (descriptions left with no reference: `dropped`). */
   closeWhere(proc: Proc, which: (fd: number, entry: number) => boolean): void {
     const t = this.fds(proc);
     for (const [fd, v] of [...t]) {
       if (which(fd, v)) {
         t.delete(fd);
-        this.release(v >> 1);
+        this.drop(v >> 1);
       }
     }
   }
@@ -233,7 +244,7 @@ export class Tables {
     for (const o of this.procs.values()) if (o.table === proc.table) shared = true;
     if (!shared) {
       const fds = this.tables.get(proc.table);
-      if (fds) for (const v of fds.values()) this.release(v >> 1);
+      if (fds) for (const v of fds.values()) this.drop(v >> 1);
       this.tables.delete(proc.table);
     }
   }
