@@ -116,7 +116,7 @@ export class Machine extends Kernel {
     regs.rax = nr;
     let v: number[];
     if (op.name === 'open') v = [AT_FDCWD, PATH_BASE + (hashString(op.text ?? '') & 0xffff) * 16, a[0] ?? 0, 0o644];
-    else if (op.name === 'mmap') v = [0, a[1], 1 /* PROT_READ */, 1 /* MAP_SHARED */, a[0], a[2] ?? 0];
+    else if (op.name === 'mmap') v = [0, a[1], 1 /* PROT_READ */, a[3] ?? MAP_SHARED, a[0], a[2] ?? 0];
     else if (op.name === 'sendfile') v = [a[0], a[1], a[2], a[3]];
     else if (op.name === 'syscall') v = [];
     else v = a;
@@ -194,7 +194,7 @@ export class Machine extends Kernel {
       case 'write': return write(this, a[0], a[1], a[2], -1);
       case 'pwrite': return write(this, a[0], a[1], a[2], a[3]);
       case 'lseek': return lseek(this, a[0], a[1], a[2]);
-      case 'mmap': return mmap(this, fileFd(this, a[0]), a[1], a[2] ?? 0);
+      case 'mmap': return mmap(this, fileFd(this, a[0]), a[1], a[2] ?? 0, (a[3] ?? MAP_SHARED) === MAP_SHARED);
       case 'munmap': return munmap(this, a[0], a[1]);
       case 'sendfile': return sendfile(this, a[0], a[1], a[2], a[3]);
       case 'splice': return splice(this, a[0], a[1], a[2], a[3] ?? -1, a[4] ?? -1);
@@ -278,6 +278,9 @@ export class Machine extends Kernel {
 }
 
 const nullSink: EventSink = { emit() {} };
+
+/** mmap's flags (include/uapi/linux/mman.h): MAP_SHARED 1, MAP_PRIVATE 2. */
+const MAP_SHARED = 1;
 
 /** A syscall the model does not simulate (replayed from a log): entry and exit only, returning what the log recorded. */
 function recordedResult(op: Operation): OpResult {

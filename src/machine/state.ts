@@ -65,6 +65,11 @@ export interface MmapRegion {
   fileOff: number;
   /** Page indexes (in the file) that have a pte in this mapping. */
   ptes: Set<number>;
+  /**
+   * MAP_SHARED (true) or MAP_PRIVATE. A read fault maps the page cache's page either way (do_read_fault); a write to
+   * a private mapping would copy it to an anonymous page (do_cow_fault) and never dirty the file.
+   */
+  shared: boolean;
 }
 
 export type Region = UserBuffer | MmapRegion;

@@ -89,7 +89,7 @@ export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): stri
     case 'pread': call = `pread64(${fd(0)}, ${hex(a[1])}, ${a[2]}, ${a[3]})`; break;
     case 'pwrite': call = `pwrite64(${fd(0)}, ${hex(a[1])}, ${a[2]}, ${a[3]})`; break;
     case 'lseek': call = `lseek(${fd(0)}, ${a[1]}, ${['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][a[2]] ?? a[2]})`; break;
-    case 'mmap': call = `mmap(NULL, ${a[1]}, PROT_READ, MAP_SHARED, ${fd(0)}, ${a[2] ?? 0})`; break;
+    case 'mmap': call = `mmap(NULL, ${a[1]}, PROT_READ, ${a[3] === 2 ? 'MAP_PRIVATE' : 'MAP_SHARED'}, ${fd(0)}, ${a[2] ?? 0})`; break;
     case 'munmap': call = `munmap(${hex(a[0])}, ${a[1]})`; break;
     case 'sendfile':
       call = r.text === 'copy_file_range' ? `copy_file_range(${fd(1)}, [${a[2]}], ${fd(0)}, NULL, ${a[3]}, 0)` : `sendfile(${fd(0)}, ${fd(1)}, [${a[2]}], ${a[3]})`;
