@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { opsOf, runText } from './helpers';
 import { diagnosticsOf, logLines, mismatches, pagesLookedUp, runLog } from './realworld';
 
 test('case 12: zstd -T with %file,%desc: its threads use the fds the main thread opened, all their I/O simulated', () => {
@@ -99,4 +100,24 @@ test('k6: fd tables across a thread, dup2, fork and close_range: the machine clo
   assert.ok(ops.filter((o) => [667, 682, 702, 717].includes(o.line)).every((o) => o.name === 'syscall'));
   // By the end of the log every fd the program opened is closed: so are the machine's descriptors.
   assert.equal(trace.machine.fds.size, 0);
+});
+
+test('data calls on fds the log never opened and no -y names: one note per fd, a terminal none', () => {
+  const log = [
+    '100 10:00:00.000000 read(5, "abc"..., 4096) = 4096 <0.000010>',
+    '100 10:00:00.000100 read(5, "abc"..., 4096) = 100 <0.000010>',
+    '100 10:00:00.000200 write(7, "x", 1) = 1 <0.000010>',
+    '100 10:00:00.000300 write(1</dev/pts/0>, "x", 1) = 1 <0.000010>',
+    '100 10:00:00.000400 sendto(9<socket:[123]>, "x", 1, 0, NULL, 0) = 1 <0.000010>',
+    '',
+  ].join('\n');
+  const { loaded, trace } = runText(log);
+  // By hand: fd 5 carried 4096 + 100 bytes in 2 reads from line 1; fd 7 one byte at line 3; the socket one at line 5.
+  assert.deepEqual(loaded.diagnostics.map((d) => `${d.line}: ${d.message}`), [
+    '1: fd 5 (no -y decoration says what it is) of pid 100 was open before the log begins and is not simulated: its 2 data calls (4196 bytes, the first at line 1) are shown only',
+    '3: fd 7 (no -y decoration says what it is) of pid 100 was open before the log begins and is not simulated: its 1 data call (1 bytes, the first at line 3) is shown only',
+    '5: fd 9 (socket:[123]) of pid 100 was open before the log begins and is not simulated: its 1 data call (1 bytes, the first at line 5) is shown only',
+  ]);
+  // Shown, not dropped: each call is an operation with the log's result.
+  assert.deepEqual(opsOf(trace).map((o) => [o.line, o.name, o.result]), [[1, 'syscall', 4096], [2, 'syscall', 100], [3, 'syscall', 1], [4, 'syscall', 1], [5, 'syscall', 1]]);
 });

@@ -40,9 +40,10 @@ export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
   }
   for (const u of scan.unopened.values()) {
     if (u.calls === 0) continue;
-    const what = u.path ? `${u.fd} (${u.path})` : `${u.fd}`;
+    // Without -y, nothing says what the fd is.
+    const what = u.path ? `${u.fd} (${u.path})` : `${u.fd} (no -y decoration says what it is)`;
     const who = u.pid >= 0 ? ` of pid ${u.pid}` : '';
-    out.push(note(u.first, `fd ${what}${who} was open before the log begins and is not simulated: its ${u.calls} data call${u.calls === 1 ? '' : 's'} (${u.bytes} bytes, the first at line ${u.first}) are shown only`));
+    out.push(note(u.first, `fd ${what}${who} was open before the log begins and is not simulated: its ${u.calls} data call${u.calls === 1 ? '' : 's'} (${u.bytes} bytes, the first at line ${u.first}) ${u.calls === 1 ? 'is' : 'are'} shown only`));
   }
   for (const u of scan.rings.values()) {
     // strace prints io_uring_enter's counts, never the submission entries in the shared ring (which file, where,

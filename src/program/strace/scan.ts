@@ -182,9 +182,10 @@ export class Scan implements Evidence {
   }
   inherited(id: number, kind: DK, path: string, fd: number, pid: number, line: number): void {
     if (kind !== DK.File) {
-      // Pipes and sockets carry data the model would simulate had the log opened them; a terminal or /dev/null is a
-      // device the model never simulates, opened in the log or not.
-      if (/^(?:pipe|socket|TCP|TCPv6|UDP|UDPv6|UNIX|NETLINK):/.test(path)) this.unopened.set(id, { fd, path, pid, first: 0, calls: 0, bytes: 0 });
+      // Pipes and sockets carry data the model would simulate had the log opened them, and an fd with no -y
+      // decoration may be anything; a terminal or /dev/null is a device the model never simulates, opened in the log
+      // or not.
+      if (path === '' || /^(?:pipe|socket|TCP|TCPv6|UDP|UDPv6|UNIX|NETLINK):/.test(path)) this.unopened.set(id, { fd, path, pid, first: 0, calls: 0, bytes: 0 });
       return;
     }
     if (this.inheritedSeen.has(path)) return;
