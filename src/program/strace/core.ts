@@ -206,7 +206,8 @@ export class Core {
     if (proc.orphan) {
       const held = this.t.heldElsewhere(proc, fd, deco);
       if (held) {
-        this.t.install(proc, fd, held.desc, false);
+        // One table, as CLONE_FILES makes it: the thread's closes and the process's are of the same descriptors.
+        this.t.joinTable(proc, held.holder);
         // Threads share their process's name (comm) too.
         if (proc.name === '' && held.holder.name !== '') {
           proc.name = held.holder.name;

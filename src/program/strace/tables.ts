@@ -155,6 +155,29 @@ export class Tables {
     if (d) this.dropped.push(d);
   }
 
+  /**
+   * `proc` (and whoever shares its table) shares `holder`'s table from now on, as threads made with CLONE_FILES do:
+   * its own fds move there, unless the holder's table has that fd already (then the holder's stands).
+   */
+  joinTable(proc: Proc, holder: Proc): void {
+    if (proc.table === holder.table) return;
+    this.gen++;
+    const old = proc.table;
+    const own = this.fds(proc);
+    const target = this.fds(holder);
+    for (const [fd, v] of own) {
+      if (target.has(fd)) this.release(v >> 1);
+      else target.set(fd, v);
+    }
+    this.tables.delete(old);
+    for (const p of this.procs.values()) {
+      if (p.table === old) {
+        p.table = holder.table;
+        p.fdt = undefined;
+      }
+    }
+  }
+
   /** Closes every fd of `proc` for which `which(fd, entry)` holds (descriptions left with no reference: `dropped`). */
   closeWhere(proc: Proc, which: (fd: number, entry: number) => boolean): void {
     const t = this.fds(proc);
