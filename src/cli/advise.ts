@@ -1,0 +1,155 @@
+/**
+ * `iosim advise LOG [--json] [--vary KEY=V1,V2,...] [--set KEY=VALUE]... [--profile host]`: the transfer loops of a
+ * log, each with the article's table for the methods that could replace it, computed by replaying the log with the
+ * loop rewritten. `--vary` runs the advice once per value of a machine setting and shows them side by side.
+ */
+import { formatBytes, formatDuration } from '../machine/units';
+import type { Loaded, MachineOverrides } from '../program/load';
+import { advise, type AdviceReport, type LoopAdvice } from '../trace/advise/advise';
+import { applyMachineFlags, type MachineFlags } from './machineFlags';
+import { table } from './table';
+
+export interface AdviseDeps {
+  parseFlags(args: string[], known: Record<string, 'bool' | 'value' | 'list'>): { flags: Map<string, string>; lists: Map<string, string[]>; rest: string[] };
+  machineOptions(flags: Map<string, string>, lists: Map<string, string[]>): MachineFlags;
+  loadFile(path: string, overrides?: MachineOverrides): Loaded | null;
+  usage(message: string): Error;
+  out(s: string): void;
+}
+
+/** `--vary read_ahead_kb=128,512`: the key and its values, or the usage error's message. */
+export function parseVary(v: string): { key: string; values: string[] } | { error: string } {
+  const eq = v.indexOf('=');
+  const values = eq < 0 ? [] : v.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (eq <= 0 || values.length === 0) return { error: `--vary: expected KEY=V1,V2,... (such as read_ahead_kb=128,512,8192), got ${v}` };
+  return { key: v.slice(0, eq).trim(), values };
+}
+
+/** One advice for the log loaded with `overrides`; null when it cannot load (diagnostics already printed). */
+function adviseWith(path: string, deps: AdviseDeps, machine: MachineFlags, overrides: MachineOverrides): AdviceReport | null {
+  const loaded = deps.loadFile(path, overrides);
+  if (!loaded?.spec) return null;
+  applyMachineFlags(loaded.spec, { ...machine, overrides });
+  try {
+    return advise(loaded.spec);
+  } finally {
+    loaded.spec.close?.();
+  }
+}
+
+export function cmdAdvise(args: string[], deps: AdviseDeps): number {
+  const { flags, lists, rest } = deps.parseFlags(args, { json: 'bool', set: 'list', profile: 'value', vary: 'value' });
+  if (rest.length !== 1) throw deps.usage('advise needs exactly one LOG');
+  const machine = deps.machineOptions(flags, lists);
+  const path = rest[0];
+  const json = flags.has('json');
+  const varyText = flags.get('vary');
+  if (varyText === undefined) {
+    const report = adviseWith(path, deps, machine, machine.overrides);
+    if (!report) return 1;
+    if (json) deps.out(JSON.stringify(report, null, 2));
+    else printReport(deps.out, path, report);
+    return 0;
+  }
+  const vary = parseVary(varyText);
+  if ('error' in vary) throw deps.usage(vary.error);
+  const runs: { value: string; report: AdviceReport }[] = [];
+  for (const value of vary.values) {
+    const sets = [...(lists.get('set') ?? []), `${vary.key}=${value}`];
+    const checked = deps.machineOptions(flags, new Map([['set', sets]]));
+    const report = adviseWith(path, deps, machine, checked.overrides);
+    if (!report) return 1;
+    runs.push({ value, report });
+  }
+  if (json) deps.out(JSON.stringify({ vary: { key: vary.key, values: vary.values }, runs }, null, 2));
+  else printVary(deps.out, path, vary.key, runs);
+  return 0;
+}
+
+/** "51,200" */
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function where(l: LoopAdvice): string {
+  return l.firstLine === l.lastLine ? `line ${l.firstLine}` : `lines ${l.firstLine}-${l.lastLine}`;
+}
+
+/** One line of advice for a loop: its best alternative by modeled time (what the editor's CodeLens says too). */
+export function headline(l: LoopAdvice): string {
+  const what = `${count(l.pairs)} ${l.method === 'mmap+write' ? 'mmap writes' : 'read+write pairs'}`;
+  const best = [...l.alternatives].sort((a, b) => b.speedup - a.speedup)[0];
+  if (!best) return `${what}: ${l.note ?? 'no alternative'}`;
+  const saved = l.cpuCopies - best.cpuCopies;
+  const copies = saved > 0 ? `−${count(saved)} CPU copies, ` : saved < 0 ? `+${count(-saved)} CPU copies, ` : '';
+  return `${what} → ${best.method}: ${copies}${best.speedup.toFixed(2)}× ${best.speedup >= 1 ? 'faster' : 'the time'} (model)`;
+}
+
+function printLoop(out: (s: string) => void, l: LoopAdvice, k: number): void {
+  out(`loop ${k + 1}: ${where(l)}, ${l.threadName ?? `thread ${l.thread}`}: ${l.source} → ${l.sink}`);
+  const rec = l.recordedNs === null ? 'no recorded time' : `recorded ${formatDuration(l.recordedNs)}`;
+  out(`  ${count(l.pairs)} ${l.method} ${l.method === 'mmap+write' ? 'writes' : 'pairs'}, ${formatBytes(l.bytes)}, ${count(l.calls)} calls; ${rec}, modeled ${formatDuration(l.simTimeNs)}`);
+  if (l.alternatives.length === 0) {
+    out(`  ${l.note ?? ''}`);
+    return;
+  }
+  const row = (name: string, r: { syscalls: number; contextSwitches: number; dmaCopies: number; cpuCopies: number; cpuBytes: number; simTimeNs: number; pageCache: { sourcePages: number } }, speedup: string) =>
+    [name, count(r.syscalls), count(r.contextSwitches), count(r.dmaCopies), count(r.cpuCopies), formatBytes(r.cpuBytes), formatDuration(r.simTimeNs), speedup, count(r.pageCache.sourcePages)];
+  out(table(
+    ['method', 'syscalls', 'switches', 'DMA copies', 'CPU copies', 'CPU bytes', 'time', 'speed-up', 'source pages cached'],
+    [row(`${l.method} (log)`, l, '1.00x'), ...l.alternatives.map((a) => row(a.method, a, `${a.speedup.toFixed(2)}x`))],
+    [false, true, true, true, true, true, true, true, true],
+  ).split('\n').map((s) => '  ' + s).join('\n'));
+  out(`  ${headline(l)}`);
+}
+
+export function printReport(out: (s: string) => void, path: string, r: AdviceReport): void {
+  out(`advice for ${path} (times are the model's, inside the loop's calls):`);
+  if (r.loops.length === 0) out('no transfer loop found: no read then write of the same bytes, and no write from a file mapping.');
+  r.loops.forEach((l, k) => {
+    out('');
+    printLoop(out, l, k);
+  });
+  if (r.zeroCopy.length) {
+    out('');
+    out('already zero-copy:');
+    const byMethod = new Map<string, { calls: number; bytes: number; lines: number[] }>();
+    for (const z of r.zeroCopy) {
+      const g = byMethod.get(z.method) ?? { calls: 0, bytes: 0, lines: [] };
+      g.calls++;
+      g.bytes += z.bytes;
+      if (g.lines.length < 5) g.lines.push(z.line);
+      byMethod.set(z.method, g);
+    }
+    for (const [m, g] of byMethod) out(`  ${m}: ${count(g.calls)} call${g.calls === 1 ? '' : 's'}, ${formatBytes(g.bytes)} (line${g.lines.length === 1 ? '' : 's'} ${g.lines.join(', ')}${g.calls > g.lines.length ? ', ...' : ''})`);
+  }
+  if (r.loops.length) {
+    out('');
+    out(`note: ${r.assumption}`);
+    out('switches are user↔kernel mode transitions (~50 ns each), not process switches; only the transfer calls are counted, as `iosim compare` counts.');
+  }
+}
+
+function printVary(out: (s: string) => void, path: string, key: string, runs: { value: string; report: AdviceReport }[]): void {
+  out(`advice for ${path}, modeled time of each loop with ${key} = ${runs.map((r) => r.value).join(', ')}:`);
+  const first = runs[0].report;
+  if (first.loops.length === 0) out('no transfer loop found.');
+  first.loops.forEach((l, k) => {
+    out('');
+    out(`loop ${k + 1}: ${where(l)}: ${l.source} → ${l.sink}, ${count(l.pairs)} ${l.method} pairs, ${formatBytes(l.bytes)}`);
+    const methods = [l.method, ...l.alternatives.map((a) => a.method)];
+    const rows = methods.map((m, i) => [
+      i === 0 ? `${m} (log)` : m,
+      ...runs.map((r) => {
+        const rl = r.report.loops[k];
+        if (!rl) return '';
+        if (i === 0) return formatDuration(rl.simTimeNs);
+        const a = rl.alternatives.find((x) => x.method === m);
+        return a ? `${formatDuration(a.simTimeNs)} (${a.speedup.toFixed(2)}x)` : '';
+      }),
+    ]);
+    out(table(['method', ...runs.map((r) => `${key}=${r.value}`)], rows, [false, ...runs.map(() => true)]).split('\n').map((s) => '  ' + s).join('\n'));
+  });
+  out('');
+  out(`note: ${first.assumption}`);
+}
