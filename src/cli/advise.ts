@@ -6,6 +6,7 @@
 import { formatBytes, formatDuration } from '../machine/units';
 import type { Loaded, MachineOverrides } from '../program/load';
 import { advise, type AdviceReport, type LoopAdvice } from '../trace/advise/advise';
+import { count, headline, what } from '../trace/advise/headline';
 import { applyMachineFlags, type MachineFlags } from './machineFlags';
 import { table } from './table';
 
@@ -66,29 +67,14 @@ export function cmdAdvise(args: string[], deps: AdviseDeps): number {
   return 0;
 }
 
-/** "51,200" */
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 function where(l: LoopAdvice): string {
   return l.firstLine === l.lastLine ? `line ${l.firstLine}` : `lines ${l.firstLine}-${l.lastLine}`;
-}
-
-/** One line of advice for a loop: its best alternative by modeled time (what the editor's CodeLens says too). */
-export function headline(l: LoopAdvice): string {
-  const what = `${count(l.pairs)} ${l.method === 'mmap+write' ? 'mmap writes' : 'read+write pairs'}`;
-  const best = [...l.alternatives].sort((a, b) => b.speedup - a.speedup)[0];
-  if (!best) return `${what}: ${l.note ?? 'no alternative'}`;
-  const saved = l.cpuCopies - best.cpuCopies;
-  const copies = saved > 0 ? `−${count(saved)} CPU copies, ` : saved < 0 ? `+${count(-saved)} CPU copies, ` : '';
-  return `${what} → ${best.method}: ${copies}${best.speedup.toFixed(2)}× ${best.speedup >= 1 ? 'faster' : 'the time'} (model)`;
 }
 
 function printLoop(out: (s: string) => void, l: LoopAdvice, k: number): void {
   out(`loop ${k + 1}: ${where(l)}, ${l.threadName ?? `thread ${l.thread}`}: ${l.source} → ${l.sink}`);
   const rec = l.recordedNs === null ? 'no recorded time' : `recorded ${formatDuration(l.recordedNs)}`;
-  out(`  ${count(l.pairs)} ${l.method} ${l.method === 'mmap+write' ? 'writes' : 'pairs'}, ${formatBytes(l.bytes)}, ${count(l.calls)} calls; ${rec}, modeled ${formatDuration(l.simTimeNs)}`);
+  out(`  ${what(l)}, ${formatBytes(l.bytes)}, ${count(l.calls)} call${l.calls === 1 ? '' : 's'}; ${rec}, modeled ${formatDuration(l.simTimeNs)}`);
   if (l.alternatives.length === 0) {
     out(`  ${l.note ?? ''}`);
     return;
@@ -123,6 +109,9 @@ export function printReport(out: (s: string) => void, path: string, r: AdviceRep
     }
     for (const [m, g] of byMethod) out(`  ${m}: ${count(g.calls)} call${g.calls === 1 ? '' : 's'}, ${formatBytes(g.bytes)} (line${g.lines.length === 1 ? '' : 's'} ${g.lines.join(', ')}${g.calls > g.lines.length ? ', ...' : ''})`);
   }
+  for (const [m, lines] of Object.entries(r.disturbed)) {
+    out(`warning: with ${m} in place of the loops, calls elsewhere in the log fail or succeed otherwise than recorded (line${lines.length === 1 ? '' : 's'} ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', ...' : ''})`);
+  }
   if (r.loops.length) {
     out('');
     out(`note: ${r.assumption}`);
@@ -136,7 +125,7 @@ function printVary(out: (s: string) => void, path: string, key: string, runs: { 
   if (first.loops.length === 0) out('no transfer loop found.');
   first.loops.forEach((l, k) => {
     out('');
-    out(`loop ${k + 1}: ${where(l)}: ${l.source} → ${l.sink}, ${count(l.pairs)} ${l.method} pairs, ${formatBytes(l.bytes)}`);
+    out(`loop ${k + 1}: ${where(l)}: ${l.source} → ${l.sink}, ${what(l)}, ${formatBytes(l.bytes)}`);
     const methods = [l.method, ...l.alternatives.map((a) => a.method)];
     const rows = methods.map((m, i) => [
       i === 0 ? `${m} (log)` : m,

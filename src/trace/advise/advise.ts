@@ -75,6 +75,11 @@ export interface AdviceReport {
   zeroCopy: ZeroCopyAdvice[];
   /** What a log cannot show, said once. */
   assumption: string;
+  /**
+   * Per method: lines of the rest of the log whose call failed in the rewritten run but not in the log's (or the
+   * reverse); empty when the rewrite left the rest of the log as it was.
+   */
+  disturbed: Partial<Record<AdviseMethod, number[]>>;
 }
 
 export const ASSUMPTION = 'strace does not show what the program does with its buffer between the read and the write: '
@@ -127,8 +132,13 @@ export function advise(spec: ProgramSpec): AdviceReport {
   const { steps } = rec;
   const { loops, zeroCopy } = findLoops(steps);
   const methods = ADVISE_METHODS.filter((m) => loops.some((l) => applicable(l, steps).includes(m)));
-  const results = new Map<AdviseMethod, { loops: Cost[]; end: CacheEnd }>();
-  for (const m of methods) results.set(m, rewriteRun(spec, steps, buildRewrite(m, loops, steps, rec.config)));
+  const results = new Map<AdviseMethod, { loops: Cost[]; end: CacheEnd; diverged: number[] }>();
+  const disturbed: Partial<Record<AdviseMethod, number[]>> = {};
+  for (const m of methods) {
+    const r = rewriteRun(spec, steps, buildRewrite(m, loops, steps, rec.config));
+    results.set(m, r);
+    if (r.diverged.length) disturbed[m] = r.diverged.map((i) => steps[i].op.line);
+  }
   const out: LoopAdvice[] = loops.map((l, li) => {
     const idx = loopSteps(l);
     const lines = idx.map((i) => steps[i].op.line);
@@ -157,5 +167,6 @@ export function advise(spec: ProgramSpec): AdviceReport {
     loops: out,
     zeroCopy: zeroCopy.map((z) => ({ line: z.line, method: z.method, bytes: z.bytes })),
     assumption: ASSUMPTION,
+    disturbed,
   };
 }

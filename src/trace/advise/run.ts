@@ -190,13 +190,16 @@ class AddrMap {
 }
 
 /** The second run: the recorded steps with the rewrite applied; each measured loop's cost, and the cache at the end. */
-export function rewriteRun(spec: ProgramSpec, steps: readonly Step[], rw: Rewrite): { loops: Cost[]; end: CacheEnd } {
+export function rewriteRun(spec: ProgramSpec, steps: readonly Step[], rw: Rewrite): { loops: Cost[]; end: CacheEnd; diverged: number[] } {
   const m = new Machine(rw.config, spec.files, nullSink);
   const fds = new Map<number, number>();
   const ids = new Map<number, number>();
   const addrs = new AddrMap();
   const loops = Array.from({ length: rw.loops }, zeroCost);
   const before = new Float64Array(C.Count);
+  // Unchanged operations that failed where the recorded run's succeeded, or the reverse (their indexes): a rewrite
+  // that disturbs the rest of the log shows here.
+  const diverged: number[] = [];
   let seq = 0;
   let created: number[] = [];
   const exec = (op: Operation, measure: number): OpResult => {
@@ -222,6 +225,7 @@ export function rewriteRun(spec: ProgramSpec, steps: readonly Step[], rw: Rewrit
     const s = steps[i];
     const op = translate(s.op, ctx, ids);
     const r = exec(op, rw.measureAt.get(i) ?? -1);
+    if ((r.errno === null) !== (s.errno === null)) diverged.push(i);
     if (r.errno || r.result < 0) continue;
     if (s.created) {
       const alt = created;
@@ -232,7 +236,7 @@ export function rewriteRun(spec: ProgramSpec, steps: readonly Step[], rw: Rewrit
   }
   rw.at.get(steps.length)?.(ctx);
   m.finish();
-  return { loops, end: cacheEnd(m) };
+  return { loops, end: cacheEnd(m), diverged };
 }
 
 /** The operation with its descriptors, addresses and ids in the second run's numbering. */
