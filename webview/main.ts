@@ -207,6 +207,8 @@ class Panel {
       case 'compare':
         this.saved.compare = msg.result;
         this.compare.show(msg.result);
+        // Advice on a log's loop was asked for from the editor: show it.
+        if (msg.result.advice) this.selectTab('compare');
         break;
       case 'whyResult':
         this.saved.why = this.lastWhy ? { ...this.lastWhy, text: msg.text } : { path: '', index: -1, text: msg.text };
