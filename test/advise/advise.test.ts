@@ -194,3 +194,15 @@ test('a scenario that writes a file mapping to a socket: mmap+write loops, advis
   }
   assert.deepEqual(r.disturbed, {});
 });
+
+test('the README\'s sample of iosim advise is what it prints', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('$ iosim advise test/fixtures/advise/http.strace\n');
+  assert.ok(at > 0, 'the sample is in the README');
+  const sample = readme.slice(at, readme.indexOf('```', at)).split('\n').slice(1).filter((l) => l.trim() && !l.includes('...'));
+  const r = spawnSync(process.execPath, [CLI, 'advise', 'test/fixtures/advise/http.strace'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const printed = new Set(r.stdout.split('\n'));
+  assert.ok(sample.length >= 10);
+  for (const line of sample) assert.ok(printed.has(line), `the README shows a line iosim advise does not print: ${line}`);
+});
