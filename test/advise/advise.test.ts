@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { loadScenario } from '../../src/program/load';
 import { loadStraceFile } from '../../src/program/strace/load';
 import { advise, type AdviceReport, type AlternativeAdvice, type LoopAdvice } from '../../src/trace/advise/advise';
-import { headline } from '../../src/trace/advise/headline';
+import { headline, pace } from '../../src/trace/advise/headline';
 
 const ROOT = path.join(__dirname, '../../..');
 const DIR = path.join(ROOT, 'test/fixtures/advise');
@@ -117,7 +117,7 @@ test('http.server: two requests, two loops of 16 read(65536)+sendto, each advise
     assert.equal(l.cpuCopies, 32);
     assert.deepEqual(['sendfile', 'sendfile+sg-dma', 'splice', 'mmap+write'].map((m) => alt(l, m).cpuCopies), [16, 0, 0, 16]);
     assert.equal(alt(l, 'sendfile').contextSwitches, 34);
-    assert.match(headline(l), /^16 read\+write pairs → [a-z+-]+: −\d+ CPU copies, \d+\.\d\d× (faster|the time) \(model\)$/);
+    assert.match(headline(l), /^16 read\+write pairs → [a-z+-]+: −\d+ CPU copies, (\d+\.\d\d× (faster|slower)|about the same time) \(model\)$/);
   }
   // One thread a request (ThreadingHTTPServer): the loops run on two threads.
   assert.notEqual(r.loops[0].thread, r.loops[1].thread);
@@ -205,4 +205,11 @@ test('the README\'s sample of iosim advise is what it prints', () => {
   const printed = new Set(r.stdout.split('\n'));
   assert.ok(sample.length >= 10);
   for (const line of sample) assert.ok(printed.has(line), `the README shows a line iosim advise does not print: ${line}`);
+});
+
+test('the headline says faster, slower or about the same from the model\'s speed-up', () => {
+  assert.equal(pace(1.9), '1.90× faster');
+  assert.equal(pace(0.5), '2.00× slower');
+  assert.equal(pace(1.004), 'about the same time');
+  assert.equal(pace(0.995), 'about the same time');
 });

@@ -19,6 +19,13 @@ export function headline(l: LoopAdvice): string {
   if (!best) return `${w}: ${l.note ?? 'no alternative'}`;
   const saved = l.cpuCopies - best.cpuCopies;
   const copies = saved > 0 ? `−${count(saved)} CPU copies, ` : saved < 0 ? `+${count(-saved)} CPU copies, ` : '';
-  return `${w} → ${best.method}: ${copies}${best.speedup.toFixed(2)}× ${best.speedup >= 1 ? 'faster' : 'the time'} (model)`;
+  return `${w} → ${best.method}: ${copies}${pace(best.speedup)} (model)`;
+}
+
+/** "1.90× faster", "2.08× slower", "about the same time" (within 1%). */
+export function pace(speedup: number): string {
+  if (speedup >= 1.01) return `${speedup.toFixed(2)}× faster`;
+  if (speedup > 0 && speedup <= 0.99) return `${(1 / speedup).toFixed(2)}× slower`;
+  return 'about the same time';
 }
 
