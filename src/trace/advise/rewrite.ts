@@ -13,9 +13,9 @@ import type { Loop, Pair } from './loops';
 import type { AltContext, Rewrite, Step } from './run';
 
 /** The methods of `iosim compare`, and copy_file_range for a file copied to a file. */
-export type AdviseMethod = MethodName | 'copy_file_range';
+export type AdviseMethod = MethodName | 'copy_file_range' | 'direct+aio';
 
-export const ADVISE_METHODS: readonly AdviseMethod[] = ['sendfile', 'sendfile+sg-dma', 'splice', 'mmap+write', 'copy_file_range', 'direct+write'];
+export const ADVISE_METHODS: readonly AdviseMethod[] = ['sendfile', 'sendfile+sg-dma', 'splice', 'mmap+write', 'copy_file_range', 'direct+write', 'direct+aio'];
 
 /** The methods the model can run in place of `loop` (none when an end is not simulated). */
 export function applicable(loop: Loop, steps: readonly Step[]): AdviseMethod[] {
@@ -31,7 +31,7 @@ export function applicable(loop: Loop, steps: readonly Step[]): AdviseMethod[] {
     if (loop.sourceAtPos && loop.sinkKind === 'pipe') out.push('splice');
     if (loop.method !== 'mmap+write') out.push('mmap+write');
     if (loop.sinkKind === 'file' && sinkAtPos) out.push('copy_file_range');
-    if (loop.method === 'read+write' && directFits(loop, steps)) out.push('direct+write');
+    if (loop.method === 'read+write' && directFits(loop, steps)) out.push('direct+write', 'direct+aio');
   } else if (loop.sourceKind === 'pipe' && loop.sourceFd >= 0 && sinkAtPos && (loop.sinkKind === 'socket' || loop.sinkKind === 'file')) {
     out.push('splice');
   }
@@ -181,6 +181,42 @@ export function buildRewrite(method: AdviseMethod, loops: readonly Loop[], steps
           }
         }
         if (eofStep) add(l.eof, (ctx) => ctx.exec(opAt(eofStep, 'pread', [dfd, ctx.addr(eofStep.op.args[1]), eofCount, endPos(l)], 'pread64'), li));
+        add(lastIdx + 1, (ctx) => {
+          ctx.exec(opAt(lastStep, 'close', [dfd], 'close'), -1);
+          fixPos(ctx);
+        });
+        break;
+      }
+      case 'direct+aio': {
+        // O_DIRECT reads submitted with io_submit one chunk ahead, into two buffers by turns: while a chunk is
+        // written out, the disk reads the next (libaio's double buffering). Per pair: io_submit, io_getevents, write.
+        const path = steps[first.read].fd?.path ?? l.source;
+        const size = Math.max(...l.pairs.map((p) => steps[p.read].op.args[2]));
+        let dfd = -1;
+        const bufs = [0, 0];
+        const ids: number[] = [];
+        // Submitted at the time of the call it runs beside (`at`): the next chunk's read starts before this write.
+        const submit = (ctx: AltContext, k: number, at: Step) => {
+          const p = l.pairs[k];
+          const s = steps[p.read];
+          ids[k] = ctx.exec(opAt(at, 'aio_read', [dfd, bufs[k % 2], s.op.args[2], p.pos], 'io_submit'), li).result;
+        };
+        add(first.read, (ctx) => {
+          dfd = ctx.exec({ ...opAt(firstStep, 'open', [OPEN_FLAGS.O_RDONLY | OPEN_FLAGS.O_DIRECT], 'openat'), text: path }, -1).result;
+          bufs[0] = ctx.addr(firstStep.op.args[1]);
+          bufs[1] = ctx.exec(opAt(firstStep, 'alloc', [size], 'alloc'), -1).result;
+          submit(ctx, 0, firstStep);
+        });
+        l.pairs.forEach((p, k) => {
+          const w = steps[p.writes[0]];
+          add(p.writes[0], (ctx) => {
+            ctx.exec(opAt(w, 'aio_wait', [ids[k]], 'io_getevents'), li);
+            if (k + 1 < l.pairs.length) submit(ctx, k + 1, w);
+            const args = [ctx.fd(l.sinkFd), bufs[k % 2], p.bytes];
+            if (l.sinkAtOffset) args.push(w.op.args[3]);
+            ctx.exec(opAt(w, l.sinkAtOffset ? 'pwrite' : 'write', args, w.op.recorded?.syscall ?? 'write'), li);
+          });
+        });
         add(lastIdx + 1, (ctx) => {
           ctx.exec(opAt(lastStep, 'close', [dfd], 'close'), -1);
           fixPos(ctx);

@@ -108,7 +108,7 @@ suite('The zero-copy advisor in the editor', () => {
       advice[0].command!.command, ...(advice[0].command!.arguments ?? []));
     assert.ok(result?.advice, 'a comparison about the loop');
     assert.equal(result.advice.firstLine, 494);
-    assert.deepEqual(result.rows.map((r) => r.method), ['read+write (log)', 'sendfile', 'sendfile+sg-dma', 'splice', 'mmap+write', 'direct+write']);
+    assert.deepEqual(result.rows.map((r) => r.method), ['read+write (log)', 'sendfile', 'sendfile+sg-dma', 'splice', 'mmap+write', 'direct+write', 'direct+aio']);
   });
 
   test('the advise command never throws at the user: a loop that is not there is an error message', async () => {
