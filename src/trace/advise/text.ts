@@ -16,12 +16,12 @@ function printLoop(out: (s: string) => void, l: LoopAdvice, k: number): void {
     out(`  ${l.note ?? ''}`);
     return;
   }
-  const row = (name: string, r: { syscalls: number; contextSwitches: number; dmaCopies: number; cpuCopies: number; cpuBytes: number; simTimeNs: number; pageCache: { sourcePages: number } }, speedup: string) =>
-    [name, count(r.syscalls), count(r.contextSwitches), count(r.dmaCopies), count(r.cpuCopies), formatBytes(r.cpuBytes), formatDuration(r.simTimeNs), speedup, count(r.pageCache.sourcePages)];
+  const row = (name: string, r: { syscalls: number; contextSwitches: number; dmaCopies: number; cpuCopies: number; cpuBytes: number; simTimeNs: number; pageCache: { sourcePages: number; evictions: number } }, speedup: string) =>
+    [name, count(r.syscalls), count(r.contextSwitches), count(r.dmaCopies), count(r.cpuCopies), formatBytes(r.cpuBytes), formatDuration(r.simTimeNs), speedup, count(r.pageCache.sourcePages), count(r.pageCache.evictions)];
   out(table(
-    ['method', 'syscalls', 'switches', 'DMA copies', 'CPU copies', 'CPU bytes', 'time', 'speed-up', 'source pages cached'],
+    ['method', 'syscalls', 'switches', 'DMA copies', 'CPU copies', 'CPU bytes', 'time', 'speed-up', 'source pages cached', 'evictions (run)'],
     [row(`${l.method} (log)`, l, '1.00x'), ...l.alternatives.map((a) => row(a.method, a, `${a.speedup.toFixed(2)}x`))],
-    [false, true, true, true, true, true, true, true, true],
+    [false, true, true, true, true, true, true, true, true, true],
   ).split('\n').map((s) => '  ' + s).join('\n'));
   out(`  ${headline(l)}`);
 }
