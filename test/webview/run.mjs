@@ -301,13 +301,14 @@ await test('advice on a log\'s loop (from the editor\'s CodeLens) switches to th
   eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-pagecache', 'on the page cache tab before');
   await send(p, { type: 'compare', result: adviseCompare });
   eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-compare', 'compare tab shown');
-  eq(await p.locator('.cmp-row').count(), 6, 'the loop and its five alternatives');
+  eq(await p.locator('.cmp-row').count(), 7, 'the loop and its six alternatives');
   eq(await p.locator('.cmp-method').first().textContent(), 'read+write (log)', 'the loop as logged first');
   const summary = await text(p, '.cmp-summary');
-  assert(summary.startsWith('16 read+write pairs → sendfile+sg-dma: −32 CPU copies, 1.49× faster (model). Lines 494–526 of tiny.strace'), `summary: ${summary}`);
+  assert(summary.startsWith('16 read+write pairs → direct+aio: −16 CPU copies, 3.92× faster (model). Lines 494–526 of tiny.strace'), `summary: ${summary}`);
   assert(summary.includes('assumes the bytes pass through unchanged'), 'the honesty note');
   eq(await text(p, '.cmp-chart-head .cmp-head:nth-child(2)'), 'simulated time · speed-up over the logged loop', 'chart heading');
   await shot(p, 'advise-compare-dark');
+  await p.locator('.compare').screenshot({ path: join(OUT, 'advise-compare-chart.png') });
   // A plain comparison afterwards is about the synthetic file again, and leaves the tab alone.
   await send(p, { type: 'compare', result: compare });
   assert((await text(p, '.cmp-summary')).includes('Speed-up is relative to read + write'), 'plain summary back');
