@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadScenario } from '../../src/program/load';
-import { loadStraceFile } from '../../src/program/strace/load';
+import { loadStrace, loadStraceFile } from '../../src/program/strace/load';
 import { advise, type AdviceReport, type AlternativeAdvice, type LoopAdvice } from '../../src/trace/advise/advise';
 import { headline, pace } from '../../src/trace/advise/headline';
 
@@ -215,4 +215,41 @@ test('the headline says faster, slower or about the same from the model\'s speed
   assert.equal(pace(0.5), '2.00× slower');
   assert.equal(pace(1.004), 'about the same time');
   assert.equal(pace(0.995), 'about the same time');
+});
+
+/** A log written here to exercise the loop finder's rules (numbers chosen by hand, not recorded). */
+const EVENT_LOOP = `100 10:00:00.000100 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 5<TCP:[1]> <0.000010>
+100 10:00:00.000200 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 6<TCP:[2]> <0.000010>
+100 10:00:00.000300 openat(AT_FDCWD, "/srv/a.bin", O_RDONLY) = 3</srv/a.bin> <0.000010>
+100 10:00:00.000400 openat(AT_FDCWD, "/srv/b.bin", O_RDONLY) = 4</srv/b.bin> <0.000010>
+100 10:00:00.001000 read(3</srv/a.bin>, "..."..., 8192) = 8192 <0.000010>
+100 10:00:00.001100 write(2</dev/pts/0>, "sending a\\n", 10) = 10 <0.000010>
+100 10:00:00.001200 sendto(5<TCP:[1]>, "..."..., 8192, 0, NULL, 0) = 8192 <0.000010>
+100 10:00:00.002000 read(4</srv/b.bin>, "..."..., 8192) = 8192 <0.000010>
+100 10:00:00.002100 sendto(6<TCP:[2]>, "..."..., 8192, 0, NULL, 0) = 4096 <0.000010>
+100 10:00:00.002200 sendto(6<TCP:[2]>, "..."..., 4096, 0, NULL, 0) = 4096 <0.000010>
+100 10:00:00.003000 read(3</srv/a.bin>, "..."..., 8192) = 8192 <0.000010>
+100 10:00:00.003100 sendto(5<TCP:[1]>, "..."..., 8192, 0, NULL, 0) = 8192 <0.000010>
+100 10:00:00.004000 read(4</srv/b.bin>, "..."..., 8192) = 8192 <0.000010>
+100 10:00:00.004100 sendto(6<TCP:[2]>, "..."..., 8192, 0, NULL, 0) = 8192 <0.000010>
+100 10:00:00.005000 read(3</srv/a.bin>, "", 8192) = 0 <0.000010>
+100 10:00:00.005100 close(3</srv/a.bin>) = 0 <0.000010>
+100 10:00:00.006000 read(4</srv/b.bin>, "..."..., 8192) = 8192 <0.000010>
+100 10:00:00.006100 sendto(6<TCP:[2]>, "..."..., 8192, 0, NULL, 0) = 8192 <0.000010>
+100 10:00:00.006200 close(4</srv/b.bin>) = 0 <0.000010>
+`;
+
+test('an event loop serving two clients by turns: two loops, a log line and a partial send do not break them', () => {
+  const loaded = loadStrace(EVENT_LOOP, 'event-loop.strace');
+  assert.ok(loaded.spec);
+  const r = advise(loaded.spec);
+  assert.equal(r.loops.length, 2);
+  const [a, b] = r.loops;
+  // a.bin → TCP:[1]: lines 5, 7 (the write to fd 2 on line 6 is a log line, not the pair's), 11, 12, and 15 (end of file).
+  assert.deepEqual([a.source, a.sink, a.pairs, a.bytes, a.firstLine, a.lastLine, a.calls], ['/srv/a.bin', 'TCP:[1]', 2, 16384, 5, 15, 5]);
+  // b.bin → TCP:[2]: its first 8192 bytes went out in two sends (lines 9 and 10); three pairs; closed on line 19.
+  assert.deepEqual([b.source, b.sink, b.pairs, b.bytes, b.firstLine, b.lastLine, b.calls], ['/srv/b.bin', 'TCP:[2]', 3, 24576, 8, 18, 7]);
+  // With sendfile each pair is one call (and a.bin's end one more): 2 + 1 and 3.
+  assert.deepEqual([alt(a, 'sendfile').syscalls, alt(b, 'sendfile').syscalls], [3, 3]);
+  assert.deepEqual(r.disturbed, {});
 });

@@ -117,23 +117,44 @@ export function findLoops(steps: readonly Step[]): { loops: Loop[]; zeroCopy: Ze
   const loops: Loop[] = [];
   const zeroCopy: ZeroCopyCall[] = [];
   const pending = new Map<number, Pending>();
-  const open = new Map<number, Loop>();
+  // A thread's loops still going, by their ends: an event loop serving several clients interleaves them.
+  const open = new Map<number, Map<string, Loop>>();
   const maps: Mapping[] = [];
   const keyOf = (l: Loop) => `${l.method}\0${l.source}\0${l.sink}\0${l.sourceFd}\0${l.sinkFd}`;
-
-  const closeLoop = (thread: number) => {
-    open.delete(thread);
-    pending.delete(thread);
+  const openOf = (t: number) => {
+    let m = open.get(t);
+    if (!m) open.set(t, (m = new Map()));
+    return m;
   };
 
   const addPair = (thread: number, l: Loop) => {
-    const cur = open.get(thread);
-    if (cur && keyOf(cur) === keyOf(l) && cur.eof < 0) {
+    const mine = openOf(thread);
+    const cur = mine.get(keyOf(l));
+    if (cur) {
       cur.pairs.push(l.pairs[0]);
       return;
     }
     loops.push(l);
-    open.set(thread, l);
+    mine.set(keyOf(l), l);
+  };
+
+  /** Ends the thread's loops that `pred` picks. */
+  const closeWhere = (t: number, pred: (l: Loop) => boolean) => {
+    const mine = open.get(t);
+    if (mine) for (const [k, l] of mine) if (pred(l)) mine.delete(k);
+  };
+
+  const complete = (t: number, p: Pending, last: Step) => {
+    pending.delete(t);
+    const r = steps[p.read];
+    const pos = r.fd?.kind === 'file' ? (r.op.name === 'pread' ? r.op.args[3] : r.fd.pos ?? NaN) : NaN;
+    addPair(t, {
+      method: 'read+write', thread: t, source: nameOf(r), sink: nameOf(last),
+      sourceKind: kindOf(r.fd, nameOf(r)), sinkKind: kindOf(last.fd, nameOf(last)),
+      sourceFd: r.op.name === 'syscall' ? -1 : r.op.args[0], sinkFd: last.op.name === 'syscall' ? -1 : last.op.args[0],
+      sourceFileId: r.fd?.fileId ?? -1, sourceAtPos: r.op.name === 'read', sinkAtOffset: last.op.name === 'pwrite',
+      pairs: [{ read: p.read, writes: p.writes, bytes: p.bytes, pos }], eof: -1,
+    });
   };
 
   steps.forEach((s, i) => {
@@ -144,12 +165,16 @@ export function findLoops(steps: readonly Step[]): { loops: Loop[]; zeroCopy: Ze
       if (read > 0) {
         pending.set(t, { read: i, bytes: read, remaining: read, writes: [] });
       } else {
-        // The end of the source: it closes the loop reading it.
-        const l = open.get(t);
-        const first = l && l.pairs[0].read >= 0 ? steps[l.pairs[0].read] : undefined;
-        if (l && first && endKey(first) === endKey(s) && nameOf(first) === nameOf(s)) {
-          l.eof = i;
-          closeLoop(t);
+        // The end of the source: it ends the loop reading it.
+        const key = endKey(s);
+        const src = nameOf(s);
+        const mine = open.get(t);
+        for (const [k, l] of mine ?? []) {
+          const first = l.pairs[0].read >= 0 ? steps[l.pairs[0].read] : undefined;
+          if (first && endKey(first) === key && nameOf(first) === src) {
+            l.eof = i;
+            mine!.delete(k);
+          }
         }
         pending.delete(t);
       }
@@ -157,29 +182,11 @@ export function findLoops(steps: readonly Step[]): { loops: Loop[]; zeroCopy: Ze
     }
     const wrote = writeOf(s);
     if (wrote !== null) {
-      const p = pending.get(t);
-      if (p && wrote <= p.remaining && wrote > 0) {
-        p.writes.push(i);
-        p.remaining -= wrote;
-        if (p.remaining === 0) {
-          pending.delete(t);
-          const r = steps[p.read];
-          const pos = r.fd?.kind === 'file' ? (r.op.name === 'pread' ? r.op.args[3] : r.fd.pos ?? NaN) : NaN;
-          addPair(t, {
-            method: 'read+write', thread: t, source: nameOf(r), sink: nameOf(s),
-            sourceKind: kindOf(r.fd, nameOf(r)), sinkKind: kindOf(s.fd, nameOf(s)),
-            sourceFd: r.op.name === 'syscall' ? -1 : r.op.args[0], sinkFd: s.op.name === 'syscall' ? -1 : s.op.args[0],
-            sourceFileId: r.fd?.fileId ?? -1, sourceAtPos: r.op.name === 'read', sinkAtOffset: s.op.name === 'pwrite',
-            pairs: [{ read: p.read, writes: p.writes, bytes: p.bytes, pos }], eof: -1,
-          });
-        }
-        return;
-      }
-      pending.delete(t);
+      if (!(wrote > 0)) return;
       // A write from a file mapping.
       const buf = s.op.args[1];
       const mp = s.op.name === 'syscall' ? undefined : maps.find((m) => buf >= m.addr && buf < m.addr + m.len);
-      if (mp && wrote > 0) {
+      if (mp) {
         addPair(t, {
           method: 'mmap+write', thread: t, source: mp.name, sink: nameOf(s),
           sourceKind: 'file', sinkKind: kindOf(s.fd, nameOf(s)), sourceFd: mp.fd, sinkFd: s.op.args[0],
@@ -187,7 +194,29 @@ export function findLoops(steps: readonly Step[]): { loops: Loop[]; zeroCopy: Ze
           pairs: [{ read: -1, writes: [i], bytes: wrote, pos: mp.off + (buf - mp.addr) }], eof: -1,
           map: { step: mp.step, addr: mp.addr, len: mp.len, off: mp.off },
         });
+        return;
       }
+      const p = pending.get(t);
+      if (!p) return;
+      const sink = `${endKey(s)}\0${nameOf(s)}`;
+      const first = p.writes.length ? steps[p.writes[0]] : undefined;
+      if (first && `${endKey(first)}\0${nameOf(first)}` !== sink) {
+        // Written elsewhere than the pair's first write (a log line, say): the whole read here starts over; less is
+        // not the pair's.
+        if (wrote === p.bytes) {
+          p.writes = [i];
+          p.remaining = 0;
+          complete(t, p, s);
+        }
+        return;
+      }
+      if (wrote > p.remaining) {
+        pending.delete(t);
+        return;
+      }
+      p.writes.push(i);
+      p.remaining -= wrote;
+      if (p.remaining === 0) complete(t, p, s);
       return;
     }
     if (name === 'mmap' && !s.errno) {
@@ -201,9 +230,9 @@ export function findLoops(steps: readonly Step[]): { loops: Loop[]; zeroCopy: Ze
     }
     if (name === 'close' || (name === 'syscall' && s.op.recorded?.syscall === 'close')) {
       // Closing either end of a loop ends it.
-      const l = open.get(t);
       const key = endKey(s);
-      if (l && (key === `m:${l.sourceFd}` || key === `m:${l.sinkFd}` || nameOf(s) === l.source || nameOf(s) === l.sink)) closeLoop(t);
+      const named = nameOf(s);
+      closeWhere(t, (l) => key === `m:${l.sourceFd}` || key === `m:${l.sinkFd}` || named === l.source || named === l.sink);
       return;
     }
     const zc = zeroCopyOf(s);
