@@ -12,9 +12,18 @@ import { headline } from '../trace/advise/headline';
 import type { PanelHost } from './panel';
 
 export const ADVISE_LOOP_COMMAND = 'iomachine.adviseLoop';
+export const ADVISE_LARGE_COMMAND = 'iomachine.adviseLargeLog';
 
-/** Logs larger than this get no lenses (the advice replays the log once per method): `iosim advise` has no limit. */
-const MAX_CHARS = 16 * 1024 * 1024;
+/**
+ * Logs larger than this are advised on only when asked (a lens on the first line): the advice replays the log once
+ * per method, in the extension host, which must not stall at every edit. `iosim advise` has no limit.
+ */
+const AUTO_CHARS = 2 * 1024 * 1024;
+/** Beyond this the editor does not advise at all (`iosim advise` does). */
+const MAX_CHARS = 64 * 1024 * 1024;
+
+/** Documents whose advice was asked for although they are large (by URI). */
+const asked = new Set<string>();
 
 interface Advice {
   version: number;
@@ -31,7 +40,7 @@ export function adviceFor(doc: vscode.TextDocument): Advice | null {
   const hit = cache.get(key);
   if (hit && hit.version === doc.version) return hit;
   const text = doc.getText();
-  if (text.length > MAX_CHARS) return null;
+  if (text.length > MAX_CHARS || (text.length > AUTO_CHARS && !asked.has(key))) return null;
   const loaded = loadStrace(text, doc.uri.fsPath);
   if (!loaded.spec) return null;
   try {
@@ -63,7 +72,22 @@ export function loopComparison(a: Advice, l: LoopAdvice): CompareResult {
 }
 
 class AdviseLenses implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const size = doc.getText().length;
+    if (size > AUTO_CHARS && size <= MAX_CHARS && !asked.has(doc.uri.toString())) {
+      return [new vscode.CodeLens(doc.lineAt(0).range, {
+        title: vscode.l10n.t('Find the transfer loops of this log (zero-copy advice; replays it once per method)'),
+        command: ADVISE_LARGE_COMMAND,
+        arguments: [doc.uri.toString()],
+      })];
+    }
     let a: Advice | null;
     try {
       a = adviceFor(doc);
@@ -86,9 +110,17 @@ class AdviseLenses implements vscode.CodeLensProvider {
 }
 
 export function registerAdvise(context: vscode.ExtensionContext, panel: PanelHost): void {
+  const lenses = new AdviseLenses();
   context.subscriptions.push(
-    vscode.languages.registerCodeLensProvider({ language: 'strace' }, new AdviseLenses()),
-    vscode.workspace.onDidCloseTextDocument((doc) => cache.delete(doc.uri.toString())),
+    vscode.languages.registerCodeLensProvider({ language: 'strace' }, lenses),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      cache.delete(doc.uri.toString());
+      asked.delete(doc.uri.toString());
+    }),
+    vscode.commands.registerCommand(ADVISE_LARGE_COMMAND, (uri?: unknown) => {
+      if (typeof uri === 'string') asked.add(uri);
+      lenses.refresh();
+    }),
     vscode.commands.registerCommand(ADVISE_LOOP_COMMAND, async (uri?: unknown, index?: unknown) => {
       try {
         const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri) ?? vscode.window.activeTextEditor?.document;
