@@ -253,3 +253,20 @@ test('an event loop serving two clients by turns: two loops, a log line and a pa
   assert.deepEqual([alt(a, 'sendfile').syscalls, alt(b, 'sendfile').syscalls], [3, 3]);
   assert.deepEqual(r.disturbed, {});
 });
+
+test('the loop as logged costs what iosim run shows for the same lines', () => {
+  const log = path.join(DIR, 'http.strace');
+  const run = spawnSync(process.execPath, [CLI, 'run', log, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.equal(run.status, 0, run.stderr);
+  const ops = (JSON.parse(run.stdout) as { operations: { line: number; name: string; contextSwitches: number; cpuCopies: number; dmaCopies: number; cpuBytes: number; startNs: number; endNs: number }[] }).operations;
+  for (const l of adviseFixture('http.strace').loops) {
+    // The loop's lines hold its calls and, between them, nothing of its thread but the buffer's allocation.
+    const mine = ops.filter((o) => o.line >= l.firstLine && o.line <= l.lastLine && o.name !== 'alloc' && (o.name === 'read' || o.name === 'write'));
+    assert.equal(mine.length, l.calls);
+    const sum = (f: (o: (typeof mine)[number]) => number) => mine.reduce((a, o) => a + f(o), 0);
+    assert.deepEqual(
+      [l.contextSwitches, l.cpuCopies, l.dmaCopies, l.cpuBytes, l.simTimeNs],
+      [sum((o) => o.contextSwitches), sum((o) => o.cpuCopies), sum((o) => o.dmaCopies), sum((o) => o.cpuBytes), sum((o) => o.endNs - o.startNs)],
+    );
+  }
+});
