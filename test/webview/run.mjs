@@ -301,6 +301,14 @@ await test('advice on a log\'s loop (from the editor\'s CodeLens) switches to th
   eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-pagecache', 'on the page cache tab before');
   await send(p, { type: 'compare', result: adviseCompare });
   eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-compare', 'compare tab shown');
+  // Scrolled to: the tabs sit below the machine's picture, out of sight in a short panel.
+  await p.waitForFunction(() => window.scrollY > 0, null, { timeout: 2000 }).catch(() => {});
+  const view = await p.evaluate(() => ({
+    top: document.querySelector('.compare').getBoundingClientRect().top,
+    atBottom: window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2,
+    scrollY: window.scrollY,
+  }));
+  assert(view.scrollY > 0 && (Math.abs(view.top) < 2 || view.atBottom), `the comparison is scrolled to (${JSON.stringify(view)})`);
   eq(await p.locator('.cmp-row').count(), 7, 'the loop and its six alternatives');
   eq(await p.locator('.cmp-method').first().textContent(), 'read+write (log)', 'the loop as logged first');
   const summary = await text(p, '.cmp-summary');
