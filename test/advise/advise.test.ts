@@ -277,3 +277,19 @@ test('the loop as logged costs what iosim run shows for the same lines', () => {
     );
   }
 });
+
+test('dd from a file to a file: copy_file_range is among the methods, one call and one CPU copy a chunk', () => {
+  const r = adviseFixture('dd.strace');
+  assert.equal(r.loops.length, 1);
+  const l = r.loops[0];
+  assert.deepEqual([l.source, l.sink, l.sinkKind, l.pairs, l.bytes, l.calls], ['/tmp/advise/page.bin', '/tmp/advise/dd-out.bin', 'file', 16, 1048576, 33]);
+  assert.deepEqual(l.alternatives.map((a) => a.method), ['sendfile', 'splice', 'mmap+write', 'copy_file_range', 'direct+write', 'direct+aio']);
+  const N = 16;
+  const B = 65536;
+  // copy_file_range without shared extents is do_splice_direct: page cache → page cache, one CPU copy, 2 switches;
+  // the disk reads are the same as the loop's (the readahead), the writes stay dirty in the page cache.
+  const c = alt(l, 'copy_file_range');
+  assert.deepEqual([c.syscalls, c.contextSwitches, c.dmaCopies, c.cpuCopies, c.cpuBytes], [N + 1, 2 * N + 2, l.dmaCopies, N, N * B]);
+  // splice into a file copies once too (pipe → page cache): only the user buffer's copy is saved.
+  assert.deepEqual([alt(l, 'splice').cpuCopies, l.cpuCopies], [N, 2 * N]);
+});
