@@ -13,6 +13,7 @@ class MapNode implements FolioNode {
   folios: Folio[] = [];
   tags = new Int32Array(TAGGED.length);
   frozen: FrozenNode | null = null;
+  ordinal = 0;
 }
 
 /** tags[] slot of a tagged flag, -1 for other flags. */
