@@ -138,12 +138,27 @@ export function maxRaPages(k: Kernel): number {
   return Math.floor(k.config.readAheadKb / 4);
 }
 
+/** file_ra_state.ra_pages of one open file: the device's (maxRaPages) unless fadvise changed it. */
+export function raPagesOf(k: Kernel, ra: RaState): number {
+  return ra.raPages >= 0 ? ra.raPages : maxRaPages(k);
+}
+
+/** bdi->io_pages: the largest request the device takes in one go, from max_sectors_kb (blk_apply_bdi_limits). */
+export function ioPages(k: Kernel): number {
+  return Math.floor(k.config.maxSectorsKb / 4);
+}
+
 /**
- * page_cache_sync_ra (a miss) and page_cache_async_ra (`hitMarker`: a page with PG_readahead was reached): asks the
- * state machine for a window and reads it.
+ * The classic profile's page_cache_sync_ra (a miss) and page_cache_async_ra (`hitMarker`: a page with PG_readahead
+ * was reached): asks ondemand_readahead for a window and reads it. (readahead-order.ts chooses by profile.)
  */
-export function readahead(k: Kernel, f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
-  const max = maxRaPages(k);
+export function ondemandRa(k: Kernel, f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
+  const max = raPagesOf(k, ra);
+  if (ra.random && !hitMarker) {
+    // FMODE_RANDOM (page_cache_sync_readahead since 2.6.23): force_page_cache_readahead of the request alone.
+    forceRa(k, f, ra, idx, req);
+    return;
+  }
   const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
     const m = k.cache.mapping(f.id);
     const miss = m ? m.nextMiss(from, from + limit) : from;
@@ -218,6 +233,21 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
   submitRead(k, f, runStart, runLen);
 }
 
+/**
+ * force_page_cache_ra: reads [idx, idx + nr) as asked, in 2 MiB chunks, at most max(io_pages, ra_pages) pages
+ * (POSIX_FADV_WILLNEED, FMODE_RANDOM reads); no readahead marker, no state change.
+ */
+export function forceRa(k: Kernel, f: FileObj, ra: RaState, idx: number, nr: number): void {
+  nr = Math.min(nr, Math.max(ioPages(k), raPagesOf(k, ra)));
+  const chunk = (2 * 1024 * 1024) / PAGE_SIZE;
+  while (nr > 0) {
+    const n = Math.min(chunk, nr);
+    readPages(k, f, idx, n, 0, Ev.ReadaheadSync);
+    idx += n;
+    nr -= n;
+  }
+}
+
 /** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write); a page past EOF is a fresh zero page. */
 export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): void {
   readPages(k, f, idx, nr, 0, Ev.ReadaheadSync);
@@ -230,7 +260,7 @@ export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): vo
 }
 
 /** read_pages: one bio for a run of contiguous new pages: disk → controller buffer → (DMA) → page cache. */
-function submitRead(k: Kernel, f: FileObj, first: number, nr: number): void {
+export function submitRead(k: Kernel, f: FileObj, first: number, nr: number): void {
   if (nr === 0) return;
   const off = first * PAGE_SIZE;
   const bytes = Math.min(nr * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));
