@@ -217,6 +217,8 @@ export interface MachineState {
   nearby: TimelineEvent[];
   devices: DeviceView;
   sysctl: Record<string, number>;
+  /** The kernel profile whose page-cache rules run (config `kernel`): classic or 6.18. */
+  kernel: string;
 }
 
 /** One method's row of `iosim compare`. */
