@@ -13,6 +13,7 @@ import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
 import { applyHostRecord, describeHostRecord, readHostRecord } from '../program/hostRecord';
+import { calibrationValues, describeRatio, diskSamples, fitDisk, modeledOverRecorded, saveCalibration, type DiskSample } from './calibrate';
 import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { record, RecordError, recordUnavailable } from './record';
@@ -33,6 +34,8 @@ const USAGE = `usage:
                                      the page-cache residency (mincore) of the files before and after
   iosim check LOG [--json]           replay a recorded log on its recorded machine and compare, per file, the real
                                      resident pages after the run with the model's
+  iosim calibrate LOG... [--save]    fit the disk's latency and bandwidth to the recorded times of the reads that
+                                     waited for it; --save writes them into each LOG.host.json
   iosim compare [--size 16KiB] [--disk nvme|ssd|hdd] [--warm] [--json]
                                      the article's comparison of file-to-socket methods, computed by the model
   iosim --help | --version`;
@@ -286,6 +289,46 @@ function cmdRecord(args: string[]): number {
   }
 }
 
+/** The files of a recorded log whose residency was measured before the run (undefined: no host record). */
+function measured(log: string): Set<string> | undefined {
+  const rec = readHostRecord(log);
+  return rec ? new Set(rec.files.filter((f) => f.before).map((f) => f.path)) : undefined;
+}
+
+function cmdCalibrate(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { save: 'bool' });
+  if (rest.length === 0) throw new UsageError('calibrate needs at least one LOG');
+  const per: [string, DiskSample[]][] = [];
+  for (const p of rest) {
+    const loaded = loadFile(p);
+    if (!loaded) return 1;
+    per.push([p, diskSamples(loaded.spec!, measured(p))]);
+  }
+  const all = per.flatMap(([, s]) => s);
+  const fit = fitDisk(all);
+  if (!fit) {
+    process.stderr.write(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); found ${all.length} of ${new Set(all.map((s) => s.bytes)).size} size(s)\n`);
+    return 1;
+  }
+  const values = calibrationValues(fit);
+  out(`disk from ${all.length} reads that waited for it: latency ${formatDuration(fit.latencyNs)}, ${formatBytes(fit.bytesPerSec)}/s`);
+  out(`  ${values.map((v) => `--set ${v.key}=${v.value}`).join(' ')}`);
+  const set = Object.fromEntries(values.map((v) => [v.key, v.value]));
+  for (const [p, before] of per) {
+    const loaded = loadFile(p, set);
+    if (!loaded) return 1;
+    out(describeRatio(p, modeledOverRecorded(before), modeledOverRecorded(diskSamples(loaded.spec!, measured(p))), before.length));
+  }
+  if (flags.has('save')) {
+    for (const [p] of per) {
+      const rec = readHostRecord(p);
+      if (rec) saveCalibration(p, rec, values);
+      else process.stderr.write(`iosim: ${p} has no host record: not saved\n`);
+    }
+  }
+  return 0;
+}
+
 function cmdCheck(args: string[]): number {
   const { flags, rest } = parseFlags(args, { json: 'bool' });
   if (rest.length !== 1) throw new UsageError('check needs exactly one LOG');
@@ -318,6 +361,7 @@ export function main(argv: string[]): number {
       case 'compare': return cmdCompare(args);
       case 'record': return cmdRecord(args);
       case 'check': return cmdCheck(args);
+      case 'calibrate': return cmdCalibrate(args);
       case 'export': return cmdExport(args);
       case '--version': out('iosim 0.1.0'); return 0;
       case '--help': case '-h': case 'help': out(USAGE); return 0;

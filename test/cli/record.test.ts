@@ -69,3 +69,15 @@ test('a log with a host record replays on the recorded machine, from the recorde
   writeFileSync(`${log}.host.json`, '{"version": 2}');
   assert.throws(() => loadProgramFile(log), /r\.strace\.host\.json: expected a host record of iosim record/);
 });
+
+test('calibrate: the disk line through per-size medians; one size alone cannot give latency and rate apart', async () => {
+  const { fitDisk, calibrationValues } = await import('../../src/cli/calibrate');
+  const s = (bytes: number, recordedNs: number) => ({ bytes, recordedNs, modeledNs: 0 });
+  // 100 µs + bytes / 1 GB/s: 64 KiB → 165.536 µs, 1 MiB → 1148.576 µs; the slow outlier of 1 MiB is not the median.
+  const fit = fitDisk([s(65536, 165_536), s(1048576, 1_148_576), s(1048576, 1_148_576), s(1048576, 9_000_000)]);
+  assert.ok(fit);
+  assert.ok(Math.abs(fit.latencyNs - 100_000) < 1, `latency ${fit.latencyNs}`);
+  assert.ok(Math.abs(fit.bytesPerSec - 1e9) < 1e3, `rate ${fit.bytesPerSec}`);
+  assert.deepEqual(calibrationValues(fit).map((v) => `${v.key}=${v.value}`), ['disk=ssd', 'disk_latency=100us', 'disk_rate=1000MB/s']);
+  assert.equal(fitDisk([s(4096, 10), s(4096, 20)]), null);
+});
