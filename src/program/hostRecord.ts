@@ -93,7 +93,8 @@ export function readHostRecord(logPath: string): HostRecord | null {
 
 /**
  * Sets a loaded log's machine from its host record: the recorded profile's values and kernel, then `overrides`
- * again on top; each file's size and starting page cache from its "before" residency.
+ * again on top; each file's size and starting page cache from its "before" residency (files measured before the run
+ * that the log does not name are added).
  */
 export function applyHostRecord(spec: ProgramSpec, rec: HostRecord, overrides?: MachineOverrides): void {
   const entries = [...rec.profile.values.map((v) => [v.key, v.value] as const), ['kernel', rec.kernel.profile] as const];
@@ -105,5 +106,8 @@ export function applyHostRecord(spec: ProgramSpec, rec: HostRecord, overrides?: 
     const b = byPath.get(f.path)?.before;
     return b ? { path: f.path, size: b.size, cached: b.runs } : f;
   });
+  // A measured file the log never names (a --watch path) is on the machine too, with its pages.
+  const named = new Set(spec.files.map((f) => f.path));
+  for (const f of rec.files) if (f.before && !named.has(f.path)) files.push({ path: f.path, size: f.before.size, cached: f.before.runs });
   spec.files = files;
 }

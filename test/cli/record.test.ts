@@ -50,7 +50,11 @@ test('a log with a host record replays on the recorded machine, from the recorde
     version: 1, command: ['x'], recordedAt: '2026-11-29T00:00:00Z',
     kernel: { release: '6.18.0', profile: '6.18' }, fs: { type: 'ext4', source: '/dev/vda', mount: '/' },
     profile: { name: 'host', device: { name: 'vda', under: '/data/f' }, values: [{ key: 'read_ahead_kb', value: '128', from: 'test' }], notes: [] },
-    files: [{ path: '/data/f', before: { size: 1048576, pages: 8, runs: [[0, 7]] }, after: null, why: ['cold'] }],
+    files: [
+      { path: '/data/f', before: { size: 1048576, pages: 8, runs: [[0, 7]] }, after: null, why: ['cold'] },
+      // Watched, never named by the log: on the machine all the same, with its pages.
+      { path: '/data/other', before: { size: 8192, pages: 1, runs: [[1, 1]] }, after: null, why: ['watch'] },
+    ],
   };
   writeFileSync(`${log}.host.json`, JSON.stringify(rec));
   const loaded = loadProgramFile(log, { read_ahead_kb: '256' });
@@ -61,6 +65,7 @@ test('a log with a host record replays on the recorded machine, from the recorde
   const t = new Trace(loaded.spec, { record: false });
   const id = t.machine.files.get('/data/f')!.id;
   assert.deepEqual([...t.machine.cache.pagesOf(id)!.keys()], [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual([...t.machine.cache.pagesOf(t.machine.files.get('/data/other')!.id)!.keys()], [1]);
   while (t.step() >= 0);
   // Pages 0–7 were there: the first read misses nothing and starts no readahead (no miss, no marker); the second
   // read at 8 misses: prev_pos = 32 KiB → sequential, a fresh window get_init_ra_size(8, 64) = 2 × 8 (8 ≤ 64/4):
