@@ -116,7 +116,8 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
     const out = channel();
     out.appendLine(`iosim check ${uri.fsPath}`);
     out.appendLine(checkText(result, notes, rec));
-    out.show(true);
+    panel.open();
+    panel.showCheck({ log: uri.fsPath, release: rec.kernel.release, kernel: rec.kernel.profile, ...result });
     void vscode.window.showInformationMessage(vscode.l10n.t('Checked against this machine: {0} of the resident pages match ({1} pages in common).', `${(100 * result.score).toFixed(1)}%`, result.matchedPages));
   });
 
