@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { applyOverrides, KERNEL_PROFILES, type KernelProfile } from '../machine/config';
 import type { FileSpec } from '../machine/kernel';
 import { checkOverrides, type MachineOverrides } from './load';
-import type { MachineProfile } from './profile';
+import { profileForRelease, type MachineProfile } from './profile';
 import type { ProgramSpec } from './source';
 
 /** Resident pages of one file as mincore saw them: index runs [first, last], inclusive. */
@@ -42,13 +42,7 @@ export interface HostRecord {
   files: HostFile[];
 }
 
-/** The model's kernel profile for a Linux release such as "6.18.0-rc3": 6.18 from 6.10 on, classic before. */
-export function profileForRelease(release: string): KernelProfile {
-  const m = /^(\d+)\.(\d+)/.exec(release);
-  if (!m) return 'classic';
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  return maj > 6 || (maj === 6 && min >= 10) ? '6.18' : 'classic';
-}
+export { profileForRelease };
 
 /** Sorted page indexes → inclusive runs. */
 export function toRuns(pages: Iterable<number>): [number, number][] {
