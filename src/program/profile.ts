@@ -130,9 +130,23 @@ export function hostProfile(files: readonly { path: string; size: number }[], ho
     notes.push('no block device found (not even under /): the disk keeps the model\'s defaults');
   }
 
-  const mem = /^MemTotal:\s+(\d+)\s*kB/m.exec(host.read('/proc/meminfo') ?? '');
-  if (mem) add('ram', `${mem[1]}KiB`, '/proc/meminfo MemTotal');
+  const meminfo = host.read('/proc/meminfo') ?? '';
+  const kb = (field: string) => {
+    const m = new RegExp(`^${field.replace(/[()]/g, '\\$&')}:\\s+(\\d+)\\s*kB`, 'm').exec(meminfo);
+    return m ? Number(m[1]) : null;
+  };
+  const total = kb('MemTotal');
+  if (total !== null) add('ram', `${total}KiB`, '/proc/meminfo MemTotal');
   else notes.push('MemTotal not found in /proc/meminfo: ram keeps its default');
+  // global_dirtyable_memory (mm/page-writeback.c): free pages plus file LRU pages, not all of RAM; what other
+  // programs hold (anonymous memory, the kernel's) is neither dirtyable nor the page cache's. The model's page cache
+  // is what the rest of RAM leaves: capping it there gives the dirty thresholds (and reclaim) this computer has.
+  const free = kb('MemFree');
+  const active = kb('Active(file)');
+  const inactive = kb('Inactive(file)');
+  if (free !== null && active !== null && inactive !== null && total !== null && free + active + inactive < total) {
+    add('page_cache_limit', `${free + active + inactive}KiB`, '/proc/meminfo MemFree + Active(file) + Inactive(file)');
+  }
 
   for (const k of VM_KEYS) {
     const v = text(`/proc/sys/vm/${k}`);

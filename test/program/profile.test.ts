@@ -112,3 +112,13 @@ test('the kernel profile from /proc/sys/kernel/osrelease: 6.18 from Linux 6.10 o
   assert.equal(at('6.9.12-arch1')!.value, 'classic');
   assert.equal(at('5.15.0-91-generic')!.value, 'classic');
 });
+
+test('the page cache is capped at free + file memory (global_dirtyable_memory), which the dirty thresholds follow', () => {
+  const meminfo = 'MemTotal:       24684096 kB\nMemFree:        19787188 kB\nActive(file):    1696900 kB\nInactive(file):  1709852 kB\nAnonPages:        677052 kB\n';
+  const p = hostProfile([], fakeHost({ ...VM, '/proc/meminfo': meminfo }, {}, {}));
+  // 19787188 + 1696900 + 1709852 = 23193940 kB
+  assert.deepEqual(p.values.find((v) => v.key === 'page_cache_limit'), { key: 'page_cache_limit', value: '23193940KiB', from: '/proc/meminfo MemFree + Active(file) + Inactive(file)' });
+  const loaded = loadScenario('file "/f" size 1MiB\n', 't.iosim');
+  applyProfile(loaded.spec!, p);
+  assert.equal(loaded.spec!.config.pageCacheLimit, 23193940 * 1024);
+});
