@@ -110,6 +110,8 @@ export function meminfo(m: Machine): string {
     `Writeback:      ${kB(m.cache.writeback)}`,
     `Active(file):   ${kB(active)}`,
     `Inactive(file): ${kB(m.cache.size - active)}`,
+    // Not a /proc/meminfo line: which kernel's page-cache rules the machine runs (config `kernel`).
+    `Kernel profile: ${m.config.kernel.padStart(10)}`,
   ].join('\n');
 }
 

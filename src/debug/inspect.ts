@@ -370,6 +370,7 @@ export function machineState(engine: Engine, m: Machine, pos: number, previousRe
       nicSentBytes: m.nic.sentBytes,
     },
     sysctl: { ...m.config.sysctl },
+    kernel: m.config.kernel,
   };
 }
 

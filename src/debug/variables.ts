@@ -159,11 +159,12 @@ export class Variables {
         return [...allCounters(m).map(([n, c]) => v(n, n.endsWith('Ns') ? formatDuration(c) : n.endsWith('Bytes') ? `${c} (${formatBytes(c)})` : c)), v('simulated time', formatDuration(m.now))];
       case 'sysctl': {
         const pending = pendingSysctls(engine);
-        return CONFIG_KEYS.filter((c) => c.sysctl).map((c) => {
+        const kernel = v('kernel', `${m.config.kernel} (page-cache rules; set in machine { } or the launch)`);
+        return [kernel, ...CONFIG_KEYS.filter((c) => c.sysctl).map((c) => {
           const now = (m.config.sysctl as unknown as Record<string, number>)[c.key];
           const later = pending.get(c.key);
           return v(c.key, later === undefined || later === now ? now : `${now} (${later} when this operation returns)`, { evaluateName: c.key });
-        });
+        })];
       }
     }
     return [];

@@ -19,6 +19,11 @@ import { SyscallError } from './errno';
 export interface FileSpec {
   path: string;
   size: number;
+  /**
+   * Pages in the page cache when the program starts (clean, inactive, read long ago): index runs [first, last]
+   * inclusive, as `iosim record` measured them with mincore. Runs past the page cache's capacity are left out.
+   */
+  cached?: readonly (readonly [number, number])[];
 }
 
 export interface Registers {
@@ -95,7 +100,13 @@ export abstract class Kernel {
     this.sink = sink;
     this.cache = new PageCache(0);
     this.recomputeCapacity();
-    for (const f of files) this.createFile(f.path, f.size);
+    for (const f of files) {
+      const o = this.createFile(f.path, f.size);
+      for (const [a, b] of f.cached ?? []) {
+        const n = Math.min(b - a + 1, this.cache.capacity - this.cache.size);
+        if (n > 0) this.cache.insert(o.id, a, n, 0, 0, -1);
+      }
+    }
   }
 
   /** The timer vector: what happens when a device completes or a kernel timer expires (the Machine's). */

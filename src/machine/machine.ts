@@ -14,6 +14,7 @@ import { asyncDone, asyncRead, asyncWait } from './fs/aio';
 import { close, fileFd, open } from './fs/open';
 import { newPipe } from './fs/pipe';
 import { lseek, read, write } from './fs/read_write';
+import { fadvise } from './mm/fadvise';
 import { newSocketFd } from './fs/socket';
 import { sendfile, splice } from './fs/splice';
 import { fsync } from './fs/sync';
@@ -184,6 +185,7 @@ export class Machine extends Kernel {
       case 'splice': return splice(this, a[0], a[1], a[2]);
       case 'fsync': return fsync(this, a[0], false);
       case 'fdatasync': return fsync(this, a[0], true);
+      case 'fadvise': return fadvise(this, a[0], a[1], a[2], a[3]);
       case 'aio_read': return asyncRead(this, 'aio', a[0], a[1], a[2], a[3]);
       case 'uring_read': return asyncRead(this, 'uring', a[0], a[1], a[2], a[3]);
       case 'aio_wait':

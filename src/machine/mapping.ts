@@ -171,6 +171,24 @@ export class Mapping {
     return Math.min(i, limit);
   }
 
+  /**
+   * page_cache_prev_miss: scanning back from `from` (inclusive) over at most `maxScan` pages, the first index that is
+   * not cached; -1 when every page down to 0 is cached (the kernel's ULONG_MAX, a wrap past index 0); `from - maxScan`
+   * when the scan ran out (an index outside the range, as the kernel returns).
+   */
+  prevMiss(from: number, maxScan: number): number {
+    const stop = from - maxScan;
+    let i = from;
+    let f = this.find(i);
+    while (f && i > stop) {
+      i = f.index - 1;
+      if (i < 0) return -1;
+      const g = this.before(f);
+      f = g && g.index + g.nr - 1 === i ? g : undefined;
+    }
+    return Math.max(i, stop);
+  }
+
   /** Adds a folio whose pages are not cached yet. */
   insert(f: Folio): void {
     this.nrpages += f.nr;

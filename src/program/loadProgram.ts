@@ -2,6 +2,7 @@
 import { loadScenario, Loaded, MachineOverrides } from './load';
 import { readFileSync } from 'node:fs';
 import { isStracePath, loadStrace, loadStraceFile } from './strace/load';
+import { applyHostRecord, readHostRecord } from './hostRecord';
 
 export type { Loaded, MachineOverrides };
 
@@ -15,6 +16,12 @@ export function loadProgram(text: string, path: string, overrides?: MachineOverr
  * a scenario is read whole. Throws the file system's error when the file cannot be read.
  */
 export function loadProgramFile(path: string, overrides?: MachineOverrides): Loaded {
-  if (isStracePath(path)) return loadStraceFile(path, overrides);
+  if (isStracePath(path)) {
+    const loaded = loadStraceFile(path, overrides);
+    // A log made by `iosim record` replays on the machine it was recorded on (LOG.host.json).
+    const rec = readHostRecord(path);
+    if (rec && loaded.spec) applyHostRecord(loaded.spec, rec, overrides);
+    return loaded;
+  }
   return loadScenario(readFileSync(path, 'utf8'), path, overrides);
 }

@@ -217,6 +217,8 @@ export interface MachineState {
   nearby: TimelineEvent[];
   devices: DeviceView;
   sysctl: Record<string, number>;
+  /** The kernel profile whose page-cache rules run (config `kernel`): classic or 6.18. */
+  kernel: string;
 }
 
 /**
@@ -256,7 +258,19 @@ export type ToPanel =
   /** With no session: a state of an example run, so the panel shows something real at once. */
   | { type: 'example'; state: MachineState; title: string }
   | { type: 'compare'; result: CompareResult }
+  | { type: 'check'; result: CheckView }
   | { type: 'whyResult'; text: string };
+
+/** "Check Against This Machine": a recorded log's real resident pages against the model's (iosim check). */
+export interface CheckView {
+  log: string;
+  /** The recording machine's kernel release and the profile the replay ran. */
+  release: string;
+  kernel: string;
+  files: { path: string; realPages: number; modelPages: number; onlyReal: [number, number][]; onlyModel: [number, number][]; match: number }[];
+  matchedPages: number;
+  score: number;
+}
 
 /**
  * A page as the panel names it: by the path it shows. The extension turns it into WhyArgs (file id) for the

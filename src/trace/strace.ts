@@ -107,6 +107,7 @@ export function straceLine(r: OpRecord, names: FdNames): string {
     case 'splice': call = `splice(${fd(0)}, NULL, ${fd(1)}, NULL, ${a[2]}, 0)`; break;
     case 'fsync': call = `fsync(${fd(0)})`; break;
     case 'fdatasync': call = r.text ? `${r.text}(${fd(0)}, ...) /* as fdatasync */` : `fdatasync(${fd(0)})`; break;
+    case 'fadvise': call = `fadvise64(${fd(0)}, ${a[1]}, ${a[2]}, ${['POSIX_FADV_NORMAL', 'POSIX_FADV_RANDOM', 'POSIX_FADV_SEQUENTIAL', 'POSIX_FADV_WILLNEED', 'POSIX_FADV_DONTNEED', 'POSIX_FADV_NOREUSE'][a[3]] ?? a[3]})`; break;
     case 'aio_read': call = `io_submit(ctx, 1, [{aio_lio_opcode=IOCB_CMD_PREAD, aio_fildes=${fd(0)}, aio_buf=${hex(a[1])}, aio_nbytes=${a[2]}, aio_offset=${a[3]}}])`; break;
     case 'aio_wait': call = `io_getevents(ctx, 1, 1, [{id=${a[0]}}], NULL)`; break;
     case 'uring_read': call = `io_uring_enter(ring, 1, 0, 0, NULL) /* IORING_OP_READ fd=${fd(0)} len=${a[2]} off=${a[3]} */`; break;

@@ -355,6 +355,20 @@ await test('hostile file names and log text are shown as text, never parsed', as
   await shot(p, 'hostile-dark');
 });
 
+await test('Real vs model: a check result shows its files, runs only one side has, and the score, as text', async () => {
+  const HOSTILE = '<img src=x onerror="window.__pwned=3">';
+  await send(p, { type: 'check', result: {
+    log: `/rec/${HOSTILE}.strace`, release: '6.18.44', kernel: '6.18',
+    files: [{ path: '/data/a.bin', realPages: 896, modelPages: 928, onlyReal: [], onlyModel: [[896, 927]], match: 896 / 928 }],
+    matchedPages: 896, score: 896 / 928,
+  } });
+  const cells = await p.locator('.check-table td').allTextContents();
+  eq(cells, ['/data/a.bin', '896', '928', '—', '896–927', '96.6%'], 'row');
+  assert((await text(p, '.check p')).includes('score 96.6%'), 'score in the heading');
+  eq(await p.evaluate(() => typeof window.__pwned), 'undefined', 'log path shown as text');
+  await selectTab(p, 'pagecache');
+});
+
 await test('page map: legend counts, hover details, click posts why for the right page', async () => {
   await send(p, { type: 'state', state: writeback });
   const legend = Object.fromEntries(

@@ -21,6 +21,33 @@ export function invalidateInodePages(k: Kernel, f: FileObj, pos = 0, len = Infin
 }
 
 /**
+ * mapping_try_invalidate (invalidate_mapping_pages): drops the clean, unmapped pages of `f` with index in
+ * [first, last] whose read is done; dirty, under writeback, mapped or locked pages stay. Returns how many went.
+ */
+export function invalidateMappingPages(k: Kernel, f: FileObj, first: number, last: number): number {
+  const m = k.cache.mapping(f.id);
+  if (!m) return 0;
+  let n = 0;
+  for (let i = first; i <= last;) {
+    const g = m.ceil(i);
+    if (!g || g.index > last) break;
+    const from = Math.max(i, g.index);
+    const to = Math.min(last + 1, g.end);
+    if (g.flags & (PG_DIRTY | PG_WRITEBACK) || g.mapcount > 0) {
+      i = to;
+      continue;
+    }
+    const part = k.cache.take(f.id, from, to)!;
+    const ready = part.readyCount(k.now);
+    i = to;
+    if (ready === 0) continue;
+    n += ready;
+    evict(k, ready < part.nr ? k.cache.take(f.id, from, from + ready)! : part, EvictReason.Invalidate);
+  }
+  return n;
+}
+
+/**
  * echo 1 > drop_caches (invalidate_mapping_pages on every inode): drops the clean, unmapped, unlocked pages, from the
  * LRU tails. Returns how many went.
  */

@@ -6,7 +6,7 @@ import { close, closeRange, dup, fcntl, getdents, open, otherFd, stat, truncate 
 import { mmap, munmap } from './mmap';
 import { accept, pipe, socket, socketpair } from './net';
 import { execve, fork } from './process';
-import { fsync, lseek, plain, vectored } from './rw';
+import { fadvise, fsync, lseek, plain, vectored } from './rw';
 import { sleeping } from './sleep';
 import { copyFileRange, sendfile, splice } from './splice';
 import type { Proc } from './tables';
@@ -47,6 +47,8 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return splice(r, proc, c);
     case 'fsync': case 'fdatasync': case 'sync_file_range': case 'sync_file_range2':
       return fsync(r, proc, c);
+    case 'fadvise64': case 'fadvise64_64': case 'arm_fadvise64_64':
+      return fadvise(r, proc, c);
     case 'io_submit':
       return ioSubmit(r, proc, c);
     case 'io_getevents': case 'io_pgetevents':

@@ -46,7 +46,7 @@ export interface QueueState {
 }
 
 /** Operations whose first argument is a machine descriptor. */
-const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read']);
+const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'fadvise', 'aio_read']);
 
 export function mkOp(name: string, args: number[], line: number, col: number, thread: number, text: string | undefined, flagNames: string[] | undefined, recorded: RecordedCall | undefined): Operation {
   // One literal, fields always in the same order: one hidden class for every operation.

@@ -8,6 +8,7 @@ import { fdOf, intOf, iovTotal, lastComma, numberAt, splitArgs } from './args';
 import { callOf, type Call, type Core } from './core';
 import { FastOp } from './fast';
 import { DK, type Desc, type Proc } from './tables';
+import { fadviseAdvice } from '../../machine/mm/fadvise';
 
 /** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
 const MAX_BUFFER = 256 * 1024 * 1024;
@@ -140,6 +141,17 @@ export function lseek(r: Core, proc: Proc, c: Call): void {
   if (whence === 2 && d.path) r.ev.size(d.path, c.r - off);
   if (whence < 0 || d.mfd < 0) return r.pass(proc, c);
   r.op(proc, c, 'lseek', [d.mfd, off, whence]);
+}
+
+/** fadvise64(fd, offset, len, advice): the advice by name (POSIX_FADV_*) or number. */
+export function fadvise(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  const off = Number(a[1]);
+  const len = Number(a[2]);
+  const advice = fadviseAdvice(a[3] ?? '');
+  if (!d || c.failed || d.kind !== DK.File || d.mfd < 0 || !Number.isFinite(off) || !Number.isFinite(len) || advice === undefined) return r.pass(proc, c);
+  r.op(proc, c, 'fadvise', [d.mfd, off, len, advice]);
 }
 
 /** fsync, fdatasync, sync_file_range(2). */
