@@ -7,6 +7,7 @@
  * rebuilding it, which is what keeps stepping free of flicker.
  */
 import type { MachineState, PanelPage, ToPanel } from '../src/shared/messages';
+import { CheckPane } from './check';
 import { ComparePane } from './compare';
 import { Diagram } from './diagram';
 import { el, setText, toggleClass } from './dom';
@@ -26,6 +27,7 @@ const TABS = [
   { id: 'pagecache', title: 'Page cache' },
   { id: 'memory', title: 'Memory' },
   { id: 'compare', title: 'Compare methods' },
+  { id: 'check', title: 'Real vs model' },
 ] as const;
 
 /** Read by test/webview/run.mjs: how many renders have happened, and where a page's cell is. */
@@ -56,6 +58,7 @@ class Panel {
   private readonly hex = new HexPane();
   private readonly pageMap: PageMap;
   private readonly compare: ComparePane;
+  private readonly check = new CheckPane();
   private pending: MachineState | null = null;
   private rendered: MachineState | null = null;
   private frameQueued = false;
@@ -117,7 +120,7 @@ class Panel {
 
     this.tabs = document.createElement(TAG.panels);
     this.tabs.className = 'tabs';
-    const views: Record<string, HTMLElement> = { pagecache: this.pageMap.root, memory: this.hex.root, compare: this.compare.root };
+    const views: Record<string, HTMLElement> = { pagecache: this.pageMap.root, memory: this.hex.root, compare: this.compare.root, check: this.check.root };
     for (const t of TABS) {
       const tab = document.createElement(TAG.panelTab);
       tab.id = `tab-${t.id}`;
@@ -129,7 +132,7 @@ class Panel {
       view.id = `view-${t.id}`;
       view.className = 'tab-view';
       const inner = el('div', 'tab-inner');
-      if (t.id !== 'compare') {
+      if (t.id !== 'compare' && t.id !== 'check') {
         const none = el('div', 'muted no-session', 'Nothing to show until a debug session starts.');
         this.noSession.push(none);
         inner.append(none);
@@ -207,6 +210,16 @@ class Panel {
       case 'compare':
         this.saved.compare = msg.result;
         this.compare.show(msg.result);
+        // Advice on a log's loop was asked for from the editor: show it.
+        if (msg.result.advice) {
+          this.selectTab('compare');
+          // Once the tab has been laid out: the tabs sit below the machine's picture, out of sight in a short panel.
+          requestAnimationFrame(() => requestAnimationFrame(() => this.compare.root.scrollIntoView({ block: 'start' })));
+        }
+        break;
+      case 'check':
+        this.check.show(msg.result);
+        this.selectTab('check');
         break;
       case 'whyResult':
         this.saved.why = this.lastWhy ? { ...this.lastWhy, text: msg.text } : { path: '', index: -1, text: msg.text };

@@ -121,7 +121,7 @@ export class PageMap {
     setText(
       this.stats,
       `Cached ${formatCount(v.pages)} of ${formatCount(v.capacityPages)} pages (${formatBytes(v.pages * PAGE_SIZE)} of ${formatBytes(v.capacityPages * PAGE_SIZE)}, ${pct.toFixed(pct < 10 ? 1 : 0)}%) · ` +
-        `Dirty ${formatCount(v.dirty)} · Writeback ${formatCount(v.writeback)} · Active(file) ${formatCount(v.active)} · Inactive(file) ${formatCount(v.inactive)}`,
+        `Dirty ${formatCount(v.dirty)} · Writeback ${formatCount(v.writeback)} · Active(file) ${formatCount(v.active)} · Inactive(file) ${formatCount(v.inactive)} · kernel ${s.kernel}`,
     );
     const width = `${Math.min(100, pct)}%`;
     if (this.usageFill.style.width !== width) this.usageFill.style.width = width;

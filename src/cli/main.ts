@@ -12,7 +12,12 @@ import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type R
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
+import { cmdAdvise } from './advise';
+import { applyHostRecord, describeHostRecord, readHostRecord } from '../program/hostRecord';
+import { calibrationValues, describeRatio, diskSamples, fitDisk, modeledOverRecorded, saveCalibration, type DiskSample } from './calibrate';
+import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
+import { record, RecordError, recordUnavailable } from './record';
 import { Output, Spill } from './output';
 import { table } from './table';
 
@@ -25,6 +30,17 @@ const USAGE = `usage:
                                      run FILE and write its trace as Chrome Trace Event JSON (Perfetto, chrome://tracing)
     --set KEY=VALUE                  set the machine as a machine { } block would (read_ahead_kb=8192, ram=24GiB)
     --profile host                   set the machine from this computer's disk, RAM and vm.dirty_* (before --set)
+  iosim advise LOG [--json] [--vary KEY=V1,V2,...] [--set KEY=VALUE]... [--profile host]
+                                     find the log's transfer loops (read then write of the same bytes) and replay
+                                     each with sendfile, splice, mmap, copy_file_range, O_DIRECT: the article's table
+  iosim record [-o LOG] [--cold PATH]... [--watch PATH]... -- CMD ARGS...
+                                     run CMD under strace -f -tt -T -y -yy (Linux); evict the --cold files first; write
+                                     LOG (default iosim-record.strace) and LOG.host.json: the machine, the kernel, and
+                                     the page-cache residency (mincore) of the files before and after
+  iosim check LOG [--json]           replay a recorded log on its recorded machine and compare, per file, the real
+                                     resident pages after the run with the model's
+  iosim calibrate LOG... [--save]    fit the disk's latency and bandwidth to the recorded times of the reads that
+                                     waited for it; --save writes them into each LOG.host.json
   iosim compare [--size 16KiB] [--disk nvme|ssd|hdd] [--warm] [--json]
                                      the article's comparison of file-to-socket methods, computed by the model
   iosim --help | --version`;
@@ -95,7 +111,21 @@ function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFo
     return null;
   }
   for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(path, d) + '\n');
-  return loaded.spec ? loaded : null;
+  if (!loaded.spec) return null;
+  if (loaded.strace) {
+    // A log made by `iosim record` replays on the machine it was recorded on (LOG.host.json).
+    try {
+      const rec = readHostRecord(path);
+      if (rec) {
+        applyHostRecord(loaded.spec, rec, overrides);
+        process.stderr.write(`iosim: ${describeHostRecord(path, rec)}\n`);
+      }
+    } catch (e) {
+      process.stderr.write(`iosim: ${(e as Error).message}\n`);
+      return null;
+    }
+  }
+  return loaded;
 }
 
 function cmdRun(args: string[]): number {
@@ -256,12 +286,102 @@ function cmdCompare(args: string[]): number {
   return 0;
 }
 
+function cmdRecord(args: string[]): number {
+  const dash = args.indexOf('--');
+  if (dash < 0 || dash === args.length - 1) throw new UsageError('record needs -- CMD ARGS... (the command to record)');
+  const { flags, lists, rest } = parseFlags(args.slice(0, dash), { output: 'value', cold: 'list', watch: 'list' });
+  if (rest.length) throw new UsageError(`record: unexpected ${rest[0]} before --`);
+  const missing = recordUnavailable();
+  if (missing) {
+    process.stderr.write(`iosim: ${missing}\n`);
+    return 1;
+  }
+  const log = flags.get('output') ?? 'iosim-record.strace';
+  try {
+    const { status, host } = record({ log, cold: lists.get('cold') ?? [], watch: lists.get('watch') ?? [], command: args.slice(dash + 1), say: (l) => process.stderr.write(`iosim: ${l}\n`) });
+    process.stderr.write(`iosim: wrote ${log} and ${log}.host.json (Linux ${host.kernel.release}, kernel profile ${host.kernel.profile}, ${host.files.length} files)\n`);
+    return status;
+  } catch (e) {
+    if (!(e instanceof RecordError)) throw e;
+    process.stderr.write(`iosim: ${e.message}\n`);
+    return 1;
+  }
+}
+
+/** The files of a recorded log whose residency was measured before the run (undefined: no host record). */
+function measured(log: string): Set<string> | undefined {
+  const rec = readHostRecord(log);
+  return rec ? new Set(rec.files.filter((f) => f.before).map((f) => f.path)) : undefined;
+}
+
+function cmdCalibrate(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { save: 'bool' });
+  if (rest.length === 0) throw new UsageError('calibrate needs at least one LOG');
+  const per: [string, DiskSample[]][] = [];
+  for (const p of rest) {
+    const loaded = loadFile(p);
+    if (!loaded) return 1;
+    per.push([p, diskSamples(loaded.spec!, measured(p))]);
+  }
+  const all = per.flatMap(([, s]) => s);
+  const fit = fitDisk(all);
+  if (!fit) {
+    process.stderr.write(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); found ${all.length} of ${new Set(all.map((s) => s.bytes)).size} size(s)\n`);
+    return 1;
+  }
+  const values = calibrationValues(fit);
+  out(`disk from ${all.length} reads that waited for it: latency ${formatDuration(fit.latencyNs)}, ${formatBytes(fit.bytesPerSec)}/s`);
+  out(`  ${values.map((v) => `--set ${v.key}=${v.value}`).join(' ')}`);
+  const set = Object.fromEntries(values.map((v) => [v.key, v.value]));
+  for (const [p, before] of per) {
+    const loaded = loadFile(p, set);
+    if (!loaded) return 1;
+    out(describeRatio(p, modeledOverRecorded(before), modeledOverRecorded(diskSamples(loaded.spec!, measured(p))), before.length));
+  }
+  if (flags.has('save')) {
+    for (const [p] of per) {
+      const rec = readHostRecord(p);
+      if (rec) saveCalibration(p, rec, values);
+      else process.stderr.write(`iosim: ${p} has no host record: not saved\n`);
+    }
+  }
+  return 0;
+}
+
+function cmdCheck(args: string[]): number {
+  const { flags, rest } = parseFlags(args, { json: 'bool' });
+  if (rest.length !== 1) throw new UsageError('check needs exactly one LOG');
+  const path = rest[0];
+  let rec;
+  try {
+    rec = readHostRecord(path);
+  } catch (e) {
+    process.stderr.write(`iosim: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (!rec) {
+    process.stderr.write(`iosim: ${path}.host.json not found: check needs a log made by iosim record\n`);
+    return 1;
+  }
+  const loaded = loadFile(path);
+  if (!loaded) return 1;
+  const trace = new Trace(loaded.spec!, { record: false });
+  while (trace.step() >= 0);
+  const { result, notes } = checkResidency(rec, trace.machine);
+  out(flags.has('json') ? JSON.stringify(result, null, 2) : checkText(result, notes, rec));
+  return 0;
+}
+
 export function main(argv: string[]): number {
   const [cmd, ...args] = argv;
   try {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
+      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out });
+      case 'record': return cmdRecord(args);
+      case 'check': return cmdCheck(args);
+      case 'calibrate': return cmdCalibrate(args);
       case 'export': return cmdExport(args);
       case '--version': out('iosim 0.1.0'); return 0;
       case '--help': case '-h': case 'help': out(USAGE); return 0;

@@ -9,7 +9,7 @@ import { diskLabel } from './inspect';
 
 export function launchBanner(trace: Trace): string {
   const s = trace.spec;
-  return `I/O machine: ${formatBytes(s.config.ramBytes)} RAM, ${diskLabel(trace.machine)}, NIC ${s.config.nic}, page cache ${trace.machine.cache.capacity} pages; trace positions are event indexes.`;
+  return `I/O machine: ${formatBytes(s.config.ramBytes)} RAM, ${diskLabel(trace.machine)}, NIC ${s.config.nic}, page cache ${trace.machine.cache.capacity} pages, kernel profile ${s.config.kernel}; trace positions are event indexes.`;
 }
 
 export function endedMessage(pos: number, m: Machine): string {

@@ -8,6 +8,8 @@ import { EXPORT_REQUEST, ExportArgs } from '../shared/messages';
 import { COMPARE_DISKS } from '../trace/compare';
 import { Trace } from '../trace/trace';
 import { writeChromeTraceFile } from '../trace/traceFile';
+import { checkResidency, checkText } from '../cli/check';
+import { readHostRecord } from '../program/hostRecord';
 import { DEBUG_TYPE } from './debugger';
 import { PanelHost } from './panel';
 
@@ -101,6 +103,24 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
       type: DEBUG_TYPE, request: 'launch', name: noDebug ? 'Run I/O scenario' : 'Debug I/O scenario', program: uri.fsPath, stopOnEntry: !noDebug,
     }, { noDebug });
   };
+  reg('iomachine.checkRecording', (arg) => {
+    // iosim check in the editor: the log replayed on its recorded machine, the real residency against the model's.
+    const uri = activeProgram(arg);
+    const rec = readHostRecord(uri.fsPath);
+    if (!rec) throw new Error(vscode.l10n.t('{0} has no {1}: record the program with iosim record (or a launch configuration with "command")', uri.fsPath, `${uri.fsPath}.host.json`));
+    const loaded = loadProgramFile(uri.fsPath);
+    if (!loaded.spec) throw new Error(loaded.diagnostics.map((d) => formatDiagnostic(uri.fsPath, d)).join('\n'));
+    const trace = new Trace(loaded.spec, { record: false });
+    while (trace.step() >= 0);
+    const { result, notes } = checkResidency(rec, trace.machine);
+    const out = channel();
+    out.appendLine(`iosim check ${uri.fsPath}`);
+    out.appendLine(checkText(result, notes, rec));
+    panel.open();
+    panel.showCheck({ log: uri.fsPath, release: rec.kernel.release, kernel: rec.kernel.profile, ...result });
+    void vscode.window.showInformationMessage(vscode.l10n.t('Checked against this machine: {0} of the resident pages match ({1} pages in common).', `${(100 * result.score).toFixed(1)}%`, result.matchedPages));
+  });
+
   reg('iomachine.runScenario', (arg) => start(arg, true));
   reg('iomachine.debugScenario', (arg) => start(arg, false));
 }

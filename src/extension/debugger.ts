@@ -1,5 +1,8 @@
 /** The `iomachine` debugger: configurations (F5 without launch.json), the adapter (inline or a process), events. */
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { record, RecordError, recordUnavailable } from '../cli/record';
 import { IoMachineSession } from '../debug/session';
 import { ExtensionLaunchArgs, MachineState, STATE_EVENT } from '../shared/messages';
 import { PanelHost } from './panel';
@@ -9,6 +12,39 @@ export const DEBUG_TYPE = 'iomachine';
 
 function isProgramDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
   return !!doc && (doc.languageId === 'iosim' || doc.languageId === 'strace');
+}
+
+/**
+ * A launch configuration's `command` (with optional `cold` and `watch` paths): runs iosim record in the
+ * configuration's cwd and returns the log's path (.iosim/recordings/NAME-TIME.strace), or undefined after telling why.
+ */
+function recordForLaunch(config: vscode.DebugConfiguration, folder: vscode.WorkspaceFolder | undefined): string | undefined {
+  const command = (config.command as unknown[]).map(String);
+  const missing = recordUnavailable();
+  if (missing) {
+    void vscode.window.showErrorMessage(missing);
+    return undefined;
+  }
+  const cwd = typeof config.cwd === 'string' ? config.cwd : folder?.uri.fsPath ?? process.cwd();
+  const dir = join(cwd, '.iosim', 'recordings');
+  mkdirSync(dir, { recursive: true });
+  const name = basename(command[0] ?? 'command').replace(/[^\w.-]/g, '_');
+  const log = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.strace`);
+  const paths = (v: unknown) => (Array.isArray(v) ? v.map((p) => resolve(cwd, String(p))) : []);
+  try {
+    const prev = process.cwd();
+    process.chdir(cwd);
+    try {
+      record({ log, cold: paths(config.cold), watch: paths(config.watch), command, say: (l) => void vscode.window.showWarningMessage(l) });
+    } finally {
+      process.chdir(prev);
+    }
+  } catch (e) {
+    if (!(e instanceof RecordError)) throw e;
+    void vscode.window.showErrorMessage(e.message);
+    return undefined;
+  }
+  return log;
 }
 
 export class ConfigurationProvider implements vscode.DebugConfigurationProvider {
@@ -25,6 +61,12 @@ export class ConfigurationProvider implements vscode.DebugConfigurationProvider 
       config.request = 'launch';
       config.program = doc.uri.fsPath;
       config.stopOnEntry = true;
+    }
+    if (Array.isArray(config.command) && !config.program) {
+      // "command": record the program here (iosim record) and debug the log on the recorded machine.
+      const log = recordForLaunch(config, folder);
+      if (!log) return undefined;
+      config.program = log;
     }
     if (!config.program) {
       const doc = vscode.window.activeTextEditor?.document;

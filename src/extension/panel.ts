@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel, WHY_REQUEST, WhyArgs, WhyResult } from '../shared/messages';
+import { CheckView, CompareResult, FromPanel, MachineState, SEEK_REQUEST, ToPanel, WHY_REQUEST, WhyArgs, WhyResult } from '../shared/messages';
 import { checkCompareArgs, comparison } from '../trace/compare';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from '../debug/breakpoints';
@@ -22,6 +22,7 @@ export class PanelHost {
   private lastState: MachineState | null = null;
   private session: vscode.DebugSession | null = null;
   private lastCompare: CompareResult | null = null;
+  private lastCheck: CheckView | null = null;
   /**
    * The session's files by path, from the states it sent: the panel names the page it asks about by path (what it
    * shows), the adapter by file id. Ids do not change within a session, and every file the panel can show is here.
@@ -119,6 +120,12 @@ export class PanelHost {
     this.post({ type: 'sessionEnded' });
   }
 
+  /** The Check Against This Machine command's result, in the panel's "Real vs model" tab. */
+  showCheck(result: CheckView): void {
+    this.lastCheck = result;
+    this.post({ type: 'check', result });
+  }
+
   /** The comparison for the panel and the Compare command. */
   showCompare(size: string, disk: string, warm: boolean): CompareResult {
     const check = checkCompareArgs({ size, disk, warm });
@@ -131,6 +138,13 @@ export class PanelHost {
     this.lastCompare = result;
     this.post({ type: 'compare', result });
     return result;
+  }
+
+  /** A comparison made elsewhere (advice on a log's loop): the panel opens on its Compare tab with it. */
+  showResult(result: CompareResult): void {
+    this.lastCompare = result;
+    this.open(true);
+    this.post({ type: 'compare', result });
   }
 
   /** With no session yet: the sendfile example at the moment its data moves, so the panel is never empty. */
@@ -162,6 +176,7 @@ export class PanelHost {
         if (!this.session && this.lastState) this.post({ type: 'sessionEnded' });
         if (this.lastCompare) this.post({ type: 'compare', result: this.lastCompare });
         else this.showCompare('16KiB', 'nvme', false);
+        if (this.lastCheck) this.post({ type: 'check', result: this.lastCheck });
         return;
       case 'seek':
         if (!this.session) throw new Error(vscode.l10n.t('no debug session: start one with F5 on an .iosim file'));

@@ -6,6 +6,13 @@ import { GiB, KiB, MiB, parseDuration, parseSize } from './units';
 
 export type DiskKind = 'hdd' | 'ssd' | 'nvme';
 export type NicKind = 'plain' | 'sg-dma';
+/**
+ * Which kernel's page-cache rules run (model-spec §4, docs/kernel-profiles.md): `classic`, the textbook algorithms
+ * (ondemand_readahead of Linux 2.6.31–6.9, 4 KiB folios), the default; `6.18`, today's (page_cache_sync_ra /
+ * page_cache_async_ra with large folios, ractl_max_pages).
+ */
+export type KernelProfile = 'classic' | '6.18';
+export const KERNEL_PROFILES: readonly KernelProfile[] = ['classic', '6.18'];
 
 export interface Sysctls {
   'vm.dirty_background_ratio': number;
@@ -34,6 +41,7 @@ export interface Latencies {
 }
 
 export interface MachineConfig {
+  kernel: KernelProfile;
   ramBytes: number;
   disk: DiskKind;
   blockSize: 512 | 4096;
@@ -57,6 +65,7 @@ export const DISK_PROFILES: Record<DiskKind, { latencyNs: number; rotationNs: nu
 export function defaultConfig(disk: DiskKind = 'nvme'): MachineConfig {
   const p = DISK_PROFILES[disk];
   return {
+    kernel: 'classic',
     ramBytes: 1 * GiB,
     disk,
     blockSize: 512,
@@ -129,6 +138,7 @@ const sys = (field: SysctlKey) => (c: MachineConfig, v: number | string | null) 
 };
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { key: 'kernel', kind: 'enum', choices: KERNEL_PROFILES, example: 'classic', doc: 'Which kernel\'s page-cache rules run: classic (the textbook readahead, 4 KiB folios) or 6.18 (large folios in readahead, ractl_max_pages). See docs/kernel-profiles.md.', apply: (c, v) => { c.kernel = v as KernelProfile; } },
   { key: 'ram', kind: 'size', example: '1GiB', min: 16 * MiB, doc: 'Physical memory. The page cache may use what the program\'s buffers leave.', apply: (c, v) => { c.ramBytes = v as number; } },
   {
     key: 'disk', kind: 'enum', choices: ['hdd', 'ssd', 'nvme'], example: 'nvme', doc: 'Block device kind; sets latency and bandwidth (model-spec §7).',

@@ -19,6 +19,11 @@ import { SyscallError } from './errno';
 export interface FileSpec {
   path: string;
   size: number;
+  /**
+   * Pages in the page cache when the program starts (clean, inactive, read long ago): index runs [first, last]
+   * inclusive, as `iosim record` measured them with mincore. Runs past the page cache's capacity are left out.
+   */
+  cached?: readonly (readonly [number, number])[];
 }
 
 export interface Registers {
@@ -68,7 +73,7 @@ export abstract class Kernel {
   timers = new TimerHeap();
   dma: DmaTransfer[] = [];
   aio = new Map<number, AsyncIo>();
-  disk = { busyUntil: 0, head: -1, queue: 0, requests: 0, controller: new Content(ZERO), controllerLen: 0, controllerWhat: '' };
+  disk = { busyUntil: 0, head: -1, queue: 0, requests: 0, controller: new Content(ZERO), controllerLen: 0, controllerPath: '', controllerOff: 0 };
   nic = { busyUntil: 0, inflight: 0, sentBytes: 0 };
   /** Flusher state: whether its periodic timer is armed and whether background writeback is running. */
   wb = { armed: false, background: false, lastRun: -1 };
@@ -95,7 +100,13 @@ export abstract class Kernel {
     this.sink = sink;
     this.cache = new PageCache(0);
     this.recomputeCapacity();
-    for (const f of files) this.createFile(f.path, f.size);
+    for (const f of files) {
+      const o = this.createFile(f.path, f.size);
+      for (const [a, b] of f.cached ?? []) {
+        const n = Math.min(b - a + 1, this.cache.capacity - this.cache.size);
+        if (n > 0) this.cache.insert(o.id, a, n, 0, 0, -1);
+      }
+    }
   }
 
   /** The timer vector: what happens when a device completes or a kernel timer expires (the Machine's). */
@@ -302,7 +313,7 @@ export abstract class Kernel {
     const d = this.disk;
     m.disk = {
       busyUntil: d.busyUntil, head: d.head, queue: d.queue, requests: d.requests, controller: d.controller.clone(),
-      controllerLen: d.controllerLen, controllerWhat: d.controllerWhat,
+      controllerLen: d.controllerLen, controllerPath: d.controllerPath, controllerOff: d.controllerOff,
     };
     m.nic = { busyUntil: this.nic.busyUntil, inflight: this.nic.inflight, sentBytes: this.nic.sentBytes };
     m.wb = { armed: this.wb.armed, background: this.wb.background, lastRun: this.wb.lastRun };

@@ -200,6 +200,7 @@ export class Machine extends Kernel {
       case 'splice': return splice(this, a[0], a[1], a[2], a[3] ?? -1, a[4] ?? -1);
       case 'fsync': return fsync(this, a[0], false);
       case 'fdatasync': return fsync(this, a[0], true);
+      case 'fadvise': return fadvise(this, a[0], a[1], a[2], a[3]);
       case 'aio_read': return asyncRead(this, 'aio', a[0], a[1], a[2], a[3]);
       case 'uring_read': return asyncRead(this, 'uring', a[0], a[1], a[2], a[3]);
       case 'aio_wait':
@@ -221,7 +222,6 @@ export class Machine extends Kernel {
         return recordedResult(op);
       }
       case 'fcntl': return setfl(this, a[0], a[1]);
-      case 'fadvise': return fadvise(this, a[0], a[1], a[2], a[3]);
     }
     throw new Error(`unknown syscall ${op.name}`);
   }

@@ -47,6 +47,7 @@ export const OPS: readonly OpSpec[] = [
   { name: 'splice', nr: 275, args: [fd('fd_in'), fd('fd_out'), size('len'), { name: 'off_in', kind: 'offset', optional: true }, { name: 'off_out', kind: 'offset', optional: true }], returns: 'size', summary: 'Moves data between a descriptor and a pipe by passing page references, not bytes. An offset (off_in for a file read, off_out for a file written; -1: none) is used instead of the file position, which then does not move.', cost: '2 switches, no CPU copy' },
   { name: 'fsync', nr: 74, args: [fd()], returns: 'status', summary: 'Writes the file\'s dirty pages and its metadata to disk and waits.', cost: '2 switches + 1 DMA per contiguous run of dirty pages' },
   { name: 'fdatasync', nr: 75, args: [fd()], returns: 'status', summary: 'As fsync, but skips metadata unless the file size changed.', cost: 'as fsync' },
+  { name: 'fadvise', nr: 221, linuxName: 'fadvise64', args: [fd(), { name: 'offset', kind: 'offset' }, { name: 'len', kind: 'size' }, { name: 'advice', kind: 'int' }], returns: 'status', summary: 'posix_fadvise: advice about future accesses (0 NORMAL, 1 RANDOM: read only what is asked, 2 SEQUENTIAL: twice the readahead window, 3 WILLNEED: read the range now, 4 DONTNEED: drop its clean pages, 5 NOREUSE). len 0: to the end of the file.', cost: '2 switches; WILLNEED: DMA reads, not waited for' },
   { name: 'aio_read', nr: 209, linuxName: 'io_submit', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'id', summary: 'libaio-style submission: returns at once with O_DIRECT; on a buffered file it blocks like read (as Linux does).', cost: '2 switches; completion is a DMA interrupt' },
   { name: 'aio_wait', nr: 208, linuxName: 'io_getevents', args: [{ name: 'id', kind: 'id' }], returns: 'size', summary: 'Waits for an aio_read to complete and returns its byte count.', cost: '2 switches' },
   { name: 'uring_read', nr: 426, linuxName: 'io_uring_enter', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'id', summary: 'io_uring-style submission: asynchronous for O_DIRECT and buffered files alike (buffered misses go to a kernel worker).', cost: '2 switches; completion is a DMA interrupt' },
@@ -58,7 +59,6 @@ export const OPS: readonly OpSpec[] = [
   // Added after the others: a recorded trace names operations by their index in this table.
   { name: 'fcntl', nr: 72, args: [fd(), { name: 'flags', kind: 'flags' }], returns: 'status', summary: 'fcntl(fd, F_SETFL, flags): sets the descriptor\'s O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME to those of flags (the others are ignored), as dd does to drop O_DIRECT before an odd-sized tail.', cost: '2 switches' },
   { name: 'inherit', nr: null, args: [{ name: 'path', kind: 'path' }, { name: 'flags', kind: 'flags', optional: true }], returns: 'fd', summary: 'A file the program finds already open when it starts (a shell redirection: `cmd > out`): opened on a descriptor without a syscall, at offset 0.', cost: 'not counted' },
-  { name: 'fadvise', nr: 221, linuxName: 'fadvise64', args: [fd(), { name: 'offset', kind: 'offset' }, { name: 'len', kind: 'size' }, { name: 'advice', kind: 'int' }], returns: 'status', summary: 'posix_fadvise: POSIX_FADV_DONTNEED starts writeback of the range\'s dirty pages and drops its clean ones; WILLNEED reads it ahead; SEQUENTIAL doubles the readahead window; RANDOM reads only what is asked; NORMAL undoes them. len 0: to the end of the file.', cost: '2 switches; WILLNEED: the readahead\'s DMA' },
   { name: 'aio_submit', nr: 209, linuxName: 'io_submit', args: [fd(), { name: 'buf', kind: 'addr' }, { name: 'ctx', kind: 'id' }, size(), { name: 'offset', kind: 'offset' }, { name: 'opcode', kind: 'int' }], returns: 'size', summary: 'io_submit(ctx, n, iocbs): queues control blocks (IOCB_CMD_PREAD, PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC; after the first, four arguments a block: fd, count, offset, opcode) and returns how many it took. Each completes with its own result (bytes or -errno): O_DIRECT by the disk\'s interrupt, buffered I/O inside io_submit, fsync in a worker.', cost: '2 switches; O_DIRECT: a DMA per block' },
   { name: 'aio_getevents', nr: 208, linuxName: 'io_getevents', args: [{ name: 'ctx', kind: 'id' }, { name: 'nr', kind: 'size' }], returns: 'size', summary: 'io_getevents(ctx, nr, nr, ...): waits until nr of the context\'s requests have completed, reaps them and returns how many (fewer when fewer were submitted).', cost: '2 switches' },
   { name: 'release', nr: null, args: [fd()], returns: 'status', summary: 'The kernel closes a descriptor\'s file without a close call of its own: the last descriptor of it went at a process\'s exit (exit_files), by dup2 over it, close_range or close-on-exec (filp_close). Dirty pages stay cached.', cost: 'no switch of its own (inside the call or the exit that caused it)' },
@@ -66,8 +66,28 @@ export const OPS: readonly OpSpec[] = [
 
 const BY_NAME = new Map(OPS.map((o) => [o.name, o]));
 
+/** The two names asked for last and their answers: a program alternates between a few operations (read, write). */
+let lastName = '';
+let lastSpec: OpSpec | undefined;
+let prevName = '';
+let prevSpec: OpSpec | undefined;
+
 export function findOp(name: string): OpSpec | undefined {
-  return BY_NAME.get(name);
+  if (name === lastName) return lastSpec;
+  if (name === prevName) {
+    const s = prevSpec;
+    prevName = lastName;
+    prevSpec = lastSpec;
+    lastName = name;
+    lastSpec = s;
+    return s;
+  }
+  const s = BY_NAME.get(name);
+  prevName = lastName;
+  prevSpec = lastSpec;
+  lastName = name;
+  lastSpec = s;
+  return s;
 }
 
 /** What a program asks the machine to do: resolved values, with the source position that asked. */

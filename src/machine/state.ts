@@ -29,14 +29,16 @@ export interface RaState {
   asyncSize: number;
   /** Byte position just past the last read (file_ra_state.prev_pos); -1 before any read. */
   prevPos: number;
-  /** file_ra_state.ra_pages when fadvise changed it (POSIX_FADV_SEQUENTIAL: twice the device's); 0: the device's. */
-  pages: number;
-  /** FMODE_RANDOM (POSIX_FADV_RANDOM): a miss reads only what was asked, no readahead window. */
+  /** Preferred folio order of the last readahead (file_ra_state.order, Linux 6.17+); 0 in the classic profile. */
+  order: number;
+  /** file_ra_state.ra_pages when fadvise set it (POSIX_FADV_SEQUENTIAL: twice the device's); -1: the device's. */
+  raPages: number;
+  /** FMODE_RANDOM (POSIX_FADV_RANDOM): reads read exactly what they ask, no readahead window. */
   random: boolean;
 }
 
 export function newRaState(): RaState {
-  return { start: 0, size: 0, asyncSize: 0, prevPos: -1, pages: 0, random: false };
+  return { start: 0, size: 0, asyncSize: 0, prevPos: -1, order: 0, raPages: -1, random: false };
 }
 
 export type FdObj =
@@ -216,7 +218,7 @@ export function cloneFd(f: FdObj): FdObj {
   if (f.kind !== 'file') return { ...f };
   // The literal's own property order (fs/open.ts), so that copies share the original's hidden class.
   const ra = f.ra;
-  return { kind: 'file', fd: f.fd, fileId: f.fileId, flags: f.flags, pos: f.pos, ra: { start: ra.start, size: ra.size, asyncSize: ra.asyncSize, prevPos: ra.prevPos, pages: ra.pages, random: ra.random } };
+  return { kind: 'file', fd: f.fd, fileId: f.fileId, flags: f.flags, pos: f.pos, ra: { start: ra.start, size: ra.size, asyncSize: ra.asyncSize, prevPos: ra.prevPos, order: ra.order, raPages: ra.raPages, random: ra.random } };
 }
 
 export function cloneRegion(r: Region): Region {

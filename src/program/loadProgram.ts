@@ -6,6 +6,7 @@ import { loadScenario, Loaded, MachineOverrides } from './load';
 import { readFileSync } from 'node:fs';
 import { isStracePath, loadStrace, loadStraceFile } from './strace/load';
 import { fileHead, looksLikeStrace } from './strace/sniff';
+import { applyHostRecord, readHostRecord } from './hostRecord';
 
 export type { Loaded, MachineOverrides };
 
@@ -34,5 +35,12 @@ export function loadProgram(text: string, path: string, overrides?: MachineOverr
  */
 export function loadProgramFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat): Loaded {
   const f = format ?? formatOf(path, () => fileHead(path));
-  return f === 'strace' ? loadStraceFile(path, overrides) : loadScenario(readFileSync(path, 'utf8'), path, overrides);
+  if (f === 'strace') {
+    const loaded = loadStraceFile(path, overrides);
+    // A log made by `iosim record` replays on the machine it was recorded on (LOG.host.json).
+    const rec = readHostRecord(path);
+    if (rec && loaded.spec) applyHostRecord(loaded.spec, rec, overrides);
+    return loaded;
+  }
+  return loadScenario(readFileSync(path, 'utf8'), path, overrides);
 }

@@ -2,11 +2,12 @@
  * `--profile host` (and `"profile": "host"` in a launch configuration): the machine set from this computer's own
  * settings, for replaying a log recorded here. The disk's queue settings come from the block device under the
  * program's files (stat → /sys/dev/block/MAJ:MIN, a partition's parent disk), or under / when none of them is on
- * one; RAM from /proc/meminfo; the dirty-page sysctls from /proc/sys/vm. Each value says where it was read, and what
+ * one; RAM from /proc/meminfo; the dirty-page sysctls from /proc/sys/vm; the kernel profile from the release
+ * (/proc/sys/kernel/osrelease). Each value says where it was read, and what
  * could not be read or used is said too (notes). Explicit settings (--set, the launch's `machine`) apply after it.
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { applyOverrides } from '../machine/config';
+import { applyOverrides, type KernelProfile } from '../machine/config';
 import { checkOverrides, type MachineOverrides } from './load';
 import type { ProgramSpec } from './source';
 
@@ -129,9 +130,23 @@ export function hostProfile(files: readonly { path: string; size: number }[], ho
     notes.push('no block device found (not even under /): the disk keeps the model\'s defaults');
   }
 
-  const mem = /^MemTotal:\s+(\d+)\s*kB/m.exec(host.read('/proc/meminfo') ?? '');
-  if (mem) add('ram', `${mem[1]}KiB`, '/proc/meminfo MemTotal');
+  const meminfo = host.read('/proc/meminfo') ?? '';
+  const kb = (field: string) => {
+    const m = new RegExp(`^${field.replace(/[()]/g, '\\$&')}:\\s+(\\d+)\\s*kB`, 'm').exec(meminfo);
+    return m ? Number(m[1]) : null;
+  };
+  const total = kb('MemTotal');
+  if (total !== null) add('ram', `${total}KiB`, '/proc/meminfo MemTotal');
   else notes.push('MemTotal not found in /proc/meminfo: ram keeps its default');
+  // global_dirtyable_memory (mm/page-writeback.c): free pages plus file LRU pages, not all of RAM; what other
+  // programs hold (anonymous memory, the kernel's) is neither dirtyable nor the page cache's. The model's page cache
+  // is what the rest of RAM leaves: capping it there gives the dirty thresholds (and reclaim) this computer has.
+  const free = kb('MemFree');
+  const active = kb('Active(file)');
+  const inactive = kb('Inactive(file)');
+  if (free !== null && active !== null && inactive !== null && total !== null && free + active + inactive < total) {
+    add('page_cache_limit', `${free + active + inactive}KiB`, '/proc/meminfo MemFree + Active(file) + Inactive(file)');
+  }
 
   for (const k of VM_KEYS) {
     const v = text(`/proc/sys/vm/${k}`);
@@ -139,7 +154,21 @@ export function hostProfile(files: readonly { path: string; size: number }[], ho
     // A bytes form of 0 means "use the ratio", which the ratio's own line already said.
     else if (!(k.endsWith('_bytes') && v === '0')) add(`vm.${k}`, v, `/proc/sys/vm/${k}`);
   }
+  const rel = text('/proc/sys/kernel/osrelease');
+  if (rel !== null) add('kernel', profileForRelease(rel), `/proc/sys/kernel/osrelease = ${rel}`);
+  else notes.push('/proc/sys/kernel/osrelease not readable: the kernel profile keeps its default');
   return { name: 'host', device: disk ? { name: disk, under } : null, values, notes };
+}
+
+/**
+ * The model's kernel profile for a Linux release such as "6.18.0-rc3": 6.18 from 6.10 on (page_cache_sync_ra and
+ * page_cache_ra_order of that era; exact for 6.17+, which keep ra->order), classic before.
+ */
+export function profileForRelease(release: string): KernelProfile {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return 'classic';
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  return maj > 6 || (maj === 6 && min >= 10) ? '6.18' : 'classic';
 }
 
 /** One line for people: which values the profile used and where it read them. */

@@ -217,16 +217,38 @@ export interface MachineState {
   nearby: TimelineEvent[];
   devices: DeviceView;
   sysctl: Record<string, number>;
+  /** The kernel profile whose page-cache rules run (config `kernel`): classic or 6.18. */
+  kernel: string;
 }
 
-/** One method's row of `iosim compare`. */
-export type CompareRow = MethodRow;
+/**
+ * One method's row of `iosim compare`; for advice on a log, the loop's own (its method and " (log)") or a method
+ * replayed in its place (`iosim advise`'s names, copy_file_range among them).
+ */
+export type CompareRow = Omit<MethodRow, 'method'> & { method: string };
+
+/** Which loop of which log a comparison is about (`iosim advise` on the editor's .strace file). */
+export interface AdviceView {
+  path: string;
+  firstLine: number;
+  lastLine: number;
+  source: string;
+  sink: string;
+  pairs: number;
+  bytes: number;
+  /** "16 read+write pairs → sendfile+sg-dma: −32 CPU copies, 1.49× faster (model)" */
+  headline: string;
+  /** What the log cannot show (the buffer is assumed to pass through unchanged). */
+  assumption: string;
+}
 
 export interface CompareResult {
   sizeBytes: number;
   disk: string;
   warm: boolean;
   rows: CompareRow[];
+  /** Present when the rows are a log's loop and its alternatives (speed-ups over the loop as recorded). */
+  advice?: AdviceView;
 }
 
 /** Extension → panel. */
@@ -236,7 +258,19 @@ export type ToPanel =
   /** With no session: a state of an example run, so the panel shows something real at once. */
   | { type: 'example'; state: MachineState; title: string }
   | { type: 'compare'; result: CompareResult }
+  | { type: 'check'; result: CheckView }
   | { type: 'whyResult'; text: string };
+
+/** "Check Against This Machine": a recorded log's real resident pages against the model's (iosim check). */
+export interface CheckView {
+  log: string;
+  /** The recording machine's kernel release and the profile the replay ran. */
+  release: string;
+  kernel: string;
+  files: { path: string; realPages: number; modelPages: number; onlyReal: [number, number][]; onlyModel: [number, number][]; match: number }[];
+  matchedPages: number;
+  score: number;
+}
 
 /**
  * A page as the panel names it: by the path it shows. The extension turns it into WhyArgs (file id) for the

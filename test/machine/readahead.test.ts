@@ -165,3 +165,33 @@ test('the window ramps up on a sequential stream: 4× below max/16, 2× up to ma
   // max 128 pages: 4 → 16 (4 < 128/16 = 8: ×4) → 32 → 64 → 128 → 128
   assert.deepEqual(windows('  read_ahead_kb = 512', 117), [[0, 4], [4, 16], [20, 32], [52, 64], [116, 128], [244, 128]]);
 });
+
+test('context readahead: a read that does not follow its descriptor\'s last one continues the stream cached before it', () => {
+  // Two descriptors: fd 3 reads 4 pages at 100 (random: pages 100–103 only), then fd 4 (its own, fresh state) reads page 104. prev_pos of fd 4 is unset, so the read is not sequential;
+  // try_context_readahead / page_cache_sync_ra count the cached pages before 104: page_cache_prev_miss(103) = 99,
+  // history = 104 − 99 − 1 = 4 > request 1 → window start 104, size min(4 + 1, 32) = 5, async_size 1: marker on 108.
+  const t = run(
+    'file "/f" size 1MiB\nbuf = alloc(64KiB)\nfd = open("/f")\nfd2 = open("/f")\n' +
+      'pread(fd, buf, 16KiB, 400KiB)\n' + // pages 100–103: a random read of 4 pages, read as is
+      'pread(fd2, buf, 4KiB, 416KiB)\n', // page 104
+  );
+  const ra = (k: number) => opEvents(t, opIndex(t, 'pread', k), [Ev.ReadaheadSync, Ev.ReadaheadMark]).map((e) => [e.name, e.b, e.c]);
+  assert.deepEqual(ra(0), [['readahead-sync', 100, 4]]);
+  assert.deepEqual(ra(1), [['readahead-sync', 104, 5], ['readahead-mark', 108, 0]]);
+  assert.deepEqual(cachedPages(t.machine, '/f'), range(100, 108));
+  const fd2 = t.machine.fds.get(4);
+  assert.ok(fd2 && fd2.kind === 'file');
+  assert.deepEqual([fd2.ra.start, fd2.ra.size, fd2.ra.asyncSize], [104, 5, 1]);
+});
+
+test('context readahead: history no longer than the request is a random read; a file cached from 0 doubles it', () => {
+  // Page 101 cached alone; a 1-page read at 102: history 1 ≤ request 1 → read as is.
+  const t = run('file "/f" size 1MiB\nbuf = alloc(64KiB)\nfd = open("/f")\nfd2 = open("/f")\npread(fd, buf, 4KiB, 404KiB)\npread(fd2, buf, 4KiB, 408KiB)\n');
+  assert.deepEqual(cachedPages(t.machine, '/f'), [101, 102]);
+  // fd reads pages 0–15 (the first window of a 32 KiB read at 0), fd2 reads page 16:
+  // prev_miss(15) wraps past 0 → history = 16, doubled = 32, size = min(32 + 1, 32) = 32, async 1 → marker on 47.
+  const t2 = run('file "/f" size 1MiB\nbuf = alloc(64KiB)\nfd = open("/f")\nfd2 = open("/f")\nread(fd, buf, 32KiB)\npread(fd2, buf, 4KiB, 64KiB)\n');
+  const evs = opEvents(t2, opIndex(t2, 'pread', 0), [Ev.ReadaheadSync, Ev.ReadaheadMark]).map((e) => [e.name, e.b, e.c]);
+  assert.deepEqual(evs, [['readahead-sync', 16, 32], ['readahead-mark', 47, 0]]);
+  assert.deepEqual(cachedPages(t2.machine, '/f'), range(0, 47));
+});

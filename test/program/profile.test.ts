@@ -24,6 +24,7 @@ const VM = {
   '/proc/sys/vm/dirty_bytes': '268435456\n',
   '/proc/sys/vm/dirty_expire_centisecs': '1500\n',
   '/proc/sys/vm/dirty_writeback_centisecs': '250\n',
+  '/proc/sys/kernel/osrelease': '6.1.0-13-amd64\n',
 };
 
 function queue(disk: string, q: Record<string, string>): Record<string, string> {
@@ -45,7 +46,7 @@ test('a file on a partition: the queue settings of its disk; an NVMe disk that i
   assert.deepEqual(p.values.map((v) => [v.key, v.value]), [
     ['read_ahead_kb', '512'], ['max_sectors_kb', '256'], ['disk', 'nvme'], ['block_size', '4096'], ['ram', '8000000KiB'],
     ['vm.dirty_background_ratio', '10'], ['vm.dirty_ratio', '0'], ['vm.dirty_bytes', '268435456'],
-    ['vm.dirty_expire_centisecs', '1500'], ['vm.dirty_writeback_centisecs', '250'],
+    ['vm.dirty_expire_centisecs', '1500'], ['vm.dirty_writeback_centisecs', '250'], ['kernel', 'classic'],
   ]);
   assert.equal(p.values.find((v) => v.key === 'disk')!.from, '/sys/block/nvme0n1/queue/rotational = 0, device nvme0n1');
   assert.deepEqual(p.notes, []);
@@ -80,6 +81,7 @@ test('nothing to read (not Linux): no values, and notes that say so', () => {
   assert.deepEqual(p.values, []);
   assert.ok(p.notes.some((n) => /no block device/.test(n)));
   assert.ok(p.notes.some((n) => /MemTotal/.test(n)));
+  assert.ok(p.notes.some((n) => /osrelease not readable/.test(n)));
 });
 
 test('major and minor numbers of dev_t, small and large (glibc encoding)', () => {
@@ -101,4 +103,22 @@ test('this computer (Linux): the root disk\'s queue settings and the vm sysctls,
     const ra = readFileSync(`/sys/block/${p.device.name}/queue/read_ahead_kb`, 'utf8').trim();
     if (Number(ra) <= 65536) assert.equal(p.values.find((v) => v.key === 'read_ahead_kb')?.value, ra);
   }
+});
+
+test('the kernel profile from /proc/sys/kernel/osrelease: 6.18 from Linux 6.10 on, classic before', () => {
+  const at = (rel: string) => hostProfile([], fakeHost({ ...VM, '/proc/sys/kernel/osrelease': `${rel}\n` }, {}, {})).values.find((v) => v.key === 'kernel');
+  assert.deepEqual(at('6.18.44-fc-v595'), { key: 'kernel', value: '6.18', from: '/proc/sys/kernel/osrelease = 6.18.44-fc-v595' });
+  assert.equal(at('6.10.0')!.value, '6.18');
+  assert.equal(at('6.9.12-arch1')!.value, 'classic');
+  assert.equal(at('5.15.0-91-generic')!.value, 'classic');
+});
+
+test('the page cache is capped at free + file memory (global_dirtyable_memory), which the dirty thresholds follow', () => {
+  const meminfo = 'MemTotal:       24684096 kB\nMemFree:        19787188 kB\nActive(file):    1696900 kB\nInactive(file):  1709852 kB\nAnonPages:        677052 kB\n';
+  const p = hostProfile([], fakeHost({ ...VM, '/proc/meminfo': meminfo }, {}, {}));
+  // 19787188 + 1696900 + 1709852 = 23193940 kB
+  assert.deepEqual(p.values.find((v) => v.key === 'page_cache_limit'), { key: 'page_cache_limit', value: '23193940KiB', from: '/proc/meminfo MemFree + Active(file) + Inactive(file)' });
+  const loaded = loadScenario('file "/f" size 1MiB\n', 't.iosim');
+  applyProfile(loaded.spec!, p);
+  assert.equal(loaded.spec!.config.pageCacheLimit, 23193940 * 1024);
 });

@@ -83,8 +83,8 @@ test('k5: python posix_fadvise: DONTNEED, WILLNEED, RANDOM, SEQUENTIAL, NORMAL, 
   const fdOf = (i: number) => [...trace.stateAt(i).fds.values()].find((f) => f.kind === 'file' && trace.machine.filesById[f.fileId].path === path);
   const afterSeq = fdOf(sequential.endPos);
   const afterNormal = fdOf(normal.endPos);
-  assert.ok(afterSeq?.kind === 'file' && afterSeq.ra.pages === 64 && !afterSeq.ra.random);
-  assert.ok(afterNormal?.kind === 'file' && afterNormal.ra.pages === 0 && !afterNormal.ra.random);
+  assert.ok(afterSeq?.kind === 'file' && afterSeq.ra.raPages === 64 && !afterSeq.ra.random);
+  assert.ok(afterNormal?.kind === 'file' && afterNormal.ra.raPages === -1 && !afterNormal.ra.random);
   // DONTNEED of 16 dirty pages starts their writeback (WB_SYNC_NONE) and drops none of them.
   const [cached, dirty, wb] = cacheAfter(trace, dirtyDontneed, path);
   const before = cacheAfter(trace, ops[ops.indexOf(dirtyDontneed) - 1], path);

@@ -214,6 +214,7 @@ const copyToUser = load('copy-to-user.json');
 const writeback = load('writeback-evict.json');
 const hostile = load('hostile.json');
 const compare = load('compare.json');
+const adviseCompare = load('advise-compare.json');
 
 console.log('webview panel (Chromium headless)');
 const p = await openPanel('dark');
@@ -296,6 +297,33 @@ await test('next step: CPU copy arrow, changed counters flagged, only changed re
   await selectTab(p, 'pagecache');
 });
 
+await test('advice on a log\'s loop (from the editor\'s CodeLens) switches to the Compare tab and says which loop', async () => {
+  eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-pagecache', 'on the page cache tab before');
+  await send(p, { type: 'compare', result: adviseCompare });
+  eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-compare', 'compare tab shown');
+  // Scrolled to: the tabs sit below the machine's picture, out of sight in a short panel.
+  await p.waitForFunction(() => window.scrollY > 0, null, { timeout: 2000 }).catch(() => {});
+  const view = await p.evaluate(() => ({
+    top: document.querySelector('.compare').getBoundingClientRect().top,
+    atBottom: window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2,
+    scrollY: window.scrollY,
+  }));
+  assert(view.scrollY > 0 && (Math.abs(view.top) < 2 || view.atBottom), `the comparison is scrolled to (${JSON.stringify(view)})`);
+  eq(await p.locator('.cmp-row').count(), 7, 'the loop and its six alternatives');
+  eq(await p.locator('.cmp-method').first().textContent(), 'read+write (log)', 'the loop as logged first');
+  const summary = await text(p, '.cmp-summary');
+  assert(summary.startsWith('16 read+write pairs → direct+aio: −16 CPU copies, 3.92× faster (model). Lines 494–526 of tiny.strace'), `summary: ${summary}`);
+  assert(summary.includes('assumes the bytes pass through unchanged'), 'the honesty note');
+  eq(await text(p, '.cmp-chart-head .cmp-head:nth-child(2)'), 'simulated time · speed-up over the logged loop', 'chart heading');
+  await shot(p, 'advise-compare-dark');
+  await p.locator('.compare').screenshot({ path: join(OUT, 'advise-compare-chart.png') });
+  // A plain comparison afterwards is about the synthetic file again, and leaves the tab alone.
+  await send(p, { type: 'compare', result: compare });
+  assert((await text(p, '.cmp-summary')).includes('Speed-up is relative to read + write'), 'plain summary back');
+  eq(await text(p, '.cmp-chart-head .cmp-head:nth-child(2)'), 'simulated time · speed-up over read + write', 'plain heading back');
+  await selectTab(p, 'pagecache');
+});
+
 await test('hostile file names and log text are shown as text, never parsed', async () => {
   const HOSTILE = '<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">';
   const before = await p.evaluate(() => document.querySelectorAll('script').length);
@@ -325,6 +353,20 @@ await test('hostile file names and log text are shown as text, never parsed', as
   const squeezed = await p.locator('.reg-value, .arg-value').evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().width < 30 && e.textContent.length > 4).length);
   eq(squeezed, 0, 'no value squeezed to a sliver by a long name');
   await shot(p, 'hostile-dark');
+});
+
+await test('Real vs model: a check result shows its files, runs only one side has, and the score, as text', async () => {
+  const HOSTILE = '<img src=x onerror="window.__pwned=3">';
+  await send(p, { type: 'check', result: {
+    log: `/rec/${HOSTILE}.strace`, release: '6.18.44', kernel: '6.18',
+    files: [{ path: '/data/a.bin', realPages: 896, modelPages: 928, onlyReal: [], onlyModel: [[896, 927]], match: 896 / 928 }],
+    matchedPages: 896, score: 896 / 928,
+  } });
+  const cells = await p.locator('.check-table td').allTextContents();
+  eq(cells, ['/data/a.bin', '896', '928', '—', '896–927', '96.6%'], 'row');
+  assert((await text(p, '.check p')).includes('score 96.6%'), 'score in the heading');
+  eq(await p.evaluate(() => typeof window.__pwned), 'undefined', 'log path shown as text');
+  await selectTab(p, 'pagecache');
 });
 
 await test('page map: legend counts, hover details, click posts why for the right page', async () => {

@@ -1,61 +1,68 @@
 /**
- * posix_fadvise (mm/fadvise.c, generic_fadvise): advice about an open file's future reads, which Linux acts on at
- * once. DONTNEED starts writeback of the range's dirty pages without waiting (__filemap_fdatawrite_range with
- * WB_SYNC_NONE) and drops its clean, unmapped pages (whole pages only: a partial page at either end stays, unless
- * the range ends at the end of the file); WILLNEED reads the range ahead (force_page_cache_readahead);
- * SEQUENTIAL doubles the file's readahead window, RANDOM turns readahead off for its misses, NORMAL undoes both.
+ * posix_fadvise (mm/fadvise.c, generic_fadvise): advice about a file's future accesses, as Linux acts on it.
+ * - POSIX_FADV_NORMAL: the device's readahead size again, FMODE_RANDOM off;
+ * - POSIX_FADV_RANDOM: FMODE_RANDOM — page_cache_sync_ra reads exactly the request (force_page_cache_ra);
+ * - POSIX_FADV_SEQUENTIAL: file_ra_state.ra_pages = 2 × the device's, FMODE_RANDOM off;
+ * - POSIX_FADV_WILLNEED: force_page_cache_readahead of the range's pages, at most max(io_pages, ra_pages) per call;
+ * - POSIX_FADV_DONTNEED: starts writeback of the range's dirty pages (WB_SYNC_NONE, no wait), then drops the clean,
+ *   unmapped pages wholly inside it (mapping_try_invalidate), and a partial last page when the range ends at the
+ *   end of the file (endbyte == i_size - 1);
+ * - POSIX_FADV_NOREUSE: FMODE_NOREUSE, which only changes LRU aging (not modeled: accepted, nothing changes).
+ * `len` 0 means to the end of the file. A socket has no page cache (its bdi is noop_backing_dev_info): the advice is
+ * taken and changes nothing. Errors: EBADF, ESPIPE (a pipe), EINVAL (bad advice or a negative length).
  */
 import { OpResult, err, ok } from '../errno';
 import { Kernel } from '../kernel';
 import { PAGE_SIZE } from '../units';
 import { fdatawriteRange } from './filemap';
-import { forceReadahead, maxRaPages } from './readahead';
+import { forceRa, maxRaPages } from './readahead';
 import { invalidateMappingPages } from './truncate';
 
-/** ksys_fadvise64_64 → vfs_fadvise → generic_fadvise; `len` 0 means to the end of the file. */
+export const POSIX_FADV = { NORMAL: 0, RANDOM: 1, SEQUENTIAL: 2, WILLNEED: 3, DONTNEED: 4, NOREUSE: 5 } as const;
+
+/** generic_fadvise for descriptor `fd`: offset and len in bytes. */
 export function fadvise(k: Kernel, fd: number, offset: number, len: number, advice: number): OpResult {
   const o = k.fds.get(fd);
   if (!o) return err('EBADF');
   if (o.kind === 'pipe') return err('ESPIPE');
-  if (len < 0 || offset < 0) return err('EINVAL');
-  if (advice < 0 || advice > 5) return err('EINVAL');
-  // A socket has no page cache: the advice is taken and changes nothing.
+  if (len < 0 || advice < 0 || advice > POSIX_FADV.NOREUSE) return err('EINVAL');
   if (o.kind !== 'file') return ok(0);
   const f = k.filesById[o.fileId];
   const ra = o.ra;
-  // The last byte of the range, inclusive (Infinity: to the end, as len 0 or an overflow means).
-  const endbyte = len === 0 || offset + len > Number.MAX_SAFE_INTEGER ? Infinity : offset + len - 1;
+  const endbyte = len === 0 || offset + len - 1 > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : offset + len - 1;
   switch (advice) {
-    case 0:
-      ra.pages = 0;
+    case POSIX_FADV.NORMAL:
+      ra.raPages = -1;
       ra.random = false;
-      break;
-    case 1:
+      return ok(0);
+    case POSIX_FADV.RANDOM:
       ra.random = true;
-      break;
-    case 2:
-      ra.pages = 2 * maxRaPages(k);
+      return ok(0);
+    case POSIX_FADV.SEQUENTIAL:
+      ra.raPages = 2 * maxRaPages(k);
       ra.random = false;
-      break;
-    case 3: {
-      const first = Math.floor(offset / PAGE_SIZE);
-      const last = endbyte === Infinity ? Infinity : Math.floor(endbyte / PAGE_SIZE);
-      forceReadahead(k, f, ra, first, last - first + 1);
-      break;
+      return ok(0);
+    case POSIX_FADV.WILLNEED: {
+      const start = Math.floor(offset / PAGE_SIZE);
+      const end = Math.floor(endbyte / PAGE_SIZE);
+      forceRa(k, f, ra, start, end - start + 1);
+      return ok(0);
     }
-    // NOREUSE (FMODE_NOREUSE) changes how Linux ages the pages on the LRU lists, which the model does not follow.
-    case 4: {
-      fdatawriteRange(k, f, offset, endbyte === Infinity ? Infinity : endbyte - offset + 1);
-      const first = Math.ceil(offset / PAGE_SIZE);
-      let last = endbyte === Infinity ? Infinity : Math.floor(endbyte / PAGE_SIZE);
-      // The page the range ends in goes only if the range covers it to its end or to the end of the file.
-      if (endbyte !== Infinity && endbyte % PAGE_SIZE !== PAGE_SIZE - 1 && endbyte !== f.size - 1) {
-        if (last === 0) break;
-        last--;
+    case POSIX_FADV.NOREUSE:
+      return ok(0);
+    case POSIX_FADV.DONTNEED: {
+      fdatawriteRange(k, f, offset, endbyte - offset + 1);
+      // Only pages wholly inside the range: the first partial page is kept, so is a partial last one unless the
+      // range ends at the end of the file (checked on Linux 6.18: a 3-page-and-1000-byte file loses all 4 pages).
+      const start = Math.floor((offset + PAGE_SIZE - 1) / PAGE_SIZE);
+      let end = Math.floor(endbyte / PAGE_SIZE);
+      if (endbyte % PAGE_SIZE !== PAGE_SIZE - 1 && endbyte !== f.size - 1) {
+        if (end === 0) return ok(0);
+        end--;
       }
-      if (last >= first) invalidateMappingPages(k, f, first, last);
-      break;
+      if (end >= start) invalidateMappingPages(k, f, start, end);
+      return ok(0);
     }
   }
-  return ok(0);
+  return err('EINVAL');
 }

@@ -11,7 +11,8 @@ import { Content, ZERO } from '../content';
 import { FileObj, RaState, UserBuffer } from '../state';
 import { PAGE_SIZE } from '../units';
 import { balanceDirtyPages, noteDirtied } from './page-writeback';
-import { readahead, readPagesNow } from './readahead';
+import { readPagesNow } from './readahead';
+import { readahead } from './readahead-order';
 import { markAccessed } from './swap';
 import { ensureFree, makeRoom, roomFor } from './vmscan';
 import { writebackDoneAt, writebackRange } from './writeback';
@@ -68,8 +69,11 @@ export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number,
     // The reader holds the pages: what it waits for stays known even if the async readahead below reclaims them.
     const ready = p.readyAtOf(idx + m - 1);
     if (p.flags & PG_READAHEAD) {
-      c.update(c.take(f.id, idx, idx + 1)!, 0, PG_READAHEAD);
-      readahead(k, f, ra, idx, last - idx + 1, true);
+      // filemap_readahead: the marked folio (one page in the classic profile) loses its mark and starts async
+      // readahead from its first page (folio->index) for the pages left to read.
+      const [fs, fe] = k.config.kernel === '6.18' ? markedFolio(k, f.id, idx) : [idx, idx + 1];
+      clearReadahead(k, f.id, fs, fe);
+      readahead(k, f, ra, fs, last - fs + 1, true, fe - fs);
     }
     if (wait && ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
     if (ready > readyAt) readyAt = ready;
@@ -78,6 +82,29 @@ export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number,
   }
   ra.prevPos = pos + count;
   return readyAt;
+}
+
+/**
+ * The large folio marked PG_readahead that holds page `idx` (6.18 profile: page_cache_ra_order marks every page of
+ * it here): the run of marked pages around `idx`, [start, end).
+ */
+function markedFolio(k: Kernel, fileId: number, idx: number): [number, number] {
+  const m = k.cache.mapping(fileId)!;
+  let lo = m.find(idx)!;
+  for (let b = m.before(lo); b && b.flags & PG_READAHEAD && b.end === lo.index; b = m.before(lo)) lo = b;
+  let hi = m.find(idx)!;
+  for (let a = m.after(hi); a && a.flags & PG_READAHEAD && a.index === hi.end; a = m.after(hi)) hi = a;
+  return [lo.index, hi.end];
+}
+
+/** folio_clear_readahead for the pages [from, to). */
+function clearReadahead(k: Kernel, fileId: number, from: number, to: number): void {
+  const c = k.cache;
+  for (let i = from; i < to;) {
+    const g = c.take(fileId, i, to)!;
+    i = g.end;
+    c.update(g, 0, PG_READAHEAD);
+  }
 }
 
 /** filemap_read: a buffered read of [pos, pos+count) into a user buffer, up to the end of the file. */

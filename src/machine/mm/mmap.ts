@@ -11,7 +11,8 @@ import { Kernel } from '../kernel';
 import { PG_READAHEAD, PG_YOUNG } from '../pagecache';
 import { FileFd, FileObj, MmapRegion, RaState, Region, newRaState } from '../state';
 import { PAGE_SIZE } from '../units';
-import { maxRaPages, readAround, readPages, readPagesNow, readahead } from './readahead';
+import { maxRaPages, readAround, readPages, readPagesNow } from './readahead';
+import { readahead } from './readahead-order';
 
 /** Fault-around maps up to 16 already-cached pages around a read fault (fault_around_bytes = 64 KiB). */
 const FAULT_AROUND_PAGES = 16;

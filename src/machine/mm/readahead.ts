@@ -43,8 +43,10 @@ export function nextRaSize(cur: number, max: number): number {
 /**
  * Decides what to read for a request of `req` pages at page `index`. `hitMarker` is true when called because
  * a page with PG_readahead was reached (async readahead). `nextMiss` finds the first uncached page at or after an
- * index (page_cache_next_miss) for the context readahead of an interleaved stream. Returns null for "read only
- * what was asked, no state change" (a small random read) and for "nothing to do".
+ * index (page_cache_next_miss) for the context readahead of an interleaved stream; `prevMiss` the last uncached page
+ * at or before an index (page_cache_prev_miss, -1 when all are cached down to 0) for the context readahead of a read
+ * that does not follow the previous one (try_context_readahead). Returns null for "nothing to do"; `random` for
+ * "read only what was asked, no state change" (a small random read).
  */
 export function ondemandReadahead(
   ra: RaState,
@@ -53,6 +55,7 @@ export function ondemandReadahead(
   req: number,
   hitMarker: boolean,
   nextMiss: (from: number, limit: number) => number,
+  prevMiss: (from: number, maxScan: number) => number = () => index - 1,
 ): { window: RaWindow; random: boolean } | null {
   if (maxPages === 0) return { window: { start: index, size: req, asyncSize: 0 }, random: true };
   let initial = false;
@@ -77,7 +80,7 @@ export function ondemandReadahead(
     const prevIndex = ra.prevPos < 0 ? -1 : Math.floor(ra.prevPos / 4096);
     if (prevIndex >= 0 && index - prevIndex <= 1 && index >= prevIndex) {
       initial = true;
-    } else {
+    } else if (!contextReadahead(ra, maxPages, index, req, prevMiss)) {
       // A standalone small random read: read what was asked, leave the state alone.
       return { window: { start: index, size: req, asyncSize: 0 }, random: true };
     }
@@ -101,6 +104,26 @@ export function ondemandReadahead(
   return { window: { start: ra.start, size: ra.size, asyncSize: ra.asyncSize }, random: false };
 }
 
+/**
+ * try_context_readahead (mm/readahead.c, Linux 2.6.31–6.9; the same rule is page_cache_sync_ra's non-sequential
+ * path since 6.10): a read that does not follow this file's previous one may still continue a stream — another
+ * descriptor's, or this one's before a seek. count_history_pages counts the cached pages just before `index`
+ * (page_cache_prev_miss); more than the request means a stream: start a window of history + request pages (twice the
+ * history when the file is cached from its start), up to the maximum, with one async page. Returns false (a random
+ * read) otherwise. Sets `ra` when true.
+ */
+export function contextReadahead(ra: RaState, maxPages: number, index: number, req: number, prevMiss: (from: number, maxScan: number) => number): boolean {
+  const miss = prevMiss(index - 1, maxPages);
+  let size = index - miss - 1;
+  if (size <= req) return false;
+  // miss === -1 is the kernel's ULONG_MAX: cached from the beginning, a strong sign of a long stream.
+  if (miss === -1) size *= 2;
+  ra.start = index;
+  ra.size = Math.min(size + req, maxPages);
+  ra.asyncSize = 1;
+  return true;
+}
+
 /** mmap read-around (do_sync_mmap_readahead): centre a full window on the fault. */
 export function readAround(ra: RaState, maxPages: number, index: number): RaWindow {
   const start = Math.max(0, index - Math.floor(maxPages / 2));
@@ -115,39 +138,34 @@ export function maxRaPages(k: Kernel): number {
   return Math.floor(k.config.readAheadKb / 4);
 }
 
-/** The largest window of one open file: the device's, unless fadvise changed it (file_ra_state.ra_pages). */
-export function fileRaPages(k: Kernel, ra: RaState): number {
-  return ra.pages > 0 ? ra.pages : maxRaPages(k);
+/** file_ra_state.ra_pages of one open file: the device's (maxRaPages) unless fadvise changed it. */
+export function raPagesOf(k: Kernel, ra: RaState): number {
+  return ra.raPages >= 0 ? ra.raPages : maxRaPages(k);
+}
+
+/** bdi->io_pages: the largest request the device takes in one go, from max_sectors_kb (blk_apply_bdi_limits). */
+export function ioPages(k: Kernel): number {
+  return Math.floor(k.config.maxSectorsKb / 4);
 }
 
 /**
- * force_page_cache_ra: reads [index, index+nr) whatever the state machine would do, at most the larger of the
- * file's window and the device's largest request (bdi->io_pages: the model's largest bio), in 2 MiB chunks. For
- * POSIX_FADV_WILLNEED and the misses of a file read with FMODE_RANDOM.
+ * The classic profile's page_cache_sync_ra (a miss) and page_cache_async_ra (`hitMarker`: a page with PG_readahead
+ * was reached): asks ondemand_readahead for a window and reads it. (readahead-order.ts chooses by profile.)
  */
-export function forceReadahead(k: Kernel, f: FileObj, ra: RaState, index: number, nr: number): void {
-  let left = Math.min(nr, Math.max(maxBio(k) / PAGE_SIZE, fileRaPages(k, ra)));
-  let at = index;
-  while (left > 0) {
-    const chunk = Math.min(left, (2 * 1024 * 1024) / PAGE_SIZE);
-    readPages(k, f, at, chunk, 0, Ev.ReadaheadSync);
-    at += chunk;
-    left -= chunk;
+export function ondemandRa(k: Kernel, f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
+  const max = raPagesOf(k, ra);
+  if (ra.random && !hitMarker) {
+    // FMODE_RANDOM (page_cache_sync_readahead since 2.6.23): force_page_cache_readahead of the request alone.
+    forceRa(k, f, ra, idx, req);
+    return;
   }
-}
-
-/**
- * page_cache_sync_ra (a miss) and page_cache_async_ra (`hitMarker`: a page with PG_readahead was reached): asks the
- * state machine for a window and reads it.
- */
-export function readahead(k: Kernel, f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
-  // page_cache_sync_ra "be dumb": a file read with FMODE_RANDOM reads what was asked.
-  if (ra.random && !hitMarker) return forceReadahead(k, f, ra, idx, req);
-  const max = fileRaPages(k, ra);
   const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
     const m = k.cache.mapping(f.id);
     const miss = m ? m.nextMiss(from, from + limit) : from;
     return miss < from + limit ? miss : -1;
+  }, (from, maxScan) => {
+    const m = k.cache.mapping(f.id);
+    return m ? m.prevMiss(from, maxScan) : from;
   });
   if (!plan) return;
   const w = plan.window;
@@ -215,6 +233,21 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
   submitRead(k, f, runStart, runLen);
 }
 
+/**
+ * force_page_cache_ra: reads [idx, idx + nr) as asked, in 2 MiB chunks, at most max(io_pages, ra_pages) pages
+ * (POSIX_FADV_WILLNEED, FMODE_RANDOM reads); no readahead marker, no state change.
+ */
+export function forceRa(k: Kernel, f: FileObj, ra: RaState, idx: number, nr: number): void {
+  nr = Math.min(nr, Math.max(ioPages(k), raPagesOf(k, ra)));
+  const chunk = (2 * 1024 * 1024) / PAGE_SIZE;
+  while (nr > 0) {
+    const n = Math.min(chunk, nr);
+    readPages(k, f, idx, n, 0, Ev.ReadaheadSync);
+    idx += n;
+    nr -= n;
+  }
+}
+
 /** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write); a page past EOF is a fresh zero page. */
 export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): void {
   readPages(k, f, idx, nr, 0, Ev.ReadaheadSync);
@@ -227,7 +260,7 @@ export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): vo
 }
 
 /** read_pages: one bio for a run of contiguous new pages: disk → controller buffer → (DMA) → page cache. */
-function submitRead(k: Kernel, f: FileObj, first: number, nr: number): void {
+export function submitRead(k: Kernel, f: FileObj, first: number, nr: number): void {
   if (nr === 0) return;
   const off = first * PAGE_SIZE;
   const bytes = Math.min(nr * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));

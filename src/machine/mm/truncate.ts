@@ -21,25 +21,28 @@ export function invalidateInodePages(k: Kernel, f: FileObj, pos = 0, len = Infin
 }
 
 /**
- * invalidate_mapping_pages (mapping_try_invalidate) for page indexes [first, last] of `f`: drops the pages that are
- * clean, not under writeback, not mapped and not locked (being read); the others stay. Returns how many went.
+ * mapping_try_invalidate (invalidate_mapping_pages): drops the clean, unmapped pages of `f` with index in
+ * [first, last] whose read is done; dirty, under writeback, mapped or locked pages stay. Returns how many went.
  */
 export function invalidateMappingPages(k: Kernel, f: FileObj, first: number, last: number): number {
   const m = k.cache.mapping(f.id);
   if (!m) return 0;
-  const end = last + 1;
   let n = 0;
-  let at = first;
-  for (let g = m.ceil(at); g && g.index < end; g = m.ceil(at)) {
-    const from = Math.max(at, g.index);
-    const to = Math.min(end, g.end);
-    at = g.end;
-    if (g.flags & (PG_DIRTY | PG_WRITEBACK) || g.mapcount > 0) continue;
-    // Pages whose read is still in flight stay; with a read time per page, those are the upper ones.
-    const stop = Math.min(to, g.index + g.readyCount(k.now));
-    if (stop <= from) continue;
-    n += stop - from;
-    evict(k, k.cache.take(f.id, from, stop)!, EvictReason.Invalidate);
+  for (let i = first; i <= last;) {
+    const g = m.ceil(i);
+    if (!g || g.index > last) break;
+    const from = Math.max(i, g.index);
+    const to = Math.min(last + 1, g.end);
+    if (g.flags & (PG_DIRTY | PG_WRITEBACK) || g.mapcount > 0) {
+      i = to;
+      continue;
+    }
+    const part = k.cache.take(f.id, from, to)!;
+    const ready = part.readyCount(k.now);
+    i = to;
+    if (ready === 0) continue;
+    n += ready;
+    evict(k, ready < part.nr ? k.cache.take(f.id, from, from + ready)! : part, EvictReason.Invalidate);
   }
   return n;
 }

@@ -53,6 +53,8 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return vmsplice(r, proc, c);
     case 'fsync': case 'fdatasync': case 'sync_file_range': case 'sync_file_range2':
       return fsync(r, proc, c);
+    case 'fadvise64': case 'fadvise64_64': case 'arm_fadvise64_64':
+      return fadvise(r, proc, c);
     case 'io_submit':
       return ioSubmit(r, proc, c);
     case 'io_getevents': case 'io_pgetevents':
@@ -77,8 +79,6 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return dup(r, proc, c);
     case 'fcntl': case 'fcntl64':
       return fcntl(r, proc, c);
-    case 'fadvise64': case 'fadvise64_64':
-      return fadvise(r, proc, c);
     case 'clone': case 'clone3': case 'fork': case 'vfork':
       return fork(r, proc, c);
     case 'execve': case 'execveat':

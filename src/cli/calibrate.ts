@@ -1,0 +1,102 @@
+/**
+ * `iosim calibrate LOG... [--save]`: a disk profile that fits the machine the logs were recorded on. Each log is
+ * replayed on its recorded machine; the reads that waited for the disk (a page-read I/O wait in the model: cold
+ * buffered reads, O_DIRECT reads) give samples (bytes the call read from the disk, the call's recorded time). A least
+ * squares line time = latency + bytes / rate over them gives the disk's latency and bandwidth (at least two read sizes
+ * are needed: a cold 32 KiB read and O_DIRECT 1 MiB reads, say). The disk is set non-rotational (no seek): a virtual
+ * disk often reports rotational = 1 and is not a spinning one. `--save` writes the values into each LOG.host.json's
+ * profile, so that replays and `iosim check` use them.
+ */
+import { writeFileSync } from 'node:fs';
+import { Ev, WaitReason } from '../machine/events';
+import { hostRecordPath, type HostRecord } from '../program/hostRecord';
+import type { ProgramSpec } from '../program/source';
+import { Trace } from '../trace/trace';
+
+export interface DiskSample {
+  bytes: number;
+  recordedNs: number;
+  modeledNs: number;
+}
+
+/**
+ * The reads of a replay that waited for page or direct I/O, with the disk bytes they started. Only reads of `paths`
+ * when given (the files whose starting residency was measured: the others may have been cached for real).
+ */
+export function diskSamples(spec: ProgramSpec, paths?: ReadonlySet<string>): DiskSample[] {
+  const t = new Trace(spec, { checkpointEvery: 0 });
+  const out: DiskSample[] = [];
+  for (;;) {
+    const i = t.step();
+    if (i < 0) break;
+    const r = t.ops.get(i);
+    const rec = r.recorded?.durationNs;
+    if (rec === undefined || r.dmaBytes === 0 || !['read', 'pread', 'aio_read', 'uring_read'].includes(r.name)) continue;
+    if (paths) {
+      const o = t.machine.fds.get(r.args[0]);
+      if (!o || o.kind !== 'file' || !paths.has(t.machine.filesById[o.fileId].path)) continue;
+    }
+    // A read that also started async readahead did not wait for all the bytes it sent to the disk: left out.
+    let waited = false;
+    let async = false;
+    for (let p = r.startPos; p <= r.endPos; p++) {
+      const kind = t.events.kind(p);
+      if (kind === Ev.Block && t.events.b(p) === WaitReason.PageIo) waited = true;
+      else if (kind === Ev.ReadaheadAsync) async = true;
+    }
+    if (waited && !async) out.push({ bytes: r.dmaBytes, recordedNs: rec, modeledNs: r.endNs - r.startNs });
+  }
+  return out;
+}
+
+/**
+ * time = latencyNs + bytes / bytesPerSec by least squares over the median time of each read size (each size counts
+ * once: 64 O_DIRECT reads of one size must not outweigh the rest, and a median (the lower of two) ignores the odd slow call); null with
+ * fewer than two distinct sizes or a line that does not rise.
+ */
+export function fitDisk(samples: readonly DiskSample[]): { latencyNs: number; bytesPerSec: number } | null {
+  const bySize = new Map<number, number[]>();
+  for (const s of samples) bySize.set(s.bytes, [...(bySize.get(s.bytes) ?? []), s.recordedNs]);
+  if (bySize.size < 2) return null;
+  const pts = [...bySize].map(([x, ys]) => [x, ys.sort((a, b) => a - b)[(ys.length - 1) >> 1]] as const);
+  const n = pts.length;
+  const mx = pts.reduce((a, [x]) => a + x, 0) / n;
+  const my = pts.reduce((a, [, y]) => a + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of pts) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
+  const slope = sxy / sxx;
+  if (!(slope > 0)) return null;
+  return { latencyNs: Math.max(0, my - slope * mx), bytesPerSec: 1e9 / slope };
+}
+
+/** The --set values of a fit (disk first: it resets latency and rate). */
+export function calibrationValues(fit: { latencyNs: number; bytesPerSec: number }): { key: string; value: string }[] {
+  return [
+    { key: 'disk', value: 'ssd' },
+    { key: 'disk_latency', value: `${Math.round(fit.latencyNs / 1000)}us` },
+    { key: 'disk_rate', value: `${Math.round(fit.bytesPerSec / 1e6)}MB/s` },
+  ];
+}
+
+/** Modeled over recorded time, summed over the waiting reads. */
+export function modeledOverRecorded(samples: readonly DiskSample[]): number {
+  const rec = samples.reduce((a, s) => a + s.recordedNs, 0);
+  return rec > 0 ? samples.reduce((a, s) => a + s.modeledNs, 0) / rec : NaN;
+}
+
+/** Writes the values into a host record's profile (replacing earlier disk values) and saves it. */
+export function saveCalibration(logPath: string, rec: HostRecord, values: readonly { key: string; value: string }[]): void {
+  const keys = new Set(values.map((v) => v.key));
+  rec.profile.values = [...rec.profile.values.filter((v) => !keys.has(v.key)), ...values.map((v) => ({ ...v, from: 'iosim calibrate' }))];
+  writeFileSync(hostRecordPath(logPath), JSON.stringify(rec, null, 1).replace(/\[\s*(\d+),\s*(\d+)\s*\]/g, '[$1, $2]') + '\n');
+}
+
+/** A line per log for people: its samples and modeled/recorded before and after. */
+export function describeRatio(path: string, before: number, after: number, n: number): string {
+  return `${path}: ${n} waiting read${n === 1 ? '' : 's'}, modeled/recorded ${before.toFixed(2)}× → ${after.toFixed(2)}×`;
+}
+

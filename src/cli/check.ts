@@ -1,0 +1,85 @@
+/**
+ * `iosim check LOG [--json]`: replays a log made by `iosim record` on its recorded machine (LOG.host.json: profile,
+ * kernel, starting page cache) and compares, file by file, the pages the real kernel had resident right after the run
+ * (mincore) with the pages the model has cached at its end. Files compared: those whose residency was measured
+ * before the run too (the --cold and --watch paths); the others the log touched are listed, not scored, since where
+ * they started is not known.
+ */
+import type { Machine } from '../machine/machine';
+import { PG_DIRTY } from '../machine/pagecache';
+import { toRuns, type HostRecord } from '../program/hostRecord';
+
+export interface FileCheck {
+  path: string;
+  realPages: number;
+  modelPages: number;
+  /** Index runs [first, last] resident only in the real kernel / only in the model. */
+  onlyReal: [number, number][];
+  onlyModel: [number, number][];
+  /** Pages both have over pages either has (1 when both have none). */
+  match: number;
+}
+
+export interface CheckResult {
+  files: FileCheck[];
+  matchedPages: number;
+  /** All files' common pages over all files' pages of either side (1 when there are none). */
+  score: number;
+}
+
+/** The extra facts of the text form: dirty pages of the model and the files not compared. */
+export interface CheckNotes {
+  modelDirty: Map<string, number>;
+  notCompared: string[];
+}
+
+function expand(runs: readonly (readonly [number, number])[]): Set<number> {
+  const s = new Set<number>();
+  for (const [a, b] of runs) for (let i = a; i <= b; i++) s.add(i);
+  return s;
+}
+
+/** Compares the recorded "after" residency with the machine's page cache at the end of the replay. */
+export function checkResidency(rec: HostRecord, m: Machine): { result: CheckResult; notes: CheckNotes } {
+  const files: FileCheck[] = [];
+  const modelDirty = new Map<string, number>();
+  const notCompared: string[] = [];
+  let both = 0;
+  let either = 0;
+  for (const f of rec.files) {
+    if (!f.before || !f.after) {
+      notCompared.push(f.path);
+      continue;
+    }
+    const real = expand(f.after.runs);
+    const obj = m.files.get(f.path);
+    const pages = obj ? m.cache.pagesOf(obj.id) : undefined;
+    const model = new Set<number>(pages ? pages.keys() : []);
+    let dirty = 0;
+    if (pages) for (const p of pages.values()) if (p.flags & PG_DIRTY) dirty++;
+    modelDirty.set(f.path, dirty);
+    const onlyReal = [...real].filter((i) => !model.has(i));
+    const onlyModel = [...model].filter((i) => !real.has(i));
+    const common = real.size - onlyReal.length;
+    const union = real.size + onlyModel.length;
+    both += common;
+    either += union;
+    files.push({ path: f.path, realPages: real.size, modelPages: model.size, onlyReal: toRuns(onlyReal), onlyModel: toRuns(onlyModel), match: union === 0 ? 1 : common / union });
+  }
+  return { result: { files, matchedPages: both, score: either === 0 ? 1 : both / either }, notes: { modelDirty, notCompared } };
+}
+
+const runsText = (r: [number, number][]) => (r.length ? r.slice(0, 6).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ') + (r.length > 6 ? `, … (${r.length} runs)` : '') : '—');
+
+/** The comparison for people. */
+export function checkText(c: CheckResult, notes: CheckNotes, rec: HostRecord): string {
+  const lines = [`recorded on Linux ${rec.kernel.release} (${rec.fs?.type ?? '?'}), replayed with kernel profile ${rec.kernel.profile}`];
+  for (const f of c.files) {
+    lines.push(`${f.path}: real ${f.realPages} pages, model ${f.modelPages} (${notes.modelDirty.get(f.path) ?? 0} dirty in the model; the real dirty count is not recorded), match ${(100 * f.match).toFixed(1)}%`);
+    lines.push(`  only real:  ${runsText(f.onlyReal)}`);
+    lines.push(`  only model: ${runsText(f.onlyModel)}`);
+  }
+  if (notes.notCompared.length) lines.push(`not compared (no residency measured before the run; name them with --watch): ${notes.notCompared.length} file${notes.notCompared.length === 1 ? '' : 's'}`);
+  lines.push(`matched pages ${c.matchedPages}, score ${(100 * c.score).toFixed(1)}%`);
+  return lines.join('\n');
+}
