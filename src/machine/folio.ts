@@ -68,13 +68,15 @@ export function freezeNode(fileId: number, folios: readonly Folio[]): FrozenNode
 }
 
 export function thawNode(z: FrozenNode): Folio[] {
-  const out: Folio[] = new Array(z.count);
+  // Filled by push, not preallocated: `new Array(n)` is a holey array, whose hidden class differs from the live nodes'
+  // packed ones, and every function reading `node.folios` would deoptimize on a replay's first thawed node (issue 10).
+  const out: Folio[] = [];
   const d = z.data;
   for (let i = 0, o = 0; i < z.count; i++, o += FIELDS) {
     const packed = d[o + 1];
     const nr = Math.floor(packed / 0x1000000);
     const rest = packed - nr * 0x1000000;
-    out[i] = new Folio(z.fileId, d[o], nr, Math.floor(rest / 0x10000), rest % 0x10000, d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6]);
+    out.push(new Folio(z.fileId, d[o], nr, Math.floor(rest / 0x10000), rest % 0x10000, d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6]));
   }
   return out;
 }
