@@ -215,8 +215,7 @@ export function cloneFd(f: FdObj): FdObj {
   if (f.kind === 'socket') return { kind: 'socket', fd: f.fd, sockId: f.sockId };
   if (f.kind === 'pipe') return { kind: 'pipe', fd: f.fd, pipeId: f.pipeId, end: f.end };
   // The literal's own property order (fs/open.ts), so that copies share the original's hidden class.
-  const ra = f.ra;
-  return { kind: 'file', fd: f.fd, fileId: f.fileId, flags: f.flags, pos: f.pos, ra: { start: ra.start, size: ra.size, asyncSize: ra.asyncSize, prevPos: ra.prevPos, order: ra.order, raPages: ra.raPages, random: ra.random } };
+  return { kind: 'file', fd: f.fd, fileId: f.fileId, flags: f.flags, pos: f.pos, ra: cloneRaState(f.ra) };
 }
 
 export function cloneRegion(r: Region): Region {
@@ -260,5 +259,5 @@ export function cloneAsyncIo(io: AsyncIo): AsyncIo {
 
 /** A copy of a readahead state (newRaState's property order). */
 export function cloneRaState(ra: RaState): RaState {
-  return { start: ra.start, size: ra.size, asyncSize: ra.asyncSize, prevPos: ra.prevPos };
+  return { start: ra.start, size: ra.size, asyncSize: ra.asyncSize, prevPos: ra.prevPos, order: ra.order, raPages: ra.raPages, random: ra.random };
 }
