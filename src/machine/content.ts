@@ -16,6 +16,14 @@ export interface Extent {
   base: number;
 }
 
+/**
+ * An extent. Every extent is made here, live ones and checkpoint copies alike, so that all share one hidden class (a
+ * copy by object spread gets another, and the code that reads extents deoptimizes on a replay's first copies).
+ */
+export function extent(off: number, len: number, src: number, base: number): Extent {
+  return { off, len, src, base };
+}
+
 const ROW = 64;
 
 /**
@@ -63,7 +71,7 @@ export class Content {
 
   clone(): Content {
     const c = new Content(this.defaultSrc);
-    c.extents = this.extents.map((e) => ({ ...e }));
+    c.extents = this.extents.map((e) => extent(e.off, e.len, e.src, e.base));
     return c;
   }
 
@@ -85,7 +93,7 @@ export class Content {
       if (lastEx && lastEx.off + lastEx.len === off && lastEx.src === src && (src === ZERO || lastEx.base + lastEx.len === base)) {
         lastEx.len += len;
       } else {
-        ex.push({ off, len, src, base });
+        ex.push(extent(off, len, src, base));
       }
       return;
     }
@@ -98,15 +106,15 @@ export class Content {
         kept.push(e);
         continue;
       }
-      if (e.off < off) kept.push({ off: e.off, len: off - e.off, src: e.src, base: e.base });
+      if (e.off < off) kept.push(extent(e.off, off - e.off, e.src, e.base));
       if (eEnd > end) {
         if (insertAt < 0) insertAt = kept.length;
-        kept.push({ off: end, len: eEnd - end, src: e.src, base: e.base + (end - e.off) });
+        kept.push(extent(end, eEnd - end, e.src, e.base + (end - e.off)));
       }
     }
     if (insertAt < 0) insertAt = kept.length;
     const identity = src === this.defaultSrc && (src === ZERO || base === off);
-    if (!identity) kept.splice(insertAt, 0, { off, len, src, base });
+    if (!identity) kept.splice(insertAt, 0, extent(off, len, src, base));
     this.extents = mergeAdjacent(kept);
   }
 
@@ -144,7 +152,7 @@ export class Content {
       }
       const s = Math.max(pos, e.off);
       const t = Math.min(end, eEnd);
-      out.push({ off: s, len: t - s, src: e.src, base: e.base + (s - e.off) });
+      out.push(extent(s, t - s, e.src, e.base + (s - e.off)));
       pos = t;
     }
     if (pos < end) out.push(this.gap(pos, end - pos));
@@ -152,7 +160,7 @@ export class Content {
   }
 
   private gap(off: number, len: number): Extent {
-    return { off, len, src: this.defaultSrc, base: this.defaultSrc === ZERO ? 0 : off };
+    return extent(off, len, this.defaultSrc, this.defaultSrc === ZERO ? 0 : off);
   }
 
   /** Whether [off, off+len) holds exactly the default content (nothing was ever written there). */
@@ -178,7 +186,7 @@ export class Content {
   truncate(size: number): void {
     this.extents = this.extents
       .filter((e) => e.off < size)
-      .map((e) => (e.off + e.len > size ? { ...e, len: size - e.off } : e));
+      .map((e) => (e.off + e.len > size ? extent(e.off, size - e.off, e.src, e.base) : e));
   }
 }
 

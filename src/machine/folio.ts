@@ -67,14 +67,30 @@ export function freezeNode(fileId: number, folios: readonly Folio[]): FrozenNode
   return { fileId, count: n, data: d };
 }
 
+/**
+ * A number read back from a Float64Array as the live code holds it: an integer in int32 range as a small integer,
+ * anything else as a double. A typed array's elements come out as heap numbers, and one stored into a folio field
+ * that live folios keep as a small integer changes the field's representation: Folio's hidden class is deprecated and
+ * every function that reads folios deoptimizes on a replay's first thaw; each such field is also one more object for
+ * the garbage collector (issue 10).
+ */
+function num(x: number): number {
+  return x === (x | 0) ? x | 0 : x;
+}
+
 export function thawNode(z: FrozenNode): Folio[] {
-  const out: Folio[] = new Array(z.count);
+  // Filled by push, not preallocated: `new Array(n)` is a holey array, whose hidden class differs from the live nodes'
+  // packed ones, and every function reading `node.folios` would deoptimize on a replay's first thawed node (issue 10).
+  const out: Folio[] = [];
   const d = z.data;
   for (let i = 0, o = 0; i < z.count; i++, o += FIELDS) {
     const packed = d[o + 1];
     const nr = Math.floor(packed / 0x1000000);
     const rest = packed - nr * 0x1000000;
-    out[i] = new Folio(z.fileId, d[o], nr, Math.floor(rest / 0x10000), rest % 0x10000, d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6]);
+    out.push(new Folio(
+      z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
+      num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
+    ));
   }
   return out;
 }

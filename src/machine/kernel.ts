@@ -11,7 +11,7 @@ import { PageCache } from './pagecache';
 import { RaState } from './state';
 import {
   AsyncIo, DmaTransfer, FdObj, FileObj, Pipe, Region, Socket, TimerHeap, TimerKind,
-  cloneFd, cloneFile, clonePipe, cloneRegion, cloneSocket,
+  cloneAsyncIo, cloneDma, cloneFd, cloneFile, clonePipe, cloneRaState, cloneRegion, cloneSocket,
 } from './state';
 import { PAGE_SIZE } from './units';
 import { SyscallError } from './errno';
@@ -308,8 +308,8 @@ export abstract class Kernel {
     m.pipes = this.pipes.map((p) => (p ? clonePipe(p) : p));
     m.cache = cache;
     m.timers = this.timers.clone();
-    m.dma = this.dma.map((d) => ({ ...d }));
-    m.aio = new Map([...this.aio].map(([k, v]) => [k, { ...v, pendingCopy: v.pendingCopy ? { ...v.pendingCopy } : null }]));
+    m.dma = this.dma.map(cloneDma);
+    m.aio = new Map([...this.aio].map(([k, v]) => [k, cloneAsyncIo(v)]));
     const d = this.disk;
     m.disk = {
       busyUntil: d.busyUntil, head: d.head, queue: d.queue, requests: d.requests, controller: d.controller.clone(),
@@ -323,8 +323,9 @@ export abstract class Kernel {
     m.nextId = { region: n.region, dma: n.dma, aio: n.aio, socket: n.socket, pipe: n.pipe };
     m.counted = this.counted.slice();
     m.activityStack = this.activityStack.slice();
-    m.mmapRaStates = new Map([...this.mmapRaStates].map(([k, v]) => [k, { ...v }]));
-    m.lastMove = this.lastMove ? { ...this.lastMove } : null;
+    m.mmapRaStates = new Map([...this.mmapRaStates].map(([k, v]) => [k, cloneRaState(v)]));
+    const mv = this.lastMove;
+    m.lastMove = mv ? { src: mv.src, dst: mv.dst, bytes: mv.bytes, engine: mv.engine, dstObj: mv.dstObj, dstOff: mv.dstOff } : null;
     m.sink = sink;
     m.nameOf = (seed: number) => m.filesById[seed]?.name ?? '?';
   }

@@ -2,7 +2,7 @@
  * Pipes (fs/pipe.c): a ring of buffers that hold either bytes written into the pipe or, after a splice from a file,
  * references to page-cache pages.
  */
-import { Content, ZERO } from '../content';
+import { Content, ZERO, extent } from '../content';
 import { Loc } from '../events';
 import { OpResult, err, ok } from '../errno';
 import { Kernel } from '../kernel';
@@ -78,7 +78,7 @@ function shifted(c: Content, by: number): Content {
   for (const e of c.extents) {
     if (e.off + e.len <= by) continue;
     const s = Math.max(e.off, by);
-    n.extents.push({ off: s - by, len: e.off + e.len - s, src: e.src, base: e.base + (s - e.off) });
+    n.extents.push(extent(s - by, e.off + e.len - s, e.src, e.base + (s - e.off)));
   }
   return n;
 }
