@@ -1,11 +1,11 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
-import { readFileSync } from 'node:fs';
 import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
-import { loadScenario, type Loaded, type MachineOverrides } from '../program/load';
-import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
+import type { Loaded, MachineOverrides } from '../program/load';
+import { loadProgramFile, type ProgramFormat } from '../program/loadProgram';
+import type { StraceInfo } from '../program/strace/load';
 import { checkCompareArgs, compare } from '../trace/compare';
 import type { OpRecord } from '../trace/opLog';
 import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
@@ -22,10 +22,11 @@ import { Output, Spill } from './output';
 import { table } from './table';
 
 const USAGE = `usage:
-  iosim run FILE [--json] [--set KEY=VALUE]... [--profile host]
-                                     run a scenario (.iosim) or replay a strace log (.strace); print strace-like
-                                     lines and a summary (for a log: recorded against modeled time)
-  iosim export FILE [--format chrome] [--set KEY=VALUE]... [--profile host] -o OUT.json
+  iosim run FILE [--json] [--set KEY=VALUE]... [--profile host] [--input strace|iosim]
+                                     run a scenario (.iosim) or replay a strace log (.strace, or any file whose
+                                     content is strace output: strace.out, trace.12345); print strace-like lines
+                                     and a summary (for a log: recorded against modeled time)
+  iosim export FILE [--format chrome] [--set KEY=VALUE]... [--profile host] [--input strace|iosim] -o OUT.json
                                      run FILE and write its trace as Chrome Trace Event JSON (Perfetto, chrome://tracing)
     --set KEY=VALUE                  set the machine as a machine { } block would (read_ahead_kb=8192, ram=24GiB)
     --profile host                   set the machine from this computer's disk, RAM and vm.dirty_* (before --set)
@@ -89,11 +90,22 @@ function machineOptions(flags: Map<string, string>, lists: Map<string, string[]>
   return m;
 }
 
-/** Loads a scenario, or a strace log (streamed from disk); prints diagnostics; null when it cannot run. */
-function loadFile(path: string, overrides?: MachineOverrides): (Loaded & { strace?: StraceInfo }) | null {
+/** --input: which reader, when the file's name and content should not decide. */
+function inputFormat(flags: Map<string, string>): ProgramFormat | undefined {
+  const v = flags.get('input');
+  if (v === undefined) return undefined;
+  if (v !== 'strace' && v !== 'iosim') throw new UsageError(`--input: expected strace or iosim, got ${v}`);
+  return v;
+}
+
+/**
+ * Loads a scenario, or a strace log (streamed from disk) whatever its name; prints diagnostics; null when it cannot
+ * run.
+ */
+function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat): (Loaded & { strace?: StraceInfo }) | null {
   let loaded: Loaded & { strace?: StraceInfo };
   try {
-    loaded = isStracePath(path) ? loadStraceFile(path, overrides) : loadScenario(readFileSync(path, 'utf8'), path, overrides);
+    loaded = loadProgramFile(path, overrides, format);
   } catch (e) {
     process.stderr.write(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
     return null;
@@ -117,11 +129,11 @@ function loadFile(path: string, overrides?: MachineOverrides): (Loaded & { strac
 }
 
 function cmdRun(args: string[]): number {
-  const { flags, lists, rest } = parseFlags(args, { json: 'bool', set: 'list', profile: 'value' });
+  const { flags, lists, rest } = parseFlags(args, { json: 'bool', set: 'list', profile: 'value', input: 'value' });
   if (rest.length !== 1) throw new UsageError('run needs exactly one FILE');
   const machine = machineOptions(flags, lists);
   const path = rest[0];
-  const loaded = loadFile(path, machine.overrides);
+  const loaded = loadFile(path, machine.overrides, inputFormat(flags));
   if (!loaded) return 1;
   const profile = applyMachineFlags(loaded.spec!, machine);
   // Nothing of the run is looked at twice: operations are written as they end, events only counted.
@@ -129,6 +141,7 @@ function cmdRun(args: string[]): number {
   const json = flags.has('json');
   const names = new FdNames();
   const log = loaded.strace !== undefined;
+  const texts = json ? undefined : loaded.spec!.callTexts?.();
   const threads = loaded.spec!.threads;
   const stdout = new Output();
   const operations = json ? new Spill() : null;
@@ -147,7 +160,7 @@ function cmdRun(args: string[]): number {
     rows?.add(r);
     // A log's operations say where they come from: its line, and its process when there are several.
     const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
-    stdout.line(where + straceLine(r, names));
+    stdout.line(where + straceLine(r, names, texts));
     names.after(r);
   }
   const rvm = recorded.result(trace.machine.now);
@@ -190,10 +203,12 @@ class LogRows {
   readonly rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
 
   add(r: OpRecord): void {
-    if (r.name === 'alloc') return;
-    // The log's name for the call: pass-throughs and renamed calls carry it; others by the model's table (pread → pread64).
+    // Operations the replay adds (a buffer's alloc, a file open before the log or closed by an exit) are no calls of the log.
+    if (r.name === 'alloc' || r.name === 'inherit' || r.name === 'release') return;
+    // The log's name for the call (sendto stays sendto though the model simulates a write); without one, pass-throughs
+    // and renamed calls carry it, others by the model's table (pread → pread64).
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
-    const name = named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name;
+    const name = r.recorded?.syscall ?? (named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name);
     let row = this.rows.get(name);
     if (!row) this.rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
     row.calls++;
@@ -223,13 +238,13 @@ function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null
 }
 
 function cmdExport(args: string[]): number {
-  const { flags, lists, rest } = parseFlags(args, { format: 'value', output: 'value', set: 'list', profile: 'value' });
+  const { flags, lists, rest } = parseFlags(args, { format: 'value', output: 'value', set: 'list', profile: 'value', input: 'value' });
   if (rest.length !== 1) throw new UsageError('export needs exactly one FILE');
   const format = flags.get('format') ?? 'chrome';
   if (format !== 'chrome' && format !== 'perfetto') throw new UsageError(`--format: expected chrome, got ${format}`);
   const output = flags.get('output');
   const machine = machineOptions(flags, lists);
-  const loaded = loadFile(rest[0], machine.overrides);
+  const loaded = loadFile(rest[0], machine.overrides, inputFormat(flags));
   if (!loaded) return 1;
   applyMachineFlags(loaded.spec!, machine);
   try {

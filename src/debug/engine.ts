@@ -3,6 +3,7 @@
  * (over the recorded history), honouring every kind of breakpoint. The trace position is the only truth.
  */
 import { Machine } from '../machine/machine';
+import type { CallTexts } from '../program/source';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { Breakpoints, Hit } from './breakpoints';
@@ -39,6 +40,8 @@ export class Engine {
   private printedOps = 0;
   private printBudget = PRINT_LIMIT;
   private cache: { pos: number; length: number; machine: Machine } | null = null;
+  /** A replayed log's calls as the log printed them (undefined: a scenario; null: not opened yet). */
+  private texts: CallTexts | undefined | null = null;
 
   constructor(public trace: Trace, public bps: Breakpoints, private out: EngineOutput) {}
 
@@ -84,7 +87,8 @@ export class Engine {
       const i = this.printedOps++;
       if (this.printBudget > 0) {
         const r = ops.get(i);
-        this.out.print(straceLine(r, this.names), 'stdout');
+        if (this.texts === null) this.texts = this.trace.spec.callTexts?.();
+        this.out.print(straceLine(r, this.names, this.texts), 'stdout');
         this.names.after(r);
         this.printBudget--;
         if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');

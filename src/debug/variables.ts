@@ -201,7 +201,7 @@ function buffers(m: Machine): DebugProtocol.Variable[] {
   const out: DebugProtocol.Variable[] = [];
   for (const r of m.regions) {
     if (r.kind === 'buffer') out.push(v(`buffer ${r.id}`, `user buffer at ${hex(r.addr)}, ${formatBytes(r.size)}`, { memoryReference: `buffer:${r.id}` }));
-    else out.push(v(`mmap ${r.id}`, `${hex(r.addr)} → ${m.filesById[r.fileId].path} @${r.fileOff}, ${formatBytes(r.size)}, ${r.ptes.size} pages mapped`, { memoryReference: `mmap:${r.id}` }));
+    else out.push(v(`mmap ${r.id}`, `${hex(r.addr)} → ${m.filesById[r.fileId].path} @${r.fileOff}, ${formatBytes(r.size)}, ${r.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}, ${r.ptes.size} pages mapped`, { memoryReference: `mmap:${r.id}` }));
   }
   m.sockets.forEach((s, i) => out.push(v(`socket ${i}`, `send buffer: ${formatBytes(s.queued)} queued, ${formatBytes(s.sentBytes)} sent`, { memoryReference: `socket:${i}` })));
   m.pipes.forEach((p, i) => p && out.push(v(`pipe ${i}`, `${formatBytes(p.used)} of ${formatBytes(p.capacity)} (${p.refs.filter((r) => r.kind === 'page').length} page references)`, { memoryReference: `pipe:${i}` })));

@@ -16,7 +16,8 @@ const LANGS = ['iosim', 'strace'];
 
 export function diagnosticsFor(doc: vscode.TextDocument): vscode.Diagnostic[] {
   const text = doc.getText();
-  const found: Diagnostic[] = doc.languageId === 'iosim' ? parseScenario(text, doc.uri.fsPath).diagnostics : loadProgram(text, doc.uri.fsPath).diagnostics;
+  // The language VS Code gave the document decides (a log named strace.out is 'strace' by its first line).
+  const found: Diagnostic[] = doc.languageId === 'iosim' ? parseScenario(text, doc.uri.fsPath).diagnostics : loadProgram(text, doc.uri.fsPath, undefined, 'strace').diagnostics;
   return found.map((d) => {
     const line = Math.max(0, Math.min(d.line - 1, doc.lineCount - 1));
     const start = new vscode.Position(line, Math.max(0, d.col - 1));

@@ -170,6 +170,10 @@ export const enum UserOpKind {
   Touch = 1,
   Sysctl = 2,
   DropCaches = 3,
+  /** A descriptor open before the program starts (`inherit`). */
+  Inherit = 4,
+  /** A file closed with its last descriptor by an exit, dup2, close_range or exec (`release`). */
+  Release = 5,
 }
 
 /** Thread 0 is the kernel flusher; programs' threads are 1 and up. */

@@ -11,10 +11,10 @@ import { nicTxDone } from './dev/nic';
 import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, ok } from './errno';
 import { asyncDone, asyncRead, asyncWait } from './fs/aio';
-import { close, fileFd, open } from './fs/open';
+import { aioGetevents, aioSubmit } from './fs/aio-submit';
+import { close, fileFd, open, setfl } from './fs/open';
 import { newPipe } from './fs/pipe';
 import { lseek, read, write } from './fs/read_write';
-import { fadvise } from './mm/fadvise';
 import { newSocketFd } from './fs/socket';
 import { sendfile, splice } from './fs/splice';
 import { fsync } from './fs/sync';
@@ -23,8 +23,9 @@ import { mmap, munmap, touch } from './mm/mmap';
 import { FrozenPageCache, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { dropCaches } from './mm/truncate';
+import { fadvise } from './mm/fadvise';
 import { endWriteback, flusherRun } from './mm/writeback';
-import { Operation, findOp } from './operation';
+import { OPEN_FLAGS, Operation, findOp } from './operation';
 import { TimerKind, UserBuffer } from './state';
 import { PAGE_SIZE } from './units';
 
@@ -115,7 +116,7 @@ export class Machine extends Kernel {
     regs.rax = nr;
     let v: number[];
     if (op.name === 'open') v = [AT_FDCWD, PATH_BASE + (hashString(op.text ?? '') & 0xffff) * 16, a[0] ?? 0, 0o644];
-    else if (op.name === 'mmap') v = [0, a[1], 1 /* PROT_READ */, 1 /* MAP_SHARED */, a[0], a[2] ?? 0];
+    else if (op.name === 'mmap') v = [0, a[1], 1 /* PROT_READ */, a[3] ?? MAP_SHARED, a[0], a[2] ?? 0];
     else if (op.name === 'sendfile') v = [a[0], a[1], a[2], a[3]];
     else if (op.name === 'syscall') v = [];
     else v = a;
@@ -163,6 +164,20 @@ export class Machine extends Kernel {
         this.ev(Ev.UserOp, UserOpKind.DropCaches);
         return ok(dropCaches(this));
       }
+      case 'inherit': {
+        // As the shell opened it before exec: the descriptor is there when the program starts, no syscall of its own.
+        const r = open(this, op.text ?? '', op.args[0] ?? OPEN_FLAGS.O_RDWR);
+        this.regs.rax = r.errno ? -1 : r.result;
+        this.ev(Ev.UserOp, UserOpKind.Inherit, r.errno ? -1 : r.result);
+        return r;
+      }
+      case 'release': {
+        // Inside an exit or another call (dup2, close_range, execve): the file goes as close would let it go.
+        const r = close(this, op.args[0]);
+        this.regs.rax = r.errno ? -1 : 0;
+        this.ev(Ev.UserOp, UserOpKind.Release, op.args[0]);
+        return r;
+      }
     }
     throw new Error(`unknown user operation ${op.name}`);
   }
@@ -179,10 +194,10 @@ export class Machine extends Kernel {
       case 'write': return write(this, a[0], a[1], a[2], -1);
       case 'pwrite': return write(this, a[0], a[1], a[2], a[3]);
       case 'lseek': return lseek(this, a[0], a[1], a[2]);
-      case 'mmap': return mmap(this, fileFd(this, a[0]), a[1], a[2] ?? 0);
+      case 'mmap': return mmap(this, fileFd(this, a[0]), a[1], a[2] ?? 0, (a[3] ?? MAP_SHARED) === MAP_SHARED);
       case 'munmap': return munmap(this, a[0], a[1]);
       case 'sendfile': return sendfile(this, a[0], a[1], a[2], a[3]);
-      case 'splice': return splice(this, a[0], a[1], a[2]);
+      case 'splice': return splice(this, a[0], a[1], a[2], a[3] ?? -1, a[4] ?? -1);
       case 'fsync': return fsync(this, a[0], false);
       case 'fdatasync': return fsync(this, a[0], true);
       case 'fadvise': return fadvise(this, a[0], a[1], a[2], a[3]);
@@ -190,6 +205,8 @@ export class Machine extends Kernel {
       case 'uring_read': return asyncRead(this, 'uring', a[0], a[1], a[2], a[3]);
       case 'aio_wait':
       case 'uring_wait': return asyncWait(this, a[0]);
+      case 'aio_submit': return aioSubmit(this, a);
+      case 'aio_getevents': return aioGetevents(this, a[0], a[1]);
       case 'sleep': {
         this.waitUntil(this.now + Math.max(0, a[0]), WaitReason.Sleep);
         return ok(0);
@@ -204,6 +221,7 @@ export class Machine extends Kernel {
         }
         return recordedResult(op);
       }
+      case 'fcntl': return setfl(this, a[0], a[1]);
     }
     throw new Error(`unknown syscall ${op.name}`);
   }
@@ -260,6 +278,9 @@ export class Machine extends Kernel {
 }
 
 const nullSink: EventSink = { emit() {} };
+
+/** mmap's flags (include/uapi/linux/mman.h): MAP_SHARED 1, MAP_PRIVATE 2. */
+const MAP_SHARED = 1;
 
 /** A syscall the model does not simulate (replayed from a log): entry and exit only, returning what the log recorded. */
 function recordedResult(op: Operation): OpResult {

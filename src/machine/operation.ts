@@ -40,11 +40,11 @@ export const OPS: readonly OpSpec[] = [
   { name: 'pread', nr: 17, linuxName: 'pread64', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'size', summary: 'read at an explicit offset; the file position does not move.', cost: 'as read' },
   { name: 'pwrite', nr: 18, linuxName: 'pwrite64', args: [fd(), { name: 'buf', kind: 'addr' }, size(), { name: 'offset', kind: 'offset' }], returns: 'size', summary: 'write at an explicit offset; the file position does not move.', cost: 'as write' },
   { name: 'lseek', nr: 8, args: [fd(), { name: 'offset', kind: 'offset' }, { name: 'whence', kind: 'whence' }], returns: 'offset', summary: 'Moves the file position (SEEK_SET, SEEK_CUR, SEEK_END).', cost: '2 switches' },
-  { name: 'mmap', nr: 9, args: [fd(), { name: 'length', kind: 'size' }, { name: 'offset', kind: 'offset', optional: true }], returns: 'addr', summary: 'Maps file pages into the address space (MAP_SHARED). No I/O happens yet: pages are faulted in on first touch.', cost: '2 switches; later page faults: 2 switches each in user space' },
+  { name: 'mmap', nr: 9, args: [fd(), { name: 'length', kind: 'size' }, { name: 'offset', kind: 'offset', optional: true }, { name: 'flags', kind: 'int', optional: true }], returns: 'addr', summary: 'Maps file pages into the address space (flags: 1 MAP_SHARED, the default, or 2 MAP_PRIVATE). No I/O happens yet: pages are faulted in on first touch; a read fault maps the page cache\'s page in either kind.', cost: '2 switches; later page faults: 2 switches each in user space' },
   { name: 'munmap', nr: 11, args: [{ name: 'addr', kind: 'addr' }, { name: 'length', kind: 'size' }], returns: 'status', summary: 'Removes a mapping; the pages stay in the page cache.', cost: '2 switches' },
   { name: 'touch', nr: null, args: [{ name: 'addr', kind: 'addr' }, { name: 'offset', kind: 'offset' }, { name: 'length', kind: 'size' }], returns: 'none', summary: 'User code reads mapped memory. An unmapped page raises a page fault (an exception: 2 switches): minor if cached, major if it needs the disk.', cost: 'no syscall; 2 switches per faulting page' },
   { name: 'sendfile', nr: 40, args: [fd('out_fd'), fd('in_fd'), { name: 'offset', kind: 'offset' }, size()], returns: 'size', summary: 'Sends file data to a socket inside the kernel. With an SG-DMA NIC the card gathers from the page cache directly.', cost: '2 switches; 2 DMA; 1 CPU copy (0 with SG-DMA)' },
-  { name: 'splice', nr: 275, args: [fd('fd_in'), fd('fd_out'), size('len')], returns: 'size', summary: 'Moves data between a descriptor and a pipe by passing page references, not bytes.', cost: '2 switches, no CPU copy' },
+  { name: 'splice', nr: 275, args: [fd('fd_in'), fd('fd_out'), size('len'), { name: 'off_in', kind: 'offset', optional: true }, { name: 'off_out', kind: 'offset', optional: true }], returns: 'size', summary: 'Moves data between a descriptor and a pipe by passing page references, not bytes. An offset (off_in for a file read, off_out for a file written; -1: none) is used instead of the file position, which then does not move.', cost: '2 switches, no CPU copy' },
   { name: 'fsync', nr: 74, args: [fd()], returns: 'status', summary: 'Writes the file\'s dirty pages and its metadata to disk and waits.', cost: '2 switches + 1 DMA per contiguous run of dirty pages' },
   { name: 'fdatasync', nr: 75, args: [fd()], returns: 'status', summary: 'As fsync, but skips metadata unless the file size changed.', cost: 'as fsync' },
   { name: 'fadvise', nr: 221, linuxName: 'fadvise64', args: [fd(), { name: 'offset', kind: 'offset' }, { name: 'len', kind: 'size' }, { name: 'advice', kind: 'int' }], returns: 'status', summary: 'posix_fadvise: advice about future accesses (0 NORMAL, 1 RANDOM: read only what is asked, 2 SEQUENTIAL: twice the readahead window, 3 WILLNEED: read the range now, 4 DONTNEED: drop its clean pages, 5 NOREUSE). len 0: to the end of the file.', cost: '2 switches; WILLNEED: DMA reads, not waited for' },
@@ -56,6 +56,12 @@ export const OPS: readonly OpSpec[] = [
   { name: 'sysctl', nr: null, args: [{ name: 'value', kind: 'int' }], returns: 'none', summary: 'Changes a vm.* sysctl from now on (as writing /proc/sys/vm/... would).', cost: 'not counted' },
   { name: 'drop_caches', nr: null, args: [], returns: 'none', summary: 'Drops every clean, unmapped page from the page cache (echo 1 > /proc/sys/vm/drop_caches).', cost: 'not counted' },
   { name: 'syscall', nr: null, args: [{ name: 'nr', kind: 'int' }], returns: 'status', summary: 'A syscall from a log that the model does not simulate: counted and shown, not modeled.', cost: '2 switches' },
+  // Added after the others: a recorded trace names operations by their index in this table.
+  { name: 'fcntl', nr: 72, args: [fd(), { name: 'flags', kind: 'flags' }], returns: 'status', summary: 'fcntl(fd, F_SETFL, flags): sets the descriptor\'s O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME to those of flags (the others are ignored), as dd does to drop O_DIRECT before an odd-sized tail.', cost: '2 switches' },
+  { name: 'inherit', nr: null, args: [{ name: 'path', kind: 'path' }, { name: 'flags', kind: 'flags', optional: true }], returns: 'fd', summary: 'A file the program finds already open when it starts (a shell redirection: `cmd > out`): opened on a descriptor without a syscall, at offset 0.', cost: 'not counted' },
+  { name: 'aio_submit', nr: 209, linuxName: 'io_submit', args: [fd(), { name: 'buf', kind: 'addr' }, { name: 'ctx', kind: 'id' }, size(), { name: 'offset', kind: 'offset' }, { name: 'opcode', kind: 'int' }], returns: 'size', summary: 'io_submit(ctx, n, iocbs): queues control blocks (IOCB_CMD_PREAD, PWRITE, PREADV, PWRITEV, FSYNC, FDSYNC; after the first, four arguments a block: fd, count, offset, opcode) and returns how many it took. Each completes with its own result (bytes or -errno): O_DIRECT by the disk\'s interrupt, buffered I/O inside io_submit, fsync in a worker.', cost: '2 switches; O_DIRECT: a DMA per block' },
+  { name: 'aio_getevents', nr: 208, linuxName: 'io_getevents', args: [{ name: 'ctx', kind: 'id' }, { name: 'nr', kind: 'size' }], returns: 'size', summary: 'io_getevents(ctx, nr, nr, ...): waits until nr of the context\'s requests have completed, reaps them and returns how many (fewer when fewer were submitted).', cost: '2 switches' },
+  { name: 'release', nr: null, args: [fd()], returns: 'status', summary: 'The kernel closes a descriptor\'s file without a close call of its own: the last descriptor of it went at a process\'s exit (exit_files), by dup2 over it, close_range or close-on-exec (filp_close). Dirty pages stay cached.', cost: 'no switch of its own (inside the call or the exit that caused it)' },
 ];
 
 const BY_NAME = new Map(OPS.map((o) => [o.name, o]));
@@ -107,10 +113,16 @@ export interface RecordedCall {
   result?: number;
   /** The errno name the log printed with a failed result (ENOENT, EAGAIN, ...). */
   errno?: string;
-  /** The log's name of the call (pread64, openat, clock_nanosleep), whichever operation models it. */
+  /** The log's name of the call (sendto, preadv, openat, clock_nanosleep), whichever operation models it. */
   syscall?: string;
   /** What the call's descriptor (or path argument) names in the log: a file, `pipe:[N]`, `socket:[N]`. */
   path?: string;
+  /**
+   * Byte offsets in the log of the line where the call starts and of the line where it resumed (-1: on one line;
+   * -2: its end not read yet), so that its text can be printed as the log has it.
+   */
+  at?: number;
+  end?: number;
 }
 
 export const OPEN_FLAGS: Record<string, number> = {
@@ -131,6 +143,11 @@ export const OPEN_FLAGS: Record<string, number> = {
 };
 
 export const SEEK: Record<string, number> = { SEEK_SET: 0, SEEK_CUR: 1, SEEK_END: 2 };
+
+/** posix_fadvise's advice values (include/uapi/linux/fadvise.h, x86-64). */
+export const FADV: Record<string, number> = {
+  POSIX_FADV_NORMAL: 0, POSIX_FADV_RANDOM: 1, POSIX_FADV_SEQUENTIAL: 2, POSIX_FADV_WILLNEED: 3, POSIX_FADV_DONTNEED: 4, POSIX_FADV_NOREUSE: 5,
+};
 
 export function flagNames(flags: number): string[] {
   const acc = flags & 3;

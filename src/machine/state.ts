@@ -67,6 +67,11 @@ export interface MmapRegion {
   fileOff: number;
   /** Page indexes (in the file) that have a pte in this mapping. */
   ptes: Set<number>;
+  /**
+   * MAP_SHARED (true) or MAP_PRIVATE. A read fault maps the page cache's page either way (do_read_fault); a write to
+   * a private mapping would copy it to an anonymous page (do_cow_fault) and never dirty the file.
+   */
+  shared: boolean;
 }
 
 export type Region = UserBuffer | MmapRegion;
@@ -116,6 +121,8 @@ export interface AsyncIo {
   /** Buffered io_uring reads copy on completion: where to. */
   pendingCopy: { fileId: number; pos: number; regionId: number; dstOff: number } | null;
   kind: 'aio' | 'uring';
+  /** The AIO context (io_setup's) an io_submit put it in, whose io_getevents reaps it; 0 for aio_read's. */
+  ctx: number;
 }
 
 export interface Timer {
@@ -221,7 +228,7 @@ export function cloneFd(f: FdObj): FdObj {
 export function cloneRegion(r: Region): Region {
   // machine.ts (alloc) and mm/mmap.ts.
   if (r.kind === 'buffer') return { kind: 'buffer', id: r.id, addr: r.addr, size: r.size, content: r.content.clone() };
-  return { kind: 'mmap', id: r.id, addr: r.addr, size: r.size, fileId: r.fileId, fileOff: r.fileOff, ptes: new Set(r.ptes) };
+  return { kind: 'mmap', id: r.id, addr: r.addr, size: r.size, fileId: r.fileId, fileOff: r.fileOff, ptes: new Set(r.ptes), shared: r.shared };
 }
 
 export function cloneFile(f: FileObj): FileObj {
@@ -253,7 +260,7 @@ export function cloneAsyncIo(io: AsyncIo): AsyncIo {
   const pc = io.pendingCopy;
   return {
     id: io.id, fd: io.fd, bytes: io.bytes, doneAt: io.doneAt, done: io.done,
-    pendingCopy: pc ? { fileId: pc.fileId, pos: pc.pos, regionId: pc.regionId, dstOff: pc.dstOff } : null, kind: io.kind,
+    pendingCopy: pc ? { fileId: pc.fileId, pos: pc.pos, regionId: pc.regionId, dstOff: pc.dstOff } : null, kind: io.kind, ctx: io.ctx,
   };
 }
 

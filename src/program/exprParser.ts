@@ -3,7 +3,7 @@
  * grammar (`|`, `+ -`, `*`, unary minus, parentheses, literals read as sizes, durations or counts). The statement
  * parser (parser.ts) extends it.
  */
-import { OPEN_FLAGS, SEEK } from '../machine/operation';
+import { FADV, OPEN_FLAGS, SEEK } from '../machine/operation';
 import { parseDuration, parseSize } from '../machine/units';
 import type { Expr } from './ast';
 import type { Diagnostic } from './diagnostics';
@@ -19,7 +19,7 @@ export const BAIL = new Bail();
  */
 export type LiteralKind = 'size' | 'duration' | 'factor' | 'count';
 
-export const CONSTANTS: ReadonlyMap<string, number> = new Map([...Object.entries(OPEN_FLAGS), ...Object.entries(SEEK)]);
+export const CONSTANTS: ReadonlyMap<string, number> = new Map([...Object.entries(OPEN_FLAGS), ...Object.entries(SEEK), ...Object.entries(FADV)]);
 export const SIZE_HELP = 'a number with an optional unit (B, KiB, MiB, GiB, TiB, or K, M, G, T), such as 16KiB';
 export const DURATION_HELP = 'a number with a unit ns, us, ms, s or m, such as 35s';
 

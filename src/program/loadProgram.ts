@@ -1,22 +1,41 @@
-/** Picks the reader for a program file by its kind: `.iosim` scenarios and `.strace` logs. */
+/**
+ * Picks the reader for a program file: `.iosim` scenarios, strace logs. A log is known by its extension (.strace)
+ * or, whatever its name (strace.out, trace.log, trace.12345), by its content; `format` forces one reader.
+ */
 import { loadScenario, Loaded, MachineOverrides } from './load';
 import { readFileSync } from 'node:fs';
 import { isStracePath, loadStrace, loadStraceFile } from './strace/load';
+import { fileHead, looksLikeStrace } from './strace/sniff';
 import { applyHostRecord, readHostRecord } from './hostRecord';
 
 export type { Loaded, MachineOverrides };
 
-export function loadProgram(text: string, path: string, overrides?: MachineOverrides): Loaded {
-  if (isStracePath(path)) return loadStrace(text, path, overrides);
-  return loadScenario(text, path, overrides);
+/** Which reader a program needs: given, or from the path, or from the start of its text. */
+export type ProgramFormat = 'iosim' | 'strace';
+
+function isScenarioPath(path: string): boolean {
+  return /\.iosim$/i.test(path);
+}
+
+/** The format of a program by its path and, when the path does not say, by the start of its text. */
+export function formatOf(path: string, head: () => string): ProgramFormat {
+  if (isStracePath(path)) return 'strace';
+  if (isScenarioPath(path)) return 'iosim';
+  return looksLikeStrace(head()) ? 'strace' : 'iosim';
+}
+
+export function loadProgram(text: string, path: string, overrides?: MachineOverrides, format?: ProgramFormat): Loaded {
+  const f = format ?? formatOf(path, () => text.slice(0, 64 * 1024));
+  return f === 'strace' ? loadStrace(text, path, overrides) : loadScenario(text, path, overrides);
 }
 
 /**
  * Loads a program from disk. A strace log is streamed from the file (a log of a gigabyte never becomes one string);
  * a scenario is read whole. Throws the file system's error when the file cannot be read.
  */
-export function loadProgramFile(path: string, overrides?: MachineOverrides): Loaded {
-  if (isStracePath(path)) {
+export function loadProgramFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat): Loaded {
+  const f = format ?? formatOf(path, () => fileHead(path));
+  if (f === 'strace') {
     const loaded = loadStraceFile(path, overrides);
     // A log made by `iosim record` replays on the machine it was recorded on (LOG.host.json).
     const rec = readHostRecord(path);

@@ -1,7 +1,19 @@
 /** What the trace layer runs: a machine configuration, the files that exist, and a source of operations. */
 import { MachineConfig } from '../machine/config';
 import { FileSpec } from '../machine/machine';
-import { Operation } from '../machine/operation';
+import { Operation, RecordedCall } from '../machine/operation';
+
+/** A replayed call as its log printed it: `name(arguments)` and the result (`3</etc/passwd>`, `-1 ENOENT (...)`). */
+export interface LogCall {
+  call: string;
+  /** Null while the call's end has not been read (a blocked write the replay ran ahead of its end). */
+  ret: string | null;
+}
+
+/** Reads a replayed call's own text back from its log (the operations keep only where it is). */
+export interface CallTexts {
+  callOf(rec: RecordedCall): LogCall | null;
+}
 
 /** Where operations come from: a scenario cursor, a strace log reader, a generated benchmark. */
 export interface OperationSource {
@@ -26,6 +38,8 @@ export interface ProgramSpec {
   threads?: ReadonlyMap<number, string>;
   /** Releases what the sources hold open (a log's file descriptor); no source may be used after it. */
   close?(): void;
+  /** A replayed log's reader of its calls' own text (each call an independent reader); absent for a scenario. */
+  callTexts?(): CallTexts;
 }
 
 /** A fixed list of operations as a source (compare, tests, benchmarks). */

@@ -144,6 +144,10 @@ export class OpLog {
   private strings: string[] = [''];
   private stringIds = new Map<string, number>([['', 0]]);
 
+  /** Each call's place in the log (byte offsets of its first line and of the line that resumed it; NaN: none). */
+  private recAt = f64();
+  private recEnd = f64();
+
   /** The last operation, when only it is kept. */
   private last: OpRecord | null = null;
 
@@ -161,7 +165,7 @@ export class OpLog {
     const n = this.capacity * 2;
     for (const g of [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs, this.endNs,
       this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.recDur, this.recTs,
-      this.recRes, this.recName, this.recPath]) g.set(n - 1, 0);
+      this.recRes, this.recName, this.recPath, this.recAt, this.recEnd]) g.set(n - 1, 0);
     this.capacity = n;
   }
 
@@ -214,6 +218,8 @@ export class OpLog {
       this.recRes.arr[i] = NaN;
       this.recName.arr[i] = 0;
       this.recPath.arr[i] = 0;
+      this.recAt.arr[i] = NaN;
+      this.recEnd.arr[i] = NaN;
       return index;
     }
     this.recDur.arr[i] = rec.durationNs ?? NaN;
@@ -222,6 +228,8 @@ export class OpLog {
     if (rec.errno !== undefined) this.recErrno.set(i, rec.errno);
     this.recName.arr[i] = this.intern(rec.syscall, 0);
     this.recPath.arr[i] = this.intern(rec.path, 1);
+    this.recAt.arr[i] = rec.at ?? NaN;
+    this.recEnd.arr[i] = rec.end ?? NaN;
     return index;
   }
 
@@ -287,7 +295,8 @@ export class OpLog {
     const e = this.recErrno.get(i);
     const name = this.recName.arr[i];
     const path = this.recPath.arr[i];
-    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined && name === 0 && path === 0) return undefined;
+    const at = this.recAt.arr[i];
+    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined && name === 0 && path === 0 && Number.isNaN(at)) return undefined;
     const rec: RecordedCall = {};
     if (!Number.isNaN(d)) rec.durationNs = d;
     if (!Number.isNaN(t)) rec.timestampNs = t;
@@ -295,6 +304,10 @@ export class OpLog {
     if (e !== undefined) rec.errno = e;
     if (name !== 0) rec.syscall = this.strings[name];
     if (path !== 0) rec.path = this.strings[path];
+    if (!Number.isNaN(at)) {
+      rec.at = at;
+      rec.end = this.recEnd.arr[i];
+    }
     return rec;
   }
 
@@ -351,7 +364,7 @@ export class OpLog {
   memoryBytes(): number {
     return [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs,
       this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args,
-      this.recDur, this.recTs, this.recRes, this.recName, this.recPath]
+      this.recDur, this.recTs, this.recRes, this.recName, this.recPath, this.recAt, this.recEnd]
       .reduce((s, g) => s + g.arr.byteLength, 0);
   }
 }

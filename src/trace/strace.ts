@@ -1,8 +1,11 @@
 /** Prints operations the way `strace -T -y` prints syscalls, so people read the model in a format they know. */
 import { ERRNO_TEXT, Errno } from '../machine/errno';
-import { flagNames, findOp } from '../machine/operation';
+import { FADV, flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
+import type { CallTexts, LogCall } from '../program/source';
 import { OpLog, OpRecord } from './opLog';
+
+const FADV_NAMES = Object.keys(FADV);
 
 /** Follows descriptors as operations open and close them, to decorate fds like `-y` does. */
 export class FdNames {
@@ -42,7 +45,7 @@ export class FdNames {
     if (r.errno) return;
     if (r.name === 'open' || r.name === 'socket' || r.name === 'pipe' || r.name === 'close') this.written.clear();
     switch (r.name) {
-      case 'open': this.names.set(r.result, r.text ?? '?'); break;
+      case 'open': case 'inherit': this.names.set(r.result, r.text ?? '?'); break;
       case 'socket': this.names.set(r.result, `TCP:[${this.socketSeq++}]`); break;
       case 'pipe': {
         const id = this.pipeSeq++;
@@ -50,7 +53,7 @@ export class FdNames {
         this.names.set(r.result + 1, `pipe:[${id}]`);
         break;
       }
-      case 'close': this.names.delete(r.args[0]); break;
+      case 'close': case 'release': this.names.delete(r.args[0]); break;
     }
   }
 }
@@ -83,8 +86,13 @@ function rwCall(kind: number, fd: string, buf: number, count: number, off: numbe
   return m.text;
 }
 
-/** One line for an operation, formatted before `names` learns about its effect. */
-export function straceLine(r: OpRecord, names: FdNames): string {
+/**
+ * One line for an operation, formatted before `names` learns about its effect. A replayed log's call (`texts` given)
+ * is printed as the log has it, with the model's figures beside it.
+ */
+export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): string {
+  const lc = texts && r.recorded?.at !== undefined ? texts.callOf(r.recorded) : null;
+  if (lc) return logLine(r, lc);
   const a = r.args;
   const fd = (i: number) => names.name(a[i]);
   const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
@@ -92,6 +100,9 @@ export function straceLine(r: OpRecord, names: FdNames): string {
   switch (r.name) {
     case 'open': call = `openat(AT_FDCWD, ${JSON.stringify(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
     case 'close': call = `close(${fd(0)})`; break;
+    case 'release':
+      // A replayed process's exit, or a dup2 over an fd, closes a file whose last descriptor it was: no call of its own.
+      return `# ${r.text ?? 'release'}: close(${fd(0)}) = ${retText(r)} (${r.text === 'exit' ? 'exit_files' : 'filp_close'}: the file's last descriptor)`;
     case 'socket': call = r.text ? `${r.text}(...)` : 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
     case 'pipe': call = 'pipe([...])'; break;
     case 'read': call = rwCall(RW_READ, fd(0), a[1], a[2], NaN); break;
@@ -99,7 +110,7 @@ export function straceLine(r: OpRecord, names: FdNames): string {
     case 'pread': call = rwCall(RW_PREAD, fd(0), a[1], a[2], a[3]); break;
     case 'pwrite': call = rwCall(RW_PWRITE, fd(0), a[1], a[2], a[3]); break;
     case 'lseek': call = `lseek(${fd(0)}, ${a[1]}, ${['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][a[2]] ?? a[2]})`; break;
-    case 'mmap': call = `mmap(NULL, ${a[1]}, PROT_READ, MAP_SHARED, ${fd(0)}, ${a[2] ?? 0})`; break;
+    case 'mmap': call = `mmap(NULL, ${a[1]}, PROT_READ, ${a[3] === 2 ? 'MAP_PRIVATE' : 'MAP_SHARED'}, ${fd(0)}, ${a[2] ?? 0})`; break;
     case 'munmap': call = `munmap(${hex(a[0])}, ${a[1]})`; break;
     case 'sendfile':
       call = r.text === 'copy_file_range' ? `copy_file_range(${fd(1)}, [${a[2]}], ${fd(0)}, NULL, ${a[3]}, 0)` : `sendfile(${fd(0)}, ${fd(1)}, [${a[2]}], ${a[3]})`;
@@ -107,15 +118,19 @@ export function straceLine(r: OpRecord, names: FdNames): string {
     case 'splice': call = `splice(${fd(0)}, NULL, ${fd(1)}, NULL, ${a[2]}, 0)`; break;
     case 'fsync': call = `fsync(${fd(0)})`; break;
     case 'fdatasync': call = r.text ? `${r.text}(${fd(0)}, ...) /* as fdatasync */` : `fdatasync(${fd(0)})`; break;
-    case 'fadvise': call = `fadvise64(${fd(0)}, ${a[1]}, ${a[2]}, ${['POSIX_FADV_NORMAL', 'POSIX_FADV_RANDOM', 'POSIX_FADV_SEQUENTIAL', 'POSIX_FADV_WILLNEED', 'POSIX_FADV_DONTNEED', 'POSIX_FADV_NOREUSE'][a[3]] ?? a[3]})`; break;
     case 'aio_read': call = `io_submit(ctx, 1, [{aio_lio_opcode=IOCB_CMD_PREAD, aio_fildes=${fd(0)}, aio_buf=${hex(a[1])}, aio_nbytes=${a[2]}, aio_offset=${a[3]}}])`; break;
     case 'aio_wait': call = `io_getevents(ctx, 1, 1, [{id=${a[0]}}], NULL)`; break;
+    case 'aio_submit': call = `io_submit(${hex(a[2])}, ${1 + (a.length - 6) / 4}, [{aio_fildes=${fd(0)}, aio_nbytes=${a[3]}, aio_offset=${a[4]}, ...}])`; break;
+    case 'aio_getevents': call = `io_getevents(${hex(a[0])}, ${a[1]}, ${a[1]}, [...], NULL)`; break;
     case 'uring_read': call = `io_uring_enter(ring, 1, 0, 0, NULL) /* IORING_OP_READ fd=${fd(0)} len=${a[2]} off=${a[3]} */`; break;
     case 'uring_wait': call = `io_uring_enter(ring, 0, 1, IORING_ENTER_GETEVENTS, NULL) /* user_data=${a[0]} */`; break;
+    case 'fcntl': call = `fcntl(${fd(0)}, F_SETFL, ${flagNames(a[1] ?? 0).join('|')})`; break;
+    case 'fadvise': call = `fadvise64(${fd(0)}, ${a[1]}, ${a[2]}, ${FADV_NAMES[a[3]] ?? a[3]})`; break;
     case 'sleep': call = `nanosleep({tv_sec=${Math.floor(a[0] / 1e9)}, tv_nsec=${a[0] % 1e9}}, NULL)`; break;
     case 'alloc': return `# alloc(${a[0]}) = ${hex(r.result)}`;
     case 'touch': return `# touch(${hex(a[0])}, ${a[1]}, ${a[2]}): user code reads mapped memory${r.pageFaults ? `, ${r.pageFaults} page fault${r.pageFaults > 1 ? 's' : ''}` : ''}${dur}`;
     case 'sysctl': return `# sysctl ${r.text} = ${a[0]}`;
+    case 'inherit': return `# ${r.text ?? '?'} open before the log begins (a shell redirection): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
     case 'drop_caches': return `# echo 1 > /proc/sys/vm/drop_caches (${r.result} pages dropped)`;
     case 'syscall': {
       // A call of a replayed log that the model does not simulate: its recorded result, its cost of two switches.
@@ -141,6 +156,35 @@ function recordedText(r: OpRecord): string {
   const res = rec.result !== undefined && rec.result !== r.result && !OWN_RESULT.has(r.name) ? `= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}` : '';
   if (!dur && !res) return '';
   return ` (log ${dur}${dur && res ? ' ' : ''}${res})`;
+}
+
+/** Calls that are one call under several names (the model's name is one of them): not worth a "modeled as". */
+const SAME_CALL: Record<string, string> = {
+  openat: 'open', creat: 'open', openat2: 'open', pipe2: 'pipe', fcntl64: 'fcntl', mmap2: 'mmap', _llseek: 'lseek',
+  sendfile64: 'sendfile', fadvise64_64: 'fadvise64', io_pgetevents: 'io_getevents',
+};
+
+function family(name: string): string {
+  return SAME_CALL[name] ?? name;
+}
+
+/**
+ * A replayed log's call: its own text and result, the model's duration, then what the log timed, the model's result
+ * where it differs (descriptors and addresses always do: the model numbers its own), the model's call where it
+ * simulated another, or that it did not simulate it.
+ */
+function logLine(r: OpRecord, lc: LogCall): string {
+  const rec = r.recorded!;
+  const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
+  let line = `${lc.call} = ${lc.ret ?? retText(r)}${dur}`;
+  if (rec.durationNs !== undefined) line += ` (log <${formatSeconds(rec.durationNs)}>)`;
+  if (r.name === 'syscall') return line + ' (not modeled)';
+  const spec = findOp(r.name);
+  const own = spec?.returns !== 'fd' && spec?.returns !== 'addr' && spec?.returns !== 'id';
+  if (own && lc.ret !== null && (r.errno ? r.errno !== rec.errno : rec.errno !== undefined || r.result !== rec.result)) line += ` (model = ${retText(r)})`;
+  const model = spec?.linuxName ?? r.name;
+  if (rec.syscall !== undefined && family(rec.syscall) !== family(model)) line += ` (modeled as ${model})`;
+  return line;
 }
 
 const SNAPSHOT_EVERY = 8192;

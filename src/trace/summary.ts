@@ -138,7 +138,7 @@ export function runsOf(folios: Iterable<{ index: number; nr: number }>): [number
 }
 
 /** Operations whose first argument is a descriptor (the machine's), for `path`. */
-const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'fadvise', 'aio_read', 'uring_read']);
+const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'fadvise', 'aio_read', 'aio_submit', 'uring_read', 'fcntl', 'release']);
 
 /**
  * One operation as `iosim run --json` lists it. `names` follows the run's descriptors as the machine names them (one

@@ -45,7 +45,7 @@ test('run --json has exactly the documented fields', () => {
 test('run --json for tools: each operation names its syscall and path, files their resident runs, the load its diagnostics', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'iosim-cli-'));
   const log = path.join(dir, 'tools.strace');
-  // fd 1 is a file opened before the log begins (a warning).
+  // fd 1 is a file opened before the log begins (a warning): simulated as that file, opened before the first line.
   writeFileSync(log, [
     '10:00:00.000000 openat(AT_FDCWD</tmp>, "x", O_RDONLY) = 3</tmp/x> <0.000010>',
     '10:00:00.000100 pread64(3</tmp/x>, "..."..., 8192, 0) = 8192 <0.000010>',
@@ -60,10 +60,10 @@ test('run --json for tools: each operation names its syscall and path, files the
   const j = JSON.parse(r.out);
   const ops = (j.operations as { name: string; syscall?: string; path?: string }[]).filter((o) => o.name !== 'alloc');
   assert.deepEqual(ops.map((o) => [o.name, o.syscall, o.path]), [
-    ['open', 'openat', '/tmp/x'], ['pread', 'pread64', '/tmp/x'], ['pread', 'pread64', '/tmp/x'],
-    ['syscall', 'fstat', '/tmp/x'], ['syscall', 'write', '/tmp/out.txt'], ['close', 'close', '/tmp/x'],
+    ['inherit', undefined, '/tmp/out.txt'], ['open', 'openat', '/tmp/x'], ['pread', 'pread64', '/tmp/x'], ['pread', 'pread64', '/tmp/x'],
+    ['syscall', 'fstat', '/tmp/x'], ['write', 'write', '/tmp/out.txt'], ['close', 'close', '/tmp/x'],
   ]);
-  assert.deepEqual(j.diagnostics, [{ line: 5, severity: 'warning', message: 'fd 1 (/tmp/out.txt) was opened before the log begins: its I/O is shown but not simulated' }]);
+  assert.deepEqual(j.diagnostics, [{ line: 5, severity: 'warning', message: 'fd 1 (/tmp/out.txt) was open before the log begins (a shell redirection): simulated as that file, opened read-write at offset 0' }]);
   // Without readahead, pages 0-1 and 10 of a scenario's file: two runs.
   const scenario = path.join(dir, 'runs.iosim');
   writeFileSync(scenario, 'machine {\n  read_ahead_kb = 0\n}\nfile "/f" size 1MiB\nbuf = alloc(8KiB)\nfd = open("/f")\npread(fd, buf, 8KiB, 0)\npread(fd, buf, 4KiB, 40KiB)\n');

@@ -184,7 +184,7 @@ describe('scopes', () => {
     try {
       const mmap = (await m.scope('Buffers')).get('mmap 1')!;
       assert.equal(mmap.memoryReference, 'mmap:1');
-      assert.match(mmap.value, /^0x7f0000000000 → \/srv\/page\.html @0, 16 KiB, 0 pages mapped$/);
+      assert.match(mmap.value, /^0x7f0000000000 → \/srv\/page\.html @0, 16 KiB, MAP_SHARED, 0 pages mapped$/);
       await m.seek(MMAP.end(MMAP.op('touch')));
       assert.match((await m.scope('Buffers')).get('mmap 1')!.value, /4 pages mapped$/);
     } finally {

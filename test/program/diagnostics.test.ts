@@ -19,8 +19,8 @@ test('unknown call, with a suggestion when one is close', () => {
 
 test('wrong arity names the expected arguments and the count found, over the whole call', () => {
   expectError(PRELUDE + 'read(fd, buf)\n', 4, 1, 14, 'read takes 3 arguments (fd, buf, count), found 2');
-  expectError(PRELUDE + 'mmap(fd)\n', 4, 1, 9, 'mmap takes 2 to 3 arguments (fd, length, [offset]), found 1');
-  expectError(PRELUDE + 'mmap(fd, 1, 2, 3)\n', 4, 1, 18, 'mmap takes 2 to 3 arguments (fd, length, [offset]), found 4');
+  expectError(PRELUDE + 'mmap(fd)\n', 4, 1, 9, 'mmap takes 2 to 4 arguments (fd, length, [offset], [flags]), found 1');
+  expectError(PRELUDE + 'mmap(fd, 1, 2, 1, 3)\n', 4, 1, 21, 'mmap takes 2 to 4 arguments (fd, length, [offset], [flags]), found 5');
   expectError('socket(1)\n', 1, 1, 10, 'socket takes no arguments, found 1');
   expectError('sleep(1s, 2s)\n', 1, 1, 14, 'sleep takes 1 argument (duration), found 2');
   expectError('open()\n', 1, 1, 7, 'open takes 1 to 2 arguments (path, [flags]), found 0');

@@ -100,7 +100,10 @@ test('npx vsce package, alone, in a clean copy of the repository makes a correct
     const allowed = /^(\[Content_Types\]\.xml|extension\.vsixmanifest|extension\/(package\.json|package\.nls\.json|readme\.md|changelog\.md|LICENSE\.txt|language-configuration(-strace)?\.json|dist\/(extension|debugAdapter|webview|cli)\.js|media\/(icon\.png|panel\.css)|examples\/[\w-]+\.iosim|syntaxes\/[\w.-]+\.json|snippets\/[\w.-]+\.json|l10n\/bundle\.l10n(\.[\w-]+)?\.json))$/;
     assert.deepEqual([...zip.keys()].filter((f) => !allowed.test(f)), []);
     assert.equal([...zip.keys()].filter((f) => f.startsWith('extension/examples/')).length, readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.iosim')).length);
-    assert.ok(size < 512 * 1024, `the VSIX is ${size} bytes`);
+    // The simulator is in three bundles (cli, debugAdapter, extension), so its code counts three times: issue 11's
+    // replay (libaio, fd tables, fadvise, log-line printing) on top of issues 12 and 15 took the VSIX past 512 KiB
+    // (529,901 bytes at the merge). The limit catches a stray screenshot or fixture, not a few KiB of code.
+    assert.ok(size < 576 * 1024, `the VSIX is ${size} bytes`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

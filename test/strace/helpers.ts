@@ -55,7 +55,7 @@ export function opsOf(trace: Trace): OpInfo[] {
   for (let i = 0; i < trace.ops.length; i++) {
     const r = trace.ops.get(i);
     let p = '';
-    if (r.name === 'open') p = r.text ?? '';
+    if (r.name === 'open' || r.name === 'inherit') p = r.text ?? '';
     else if (r.name === 'sendfile') p = names.get(r.args[1]) ?? '';
     else if (['read', 'pread', 'write', 'pwrite', 'lseek', 'mmap', 'fsync', 'fdatasync', 'close', 'aio_read', 'splice'].includes(r.name)) p = names.get(r.args[0]) ?? '';
     let hits = 0;
@@ -68,7 +68,7 @@ export function opsOf(trace: Trace): OpInfo[] {
     }
     out.push({ ...r, path: p, hits, misses });
     if (r.errno === null) {
-      if (r.name === 'open') names.set(r.result, r.text ?? '');
+      if (r.name === 'open' || r.name === 'inherit') names.set(r.result, r.text ?? '');
       else if (r.name === 'socket') names.set(r.result, 'socket');
       else if (r.name === 'pipe') {
         names.set(r.result, 'pipe');
@@ -76,7 +76,7 @@ export function opsOf(trace: Trace): OpInfo[] {
         let w = 3;
         while (names.has(w)) w++;
         names.set(w, 'pipe');
-      } else if (r.name === 'close') names.delete(r.args[0]);
+      } else if (r.name === 'close' || r.name === 'release') names.delete(r.args[0]);
     }
   }
   return out;

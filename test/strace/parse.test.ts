@@ -133,6 +133,7 @@ test('arguments: strings, truncated strings, decorations, structures and arrays 
   assert.equal(iovTotal('[{iov_base="HTTP/1.1 200 OK"..., iov_len=246}, {iov_base="x", iov_len=10}]'), 256);
   assert.deepEqual(listOf('[3<pipe:[91]>, 4<pipe:[91]>]'), ['3<pipe:[91]>', '4<pipe:[91]>']);
   assert.deepEqual(structsOf('[{a=1, b=[2, 3]}, {a=4}]'), ['{a=1, b=[2, 3]}', '{a=4}']);
-  assert.equal(unquote('"/tmp/a\\"b\\303\\251"'), '/tmp/a"b\u00c3\u00a9');
+  // \303\251 are the two bytes of UTF-8 é (issue 11, kind 9: not the two Latin-1 characters Ã©).
+  assert.equal(unquote('"/tmp/a\\"b\\303\\251"'), '/tmp/a"b\u00e9');
   assert.equal(unquote('"abc"...'), 'abc');
 });

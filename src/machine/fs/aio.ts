@@ -22,7 +22,7 @@ export function asyncRead(k: Kernel, kind: 'aio' | 'uring', fd: number, buf: num
   const f = k.filesById[o.fileId];
   if (o.flags & OPEN_FLAGS.O_DIRECT && !alignedForDirect(k, buf, count, offset)) return err('EINVAL');
   const id = k.nextId.aio++;
-  const io: AsyncIo = { id, fd, bytes: 0, doneAt: k.now, done: false, pendingCopy: null, kind };
+  const io: AsyncIo = { id, fd, bytes: 0, doneAt: k.now, done: false, pendingCopy: null, kind, ctx: 0 };
   if (o.flags & OPEN_FLAGS.O_DIRECT) {
     k.aio.set(id, io);
     const n = directRead(k, f, region, buf - region.addr, offset, count, false, id);

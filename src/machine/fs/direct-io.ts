@@ -47,9 +47,15 @@ export function directRead(k: Kernel, f: FileObj, dst: UserBuffer, dstOff: numbe
   return n;
 }
 
-/** iomap_dio_rw for a write: DMA from the user buffer to the disk; cached pages of the range are written and dropped. */
-export function directWrite(k: Kernel, f: FileObj, src: Content, srcOff: number, pos: number, count: number): number {
-  if (count === 0) return 0;
+/**
+ * iomap_dio_rw for a write: DMA from the user buffer to the disk; cached pages of the range are written and dropped.
+ * An async write (`wait` false, AIO request `aioId`) returns once submitted; its completion comes with the last DMA.
+ */
+export function directWrite(k: Kernel, f: FileObj, src: Content, srcOff: number, pos: number, count: number, wait = true, aioId = 0): number {
+  if (count === 0) {
+    if (aioId) k.timers.push(k.now, TimerKind.AsyncDone, aioId);
+    return 0;
+  }
   writeAndWaitRange(k, f, pos, count);
   let done = k.now;
   const max = maxBio(k);
@@ -57,13 +63,14 @@ export function directWrite(k: Kernel, f: FileObj, src: Content, srcOff: number,
     const len = Math.min(max, count - off);
     const t = diskRequest(k, f.lba + pos + off, len);
     const id = startDma(k, Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, f.id, pos + off);
-    k.timers.push(t, TimerKind.DirectWriteDone, id, 0);
+    const last = off + max >= count;
+    k.timers.push(t, TimerKind.DirectWriteDone, id, last ? aioId : 0);
     done = Math.max(done, t);
   }
   zeroHole(k, f, pos);
   f.disk.copyFrom(src, srcOff, pos, count);
   f.content.copyFrom(src, srcOff, pos, count);
-  k.waitUntil(done, WaitReason.PageIo);
+  if (wait) k.waitUntil(done, WaitReason.PageIo);
   // Cached pages of the range are stale now that the disk has newer bytes.
   invalidateInodePages(k, f, pos, count);
   if (pos + count > f.size) {

@@ -57,6 +57,20 @@ export function close(k: Kernel, fd: number): OpResult {
   return ok(0);
 }
 
+/** The flags F_SETFL changes (fs/fcntl.c SETFL_MASK); the access mode and the rest stay as opened. */
+const SETFL_MASK = OPEN_FLAGS.O_APPEND | OPEN_FLAGS.O_NONBLOCK | OPEN_FLAGS.O_DIRECT | OPEN_FLAGS.O_NOATIME;
+
+/**
+ * fcntl(fd, F_SETFL, flags) → setfl: the descriptor's SETFL_MASK flags become those of `flags`. A pipe or a socket
+ * keeps none (the model never blocks, so O_NONBLOCK changes nothing there).
+ */
+export function setfl(k: Kernel, fd: number, flags: number): OpResult {
+  const o = k.fds.get(fd);
+  if (!o) return err('EBADF');
+  if (o.kind === 'file') o.flags = (flags & SETFL_MASK) | (o.flags & ~SETFL_MASK);
+  return ok(0);
+}
+
 /** fdget for a syscall that needs a regular file: EBADF for no descriptor, EINVAL for a pipe or socket. */
 export function fileFd(k: Kernel, fd: number): FileFd {
   const o = k.fds.get(fd);

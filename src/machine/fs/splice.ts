@@ -66,9 +66,10 @@ function spliceDirect(k: Kernel, inp: FileFd, offset: number, count: number, act
 
 /**
  * do_splice: file → pipe (filemap_splice_read: the pipe takes page references, no bytes move), pipe → socket, or
- * pipe → file (through the page cache).
+ * pipe → file (through the page cache). A file's offset (`offIn`, `offOut` ≥ 0) is used instead of its position,
+ * which then stays where it was (as splice(2) with a non-NULL off_in / off_out).
  */
-export function splice(k: Kernel, inFd: number, outFd: number, len: number): OpResult {
+export function splice(k: Kernel, inFd: number, outFd: number, len: number, offIn = -1, offOut = -1): OpResult {
   const i = k.fds.get(inFd);
   const o = k.fds.get(outFd);
   if (!i || !o) return err('EBADF');
@@ -77,13 +78,14 @@ export function splice(k: Kernel, inFd: number, outFd: number, len: number): OpR
     const pipe = k.pipes[o.pipeId];
     const f = k.filesById[i.fileId];
     if (pipe.used >= pipe.capacity) return err('EAGAIN');
-    const n = Math.max(0, Math.min(len, pipe.capacity - pipe.used, f.size - i.pos));
+    const pos = offIn >= 0 ? offIn : i.pos;
+    const n = Math.max(0, Math.min(len, pipe.capacity - pipe.used, f.size - pos));
     if (n === 0) return ok(0);
-    filemapGetPages(k, f, i.ra, i.pos, n, true);
+    filemapGetPages(k, f, i.ra, pos, n, true);
     // filemap_splice_read: the pipe takes references to the page-cache pages; no bytes move.
-    pipe.refs.push({ kind: 'page', fileId: f.id, off: i.pos, len: n, content: null });
+    pipe.refs.push({ kind: 'page', fileId: f.id, off: pos, len: n, content: null });
     pipe.used += n;
-    i.pos += n;
+    if (offIn < 0) i.pos += n;
     return ok(n);
   }
   if (i.kind === 'pipe' && o.kind === 'socket') {
@@ -95,10 +97,13 @@ export function splice(k: Kernel, inFd: number, outFd: number, len: number): OpR
   if (i.kind === 'pipe' && o.kind === 'file') {
     const pipe = k.pipes[i.pipeId];
     const f = k.filesById[o.fileId];
-    return ok(drainPipe(k, pipe, len, (src, srcOff, take, loc) => {
-      genericPerformWrite(k, f, o.pos, take, src, srcOff, loc);
-      o.pos += take;
-    }));
+    let at = offOut >= 0 ? offOut : o.pos;
+    const n = drainPipe(k, pipe, len, (src, srcOff, take, loc) => {
+      genericPerformWrite(k, f, at, take, src, srcOff, loc);
+      at += take;
+    });
+    if (offOut < 0) o.pos = at;
+    return ok(n);
   }
   return err('EINVAL');
 }

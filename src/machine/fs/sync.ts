@@ -13,6 +13,11 @@ import { PAGE_SIZE } from '../units';
  * and, unless only data is asked for and the size did not change, the inode; waits for both.
  */
 export function syncFile(k: Kernel, f: FileObj, dataOnly: boolean, pos = 0, len = Infinity): void {
+  k.waitUntil(startSync(k, f, dataOnly, pos, len), WaitReason.Writeback);
+}
+
+/** vfs_fsync_range without the wait (an AIO fsync's worker): starts the writes, returns when they will be done. */
+export function startSync(k: Kernel, f: FileObj, dataOnly: boolean, pos = 0, len = Infinity): number {
   let until = fdatawriteRange(k, f, pos, len);
   if (f.sizeDirty || (!dataOnly && f.inodeDirty)) {
     // The inode (size, times) goes to disk too: one block.
@@ -23,7 +28,7 @@ export function syncFile(k: Kernel, f: FileObj, dataOnly: boolean, pos = 0, len 
     f.sizeDirty = false;
     f.inodeDirty = false;
   }
-  k.waitUntil(until, WaitReason.Writeback);
+  return until;
 }
 
 /** do_fsync: fsync, or fdatasync when `dataOnly`. */

@@ -18,12 +18,12 @@ import { readahead } from './readahead-order';
 const FAULT_AROUND_PAGES = 16;
 
 /** do_mmap of a shared file mapping: reserves addresses, maps nothing yet (pages come in by faults). */
-export function mmap(k: Kernel, o: FileFd, length: number, offset: number): OpResult {
+export function mmap(k: Kernel, o: FileFd, length: number, offset: number, shared = true): OpResult {
   if (length <= 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
   const size = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
   const addr = k.mmapTop;
   k.mmapTop += size + PAGE_SIZE;
-  const r: MmapRegion = { kind: 'mmap', id: k.nextId.region++, addr, size, fileId: o.fileId, fileOff: offset, ptes: new Set() };
+  const r: MmapRegion = { kind: 'mmap', id: k.nextId.region++, addr, size, fileId: o.fileId, fileOff: offset, ptes: new Set(), shared };
   k.regions.push(r);
   return ok(addr);
 }

@@ -45,17 +45,23 @@ export function splitArgs(s: string): string[] {
 }
 
 /**
- * Index of the '>' that closes an fd decoration whose text starts at `from` (`3<TCP:[1.2.3.4:80->5.6.7.8:9]>`:
- * a '>' inside brackets does not), or `end` if none.
+ * Index of the '>' that closes an fd decoration whose text starts at `from`, or `end` if none. A '>' inside
+ * brackets does not (`3<TCP:[1.2.3.4:80->5.6.7.8:9]>`), nor one that closes a nested decoration (-yy:
+ * `1</dev/pts/0<char 136:0>>`); one in a path is printed escaped (`\76`).
  */
 export function decorationEnd(s: string, from: number, end: number): number {
   let i = from;
-  let depth = 0;
+  let square = 0;
+  let angle = 0;
   while (i < end) {
     const c = s.charCodeAt(i);
-    if (c === 91) depth++;
-    else if (c === 93) depth--;
-    else if (c === 62 && depth <= 0) break;
+    if (c === 91) square++;
+    else if (c === 93) square--;
+    else if (c === 60 && square <= 0) angle++;
+    else if (c === 62 && square <= 0) {
+      if (angle <= 0) break;
+      angle--;
+    }
     i++;
   }
   return i;
@@ -72,7 +78,9 @@ export function fdOf(a: string | undefined): FdText {
   if (a === undefined) return { fd: NaN, deco: '' };
   const lt = a.indexOf('<');
   const head = lt >= 0 ? a.slice(0, lt) : a;
-  const deco = lt >= 0 && a.charCodeAt(a.length - 1) === 62 ? a.slice(lt + 1, a.length - 1) : '';
+  const raw = lt >= 0 && a.charCodeAt(a.length - 1) === 62 ? a.slice(lt + 1, a.length - 1) : '';
+  // -y prints a path's unprintable bytes, '<' and '>' as escapes (`gr\303\274\303\237e.txt`, `a\76b`).
+  const deco = raw.indexOf('\\') < 0 ? raw : unescapeC(raw);
   if (head === 'AT_FDCWD') return { fd: -100, deco };
   const v = intOf(head);
   return { fd: v, deco };
@@ -155,31 +163,43 @@ export function unquote(a: string | undefined): string {
   let end = a.lastIndexOf('"');
   if (end <= 0) end = a.length;
   const body = a.slice(1, end);
-  if (body.indexOf('\\') < 0) return body;
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const d = body[++i];
-    if (d === 'n') out += '\n';
-    else if (d === 't') out += '\t';
-    else if (d === 'r') out += '\r';
-    else if (d === 'v') out += '\v';
-    else if (d === 'f') out += '\f';
-    else if (d === 'x') {
-      out += String.fromCharCode(parseInt(body.slice(i + 1, i + 3), 16));
-      i += 2;
+  return body.indexOf('\\') < 0 ? body : unescapeC(body);
+}
+
+const SIMPLE: Record<string, number> = { n: 10, t: 9, r: 13, v: 11, f: 12, a: 7, b: 8, e: 27 };
+
+/**
+ * strace's escapes taken out: `\ooo` and `\xHH` are bytes (strace escapes each byte of a multi-byte character, so
+ * `\303\274` is one 'ü' once the bytes are read as UTF-8), `\n` and the like their characters, `\\` and `\"` the
+ * character itself.
+ */
+export function unescapeC(s: string): string {
+  const bytes: number[] = [];
+  const push = (text: string): void => {
+    for (const b of Buffer.from(text, 'utf8')) bytes.push(b);
+  };
+  let plain = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) !== 92 || i + 1 >= s.length) continue;
+    if (i > plain) push(s.slice(plain, i));
+    const d = s[i + 1];
+    if (d === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 2, i + 4))) {
+      bytes.push(parseInt(s.slice(i + 2, i + 4), 16));
+      i += 3;
     } else if (d >= '0' && d <= '7') {
-      let k = i;
-      while (k < i + 3 && body[k] >= '0' && body[k] <= '7') k++;
-      out += String.fromCharCode(parseInt(body.slice(i, k), 8));
+      let k = i + 1;
+      while (k < i + 4 && s[k] >= '0' && s[k] <= '7') k++;
+      bytes.push(parseInt(s.slice(i + 1, k), 8) & 255);
       i = k - 1;
-    } else out += d;
+    } else {
+      if (SIMPLE[d] !== undefined) bytes.push(SIMPLE[d]);
+      else push(d);
+      i += 1;
+    }
+    plain = i + 1;
   }
-  return out;
+  if (plain < s.length) push(s.slice(plain));
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /** The elements of a bracketed list: `[3<pipe:[7]>, 4<pipe:[7]>]` → ['3<pipe:[7]>', '4<pipe:[7]>']. */

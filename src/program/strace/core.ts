@@ -7,7 +7,7 @@
  * machine's operations and report to IGNORE. The difference lives here, in how an operation is emitted, and in the
  * few handlers whose work only the machine needs (aio, early pipe writes).
  */
-import type { RecordedCall } from '../../machine/operation';
+import { OPEN_FLAGS, type RecordedCall } from '../../machine/operation';
 import { fdOf, firstArg, leadingFd } from './args';
 import { IGNORE, type Evidence, type Knowledge } from './evidence';
 import { LineKind, ParsedLine } from './parse';
@@ -29,6 +29,8 @@ export interface Pending {
   ts: number;
   /** A blocked pipe write that a reader needed: already handed to the machine. */
   early: boolean;
+  /** Byte offset of its line in the log. */
+  at: number;
 }
 
 /** What a queued operation is, before the replay knows its machine descriptor or buffer. */
@@ -60,6 +62,9 @@ export class Core {
   readonly ev: Evidence;
   /** Whether operations are queued for a machine (the replay) or not (the first pass). */
   readonly live: boolean;
+  /** The line and process of the call being replayed (dispatch.ts sets them). */
+  callLine = 0;
+  callPid = -1;
 
   /** `ev`: the first pass's observer; null for the replay proper. */
   constructor(readonly know: Knowledge, ev: Evidence | null) {
@@ -82,6 +87,8 @@ export class Core {
       result: Number.isNaN(c.r) ? undefined : c.r,
       errno: c.errno === '' ? undefined : c.errno,
       syscall: c.name,
+      at: c.at,
+      end: c.end,
       path: c.path === '' ? undefined : c.path,
     };
   }
@@ -125,22 +132,48 @@ export class Core {
     this.q.push(mkOp(name, args, c.line, c.col, proc.thread, undefined, undefined, this.recorded(c)), Fx.None, 0, 0, proc.pid);
   }
 
+  /**
+   * Closes on the machine the descriptions a table change left with no reference (Tables.dropped): filp_close when
+   * dup2 replaces an fd, close_range, close-on-exec at execve, exit_files at an exit. A call whose result is a status
+   * (close_range, execve: `status`) becomes its closes, the first carrying its record (printed as the log's line,
+   * modeled as close); any other call (dup2 returns an fd) passes through and its closes follow under its name, as
+   * do those of an exit (`c` null, at `line`). A call that closes nothing passes through.
+   */
+  closeDropped(proc: Proc, c: Call | null, status = false, line = 0): void {
+    const gone = this.t.dropped;
+    this.t.dropped = [];
+    const mine = c !== null && status && !c.early;
+    let first = true;
+    if (c !== null && !mine) this.pass(proc, c);
+    for (const d of gone) {
+      if (!this.live || d.mfd < 0 || (c !== null && c.early)) continue;
+      const rec = mine ? (first ? this.recorded(c) : this.named(c)) : c ? this.named(c) : undefined;
+      const at = c ?? { line, col: 1 };
+      // The call's own close counts as its syscall; any other is the kernel's, within the call or the exit.
+      const own = mine && first;
+      this.step({ name: own ? 'close' : 'release', args: [d.mfd], text: own ? undefined : c ? c.name : 'exit', line: at.line, col: at.col, thread: proc.thread, rec, fx: Fx.Close });
+      first = false;
+    }
+    if (mine && first) this.pass(proc, c);
+  }
+
   /** A call that never returned: shown with no result. */
   abandon(pend: Pending): void {
     this.pending.delete(pend.pid);
+    this.ev.syscall(pend.name, pend.line, true, NaN, pend.ts);
     if (pend.early) return;
     const proc = this.t.procs.get(pend.pid);
-    this.ev.syscall(pend.name, pend.line, true, NaN, pend.ts);
     if (!this.live || !proc) return;
     this.pass(proc, callOf(pend, NaN, true));
   }
 
   // ───────────────────────────── descriptions ─────────────────────────────
 
+  /** A description the current call makes (its line and process are remembered, for messages). */
   newDesc(kind: DK, path: string, flags: number, pipe = -1): Desc {
     const modeled = kind === DK.File || kind === DK.PipeR || kind === DK.PipeW || kind === DK.Socket;
     // In the first pass there is no machine to answer: a modeled description gets a placeholder descriptor.
-    return this.t.add(kind, path, flags, pipe, modeled ? (this.live ? -2 : 0) : -1);
+    return this.t.add(kind, path, flags, pipe, modeled ? (this.live ? -2 : 0) : -1, this.callLine, this.callPid);
   }
 
   /** descOf for the first argument of a call, read in place (no cutting of the argument text). */
@@ -168,13 +201,51 @@ export class Core {
       }
     }
     const deco = fdOf(firstArg(arg)).deco;
+    // A process no line of the log made (a thread whose clone a -e trace= filter hid, CLONE_FILES) uses the
+    // descriptions of the process that holds the same fd with the same -y name.
+    if (proc.orphan) {
+      const held = this.t.heldElsewhere(proc, fd, deco);
+      if (held) {
+        // One table, as CLONE_FILES makes it: the thread's closes and the process's are of the same descriptors.
+        this.t.joinTable(proc, held.holder);
+        // Threads share their process's name (comm) too.
+        if (proc.name === '' && held.holder.name !== '') {
+          proc.name = held.holder.name;
+          this.ev.thread(proc.thread, proc.pid, proc.name);
+        }
+        this.ev.shared(proc.pid, fd, deco, held.holder.pid, held.desc.line, line);
+        return held.desc;
+      }
+    }
+    return this.inherit(proc, fd, deco, line);
+  }
+
+  /**
+   * fd `fd` of `proc`, open before the log begins (inherited from the shell: `gzip -c > out`). A regular file is
+   * simulated as that file: the machine opened it read-write at offset 0 before the log's first line (see
+   * openInherited). Anything else (a terminal, a pipe, /dev/null) is shown only.
+   */
+  private inherit(proc: Proc, fd: number, deco: string, line: number): Desc {
     const kind = deco.startsWith('/') ? this.know.kindOf(deco) : DK.Other;
-    // Opened before the log begins: the model never opened it, so its I/O is shown but not simulated.
-    const d = this.newDesc(kind, deco, 0);
-    d.mfd = -1;
-    if (kind === DK.File) this.ev.inherited(deco, fd, line);
+    const d = this.t.add(kind, deco, OPEN_FLAGS.O_RDWR, -1, -1);
     this.t.install(proc, fd, d, false);
+    this.ev.inherited(d.id, kind, deco, fd, proc.pid, line);
+    if (kind === DK.File) {
+      // The first pass has no machine: a placeholder that lets the handlers follow the file.
+      const k = this.know.inherited.indexOf(deco);
+      d.mfd = !this.live ? 0 : k >= 0 ? this.q.inheritedMfd[k] ?? -1 : -1;
+    }
     return d;
+  }
+
+  /**
+   * The regular files the log uses through descriptors it never opened, opened on the machine before its first
+   * line (`inherit`: no syscall, as a shell opens them for a redirection), read-write at offset 0.
+   */
+  openInherited(): void {
+    this.know.inherited.forEach((path, k) => {
+      this.step({ name: 'inherit', args: [OPEN_FLAGS.O_RDWR], text: path, line: 1, col: 1, thread: 1, fx: Fx.Inherit, p1: k, rec: { path } });
+    });
   }
 
   // ───────────────────────────── pipes ─────────────────────────────
@@ -182,7 +253,9 @@ export class Core {
   /** `n` bytes written to pipe `pipe`: as many as fit. */
   fillPipe(pipe: number, n: number): void {
     const used = this.pipes.get(pipe) ?? 0;
-    this.pipes.set(pipe, used + Math.min(n, this.know.pipeCapacity - used));
+    const now = used + Math.min(n, this.know.pipeCapacity - used);
+    this.pipes.set(pipe, now);
+    this.ev.pipeFill(now);
   }
 
   /** `n` bytes read from pipe `pipe`: as many as it holds. */
@@ -202,6 +275,9 @@ export function callOf(pend: Pending, r: number, failed: boolean): Call {
   c.ts = pend.ts;
   c.r = r;
   c.failed = failed;
+  c.at = pend.at;
+  // Its end is in a line not read yet, or never written (the call did not return).
+  c.end = -2;
   if (Number.isNaN(r)) c.retText = '?';
   return c;
 }

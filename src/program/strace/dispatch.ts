@@ -1,18 +1,22 @@
 /** Which handler replays a complete call, by its name; a call no handler knows passes through as a `syscall`. */
-import { ioGetevents, ioSubmit } from './aio';
+import { ioGetevents, ioSubmit, uringEnter, uringSetup } from './aio';
 import type { Call, Core } from './core';
 import { FastOp } from './fast';
-import { close, closeRange, dup, fcntl, getdents, open, otherFd, stat, truncate } from './files';
+import { close, closeRange, dup, fadvise, fcntl, getdents, open, otherFd, stat, truncate } from './files';
 import { mmap, munmap } from './mmap';
 import { accept, pipe, socket, socketpair } from './net';
 import { execve, fork } from './process';
-import { fadvise, fsync, lseek, plain, vectored } from './rw';
+import { fsync, lseek, plain, vectored } from './rw';
 import { sleeping } from './sleep';
-import { copyFileRange, sendfile, splice } from './splice';
+import { copyFileRange, sendfile, splice, vmsplice } from './splice';
 import type { Proc } from './tables';
 
 /** Replays complete call `c` of process `proc`: its handler follows the tables, reports evidence, queues operations. */
 export function replayCall(r: Core, proc: Proc, c: Call): void {
+  r.callLine = c.line;
+  r.callPid = proc.pid;
+  // Only this call's table changes close files (a description left over by a log that missed a close stays open).
+  if (r.t.dropped.length > 0) r.t.dropped = [];
   // The commonest calls first: a switch compares the name with one case after the other.
   switch (c.name) {
     case 'read':
@@ -45,6 +49,8 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return copyFileRange(r, proc, c);
     case 'splice':
       return splice(r, proc, c);
+    case 'vmsplice':
+      return vmsplice(r, proc, c);
     case 'fsync': case 'fdatasync': case 'sync_file_range': case 'sync_file_range2':
       return fsync(r, proc, c);
     case 'fadvise64': case 'fadvise64_64': case 'arm_fadvise64_64':
@@ -53,7 +59,11 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return ioSubmit(r, proc, c);
     case 'io_getevents': case 'io_pgetevents':
       return ioGetevents(r, proc, c);
-    case 'io_uring_setup': case 'eventfd': case 'eventfd2': case 'epoll_create': case 'epoll_create1':
+    case 'io_uring_setup':
+      return uringSetup(r, proc, c);
+    case 'io_uring_enter':
+      return uringEnter(r, proc, c);
+    case 'eventfd': case 'eventfd2': case 'epoll_create': case 'epoll_create1':
     case 'signalfd': case 'signalfd4': case 'timerfd_create': case 'inotify_init': case 'inotify_init1':
     case 'memfd_create': case 'userfaultfd': case 'pidfd_open': case 'fanotify_init': case 'perf_event_open':
       return otherFd(r, proc, c);

@@ -3,7 +3,7 @@
  * watches: every call handler reports what it learns through an Evidence observer (files, sizes, threads, bad
  * lines); the replay proper reports to IGNORE. What the first pass found is then handed to the replay as Knowledge.
  */
-import type { ParsedLine } from './parse';
+import type { LineKind, ParsedLine } from './parse';
 import type { DK } from './tables';
 
 /** What the replay needs to know of the whole log, found by the first pass (see load.ts). */
@@ -17,12 +17,14 @@ export interface Knowledge {
    * epoch (-ttt) or deltas (-r) that add up. Null until a timestamp is seen (the first pass sets it).
    */
   base: { sec: number; ns: number; tod: boolean; delta: boolean } | null;
+  /** Regular files the log reads or writes through descriptors it never opened (inherited), by first use. */
+  inherited: string[];
 }
 
 /** What the first pass learns while the log is replayed (files, sizes, threads); see scan.ts. Positions and sizes in bytes. */
 export interface Evidence {
   /** A successful open of `path`; `creates` when the flags make a new, empty file (O_CREAT with O_EXCL or O_TRUNC). */
-  opened(path: string, flags: number, creates: boolean): void;
+  opened(path: string, flags: number, creates: boolean, line: number): void;
   /** `n` bytes of `path` read at `pos` (asked: `count`; fewer means the end of the file). */
   read(path: string, pos: number, n: number, count: number): void;
   wrote(path: string, pos: number, n: number): void;
@@ -31,10 +33,24 @@ export interface Evidence {
   /** The type of `path` from a stat (`S_IFREG`, `S_IFDIR`, ...), or 'dir' from its use as a directory. */
   type(path: string, type: string): void;
   truncated(path: string, length: number): void;
-  /** A write of `count` bytes to a pipe created in the log. */
-  pipeWrite(count: number): void;
-  /** I/O on a descriptor the log never showed opened. */
-  inherited(path: string, fd: number, line: number): void;
+  /** A pipe created in the log holds `bytes` after a write to it, in the order the replay hands calls to the machine. */
+  pipeFill(bytes: number): void;
+  /** A read of `wanted` bytes from pipe `pipe` at `line` finds only `held` written to it by calls the replay follows. */
+  pipeShort(pipe: string, line: number, wanted: number, held: number): void;
+  /** fd `fd` of process `pid`, first used at `line`, was open before the log begins (description `id`). */
+  inherited(id: number, kind: DK, path: string, fd: number, pid: number, line: number): void;
+  /** `bytes` read or written at `line` through description `id`, open before the log begins and not simulated. */
+  unopenedIo(id: number, fd: number, line: number, bytes: number): void;
+  /**
+   * An io_uring ring (description `id`, fd `fd` of process `pid`): set up at `line` (`setup`), or entered there:
+   * `submitted` entries consumed (the call's result when it submitted), `failed` when it failed.
+   */
+  uring(id: number, fd: number, pid: number, line: number, setup: boolean, submitted: number): void;
+  /**
+   * Process `pid`, which no line of the log made, uses fd `fd` (`path`) at `line` as process `holder` has it (opened
+   * at `holderLine`, 0: before the log): taken as a thread sharing its descriptors.
+   */
+  shared(pid: number, fd: number, path: string, holder: number, holderLine: number, line: number): void;
   /** A process (thread) and its name, each time the name changes. */
   thread(thread: number, pid: number, name: string): void;
   /**
@@ -46,6 +62,8 @@ export interface Evidence {
   orphan(name: string, line: number): void;
   /** A line that is not strace output. */
   badLine(line: number, message: string): void;
+  /** A line of strace's own that is no call: a -k stack frame, a -e read=/write= hex dump, a -c table. */
+  annotation(kind: LineKind, line: number): void;
   /** Every syscall of the log, with the line where it starts, whether it failed, its -T duration and start (ns). */
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void;
   signal(): void;
@@ -59,12 +77,17 @@ class Ignore implements Evidence {
   size(): void {}
   type(): void {}
   truncated(): void {}
-  pipeWrite(): void {}
+  pipeFill(): void {}
+  pipeShort(): void {}
   inherited(): void {}
+  unopenedIo(): void {}
+  uring(): void {}
+  shared(): void {}
   thread(): void {}
   missing(): void {}
   orphan(): void {}
   badLine(): void {}
+  annotation(): void {}
   syscall(): void {}
   signal(): void {}
 }

@@ -4,7 +4,7 @@
  * an open of a regular file becomes a machine operation; the others keep the log's tables right and tell the first
  * pass what the paths are.
  */
-import { OPEN_FLAGS } from '../../machine/operation';
+import { FADV, OPEN_FLAGS } from '../../machine/operation';
 import { fdOf, fieldOf, flagList, intOf, splitArgs, unquote } from './args';
 import { Fx } from './queue';
 import { DK, type Proc } from './tables';
@@ -70,7 +70,7 @@ export function open(r: Core, proc: Proc, c: Call): void {
   let kind = DK.Other;
   if (path.startsWith('/') || (path !== '' && !path.includes(':['))) kind = flags & (O_DIRECTORY | O_PATH) ? DK.Dir : r.know.kindOf(path);
   if ((flags & O_TMPFILE) === O_TMPFILE) kind = DK.Other;
-  if (kind === DK.File) r.ev.opened(path, flags, (flags & OPEN_FLAGS.O_CREAT) !== 0 && (flags & (OPEN_FLAGS.O_EXCL | OPEN_FLAGS.O_TRUNC)) !== 0);
+  if (kind === DK.File) r.ev.opened(path, flags, (flags & OPEN_FLAGS.O_CREAT) !== 0 && (flags & (OPEN_FLAGS.O_EXCL | OPEN_FLAGS.O_TRUNC)) !== 0, c.line);
   else if (kind === DK.Dir && path) r.ev.type(path, 'dir');
   const d = r.newDesc(kind, path, flags);
   r.t.install(proc, ret.fd, d, names.includes('O_CLOEXEC'));
@@ -93,13 +93,13 @@ export function close(r: Core, proc: Proc, c: Call): void {
   r.op(proc, c, 'close', [d.mfd], { fx: Fx.Close });
 }
 
-/** close_range: the fds in [first, last] go (CLOSE_RANGE_CLOEXEC only marks them: nothing to follow). */
+/** close_range: the fds in [first, last] go, and the files of those that were the last (CLOSE_RANGE_CLOEXEC only marks them). */
 export function closeRange(r: Core, proc: Proc, c: Call): void {
   const a = splitArgs(c.args);
   const first = intOf(a[0]);
   const last = Math.min(intOf(a[1]), 1 << 20);
   if (!c.failed && !(a[2] ?? '').includes('CLOSE_RANGE_CLOEXEC')) r.t.closeWhere(proc, (fd) => fd >= first && fd <= last);
-  r.pass(proc, c);
+  r.closeDropped(proc, c, true);
 }
 
 /** eventfd, epoll_create, memfd_create, ...: a descriptor the model does not simulate. */
@@ -119,27 +119,46 @@ export function dup(r: Core, proc: Proc, c: Call): void {
     const ret = fdOf(c.ret);
     if (d && ret.fd >= 0 && ret.fd !== fdOf(a[0]).fd) r.t.install(proc, ret.fd, d, (a[2] ?? '').includes('O_CLOEXEC'));
   }
+  // dup2 and dup3 over an open fd close what it named (when that was its last reference).
+  r.closeDropped(proc, c);
+}
+
+/** The flags F_SETFL changes (fs/fcntl.c SETFL_MASK, with O_NDELAY as O_NONBLOCK). */
+const SETFL_MASK = OPEN_FLAGS.O_APPEND | OPEN_FLAGS.O_NONBLOCK | OPEN_FLAGS.O_DIRECT | OPEN_FLAGS.O_NOATIME;
+
+/**
+ * fcntl: F_DUPFD as dup, F_SETFD (the fd's close-on-exec), F_SETFL (the description's O_APPEND, O_NONBLOCK,
+ * O_DIRECT, O_NOATIME): on the machine's descriptor too, so that dd's write after dropping O_DIRECT is buffered.
+ */
+export function fcntl(r: Core, proc: Proc, c: Call): void {
+  if (c.failed) return r.pass(proc, c);
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  const cmd = a[1] ?? '';
+  if (d && (cmd === 'F_DUPFD' || cmd === 'F_DUPFD_CLOEXEC')) {
+    const ret = fdOf(c.ret);
+    if (ret.fd >= 0) r.t.install(proc, ret.fd, d, cmd === 'F_DUPFD_CLOEXEC');
+    return r.closeDropped(proc, c);
+  } else if (d && cmd === 'F_SETFD') {
+    r.t.setCloexec(proc, fdOf(a[0]).fd, (a[2] ?? '').includes('FD_CLOEXEC'));
+  } else if (d && cmd === 'F_SETFL') {
+    const set = openFlags(flagList(a[2])) & SETFL_MASK;
+    d.flags = (d.flags & ~SETFL_MASK) | set;
+    if (d.mfd >= 0) return r.op(proc, c, 'fcntl', [d.mfd, set], { flagNames: flagList(a[2]) });
+  }
   r.pass(proc, c);
 }
 
-/** fcntl: F_DUPFD as dup, F_SETFL (the description's flags), F_SETFD (the fd's close-on-exec). */
-export function fcntl(r: Core, proc: Proc, c: Call): void {
-  if (!c.failed) {
-    const a = splitArgs(c.args);
-    const d = r.descOf(proc, a[0], c.line);
-    const cmd = a[1] ?? '';
-    if (d && (cmd === 'F_DUPFD' || cmd === 'F_DUPFD_CLOEXEC')) {
-      const ret = fdOf(c.ret);
-      if (ret.fd >= 0) r.t.install(proc, ret.fd, d, cmd === 'F_DUPFD_CLOEXEC');
-    } else if (d && cmd === 'F_SETFL') {
-      // The model's descriptor keeps the flags it was opened with: O_DIRECT set later is followed, not simulated.
-      const keep = d.flags & (3 | OPEN_FLAGS.O_CREAT | OPEN_FLAGS.O_TRUNC | OPEN_FLAGS.O_EXCL);
-      d.flags = keep | openFlags(flagList(a[2]));
-    } else if (d && cmd === 'F_SETFD') {
-      r.t.setCloexec(proc, fdOf(a[0]).fd, (a[2] ?? '').includes('FD_CLOEXEC'));
-    }
-  }
-  r.pass(proc, c);
+/** fadvise64: the advice, by name or number, on a modeled file (mm/fadvise.ts); others are shown only. */
+export function fadvise(r: Core, proc: Proc, c: Call): void {
+  const a = splitArgs(c.args);
+  const d = r.descOf(proc, a[0], c.line);
+  if (!d || c.failed || d.mfd < 0 || d.kind !== DK.File) return r.pass(proc, c);
+  const advice = FADV[a[3] ?? ''] ?? intOf(a[3]);
+  const offset = intOf(a[1]);
+  const len = intOf(a[2]);
+  if (!(advice >= 0) || !(offset >= 0) || !(len >= 0)) return r.pass(proc, c);
+  r.op(proc, c, 'fadvise', [d.mfd, offset, len, advice]);
 }
 
 /** The stat family: what a path is and how large, for the first pass. */

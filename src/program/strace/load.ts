@@ -11,9 +11,12 @@ import { checkOverrides, type Loaded, type MachineOverrides } from '../load';
 import type { ProgramSpec } from '../source';
 import type { Knowledge } from './evidence';
 import { FileSource, textSource, type LineSource } from './lines';
+import { LogText } from './logText';
+import { endNotes } from './notes';
 import { Replayer } from './replay';
 import { provisionalKind, Scan, type StraceInfo } from './scan';
 import { StraceSource } from './source';
+import { DK } from './tables';
 
 export type { StraceInfo };
 
@@ -30,7 +33,7 @@ function nextPow2(n: number): number {
 /** Reads a log (in memory or on disk) into a program the trace layer runs. */
 export function loadStraceLines(lines: LineSource, path: string, overrides?: MachineOverrides): StraceLoaded {
   const scan = new Scan();
-  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null };
+  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null, inherited: [] };
   const r = new Replayer(scanKnow, scan);
   const cursor = lines.open();
   while (r.feed(cursor));
@@ -38,12 +41,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const lineNo = r.lineNo;
   scan.flush();
   scan.info.lines = lineNo;
-  if (scan.left > 0) {
-    scan.diagnostics.push({ severity: 'warning', line: lineNo || 1, col: 1, endLine: lineNo || 1, endCol: 1, message: `${scan.left} more warnings not shown` });
-  }
-  if (scan.info.syscalls === 0) {
-    scan.diagnostics.push({ severity: 'warning', line: 1, col: 1, endLine: 1, endCol: 1, message: 'no syscalls found: is this the output of strace?' });
-  }
+  scan.diagnostics.push(...endNotes(scan, lineNo));
   const executableLines = scan.executableLines();
   scan.callLines = new Int32Array(0);
   const { entries, errors } = checkOverrides(overrides);
@@ -54,11 +52,15 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
     return { spec: null, diagnostics: [...diagnostics, ...scan.diagnostics], scenario: null, executableLines, strace: scan.info };
   }
   const base: MachineConfig = defaultConfig();
-  // A pipe must hold the log's largest single write to it, or the replay would lose bytes the log shows moved.
-  base.pipeBytes = Math.max(base.pipeBytes, nextPow2(scan.maxPipeWrite));
+  // A pipe must hold what the replay's order puts in it at once (see Scan.maxPipeFill), or a write the log shows
+  // whole would come out short and a later read would find bytes missing.
+  base.pipeBytes = Math.max(base.pipeBytes, nextPow2(scan.maxPipeFill));
   const config = applyOverrides(base, entries);
   scan.info.pipeBytes = config.pipeBytes;
-  const know: Knowledge = { kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base };
+  const know: Knowledge = {
+    kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base,
+    inherited: scan.info.inherited.filter((p) => scan.kindOf(p) === DK.File),
+  };
   const threads = new Map<number, string>();
   for (const [t, { pid, name }] of scan.info.threads) threads.set(t, `${name || 'process'} [${pid >= 0 ? pid : '?'}]`);
   const spec: ProgramSpec = {
@@ -66,6 +68,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
     config,
     files: scan.files(),
     createSource: () => new StraceSource(lines, know),
+    callTexts: () => new LogText(lines),
     threads,
     close: () => {
       if (lines instanceof FileSource) lines.close();

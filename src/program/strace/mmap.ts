@@ -7,7 +7,11 @@ import type { Call, Core } from './core';
 import { Fx } from './queue';
 import { DK, type Proc } from './tables';
 
-/** mmap of a modeled file at a page-aligned offset (bytes). */
+/** mmap's flags (include/uapi/linux/mman.h). */
+const MAP_SHARED = 1;
+const MAP_PRIVATE = 2;
+
+/** mmap of a modeled file at a page-aligned offset (bytes), shared or private as the log's flags say. */
 export function mmap(r: Core, proc: Proc, c: Call): void {
   if (c.failed) return r.pass(proc, c);
   const a = splitArgs(c.args);
@@ -17,7 +21,9 @@ export function mmap(r: Core, proc: Proc, c: Call): void {
   const len = intOf(a[1]);
   const off = intOf(a[5]);
   if (!d || d.kind !== DK.File || d.mfd < 0 || !(len > 0) || !(off >= 0) || off % 4096 !== 0) return r.pass(proc, c);
-  r.op(proc, c, 'mmap', [d.mfd, len, off], { fx: Fx.Mmap, p1: proc.pid, p2: c.r });
+  // MAP_SHARED (and MAP_SHARED_VALIDATE) or MAP_PRIVATE, as the log has it.
+  const flags = /\bMAP_SHARED/.test(a[3] ?? '') ? MAP_SHARED : MAP_PRIVATE;
+  r.op(proc, c, 'mmap', [d.mfd, len, off, flags], { fx: Fx.Mmap, p1: proc.pid, p2: c.r });
 }
 
 /** munmap of a mapping made in the log, found by its log address. */

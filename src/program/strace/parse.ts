@@ -20,6 +20,12 @@ export const enum LineKind {
   Note = 6,
   Blank = 7,
   Bad = 8,
+  /** A frame of a call's stack (strace -k): ` > /lib/libc.so.6(read+0x12) [0x10e1d2]`. */
+  Stack = 9,
+  /** A line of the hex dump of a call's data (strace -e read=FD, -e write=FD): ` | 00000  f4 e9 ...  .... |`. */
+  HexDump = 10,
+  /** A line of a strace -c (or -C) summary table: its header, a rule, a row, the total. */
+  Summary = 11,
 }
 
 /**
@@ -46,6 +52,9 @@ export class ParsedLine {
   private argsCut: string | null = null;
   /** The result as printed when it is not a plain decimal number (`3</etc/passwd>`, `?`, `0x7f3c...`), else ''. */
   retText = '';
+  /** Where the result starts and ends in `text` (after ' = ', before the -T duration): what the log printed. */
+  retStart = 0;
+  retEnd = 0;
   /** The result as a number (NaN for `?` or none). */
   r = NaN;
   /** The errno name of a failed call (`ENOENT`), or ''. */
@@ -63,6 +72,12 @@ export class ParsedLine {
   failed = false;
   /** A blocked pipe write the replay handed to the machine before its end was read. */
   early = false;
+  /**
+   * Byte offsets in the log of the line where the call starts and of the line that resumed it (-1: not split; -2:
+   * split, its end not read yet): the call's own text is read back from there to print it as the log has it.
+   */
+  at = -1;
+  end = -1;
   /** What the call's descriptor or path names (-y: a file, `pipe:[N]`, `socket:[N]`), or '' (replay.ts sets it). */
   path = '';
 
@@ -278,7 +293,7 @@ export function parseLine(line: string): ParsedLine {
     h = (Math.imul(h, 31) + c) | 0;
     j++;
   }
-  if (j === i || line.charCodeAt(j) !== 40) return bad(`not a call, a signal or an exit: ${clip(line.slice(i))}`, pid);
+  if (j === i || line.charCodeAt(j) !== 40) return annotation(line, pid) ?? bad(`not a call, a signal or an exit: ${clip(line.slice(i))}`, pid);
   const p = blank(LineKind.Call, pid, tsSec, tsNs, tod);
   p.name = nameAt(line, i, j, h);
   p.col = i + 1;
@@ -300,6 +315,16 @@ export function parseLine(line: string): ParsedLine {
     return p;
   }
   return finishCall(line, j + 1, p);
+}
+
+const STACK = /^\s*> (?:\S.*\[0x[0-9a-f]+\]|unexpected_backtracing_error)/;
+const HEXDUMP = /^\s*\| [0-9a-f]{5}  /;
+const SUMMARY = /^\s*(?:% time\s+seconds\s+usecs\/call|-{6} -{11} |\d+\.\d+\s+\d+\.\d+\s+(?:\d+\s+)?\d+\s+(?:\d+\s+)?[A-Za-z_]\w*\s*$)/;
+
+/** strace's own lines that go with the calls (stack frames, hex dumps) or replace them (a -c table), or null. */
+function annotation(line: string, pid: number): ParsedLine | null {
+  const kind = STACK.test(line) ? LineKind.Stack : HEXDUMP.test(line) ? LineKind.HexDump : SUMMARY.test(line) ? LineKind.Summary : null;
+  return kind === null ? null : blank(kind, pid, NaN, NaN);
 }
 
 function exitLine(line: string, i: number, pid: number, tsSec: number, tsNs: number, tod: boolean): ParsedLine {
@@ -365,6 +390,8 @@ function finishCall(line: string, from: number, p: ParsedLine): ParsedLine {
   p.text = line;
   p.argsStart = from;
   p.argsEnd = close;
+  p.retStart = eq + 3;
+  p.retEnd = end;
   // The result: a number with an optional decoration, '?', then maybe ERRNO (text) or (text)
   let r = eq + 3;
   const retStart = r;

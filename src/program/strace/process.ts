@@ -49,11 +49,14 @@ function newProc(r: Core, pid: number, parent: Proc | null, shareFiles: boolean)
   return proc;
 }
 
-/** `+++ exited` or `+++ killed`: a call it left unfinished never returns. */
-export function exited(r: Core, proc: Proc): void {
+/** `+++ exited` or `+++ killed` at `line`: a call it left unfinished never returns; its own files are closed. */
+export function exited(r: Core, proc: Proc, line: number): void {
   const pend = r.pending.get(proc.pid);
   if (pend) r.abandon(pend);
+  r.t.dropped = [];
   r.t.removeProc(proc);
+  // exit_files: the files only this process (and no thread left) had open are closed.
+  r.closeDropped(proc, null, false, line);
 }
 
 /** fork, vfork, clone, clone3: the child, unless its first line came before this one. */
@@ -75,5 +78,5 @@ export function execve(r: Core, proc: Proc, c: Call): void {
     r.t.closeWhere(proc, (_fd, v) => (v & 1) !== 0);
     proc.maps = [];
   }
-  r.pass(proc, c);
+  r.closeDropped(proc, c, true);
 }

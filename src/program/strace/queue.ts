@@ -20,8 +20,8 @@ export const enum Fx {
   Close = 4,
   /** Result is the machine address of a mapping of process p1 at log address p2. */
   Mmap = 5,
-  /** Result is the id of an async read of process p1. */
-  Aio = 6,
+  /** Result is the machine fd of the p1-th file open before the log begins (Knowledge.inherited). */
+  Inherit = 7,
 }
 
 /** No buffer to resolve (pids are -1, for the process not yet named, and up). */
@@ -43,10 +43,11 @@ export interface QueueState {
   /** The operation handed out and not yet answered: [fx, p1, p2, args[0], args[1]]. */
   awaiting: number[];
   mfdUsed: number[];
+  inheritedMfd: number[];
 }
 
 /** Operations whose first argument is a machine descriptor. */
-const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'fadvise', 'aio_read']);
+const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read', 'aio_submit', 'fcntl', 'fadvise', 'release']);
 
 export function mkOp(name: string, args: number[], line: number, col: number, thread: number, text: string | undefined, flagNames: string[] | undefined, recorded: RecordedCall | undefined): Operation {
   // One literal, fields always in the same order: one hidden class for every operation.
@@ -78,6 +79,8 @@ export class OpQueue {
   private aArg1 = 0;
   /** Machine descriptors in use, to predict the pipe's write end (the machine returns only the read end). */
   mfdUsed = new Set<number>();
+  /** The machine fds of the files open before the log begins (Knowledge.inherited), -1 for one it refused. */
+  inheritedMfd: number[] = [];
 
   constructor(private readonly t: Tables) {}
 
@@ -160,11 +163,10 @@ export class OpQueue {
         if (p) p.maps.push([this.aP2, result > 0 ? result : 0, this.aArg1]);
         break;
       }
-      case Fx.Aio: {
-        const p = t.procs.get(this.aP1);
-        if (p && result > 0) p.aio.push(result);
+      case Fx.Inherit:
+        this.inheritedMfd[this.aP1] = result >= 0 ? result : -1;
+        if (result >= 0) this.mfdUsed.add(result);
         break;
-      }
     }
   }
 
@@ -172,7 +174,7 @@ export class OpQueue {
     // Each operation copied: the live ones are handed out and may be kept by others.
     const queue: QueuedOp[] = [];
     for (let i = this.qh; i < this.qn; i++) queue.push({ op: copyOp(this.ops[i]), fx: this.qFx[i], p1: this.qP1[i], p2: this.qP2[i], bufPid: this.qBuf[i] });
-    return { queue, awaiting: [this.aFx, this.aP1, this.aP2, this.aArg0, this.aArg1], mfdUsed: [...this.mfdUsed] };
+    return { queue, awaiting: [this.aFx, this.aP1, this.aP2, this.aArg0, this.aArg1], mfdUsed: [...this.mfdUsed], inheritedMfd: this.inheritedMfd.slice() };
   }
 
   load(s: QueueState): void {
@@ -180,5 +182,6 @@ export class OpQueue {
     for (const q of s.queue) this.push(copyOp(q.op), q.fx, q.p1, q.p2, q.bufPid);
     [this.aFx, this.aP1, this.aP2, this.aArg0, this.aArg1] = s.awaiting;
     this.mfdUsed = new Set(s.mfdUsed);
+    this.inheritedMfd = s.inheritedMfd.slice();
   }
 }

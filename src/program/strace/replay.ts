@@ -39,6 +39,7 @@ export interface ReplayState extends TablesState, QueueState {
   lineNo: number;
   carry: string;
   carryLine: number;
+  carryAt: number;
   pending: Pending[];
   pipes: [number, number][];
   /** [next description id, next table id, next pipe id, next thread index]. */
@@ -63,6 +64,10 @@ export class Replayer extends Core {
   ended = false;
   /** Lines read so far (the number of the last one). */
   lineNo = 0;
+  /** Byte offset of the line being read (where its call's text can be found again). */
+  lineAt = 0;
+  /** Byte offset of the line a call cut by a strace note started on. */
+  carryAt = 0;
   private readonly fast = new FastCall();
   /** The call object of the fast path: one for every line it takes (nothing keeps it past the line). */
   private readonly fc = new ParsedLine(LineKind.Call, -1, NaN, NaN, false);
@@ -83,8 +88,10 @@ export class Replayer extends Core {
 
   /** Reads the next line of `cur` and replays it; false at the end of the text (then call end()). */
   feed(cur: LineCursor): boolean {
+    const at = cur.offset;
     if (!cur.advance()) return false;
     const lineNo = ++this.lineNo;
+    this.lineAt = at;
     // The commonest lines straight from their bytes; any other (or one that needs its text) the general way.
     if (!(fastPath.enabled && parseFast(cur.bytes, cur.start, cur.end, this.fast) && this.lineFast(this.fast, lineNo))) this.line(cur.text(), lineNo);
     return true;
@@ -94,8 +101,10 @@ export class Replayer extends Core {
   line(text: string, lineNo: number): void {
     let p: ParsedLine;
     let line = lineNo;
+    let at = this.lineAt;
     if (this.carry !== '') {
       line = this.carryLine;
+      at = this.carryAt;
       p = parseLine(this.carry + text);
       this.carry = '';
     } else {
@@ -104,20 +113,20 @@ export class Replayer extends Core {
     const ts = Number.isNaN(p.tsSec) ? NaN : this.clock.at(p.tsSec, p.tsNs, p.tsTod);
     switch (p.kind) {
       case LineKind.Call:
-        this.complete(p, procOf(this, p), null, line, p.col, ts, false);
+        this.complete(p, procOf(this, p), null, line, p.col, ts, false, at, -1);
         return;
       case LineKind.Unfinished:
-        this.begin(procOf(this, p), p.name, p.args, line, p.col, ts);
+        this.begin(procOf(this, p), p.name, p.args, line, p.col, ts, at);
         return;
       case LineKind.Resumed: {
         const proc = procOf(this, p);
         const pend = this.pending.get(proc.pid);
         if (pend && pend.name === p.name) {
           this.pending.delete(proc.pid);
-          this.complete(p, proc, pend.args + p.args, pend.line, pend.col, pend.ts, pend.early);
+          this.complete(p, proc, pend.args + p.args, pend.line, pend.col, pend.ts, pend.early, pend.at, at);
         } else {
           this.ev.orphan(p.name, line);
-          this.complete(p, proc, null, line, p.col, ts, false);
+          this.complete(p, proc, null, line, p.col, ts, false, at, -1);
         }
         return;
       }
@@ -128,11 +137,16 @@ export class Replayer extends Core {
       case LineKind.Exited:
       case LineKind.Killed: {
         const proc = this.t.find(p.pid);
-        if (proc) exited(this, proc);
+        if (proc) exited(this, proc, line);
         return;
       }
       case LineKind.Note:
       case LineKind.Blank:
+        return;
+      case LineKind.Stack:
+      case LineKind.HexDump:
+      case LineKind.Summary:
+        this.ev.annotation(p.kind, lineNo);
         return;
       case LineKind.Bad: {
         // strace's own note printed in the middle of a call's line: keep the call's start for the next line.
@@ -140,6 +154,7 @@ export class Replayer extends Core {
         if (k > 0 && this.carry === '') {
           this.carry = text.slice(0, k);
           this.carryLine = lineNo;
+          this.carryAt = this.lineAt;
           return;
         }
         this.ev.badLine(lineNo, p.message);
@@ -175,14 +190,14 @@ export class Replayer extends Core {
         this.lkDesc[slot] = d;
       }
       const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.at(f.tsSec, f.tsNs, f.tsTod);
-      plainIo(this, proc, this.fastCall(f, lineNo, f.col, ts, false, d.path), d, f.op, f.last, f.prev);
+      plainIo(this, proc, this.fastCall(f, lineNo, f.col, ts, false, this.lineAt, -1, d.path), d, f.op, f.last, f.prev);
       return true;
     }
     const proc = f.pid < 0 ? this.t.solo() : this.t.procs.get(f.pid);
     if (proc === undefined) return false;
     if (f.kind === FastKind.Unfinished) {
       const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.at(f.tsSec, f.tsNs, f.tsTod);
-      this.begin(proc, f.name, f.bytes!.toString('utf8', f.argsStart, f.argsEnd), lineNo, f.col, ts);
+      this.begin(proc, f.name, f.bytes!.toString('utf8', f.argsStart, f.argsEnd), lineNo, f.col, ts, this.lineAt);
       return true;
     }
     // Resumed with nothing but its result: the call's arguments are the first half's (what read() and write() read).
@@ -196,14 +211,16 @@ export class Replayer extends Core {
     // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
     if (!Number.isNaN(f.tsSec)) this.clock.at(f.tsSec, f.tsNs, f.tsTod);
     this.pending.delete(proc.pid);
-    plainArgs(this, proc, this.fastCall(f, pend.line, pend.col, pend.ts, pend.early, d.path), d, f.op, t, 0, t.length);
+    plainArgs(this, proc, this.fastCall(f, pend.line, pend.col, pend.ts, pend.early, pend.at, this.lineAt, d.path), d, f.op, t, 0, t.length);
     this.fc.early = false;
     return true;
   }
 
   /** The fast path's call object, filled for `f` (its first half's line, column, start and early-ness given). */
-  private fastCall(f: FastCall, line: number, col: number, ts: number, early: boolean, path: string): ParsedLine {
+  private fastCall(f: FastCall, line: number, col: number, ts: number, early: boolean, at: number, end: number, path: string): ParsedLine {
     const c = this.fc;
+    c.at = at;
+    c.end = end;
     c.path = path;
     c.pid = f.pid;
     c.name = f.name;
@@ -218,10 +235,10 @@ export class Replayer extends Core {
   }
 
   /** The first half of a call: a call the process left unfinished before (strace lost its end) never returned. */
-  private begin(proc: Proc, name: string, args: string, line: number, col: number, ts: number): void {
+  private begin(proc: Proc, name: string, args: string, line: number, col: number, ts: number, at: number): void {
     const old = this.pending.get(proc.pid);
     if (old) this.abandon(old);
-    this.pending.set(proc.pid, { pid: proc.pid, name, args, line, col, ts, early: false });
+    this.pending.set(proc.pid, { pid: proc.pid, name, args, line, col, ts, early: false, at });
   }
 
   /** The end of the log: calls still unfinished never returned (the process was killed or strace detached). */
@@ -232,8 +249,10 @@ export class Replayer extends Core {
     this.pending.clear();
   }
 
-  private complete(c: ParsedLine, proc: Proc, joined: string | null, line: number, col: number, ts: number, early: boolean): void {
+  private complete(c: ParsedLine, proc: Proc, joined: string | null, line: number, col: number, ts: number, early: boolean, at: number, end: number): void {
     if (joined !== null) c.args = joined;
+    c.at = at;
+    c.end = end;
     const r = c.r;
     const failed = c.errno !== '' || Number.isNaN(r) || (r < 0 && r > -4096);
     c.line = line;
@@ -253,7 +272,7 @@ export class Replayer extends Core {
   /** The whole state as plain data; `offset` is where the cursor's next line starts. */
   save(offset: number): ReplayState {
     return {
-      offset, lineNo: this.lineNo, carry: this.carry, carryLine: this.carryLine,
+      offset, lineNo: this.lineNo, carry: this.carry, carryLine: this.carryLine, carryAt: this.carryAt,
       ...this.t.save(),
       pending: [...this.pending.values()].map((p) => ({ ...p })),
       ...this.q.save(),
@@ -268,6 +287,7 @@ export class Replayer extends Core {
     this.lineNo = s.lineNo;
     this.carry = s.carry;
     this.carryLine = s.carryLine;
+    this.carryAt = s.carryAt;
     this.t.load(s, s.ids);
     this.pending = new Map(s.pending.map((p) => [p.pid, { ...p }]));
     this.q.load(s);

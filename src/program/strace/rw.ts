@@ -4,11 +4,10 @@
  * position follows the log. The commonest calls (read, pread64, write, pwrite64) are decoded once, whichever reader
  * read their line: the general parser (plain) or the fast path (plainIo and plainArgs, from replay.ts).
  */
-import { fdOf, intOf, iovTotal, lastComma, numberAt, splitArgs } from './args';
+import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, splitArgs } from './args';
 import { callOf, type Call, type Core } from './core';
 import { FastOp } from './fast';
 import { DK, type Desc, type Proc } from './tables';
-import { fadviseAdvice } from '../../machine/mm/fadvise';
 
 /** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
 const MAX_BUFFER = 256 * 1024 * 1024;
@@ -79,10 +78,13 @@ function readFrom(r: Core, proc: Proc, c: Call, d: Desc, count: number, offset: 
   if (d.kind === DK.PipeR && d.mfd >= 0) {
     // A pipe read takes exactly what the log says it got; a writer still blocked in the log wrote it first.
     feedPipe(r, d.pipe, n);
+    const held = r.pipes.get(d.pipe) ?? 0;
+    if (held < n) r.ev.pipeShort(d.path, c.line, n, held);
     r.drainPipe(d.pipe, n);
     return r.bufOp(proc, c, 'read', d.mfd, n);
   }
   // Sockets: the receive path is not modeled.
+  unopened(r, proc, c, d, n);
   r.pass(proc, c);
 }
 
@@ -97,22 +99,36 @@ function writeTo(r: Core, proc: Proc, c: Call, d: Desc, offset: number): void {
     return Number.isNaN(offset) ? r.bufOp(proc, c, 'write', d.mfd, n) : r.bufOp(proc, c, 'pwrite', d.mfd, n, offset);
   }
   if (d.kind === DK.PipeW && d.mfd >= 0) {
-    r.ev.pipeWrite(n);
     // A write handed out early (see feedPipe) already filled the pipe.
     if (!c.early) r.fillPipe(d.pipe, n);
     return r.bufOp(proc, c, 'write', d.mfd, n);
   }
   if (d.kind === DK.Socket && d.mfd >= 0) return r.bufOp(proc, c, 'write', d.mfd, n);
+  unopened(r, proc, c, d, n);
   r.pass(proc, c);
+}
+
+/** Bytes through a description open before the log that the model does not simulate: for the first pass's note. */
+function unopened(r: Core, proc: Proc, c: Call, d: Desc, n: number): void {
+  if (r.live || d.line !== 0 || d.mfd >= 0) return;
+  // The fd it has in this process (the fast path's call object has no argument text to read it from).
+  let fd = -1;
+  for (const [k, v] of r.t.fds(proc)) {
+    if (v >> 1 === d.id) {
+      fd = k;
+      break;
+    }
+  }
+  r.ev.unopenedIo(d.id, fd, c.line, n);
 }
 
 /**
  * Before a pipe read of `n` bytes: if the machine's pipe holds fewer, a write blocked in the log (unfinished,
- * waiting for this reader) is handed to the machine now, with its requested count.
+ * waiting for this reader) is handed to the machine now, with its requested count. The first pass does the same
+ * (queuing nothing), so that it sees the pipes fill in the replay's order.
  */
-function feedPipe(r: Core, pipe: number, n: number): void {
-  // Only the machine needs it: the first pass follows the log, where the writer is still blocked.
-  if (!r.live || r.pending.size === 0 || (r.pipes.get(pipe) ?? 0) >= n) return;
+export function feedPipe(r: Core, pipe: number, n: number): void {
+  if (r.pending.size === 0 || (r.pipes.get(pipe) ?? 0) >= n) return;
   for (const pend of r.pending.values()) {
     if ((r.pipes.get(pipe) ?? 0) >= n) return;
     if (pend.early || (pend.name !== 'write' && pend.name !== 'writev')) continue;
@@ -130,28 +146,22 @@ function feedPipe(r: Core, pipe: number, n: number): void {
   }
 }
 
-/** lseek, _llseek: the file position; SEEK_END shows the file's size (result less the offset, in bytes). */
+/**
+ * lseek, _llseek: the file position; SEEK_END shows the file's size (result less the offset, in bytes). The model's
+ * position is set to where the log says the call left it (SEEK_SET to the result), whatever the log left out
+ * before it (reads a `-e trace=` filter hid, a SEEK_DATA it cannot compute).
+ */
 export function lseek(r: Core, proc: Proc, c: Call): void {
   const a = splitArgs(c.args);
   const d = r.descOf(proc, a[0], c.line);
   if (!d || c.failed || d.kind !== DK.File) return r.pass(proc, c);
-  const off = intOf(a[1]);
-  const whence = ['SEEK_SET', 'SEEK_CUR', 'SEEK_END'].indexOf(a[2]);
-  d.pos = c.r;
-  if (whence === 2 && d.path) r.ev.size(d.path, c.r - off);
-  if (whence < 0 || d.mfd < 0) return r.pass(proc, c);
-  r.op(proc, c, 'lseek', [d.mfd, off, whence]);
-}
-
-/** fadvise64(fd, offset, len, advice): the advice by name (POSIX_FADV_*) or number. */
-export function fadvise(r: Core, proc: Proc, c: Call): void {
-  const a = splitArgs(c.args);
-  const d = r.descOf(proc, a[0], c.line);
-  const off = Number(a[1]);
-  const len = Number(a[2]);
-  const advice = fadviseAdvice(a[3] ?? '');
-  if (!d || c.failed || d.kind !== DK.File || d.mfd < 0 || !Number.isFinite(off) || !Number.isFinite(len) || advice === undefined) return r.pass(proc, c);
-  r.op(proc, c, 'fadvise', [d.mfd, off, len, advice]);
+  // _llseek(fd, high, low, [result], whence): the result is in the fourth argument.
+  const off = c.name === '_llseek' ? NaN : intOf(a[1]);
+  const pos = c.name === '_llseek' ? offsetOf(a[3]).after : c.r;
+  d.pos = pos;
+  if (a[a.length - 1] === 'SEEK_END' && d.path && !Number.isNaN(off)) r.ev.size(d.path, pos - off);
+  if (d.mfd < 0 || !(pos >= 0)) return r.pass(proc, c);
+  r.op(proc, c, 'lseek', [d.mfd, pos, 0]);
 }
 
 /** fsync, fdatasync, sync_file_range(2). */

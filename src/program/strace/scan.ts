@@ -8,7 +8,7 @@ import type { FileSpec } from '../../machine/machine';
 import type { Diagnostic } from '../diagnostics';
 import type { Evidence } from './evidence';
 import { pathArg } from './files';
-import type { ParsedLine } from './parse';
+import type { LineKind, ParsedLine } from './parse';
 import { DK } from './tables';
 
 /** Diagnostics kept for bad lines; past this many, one more says how many were left out. */
@@ -30,6 +30,8 @@ interface PathInfo {
   /** The size it had before the log changed it: at least this (from reads), exactly this when `exact`. */
   size: number;
   exact: boolean;
+  /** The line of its first open in the log; 0: none. */
+  openLine: number;
 }
 
 /** What a strace log holds, besides the operations: counts for the CLI's summary and the debugger. */
@@ -66,10 +68,19 @@ export class Scan implements Evidence {
    */
   callLines = new Int32Array(1024);
   nCallLines = 0;
-  /** The largest single write to a pipe, in bytes. */
-  maxPipeWrite = 0;
-  /** Warnings left out past MAX_DIAGNOSTICS. */
+  /**
+   * The most bytes a pipe holds at once in the replay's order. The replay completes a call at once, where Linux lets
+   * a blocked writer put part of its bytes in, sleep until the reader drains them, then finish: a write whose end
+   * the log prints before its reader's end holds all its bytes in the pipe at once.
+   */
+  maxPipeFill = 0;
+  /** Pipes already warned about for reads of bytes no followed call wrote. */
+  private shortPipes = new Set<string>();
+  /** Warnings left out past MAX_DIAGNOSTICS, and their lines as ranges [first, last]. */
   left = 0;
+  leftLines: [number, number][] = [];
+  /** strace's own lines that are no calls, by kind (LineKind.Stack, HexDump, Summary): how many, first and last line. */
+  annotations = new Map<LineKind, { count: number; first: number; last: number }>();
   orphans = 0;
   info: StraceInfo = {
     lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
@@ -78,6 +89,11 @@ export class Scan implements Evidence {
   private firstTs = NaN;
   private lastTs = NaN;
   private inheritedSeen = new Set<string>();
+  /** Descriptions open before the log begins that the model does not simulate, by id: what went through them. */
+  unopened = new Map<number, { fd: number; path: string; pid: number; first: number; calls: number; bytes: number }>();
+  private sharedSeen = new Set<string>();
+  /** io_uring rings, by description id: where they were set up (0: before the log), their io_uring_enter calls. */
+  rings = new Map<number, { fd: number; pid: number; setup: number; first: number; calls: number; submitted: number }>();
 
   /**
    * The two paths asked for last and their entries: a loop of reads asks for the same one line after line, a copy
@@ -101,7 +117,7 @@ export class Scan implements Evidence {
     let info: PathInfo | null | undefined = p === this.prevPath ? this.prevInfo : null;
     if (!info) info = this.paths.get(p);
     if (!info) {
-      info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false };
+      info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false, openLine: 0 };
       this.paths.set(p, info);
       for (let k = p.lastIndexOf('/'); k >= 0; k = k === 0 ? -1 : p.lastIndexOf('/', k - 1)) {
         const dir = k === 0 ? '/' : p.slice(0, k);
@@ -120,13 +136,17 @@ export class Scan implements Evidence {
   warn(line: number, message: string): void {
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
       this.left++;
+      const r = this.leftLines[this.leftLines.length - 1];
+      if (r && line >= r[0] && line <= r[1] + 1) r[1] = Math.max(r[1], line);
+      else this.leftLines.push([line, line]);
       return;
     }
     this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
   }
 
-  opened(path: string, _flags: number, creates: boolean): void {
+  opened(path: string, _flags: number, creates: boolean, line: number): void {
     const info = this.path(path);
+    if (info.openLine === 0) info.openLine = line;
     if (!info.opened && creates) {
       info.created = true;
       info.modified = true;
@@ -160,14 +180,62 @@ export class Scan implements Evidence {
   truncated(path: string): void {
     this.path(path).modified = true;
   }
-  pipeWrite(count: number): void {
-    if (count > this.maxPipeWrite) this.maxPipeWrite = count;
+  pipeFill(bytes: number): void {
+    if (bytes > this.maxPipeFill) this.maxPipeFill = bytes;
   }
-  inherited(path: string, fd: number, line: number): void {
+  pipeShort(pipe: string, line: number, wanted: number, held: number): void {
+    if (this.shortPipes.has(pipe)) return;
+    this.shortPipes.add(pipe);
+    this.warn(line, `${pipe || 'a pipe'}: this read got ${wanted} bytes, but the calls the replay simulates put only ${held} in the pipe (the rest came through calls it does not simulate, or from a process the log does not show): the model reads ${held}`);
+  }
+  inherited(id: number, kind: DK, path: string, fd: number, pid: number, line: number): void {
+    if (kind !== DK.File) {
+      // Pipes and sockets carry data the model would simulate had the log opened them, and an fd with no -y
+      // decoration may be anything; a terminal or /dev/null is a device the model never simulates, opened in the log
+      // or not.
+      if (path === '' || /^(?:pipe|socket|TCP|TCPv6|UDP|UDPv6|UNIX|NETLINK):/.test(path)) this.unopened.set(id, { fd, path, pid, first: 0, calls: 0, bytes: 0 });
+      return;
+    }
     if (this.inheritedSeen.has(path)) return;
     this.inheritedSeen.add(path);
     this.info.inherited.push(path);
-    this.warn(line, `fd ${fd} (${path}) was opened before the log begins: its I/O is shown but not simulated`);
+    const openLine = this.paths.get(path)?.openLine ?? 0;
+    // Open before the log, the file existed (its size is what the log shows it to be).
+    const info = this.path(path);
+    info.opened = true;
+    if (openLine > 0) {
+      this.warn(line, `fd ${fd}${pid >= 0 ? ` of pid ${pid}` : ''} names ${path}, which the log opened at line ${openLine} but not as this fd of this process (or the clone that shares it is not in the log): simulated as that file, opened read-write at offset 0`);
+    } else {
+      this.warn(line, `fd ${fd} (${path}) was open before the log begins (a shell redirection): simulated as that file, opened read-write at offset 0`);
+    }
+  }
+  unopenedIo(id: number, fd: number, line: number, bytes: number): void {
+    const u = this.unopened.get(id);
+    if (!u) return;
+    if (u.calls === 0) {
+      u.first = line;
+      if (fd >= 0) u.fd = fd;
+    }
+    u.calls++;
+    if (bytes > 0) u.bytes += bytes;
+  }
+  uring(id: number, fd: number, pid: number, line: number, setup: boolean, submitted: number): void {
+    let ring = this.rings.get(id);
+    if (!ring) this.rings.set(id, (ring = { fd, pid, setup: 0, first: 0, calls: 0, submitted: 0 }));
+    if (setup) {
+      ring.setup = line;
+      return;
+    }
+    if (ring.calls === 0) ring.first = line;
+    ring.calls++;
+    if (submitted > 0) ring.submitted += submitted;
+  }
+  shared(pid: number, fd: number, path: string, holder: number, holderLine: number, line: number): void {
+    const key = `${pid} ${holder}`;
+    if (this.sharedSeen.has(key)) return;
+    this.sharedSeen.add(key);
+    const opened = holderLine > 0 ? `opened at line ${holderLine}` : 'had open before the log begins';
+    this.warn(line, `pid ${pid} uses fd ${fd} (${path}), which pid ${holder} ${opened}, and the log shows no clone between them (a -e trace= filter leaves clone out): taken as a thread of pid ${holder}, sharing its descriptors`);
   }
   thread(thread: number, pid: number, name: string): void {
     this.info.threads.set(thread, { pid, name });
@@ -181,6 +249,15 @@ export class Scan implements Evidence {
   orphan(name: string, line: number): void {
     this.orphans++;
     this.warn(line, `'<... ${name} resumed>' without its '${name}(... <unfinished ...>' line: the call's first arguments are missing`);
+  }
+  annotation(kind: LineKind, line: number): void {
+    const a = this.annotations.get(kind);
+    if (a) {
+      a.count++;
+      a.last = line;
+    } else {
+      this.annotations.set(kind, { count: 1, first: line, last: line });
+    }
   }
   badLine(line: number, message: string): void {
     this.info.badLines++;

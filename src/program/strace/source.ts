@@ -16,6 +16,7 @@ export class StraceSource implements OperationSource {
   constructor(lines: LineSource, know: Knowledge) {
     this.cursor = lines.open();
     this.r = new Replayer(know, null);
+    this.r.openInherited();
   }
 
   next(): Operation | null {

@@ -28,6 +28,9 @@ export interface Desc {
   refs: number;
   /** Pipes: the pipe's id (both ends share it); -1 otherwise. */
   pipe: number;
+  /** Where the log made it: its line and process; 0 and -1 for one open before the log begins (inherited). */
+  line: number;
+  pid: number;
 }
 
 export interface Proc {
@@ -40,9 +43,11 @@ export interface Proc {
   bufSize: number;
   /** File mappings: log address → [machine address, length]. */
   maps: [number, number, number][];
-  /** Machine ids of submitted io_submit reads not yet reaped, oldest first. */
+  /** Its AIO contexts' requests submitted and not yet reaped, as pairs: [ctx, count, ctx, count, ...] (aio.ts). */
   aio: number[];
   name: string;
+  /** No line of the log made it (no clone, fork or vfork: the first process, or one a -e trace= filter hid). */
+  orphan: boolean;
   /** Its table itself (a cache of tables.get(table), not part of snapshots). */
   fdt?: Map<number, number>;
 }
@@ -78,6 +83,11 @@ export class Tables {
    * keeps recent (pid, fd) lookups while it has not moved.
    */
   gen = 1;
+  /**
+   * Descriptions whose last reference a table change took (dup2 over an fd, close_range, close-on-exec, an exit):
+   * Linux closes their files then (fput); the handler that made the change closes the machine's (Core.closeDropped).
+   */
+  dropped: Desc[] = [];
 
   fds(proc: Proc): Map<number, number> {
     let t = proc.fdt;
@@ -103,13 +113,13 @@ export class Tables {
   }
 
   /** A new description, in no table yet; `mfd` as Desc.mfd. */
-  add(kind: DK, path: string, flags: number, pipe: number, mfd: number): Desc {
-    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe };
+  add(kind: DK, path: string, flags: number, pipe: number, mfd: number, line = 0, pid = -1): Desc {
+    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe, line, pid };
     this.descs.set(d.id, d);
     return d;
   }
 
-  /** Installs `d` as fd `fd` of `proc`; a description the fd held before loses a reference (no machine close). */
+  /** Installs `d` as fd `fd` of `proc`; a description the fd held before loses a reference (`dropped` if its last). */
   install(proc: Proc, fd: number, d: Desc, cloexec: boolean): void {
     this.gen++;
     if (!(fd >= 0)) {
@@ -123,7 +133,7 @@ export class Tables {
       t.set(fd, d.id * 2 + (cloexec ? 1 : 0));
       return;
     }
-    if (old !== undefined) this.release(old >> 1);
+    if (old !== undefined) this.drop(old >> 1);
     d.refs++;
     t.set(fd, d.id * 2 + (cloexec ? 1 : 0));
   }
@@ -139,13 +149,42 @@ export class Tables {
     return d;
   }
 
-  /** Closes every fd of `proc` for which `which(fd, entry)` holds (no machine close: the log shows none). */
+  /** release, for a table change: the description goes to `dropped` when that was its last reference. */
+  private drop(id: number): void {
+    const d = this.release(id);
+    if (d) this.dropped.push(d);
+  }
+
+  /**
+   * `proc` (and whoever shares its table) shares `holder`'s table from now on, as threads made with CLONE_FILES do:
+   * its own fds move there, unless the holder's table has that fd already (then the holder's stands).
+   */
+  joinTable(proc: Proc, holder: Proc): void {
+    if (proc.table === holder.table) return;
+    this.gen++;
+    const old = proc.table;
+    const own = this.fds(proc);
+    const target = this.fds(holder);
+    for (const [fd, v] of own) {
+      if (target.has(fd)) this.release(v >> 1);
+      else target.set(fd, v);
+    }
+    this.tables.delete(old);
+    for (const p of this.procs.values()) {
+      if (p.table === old) {
+        p.table = holder.table;
+        p.fdt = undefined;
+      }
+    }
+  }
+
+  /** Closes every fd of `proc` for which `which(fd, entry)` holds (descriptions left with no reference: `dropped`). */
   closeWhere(proc: Proc, which: (fd: number, entry: number) => boolean): void {
     const t = this.fds(proc);
     for (const [fd, v] of [...t]) {
       if (which(fd, v)) {
         t.delete(fd);
-        this.release(v >> 1);
+        this.drop(v >> 1);
       }
     }
   }
@@ -155,6 +194,21 @@ export class Tables {
     const v = t.get(fd);
     if (v !== undefined) t.set(fd, (v & ~1) | (on ? 1 : 0));
     this.gen++;
+  }
+
+  /**
+   * A description another process holds as fd `fd` and names `path`: what a process the log shows no clone for
+   * (a thread whose clone a -e trace= filter hid) uses when it reads or writes that fd.
+   */
+  heldElsewhere(proc: Proc, fd: number, path: string): { desc: Desc; holder: Proc } | null {
+    if (path === '') return null;
+    for (const other of this.procs.values()) {
+      if (other === proc || other.table === proc.table) continue;
+      const v = this.fds(other).get(fd);
+      const d = v === undefined ? undefined : this.descs.get(v >> 1);
+      if (d && d.path === path) return { desc: d, holder: other };
+    }
+    return null;
   }
 
   find(pid: number): Proc | undefined {
@@ -191,7 +245,7 @@ export class Tables {
     const proc: Proc = {
       pid, thread, table, buf: parent?.buf ?? 0, bufSize: parent?.bufSize ?? 0,
       maps: parent ? parent.maps.map((m) => [m[0], m[1], m[2]] as [number, number, number]) : [],
-      aio: [], name: parent?.name ?? '',
+      aio: [], name: parent?.name ?? '', orphan: parent === null,
     };
     this.procs.set(pid, proc);
     return proc;
@@ -213,7 +267,7 @@ export class Tables {
     for (const o of this.procs.values()) if (o.table === proc.table) shared = true;
     if (!shared) {
       const fds = this.tables.get(proc.table);
-      if (fds) for (const v of fds.values()) this.release(v >> 1);
+      if (fds) for (const v of fds.values()) this.drop(v >> 1);
       this.tables.delete(proc.table);
     }
   }

@@ -7,6 +7,7 @@
  * strace does not show what the program does with the buffer between the read and the write: a loop is found by
  * byte counts and order alone, and the advice assumes the bytes pass through unchanged.
  */
+import { IOCB, iocbAt } from '../../machine/fs/aio-submit';
 import { OPEN_FLAGS } from '../../machine/operation';
 import type { FdFacts, Step } from './run';
 
@@ -249,6 +250,7 @@ function zeroCopyOf(s: Step): { method: string; bytes: number } | null {
     case 'sendfile': return { method: op.text === 'copy_file_range' ? 'copy_file_range' : 'sendfile', bytes: s.result };
     case 'splice': return { method: 'splice', bytes: s.result };
     case 'aio_read': return { method: isDirect(s.fd) ? 'O_DIRECT+aio' : 'aio', bytes: op.args[2] };
+    case 'aio_submit': return { method: isDirect(s.fd) ? 'O_DIRECT+aio' : 'aio', bytes: aioBytes(op.args, s.result) };
     case 'uring_read': return { method: isDirect(s.fd) ? 'O_DIRECT+io_uring' : 'io_uring', bytes: op.args[2] };
     case 'read': case 'pread': return isDirect(s.fd) ? { method: 'O_DIRECT', bytes: s.result } : null;
     case 'syscall': {
@@ -258,4 +260,17 @@ function zeroCopyOf(s: Step): { method: string; bytes: number } | null {
     }
   }
   return null;
+}
+
+const AIO_DATA = new Set([IOCB.IOCB_CMD_PREAD, IOCB.IOCB_CMD_PWRITE, IOCB.IOCB_CMD_PREADV, IOCB.IOCB_CMD_PWRITEV]);
+
+/** The bytes the first `taken` control blocks of an aio_submit ask to move (reads and writes; fsyncs move none). */
+function aioBytes(args: readonly number[], taken: number): number {
+  let bytes = 0;
+  for (let i = 0; i < taken; i++) {
+    const cb = iocbAt(args, i);
+    if (!cb) break;
+    if (AIO_DATA.has(cb.opcode)) bytes += cb.count;
+  }
+  return bytes;
 }

@@ -94,7 +94,7 @@ function facts(m: Machine, fd: number): FdFacts | undefined {
   return { kind: 'socket' };
 }
 
-const IO = new Set(['read', 'pread', 'write', 'pwrite', 'sendfile', 'splice', 'aio_read', 'uring_read', 'mmap']);
+const IO = new Set(['read', 'pread', 'write', 'pwrite', 'sendfile', 'splice', 'aio_read', 'aio_submit', 'uring_read', 'mmap']);
 
 /** The descriptors an operation just created: [fd] for open and socket, [read end, write end] for pipe. */
 function createdFds(m: Machine, op: Operation, r: OpResult): number[] | undefined {
@@ -250,5 +250,12 @@ function translate(op: Operation, ctx: AltContext, ids: Map<number, number>): Op
     const w = a.kind === 'fd' ? ctx.fd(v) : a.kind === 'addr' ? ctx.addr(v) : a.kind === 'id' ? ids.get(v) ?? v : v;
     if (w !== v) (args ??= op.args.slice())[k] = w;
   });
+  // aio_submit's control blocks after the first: four arguments a block, the descriptor first (fs/aio-submit.ts).
+  if (op.name === 'aio_submit') {
+    for (let k = 6; k < op.args.length; k += 4) {
+      const w = ctx.fd(op.args[k]);
+      if (w !== op.args[k]) (args ??= op.args.slice())[k] = w;
+    }
+  }
   return args ? { ...op, args } : op;
 }
