@@ -6,6 +6,7 @@ import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
 import { loadScenario, type Loaded } from '../program/load';
 import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
+import { escapeControls, safeJson, terminalText } from '../shared/escape';
 import { checkCompareArgs, compare } from '../trace/compare';
 import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
@@ -24,8 +25,19 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
+/** A line (or lines) for a person: names and log text in it are escaped before they reach the terminal. */
 function out(s: string): void {
-  process.stdout.write(s + '\n');
+  process.stdout.write(terminalText(s) + '\n');
+}
+
+/** JSON on stdout: exact values, nothing a terminal would act on (see shared/escape.ts). */
+function outJson(value: unknown): void {
+  process.stdout.write(safeJson(JSON.stringify(value, null, 2)) + '\n');
+}
+
+/** One line on stderr (a diagnostic, an error): every control character escaped, line breaks included. */
+function err(line: string): void {
+  process.stderr.write(escapeControls(line) + '\n');
 }
 
 function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { flags: Map<string, string>; rest: string[] } {
@@ -60,10 +72,10 @@ function loadFile(path: string): (Loaded & { strace?: StraceInfo }) | null {
   try {
     loaded = isStracePath(path) ? loadStraceFile(path) : loadScenario(readFileSync(path, 'utf8'), path);
   } catch (e) {
-    process.stderr.write(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+    err(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return null;
   }
-  for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(path, d) + '\n');
+  for (const d of loaded.diagnostics) err(formatDiagnostic(path, d));
   return loaded.spec ? loaded : null;
 }
 
@@ -90,7 +102,7 @@ function cmdRun(args: string[]): number {
     }
   }
   if (json) {
-    out(JSON.stringify(runJson(trace), null, 2));
+    outJson(runJson(trace));
     return 0;
   }
   const t = totalsOf(trace.machine);
@@ -161,10 +173,10 @@ function cmdExport(args: string[]): number {
     const trace = new Trace(loaded.spec!);
     trace.runToEnd();
     if (file) file.write(trace);
-    else writeChromeTrace(trace, (chunk) => process.stdout.write(chunk));
+    else writeChromeTrace(trace, (chunk) => process.stdout.write(safeJson(chunk)));
   } catch (e) {
     if (!(e instanceof TraceWriteError)) throw e;
-    process.stderr.write(`iosim: ${e.message}\n`);
+    err(`iosim: ${e.message}`);
     return 1;
   }
   return 0;
@@ -182,7 +194,7 @@ function cmdCompare(args: string[]): number {
   const { size, disk, warm } = check.options;
   const rows = compare(check.options);
   if (flags.has('json')) {
-    out(JSON.stringify({ methods: rows }, null, 2));
+    outJson({ methods: rows });
     return 0;
   }
   out(`Sending a ${formatBytes(size)} file to a socket, ${warm ? 'warm' : 'cold'} page cache, ${disk} disk (transfer calls only):`);
@@ -208,7 +220,8 @@ export function main(argv: string[]): number {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`iosim: ${e.message}\n${USAGE}\n`);
+      err(`iosim: ${e.message}`);
+      process.stderr.write(USAGE + '\n');
       return 2;
     }
     throw e;

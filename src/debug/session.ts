@@ -10,6 +10,7 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import {
   COMPARE_REQUEST, CompareArgs, EXPORT_REQUEST, ExportArgs, MachineState, SEEK_REQUEST, SeekArgs, STATE_EVENT, STATE_REQUEST, WHY_REQUEST, WhyArgs,
 } from '../shared/messages';
+import { terminalText } from '../shared/escape';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from './breakpoints';
 import { capabilities } from './capabilities';
@@ -65,7 +66,8 @@ export class IoMachineSession extends GuardedSession {
   }
 
   private print(text: string, category: 'stdout' | 'console' | 'stderr' = 'console'): void {
-    this.sendEvent(new OutputEvent(text + '\n', category));
+    // The Debug Console renders ANSI sequences: names and log lines in the text are escaped (shared/escape.ts).
+    this.sendEvent(new OutputEvent(terminalText(text) + '\n', category));
   }
 
   // ───────────────────────────── initialize, launch, the end ─────────────────────────────

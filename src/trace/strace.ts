@@ -2,6 +2,7 @@
 import { ERRNO_TEXT, Errno } from '../machine/errno';
 import { flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
+import { escapeControls, quoteC } from '../shared/escape';
 import { OpLog, OpRecord } from './opLog';
 
 /** Follows descriptors as operations open and close them, to decorate fds like `-y` does. */
@@ -20,7 +21,8 @@ export class FdNames {
 
   name(fd: number): string {
     const n = this.names.get(fd);
-    return n ? `${fd}<${n}>` : String(fd);
+    // A name from a log or a scenario may hold anything: printed as strace -y prints it, controls escaped.
+    return n ? `${fd}<${escapeControls(n)}>` : String(fd);
   }
 
   /** Updates the map after an operation ran. */
@@ -54,7 +56,7 @@ export function straceLine(r: OpRecord, names: FdNames): string {
   const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
   let call: string;
   switch (r.name) {
-    case 'open': call = `openat(AT_FDCWD, ${JSON.stringify(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
+    case 'open': call = `openat(AT_FDCWD, ${quoteC(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
     case 'close': call = `close(${fd(0)})`; break;
     case 'socket': call = r.text ? `${r.text}(...)` : 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
     case 'pipe': call = 'pipe([...])'; break;

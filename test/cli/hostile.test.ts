@@ -1,0 +1,88 @@
+/**
+ * Hostile and absurd inputs through the command line (issue 16; cases in test/fixtures/reliability/, from
+ * /work/shared/cases/reliability/README.md): each ends with a line-numbered diagnostic or a refusal and a status of
+ * 0, 1 or 2, within seconds, with no control character of the input reaching the terminal raw and no stack trace.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+
+const ROOT = path.join(__dirname, '../../..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const CASES = path.join(ROOT, 'test/fixtures/reliability');
+const TMP = mkdtempSync(path.join(tmpdir(), 'iosim-hostile-'));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+interface Result {
+  code: number | null;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+/** Runs the CLI; a run past `timeout` is killed (and the test fails on its status, not by hanging). */
+function iosim(args: string[], timeout = 20_000): Result {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+  return { code: r.status, out: r.stdout, err: r.stderr, ms: Date.now() - t0 };
+}
+
+function write(name: string, text: string): string {
+  const p = path.join(TMP, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** A control character (other than the line break), C1 control, bidi control or separator: what must not be printed raw. */
+const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+
+function clean(r: Result): void {
+  assert.doesNotMatch(r.out, RAW, 'stdout holds a raw control character');
+  assert.doesNotMatch(r.err, RAW, 'stderr holds a raw control character');
+  assert.doesNotMatch(r.err, /\n\s+at .*:\d+:\d+\)?\n/, 'a stack trace');
+}
+
+describe('terminal escapes: printed as strace prints them, kept exact in JSON', () => {
+  test('cli-terminal-escape-injection.strace: -y names and bad lines are escaped, no ESC or BEL reaches the terminal', () => {
+    const r = iosim(['run', path.join(CASES, 'cli-terminal-escape-injection.strace')]);
+    assert.equal(r.code, 0, r.err);
+    clean(r);
+    assert.match(r.out, /^ +2 {2}read\(3<\/srv\/\\33\]0;pwned\\7\\33\[31mred>, 0x10000000, 1\) = 1 /m);
+    assert.match(r.out, /openat\(AT_FDCWD, "\/srv\/\\33\]0;pwned\\7\\33\[31mred", O_RDONLY\)/);
+    assert.match(r.err, /cli-terminal-escape-injection\.strace:3:1: warning: skipped: not a call, a signal or an exit: \\33\[2Jnot a call$/m);
+  });
+
+  test('hostile-names.iosim: names with OSC, BEL, SGR, a C1 CSI and U+202E are escaped in text, exact in --json and export', () => {
+    const file = path.join(CASES, 'hostile-names.iosim');
+    const text = iosim(['run', file]);
+    assert.equal(text.code, 0, text.err);
+    clean(text);
+    assert.match(text.out, /read\(4<\/srv\/evil\\342\\200\\256txt\.exe\\302\\2332J>, /);
+    assert.match(text.out, /openat\(AT_FDCWD, "\/srv\/\\33\[2Jcreated", O_WRONLY\|O_CREAT\)/);
+    const json = iosim(['run', file, '--json']);
+    assert.equal(json.code, 0, json.err);
+    clean(json);
+    const files = Object.keys((JSON.parse(json.out) as { pageCache: { files: object } }).pageCache.files);
+    assert.ok(files.includes('/srv/\x1b]0;pwned\x07\x1b[31mred'), files.join(', '));
+    assert.ok(files.includes('/srv/evil\u202etxt.exe\u009b2J'), files.join(', '));
+    // The exported trace names the program by its path: a hostile one is kept exact, and printed safely.
+    const hostilePath = write('names\x1b]0;x\x07\u202e\u009b.iosim', readFileSync(file, 'utf8'));
+    const exported = iosim(['export', hostilePath, '-o', '-']);
+    assert.equal(exported.code, 0, exported.err);
+    clean(exported);
+    const meta = JSON.stringify(JSON.parse(exported.out));
+    assert.ok(meta.includes(JSON.stringify(`I/O machine: ${hostilePath}`).slice(1, -1)), 'the parsed trace names the program exactly');
+  });
+
+  test('diagnostics echo hostile scenario text escaped, the file path included', () => {
+    const file = write('bad\x1b[2J.iosim', 'open("/srv/\x1b]0;x\x07", O_RDONLY)\nfrob\u202e(1)\n');
+    const r = iosim(['run', file]);
+    assert.equal(r.code, 1);
+    clean(r);
+    assert.match(r.err, /bad\\33\[2J\.iosim:1:6: error: file "\/srv\/\\33\]0;x\\7" is not declared/);
+    assert.match(r.err, /bad\\33\[2J\.iosim:2:1: error: unknown statement 'frob'/);
+  });
+});
