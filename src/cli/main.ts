@@ -1,11 +1,11 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
-import { readFileSync } from 'node:fs';
 import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { formatDiagnostic } from '../program/index';
-import { loadScenario, type Loaded } from '../program/load';
-import { isStracePath, loadStraceFile, type StraceInfo } from '../program/strace/load';
+import type { Loaded } from '../program/load';
+import { loadProgramFile } from '../program/loadProgram';
+import type { StraceInfo } from '../program/strace/load';
 import { escapeControls, safeJson, terminalText } from '../shared/escape';
 import { checkCompareArgs, compare } from '../trace/compare';
 import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
@@ -70,7 +70,7 @@ function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { 
 function loadFile(path: string): (Loaded & { strace?: StraceInfo }) | null {
   let loaded: Loaded & { strace?: StraceInfo };
   try {
-    loaded = isStracePath(path) ? loadStraceFile(path) : loadScenario(readFileSync(path, 'utf8'), path);
+    loaded = loadProgramFile(path);
   } catch (e) {
     err(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return null;

@@ -32,7 +32,8 @@ const O_CREAT = OPEN_FLAGS.O_CREAT;
 const STATEMENT_HELP = 'a call such as read(fd, buf, 4KiB), an assignment, repeat, sleep, sysctl, drop_caches, file or machine';
 
 export function parseScenario(text: string, path: string): Scenario {
-  return new Parser(path).parse(text);
+  // A UTF-8 byte order mark (as some Windows editors save) is not part of the first line; editors do not show it.
+  return new Parser(path).parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
 export function hasErrors(s: Scenario): boolean {

@@ -86,3 +86,52 @@ describe('terminal escapes: printed as strace prints them, kept exact in JSON', 
     assert.match(r.err, /bad\\33\[2J\.iosim:2:1: error: unknown statement 'frob'/);
   });
 });
+
+describe('what is not a regular file is refused by every reader', () => {
+  const fifo = path.join(TMP, 'fifo.strace');
+  const fifoScenario = path.join(TMP, 'fifo.iosim');
+  spawnSync('mkfifo', [fifo, fifoScenario]);
+
+  for (const [what, file] of [['/dev/zero (was: std::bad_alloc, exit 134)', '/dev/zero'], ['a FIFO named .strace (was: blocked forever)', fifo],
+    ['a FIFO named .iosim', fifoScenario], ['a directory', 'examples']] as const) {
+    test(`run ${what}: cannot read PATH: not a regular file, exit 1`, () => {
+      const r = iosim(['run', file], 10_000);
+      assert.equal(r.code, 1, r.err);
+      assert.equal(r.err, `iosim: cannot read ${file}: not a regular file\n`);
+      assert.equal(r.out, '');
+    });
+  }
+
+  test('export refuses them too, before writing anything', () => {
+    const out = path.join(TMP, 'never.json');
+    const r = iosim(['export', fifo, '-o', out], 10_000);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, `iosim: cannot read ${fifo}: not a regular file\n`);
+  });
+
+  test('a log line longer than 1 MiB gets a diagnostic naming it and is skipped (streamed, not buffered)', () => {
+    const long = `100  read(3</data/x>, "${'a'.repeat(1_100_000)}", 4096) = 4096`;
+    const file = write('long-line.strace', `100  openat(AT_FDCWD, "/data/x", O_RDONLY) = 3</data/x>\n${long}\n100  read(3</data/x>, "b", 1) = 1\n`);
+    const r = iosim(['run', file]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, new RegExp(`long-line\\.strace:2:1: warning: skipped: a line of ${long.length} bytes, longer than the 1048576 a line may have`));
+    assert.match(r.out, /^ +3 {2}read\(3<\/data\/x>, 0x10000000, 1\) = 1 /m);
+  });
+});
+
+describe('a UTF-8 byte order mark is not part of the first line', () => {
+  test('utf8-bom.iosim runs (was: an error at 1:1)', () => {
+    const r = iosim(['run', path.join(CASES, 'utf8-bom.iosim')]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.match(r.out, /^sendfile\(4<TCP:\[\d+\]>, 3<\/srv\/index\.html>, \[0\], 16384\) = 16384 /m);
+  });
+
+  test('a log keeps its first line (was: lost)', () => {
+    const file = write('bom.strace', '\ufeff100  openat(AT_FDCWD, "/data/x", O_RDONLY) = 3</data/x>\n100  read(3</data/x>, "b", 1) = 1\n');
+    const r = iosim(['run', file]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+    assert.match(r.out, /^ +1 {2}openat\(AT_FDCWD, "\/data\/x", O_RDONLY\) = 3 /m);
+  });
+});

@@ -25,7 +25,7 @@ import { Core, type Pending } from './core';
 import type { Evidence, Knowledge } from './evidence';
 import { replayCall } from './dispatch';
 import { FastCall, FastKind, fastPath, parseFast } from './fast';
-import type { LineCursor } from './lines';
+import { MAX_LINE, type LineCursor } from './lines';
 import { LineKind, ParsedLine, parseLine } from './parse';
 import { exited, procOf } from './process';
 import type { QueueState } from './queue';
@@ -84,6 +84,10 @@ export class Replayer extends Core {
   feed(cur: LineCursor): boolean {
     if (!cur.advance()) return false;
     const lineNo = ++this.lineNo;
+    if (cur.long >= 0) {
+      this.ev.badLine(lineNo, `a line of ${cur.long} bytes, longer than the ${MAX_LINE} a line may have`);
+      return true;
+    }
     // The commonest lines straight from their bytes; any other (or one that needs its text) the general way.
     if (!(fastPath.enabled && parseFast(cur.bytes, cur.start, cur.end, this.fast) && this.lineFast(this.fast, lineNo))) this.line(cur.text(), lineNo);
     return true;
