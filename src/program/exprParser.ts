@@ -19,6 +19,13 @@ export const BAIL = new Bail();
  */
 export type LiteralKind = 'size' | 'duration' | 'factor' | 'count';
 
+/**
+ * How deep parentheses, unary minuses and repeats may nest. The parser and the interpreter recurse once per level:
+ * 3,000 levels overflowed the stack ("Maximum call stack size exceeded" with no line), 200 is far below that in any
+ * host (the extension host included) and far above what a person writes.
+ */
+export const MAX_NESTING = 200;
+
 export const CONSTANTS: ReadonlyMap<string, number> = new Map([...Object.entries(OPEN_FLAGS), ...Object.entries(SEEK)]);
 export const SIZE_HELP = 'a number with an optional unit (B, KiB, MiB, GiB, TiB, or K, M, G, T), such as 16KiB';
 export const DURATION_HELP = 'a number with a unit ns, us, ms, s or m, such as 35s';
@@ -33,6 +40,13 @@ export abstract class LineParser {
   protected pos = 0;
   /** Plain-number literals read as duration factors, with their text, until they turn out to stand alone. */
   protected readonly unitless = new WeakMap<Expr, string>();
+  /** Levels of nesting open on the current line (parentheses, unary minuses, one-line repeats): see MAX_NESTING. */
+  protected depth = 0;
+
+  /** Enters one more level of nesting at `t`, or fails the line when that is one too many. */
+  protected nest(t: Token): void {
+    if (++this.depth > MAX_NESTING) this.fail(t, `nesting too deep (limit ${MAX_NESTING})`);
+  }
 
   // ---- expressions ----
 
@@ -79,7 +93,9 @@ export abstract class LineParser {
     const t = this.peek();
     if (isPunct(t, '-')) {
       this.next();
+      this.nest(t);
       const operand = this.unary(kind);
+      this.depth--;
       return { kind: 'neg', operand, line: t.line, col: t.col, endCol: operand.endCol };
     }
     return this.primary(kind);
@@ -93,7 +109,9 @@ export abstract class LineParser {
       return e;
     }
     if (isPunct(t, '(')) {
+      this.nest(t);
       const inner = this.expr(kind);
+      this.depth--;
       const close = this.next();
       if (!isPunct(close, ')')) this.fail(close, `expected ')' to close the '(' at column ${t.col}, found ${describeToken(close)}`);
       return { ...inner, col: t.col, endCol: close.endCol };

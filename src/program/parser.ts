@@ -6,7 +6,7 @@ import { CONFIG_KEYS, findConfigKey, parseConfigValue, type ConfigKey } from '..
 import { OPEN_FLAGS, OPS, findOp, flagNames as flagNamesOf, type OpSpec } from '../machine/operation';
 import { constValue, type Expr, type FileDecl, type MachineSetting, type OpStatement, type RepeatStatement, type Scenario, type Statement } from './ast';
 import { didYouMean } from './diagnostics';
-import { BAIL, CONSTANTS, isPunct, LineParser } from './exprParser';
+import { BAIL, CONSTANTS, isPunct, LineParser, MAX_NESTING } from './exprParser';
 import { describeToken, lexLine, type Token } from './lexer';
 
 /** A call argument: open's path is the only place a string is allowed. */
@@ -76,6 +76,8 @@ class Parser extends LineParser {
       this.toks = lexed.tokens;
       this.code = lexed.code;
       this.pos = 0;
+      // A line abandoned deep inside an expression leaves its levels behind: every line starts at depth 0.
+      this.depth = 0;
       this.blockPushedThisLine = false;
       this.oneLineBody = null;
       if (this.toks[0].kind === 'eol') continue;
@@ -152,7 +154,8 @@ class Parser extends LineParser {
     if (!block) this.fail(brace, `found '}' but no block is open`);
     if (block.kind === 'repeat') {
       block.stmt.endLine = brace.line;
-      if (block.stmt.body.length === 0) this.warning(block.open, `this repeat has an empty body`);
+      // A block whose header failed (recoverBlock) has no body on purpose: its error is enough.
+      if (block.stmt.body.length === 0 && block.stmt.col !== block.open.col) this.warning(block.open, `this repeat has an empty body`);
     }
   }
 
@@ -391,6 +394,13 @@ class Parser extends LineParser {
   }
 
   private repeat(t: Token): string {
+    // Open blocks and one-line repeats alike: the interpreter compiles each level by recursion. Said once: the
+    // blocks opened past the limit are read (for their '}') but not reported again.
+    this.nest(t);
+    if (this.blocks.length + this.depth > MAX_NESTING) {
+      if (this.blocks.length > MAX_NESTING) throw BAIL;
+      this.fail(t, `nesting too deep (limit ${MAX_NESTING})`);
+    }
     const count = this.expr('count');
     const brace = this.next();
     if (!isPunct(brace, '{')) this.fail(brace, `expected '{' after the repeat count, found ${describeToken(brace)}`);

@@ -135,3 +135,25 @@ describe('a UTF-8 byte order mark is not part of the first line', () => {
     assert.match(r.out, /^ +1 {2}openat\(AT_FDCWD, "\/data\/x", O_RDONLY\) = 3 /m);
   });
 });
+
+describe('nesting past the parser\'s limit is an error at its line', () => {
+  test('iosim-deep-nesting-stack-overflow.iosim: 3,000 parentheses', () => {
+    const r = iosim(['run', path.join(CASES, 'iosim-deep-nesting-stack-overflow.iosim')]);
+    assert.equal(r.code, 1);
+    clean(r);
+    // The 201st '(' of line 7 (it starts at column 15).
+    assert.equal(r.err, `${path.join(CASES, 'iosim-deep-nesting-stack-overflow.iosim')}:7:215: error: nesting too deep (limit 200)\n`);
+  });
+
+  test('3,000 one-line repeats, and 3,000 nested blocks: one error each', () => {
+    const head = 'file "/x" size 4KiB\nbuf = alloc(4KiB)\nfd = open("/x", O_RDONLY)\n';
+    const oneLine = write('repeats.iosim', `${head}${'repeat 1 { '.repeat(3000)}read(fd, buf, 4KiB)${' }'.repeat(3000)}\n`);
+    let r = iosim(['run', oneLine]);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, `${oneLine}:4:2201: error: nesting too deep (limit 200)\n`);
+    const blocks = write('blocks.iosim', `${head}${'repeat 1 {\n'.repeat(3000)}read(fd, buf, 4KiB)\n${'}\n'.repeat(3000)}`);
+    r = iosim(['run', blocks]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.err.split('\n').filter((l) => l.includes('error')), [`${blocks}:204:1: error: nesting too deep (limit 200)`]);
+  });
+});
