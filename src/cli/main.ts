@@ -2,7 +2,7 @@
 import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
-import { formatDiagnostic } from '../program/index';
+import { errorAt, formatDiagnostic } from '../program/index';
 import type { Loaded } from '../program/load';
 import { loadProgramFile } from '../program/loadProgram';
 import type { StraceInfo } from '../program/strace/load';
@@ -101,6 +101,7 @@ function cmdRun(args: string[]): number {
       names.after(r);
     }
   }
+  if (trace.error) return stopped(path, trace);
   if (json) {
     outJson(runJson(trace));
     return 0;
@@ -124,6 +125,13 @@ function cmdRun(args: string[]): number {
   out(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
   if (loaded.strace) logSummary(trace, loaded.strace);
   return 0;
+}
+
+/** A run that stopped at a value or a time past the model's limits: the error at its line, exit status 1. */
+function stopped(path: string, trace: Trace): number {
+  const e = trace.error!;
+  err(formatDiagnostic(path, errorAt(e.line, e.col, e.message)));
+  return 1;
 }
 
 /** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
@@ -174,6 +182,8 @@ function cmdExport(args: string[]): number {
     trace.runToEnd();
     if (file) file.write(trace);
     else writeChromeTrace(trace, (chunk) => process.stdout.write(safeJson(chunk)));
+    // What ran is exported all the same (a valid trace); the status says it stopped early.
+    if (trace.error) return stopped(rest[0], trace);
   } catch (e) {
     if (!(e instanceof TraceWriteError)) throw e;
     err(`iosim: ${e.message}`);

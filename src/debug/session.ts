@@ -154,7 +154,7 @@ export class IoMachineSession extends GuardedSession {
     const { trace, engine } = this.need();
     engine.bps = new Breakpoints();
     await this.moves.run(() => engine.forward('continue'), () => {
-      this.print(runSummaryText(trace.machine));
+      this.print(runSummaryText(trace.machine, trace.error));
       this.endSession();
     });
   }
@@ -336,7 +336,7 @@ export class IoMachineSession extends GuardedSession {
     this.lastStop = stop;
     this.variables.reset();
     this.atEndOnce = stop.reason === 'end';
-    if (this.atEndOnce) this.print(endedMessage(stop.pos, engine.state()));
+    if (this.atEndOnce) this.print(endedMessage(stop.pos, engine.state(), trace.error));
     this.sendEvent(stoppedEvent(trace, stop, threadAt(trace, engine, stop.pos)));
     if (stop.reason === 'goto') this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
     this.sendState();

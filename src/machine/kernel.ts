@@ -15,6 +15,7 @@ import {
 } from './state';
 import { PAGE_SIZE } from './units';
 import { SyscallError } from './errno';
+import { LimitError, MAX_CLOCK_NS } from './limits';
 
 export interface FileSpec {
   path: string;
@@ -111,6 +112,7 @@ export abstract class Kernel {
 
   /** Runs the timers due by `t` in time order, each at its own time, then sets the clock to `t`. */
   runUntil(t: number): void {
+    if (!(t <= MAX_CLOCK_NS)) throw clockOverflow(t);
     for (;;) {
       const top = this.timers.peek();
       if (!top || top.t > t) break;
@@ -242,4 +244,10 @@ export abstract class Kernel {
     m.sink = sink;
     m.nameOf = (seed: number) => m.filesById[seed]?.name ?? '?';
   }
+}
+
+/** The clock was asked to reach `t` ns, past what it counts exactly (limits.ts): the run stops instead of rounding. */
+export function clockOverflow(t: number): LimitError {
+  const days = Number.isFinite(t) ? ` (${(t / 86_400e9).toPrecision(3)} days)` : '';
+  return new LimitError(`simulated time would reach ${t} ns${days}, past the 2^53 ns (104 days) the clock counts exactly`);
 }

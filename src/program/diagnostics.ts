@@ -12,6 +12,11 @@ export interface Diagnostic {
   message: string;
 }
 
+/** An error at one point of a line (1-based): a run stopped there (a value past the model's limits, say). */
+export function errorAt(line: number, col: number, message: string): Diagnostic {
+  return { severity: 'error', line: Math.max(1, line), col: Math.max(1, col), endLine: Math.max(1, line), endCol: Math.max(1, col), message };
+}
+
 export function formatDiagnostic(path: string, d: Diagnostic): string {
   return `${path}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
 }

@@ -5,7 +5,7 @@
  */
 import { OPEN_FLAGS, SEEK } from '../machine/operation';
 import { parseDuration, parseSize } from '../machine/units';
-import type { Expr } from './ast';
+import { constValue, type Expr } from './ast';
 import type { Diagnostic } from './diagnostics';
 import { describeToken, type Token } from './lexer';
 
@@ -49,6 +49,21 @@ export abstract class LineParser {
   }
 
   // ---- expressions ----
+
+  /**
+   * A whole argument, repeat count or sleep: when it is constant, its value is checked as a literal is (an
+   * expression such as `8000TiB * 8000TiB` is as far past 2^53 as a literal the lexer refuses). Values computed
+   * from variables are checked when they are computed (interpreter.ts).
+   */
+  protected checkedExpr(kind: LiteralKind): Expr {
+    const e = this.expr(kind);
+    const v = constValue(e);
+    if (v !== null && !(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) {
+      this.error(e, `value out of range: this ${kind === 'count' ? 'count' : kind === 'size' ? 'value' : 'duration'} is ${v}${kind === 'duration' ? ' ns' : ''}, past 2^53 (${Number.MAX_SAFE_INTEGER}), the largest the model counts exactly`);
+      throw BAIL;
+    }
+    return e;
+  }
 
   protected expr(kind: LiteralKind): Expr {
     let left = this.additive(kind);

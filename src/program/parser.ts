@@ -3,6 +3,7 @@
  * sits on one line, so an error abandons the rest of its line and parsing resumes on the next one.
  */
 import { CONFIG_KEYS, findConfigKey, parseConfigValue, type ConfigKey } from '../machine/config';
+import { MAX_FILE_SIZE } from '../machine/limits';
 import { OPEN_FLAGS, OPS, findOp, flagNames as flagNamesOf, type OpSpec } from '../machine/operation';
 import { constValue, type Expr, type FileDecl, type MachineSetting, type OpStatement, type RepeatStatement, type Scenario, type Statement } from './ast';
 import { didYouMean } from './diagnostics';
@@ -283,7 +284,7 @@ class Parser extends LineParser {
           this.next();
           args.push({ kind: 'str', value: at.text, tok: at });
         } else {
-          args.push({ kind: 'expr', expr: this.expr(kind === 'duration' ? 'duration' : 'size'), tok: at });
+          args.push({ kind: 'expr', expr: this.checkedExpr(kind === 'duration' ? 'duration' : 'size'), tok: at });
         }
         const sep = this.next();
         if (isPunct(sep, ',')) continue;
@@ -353,7 +354,7 @@ class Parser extends LineParser {
   private sleep(t: Token): string {
     const at = this.peek();
     if (at.kind === 'eol') this.fail(at, `expected a duration after sleep, such as 35s, found end of line`);
-    const e = this.expr('duration');
+    const e = this.checkedExpr('duration');
     this.addOp({ kind: 'op', name: 'sleep', target: null, args: [e], line: t.line, col: t.col, callCol: t.col });
     return 'sleep';
   }
@@ -401,7 +402,7 @@ class Parser extends LineParser {
       if (this.blocks.length > MAX_NESTING) throw BAIL;
       this.fail(t, `nesting too deep (limit ${MAX_NESTING})`);
     }
-    const count = this.expr('count');
+    const count = this.checkedExpr('count');
     const brace = this.next();
     if (!isPunct(brace, '{')) this.fail(brace, `expected '{' after the repeat count, found ${describeToken(brace)}`);
     const stmt: RepeatStatement = { kind: 'repeat', count, body: [], line: t.line, col: t.col, endLine: t.line };
@@ -443,6 +444,8 @@ class Parser extends LineParser {
     const decl: FileDecl = { path: pathTok.text, size, line: t.line, col: t.col };
     this.files.push(decl);
     this.fileByPath.set(decl.path, decl);
+    // Declared all the same, so that its opens are not reported too; the program will not run.
+    if (size > MAX_FILE_SIZE) this.fail(sizeTok, `file size '${sizeTok.text}' is larger than the largest file of ext4 with 4 KiB blocks (16 TiB less 4 KiB, ${MAX_FILE_SIZE} bytes)`);
     return 'the file declaration';
   }
 

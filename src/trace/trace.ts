@@ -4,7 +4,8 @@
  * rebuilt exactly: the nearest checkpoint before it, then a replay that stops right after the wanted event.
  */
 import { C } from '../machine/counters';
-import { Machine } from '../machine/machine';
+import { LimitError } from '../machine/limits';
+import { Machine, type OpResult } from '../machine/machine';
 import { FrozenPageCache } from '../machine/pagecache';
 import { Operation } from '../machine/operation';
 import { EventLog, ReplaySink, StopReplay } from './eventLog';
@@ -42,6 +43,11 @@ export class Trace {
   readonly ops = new OpLog();
   machine: Machine;
   finished = false;
+  /**
+   * Why the program stopped before its end: it asked for a value or a time past the model's limits
+   * (machine/limits.ts). The operation that did is not recorded. Null when it ran (or runs) normally.
+   */
+  error: LimitError | null = null;
   private source: OperationSource;
   private checkpoints: Checkpoint[] = [];
   private checkpointEvery: number;
@@ -79,23 +85,40 @@ export class Trace {
     if (!this.injected.has(index)) src.complete(result);
   }
 
-  /** Executes the next operation. Returns its index, or -1 once the program has ended. */
+  /** Executes the next operation. Returns its index, or -1 once the program has ended (or stopped: see `error`). */
   step(): number {
     if (this.finished) return -1;
     if (this.checkpointDue()) this.checkpoint();
     const index = this.ops.length;
-    const op = this.nextOp(this.source, index);
     const m = this.machine;
-    if (!op) {
-      m.finish();
+    const startPos = this.events.length;
+    let op: Operation | null = null;
+    let r: OpResult;
+    let startNs = m.now;
+    try {
+      op = this.nextOp(this.source, index);
+      if (!op) {
+        m.finish();
+        this.finished = true;
+        return -1;
+      }
+      this.before.set(m.counters);
+      startNs = m.now;
+      r = m.execute(op, index);
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e;
+      // The operation that asked for too much is not recorded; the program ends at the state before it (the live
+      // machine is rebuilt: it stopped in the middle of that operation).
+      this.events.truncate(startPos);
+      this.machine = this.replayTo(this.head).machine;
+      this.machine.sink = this.events;
+      // Named by the operation that asked (the program's end: the last one that ran).
+      const at = op ?? (this.ops.length ? this.ops.get(this.ops.length - 1) : null);
+      this.error = e.line > 0 || !at ? e : new LimitError(e.message, at.line, at.col);
       this.finished = true;
       return -1;
     }
     const before = this.before;
-    before.set(m.counters);
-    const startPos = this.events.length;
-    const startNs = m.now;
-    const r = m.execute(op, index);
     this.complete(this.source, index, r.result);
     const c = m.counters;
     this.ops.add({
@@ -219,6 +242,7 @@ export class Trace {
     this.machine = m;
     this.source = src;
     this.finished = false;
+    this.error = null;
     if (inject) {
       // Later operations shift by one: move injections recorded past this point (none remain after truncation).
       this.injected.set(opIndex, inject);

@@ -157,3 +157,44 @@ describe('nesting past the parser\'s limit is an error at its line', () => {
     assert.deepEqual(r.err.split('\n').filter((l) => l.includes('error')), [`${blocks}:204:1: error: nesting too deep (limit 200)`]);
   });
 });
+
+describe('sizes and times past the model\'s limits end at their line, at once', () => {
+  test('iosim-huge-size-hang.iosim: a file of 8000 TiB is past ext4\'s 16 TiB (was: ran unbounded)', () => {
+    const file = path.join(CASES, 'iosim-huge-size-hang.iosim');
+    const r = iosim(['run', file], 10_000);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, `${file}:3:16: error: file size '8000TiB' is larger than the largest file of ext4 with 4 KiB blocks (16 TiB less 4 KiB, 17592186040320 bytes)\n`);
+  });
+
+  test('iosim-pwrite-huge-offset-hang.iosim: 8000TiB * 8000TiB is checked as a literal is (was: a hang)', () => {
+    const file = path.join(CASES, 'iosim-pwrite-huge-offset-hang.iosim');
+    const r = iosim(['run', file], 10_000);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /:6:20: error: value out of range: this value is 7\.737125245533627e\+31, past 2\^53 \(9007199254740991\), the largest the model counts exactly\n$/);
+  });
+
+  test('a value computed from variables past 2^53 stops the run at its line: run, run --json and export alike', () => {
+    const file = write('computed.iosim', 'file "/w" size 4KiB\nbuf = alloc(4KiB)\nfd = open("/w", O_RDWR)\nn = read(fd, buf, 4KiB)\npwrite(fd, buf, 5, n * 8000TiB * 8000TiB)\n');
+    const message = `${file}:5:1: error: value out of range: argument 4 of pwrite is 3.1691265005705735e+35, past 2^53 (9007199254740991), the largest the model counts exactly\n`;
+    const text = iosim(['run', file], 10_000);
+    assert.equal(text.code, 1);
+    assert.equal(text.err, message);
+    assert.match(text.out, /^read\(3<\/w>, 0x10000000, 4096\) = 4096 /m, 'what ran before is printed');
+    const json = iosim(['run', file, '--json'], 10_000);
+    assert.equal(json.code, 1);
+    assert.equal(json.err, message);
+    assert.equal(json.out, '', 'no JSON for a run that did not end');
+    const out = path.join(TMP, 'computed.json');
+    const exported = iosim(['export', file, '-o', out], 10_000);
+    assert.equal(exported.code, 1);
+    assert.equal(exported.err, message);
+    assert.ok(JSON.parse(readFileSync(out, 'utf8')).traceEvents.length > 0, 'what ran is exported, as valid JSON');
+  });
+
+  test('a run whose clock would pass 2^53 ns (104 days) stops with the error at the operation', () => {
+    const file = write('clock.iosim', 'buf = alloc(4KiB)\nrepeat 3 { sleep 1000h }\n');
+    const r = iosim(['run', file], 10_000);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /clock\.iosim:2:12: error: simulated time would reach 10800000000\d{6} ns \(125 days\), past the 2\^53 ns \(104 days\) the clock counts exactly\n$/);
+  });
+});
