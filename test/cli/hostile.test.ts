@@ -198,3 +198,29 @@ describe('sizes and times past the model\'s limits end at their line, at once', 
     assert.match(r.err, /clock\.iosim:2:12: error: simulated time would reach 10800000000\d{6} ns \(125 days\), past the 2\^53 ns \(104 days\) the clock counts exactly\n$/);
   });
 });
+
+describe('logs with numbers the model cannot take: a warning at the line, the call shown, at once', () => {
+  const cases: [string, RegExp][] = [
+    ['strace-bad-lseek-offset-nan.strace', /:2:1: warning: lseek: the offset is not a number: shown, not simulated\n$/],
+    ['strace-huge-io-count-hang.strace', /:2:1: warning: read: the result 9007199254740993 is past 2\^53, the largest number the model counts exactly: shown, not simulated\n$/],
+    ['strace-pwrite-huge-offset-hang.strace', /:2:1: warning: pwrite64: the offset is past 2\^53, the largest number the model counts exactly: shown, not simulated\n$/],
+  ];
+  for (const [name, warning] of cases) {
+    test(`${name} (was: NaN in the output, or a run that never ended)`, () => {
+      const text = iosim(['run', path.join(CASES, name)], 10_000);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.err, warning);
+      assert.doesNotMatch(text.out, /NaN|9007199254740992/);
+      const json = iosim(['run', path.join(CASES, name), '--json'], 10_000);
+      assert.equal(json.code, 0, json.err);
+      // errno is null when there is none; every other null would be a number that was NaN.
+      const nulls: string[] = [];
+      const walk = (v: unknown, at: string): void => {
+        if (v === null && !at.endsWith('.errno')) nulls.push(at);
+        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+      };
+      walk(JSON.parse(json.out), '');
+      assert.deepEqual(nulls, [], 'no null where a number belongs');
+    });
+  }
+});

@@ -46,6 +46,8 @@ export interface Evidence {
   orphan(name: string, line: number): void;
   /** A line that is not strace output. */
   badLine(line: number, message: string): void;
+  /** A call whose numbers the model cannot take (not numbers, past its limits): shown, not simulated. */
+  unsimulated(line: number, message: string): void;
   /** Every syscall of the log, with the line where it starts, whether it failed, its -T duration and start (ns). */
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void;
   signal(): void;
@@ -65,6 +67,7 @@ class Ignore implements Evidence {
   missing(): void {}
   orphan(): void {}
   badLine(): void {}
+  unsimulated(): void {}
   syscall(): void {}
   signal(): void {}
 }

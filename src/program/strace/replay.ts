@@ -245,6 +245,8 @@ export class Replayer extends Core {
     c.failed = failed;
     this.ev.syscall(c.name, line, failed, c.durNs, ts);
     if (c.errno === 'ENOENT') this.ev.missing(c);
+    // A result no Linux call returns (past 2^53: a double cannot even hold it exactly) makes nothing the model can run.
+    if (!failed && !Number.isSafeInteger(r)) return this.unsimulated(proc, c, `the result ${resultText(c)} is past 2^53, the largest number the model counts exactly`);
     replayCall(this, proc, c);
   }
 
@@ -276,4 +278,9 @@ export class Replayer extends Core {
     this.clock.load(s.time);
     this.ended = s.ended;
   }
+}
+
+/** The result of `c` as the log printed it (digits a double would round), for messages. */
+function resultText(c: ParsedLine): string {
+  return /=\s+(\S+)/.exec(c.text.slice(c.argsEnd))?.[1] ?? c.ret;
 }

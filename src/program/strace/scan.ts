@@ -4,6 +4,7 @@
  * directories or devices, how big the pipes must be, the processes and their names, the lines that hold calls, and
  * the lines it could not read.
  */
+import { MAX_FILE_SIZE } from '../../machine/limits';
 import type { FileSpec } from '../../machine/machine';
 import type { Diagnostic } from '../diagnostics';
 import type { Evidence } from './evidence';
@@ -127,7 +128,8 @@ export class Scan implements Evidence {
   }
   read(path: string, pos: number, n: number, count: number): void {
     const info = this.path(path);
-    if (info.modified || !(n >= 0) || !(pos >= 0)) return;
+    // Past the largest file the model holds, a position says nothing it can use (the call is not simulated).
+    if (info.modified || !(n >= 0) || !(pos >= 0) || !(pos + n <= MAX_FILE_SIZE)) return;
     if (n > 0 && pos + n > info.size) info.size = pos + n;
     // A short read of a regular file ends at its end.
     if (n < count && !info.exact && pos + n >= info.size) {
@@ -140,7 +142,7 @@ export class Scan implements Evidence {
   }
   size(path: string, size: number): void {
     const info = this.path(path);
-    if (info.modified || !(size >= 0)) return;
+    if (info.modified || !(size >= 0) || !(size <= MAX_FILE_SIZE)) return;
     if (!info.exact || size > info.size) info.size = size;
     info.exact = true;
   }
@@ -177,6 +179,9 @@ export class Scan implements Evidence {
   badLine(line: number, message: string): void {
     this.info.badLines++;
     this.warn(line, `skipped: ${message}`);
+  }
+  unsimulated(line: number, message: string): void {
+    this.warn(line, `${message}: shown, not simulated`);
   }
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void {
     const info = this.info;
