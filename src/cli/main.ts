@@ -197,9 +197,9 @@ function cmdCompare(args: string[]): number {
   if (rest.length) throw new UsageError(`compare takes no FILE (got ${rest[0]})`);
   const check = checkCompareArgs({ size: flags.get('size'), disk: flags.get('disk'), warm: flags.has('warm') });
   if (!check.ok) {
-    throw new UsageError(check.field === 'size'
-      ? `--size: expected a size such as 16KiB or 1MiB, got ${check.value}`
-      : `--disk: expected nvme, ssd or hdd, got ${check.value}`);
+    throw new UsageError(check.field === 'disk'
+      ? `--disk: expected nvme, ssd or hdd, got ${check.value}`
+      : `--size: ${check.reason ?? `expected a size such as 16KiB or 1MiB, got ${check.value}`}`);
   }
   const { size, disk, warm } = check.options;
   const rows = compare(check.options);

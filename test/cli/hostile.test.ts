@@ -224,3 +224,19 @@ describe('logs with numbers the model cannot take: a warning at the line, the ca
     });
   }
 });
+
+describe('compare: sizes it cannot compare are usage errors naming the rule', () => {
+  test('compare --size 4097 (was: an uncaught exception, exit 1): exit 2, the 512-byte rule', () => {
+    const r = iosim(['compare', '--size', '4097']);
+    assert.equal(r.code, 2);
+    clean(r);
+    assert.match(r.err, /^iosim: --size: the size must be a multiple of 512 bytes, the block O_DIRECT reads \(4608 is\)\nusage:/);
+  });
+
+  test('compare --size 64GiB (was: minutes of computing): exit 2 at once, past what one call moves in Linux', () => {
+    const r = iosim(['compare', '--size', '64GiB']);
+    assert.equal(r.code, 2);
+    assert.ok(r.ms < 5000, `${r.ms} ms`);
+    assert.match(r.err, /^iosim: --size: 64 GiB is more than one call moves in Linux \(MAX_RW_COUNT: 2 GiB less 4 KiB, 2147479552 bytes\), and each method sends the file in one call\n/);
+  });
+});
