@@ -1,18 +1,23 @@
 /**
- * Benchmark of the debug adapter over a million syscalls: time from `continue` to a stop at a function breakpoint
- * on the last syscall, then stepBack latency at positions spread over the run (median and worst), and the
- * adapter's peak RSS. The adapter runs as its own process (dist/debugAdapter.js over stdio).
+ * Benchmark of the debug adapter, as its own process (dist/debugAdapter.js over stdio, as editors run it).
+ *
+ * Default: a million syscalls of a scenario; time from `continue` to a stop at a function breakpoint on the last
+ * syscall. With BENCH_PROGRAM=FILE (a strace log, say): time from `continue` to the end of the program. Then, at 20
+ * positions spread over the trace, the latency of a seek there and of a stepBack from there, each until the machine
+ * state at the new position (what the panel and the variables show) has arrived: median, 95th percentile and worst;
+ * and the adapter's peak RSS.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 
 const N = Number(process.env.BENCH_SYSCALLS ?? 1_000_000);
+const PROGRAM = process.env.BENCH_PROGRAM;
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'iomachine-bench-'));
+/** Writes the scenario into a temporary directory; returns its path (the directory goes at the end of the run). */
+function scenario(dir: string): string {
   const program = join(dir, 'million.iosim');
   // N-1 reads streaming a 4 GiB file through a 64 MiB cache (readahead, evictions), then one fsync.
   writeFileSync(program, `machine {
@@ -26,47 +31,66 @@ repeat ${N - 1} {
 }
 fsync(fd)
 `);
-  // Over stdio, as editors run it (a TCP socket would add Nagle/delayed-ACK pauses of ~40 ms to each exchange).
+  return program;
+}
+
+function stats(ms: number[]): { median: number; p95: number; worst: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], p95: s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)], worst: s[s.length - 1] };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'iomachine-bench-'));
+  const program = PROGRAM ?? scenario(dir);
   const dc = new DebugClient(process.execPath, join(__dirname, '..', '..', 'dist', 'debugAdapter.js'), 'iomachine');
   await dc.start();
   const adapter = (dc as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
   try {
     await dc.initializeRequest();
     await Promise.all([dc.launch({ program, stopOnEntry: true }), dc.waitForEvent('initialized').then(async () => {
-      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'fsync' }] });
+      if (!PROGRAM) await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'fsync' }] });
       await dc.configurationDoneRequest();
     }), dc.waitForEvent('stopped')]);
     const t0 = Date.now();
-    const [, stop] = await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped', 120000)]);
+    const [, stop] = await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('stopped', 600_000)]);
     const toStop = (Date.now() - t0) / 1000;
     const description = String(stop.body.description);
     const head = Number(/#(\d+)/.exec(description)?.[1] ?? 0);
-    const latencies: number[] = [];
+    const seeks: number[] = [];
+    const stepBacks: number[] = [];
     for (let k = 1; k <= 20; k++) {
-      const pos = Math.floor((head * k) / 21);
+      // Positions spread over the whole trace, away from the last one visited: a seek replays from a checkpoint.
+      const pos = Math.floor((head * k) / 21) + 997 * k;
+      let s = Date.now();
       await Promise.all([dc.customRequest('iomachine/seek', { position: pos }), dc.waitForEvent('stopped', 60000), dc.waitForEvent('iomachine/state', 60000)]);
-      // Latency as a person sees it: until the machine state at the new position (what the panel and variables show) has arrived.
-      const s = Date.now();
+      seeks.push(Date.now() - s);
+      // Latency as a person sees it: until the machine state at the new position has arrived.
+      s = Date.now();
       await Promise.all([dc.stepBackRequest({ threadId: 1 }), dc.waitForEvent('stopped', 60000), dc.waitForEvent('iomachine/state', 60000)]);
-      latencies.push(Date.now() - s);
+      stepBacks.push(Date.now() - s);
     }
-    const inOrder = [...latencies];
-    latencies.sort((a, b) => a - b);
     const status = readFileSync(`/proc/${adapter.pid}/status`, 'utf8');
     const rss = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    const sb = stats(stepBacks);
+    const sk = stats(seeks);
     console.log(JSON.stringify({
-      bench: `adapter: ${N} syscalls`,
-      continueToLastSyscallSeconds: +toStop.toFixed(3),
+      bench: PROGRAM ? `adapter: ${PROGRAM}` : `adapter: ${N} syscalls`,
+      continueSeconds: +toStop.toFixed(3),
       stoppedAt: description,
-      stepBackMedianMs: latencies[Math.floor(latencies.length / 2)],
-      stepBackWorstMs: latencies[latencies.length - 1],
-      stepBackMsInOrder: inOrder,
+      events: head + 1,
+      stepBackMedianMs: sb.median,
+      stepBackP95Ms: sb.p95,
+      stepBackWorstMs: sb.worst,
+      seekMedianMs: sk.median,
+      seekP95Ms: sk.p95,
+      seekWorstMs: sk.worst,
       adapterPeakRssMiB: +rss.toFixed(1),
     }));
     await dc.disconnectRequest({});
   } finally {
     await dc.stop().catch(() => undefined);
     adapter.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -8,10 +8,12 @@ import { loadProgramFile } from '../program/loadProgram';
 import type { StraceInfo } from '../program/strace/load';
 import { escapeControls, safeJson, terminalText } from '../shared/escape';
 import { checkCompareArgs, compare } from '../trace/compare';
-import { recordedVsModeled, runJson, totalsOf } from '../trace/summary';
+import type { OpRecord } from '../trace/opLog';
+import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
+import { Output, Spill } from './output';
 import { table } from './table';
 
 const USAGE = `usage:
@@ -85,33 +87,59 @@ function cmdRun(args: string[]): number {
   const path = rest[0];
   const loaded = loadFile(path);
   if (!loaded) return 1;
-  const trace = new Trace(loaded.spec!);
+  // Nothing of the run is looked at twice: operations are written as they end, events only counted.
+  const trace = new Trace(loaded.spec!, { record: false });
   const json = flags.has('json');
   const names = new FdNames();
   const log = loaded.strace !== undefined;
   const threads = loaded.spec!.threads;
+  // Text for a person is escaped (names, log text); JSON keeps its values exact (shared/escape.ts). The output goes
+  // in chunks of whole lines, or of JSON text, which both escapes take piece by piece.
+  const stdout = new Output(json ? (s) => process.stdout.write(safeJson(s)) : (s) => process.stdout.write(terminalText(s)));
+  const operations = json ? new Spill() : null;
+  const recorded = new RecordedTally();
+  const rows = log && !json ? new LogRows() : null;
+  let n = 0;
   for (;;) {
     const i = trace.step();
     if (i < 0) break;
-    if (!json) {
-      const r = trace.ops.get(i);
-      // A log's operations say where they come from: its line, and its process when there are several.
-      const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
-      out(where + straceLine(r, names));
-      names.after(r);
+    const r = trace.ops.get(i);
+    recorded.add(r);
+    if (operations) {
+      operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r)));
+      continue;
     }
+    rows?.add(r);
+    // A log's operations say where they come from: its line, and its process when there are several.
+    const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
+    stdout.line(where + straceLine(r, names));
+    names.after(r);
   }
-  if (trace.error) return stopped(path, trace);
-  if (json) {
-    outJson(runJson(trace));
+  if (trace.error) {
+    stdout.flush();
+    // No document for a run that did not end: the operations kept for it are dropped (a temporary file, maybe).
+    operations?.drain(new Output(() => {}));
+    return stopped(path, trace);
+  }
+  const rvm = recorded.result(trace.machine.now);
+  const doc = runJsonRest(trace, rvm);
+  if (operations) {
+    const frame = runJsonFrame(doc);
+    if (n === 0) stdout.line(frame.empty);
+    else {
+      stdout.write(frame.head);
+      operations.drain(stdout);
+      stdout.line(frame.tail);
+    }
+    stdout.flush();
     return 0;
   }
-  const t = totalsOf(trace.machine);
-  const pc = runJson(trace).pageCache;
+  const t = doc.totals;
+  const pc = doc.pageCache;
   const hitRatio = hitPercent(t.pageCacheHits, t.pageCacheMisses) ?? 0;
-  out('');
-  out(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
-  out(table(['', 'count', 'bytes'], [
+  stdout.line('');
+  stdout.line(`summary of ${path} (simulated ${formatDuration(t.simTimeNs)}, ${trace.events.length} events)`);
+  stdout.line(table(['', 'count', 'bytes'], [
     ['syscalls', t.syscalls, ''],
     ['user/kernel switches', t.contextSwitches, ''],
     ['CPU copies', t.cpuCopies, formatBytes(t.cpuBytes)],
@@ -122,8 +150,9 @@ function cmdRun(args: string[]): number {
     ['evictions', t.evictions, ''],
     ['pages written back', t.writebackPages, ''],
   ], [false, true, true]));
-  out(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
-  if (loaded.strace) logSummary(trace, loaded.strace);
+  stdout.line(`page cache: ${pc.pages}/${pc.capacityPages} pages (${pc.active} active, ${pc.inactive} inactive), ${pc.dirty} dirty, ${pc.writeback} under writeback`);
+  if (loaded.strace) logSummary(stdout, rows!, rvm, loaded.strace);
+  stdout.flush();
   return 0;
 }
 
@@ -134,17 +163,17 @@ function stopped(path: string, trace: Trace): number {
   return 1;
 }
 
-/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
-function logSummary(trace: Trace, info: StraceInfo): void {
-  const rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
-  for (let i = 0; i < trace.ops.length; i++) {
-    const r = trace.ops.get(i);
-    if (r.name === 'alloc') continue;
+/** For a replayed log, per syscall name: calls, how many were simulated, the log's time and the model's. */
+class LogRows {
+  readonly rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
+
+  add(r: OpRecord): void {
+    if (r.name === 'alloc') return;
     // The log's name for the call: pass-throughs and renamed calls carry it; others by the model's table (pread → pread64).
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
     const name = named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name;
-    let row = rows.get(name);
-    if (!row) rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
+    let row = this.rows.get(name);
+    if (!row) this.rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
     row.calls++;
     if (r.name !== 'syscall') row.modeled++;
     if (r.recorded?.durationNs !== undefined) {
@@ -153,19 +182,22 @@ function logSummary(trace: Trace, info: StraceInfo): void {
       row.modeledNs += r.endNs - r.startNs;
     }
   }
-  const sorted = [...rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
-  out('');
-  out(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
-  out(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
+}
+
+/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
+function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null, info: StraceInfo): void {
+  const sorted = [...logRows.rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
+  out.line('');
+  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
+  out.line(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
     name, r.calls, r.modeled === r.calls ? 'yes' : r.modeled === 0 ? 'shown only' : `${r.modeled}`,
     r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
   ]), [false, true, true, true, true]));
-  const rvm = recordedVsModeled(trace);
   if (rvm) {
-    out(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
-    out(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
+    out.line(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
+    out.line(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
   }
-  out('"shown only": the model counts the call (2 switches) but does not simulate it.');
+  out.line('"shown only": the model counts the call (2 switches) but does not simulate it.');
 }
 
 function cmdExport(args: string[]): number {

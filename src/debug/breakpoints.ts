@@ -4,7 +4,7 @@
  * event. Hit counts count occurrences in program order from the start of the trace, so they mean the same thing
  * whether the trace is travelled forwards or backwards.
  */
-import { Ev, unpackMove } from '../machine/events';
+import { Ev, eventPageCount, evictReason, unpackMove } from '../machine/events';
 import { ERRNO } from '../machine/errno';
 import { findOp, OPS } from '../machine/operation';
 import { Trace } from '../trace/trace';
@@ -87,6 +87,8 @@ export interface Hit {
   bp: Bp;
   /** A logpoint's message; such a hit does not stop. */
   message?: string;
+  /** For an event about a run of pages: the page it stopped for (the first that met the condition and hit count). */
+  page?: number;
 }
 
 /** Syscall names people type (Linux's) mapped to the model's operation names. */
@@ -244,10 +246,19 @@ export class Breakpoints {
     for (const f of this.functions) if (functionMatches(trace, f, j)) cands.push(f);
     if (!cands.length) return [];
     const env = opEnv(trace, j);
-    return this.decide(cands, env, (bp) => this.occurrence(bp, j, (k) => this.opMatchesPlain(trace, bp, k)));
+    const hits: Hit[] = [];
+    for (const bp of cands) {
+      if (bp.condition && !holds(bp.condition, env)) continue;
+      if (bp.hit && !bp.hit(this.occurrences(bp, j, (k) => (this.opMatchesPlain(trace, bp, k) ? 1 : 0)) + 1)) continue;
+      hits.push(bp.log ? { bp, message: bp.log(env) } : { bp });
+    }
+    return hits;
   }
 
-  /** Event-level breakpoints matching event e. */
+  /**
+   * Event-level breakpoints matching event e. An event about a run of pages is, for a condition and a hit count, one
+   * occurrence per page: a condition on `page` stops at the run that holds a page meeting it, and the hit says which.
+   */
   matchEvent(trace: Trace, e: number): Hit[] {
     const kind = trace.events.kind(e);
     const cands: Bp[] = [];
@@ -255,62 +266,51 @@ export class Breakpoints {
     if (f) cands.push(...f);
     for (const d of this.data) if (dataMatches(trace, d, e)) cands.push(d);
     if (!cands.length) return [];
-    const env = eventEnv(trace, e);
-    return this.decide(cands, env, (bp) => this.occurrence(bp, e, (k) => this.eventMatchesPlain(trace, bp, k)));
-  }
-
-  private decide(cands: Bp[], env: Env, occurrence: (bp: Bp) => number): Hit[] {
     const hits: Hit[] = [];
     for (const bp of cands) {
-      if (bp.condition) {
-        try {
-          if (!truthy(bp.condition(env))) continue;
-        } catch {
-          // A condition that cannot be evaluated here (a name this kind of stop lacks) does not stop.
-          continue;
+      let before = -1;
+      for (const page of pagesAsked(trace, bp, e)) {
+        const env = eventEnv(trace, e, page);
+        if (bp.condition && !holds(bp.condition, env)) continue;
+        if (bp.hit) {
+          if (before < 0) before = this.occurrences(bp, e, (k) => this.eventMatchesPlain(trace, bp, k));
+          if (!bp.hit(++before)) continue;
         }
+        hits.push({ bp, page, ...(bp.log ? { message: bp.log(env) } : {}) });
+        break;
       }
-      if (bp.hit && !bp.hit(occurrence(bp))) continue;
-      hits.push(bp.log ? { bp, message: bp.log(env) } : { bp });
     }
     return hits;
   }
 
   /**
-   * 1-based occurrence number of a breakpoint's match at `at` (an operation index or an event position), in
-   * program order; `matches` says whether it matched at an earlier one. Counted once, onwards from where it got to.
+   * How many times a breakpoint matched before `at` (an operation index or an event position), in program order;
+   * `matches` counts its matches at an earlier one. Counted once, onwards from where it got to.
    */
-  private occurrence(bp: Bp, at: number, matches: (k: number) => boolean): number {
+  private occurrences(bp: Bp, at: number, matches: (k: number) => number): number {
     if (bp.countedTo > at) {
       bp.count = 0;
       bp.countedTo = 0;
     }
-    for (let k = bp.countedTo; k < at; k++) if (matches(k)) bp.count++;
+    for (let k = bp.countedTo; k < at; k++) bp.count += matches(k);
     bp.countedTo = at;
-    return bp.count + 1;
+    return bp.count;
   }
 
   private opMatchesPlain(trace: Trace, bp: Bp, k: number): boolean {
     if (trace.isInjected(k)) return false;
     if (bp.kind === 'line' && trace.ops.lineOf(k) !== bp.line) return false;
     if (bp.kind === 'function' && !functionMatches(trace, bp, k)) return false;
-    if (!bp.condition) return true;
-    try {
-      return truthy(bp.condition(opEnv(trace, k)));
-    } catch {
-      return false;
-    }
+    return !bp.condition || holds(bp.condition, opEnv(trace, k));
   }
 
-  private eventMatchesPlain(trace: Trace, bp: Bp, k: number): boolean {
-    if (bp.kind === 'filter' && !FILTER_KINDS[bp.filter].includes(trace.events.kind(k))) return false;
-    if (bp.kind === 'data' && !dataMatches(trace, bp, k)) return false;
-    if (!bp.condition) return true;
-    try {
-      return truthy(bp.condition(eventEnv(trace, k)));
-    } catch {
-      return false;
-    }
+  /** How many times (pages) a breakpoint matches at event k, ignoring its hit count. */
+  private eventMatchesPlain(trace: Trace, bp: Bp, k: number): number {
+    if (bp.kind === 'filter' && !FILTER_KINDS[bp.filter].includes(trace.events.kind(k))) return 0;
+    if (bp.kind === 'data' && !dataMatches(trace, bp, k)) return 0;
+    let n = 0;
+    for (const page of pagesAsked(trace, bp, k)) if (!bp.condition || holds(bp.condition, eventEnv(trace, k, page))) n++;
+    return n;
   }
 }
 
@@ -322,6 +322,33 @@ function functionMatches(trace: Trace, f: FunctionBp, j: number): boolean {
   if (!f.lines) return trace.ops.nameOf(j) === f.opName;
   const line = trace.ops.lineOf(j);
   return f.lines.has(line) && (j === 0 || trace.ops.lineOf(j - 1) !== line);
+}
+
+/** A condition that cannot be evaluated here (a name this kind of stop lacks) does not hold. */
+function holds(condition: (env: Env) => Value, env: Env): boolean {
+  try {
+    return truthy(condition(env));
+  } catch {
+    return false;
+  }
+}
+
+/** Events whose pages [b, b + count) each took the same transition: a breakpoint asks about each page. */
+const PAGE_RUN_EVENTS = new Set<Ev>([
+  Ev.PageHit, Ev.PageMiss, Ev.PageInsert, Ev.PageActivate, Ev.PageDeactivate, Ev.PageEvict, Ev.PageDirty, Ev.PageMap,
+]);
+
+/**
+ * The pages a breakpoint asks about at event e, in order: a data breakpoint its own page; another breakpoint each
+ * page of a page-run event; otherwise the event once (undefined: `page` is the event's own, if any).
+ */
+function pagesAsked(trace: Trace, bp: Bp, e: number): (number | undefined)[] {
+  if (bp.kind === 'data') return [bp.target.type === 'page' ? bp.target.index : undefined];
+  const kind = trace.events.kind(e);
+  if (!PAGE_RUN_EVENTS.has(kind)) return [undefined];
+  const first = trace.events.b(e);
+  const n = eventPageCount(kind, trace.events.c(e));
+  return Array.from({ length: n }, (_, i) => first + i);
 }
 
 const REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
@@ -371,8 +398,11 @@ const FILE_EVENTS = new Set<Ev>([
   Ev.PageReadForWrite,
 ]);
 
-/** Names a condition on an event may use: file, page, bytes, kind and the enclosing operation's fields. */
-export function eventEnv(trace: Trace, e: number): Env {
+/**
+ * Names a condition on an event may use: file, page, bytes, kind and the enclosing operation's fields. `page`: the one
+ * page of a page-run event the condition is asked about (its first by default).
+ */
+export function eventEnv(trace: Trace, e: number, page?: number): Env {
   const ev = trace.events;
   const kind = ev.kind(e);
   const a = ev.a(e);
@@ -384,11 +414,11 @@ export function eventEnv(trace: Trace, e: number): Env {
   return (name) => {
     switch (name) {
       case 'file': case 'path': return pageKinds ? pathOf(trace, a) : op('path');
-      case 'page': case 'index': return pageKinds ? b : null;
-      case 'pages': return kind === Ev.WritebackStart || kind === Ev.WritebackEnd || kind === Ev.ReadaheadSync || kind === Ev.ReadaheadAsync || kind === Ev.ReadAround ? c : null;
+      case 'page': case 'index': return pageKinds ? page ?? b : null;
+      case 'pages': return pageKinds ? eventPageCount(kind, c) : null;
       case 'bytes': return kind === Ev.CpuCopy || kind === Ev.DmaStart || kind === Ev.DmaInterrupt ? a : null;
       case 'device': return kind === Ev.DmaInterrupt ? (b === 1 ? 'nic' : 'disk') : null;
-      case 'reason': return kind === Ev.PageEvict ? ['reclaim', 'drop_caches', 'invalidate'][c] : kind === Ev.FlusherWake ? ['periodic', 'background', 'reclaim'][a] : null;
+      case 'reason': return kind === Ev.PageEvict ? ['reclaim', 'drop_caches', 'invalidate'][evictReason(c)] : kind === Ev.FlusherWake ? ['periodic', 'background', 'reclaim'][a] : null;
       case 'pause': case 'pauseMs': return kind === Ev.ThrottlePause ? a / 1000 : null;
       case 'time': return ev.time(e);
       case 'thread': return ev.thread(e) === 0 ? 'flusher' : 'process';
@@ -404,11 +434,11 @@ function dataMatches(trace: Trace, d: DataBp, e: number): boolean {
   const t = d.target;
   if (t.type === 'page') {
     const changes = kind === Ev.PageInsert || kind === Ev.PageEvict || kind === Ev.PageDirty || kind === Ev.PageActivate ||
-      kind === Ev.PageDeactivate || kind === Ev.ReadaheadMark || kind === Ev.PageMap;
-    if (changes) return ev.b(e) === t.index && pathOf(trace, ev.a(e)) === t.path;
-    if (kind === Ev.WritebackStart || kind === Ev.WritebackEnd) {
+      kind === Ev.PageDeactivate || kind === Ev.ReadaheadMark || kind === Ev.PageMap || kind === Ev.WritebackStart ||
+      kind === Ev.WritebackEnd;
+    if (changes) {
       const first = ev.b(e);
-      return t.index >= first && t.index < first + ev.c(e) && pathOf(trace, ev.a(e)) === t.path;
+      return t.index >= first && t.index < first + eventPageCount(kind, ev.c(e)) && pathOf(trace, ev.a(e)) === t.path;
     }
     if (kind === Ev.CpuCopy) {
       // Bytes copied into a page-cache page of the file (a write).

@@ -3,9 +3,9 @@
  * and `events`, and expressions over registers, the operation and the program's variables.
  */
 import { C, hitPercent } from '../machine/counters';
-import { Ev } from '../machine/events';
+import { Ev, EvictReason, eventPageCount, evictReason } from '../machine/events';
 import { Machine } from '../machine/machine';
-import { PG_ACTIVE, PG_DIRTY } from '../machine/pagecache';
+import { PG_DIRTY } from '../machine/pagecache';
 import { formatDuration, MiB, PAGE_SIZE } from '../machine/units';
 import { Trace } from '../trace/trace';
 import { opEnv } from './breakpoints';
@@ -86,8 +86,7 @@ function pageArgs(args: string[]): { path: string; index: number } | null {
 const kB = (pages: number) => `${String(pages * 4).padStart(10)} kB`;
 
 export function meminfo(m: Machine): string {
-  let active = 0;
-  for (const f of m.cache.files.values()) for (const p of f.values()) if (p.flags & PG_ACTIVE) active++;
+  const active = m.cache.active.count;
   return [
     `MemTotal:       ${String(m.config.ramBytes / 1024).padStart(10)} kB`,
     `Cached:         ${kB(m.cache.size)}`,
@@ -112,19 +111,28 @@ export function vmtouch(m: Machine, path: string): string {
   const f = m.files.get(path);
   if (!f) return `vmtouch: ${path}: no such file in the machine`;
   const total = Math.ceil(f.size / PAGE_SIZE);
-  const pages = m.cache.pagesOf(f.id);
-  const resident = pages?.size ?? 0;
+  const mapping = m.cache.mapping(f.id);
+  const resident = mapping?.nrpages ?? 0;
   const width = Math.min(60, Math.max(1, total));
+  // Column i of the bar covers pages [edge(i), edge(i+1)); resident pages are counted per column a folio at a time.
+  const edge = (i: number) => Math.floor((i * total) / width);
+  const inCol = new Float64Array(width);
+  let c = 0;
+  for (const g of mapping?.folios() ?? []) {
+    const end = Math.min(g.end, total);
+    for (let i = g.index; i < end;) {
+      while (edge(c + 1) <= i) c++;
+      const stop = Math.min(end, edge(c + 1));
+      inCol[c] += stop - i;
+      i = stop;
+    }
+  }
   let bar = '';
   for (let i = 0; i < width; i++) {
-    const from = Math.floor((i * total) / width);
-    const to = Math.max(from + 1, Math.floor(((i + 1) * total) / width));
-    let n = 0;
-    for (let k = from; k < to; k++) if (pages?.has(k)) n++;
-    bar += n === 0 ? ' ' : n === to - from ? 'O' : 'o';
+    const n = inCol[i];
+    bar += n === 0 ? ' ' : n === edge(i + 1) - edge(i) ? 'O' : 'o';
   }
-  let dirty = 0;
-  if (pages) for (const p of pages.values()) if (p.flags & PG_DIRTY) dirty++;
+  const dirty = mapping?.countFlag(PG_DIRTY) ?? 0;
   const pct = total ? ((100 * resident) / total).toFixed(3) : '0';
   return [
     `${path}`,
@@ -147,18 +155,13 @@ export function why(t: Trace, pos: number, fileId: number, index: number): strin
   const lines: string[] = [];
   for (let e = 0; e <= pos && e <= t.head; e++) {
     const k = ev.kind(e);
-    let relevant = false;
-    if (k === Ev.WritebackStart || k === Ev.WritebackEnd || k === Ev.ReadaheadSync || k === Ev.ReadaheadAsync || k === Ev.ReadAround) {
-      relevant = ev.a(e) === fileId && index >= ev.b(e) && index < ev.b(e) + ev.c(e);
-    } else if (k >= Ev.PageHit && k <= Ev.PageDirty || k === Ev.FaultMinor || k === Ev.FaultMajor || k === Ev.PageMap || k === Ev.ReadaheadMark || k === Ev.PageReadForWrite) {
-      relevant = ev.a(e) === fileId && ev.b(e) === index;
-    }
-    if (!relevant) continue;
+    const n = eventPageCount(k, ev.c(e));
+    if (n === 0 || ev.a(e) !== fileId || index < ev.b(e) || index >= ev.b(e) + n) continue;
     const j = t.ops.opAt(e);
     const who = ev.thread(e) === 0 ? 'the flusher thread' : j >= 0 ? `${t.ops.nameOf(j)} at line ${t.ops.lineOf(j)}` : 'the program';
     let note = '';
-    if (k === Ev.PageEvict && ev.c(e) === 0) note = ` — memory pressure: ${who} needed a free page and this one was at the inactive list's tail`;
-    lines.push(`#${e} ${formatDuration(ev.time(e)).padStart(12)}  ${describeEvent(t, e)}  (${who})${note}`);
+    if (k === Ev.PageEvict && evictReason(ev.c(e)) === EvictReason.Reclaim) note = ` — memory pressure: ${who} needed a free page and this one was at the inactive list's tail`;
+    lines.push(`#${e} ${formatDuration(ev.time(e)).padStart(12)}  ${describeEvent(t, e, index)}  (${who})${note}`);
   }
   if (!lines.length) return `${pathOf(t, fileId)} page ${index}: nothing has happened to it up to position ${pos}`;
   const shown = lines.length > 200 ? [`… ${lines.length - 200} earlier events`, ...lines.slice(-200)] : lines;

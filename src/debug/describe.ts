@@ -1,5 +1,5 @@
 /** Words for events: what happened, and which kernel function did it (real names from the Linux sources). */
-import { Ev, EVENT_NAMES, EVICT_REASONS, LOC_NAMES, Loc, WAIT_REASONS, WAKE_REASONS, unpackMove } from '../machine/events';
+import { Ev, EVENT_NAMES, EVICT_REASONS, LOC_NAMES, Loc, WAIT_REASONS, WAKE_REASONS, eventPageCount, evictReason, unpackMove } from '../machine/events';
 import { ERRNO_TEXT, errnoName } from '../machine/errno';
 import { CONFIG_KEYS } from '../machine/config';
 import { formatBytes, formatDuration } from '../machine/units';
@@ -68,14 +68,25 @@ export function kernelFunction(kind: Ev, opName: string, b: number, thread: numb
   return EVENT_NAMES[kind] ?? 'event';
 }
 
-/** A one-line description of event i. */
-export function describeEvent(trace: Trace, i: number): string {
+/**
+ * A one-line description of event i. `focus`: a page the event is about, to describe the event as it concerns that
+ * page alone (a breakpoint that stopped for it, the story of one page in `why`).
+ */
+export function describeEvent(trace: Trace, i: number, focus?: number): string {
   const ev = trace.events;
   const kind = ev.kind(i);
   const a = ev.a(i);
-  const b = ev.b(i);
+  let b = ev.b(i);
   const c = ev.c(i);
-  const page = () => `${pathOf(trace, a)}[${b}]`;
+  // A range event: "/f[3]" for one page, "/f[0–31] (32 pages)" for a run.
+  let n = eventPageCount(kind, c);
+  if (focus !== undefined && n > 1 && focus >= b && focus < b + n && kind !== Ev.WritebackStart && kind !== Ev.WritebackEnd &&
+    kind !== Ev.ReadaheadSync && kind !== Ev.ReadaheadAsync && kind !== Ev.ReadAround) {
+    b = focus;
+    n = 1;
+  }
+  const page = () => (n > 1 ? `${pathOf(trace, a)}[${b}–${b + n - 1}] (${n} pages)` : `${pathOf(trace, a)}[${b}]`);
+  const pages = () => `${n > 1 ? 'pages' : 'page'} ${page()}`;
   switch (kind) {
     case Ev.SyscallEnter: return `syscall ${a} entered`;
     case Ev.SyscallExit: return a ? `syscall returns -1 ${errnoName(a) ?? a} (${ERRNO_TEXT[errnoName(a)!] ?? ''})` : 'syscall returns';
@@ -91,11 +102,11 @@ export function describeEvent(trace: Trace, i: number): string {
     case Ev.DmaInterrupt: return `DMA #${c} complete: ${b === 1 ? 'NIC' : 'disk'} interrupt (${formatBytes(a)})`;
     case Ev.PageHit: return `page cache hit ${page()}`;
     case Ev.PageMiss: return `page cache miss ${page()}`;
-    case Ev.PageInsert: return `page ${page()} added to the inactive list (I/O pending)`;
-    case Ev.PageActivate: return `page ${page()} activated (inactive → active list)`;
-    case Ev.PageDeactivate: return `page ${page()} deactivated (active → inactive list)`;
-    case Ev.PageEvict: return `page ${page()} evicted: ${EVICT_REASONS[c] ?? c}`;
-    case Ev.PageDirty: return `page ${page()} dirtied`;
+    case Ev.PageInsert: return `${pages()} added to the inactive list (I/O pending)`;
+    case Ev.PageActivate: return `${pages()} activated (inactive → active list)`;
+    case Ev.PageDeactivate: return `${pages()} deactivated (active → inactive list)`;
+    case Ev.PageEvict: return `${pages()} evicted: ${EVICT_REASONS[evictReason(c)] ?? c}`;
+    case Ev.PageDirty: return `${pages()} dirtied`;
     case Ev.WritebackStart: return `writeback starts: ${pathOf(trace, a)} pages ${b}–${b + c - 1}`;
     case Ev.WritebackEnd: return `writeback done: ${pathOf(trace, a)} pages ${b}–${b + c - 1} clean`;
     case Ev.ReadaheadSync: return `sync readahead ${pathOf(trace, a)} pages ${b}–${b + c - 1} (${c} pages)`;
@@ -105,7 +116,7 @@ export function describeEvent(trace: Trace, i: number): string {
     case Ev.FaultMajor: return `major page fault on ${page()} (read from disk)`;
     case Ev.ThrottlePause: return `writer throttled for ${formatDuration(a * 1000)} (dirty ${b} pages, limit ${c})`;
     case Ev.FlusherWake: return `flusher wakes: ${WAKE_REASONS[a] ?? a} (dirty ${b} pages, background threshold ${c})`;
-    case Ev.PageMap: return `page ${page()} mapped into user space`;
+    case Ev.PageMap: return `${pages()} mapped into user space`;
     case Ev.AioComplete: return `async I/O #${a} complete (${formatBytes(b)})`;
     case Ev.Block: return `waits ${formatDuration(a)} for ${WAIT_REASONS[b] ?? b}`;
     case Ev.UserAccess: return `user code reads ${formatBytes(a)} of mapped memory`;

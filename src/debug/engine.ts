@@ -16,6 +16,8 @@ export interface Stop {
   hitIds: number[];
   /** For exception and data breakpoints: what happened. */
   text?: string;
+  /** For an event about a run of pages: the page the breakpoint stopped for. */
+  page?: number;
 }
 
 export interface EngineOutput {
@@ -133,7 +135,8 @@ export class Engine {
     if (!stops.length) return null;
     const k = stops[0].bp.kind;
     const reason: StopReason = k === 'line' ? 'breakpoint' : k === 'function' ? 'function breakpoint' : k === 'filter' ? 'exception' : 'data breakpoint';
-    return { pos, reason, hitIds: stops.map((h) => h.bp.id) };
+    const page = stops.find((h) => h.page !== undefined)?.page;
+    return { pos, reason, hitIds: stops.map((h) => h.bp.id), ...(page !== undefined ? { page } : {}) };
   }
 
   /**

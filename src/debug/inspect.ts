@@ -5,7 +5,7 @@
 import { C, COUNTER_NAMES } from '../machine/counters';
 import { Content } from '../machine/content';
 import { DISK_PROFILES } from '../machine/config';
-import { Ev, EVENT_NAMES, Loc } from '../machine/events';
+import { Ev, EVENT_NAMES, eventPageCount, Loc } from '../machine/events';
 import { Machine } from '../machine/machine';
 import { flagNames, findOp, OPS } from '../machine/operation';
 import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../machine/pagecache';
@@ -103,11 +103,15 @@ export function allCounters(m: Machine): [string, number][] {
 }
 
 export function pageCode(p: Page, now: number): string {
-  if (p.flags & PG_WRITEBACK) return PAGE_CODES.writeback;
-  if (p.flags & PG_DIRTY) return PAGE_CODES.dirty;
-  if (p.readyAt > now) return PAGE_CODES.locked;
-  if (p.flags & PG_READAHEAD) return PAGE_CODES.readahead;
-  return p.flags & PG_ACTIVE ? PAGE_CODES.cleanActive : PAGE_CODES.cleanInactive;
+  return folioCode(p.flags, p.readyAt > now);
+}
+
+function folioCode(flags: number, locked: boolean): string {
+  if (flags & PG_WRITEBACK) return PAGE_CODES.writeback;
+  if (flags & PG_DIRTY) return PAGE_CODES.dirty;
+  if (locked) return PAGE_CODES.locked;
+  if (flags & PG_READAHEAD) return PAGE_CODES.readahead;
+  return flags & PG_ACTIVE ? PAGE_CODES.cleanActive : PAGE_CODES.cleanInactive;
 }
 
 /** Pages evicted by the operation at the position, up to it (shown once as "just evicted"). */
@@ -116,43 +120,50 @@ export function justEvicted(t: Trace, pos: number): { fileId: number; index: num
   const k = Math.min(t.ops.opAt(pos), t.ops.length - 1);
   if (k < 0) return [];
   const out: { fileId: number; index: number }[] = [];
-  for (let e = t.ops.startPosOf(k); e <= pos; e++) if (t.events.kind(e) === Ev.PageEvict) out.push({ fileId: t.events.a(e), index: t.events.b(e) });
+  const ev = t.events;
+  for (let e = t.ops.startPosOf(k); e <= pos; e++) {
+    if (ev.kind(e) !== Ev.PageEvict) continue;
+    const n = eventPageCount(Ev.PageEvict, ev.c(e));
+    // The last 4096 pages are enough for the map; a larger run is cut to its end.
+    for (let i = Math.max(0, n - 4096); i < n; i++) out.push({ fileId: ev.a(e), index: ev.b(e) + i });
+    if (out.length > 8192) out.splice(0, out.length - 4096);
+  }
   return out.slice(-4096);
 }
 
+/** The page map: per file, runs of page codes in index order, built a folio at a time. */
 export function pageCacheView(m: Machine, evicted: { fileId: number; index: number }[]): PageCacheView {
   const files: FilePages[] = [];
-  let active = 0;
   const evictedBy = new Map<number, number[]>();
   for (const e of evicted) {
-    if (m.cache.get(e.fileId, e.index)) continue;
+    if (m.cache.find(e.fileId, e.index)) continue;
     const l = evictedBy.get(e.fileId) ?? [];
     l.push(e.index);
     evictedBy.set(e.fileId, l);
   }
   for (const f of m.filesById) {
-    const pages = m.cache.pagesOf(f.id);
-    const gone = evictedBy.get(f.id) ?? [];
-    if (!pages && !gone.length) continue;
-    const codes = new Map<number, string>();
-    let dirty = 0;
-    if (pages) {
-      for (const p of pages.values()) {
-        codes.set(p.index, pageCode(p, m.now));
-        if (p.flags & PG_ACTIVE) active++;
-        if (p.flags & PG_DIRTY) dirty++;
-      }
-    }
-    for (const i of gone) codes.set(i, PAGE_CODES.evicted);
-    const idx = [...codes.keys()].sort((a, b) => a - b);
+    const mapping = m.cache.mapping(f.id);
+    const gone = (evictedBy.get(f.id) ?? []).sort((a, b) => a - b);
+    if (!mapping && !gone.length) continue;
     const runs: PageRun[] = [];
-    for (const i of idx) {
+    const add = (index: number, codes: string) => {
       const last = runs[runs.length - 1];
-      if (last && last.start + last.codes.length === i) last.codes += codes.get(i);
-      else runs.push({ start: i, codes: codes.get(i)! });
+      if (last && last.start + last.codes.length === index) last.codes += codes;
+      else runs.push({ start: index, codes });
+    };
+    let g = 0;
+    let dirty = 0;
+    for (const folio of mapping?.folios() ?? []) {
+      while (g < gone.length && gone[g] < folio.index) add(gone[g++], PAGE_CODES.evicted);
+      const ready = folio.readyCount(m.now);
+      if (ready > 0) add(folio.index, folioCode(folio.flags, false).repeat(ready));
+      if (ready < folio.nr) add(folio.index + ready, folioCode(folio.flags, true).repeat(folio.nr - ready));
+      if (folio.flags & PG_DIRTY) dirty += folio.nr;
     }
-    files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: pages?.size ?? 0, dirty, runs });
+    while (g < gone.length) add(gone[g++], PAGE_CODES.evicted);
+    files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: mapping?.nrpages ?? 0, dirty, runs });
   }
+  const active = m.cache.active.count;
   return {
     capacityPages: m.cache.capacity, pages: m.cache.size, dirty: m.cache.dirty, writeback: m.cache.writeback,
     active, inactive: m.cache.size - active, files,
@@ -287,9 +298,14 @@ function computeTimeline(t: Trace, n: number): TimelineBucket[] {
         case Ev.DmaInterrupt: b.interrupts++; break;
         case Ev.FaultMinor: case Ev.FaultMajor: b.faults++; break;
         case Ev.WritebackStart: b.writeback++; dirty -= ev.c(e); break;
-        case Ev.PageEvict: b.evictions++; cached--; break;
-        case Ev.PageInsert: cached++; break;
-        case Ev.PageDirty: dirty++; break;
+        case Ev.PageEvict: {
+          const n = eventPageCount(Ev.PageEvict, ev.c(e));
+          b.evictions += n;
+          cached -= n;
+          break;
+        }
+        case Ev.PageInsert: cached += ev.c(e); break;
+        case Ev.PageDirty: dirty += ev.c(e); break;
       }
     }
     b.dirtyPages = Math.max(0, dirty);

@@ -2,7 +2,7 @@
  * The generated, read-only "source" of one operation's kernel path: one line per kernel step, each a group of
  * consecutive events of the same kind. Stepping into a syscall walks these lines.
  */
-import { Ev, Loc, unpackMove } from '../machine/events';
+import { Ev, eventPageCount, Loc, unpackMove } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { fdNamesBefore, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
@@ -98,8 +98,9 @@ export function kernelPath(trace: Trace, opIndex: number): KernelPath {
       kind === Ev.PageDirty || kind === Ev.PageMap || kind === Ev.PageDeactivate || kind === Ev.PageActivate;
     if (groupable) while (j + 1 <= r.endPos && ev.kind(j + 1) === kind && ev.thread(j + 1) === thread) j++;
     const fn = kernelFunction(kind, r.name, b, thread, ev.a(i));
-    const count = j - i + 1;
-    const text = count > 1 ? `${describeEvent(trace, i)} … ${describeEvent(trace, j)} (${count} pages)` : describeEvent(trace, i);
+    let pages = 0;
+    for (let x = i; x <= j; x++) pages += eventPageCount(kind, ev.c(x));
+    const text = j > i ? `${describeEvent(trace, i)} … ${describeEvent(trace, j)} (${pages} pages)` : describeEvent(trace, i);
     const who = thread === 0 ? '[flusher] ' : '';
     const t = (ev.time(i) / 1000).toFixed(3).padStart(12);
     lines.push(`${t} µs  ${who}${fn.padEnd(44)} ${text}`);

@@ -30,7 +30,7 @@ export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments, Extens
  * machine (megabytes once the page cache is full), and 100 of them a second exhausted 7 GB in seconds.
  */
 export const MIN_CHECKPOINT_EVERY = 1000;
-export const DEFAULT_CHECKPOINT_EVERY = 50_000;
+export const DEFAULT_CHECKPOINT_EVERY = 16_384;
 
 export interface LaunchedProgram {
   /** The program's absolute path (frames and breakpoints name it). */

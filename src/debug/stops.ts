@@ -18,7 +18,7 @@ export function stoppedEvent(trace: Trace, stop: Stop, thread: number): DebugPro
   ev.body.description = `${reasonLabel(reason)} · position ${where}`;
   ev.body.allThreadsStopped = true;
   if (stop.hitIds.length) ev.body.hitBreakpointIds = stop.hitIds;
-  if (pos >= 0 && (reason === 'exception' || reason === 'data breakpoint')) ev.body.text = describeEvent(trace, pos);
+  if (pos >= 0 && (reason === 'exception' || reason === 'data breakpoint')) ev.body.text = describeEvent(trace, pos, stop.page);
   return ev;
 }
 
@@ -45,7 +45,7 @@ export function exceptionInfo(trace: Trace, bps: Breakpoints, pos: number, lastS
     (pos >= 0 ? filterOfKind(trace.events.kind(pos)) : undefined);
   return {
     exceptionId: stop?.reason === 'data breakpoint' ? 'data-breakpoint' : filter ?? 'event',
-    description: pos >= 0 ? `${describeEvent(trace, pos)} (position ${pos}, ${formatDuration(trace.events.time(pos))})` : 'no event',
+    description: pos >= 0 ? `${describeEvent(trace, pos, stop?.page)} (position ${pos}, ${formatDuration(trace.events.time(pos))})` : 'no event',
     breakMode: 'always',
   };
 }

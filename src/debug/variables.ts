@@ -8,7 +8,7 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFIG_KEYS } from '../machine/config';
 import { C, hitPercent } from '../machine/counters';
 import { Machine } from '../machine/machine';
-import { pageStateName } from '../machine/pagecache';
+import { pageOf, pageStateName } from '../machine/pagecache';
 import { formatBytes, formatDuration, hex } from '../machine/units';
 import { Trace } from '../trace/trace';
 import { parseDataId } from './breakpoints';
@@ -129,12 +129,17 @@ export class Variables {
       case 'pagecache':
         return this.pageCache(m);
       case 'file': {
-        const pages = m.cache.pagesOf(ref.fileId);
-        if (!pages) return [];
-        return [...pages.values()].sort((a, b) => a.index - b.index).map((p) => v(`[${p.index}]`, pageStateName(p) + (p.readyAt > m.now ? ', I/O in flight' : '')));
+        const out: DebugProtocol.Variable[] = [];
+        for (const g of m.cache.mapping(ref.fileId)?.folios() ?? []) {
+          for (let i = g.index; i < g.end; i++) {
+            const p = pageOf(g, i);
+            out.push(v(`[${i}]`, pageStateName(p) + (p.readyAt > m.now ? ', I/O in flight' : '')));
+          }
+        }
+        return out;
       }
       case 'lru': {
-        const list = m.lru(ref.list).slice(0, 500);
+        const list = m.lru(ref.list, 500);
         return list.map((p, i) => v(`${i === 0 ? 'head ' : ''}${i}`, `${m.filesById[p.fileId].path}[${p.index}] ${pageStateName(p)}`));
       }
       case 'buffers':
@@ -179,10 +184,10 @@ export class Variables {
       v('dirty thresholds', (() => { const [bg, th] = m.dirtyLimits(); return `background ${bg} pages, limit ${th} pages`; })()),
     ];
     for (const f of m.filesById) {
-      const pages = m.cache.pagesOf(f.id);
-      out.push(v(f.path, `${pages?.size ?? 0} of ${Math.ceil(f.size / 4096)} pages cached`, {
-        variablesReference: pages?.size ? this.handles.create({ kind: 'file', fileId: f.id }) : 0,
-        indexedVariables: pages?.size ?? 0,
+      const cached = m.cache.mapping(f.id)?.nrpages ?? 0;
+      out.push(v(f.path, `${cached} of ${Math.ceil(f.size / 4096)} pages cached`, {
+        variablesReference: cached ? this.handles.create({ kind: 'file', fileId: f.id }) : 0,
+        indexedVariables: cached,
         memoryReference: `file:${f.id}`,
       }));
     }

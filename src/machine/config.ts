@@ -87,7 +87,14 @@ export function defaultConfig(disk: DiskKind = 'nvme'): MachineConfig {
 }
 
 export function cloneConfig(c: MachineConfig): MachineConfig {
-  return { ...c, sysctl: { ...c.sysctl }, latency: { ...c.latency } };
+  // Built on the default's literal and overwritten, so that every machine's config (and checkpoint copies') has one
+  // hidden class: the model reads it on every step.
+  const d = defaultConfig(c.disk);
+  const { sysctl, latency, ...rest } = c;
+  Object.assign(d, rest);
+  Object.assign(d.sysctl, sysctl);
+  Object.assign(d.latency, latency);
+  return d;
 }
 
 type ValueKind = 'size' | 'int' | 'duration' | 'rate' | 'enum' | 'size-or-none';

@@ -78,6 +78,17 @@ export class Content {
       ex[0].base = base;
       return;
     }
+    // Past every extent (a file written sequentially, an empty buffer): append, or extend the last extent.
+    const lastEx = ex[ex.length - 1];
+    if (!lastEx || lastEx.off + lastEx.len <= off) {
+      if (src === this.defaultSrc && (src === ZERO || base === off)) return;
+      if (lastEx && lastEx.off + lastEx.len === off && lastEx.src === src && (src === ZERO || lastEx.base + lastEx.len === base)) {
+        lastEx.len += len;
+      } else {
+        ex.push({ off, len, src, base });
+      }
+      return;
+    }
     const kept: Extent[] = [];
     let insertAt = -1;
     for (const e of this.extents) {
@@ -105,6 +116,12 @@ export class Content {
     if (from.extents.length === 0) {
       // A pristine source is one piece: no need to build the piece list.
       this.set(dstOff, len, from.defaultSrc, from.defaultSrc === ZERO ? 0 : srcOff);
+      return;
+    }
+    const only = from.extents.length === 1 ? from.extents[0] : null;
+    if (only && only.off <= srcOff && only.off + only.len >= srcOff + len) {
+      // One extent of the source holds the whole range (a buffer filled by one read).
+      this.set(dstOff, len, only.src, only.base + (srcOff - only.off));
       return;
     }
     for (const piece of from.pieces(srcOff, len)) {
@@ -150,6 +167,11 @@ export class Content {
       generatedBytes(nameOf(p.src), p.base, out, p.off - off, p.len);
     }
     return out;
+  }
+
+  /** Back to the default content everywhere (a buffer reused for new data). */
+  clear(): void {
+    this.extents.length = 0;
   }
 
   /** Forgets everything at or past `size` (truncation). */

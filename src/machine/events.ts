@@ -16,13 +16,16 @@ export const enum Ev {
   DmaStart = 4,
   /** a = bytes, b = device (Dev), c = DMA id */
   DmaInterrupt = 5,
-  /** a = file id, b = page index (PageHit … PageDirty) */
+  /**
+   * Range events: a = file id, b = first page, c = page count (PageHit … PageDirty): pages [b, b+c) took the same
+   * transition one after the other; the event carries the time of the first.
+   */
   PageHit = 6,
   PageMiss = 7,
   PageInsert = 8,
   PageActivate = 9,
   PageDeactivate = 10,
-  /** c = EvictReason */
+  /** c = packEvict(count, EvictReason) */
   PageEvict = 11,
   PageDirty = 12,
   /** a = file id, b = first page, c = page count */
@@ -39,7 +42,7 @@ export const enum Ev {
   ThrottlePause = 20,
   /** a = WakeReason, b = dirty pages, c = background threshold pages */
   FlusherWake = 21,
-  /** a = file id, b = page index: the page was mapped into user space (pte set, no fault) */
+  /** a = file id, b = first page, c = page count: the pages were mapped into user space (ptes set, no fault) */
   PageMap = 22,
   /** a = async I/O id, b = bytes */
   AioComplete = 23,
@@ -110,6 +113,34 @@ export const enum EvictReason {
   Reclaim = 0,
   DropCaches = 1,
   Invalidate = 2,
+}
+
+/** Argument c of PageEvict: how many pages left and why. */
+export function packEvict(count: number, reason: EvictReason): number {
+  return count * 4 + reason;
+}
+
+export function evictReason(c: number): EvictReason {
+  return (c & 3) as EvictReason;
+}
+
+/**
+ * The pages an event is about, [b, b + count) of file a: its count, 0 for events that name no page. Page range
+ * events, writeback requests and readahead windows carry a count; faults, the readahead marker and a read before a
+ * partial write are about one page.
+ */
+export function eventPageCount(kind: Ev, c: number): number {
+  switch (kind) {
+    case Ev.PageHit: case Ev.PageMiss: case Ev.PageInsert: case Ev.PageActivate: case Ev.PageDeactivate:
+    case Ev.PageDirty: case Ev.PageMap: case Ev.WritebackStart: case Ev.WritebackEnd: case Ev.ReadaheadSync:
+    case Ev.ReadaheadAsync: case Ev.ReadAround:
+      return c;
+    case Ev.PageEvict:
+      return Math.floor(c / 4);
+    case Ev.FaultMinor: case Ev.FaultMajor: case Ev.ReadaheadMark: case Ev.PageReadForWrite:
+      return 1;
+  }
+  return 0;
 }
 
 export const EVICT_REASONS: readonly string[] = ['reclaim (LRU)', 'drop_caches', 'invalidated (O_DIRECT write)'];

@@ -80,8 +80,10 @@ export abstract class Kernel {
   bufferBytes = 0;
   lastMove: Move | null = null;
   sink: EventSink;
-  /** Copy directions already counted in the current activity (syscall, fault or flusher run). */
-  counted = new Set<number>();
+  /** Copy directions already counted in the current activity (syscall, fault or flusher run): one bit a direction. */
+  counted = new Uint32Array(4);
+  /** The counted bits of the activities an inner one interrupted, four numbers each (newActivity, endActivity). */
+  activityStack: number[] = [];
   /** True while user code runs (a touch of mapped memory); between operations the CPU is not in user code. */
   inUserCode = false;
   /** A mapping keeps its own readahead state (vma->vm_file->f_ra in Linux: the file's; one per region here). */
@@ -103,6 +105,27 @@ export abstract class Kernel {
   /** Reports one step of the current thread at the current time (see Ev for what a, b and c mean). */
   ev(kind: Ev, a = 0, b = 0, c = 0): void {
     this.sink.emit(kind, this.thread, this.now, a, b, c);
+  }
+
+  /**
+   * Reports a step that began at `t` (≤ now): a range event for pages handled one after the other carries the time of
+   * its first page, while the machine is already at its last.
+   */
+  evAt(t: number, kind: Ev, a = 0, b = 0, c = 0): void {
+    this.sink.emit(kind, this.thread, t, a, b, c);
+  }
+
+  /**
+   * How many consecutive advances of `step` ns run no timer: Infinity when none is pending, 0 when the first one does.
+   * A loop over pages may take that many in one step and stay exact (only whole nanoseconds add up exactly).
+   */
+  quietSteps(step: number): number {
+    const top = this.timers.peek();
+    if (!Number.isSafeInteger(step) || !Number.isSafeInteger(this.now)) return 0;
+    if (!top) return Infinity;
+    if (top.t <= this.now + step) return 0;
+    if (step <= 0) return Infinity;
+    return Math.ceil((top.t - this.now) / step) - 1;
   }
 
   /** Lets simulated time pass; devices complete and timers fire in time order meanwhile. */
@@ -144,8 +167,9 @@ export abstract class Kernel {
   /** Counts a copy once per direction and engine within the current activity; bytes always add up. */
   countCopy(engine: 'cpu' | 'dma', src: Loc, dst: Loc, bytes: number): boolean {
     const key = (engine === 'cpu' ? 0 : 64) + src * 8 + dst;
-    const first = !this.counted.has(key);
-    if (first) this.counted.add(key);
+    const bit = 1 << (key & 31);
+    const first = !(this.counted[key >> 5] & bit);
+    if (first) this.counted[key >> 5] |= bit;
     if (engine === 'cpu') {
       if (first) this.counters[C.CpuCopies]++;
       this.counters[C.CpuBytes] += bytes;
@@ -156,11 +180,26 @@ export abstract class Kernel {
     return first;
   }
 
-  /** A new activity (syscall, fault, flusher run) counts each copy direction once, as the article counts. */
-  newActivity(): Set<number> {
-    const saved = this.counted;
-    this.counted = new Set();
-    return saved;
+  /**
+   * A new activity (syscall, fault, flusher run) counts each copy direction once, as the article counts. Returns the
+   * token that endActivity takes to go back to the activity it interrupted.
+   */
+  newActivity(): number {
+    const c = this.counted;
+    this.activityStack.push(c[0], c[1], c[2], c[3]);
+    c.fill(0);
+    return this.activityStack.length;
+  }
+
+  /** Back to the activity that newActivity interrupted (`token`: what it returned). */
+  endActivity(token: number): void {
+    const s = this.activityStack;
+    if (s.length !== token) throw new Error('activities must end in the order they began');
+    const c = this.counted;
+    c[3] = s.pop()!;
+    c[2] = s.pop()!;
+    c[1] = s.pop()!;
+    c[0] = s.pop()!;
   }
 
   /**
@@ -170,9 +209,24 @@ export abstract class Kernel {
   cpuCopy(src: Loc, dst: Loc, bytes: number, dstObj = 0, dstOff = 0): void {
     if (bytes <= 0) return;
     const first = this.countCopy('cpu', src, dst, bytes);
-    this.lastMove = { src, dst, bytes, engine: 'cpu', dstObj, dstOff };
+    this.noteMove(src, dst, bytes, 'cpu', dstObj, dstOff);
     this.ev(Ev.CpuCopy, bytes, packMove(src, dst, dstObj), first ? 0 : 1);
     this.advance(Math.ceil((bytes / this.config.latency.memcpyBytesPerSec) * 1e9));
+  }
+
+  /** Records the last copy or transfer (for the panel), reusing the record: one is made per step. */
+  noteMove(src: Loc, dst: Loc, bytes: number, engine: 'cpu' | 'dma', dstObj: number, dstOff: number): void {
+    const mv = this.lastMove;
+    if (!mv) {
+      this.lastMove = { src, dst, bytes, engine, dstObj, dstOff };
+      return;
+    }
+    mv.src = src;
+    mv.dst = dst;
+    mv.bytes = bytes;
+    mv.engine = engine;
+    mv.dstObj = dstObj;
+    mv.dstOff = dstOff;
   }
 
   // ───────────────────────────── files and memory ─────────────────────────────
@@ -214,6 +268,16 @@ export abstract class Kernel {
 
   // ───────────────────────────── checkpoints ─────────────────────────────
 
+  /** About how many bytes a copy of this kernel holds besides its page cache (what a checkpoint costs). */
+  copyBytes(): number {
+    let pieces = 0;
+    for (const f of this.filesById) pieces += f.content.extents.length + f.disk.extents.length;
+    for (const r of this.regions) pieces += r.kind === 'buffer' ? r.content.extents.length : r.ptes.size;
+    for (const p of this.pipes) if (p) pieces += p.refs.length;
+    const records = this.filesById.length + this.fds.size + this.regions.length + this.timers.items.length + this.dma.length + this.aio.size;
+    return 4096 + 64 * pieces + 160 * records;
+  }
+
   /**
    * Makes `m` (a bare object of the caller's class) a deep copy of this kernel that emits into `sink`. Every mutable
    * field declared above must be copied here, or a checkpoint would share it with the live machine.
@@ -221,7 +285,9 @@ export abstract class Kernel {
   protected copyInto(m: Kernel, sink: EventSink, cache: PageCache): void {
     Object.assign(m, this);
     m.config = cloneConfig(this.config);
-    m.regs = { ...this.regs };
+    // Copies with the literals' own property order keep one hidden class per record for the code that reads them.
+    const r = this.regs;
+    m.regs = { mode: r.mode, pc: r.pc, rax: r.rax, rdi: r.rdi, rsi: r.rsi, rdx: r.rdx, r10: r.r10, r8: r.r8, r9: r.r9, cr2: r.cr2 };
     m.counters = this.counters.slice();
     m.filesById = this.filesById.map(cloneFile);
     m.files = new Map(m.filesById.map((f) => [f.path, f]));
@@ -233,12 +299,19 @@ export abstract class Kernel {
     m.timers = this.timers.clone();
     m.dma = this.dma.map((d) => ({ ...d }));
     m.aio = new Map([...this.aio].map(([k, v]) => [k, { ...v, pendingCopy: v.pendingCopy ? { ...v.pendingCopy } : null }]));
-    m.disk = { ...this.disk, controller: this.disk.controller.clone() };
-    m.nic = { ...this.nic };
-    m.wb = { ...this.wb };
-    m.throttle = { ...this.throttle };
-    m.nextId = { ...this.nextId };
-    m.counted = new Set(this.counted);
+    const d = this.disk;
+    m.disk = {
+      busyUntil: d.busyUntil, head: d.head, queue: d.queue, requests: d.requests, controller: d.controller.clone(),
+      controllerLen: d.controllerLen, controllerWhat: d.controllerWhat,
+    };
+    m.nic = { busyUntil: this.nic.busyUntil, inflight: this.nic.inflight, sentBytes: this.nic.sentBytes };
+    m.wb = { armed: this.wb.armed, background: this.wb.background, lastRun: this.wb.lastRun };
+    const t = this.throttle;
+    m.throttle = { nrDirtied: t.nrDirtied, pause: t.pause, lastPauseNs: t.lastPauseNs, pausedWhen: t.pausedWhen };
+    const n = this.nextId;
+    m.nextId = { region: n.region, dma: n.dma, aio: n.aio, socket: n.socket, pipe: n.pipe };
+    m.counted = this.counted.slice();
+    m.activityStack = this.activityStack.slice();
     m.mmapRaStates = new Map([...this.mmapRaStates].map(([k, v]) => [k, { ...v }]));
     m.lastMove = this.lastMove ? { ...this.lastMove } : null;
     m.sink = sink;

@@ -20,7 +20,7 @@ import { fsync } from './fs/sync';
 import { clockOverflow, FileSpec, Kernel } from './kernel';
 import { MAX_CLOCK_NS, TASK_SIZE } from './limits';
 import { mmap, munmap, touch } from './mm/mmap';
-import { FrozenPageCache, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
+import { FrozenPageCache, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { dropCaches } from './mm/truncate';
 import { endWriteback, flusherRun } from './mm/writeback';
@@ -93,7 +93,7 @@ export class Machine extends Kernel {
     }
     this.regs.rax = r.errno ? -ERRNO[r.errno] : r.result;
     this.switchMode('user', SwitchCause.Syscall);
-    this.counted = savedCounted;
+    this.endActivity(savedCounted);
     this.ev(Ev.SyscallExit, r.errno ? ERRNO[r.errno] : 0);
     return r;
   }
@@ -225,7 +225,10 @@ export class Machine extends Kernel {
   }
 
   private copy(sink: EventSink, cache: PageCache): Machine {
-    const m = Object.create(Machine.prototype) as Machine;
+    // Made by the constructor (no files) and then overwritten, so that the copy has the live machine's hidden class:
+    // an object built with Object.create and Object.assign falls into dictionary mode, and a replay on it runs
+    // several times slower.
+    const m = new Machine(this.config, [], sink);
     this.copyInto(m, sink, cache);
     return m;
   }
@@ -236,9 +239,9 @@ export class Machine extends Kernel {
   }
 
   /** Lists, for display and tests. */
-  lru(list: 'active' | 'inactive'): Page[] {
-    const l: LruList = list === 'active' ? this.cache.active : this.cache.inactive;
-    return [...l.fromHead()];
+  /** A list's pages from its head, as snapshots, at most `limit`. */
+  lru(list: 'active' | 'inactive', limit = Infinity): Page[] {
+    return [...this.cache.lruPages(list === 'active' ? this.cache.active : this.cache.inactive, limit)];
   }
 }
 

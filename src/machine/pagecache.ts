@@ -1,17 +1,20 @@
 /**
- * The page cache: 4 KiB pages keyed by (file, index), on two LRU lists as in mm/swap.c and mm/vmscan.c.
- * Pure data structure, part of the kernel's state; mm/ decides when to insert, touch, dirty and reclaim, and emits the
- * events.
+ * The page cache: pages of files held as folios (folio.ts), indexed per file (mapping.ts) and on two LRU lists as in
+ * mm/swap.c and mm/vmscan.c. Pure data structure, part of the kernel's state; mm/ decides when to insert, touch,
+ * dirty and reclaim, and emits the events. Every operation takes a folio, which callers cut to the range they act on
+ * with `take`; whatever a change leaves next to an identical neighbour is joined to it, so callers keep the folio a
+ * mutator returns, never one they held before.
  */
+import {
+  Folio, FrozenNode, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, freezeNode, frozenNodeBytes,
+  joinStep, thawNode,
+} from './folio';
+import { Mapping } from './mapping';
 
-export const PG_DIRTY = 1;
-export const PG_WRITEBACK = 2;
-export const PG_REFERENCED = 4;
-export const PG_ACTIVE = 8;
-export const PG_READAHEAD = 16;
-/** pte accessed bit of some mapping (page_referenced() in reclaim). */
-export const PG_YOUNG = 32;
+export { Folio, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG } from './folio';
+export { Mapping } from './mapping';
 
+/** One page's state, as a snapshot (for display, the golden check and tests): what a struct page would hold. */
 export interface Page {
   fileId: number;
   index: number;
@@ -24,213 +27,330 @@ export interface Page {
   mapcount: number;
   /** Sequence number of the operation that inserted it (lookups in the same call count as misses). */
   bornOp: number;
-  prev: Page | null;
-  next: Page | null;
 }
 
-/** An intrusive doubly linked list; head is the most recently added. */
-export class LruList {
-  head: Page | null = null;
-  tail: Page | null = null;
-  count = 0;
-
-  pushHead(p: Page): void {
-    p.prev = null;
-    p.next = this.head;
-    if (this.head) this.head.prev = p;
-    this.head = p;
-    if (!this.tail) this.tail = p;
-    this.count++;
-  }
-
-  remove(p: Page): void {
-    if (p.prev) p.prev.next = p.next;
-    else this.head = p.next;
-    if (p.next) p.next.prev = p.prev;
-    else this.tail = p.prev;
-    p.prev = p.next = null;
-    this.count--;
-  }
-
-  *fromHead(): IterableIterator<Page> {
-    for (let p = this.head; p; p = p.next) yield p;
-  }
+export function pageOf(f: Folio, index: number): Page {
+  return {
+    fileId: f.fileId, index, flags: f.flags, readyAt: f.readyAtOf(index), dirtiedAt: f.dirtiedAtOf(index),
+    mapcount: f.mapcount, bornOp: f.bornOp,
+  };
 }
 
+/** Slots an index node can hold (above its largest size, NODE_MAX + 1): a folio's place in the LRU order is node × SLOTS + slot. */
+const SLOTS = 256;
+
+/**
+ * A checkpoint's page cache: the index nodes of every file (frozen, shared with the previous checkpoint where nothing
+ * in them changed) and the LRU order, one number a folio (node × SLOTS + slot) from each list's tail, the active
+ * list first.
+ */
 export interface FrozenPageCache {
   capacity: number;
-  size: number;
-  dirty: number;
-  writeback: number;
-  activeCount: number;
-  fileId: Int32Array;
-  index: Float64Array;
-  flags: Uint8Array;
-  mapcount: Uint16Array;
-  readyAt: Float64Array;
-  dirtiedAt: Float64Array;
-  bornOp: Float64Array;
+  nodes: FrozenNode[];
+  lru: Uint32Array;
+  activeFolios: number;
+  /** Bytes of the nodes frozen anew for it (the ones it shares were counted by an earlier checkpoint). */
+  bytes: number;
 }
 
 export class PageCache {
-  /** fileId → (index → page) */
-  readonly files = new Map<number, Map<number, Page>>();
+  /** Each file's folios, by file id (ids are small and dense: an array is the cheapest lookup). */
+  private readonly files: (Mapping | undefined)[] = [];
   readonly active = new LruList();
   readonly inactive = new LruList();
+  /** Pages cached, dirty and under writeback. */
   size = 0;
   dirty = 0;
   writeback = 0;
 
   constructor(public capacity: number) {}
 
+  mapping(fileId: number): Mapping | undefined {
+    return this.files[fileId];
+  }
+
+  /** The folio holding page `index` of the file, if cached. */
+  find(fileId: number, index: number): Folio | undefined {
+    return this.files[fileId]?.find(index);
+  }
+
+  /** One page's state, if cached. */
   get(fileId: number, index: number): Page | undefined {
-    return this.files.get(fileId)?.get(index);
+    const f = this.find(fileId, index);
+    return f ? pageOf(f, index) : undefined;
   }
 
+  /** The cached pages of a file by index, as snapshots (for display and tests; costs a page each). */
   pagesOf(fileId: number): Map<number, Page> | undefined {
-    return this.files.get(fileId);
+    const m = this.files[fileId];
+    if (!m) return undefined;
+    const out = new Map<number, Page>();
+    for (const f of m.folios()) for (let i = f.index; i < f.end; i++) out.set(i, pageOf(f, i));
+    return out;
   }
 
-  /** New pages start on the inactive list, unreferenced (add_to_page_cache_lru → lru_cache_add). */
-  insert(fileId: number, index: number, readyAt: number, bornOp: number): Page {
-    const p: Page = { fileId, index, flags: 0, readyAt, dirtiedAt: 0, mapcount: 0, bornOp, prev: null, next: null };
-    let m = this.files.get(fileId);
-    if (!m) {
-      m = new Map();
-      this.files.set(fileId, m);
-    }
-    m.set(index, p);
-    this.inactive.pushHead(p);
-    this.size++;
-    return p;
-  }
-
-  remove(p: Page): void {
-    (p.flags & PG_ACTIVE ? this.active : this.inactive).remove(p);
-    const m = this.files.get(p.fileId)!;
-    m.delete(p.index);
-    if (m.size === 0) this.files.delete(p.fileId);
-    if (p.flags & PG_DIRTY) this.dirty--;
-    if (p.flags & PG_WRITEBACK) this.writeback--;
-    this.size--;
-  }
-
-  activate(p: Page): void {
-    this.inactive.remove(p);
-    p.flags = (p.flags | PG_ACTIVE) & ~PG_REFERENCED;
-    this.active.pushHead(p);
-  }
-
-  deactivate(p: Page): void {
-    this.active.remove(p);
-    p.flags &= ~(PG_ACTIVE | PG_REFERENCED);
-    this.inactive.pushHead(p);
-  }
-
-  /** Moves a page to the head of its list (reclaim gives it another round). */
-  rotate(p: Page): void {
-    const list = p.flags & PG_ACTIVE ? this.active : this.inactive;
-    list.remove(p);
-    list.pushHead(p);
-  }
-
-  setDirty(p: Page, now: number): boolean {
-    if (p.flags & PG_DIRTY) return false;
-    p.flags |= PG_DIRTY;
-    p.dirtiedAt = now;
-    this.dirty++;
-    return true;
-  }
-
-  clearDirty(p: Page): void {
-    if (p.flags & PG_DIRTY) {
-      p.flags &= ~PG_DIRTY;
-      this.dirty--;
-    }
-  }
-
-  setWriteback(p: Page): void {
-    if (!(p.flags & PG_WRITEBACK)) {
-      p.flags |= PG_WRITEBACK;
-      this.writeback++;
-    }
-  }
-
-  clearWriteback(p: Page): void {
-    if (p.flags & PG_WRITEBACK) {
-      p.flags &= ~PG_WRITEBACK;
-      this.writeback--;
-    }
-  }
-
-  /** A compact copy for checkpoints: typed arrays in LRU order (about 40 bytes a page instead of objects). */
-  freeze(): FrozenPageCache {
-    const n = this.size;
-    const f: FrozenPageCache = {
-      capacity: this.capacity, size: n, dirty: this.dirty, writeback: this.writeback, activeCount: this.active.count,
-      fileId: new Int32Array(n), index: new Float64Array(n), flags: new Uint8Array(n), mapcount: new Uint16Array(n),
-      readyAt: new Float64Array(n), dirtiedAt: new Float64Array(n), bornOp: new Float64Array(n),
-    };
-    let i = 0;
-    // Active list first, each list from its tail, so that thaw() rebuilds both orders with pushHead.
-    for (const list of [this.active, this.inactive]) {
-      for (let p = list.tail; p; p = p.prev) {
-        f.fileId[i] = p.fileId;
-        f.index[i] = p.index;
-        f.flags[i] = p.flags;
-        f.mapcount[i] = p.mapcount;
-        f.readyAt[i] = p.readyAt;
-        f.dirtiedAt[i] = p.dirtiedAt;
-        f.bornOp[i] = p.bornOp;
-        i++;
+  /** The pages of a list from its head, as snapshots, at most `limit`. */
+  *lruPages(list: LruList, limit = Infinity): IterableIterator<Page> {
+    let n = 0;
+    for (let f = list.head; f; f = f.next) {
+      for (let i = f.end - 1; i >= f.index; i--) {
+        if (n++ >= limit) return;
+        yield pageOf(f, i);
       }
     }
+  }
+
+  private listOf(f: Folio): LruList {
+    return f.flags & PG_ACTIVE ? this.active : this.inactive;
+  }
+
+  // ───────────────────────────── cutting and joining ─────────────────────────────
+
+  /**
+   * The cached pages from `index` on, up to `end` (exclusive), of the folio that holds `index`: that folio, split so
+   * that it starts at `index` and ends by `end`. Undefined when page `index` is not cached.
+   */
+  take(fileId: number, index: number, end: number): Folio | undefined {
+    const m = this.files[fileId];
+    const f = m?.find(index);
+    if (!f) return undefined;
+    const g = index > f.index ? this.split(m!, f, index) : f;
+    if (end < g.end) this.split(m!, g, end);
+    return g;
+  }
+
+  /** split_folio: `f` keeps the pages below `at`; a new folio, next to it toward the LRU head, takes the rest. */
+  private split(m: Mapping, f: Folio, at: number): Folio {
+    const k = at - f.index;
+    const upper = new Folio(
+      f.fileId, at, f.nr - k, f.flags, f.mapcount, f.bornOp,
+      f.readyAtOf(at), f.readyStep, f.dirtiedAtOf(at), f.dirtyStep,
+    );
+    const list = this.listOf(f);
+    list.count -= upper.nr;
+    m.nrpages -= upper.nr;
+    f.nr = k;
+    f.node!.frozen = null;
+    list.insertBefore(f, upper);
+    m.insert(upper);
+    return upper;
+  }
+
+  /**
+   * Joins `f` with its LRU neighbours when they continue it in the file and share its state. Returns the folio that
+   * now holds `f`'s pages.
+   */
+  join(f: Folio): Folio {
+    const lo = f.next;
+    if (lo && lo.fileId === f.fileId && lo.end === f.index && this.joinable(lo, f)) f = this.absorb(lo, f);
+    const hi = f.prev;
+    if (hi && hi.fileId === f.fileId && hi.index === f.end && this.joinable(f, hi)) f = this.absorb(f, hi);
     return f;
   }
 
-  static thaw(f: FrozenPageCache): PageCache {
-    const c = new PageCache(f.capacity);
-    for (let i = 0; i < f.size; i++) {
-      const p: Page = {
-        fileId: f.fileId[i], index: f.index[i], flags: f.flags[i], readyAt: f.readyAt[i], dirtiedAt: f.dirtiedAt[i],
-        mapcount: f.mapcount[i], bornOp: f.bornOp[i], prev: null, next: null,
-      };
-      let m = c.files.get(p.fileId);
-      if (!m) {
-        m = new Map();
-        c.files.set(p.fileId, m);
-      }
-      m.set(p.index, p);
-      (i < f.activeCount ? c.active : c.inactive).pushHead(p);
+  private joinable(lo: Folio, hi: Folio): boolean {
+    return lo.flags === hi.flags && lo.mapcount === hi.mapcount && lo.bornOp === hi.bornOp &&
+      joinStep(lo.readyAt, lo.readyStep, lo.nr, hi.readyAt, hi.readyStep, hi.nr) !== null &&
+      joinStep(lo.dirtiedAt, lo.dirtyStep, lo.nr, hi.dirtiedAt, hi.dirtyStep, hi.nr) !== null;
+  }
+
+  /** `lo` takes the pages of `hi`, the folio right above it in the file and toward the head on the same list. */
+  private absorb(lo: Folio, hi: Folio): Folio {
+    lo.node!.frozen = null;
+    lo.readyStep = joinStep(lo.readyAt, lo.readyStep, lo.nr, hi.readyAt, hi.readyStep, hi.nr)!;
+    lo.dirtyStep = joinStep(lo.dirtiedAt, lo.dirtyStep, lo.nr, hi.dirtiedAt, hi.dirtyStep, hi.nr)!;
+    const m = this.files[lo.fileId]!;
+    const list = this.listOf(lo);
+    list.remove(hi);
+    m.remove(hi);
+    lo.nr += hi.nr;
+    list.count += hi.nr;
+    m.nrpages += hi.nr;
+    return lo;
+  }
+
+  // ───────────────────────────── membership ─────────────────────────────
+
+  /**
+   * filemap_add_folio + folio_add_lru: `nr` new pages at `index` (none of them cached) go to the head of the inactive
+   * list, unreferenced unless `flags` say otherwise. Page i is ready at readyAt + readyStep × (i − index).
+   */
+  insert(fileId: number, index: number, nr: number, readyAt: number, readyStep: number, bornOp: number, flags = 0): Folio {
+    const f = new Folio(fileId, index, nr, flags & ~PG_ACTIVE, 0, bornOp, readyAt, readyStep, 0, 0);
+    let m = this.files[fileId];
+    if (!m) {
+      m = new Mapping();
+      this.files[fileId] = m;
     }
-    c.size = f.size;
-    c.dirty = f.dirty;
-    c.writeback = f.writeback;
+    m.insert(f);
+    this.inactive.pushHead(f);
+    this.size += nr;
+    this.count(f.flags, nr);
+    return this.join(f);
+  }
+
+  /** filemap_remove_folio: the pages of `f` leave the cache. */
+  remove(f: Folio): void {
+    this.listOf(f).remove(f);
+    const m = this.files[f.fileId]!;
+    m.remove(f);
+    if (m.nrpages === 0) this.files[f.fileId] = undefined;
+    this.count(f.flags, -f.nr);
+    this.size -= f.nr;
+  }
+
+  /**
+   * The first `n` pages of `f` (fewer than it has) leave the cache, the rest staying where it is: what reclaim does to
+   * the tail of a list, without cutting the folio in two first.
+   */
+  removeFront(f: Folio, n: number): void {
+    f.node!.frozen = null;
+    f.readyAt = f.readyAtOf(f.index + n);
+    f.dirtiedAt = f.dirtiedAtOf(f.index + n);
+    f.index += n;
+    f.nr -= n;
+    this.listOf(f).count -= n;
+    this.files[f.fileId]!.nrpages -= n;
+    this.count(f.flags, -n);
+    this.size -= n;
+  }
+
+  private count(flags: number, nr: number): void {
+    if (flags & PG_DIRTY) this.dirty += nr;
+    if (flags & PG_WRITEBACK) this.writeback += nr;
+  }
+
+  // ───────────────────────────── LRU moves ─────────────────────────────
+
+  /** folio_activate: to the head of the active list, referenced bit cleared. */
+  activate(f: Folio): Folio {
+    return this.relink(f, (f.flags | PG_ACTIVE) & ~PG_REFERENCED);
+  }
+
+  /** Demotion by shrink_active_list: to the head of the inactive list, unreferenced. */
+  deactivate(f: Folio): Folio {
+    return this.relink(f, f.flags & ~(PG_ACTIVE | PG_REFERENCED));
+  }
+
+  /** To the head of its own list (reclaim gives it another round). */
+  rotate(f: Folio): Folio {
+    return this.relink(f, f.flags);
+  }
+
+  /** Gives `f` new flags and puts it at the head of the list they name (PG_active or not). */
+  relink(f: Folio, flags: number): Folio {
+    this.listOf(f).remove(f);
+    const before = f.flags;
+    f.flags = flags;
+    this.files[f.fileId]!.retag(f, before);
+    this.count(before, -f.nr);
+    this.count(flags, f.nr);
+    this.listOf(f).pushHead(f);
+    return this.join(f);
+  }
+
+  // ───────────────────────────── state ─────────────────────────────
+
+  /** Sets and clears flags on every page of `f` (not PG_active: that moves it between lists). */
+  update(f: Folio, set: number, clear = 0): Folio {
+    const flags = (f.flags | set) & ~clear;
+    if (flags === f.flags) return f;
+    const before = f.flags;
+    f.flags = flags;
+    this.files[f.fileId]!.retag(f, before);
+    this.count(before, -f.nr);
+    this.count(flags, f.nr);
+    return this.join(f);
+  }
+
+  /** folio_mark_dirty on clean pages: dirty from `at` (page i at at + step × (i − index)). */
+  setDirty(f: Folio, at: number, step: number): Folio {
+    f.node!.frozen = null;
+    f.dirtiedAt = at;
+    f.dirtyStep = f.nr > 1 ? step : 0;
+    return this.update(f, PG_DIRTY);
+  }
+
+  /** The read I/O of these pages completes at `t` (submit_bio of a readahead batch). */
+  setReadyAt(f: Folio, t: number): Folio {
+    f.node!.frozen = null;
+    f.readyAt = t;
+    f.readyStep = 0;
+    return this.join(f);
+  }
+
+  /** A pte more (1) or less (-1) for each page of `f`; mapping sets PG_young too. */
+  addMapcount(f: Folio, d: number, young: boolean): Folio {
+    f.node!.frozen = null;
+    f.mapcount += d;
+    if (young) f.flags |= PG_YOUNG;
+    return this.join(f);
+  }
+
+  /** Active pages (Active(file) in /proc/meminfo). */
+  activeCount(): number {
+    return this.active.count;
+  }
+
+  // ───────────────────────────── checkpoints ─────────────────────────────
+
+  /**
+   * A copy for checkpoints that costs what changed: each index node is frozen once and reused by every later
+   * checkpoint until something in it changes; the LRU order is 8 bytes a folio.
+   */
+  freeze(): FrozenPageCache {
+    const nodes: FrozenNode[] = [];
+    let bytes = 0;
+    for (let fileId = 0; fileId < this.files.length; fileId++) {
+      const m = this.files[fileId];
+      if (!m) continue;
+      for (const node of m.nodeList()) {
+        if (!node.frozen) {
+          node.frozen = freezeNode(fileId, node.folios);
+          bytes += frozenNodeBytes(node.frozen);
+        }
+        // Where each folio is, for the LRU order below: node and slot, noted on the folio for this walk.
+        const fs = node.folios;
+        for (let s = 0; s < fs.length; s++) {
+          fs[s].slot = s;
+          fs[s].nodeOrdinal = nodes.length;
+        }
+        nodes.push(node.frozen);
+      }
+    }
+    const lru = new Uint32Array(this.active.folios + this.inactive.folios);
+    let i = 0;
+    // Each list from its tail, so that thaw() rebuilds both orders with pushHead.
+    for (const list of [this.active, this.inactive]) {
+      for (let f = list.tail; f; f = f.prev) lru[i++] = f.nodeOrdinal * SLOTS + f.slot;
+    }
+    return { capacity: this.capacity, nodes, lru, activeFolios: this.active.folios, bytes };
+  }
+
+  static thaw(z: FrozenPageCache): PageCache {
+    const c = new PageCache(z.capacity);
+    const folios = z.nodes.map((node) => {
+      const fs = thawNode(node);
+      let m = c.files[node.fileId];
+      if (!m) {
+        m = new Mapping();
+        c.files[node.fileId] = m;
+      }
+      m.adoptNode(fs);
+      return fs;
+    });
+    for (let i = 0; i < z.lru.length; i++) {
+      const f = folios[Math.floor(z.lru[i] / SLOTS)][z.lru[i] % SLOTS];
+      (i < z.activeFolios ? c.active : c.inactive).pushHead(f);
+      c.size += f.nr;
+      c.count(f.flags, f.nr);
+    }
     return c;
   }
 
-  /** A deep copy: pages are new objects on lists in the same order. */
+  /** A deep copy: new folios on lists in the same order. */
   clone(): PageCache {
-    const c = new PageCache(this.capacity);
-    const copyList = (from: LruList, to: LruList) => {
-      // Walk from the tail so that pushHead rebuilds the same order.
-      for (let p = from.tail; p; p = p.prev) {
-        const q: Page = { ...p, prev: null, next: null };
-        let m = c.files.get(q.fileId);
-        if (!m) {
-          m = new Map();
-          c.files.set(q.fileId, m);
-        }
-        m.set(q.index, q);
-        to.pushHead(q);
-      }
-    };
-    copyList(this.active, c.active);
-    copyList(this.inactive, c.inactive);
-    c.size = this.size;
-    c.dirty = this.dirty;
-    c.writeback = this.writeback;
-    return c;
+    return PageCache.thaw(this.freeze());
   }
 }
 

@@ -202,7 +202,10 @@ function less(a: Timer, b: Timer): boolean {
 }
 
 export function cloneFd(f: FdObj): FdObj {
-  return f.kind === 'file' ? { ...f, ra: { ...f.ra } } : { ...f };
+  if (f.kind !== 'file') return { ...f };
+  // The literal's own property order (fs/open.ts), so that copies share the original's hidden class.
+  const ra = f.ra;
+  return { kind: 'file', fd: f.fd, fileId: f.fileId, flags: f.flags, pos: f.pos, ra: { start: ra.start, size: ra.size, asyncSize: ra.asyncSize, prevPos: ra.prevPos } };
 }
 
 export function cloneRegion(r: Region): Region {
@@ -210,7 +213,11 @@ export function cloneRegion(r: Region): Region {
 }
 
 export function cloneFile(f: FileObj): FileObj {
-  return { ...f, content: f.content.clone(), disk: f.disk.clone() };
+  // The literal's own property order (Kernel.createFile), so that copies share the original's hidden class.
+  return {
+    id: f.id, path: f.path, name: f.name, size: f.size, content: f.content.clone(), disk: f.disk.clone(), dirtiedWhen: f.dirtiedWhen,
+    nrDirty: f.nrDirty, inodeDirty: f.inodeDirty, sizeDirty: f.sizeDirty, lba: f.lba,
+  };
 }
 
 export function clonePipe(p: Pipe): Pipe {

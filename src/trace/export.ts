@@ -5,7 +5,7 @@
  * page cache. Events are produced one at a time (see traceFile.ts for the streamed document).
  */
 import { hitPercent } from '../machine/counters';
-import { Dev, Ev, LOC_NAMES, Loc, unpackMove, WaitReason } from '../machine/events';
+import { Dev, Ev, eventPageCount, LOC_NAMES, Loc, unpackMove, WaitReason } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { recordedVsModeled } from './summary';
 import { Trace } from './trace';
@@ -212,13 +212,15 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
         emit({ name: 'CPU copy', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'copy', args: { bytes: a, from: LOC_NAMES[src], to: LOC_NAMES[dst] } });
         break;
       }
-      case Ev.PageInsert: cached++; counter(ts); break;
-      case Ev.PageEvict:
-        cached--;
-        emit({ name: 'evict', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { file: t.machine.filesById[a]?.path, page: b } });
+      case Ev.PageInsert: cached += c; counter(ts); break;
+      case Ev.PageEvict: {
+        const n = eventPageCount(kind, c);
+        cached -= n;
+        emit({ name: 'evict', ph: 'i', s: 't', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { file: t.machine.filesById[a]?.path, page: b, pages: n } });
         counter(ts);
         break;
-      case Ev.PageDirty: dirty++; counter(ts); break;
+      }
+      case Ev.PageDirty: dirty += c; counter(ts); break;
       case Ev.WritebackStart:
         dirty -= c;
         counter(ts);
@@ -226,8 +228,8 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
         break;
       case Ev.PageHit:
       case Ev.PageMiss:
-        if (kind === Ev.PageHit) hits++;
-        else misses++;
+        if (kind === Ev.PageHit) hits += c;
+        else misses += c;
         emit({ name: 'hit ratio', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { percent: Math.round(10 * (hitPercent(hits, misses) ?? 0)) / 10 } });
         break;
       case Ev.FlusherWake:

@@ -4,11 +4,16 @@ import { ERRNO, Errno, errnoName } from '../machine/errno';
 
 const OP_INDEX = new Map(OPS.map((o, i) => [o.name, i]));
 
-class Grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array> {
-  constructor(public arr: T, private make: (n: number) => T) {}
+/**
+ * A growable typed array of one element type. One class a type, not one generic class: the element store in `set`
+ * then always meets the same array type (a store shared by five types is megamorphic, and a million operations pay it
+ * twenty times each).
+ */
+class GrowF64 {
+  arr = new Float64Array(1024);
   set(i: number, v: number): void {
     if (i >= this.arr.length) {
-      const n = this.make(Math.max(1024, this.arr.length * 2));
+      const n = new Float64Array(this.arr.length * 2);
       n.set(this.arr);
       this.arr = n;
     }
@@ -16,10 +21,46 @@ class Grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int
   }
 }
 
-const f64 = () => new Grow(new Float64Array(1024), (n) => new Float64Array(n));
-const u32 = () => new Grow(new Uint32Array(1024), (n) => new Uint32Array(n));
-const u16 = () => new Grow(new Uint16Array(1024), (n) => new Uint16Array(n));
-const u8 = () => new Grow(new Uint8Array(1024), (n) => new Uint8Array(n));
+class GrowU32 {
+  arr = new Uint32Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.arr.length) {
+      const n = new Uint32Array(this.arr.length * 2);
+      n.set(this.arr);
+      this.arr = n;
+    }
+    this.arr[i] = v;
+  }
+}
+
+class GrowU16 {
+  arr = new Uint16Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.arr.length) {
+      const n = new Uint16Array(this.arr.length * 2);
+      n.set(this.arr);
+      this.arr = n;
+    }
+    this.arr[i] = v;
+  }
+}
+
+class GrowU8 {
+  arr = new Uint8Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.arr.length) {
+      const n = new Uint8Array(this.arr.length * 2);
+      n.set(this.arr);
+      this.arr = n;
+    }
+    this.arr[i] = v;
+  }
+}
+
+const f64 = () => new GrowF64();
+const u32 = () => new GrowU32();
+const u16 = () => new GrowU16();
+const u8 = () => new GrowU8();
 
 const ARG_SLOTS = 4096;
 
@@ -53,6 +94,11 @@ export interface OpRecord {
 
 export class OpLog {
   length = 0;
+  /**
+   * `keepAll` false: only the last operation is kept, as the record it was given (get, nameOf, … answer for
+   * length - 1 alone), for a run that writes each operation out as it goes.
+   */
+  constructor(readonly keepAll = true) {}
   /** Changes whenever recorded operations are forgotten (caches keyed on the log check it). */
   generation = 0;
   private name = u8();
@@ -90,8 +136,19 @@ export class OpLog {
   private recRes = f64();
   private recErrno = new Map<number, string>();
 
+  /** The last operation, when only it is kept. */
+  private last: OpRecord | null = null;
+
   add(r: Omit<OpRecord, 'index'>): number {
-    const i = this.length++;
+    const index = this.length++;
+    if (!this.keepAll) {
+      // Kept as given (the caller's fresh record): nothing to pack for one record.
+      const rec = r as OpRecord;
+      rec.index = index;
+      this.last = rec;
+      return index;
+    }
+    const i = index;
     this.name.set(i, OP_INDEX.get(r.name) ?? 255);
     this.line.set(i, r.line);
     this.col.set(i, r.col);
@@ -124,8 +181,10 @@ export class OpLog {
     this.recTs.set(i, rec?.timestampNs ?? NaN);
     this.recRes.set(i, rec?.result ?? NaN);
     if (rec?.errno !== undefined) this.recErrno.set(i, rec.errno);
-    return i;
+    return index;
   }
+
+
 
   private sameArgs(at: number, args: number[]): boolean {
     if (at + args.length > this.argLen) return false;
@@ -134,12 +193,14 @@ export class OpLog {
     return true;
   }
 
-  get(i: number): OpRecord {
+  get(index: number): OpRecord {
+    if (this.last) return this.last;
+    const i = index;
     const s = this.argStart.arr[i];
     const e = s + this.argCount.arr[i];
     const errno = this.errno.arr[i];
     return {
-      index: i,
+      index,
       name: OPS[this.name.arr[i]]?.name ?? '?',
       line: this.line.arr[i],
       col: this.col.arr[i],
@@ -158,12 +219,14 @@ export class OpLog {
       pageFaults: this.faults.arr[i],
       args: Array.from(this.args.arr.subarray(s, e)),
       text: this.texts.get(i),
-      recorded: this.recordedOf(i),
+      recorded: this.recordedOf(index),
     };
   }
 
   /** What the log recorded of operation i, or undefined (a scenario's operation, an alloc the replay added). */
-  recordedOf(i: number): RecordedCall | undefined {
+  recordedOf(index: number): RecordedCall | undefined {
+    if (this.last) return this.last.recorded;
+    const i = index;
     const d = this.recDur.arr[i];
     const t = this.recTs.arr[i];
     const r = this.recRes.arr[i];
@@ -178,22 +241,22 @@ export class OpLog {
   }
 
   nameOf(i: number): string {
-    return OPS[this.name.arr[i]]?.name ?? '?';
+    return this.last ? this.last.name : OPS[this.name.arr[i]]?.name ?? '?';
   }
   lineOf(i: number): number {
-    return this.line.arr[i];
+    return this.last ? this.last.line : this.line.arr[i];
   }
   threadOf(i: number): number {
-    return this.thread.arr[i];
+    return this.last ? this.last.thread : this.thread.arr[i];
   }
   startPosOf(i: number): number {
-    return this.startPos.arr[i];
+    return this.last ? this.last.startPos : this.startPos.arr[i];
   }
   endPosOf(i: number): number {
-    return this.endPos.arr[i];
+    return this.last ? this.last.endPos : this.endPos.arr[i];
   }
   resultOf(i: number): number {
-    return this.result.arr[i];
+    return this.last ? this.last.result : this.result.arr[i];
   }
 
   /** The operation whose events include position `pos` (binary search over start positions); -1 before any. */

@@ -19,15 +19,25 @@ export class FdNames {
     return c;
   }
 
+  /** Answers given since the names last changed (a loop asks for the same descriptors over and over). */
+  private written = new Map<number, string>();
+
+  /** `fd<path>` as strace -y writes a descriptor, or the bare number. */
   name(fd: number): string {
-    const n = this.names.get(fd);
-    // A name from a log or a scenario may hold anything: printed as strace -y prints it, controls escaped.
-    return n ? `${fd}<${escapeControls(n)}>` : String(fd);
+    let w = this.written.get(fd);
+    if (w === undefined) {
+      const n = this.names.get(fd);
+      // A name from a log or a scenario may hold anything: printed as strace -y prints it, controls escaped.
+      w = n ? `${fd}<${escapeControls(n)}>` : String(fd);
+      this.written.set(fd, w);
+    }
+    return w;
   }
 
   /** Updates the map after an operation ran. */
   after(r: OpRecord): void {
     if (r.errno) return;
+    if (r.name === 'open' || r.name === 'socket' || r.name === 'pipe' || r.name === 'close') this.written.clear();
     switch (r.name) {
       case 'open': this.names.set(r.result, r.text ?? '?'); break;
       case 'socket': this.names.set(r.result, `TCP:[${this.socketSeq++}]`); break;
@@ -95,19 +105,22 @@ export function straceLine(r: OpRecord, names: FdNames): string {
   return `${call} = ${ret}${dur}${recordedText(r)}`;
 }
 
+/** Operations whose result the model chooses (a descriptor, an address, an id): a log's own is no news. */
+const OWN_RESULT = new Set(['syscall', 'open', 'socket', 'pipe', 'mmap', 'aio_read']);
+
 /** What a replayed log recorded for the call, beside the model's duration: ` (log <0.000020>)`. */
 function recordedText(r: OpRecord): string {
   const rec = r.recorded;
   if (!rec) return '';
-  const parts: string[] = [];
-  if (rec.durationNs !== undefined) parts.push(`<${formatSeconds(rec.durationNs)}>`);
-  if (rec.result !== undefined && rec.result !== r.result && r.name !== 'syscall' && !['open', 'socket', 'pipe', 'mmap', 'aio_read'].includes(r.name)) {
-    parts.push(`= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}`);
-  }
-  return parts.length ? ` (log ${parts.join(' ')})` : '';
+  const dur = rec.durationNs !== undefined ? `<${formatSeconds(rec.durationNs)}>` : '';
+  const res = rec.result !== undefined && rec.result !== r.result && !OWN_RESULT.has(r.name) ? `= ${rec.result}${rec.errno ? ` ${rec.errno}` : ''}` : '';
+  if (!dur && !res) return '';
+  return ` (log ${dur}${dur && res ? ' ' : ''}${res})`;
 }
 
 const SNAPSHOT_EVERY = 8192;
+/** The operations FdNames.after learns from: the others are skipped without reading their records. */
+const NAMING = new Set(['open', 'socket', 'pipe', 'close']);
 const snapshots = new WeakMap<OpLog, { generation: number; at: FdNames[] }>();
 
 /** The descriptor names as they were right before operation `index` (snapshots every 8192 operations). */
@@ -122,11 +135,11 @@ export function fdNamesBefore(ops: OpLog, index: number): FdNames {
   while (cache.at.length <= wanted && cache.at.length * SNAPSHOT_EVERY <= ops.length) {
     const k = cache.at.length;
     const n = cache.at[k - 1].clone();
-    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) n.after(ops.get(i));
+    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) if (NAMING.has(ops.nameOf(i))) n.after(ops.get(i));
     cache.at.push(n);
   }
   const slot = Math.min(wanted, cache.at.length - 1);
   const names = cache.at[slot].clone();
-  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) names.after(ops.get(i));
+  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) if (NAMING.has(ops.nameOf(i))) names.after(ops.get(i));
   return names;
 }

@@ -1,7 +1,8 @@
 /** The `iosim run --json` document and the text summary: field names are a contract other tools rely on. */
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
-import { PG_ACTIVE, PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
+import { PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
+import type { OpRecord } from './opLog';
 import { Trace } from './trace';
 import type { Counters } from '../shared/messages';
 
@@ -85,18 +86,11 @@ export function totalsOf(m: Machine): Totals {
 export function pageCacheOf(m: Machine): PageCacheJson {
   const files: PageCacheJson['files'] = {};
   for (const f of m.filesById) {
-    const pages = m.cache.pagesOf(f.id);
+    const pages = m.cache.mapping(f.id);
     if (!pages) continue;
-    let dirty = 0;
-    let writeback = 0;
-    for (const p of pages.values()) {
-      if (p.flags & PG_DIRTY) dirty++;
-      if (p.flags & PG_WRITEBACK) writeback++;
-    }
-    files[f.path] = { cached: pages.size, dirty, writeback };
+    files[f.path] = { cached: pages.nrpages, dirty: pages.countFlag(PG_DIRTY), writeback: pages.countFlag(PG_WRITEBACK) };
   }
-  let active = 0;
-  for (const f of m.cache.files.values()) for (const p of f.values()) if (p.flags & PG_ACTIVE) active++;
+  const active = m.cache.active.count;
   return {
     capacityPages: m.cache.capacity,
     pages: m.cache.size,
@@ -108,54 +102,92 @@ export function pageCacheOf(m: Machine): PageCacheJson {
   };
 }
 
+/** One operation as `iosim run --json` lists it. */
+export function operationJson(trace: Trace, r: OpRecord): OperationJson {
+  const o: OperationJson = {
+    line: r.line, name: r.name, result: r.result, errno: r.errno, contextSwitches: r.contextSwitches,
+    cpuCopies: r.cpuCopies, dmaCopies: r.dmaCopies, cpuBytes: r.cpuBytes, dmaBytes: r.dmaBytes,
+    pageFaults: r.pageFaults, startNs: r.startNs, endNs: r.endNs,
+  };
+  if (trace.spec.threads && trace.spec.threads.size > 1) o.thread = r.thread;
+  if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
+  const rec = r.recorded;
+  if (rec) {
+    if (rec.durationNs !== undefined) o.recordedNs = rec.durationNs;
+    if (rec.timestampNs !== undefined) o.recordedAtNs = rec.timestampNs;
+    if (rec.result !== undefined) o.recordedResult = rec.result;
+    if (rec.errno !== undefined) o.recordedErrno = rec.errno;
+  }
+  return o;
+}
+
+/** Everything of `iosim run --json` but the operations, once the run has ended. */
+export function runJsonRest(trace: Trace, recorded: RecordedVsModeled | null): Omit<RunJson, 'operations'> {
+  const doc: Omit<RunJson, 'operations'> = { totals: totalsOf(trace.machine), pageCache: pageCacheOf(trace.machine), events: trace.events.length };
+  if (recorded) doc.recorded = recorded;
+  return doc;
+}
+
+/**
+ * The `iosim run --json` document around its operations, as JSON.stringify(doc, null, 2) writes it: what comes
+ * before the first operation and after the last, and how one operation is written (`opText`), so that a run can write
+ * its operations as they happen and still print byte for byte the one document.
+ */
+export function runJsonFrame(rest: Omit<RunJson, 'operations'>): { head: string; tail: string; empty: string } {
+  const full = JSON.stringify({ totals: rest.totals, operations: [], pageCache: rest.pageCache, events: rest.events, ...(rest.recorded ? { recorded: rest.recorded } : {}) }, null, 2);
+  const marker = '"operations": []';
+  const at = full.indexOf(marker);
+  return { head: full.slice(0, at) + '"operations": [\n', tail: '\n  ]' + full.slice(at + marker.length), empty: full };
+}
+
+/** One operation's text inside the document's array (indented two levels), without the separating comma. */
+export function opText(o: OperationJson): string {
+  return '    ' + JSON.stringify(o, null, 2).replace(/\n/g, '\n    ');
+}
+
 export function runJson(trace: Trace): RunJson {
   const operations: OperationJson[] = [];
-  for (let i = 0; i < trace.ops.length; i++) {
-    const r = trace.ops.get(i);
-    const o: OperationJson = {
-      line: r.line, name: r.name, result: r.result, errno: r.errno, contextSwitches: r.contextSwitches,
-      cpuCopies: r.cpuCopies, dmaCopies: r.dmaCopies, cpuBytes: r.cpuBytes, dmaBytes: r.dmaBytes,
-      pageFaults: r.pageFaults, startNs: r.startNs, endNs: r.endNs,
-    };
-    if (trace.spec.threads && trace.spec.threads.size > 1) o.thread = r.thread;
-    if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
+  for (let i = 0; i < trace.ops.length; i++) operations.push(operationJson(trace, trace.ops.get(i)));
+  const rest = runJsonRest(trace, recordedVsModeled(trace));
+  return { totals: rest.totals, operations, pageCache: rest.pageCache, events: rest.events, ...(rest.recorded ? { recorded: rest.recorded } : {}) };
+}
+
+/** The log's timings against the model's, gathered operation by operation (a run that keeps no operation). */
+export class RecordedTally {
+  private operations = 0;
+  private recordedNs = 0;
+  private modeledNs = 0;
+  private first = Infinity;
+  private last = -Infinity;
+
+  add(r: OpRecord): void {
     const rec = r.recorded;
-    if (rec) {
-      if (rec.durationNs !== undefined) o.recordedNs = rec.durationNs;
-      if (rec.timestampNs !== undefined) o.recordedAtNs = rec.timestampNs;
-      if (rec.result !== undefined) o.recordedResult = rec.result;
-      if (rec.errno !== undefined) o.recordedErrno = rec.errno;
+    if (!rec) return;
+    const d = rec.durationNs;
+    if (d !== undefined) {
+      this.operations++;
+      this.recordedNs += d;
+      this.modeledNs += r.endNs - r.startNs;
     }
-    operations.push(o);
+    if (rec.timestampNs !== undefined) {
+      this.first = Math.min(this.first, rec.timestampNs);
+      this.last = Math.max(this.last, rec.timestampNs + (d ?? 0));
+    }
   }
-  const doc: RunJson = { totals: totalsOf(trace.machine), operations, pageCache: pageCacheOf(trace.machine), events: trace.events.length };
-  const rvm = recordedVsModeled(trace);
-  if (rvm) doc.recorded = rvm;
-  return doc;
+
+  /** The figures once the run ended at simulated time `endNs`; null when no operation carried a recorded time. */
+  result(endNs: number): RecordedVsModeled | null {
+    if (this.operations === 0 && this.first === Infinity) return null;
+    return {
+      operations: this.operations, recordedNs: this.recordedNs, modeledNs: this.modeledNs,
+      recordedSpanNs: this.first === Infinity ? 0 : this.last - this.first, modeledSpanNs: endNs,
+    };
+  }
 }
 
 /** The log's timings against the model's (null when no operation carries a recorded time). */
 export function recordedVsModeled(trace: Trace): RecordedVsModeled | null {
-  let operations = 0;
-  let recordedNs = 0;
-  let modeledNs = 0;
-  let first = Infinity;
-  let last = -Infinity;
-  for (let i = 0; i < trace.ops.length; i++) {
-    const rec = trace.ops.recordedOf(i);
-    if (!rec) continue;
-    const d = rec.durationNs;
-    if (d !== undefined) {
-      operations++;
-      recordedNs += d;
-      const r = trace.ops.get(i);
-      modeledNs += r.endNs - r.startNs;
-    }
-    if (rec.timestampNs !== undefined) {
-      first = Math.min(first, rec.timestampNs);
-      last = Math.max(last, rec.timestampNs + (d ?? 0));
-    }
-  }
-  if (operations === 0 && first === Infinity) return null;
-  return { operations, recordedNs, modeledNs, recordedSpanNs: first === Infinity ? 0 : last - first, modeledSpanNs: trace.machine.now };
+  const tally = new RecordedTally();
+  for (let i = 0; i < trace.ops.length; i++) if (trace.ops.recordedOf(i)) tally.add(trace.ops.get(i));
+  return tally.result(trace.machine.now);
 }

@@ -6,41 +6,32 @@
 import { C } from '../machine/counters';
 import { LimitError } from '../machine/limits';
 import { Machine, type OpResult } from '../machine/machine';
-import { FrozenPageCache } from '../machine/pagecache';
 import { Operation } from '../machine/operation';
+import { Checkpoints } from './checkpoints';
 import { EventLog, ReplaySink, StopReplay } from './eventLog';
 import { OpLog } from './opLog';
 import { OperationSource, ProgramSpec } from '../program/source';
 
 export { OperationSource, ProgramSpec };
 
-interface Checkpoint {
-  /** Index of the next operation to execute. */
-  op: number;
-  /** Number of events recorded before it. */
-  pos: number;
-  /** The machine with its page cache frozen compactly (about 40 bytes a page). */
-  frozen: { machine: Machine; pages: FrozenPageCache };
-  cursor: unknown;
-}
-
 export interface TraceOptions {
-  /** Take a checkpoint whenever this many events were recorded since the last one; 0: only the initial one. */
+  /**
+   * Take a checkpoint whenever this many events were recorded since the last one (at least as many as the page cache
+   * has folios); 0: only the initial one.
+   */
   checkpointEvery?: number;
+  /** Bytes the checkpoints may hold (DEFAULT_BUDGET); past it they are thinned and spaced twice as far. */
+  checkpointBudget?: number;
+  /**
+   * false: record nothing to travel back to (events are counted, only the last operation is kept, no checkpoint
+   * but the first): a run that writes its output as it goes. Its past cannot be rebuilt.
+   */
+  record?: boolean;
 }
-
-/** What a checkpoint keeps of each cached page (PageCache.freeze: about 40 bytes a page). */
-const CHECKPOINT_BYTES_PER_PAGE = 40;
-/**
- * The most checkpoints may cost per event recorded. With a full page cache a checkpoint is megabytes: taken every
- * `checkpointEvery` events regardless, a small setting exhausted memory in seconds (100: 7 GB in 10 s); so they are
- * spaced at least this far apart. The adapter's default (50,000 events) meets it even at 1 GiB of cache.
- */
-const CHECKPOINT_BYTES_PER_EVENT = 200;
 
 export class Trace {
-  readonly events = new EventLog();
-  readonly ops = new OpLog();
+  readonly events: EventLog;
+  readonly ops: OpLog;
   machine: Machine;
   finished = false;
   /**
@@ -49,32 +40,31 @@ export class Trace {
    */
   error: LimitError | null = null;
   private source: OperationSource;
-  private checkpoints: Checkpoint[] = [];
-  private checkpointEvery: number;
+  private checkpoints: Checkpoints;
+  /** The last state rebuilt by replayTo, reused while the trace is unchanged (a stop asks for it several times). */
+  private replayed: { pos: number; length: number; generation: number; machine: Machine; source: OperationSource } | null = null;
   /** Operations inserted by the debugger (a sysctl edited at a position), by operation index. */
   private injected = new Map<number, Operation>();
   private before = new Float64Array(C.Count);
 
   constructor(readonly spec: ProgramSpec, options: TraceOptions = {}) {
-    this.checkpointEvery = options.checkpointEvery ?? 0;
+    const record = options.record ?? true;
+    this.events = new EventLog(record);
+    this.ops = new OpLog(record);
+    this.checkpoints = new Checkpoints(record ? options.checkpointEvery ?? 0 : 0, options.checkpointBudget);
     this.machine = new Machine(spec.config, spec.files, this.events);
     this.source = spec.createSource();
     this.checkpoint();
   }
 
   private checkpoint(): void {
-    this.checkpoints.push({
+    this.checkpoints.add({
       op: this.ops.length,
       pos: this.events.length,
       frozen: this.machine.freeze(),
       cursor: this.source.snapshot(),
+      machineBytes: this.machine.copyBytes(),
     });
-  }
-
-  private checkpointDue(): boolean {
-    if (this.checkpointEvery <= 0) return false;
-    const since = this.events.length - this.checkpoints[this.checkpoints.length - 1].pos;
-    return since >= this.checkpointEvery && since * CHECKPOINT_BYTES_PER_EVENT >= this.machine.cache.size * CHECKPOINT_BYTES_PER_PAGE;
   }
 
   private nextOp(src: OperationSource, index: number): Operation | null {
@@ -88,7 +78,8 @@ export class Trace {
   /** Executes the next operation. Returns its index, or -1 once the program has ended (or stopped: see `error`). */
   step(): number {
     if (this.finished) return -1;
-    if (this.checkpointDue()) this.checkpoint();
+    const cache = this.machine.cache;
+    if (this.checkpoints.due(this.events.length, cache.active.folios + cache.inactive.folios)) this.checkpoint();
     const index = this.ops.length;
     const m = this.machine;
     const startPos = this.events.length;
@@ -107,15 +98,7 @@ export class Trace {
       r = m.execute(op, index);
     } catch (e) {
       if (!(e instanceof LimitError)) throw e;
-      // The operation that asked for too much is not recorded; the program ends at the state before it (the live
-      // machine is rebuilt: it stopped in the middle of that operation).
-      this.events.truncate(startPos);
-      this.machine = this.replayTo(this.head).machine;
-      this.machine.sink = this.events;
-      // Named by the operation that asked (the program's end: the last one that ran).
-      const at = op ?? (this.ops.length ? this.ops.get(this.ops.length - 1) : null);
-      this.error = e.line > 0 || !at ? e : new LimitError(e.message, at.line, at.col);
-      this.finished = true;
+      this.stopAt(e, op, startPos);
       return -1;
     }
     const before = this.before;
@@ -133,6 +116,23 @@ export class Trace {
       args: op.args, text: op.text, recorded: op.recorded,
     });
     return index;
+  }
+
+  /**
+   * The program asked for too much (`e`): it ends here. The operation that asked is not recorded; a recording trace
+   * rebuilds its machine as it was before that operation (the live one stopped in the middle of it).
+   */
+  private stopAt(e: LimitError, op: Operation | null, startPos: number): void {
+    if (this.events.keep) {
+      this.events.truncate(startPos);
+      this.machine = this.replayTo(this.head).machine;
+      this.machine.sink = this.events;
+      this.replayed = null;
+    }
+    // Named by the operation that asked (the program's end: the last one that ran).
+    const at = op ?? (this.ops.length ? this.ops.get(this.ops.length - 1) : null);
+    this.error = e.line > 0 || !at ? e : new LimitError(e.message, at.line, at.col);
+    this.finished = true;
   }
 
   runToEnd(): void {
@@ -160,13 +160,21 @@ export class Trace {
    */
   replayTo(pos: number): { machine: Machine; source: OperationSource } {
     if (pos >= this.head) pos = this.head;
+    const r = this.replayed;
+    if (r && r.pos === pos && r.length === this.events.length && r.generation === this.ops.generation) return r;
+    const out = this.replay(pos);
+    this.replayed = { pos, length: this.events.length, generation: this.ops.generation, ...out };
+    return out;
+  }
+
+  private replay(pos: number): { machine: Machine; source: OperationSource } {
+    if (!this.events.keep) throw new Error('a trace that records nothing cannot rebuild its past');
     const k = pos < 0 ? -1 : this.ops.opAt(pos);
     const atHead = pos === this.head;
     const atBoundary = atHead || (k >= 0 && pos === this.ops.endPosOf(k));
     // Operations to run completely (indexes below `until`), then, unless at a boundary, run into the next one.
     const until = atHead ? this.ops.length : atBoundary ? k + 1 : Math.max(0, k);
-    let cp = this.checkpoints[0];
-    for (const c of this.checkpoints) if (c.op <= until && c.pos <= pos + 1) cp = c;
+    const cp = this.checkpoints.before(until, pos + 1);
     const sink = new ReplaySink(cp.pos, atBoundary ? Number.POSITIVE_INFINITY : pos);
     const m = Machine.fromFrozen(cp.frozen, sink);
     const src = this.spec.createSource();
@@ -220,14 +228,14 @@ export class Trace {
       if (inject) this.injected.set(opIndex, inject);
       return;
     }
-    let cp = this.checkpoints[0];
-    for (const c of this.checkpoints) if (c.op <= opIndex) cp = c;
+    const cp = this.checkpoints.before(opIndex, Infinity);
     // At the end of a finished program the events of its end phase (devices finishing) are forgotten too.
     const pos = opIndex < this.ops.length ? this.ops.startPosOf(opIndex) : this.ops.length ? this.ops.endPosOf(this.ops.length - 1) + 1 : 0;
     for (const k of [...this.injected.keys()]) if (k >= opIndex) this.injected.delete(k);
     this.events.truncate(pos);
     this.ops.truncate(opIndex);
-    this.checkpoints = this.checkpoints.filter((c) => c.op <= opIndex && c.pos <= pos);
+    this.checkpoints.truncate(opIndex, pos);
+    this.replayed = null;
     const m = Machine.fromFrozen(cp.frozen, this.events);
     const src = this.spec.createSource();
     src.restore(cp.cursor);
@@ -250,6 +258,11 @@ export class Trace {
   }
 
   checkpointCount(): number {
-    return this.checkpoints.length;
+    return this.checkpoints.count;
+  }
+
+  /** Bytes the checkpoints hold. */
+  checkpointBytes(): number {
+    return this.checkpoints.bytes;
   }
 }

@@ -3,16 +3,32 @@
  * breakpoints with conditions, hit counts and logpoints; function breakpoints by syscall name; the six exception
  * filters with conditions on file and page; data breakpoints on a page and on a buffer.
  *
- * loop.iosim: alloc 0; open 1–4; four reads of line 10 at 5–26, 27–39, 40–48, 49–52 (returning 16 KiB, 16 KiB,
- * 8 KiB, 0); close 53–56. A line or function breakpoint stops before its operation: at 4, 26, 39, 48.
+ * loop.iosim: alloc (0), open (1), four reads of line 10 (2–5, returning 16 KiB, 16 KiB, 8 KiB, 0), close (6). A line
+ * or function breakpoint stops before its operation: at the end of the one before. Positions are named from the same
+ * programs run here (positions.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { Ev, Loc, unpackMove } from '../../src/machine/events';
 import { fixture, positionOf, reverseToStart, runToEnd, Session, Stopped } from './helpers';
+import { Layout } from './positions';
 
 const LOOP = fixture('loop.iosim');
-const READS = [4, 26, 39, 48];
+const L = new Layout('loop.iosim');
+const READS = [L.end(1), L.end(2), L.end(3), L.end(4)];
+const BASIC = new Layout('basic.iosim');
+const DISK_IRQ = BASIC.nth(Ev.DmaInterrupt, 0);
+/** CPU copies into user buffer 1 (basic.iosim's buf). */
+const INTO_BUF = BASIC.all(Ev.CpuCopy, undefined, (e) => {
+  const m = unpackMove(BASIC.trace.events.b(e));
+  return m.dst === Loc.User && m.obj === 1;
+});
+
+/** The file id of `path` in a layout's machine. */
+function fileOf(l: Layout, path: string): number {
+  return l.trace.machine.files.get(path)!.id;
+}
 
 function lineBps(s: Session, program: string, breakpoints: DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.SetBreakpointsResponse> {
   return s.dc.setBreakpointsRequest({ source: { path: program }, breakpoints });
@@ -51,11 +67,11 @@ describe('line breakpoints', () => {
       const a = await s.cont();
       assert.equal(a.body.reason, 'breakpoint');
       assert.deepEqual(a.body.hitBreakpointIds, [ids[0]]);
-      assert.equal(positionOf(a), 8);
+      assert.equal(positionOf(a), BASIC.end(2));
       assert.deepEqual((await s.frames()).map((f) => [f.name, f.line]), [['main', 11]]);
       const b = await s.cont();
       assert.deepEqual(b.body.hitBreakpointIds, [ids[1]]);
-      assert.equal(positionOf(b), 32);
+      assert.equal(positionOf(b), BASIC.end(4));
       assert.equal((await s.frames())[0].line, 13);
       assert.equal((await s.cont()).body.reason, 'end');
       // Cleared: nothing stops the way back.
@@ -71,21 +87,21 @@ describe('line breakpoints', () => {
     const { s } = await Session.open('basic.iosim');
     try {
       await lineBps(s, fixture('basic.iosim'), [{ line: 13, condition: 'rdx > 4096' }, { line: 14, condition: 'rdx > 4096' }]);
-      assert.deepEqual(positions(await runToEnd(s)), [32]);
+      assert.deepEqual(positions(await runToEnd(s)), [BASIC.end(4)]);
     } finally {
       await s.close();
     }
     const { s: t } = await Session.open('loop.iosim');
     try {
       await lineBps(t, LOOP, [{ line: 10, condition: 'name == "read" && result < rdx' }]);
-      assert.deepEqual(positions(await runToEnd(t)), [39, 48]);
+      assert.deepEqual(positions(await runToEnd(t)), [READS[2], READS[3]]);
     } finally {
       await t.close();
     }
   });
 
   test('hit count "3" stops on the 3rd occurrence only; ">= 3" and "% 2" as VS Code means them', async () => {
-    for (const [hitCondition, expected] of [['3', [39]], ['>= 3', [39, 48]], ['% 2', [26, 48]]] as const) {
+    for (const [hitCondition, expected] of [['3', [READS[2]]], ['>= 3', [READS[2], READS[3]]], ['% 2', [READS[1], READS[3]]]] as const) {
       const { s } = await Session.open('loop.iosim');
       try {
         const id = (await lineBps(s, LOOP, [{ line: 10, hitCondition }])).body.breakpoints[0].id;
@@ -149,14 +165,14 @@ describe('function breakpoints', () => {
     const { s: t } = await Session.open('loop.iosim');
     try {
       await t.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'read', condition: 'result == 0' }, { name: 'close', hitCondition: '1' }] });
-      assert.deepEqual(positions(await runToEnd(t)), [48, 52]);
+      assert.deepEqual(positions(await runToEnd(t)), [READS[3], L.end(5)]);
     } finally {
       await t.close();
     }
     const { s: u } = await Session.open('basic.iosim');
     try {
       await u.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'pread64' }] });
-      assert.deepEqual(positions(await runToEnd(u)), [32, 45]);
+      assert.deepEqual(positions(await runToEnd(u)), [BASIC.end(4), BASIC.end(5)]);
       assert.deepEqual((await u.frames()).length, 1);
     } finally {
       await u.close();
@@ -176,7 +192,7 @@ describe('exception filters', () => {
   test('dma-interrupt: every completion; with `device == "nic"` only the NIC\'s', async () => {
     const a = await filterStops('basic.iosim', [{ filterId: 'dma-interrupt' }]);
     try {
-      assert.deepEqual(positions(a.stops), [20, 56]);
+      assert.deepEqual(positions(a.stops), [DISK_IRQ, BASIC.head]);
       assert.equal(a.stops[0].body.reason, 'exception');
       assert.deepEqual(a.stops[0].body.hitBreakpointIds, a.ids);
       assert.match(a.stops[0].body.text ?? '', /DMA #1 complete: disk interrupt \(16 KiB\)/);
@@ -185,7 +201,7 @@ describe('exception filters', () => {
     }
     const b = await filterStops('basic.iosim', [{ filterId: 'dma-interrupt', condition: 'device == "nic"' }]);
     try {
-      assert.deepEqual(positions(b.stops), [56]);
+      assert.deepEqual(positions(b.stops), [BASIC.head]);
     } finally {
       await b.s.close();
     }
@@ -194,13 +210,18 @@ describe('exception filters', () => {
   test('page-cache-eviction with `file == "/srv/hot.html" && page == 3`; exceptionInfo names the filter', async () => {
     const { s, stops, ids } = await filterStops('lru.iosim', [{ filterId: 'page-cache-eviction', condition: 'file == "/srv/hot.html" && page == 3' }]);
     try {
-      assert.deepEqual(positions(stops), [271]);
+      // The eviction event whose run of pages holds hot.html's page 3.
+      const lru = new Layout('lru.iosim');
+      const ev = lru.trace.events;
+      const hot = fileOf(lru, '/srv/hot.html');
+      const page3 = lru.nth(Ev.PageEvict, 0, undefined, (e) => ev.a(e) === hot && ev.b(e) <= 3 && 3 < ev.b(e) + (ev.c(e) >> 2));
+      assert.deepEqual(positions(stops), [page3]);
       assert.deepEqual(stops[0].body.hitBreakpointIds, ids);
       assert.equal(stops[0].body.text, 'page /srv/hot.html[3] evicted: reclaim (LRU)');
-      await s.seek(271);
+      await s.seek(page3);
       const info = await s.dc.exceptionInfoRequest({ threadId: 1 });
       assert.equal(info.body.exceptionId, 'page-cache-eviction');
-      assert.match(info.body.description ?? '', /page \/srv\/hot\.html\[3\] evicted: reclaim \(LRU\) \(position 271, /);
+      assert.match(info.body.description ?? '', new RegExp(`evicted: reclaim \\(LRU\\) \\(position ${page3}, `));
       const frames = await s.frames();
       assert.equal(frames[0].name, 'shrink_folio_list → __remove_mapping');
       assert.equal(frames.at(-1)?.name, 'read (line 13)');
@@ -221,7 +242,9 @@ describe('exception filters', () => {
   test('writeback: the flusher\'s (thread 1000) and, with `file == "/data/log.txt"`, fsync\'s', async () => {
     const a = await filterStops('writeback.iosim', [{ filterId: 'writeback' }]);
     try {
-      assert.deepEqual(positions(a.stops), [72, 95]);
+      const wb = new Layout('writeback.iosim');
+      assert.deepEqual(positions(a.stops), wb.all(Ev.WritebackStart));
+      assert.equal(a.stops.length, 3);
       assert.equal(a.stops[0].body.threadId, 1000);
       assert.equal(a.stops[1].body.threadId, 1);
     } finally {
@@ -229,9 +252,12 @@ describe('exception filters', () => {
     }
     const b = await filterStops('writeback.iosim', [{ filterId: 'writeback', condition: 'file == "/data/log.txt"' }]);
     try {
-      assert.deepEqual(positions(b.stops), [95]);
+      const wb = new Layout('writeback.iosim');
+      const log = fileOf(wb, '/data/log.txt');
+      const fsyncs = wb.all(Ev.WritebackStart, undefined, (e) => wb.trace.events.a(e) === log);
+      assert.deepEqual(positions(b.stops), fsyncs);
       assert.equal(b.stops[0].body.text, 'writeback starts: /data/log.txt pages 0–1');
-      await b.s.seek(95);
+      await b.s.seek(fsyncs[0]);
       const frames = await b.s.frames();
       assert.equal(frames[0].name, 'file_write_and_wait_range → do_writepages');
       assert.deepEqual(frames.slice(1).map((f) => f.name), ['file_write_and_wait_range', 'vfs_fsync_range', '__x64_sys_fsync', 'fsync (line 16)']);
@@ -243,15 +269,20 @@ describe('exception filters', () => {
   test('page-fault: each major fault; with `file == "/srv/big.bin" && page == 128` the last touch\'s', async () => {
     const a = await filterStops('mmap.iosim', [{ filterId: 'page-fault' }]);
     try {
-      assert.deepEqual(positions(a.stops), [22, 83, 141]);
+      const mm = new Layout('mmap.iosim');
+      assert.deepEqual(positions(a.stops), mm.all(Ev.FaultMajor));
+      assert.equal(a.stops.length - 1, 3);
       assert.equal(a.stops[0].body.text, 'major page fault on /srv/page.html[0] (read from disk)');
     } finally {
       await a.s.close();
     }
     const b = await filterStops('mmap.iosim', [{ filterId: 'page-fault', condition: 'file == "/srv/big.bin" && page == 128' }]);
     try {
-      assert.deepEqual(positions(b.stops), [141]);
-      await b.s.seek(141);
+      const mm = new Layout('mmap.iosim');
+      const last = mm.nth(Ev.FaultMajor, 2);
+      assert.equal(mm.trace.events.b(last), 128);
+      assert.deepEqual(positions(b.stops), [last]);
+      await b.s.seek(last);
       const frames = await b.s.frames();
       assert.equal(frames[0].name, 'handle_mm_fault → filemap_fault');
       assert.deepEqual(frames.at(-1)?.line, 17);
@@ -265,14 +296,19 @@ describe('exception filters', () => {
   test('readahead: sync readahead of a read; with `file == "/srv/big.bin"` the mmap read-arounds', async () => {
     const a = await filterStops('basic.iosim', [{ filterId: 'readahead' }]);
     try {
-      assert.deepEqual(positions(a.stops), [12]);
+      assert.deepEqual(positions(a.stops), [BASIC.nth(Ev.ReadaheadSync, 0)]);
       assert.equal(a.stops[0].body.text, 'sync readahead /srv/index.html pages 0–3 (4 pages)');
     } finally {
       await a.s.close();
     }
     const b = await filterStops('mmap.iosim', [{ filterId: 'readahead', condition: 'file == "/srv/big.bin" && pages == 32' }]);
     try {
-      assert.deepEqual(positions(b.stops), [45, 104]);
+      const mm = new Layout('mmap.iosim');
+      const big = fileOf(mm, '/srv/big.bin');
+      const ev = mm.trace.events;
+      const windows = [Ev.ReadaheadSync, Ev.ReadaheadAsync, Ev.ReadAround].flatMap((k) => mm.all(k, undefined, (e) => ev.a(e) === big && ev.c(e) === 32));
+      assert.deepEqual(positions(b.stops), windows.sort((x, y) => x - y));
+      assert.equal(windows.length, 2);
       assert.match(b.stops[1].body.text ?? '', /mmap read-around \/srv\/big\.bin pages 112–143/);
     } finally {
       await b.s.close();
@@ -282,9 +318,14 @@ describe('exception filters', () => {
   test('dirty-throttle: the 10 ms pauses at the limit, in the 5th, 8th, 11th and 14th write', async () => {
     const { s, stops } = await filterStops('throttle.iosim', [{ filterId: 'dirty-throttle', condition: 'pauseMs >= 10' }]);
     try {
-      assert.deepEqual(positions(stops), [3166, 5658, 8150, 10642]);
+      const th = new Layout('throttle.iosim');
+      const pauses = th.all(Ev.ThrottlePause, undefined, (e) => th.trace.events.a(e) >= 10_000);
+      assert.deepEqual(positions(stops), pauses);
+      assert.equal(pauses.length, 4);
+      // In the 5th, 8th, 11th and 14th write.
+      assert.deepEqual(pauses.map((e) => th.trace.ops.opAt(e)), [4, 7, 10, 13].map((n) => th.op('write', n)));
       assert.match(stops[0].body.text ?? '', /writer throttled for 10\.000 ms/);
-      await s.seek(3166);
+      await s.seek(pauses[0]);
       const frames = await s.frames();
       assert.equal(frames[0].name, 'balance_dirty_pages → io_schedule_timeout');
       assert.equal(frames.at(-1)?.line, 13);
@@ -368,11 +409,12 @@ describe('data breakpoints', () => {
       const r = await s.dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'buffer:1' }, { dataId: 'nonsense' }] });
       assert.deepEqual(r.body.breakpoints.map((b) => b.verified), [true, false]);
       const stops = await runToEnd(s);
-      assert.deepEqual(positions(stops), [24, 43, 49]);
+      assert.deepEqual(positions(stops), INTO_BUF);
+      assert.equal(INTO_BUF.length, 3);
       for (const st of stops.slice(0, -1)) assert.match(st.body.text ?? '', /CPU copy \d+ KiB: page cache → user buffer/);
-      assert.deepEqual(positions(await reverseToStart(s)), [49, 43, 24]);
+      assert.deepEqual(positions(await reverseToStart(s)), [...INTO_BUF].reverse());
       // A page picked from the Page Cache scope.
-      await s.seek(26);
+      await s.seek(BASIC.end(3));
       const pc = (await s.scopes()).find((x) => x.name === 'Page Cache')!;
       const file = (await s.variables(pc.variablesReference)).find((v) => v.name === '/srv/index.html')!;
       assert.ok(file.variablesReference > 0);
@@ -396,7 +438,8 @@ describe('data breakpoints', () => {
       const info = await s.dc.dataBreakpointInfoRequest({ variablesReference: buffers.variablesReference, name: sock.name });
       await s.dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId! }] });
       const stops = await runToEnd(s);
-      assert.deepEqual(positions(stops), [29]);
+      assert.deepEqual(positions(stops), BASIC.all(Ev.CpuCopy, undefined, (e) => unpackMove(BASIC.trace.events.b(e)).dst === Loc.Socket));
+      assert.equal(stops.length, 2);
       assert.equal(stops[0].body.text, 'CPU copy 16 KiB: user buffer → socket buffer');
     } finally {
       await s.close();
@@ -413,13 +456,15 @@ describe('breakpoints stop stepping too, both ways', () => {
       for (let i = 0; i < 3; i++) await s.next();
       const ev = await s.next();
       assert.equal(ev.body.reason, 'exception');
-      assert.equal(positionOf(ev), 20);
-      // Inside the kernel path, next is the next kernel line: the three misses after the interrupt (21–23).
-      assert.equal(positionOf(await s.next()), 23);
-      await s.seek(26);
+      assert.equal(positionOf(ev), DISK_IRQ);
+      // Inside the kernel path, next is the next kernel line: the three misses after the interrupt.
+      const misses = BASIC.nth(Ev.PageMiss, 1);
+      assert.equal(BASIC.trace.events.c(misses), 3);
+      assert.equal(positionOf(await s.next()), misses);
+      await s.seek(BASIC.end(3));
       const back = await s.stepBack();
       assert.equal(back.body.reason, 'exception');
-      assert.equal(positionOf(back), 20);
+      assert.equal(positionOf(back), DISK_IRQ);
     } finally {
       await s.close();
     }
@@ -436,8 +481,9 @@ describe('breakpoints stop stepping too, both ways', () => {
       const forward = await runToEnd(s);
       const kinds = forward.slice(0, -1).map((e) => [positionOf(e), e.body.reason]);
       assert.deepEqual(kinds, [
-        [12, 'exception'], [20, 'exception'], [24, 'data breakpoint'], [26, 'breakpoint'], [43, 'data breakpoint'],
-        [49, 'data breakpoint'], [51, 'function breakpoint'], [56, 'exception'],
+        [BASIC.nth(Ev.ReadaheadSync, 0), 'exception'], [DISK_IRQ, 'exception'], [INTO_BUF[0], 'data breakpoint'],
+        [BASIC.end(3), 'breakpoint'], [INTO_BUF[1], 'data breakpoint'], [INTO_BUF[2], 'data breakpoint'],
+        [BASIC.end(6), 'function breakpoint'], [BASIC.head, 'exception'],
       ]);
       const backward = await reverseToStart(s);
       // From the end (56, itself a stop), every earlier stop in reverse, with the same reasons and ids.

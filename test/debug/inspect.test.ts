@@ -3,12 +3,23 @@
  * sysctl), readMemory, the debug console (expressions, meminfo, cachestat, vmtouch, page, why, events, help),
  * hover and watch, completions, and the iomachine/state request.
  *
- * basic.iosim at position 26 has just returned from `n = read(fd, buf, 16KiB)` (line 11) on a cold cache.
+ * basic.iosim at READ (the end of its operation 3) has just returned from `n = read(fd, buf, 16KiB)` (line 11) on a
+ * cold cache. Positions are named from the same programs run here (positions.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { Ev } from '../../src/machine/events';
 import { failure, fixture, Session } from './helpers';
+import { Layout } from './positions';
+
+const BASIC = new Layout('basic.iosim');
+/** After the read returned; after the 16 KiB pread returned. */
+const READ = BASIC.end(3);
+const PREAD = BASIC.end(5);
+const DISK_IRQ = BASIC.nth(Ev.DmaInterrupt, 0);
+const MMAP = new Layout('mmap.iosim');
+const WB = new Layout('writeback.iosim');
 
 async function at(program: string, position: number): Promise<Session> {
   const { s } = await Session.open(program);
@@ -27,7 +38,7 @@ async function readMemory(s: Session, memoryReference: string, count: number, of
 
 describe('scopes', () => {
   test('the scopes, in order, with Registers presented as registers', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       const scopes = await s.scopes();
       assert.deepEqual(scopes.map((x) => x.name), ['Registers', 'Operation', 'Variables', 'Page Cache', 'Buffers', 'Devices', 'Counters', 'sysctl']);
@@ -40,7 +51,7 @@ describe('scopes', () => {
   });
 
   test('Registers after the read returned: rax is the byte count, the arguments stay in rdi, rsi, rdx', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       const regs = await s.scope('Registers');
       assert.deepEqual([...regs.keys()], ['mode', 'pc', 'rax', 'rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9', 'cr2']);
@@ -50,7 +61,7 @@ describe('scopes', () => {
       });
       assert.equal(regs.get('rax')?.evaluateName, 'rax');
       // On entry to the syscall: kernel mode and rax holds the syscall number (read is 0).
-      await s.seek(10);
+      await s.seek(BASIC.start(3) + 1);
       const entry = await s.scope('Registers');
       assert.equal(entry.get('mode')?.value, 'kernel');
       assert.equal(entry.get('rax')?.value, '0x0 (0)');
@@ -60,7 +71,7 @@ describe('scopes', () => {
   });
 
   test('cr2 holds the faulting address after a page fault of mmap\'d memory', async () => {
-    const s = await at('mmap.iosim', 22);
+    const s = await at('mmap.iosim', MMAP.nth(Ev.FaultMajor, 0));
     try {
       assert.equal((await s.scope('Registers')).get('cr2')?.value, '0x7f0000000000 (139637976727552)');
       const op = await s.scope('Operation');
@@ -72,21 +83,21 @@ describe('scopes', () => {
   });
 
   test('Operation: the syscall with its arguments decoded (fd with its path, flags by name, sizes with units)', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       assert.deepEqual(values(await s.scope('Operation')), {
         call: 'read (line 11)', fd: '3</srv/index.html>', buf: '0x10000000', count: '16384 (16 KiB)', state: 'returned',
         result: '16384 (16 KiB)', 'simulated time': '28.60 µs (200 ns → 28.80 µs)', 'user↔kernel switches': '2',
-        'CPU copies': '1 (16 KiB)', 'DMA copies': '1 (16 KiB)', 'page faults': '0', events: '9–26',
+        'CPU copies': '1 (16 KiB)', 'DMA copies': '1 (16 KiB)', 'page faults': '0', events: `${BASIC.start(3)}–${READ}`,
       });
-      await s.seek(4);
+      await s.seek(BASIC.end(1));
       const open = values(await s.scope('Operation'));
       assert.equal(open.call, 'open (line 9)');
       assert.equal(open.path, '"/srv/index.html"');
       assert.equal(open.flags, 'O_RDONLY');
       assert.equal(open.result, '3');
       // Mid-syscall: in progress, no result yet.
-      await s.seek(20);
+      await s.seek(DISK_IRQ);
       const mid = values(await s.scope('Operation'));
       assert.equal(mid.state, 'in progress (kernel path)');
       assert.equal(mid.result, undefined);
@@ -99,10 +110,10 @@ describe('scopes', () => {
   });
 
   test('Variables: the program\'s names and their values', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       assert.deepEqual(values(await s.scope('Variables')), { buf: '268435456 (0x10000000)', fd: '3', sock: '4', n: '16384 (0x4000)' });
-      await s.seek(20);
+      await s.seek(DISK_IRQ);
       assert.equal((await s.scope('Variables')).get('n'), undefined, 'n is bound when the read returns');
     } finally {
       await s.close();
@@ -110,7 +121,7 @@ describe('scopes', () => {
   });
 
   test('Page Cache: capacity, used, dirty, writeback, LRU lists, hits, misses, hit ratio, and per file its pages', async () => {
-    const s = await at('basic.iosim', 45);
+    const s = await at('basic.iosim', PREAD);
     try {
       const pc = await s.scope('Page Cache');
       const v = values(pc);
@@ -145,12 +156,12 @@ describe('scopes', () => {
       const dirty = values(await s.scope('Page Cache'));
       assert.equal(dirty.dirty, '16');
       assert.match((await s.evaluate('page /data/notes.txt 0')), /state: dirty/);
-      await s.seek(72);
+      await s.seek(WB.nth(Ev.WritebackStart, 0));
       const wb = values(await s.scope('Page Cache'));
       assert.equal(wb.writeback, '16');
       assert.equal(wb.dirty, '0');
       assert.match(await s.evaluate('meminfo'), /Writeback: +64 kB/);
-      await s.seek(76);
+      await s.seek(WB.nth(Ev.WritebackEnd, 0));
       assert.equal(values(await s.scope('Page Cache')).writeback, '0');
     } finally {
       await s.close();
@@ -158,7 +169,7 @@ describe('scopes', () => {
   });
 
   test('Buffers: user buffers, mmap regions, socket and pipe buffers, the controller buffer, each with a memoryReference', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       const buffers = await s.scope('Buffers');
       assert.deepEqual([...buffers.values()].map((b) => [b.name, b.memoryReference]), [
@@ -169,12 +180,12 @@ describe('scopes', () => {
     } finally {
       await s.close();
     }
-    const m = await at('mmap.iosim', 12);
+    const m = await at('mmap.iosim', MMAP.end(MMAP.op('mmap')));
     try {
       const mmap = (await m.scope('Buffers')).get('mmap 1')!;
       assert.equal(mmap.memoryReference, 'mmap:1');
       assert.match(mmap.value, /^0x7f0000000000 → \/srv\/page\.html @0, 16 KiB, 0 pages mapped$/);
-      await m.seek(28);
+      await m.seek(MMAP.end(MMAP.op('touch')));
       assert.match((await m.scope('Buffers')).get('mmap 1')!.value, /4 pages mapped$/);
     } finally {
       await m.close();
@@ -200,7 +211,7 @@ describe('scopes', () => {
   });
 
   test('readMemory: the user buffer holds the file\'s bytes after the read, zeros before; a short read reports unreadable bytes', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       const buf = await readMemory(s, 'buffer:1', 32);
       const file = await readMemory(s, 'file:0', 32);
@@ -217,7 +228,8 @@ describe('scopes', () => {
   });
 
   test('Devices: the disk, DMA transfers in flight (expandable), the NIC, the CPU mode, the clock', async () => {
-    const s = await at('basic.iosim', 19);
+    // Waiting for the read's disk transfer, right before its interrupt.
+    const s = await at('basic.iosim', DISK_IRQ - 1);
     try {
       const dev = await s.scope('Devices');
       assert.match(dev.get('disk')!.value, /^NVMe SSD, 512-byte blocks, queue \d+, busy until/);
@@ -228,7 +240,7 @@ describe('scopes', () => {
       assert.match(dev.get('NIC')!.value, /^plain DMA \(no scatter-gather\)/);
       assert.equal(dev.get('CPU')!.value, 'kernel mode, thread 1');
       assert.equal(dev.get('clock')!.value, '350 ns');
-      await s.seek(20);
+      await s.seek(DISK_IRQ);
       assert.equal((await s.scope('Devices')).get('DMA engine')!.value, '0 transfers in flight');
     } finally {
       await s.close();
@@ -255,13 +267,13 @@ describe('scopes', () => {
 
 describe('the debug console', () => {
   test('registers, operation fields, program variables, counters and sysctls by name; expressions', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       const cases: [string, string][] = [
         ['rax', '16384 (0x4000)'], ['rdi', '3'], ['mode', 'user'], ['name', 'read'], ['result', '16384 (0x4000)'],
         ['n', '16384 (0x4000)'], ['buf', '268435456 (0x10000000)'], ['fd', '3'], ['rdx > 4096', 'true'],
         ['name == "read" && result < rdx', 'false'], ['n / 4096', '4'], ['vm.dirty_ratio', '20'], ['misses', '4'],
-        ['position', '26'], ['path', 'null'], ['errno', 'null'], ['16KiB == n', 'true'],
+        ['position', String(READ)], ['path', 'null'], ['errno', 'null'], ['16KiB == n', 'true'],
       ];
       for (const [expr, expected] of cases) assert.equal(await s.evaluate(expr), expected, expr);
       assert.match(await failure(s.dc.evaluateRequest({ expression: 'bogus + 1', context: 'repl' })), /unknown name 'bogus'/);
@@ -271,7 +283,7 @@ describe('the debug console', () => {
   });
 
   test('meminfo, cachestat (HITS MISSES DIRTIES HITRATIO BUFFERS_MB CACHED_MB), vmtouch, page, why, events, help', async () => {
-    const s = await at('basic.iosim', 45);
+    const s = await at('basic.iosim', PREAD);
     try {
       const meminfo = await s.evaluate('meminfo');
       assert.match(meminfo, /^MemTotal: +1048576 kB$/m);
@@ -290,12 +302,12 @@ describe('the debug console', () => {
       assert.match(await s.evaluate('page /srv/index.html 9'), /not in the page cache/);
       const why = (await s.evaluate('why /srv/index.html 1')).split('\n');
       assert.equal(why[0], 'why /srv/index.html page 1:');
-      assert.match(why[1], /^#12 .*sync readahead \/srv\/index\.html pages 0–3 .*\(read at line 11\)$/);
-      assert.ok(why.some((l) => /^#38 .*activated.*\(pread at line 13\)$/.test(l)));
+      assert.match(why[1], new RegExp(`^#${BASIC.nth(Ev.ReadaheadSync, 0)} .*sync readahead /srv/index\\.html pages 0–3 .*\\(read at line 11\\)$`));
+      assert.ok(why.some((l) => new RegExp(`^#${BASIC.nth(Ev.PageActivate, 0)} .*activated.*\\(pread at line 13\\)$`).test(l)));
       const events = (await s.evaluate('events 3')).split('\n');
-      assert.deepEqual(events.map((l) => l.split(' ')[0]), ['#43', '#44', '#45']);
+      assert.deepEqual(events.map((l) => l.split(' ')[0]), [`#${PREAD - 2}`, `#${PREAD - 1}`, `#${PREAD}`]);
       assert.match(events[2], /syscall returns/);
-      assert.match(await s.evaluate('events'), /^#26 /m, 'the last 20 by default');
+      assert.match(await s.evaluate('events'), new RegExp(`^#${PREAD - 19} `, 'm'), 'the last 20 by default');
       assert.match(await s.evaluate('events x'), /usage: events \[n\]/);
       assert.match(await s.evaluate('page'), /usage: page <path> <index>/);
       const help = await s.evaluate('help');
@@ -306,19 +318,20 @@ describe('the debug console', () => {
   });
 
   test('the console answers for the position: going back changes what meminfo and events say', async () => {
-    const s = await at('basic.iosim', 45);
+    const s = await at('basic.iosim', PREAD);
     try {
-      await s.seek(8);
+      const socket = BASIC.end(2);
+      await s.seek(socket);
       assert.match(await s.evaluate('meminfo'), /^Cached: +0 kB$/m);
-      assert.equal(await s.evaluate('events 1'), '#8       200 ns thread 1  syscall returns');
-      assert.match(await s.evaluate('why /srv/index.html 1'), /nothing has happened to it up to position 8/);
+      assert.equal(await s.evaluate('events 1'), `#${socket}       200 ns thread 1  syscall returns`);
+      assert.match(await s.evaluate('why /srv/index.html 1'), new RegExp(`nothing has happened to it up to position ${socket}`));
     } finally {
       await s.close();
     }
   });
 
   test('hover and watch evaluate names; hover on something that is not a name gives nothing', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       assert.equal(await s.evaluate('fd', 'hover'), '3');
       assert.equal(await s.evaluate('rax', 'hover'), '16384 (0x4000)');
@@ -333,7 +346,7 @@ describe('the debug console', () => {
   });
 
   test('completions: commands, registers, variables, sysctls, and file paths after vmtouch/page/why', async () => {
-    const s = await at('basic.iosim', 26);
+    const s = await at('basic.iosim', READ);
     try {
       const complete = async (text: string, column = text.length + 1) =>
         (await s.dc.completionsRequest({ text, column })).body.targets;
@@ -361,10 +374,12 @@ describe('the debug console', () => {
 
 describe('the panel state', () => {
   test('iomachine/state carries the position, the operation, registers, page cache, devices and sysctl', async () => {
-    const s = await at('basic.iosim', 24);
+    // The read's copy to the user buffer.
+    const copy = BASIC.nth(Ev.CpuCopy, 0);
+    const s = await at('basic.iosim', copy);
     try {
       const st = await s.state();
-      assert.equal(st.position, 24);
+      assert.equal(st.position, copy);
       assert.equal(st.mode, 'kernel');
       assert.equal(st.thread, 1);
       assert.equal(st.ended, false);
@@ -378,9 +393,9 @@ describe('the panel state', () => {
       assert.deepEqual(st.pageCache.files.map((f) => f.path), ['/srv/index.html']);
       assert.equal(st.counters.syscalls, 3);
       assert.equal(st.sysctl['vm.dirty_ratio'], 20);
-      assert.ok(st.nearby.some((e) => e.position === 24));
+      assert.ok(st.nearby.some((e) => e.position === copy));
       // Nearby events are named as people read them, not by number.
-      assert.equal(st.nearby.find((e) => e.position === 24)?.kind, 'cpu-copy');
+      assert.equal(st.nearby.find((e) => e.position === copy)?.kind, 'cpu-copy');
       assert.equal(st.hex?.title, 'user buffer 0x10000000');
       const end = await s.seek(1e9);
       assert.equal(end.body.reason, 'goto');

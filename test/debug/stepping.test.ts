@@ -2,28 +2,35 @@
  * Moving through the trace: next, stepIn through the generated kernel path, stepOut, stepBack with both
  * granularities, goto targets and seek, pause of a long run, threads, and the state event after each stop.
  *
- * basic.iosim's events: alloc 0; open 1–4; socket 5–8; read 9–26 (DMA interrupt at 20); write 27–32;
- * pread 33–45; pread 46–51; close 52–55; then the NIC's interrupt at 56 once the program has ended.
+ * basic.iosim's operations: alloc (0), open (1), socket (2), read (3, its disk interrupt inside), write (4),
+ * pread (5), pread (6), close (7); then the NIC's interrupt once the program has ended. Positions are named from the
+ * same program run here (positions.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { Ev } from '../../src/machine/events';
 import { failure, fixture, positionOf, Session } from './helpers';
+import { Layout } from './positions';
 
-const BOUNDARIES = [-1, 0, 4, 8, 26, 32, 45, 51, 55];
+const BASIC = new Layout('basic.iosim');
+const BOUNDARIES = BASIC.boundaries();
+/** The read's disk interrupt, and the NIC's after the program ended (the last event). */
+const DISK_IRQ = BASIC.nth(Ev.DmaInterrupt, 0);
+const NIC_IRQ = BASIC.head;
 
 describe('next, stepIn, stepOut', () => {
   test('next runs one operation: positions, lines and the strace line of the operation just run', async () => {
     const { s } = await Session.open('basic.iosim');
     try {
       const expected: [number, number, string][] = [
-        [0, 9, '# alloc(16384) = 0x10000000'],
-        [4, 10, 'openat(AT_FDCWD, "/srv/index.html", O_RDONLY) = 3'],
-        [8, 11, 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 4'],
-        [26, 12, 'read(3</srv/index.html>, 0x10000000, 16384) = 16384'],
-        [32, 13, 'write(4<TCP:[1000]>, 0x10000000, 16384) = 16384'],
-        [45, 14, 'pread64(3</srv/index.html>, 0x10000000, 16384, 0) = 16384'],
-        [51, 15, 'pread64(3</srv/index.html>, 0x10000000, 4096, 0) = 4096'],
+        [BASIC.end(0), 9, '# alloc(16384) = 0x10000000'],
+        [BASIC.end(1), 10, 'openat(AT_FDCWD, "/srv/index.html", O_RDONLY) = 3'],
+        [BASIC.end(2), 11, 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 4'],
+        [BASIC.end(3), 12, 'read(3</srv/index.html>, 0x10000000, 16384) = 16384'],
+        [BASIC.end(4), 13, 'write(4<TCP:[1000]>, 0x10000000, 16384) = 16384'],
+        [BASIC.end(5), 14, 'pread64(3</srv/index.html>, 0x10000000, 16384, 0) = 16384'],
+        [BASIC.end(6), 15, 'pread64(3</srv/index.html>, 0x10000000, 4096, 0) = 4096'],
       ];
       for (const [pos, line, strace] of expected) {
         const from = s.outputs.length;
@@ -38,11 +45,11 @@ describe('next, stepIn, stepOut', () => {
         assert.equal(s.output('stdout', from).replace(/( <[\d.]+>)?\n$/, ''), strace, 'exactly the line of the operation just run');
       }
       const close = await s.next();
-      assert.equal(positionOf(close), 55);
+      assert.equal(positionOf(close), BASIC.end(7));
       assert.equal((await s.frames())[0].name, 'main (program ended)');
       const end = await s.next();
       assert.equal(end.body.reason, 'end');
-      assert.equal(positionOf(end), 56);
+      assert.equal(positionOf(end), NIC_IRQ);
     } finally {
       await s.close();
     }
@@ -61,7 +68,7 @@ describe('next, stepIn, stepOut', () => {
         const frames = await s.frames();
         const pos = positionOf(ev);
         if (frames[0].name === 'main') {
-          assert.equal(pos, 26);
+          assert.equal(pos, BASIC.end(3));
           assert.equal(frames[0].line, 12);
           break;
         }
@@ -85,14 +92,15 @@ describe('next, stepIn, stepOut', () => {
           for (const f of frames.slice(1, -1)) assert.equal(f.line, 3, 'the entry chain is line 3 of the generated source');
         }
       }
-      assert.deepEqual(seen.map((x) => x.pos), [9, 10, 11, 12, 13, 14, 17, 18, 19, 20, 23, 24, 25]);
+      // Each kernel step of the read but the last (its end, a boundary): one per event, a run of like events as one.
+      assert.deepEqual(seen.map((x) => x.pos), BASIC.steps(3).slice(0, -1));
       assert.deepEqual(seen.map((x) => x.name), [
         'entry_SYSCALL_64', 'do_syscall_64', 'filemap_get_pages (miss)', 'page_cache_sync_ra', 'filemap_add_folio',
         'folio_set_readahead', 'filemap_add_folio', 'submit_bio → nvme_queue_rq', 'io_schedule',
         'nvme_irq → blk_mq_end_request', 'filemap_get_pages (miss)', 'copy_page_to_iter', 'syscall_exit_to_user_mode',
       ]);
       for (let i = 1; i < seen.length; i++) assert.equal(seen[i].line, seen[i - 1].line + 1, 'each step is the next line');
-      assert.match(content, /kernel path of read at line 11 \(operation #3, events 9–26\)/);
+      assert.match(content, new RegExp(`kernel path of read at line 11 \\(operation #3, events ${BASIC.start(3)}–${BASIC.end(3)}\\)`));
       assert.match(content, /__x64_sys_read → ksys_read → vfs_read → filemap_read/);
       // The header is the call as strace -y prints it: the descriptor with its path.
       assert.match(content.split('\n')[0], /^# read\(3<\/srv\/index\.html>, 0x10000000, 16384\) = 16384/);
@@ -109,16 +117,17 @@ describe('next, stepIn, stepOut', () => {
     const { s } = await Session.open('basic.iosim');
     try {
       for (let i = 0; i < 3; i++) await s.next();
-      assert.equal(positionOf(await s.stepIn()), 9);
-      assert.equal(positionOf(await s.next()), 10);
-      assert.equal(positionOf(await s.next()), 11);
+      const [k0, k1, k2] = BASIC.steps(3);
+      assert.equal(positionOf(await s.stepIn()), k0);
+      assert.equal(positionOf(await s.next()), k1);
+      assert.equal(positionOf(await s.next()), k2);
       const out = await s.stepOut();
       assert.equal(out.body.reason, 'step');
-      assert.equal(positionOf(out), 26);
+      assert.equal(positionOf(out), BASIC.end(3));
       const frames = await s.frames();
       assert.deepEqual(frames.map((f) => [f.name, f.line]), [['main', 12]]);
       // From a boundary, stepOut has no syscall to finish: it runs the next operation, as next does.
-      assert.equal(positionOf(await s.stepOut()), 32);
+      assert.equal(positionOf(await s.stepOut()), BASIC.end(4));
     } finally {
       await s.close();
     }
@@ -174,23 +183,24 @@ describe('stepping back', () => {
       for (;;) {
         const pos = positionOf(await s.stepIn());
         forward.push(pos);
-        if (pos === 26) break;
+        if (pos === BASIC.end(3)) break;
       }
       const back: number[] = [];
       for (;;) {
         const pos = positionOf(await s.stepBack('instruction'));
         back.push(pos);
-        if (pos === 8) break;
+        if (pos === BASIC.end(2)) break;
       }
-      assert.deepEqual(back, [8, ...forward.slice(0, -1)].reverse());
-      // Mid-path (line granularity) steps back one kernel line too.
-      await s.seek(17);
+      assert.deepEqual(back, [BASIC.end(2), ...forward.slice(0, -1)].reverse());
+      // Mid-path (line granularity) steps back one kernel line too: from the pages inserted after the readahead
+      // marker back to the marker.
+      await s.seek(BASIC.nth(Ev.PageInsert, 1));
       const ev = await s.stepBack();
-      assert.equal(positionOf(ev), 14);
+      assert.equal(positionOf(ev), BASIC.nth(Ev.ReadaheadMark, 0));
       assert.equal((await s.frames())[0].name, 'folio_set_readahead');
       // From the first kernel line, back to the boundary before the syscall.
-      await s.seek(9);
-      assert.equal(positionOf(await s.stepBack()), 8);
+      await s.seek(BASIC.start(3));
+      assert.equal(positionOf(await s.stepBack()), BASIC.end(2));
       assert.deepEqual((await s.frames()).map((f) => [f.name, f.line]), [['main', 11]]);
     } finally {
       await s.close();
@@ -200,14 +210,16 @@ describe('stepping back', () => {
   test('stepBack from the end phase (an interrupt after the program ended) goes to the last operation\'s end', async () => {
     const { s } = await Session.open('basic.iosim');
     try {
-      assert.equal(positionOf(await s.cont()), 56);
-      assert.equal(positionOf(await s.stepBack()), 55);
-      assert.equal(positionOf(await s.stepBack()), 51);
+      assert.equal(positionOf(await s.cont()), NIC_IRQ);
+      assert.equal(positionOf(await s.stepBack()), BASIC.end(7));
+      assert.equal(positionOf(await s.stepBack()), BASIC.end(6));
     } finally {
       await s.close();
     }
   });
 });
+
+const LOOP = new Layout('loop.iosim');
 
 describe('goto targets, goto and seek', () => {
   test('gotoTargets lists each run of a line; goto stops there with reason goto and an invalidated event', async () => {
@@ -240,10 +252,11 @@ describe('goto targets, goto and seek', () => {
     try {
       const targets = (await s.dc.gotoTargetsRequest({ source: { path: fixture('loop.iosim') }, line: 12 })).body.targets;
       assert.equal(targets.length, 1);
-      assert.match(targets[0].label, /^close at line 12, run #1 \(position 52, /);
+      const close = LOOP.start(LOOP.op('close')) - 1;
+      assert.match(targets[0].label, new RegExp(`^close at line 12, run #1 \\(position ${close}, `));
       assert.equal(await s.position(), -1, 'looking ahead does not move the position');
       const ev = await s.move(() => s.dc.gotoRequest({ threadId: 1, targetId: targets[0].id }));
-      assert.equal(positionOf(ev), 52);
+      assert.equal(positionOf(ev), close);
       assert.deepEqual((await s.frames()).map((f) => [f.name, f.line]), [['main', 12]]);
       assert.deepEqual((await s.dc.gotoTargetsRequest({ source: { path: fixture('loop.iosim') }, line: 3 })).body.targets, []);
     } finally {
@@ -254,20 +267,21 @@ describe('goto targets, goto and seek', () => {
   test('iomachine/seek jumps anywhere, runs ahead when needed, and clamps to the trace', async () => {
     const { s } = await Session.open('basic.iosim');
     try {
-      const ev = await s.seek(20);
+      const ev = await s.seek(DISK_IRQ);
       assert.equal(ev.body.reason, 'goto');
-      assert.equal(positionOf(ev), 20);
-      assert.equal(s.states.at(-1)?.position, 20);
+      assert.equal(positionOf(ev), DISK_IRQ);
+      assert.equal(s.states.at(-1)?.position, DISK_IRQ);
       assert.ok(s.invalidated.some((e) => e.body.areas?.includes('variables')));
       const frames = await s.frames();
       assert.equal(frames[0].name, 'nvme_irq → blk_mq_end_request');
       assert.equal(frames.at(-1)?.name, 'read (line 11)');
       assert.equal(positionOf(await s.seek(-7)), -1);
-      assert.equal(positionOf(await s.seek(1e9)), 56);
-      assert.equal(positionOf(await s.seek(33.7)), 33);
+      assert.equal(positionOf(await s.seek(1e9)), NIC_IRQ);
+      // A fraction is cut to the position before it: the pread's syscall entry.
+      assert.equal(positionOf(await s.seek(BASIC.start(5) + 0.7)), BASIC.start(5));
       assert.equal((await s.frames())[0].name, 'entry_SYSCALL_64');
-      // Stack paging (startFrame, levels).
-      await s.seek(24);
+      // Stack paging (startFrame, levels), inside the read's kernel path after its interrupt.
+      await s.seek(DISK_IRQ + 2);
       const all = await s.dc.stackTraceRequest({ threadId: 1 });
       const page = await s.dc.stackTraceRequest({ threadId: 1, startFrame: 1, levels: 2 });
       assert.equal(page.body.totalFrames, all.body.stackFrames.length);
@@ -342,10 +356,10 @@ describe('threads', () => {
     try {
       const disk = await s.cont();
       assert.equal(disk.body.threadId, 1);
-      assert.equal(positionOf(disk), 20);
+      assert.equal(positionOf(disk), DISK_IRQ);
       const nic = await s.cont();
       assert.equal(nic.body.threadId, 1);
-      assert.equal(positionOf(nic), 56);
+      assert.equal(positionOf(nic), NIC_IRQ);
       assert.match(nic.body.text ?? '', /NIC interrupt/);
     } finally {
       await s.close();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { Ev, EvictReason, SwitchCause, WaitReason, WakeReason } from '../../src/machine/events';
+import { Ev, EvictReason, SwitchCause, WaitReason, WakeReason, eventPageCount, evictReason } from '../../src/machine/events';
 import { Machine } from '../../src/machine/machine';
 import { PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../../src/machine/pagecache';
 import { loadScenario } from '../../src/program/load';
@@ -151,11 +151,21 @@ interface EvRec {
   c: number;
 }
 
+/** Events about a run of pages [b, b + count): read here one record per page, as the machine once reported them. */
+const PAGE_RUNS = new Set<Ev>([Ev.PageHit, Ev.PageMiss, Ev.PageInsert, Ev.PageActivate, Ev.PageDeactivate, Ev.PageEvict, Ev.PageDirty, Ev.PageMap]);
+
+/** Events of some kinds in [from, to]; a page-run event as one record per page (b the page, c the eviction reason or 0). */
 function eventsOf(t: Trace, kinds: readonly Ev[], from = 0, to = t.events.length - 1): EvRec[] {
   const out: EvRec[] = [];
   for (let i = from; i <= to; i++) {
     const k = t.events.kind(i);
-    if (kinds.includes(k)) out.push({ pos: i, kind: k, time: t.events.time(i), a: t.events.a(i), b: t.events.b(i), c: t.events.c(i) });
+    if (!kinds.includes(k)) continue;
+    const rec = { pos: i, kind: k, time: t.events.time(i), a: t.events.a(i), b: t.events.b(i), c: t.events.c(i) };
+    if (!PAGE_RUNS.has(k)) {
+      out.push(rec);
+      continue;
+    }
+    for (let j = 0; j < eventPageCount(k, rec.c); j++) out.push({ ...rec, b: rec.b + j, c: k === Ev.PageEvict ? evictReason(rec.c) : 0 });
   }
   return out;
 }

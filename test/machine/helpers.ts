@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { EVENT_NAMES, Ev } from '../../src/machine/events';
+import { EVENT_NAMES, Ev, eventPageCount, evictReason } from '../../src/machine/events';
 import { Machine } from '../../src/machine/machine';
 import { loadScenario } from '../../src/program/load';
 import { runJson } from '../../src/trace/summary';
@@ -38,14 +38,26 @@ export interface EvRec {
   c: number;
 }
 
-/** Events of positions [from, to] (inclusive), optionally only of some kinds. */
+/** Events about a run of pages [b, b + count): read here one record per page, as the machine once reported them. */
+const PAGE_RUNS = new Set<Ev>([Ev.PageHit, Ev.PageMiss, Ev.PageInsert, Ev.PageActivate, Ev.PageDeactivate, Ev.PageEvict, Ev.PageDirty, Ev.PageMap]);
+
+/**
+ * Events of positions [from, to] (inclusive), optionally only of some kinds. A page-run event is read as one record
+ * per page (its position and time shared): b the page, c the eviction reason for PageEvict, else 0.
+ */
 export function events(t: Trace, kinds?: readonly Ev[], from = 0, to = t.events.length - 1): EvRec[] {
   const out: EvRec[] = [];
   const e = t.events;
   for (let i = from; i <= to; i++) {
     const k = e.kind(i);
     if (kinds && !kinds.includes(k)) continue;
-    out.push({ pos: i, kind: k, name: EVENT_NAMES[k], thread: e.thread(i), time: e.time(i), a: e.a(i), b: e.b(i), c: e.c(i) });
+    const rec = { pos: i, kind: k, name: EVENT_NAMES[k], thread: e.thread(i), time: e.time(i), a: e.a(i), b: e.b(i), c: e.c(i) };
+    if (!PAGE_RUNS.has(k)) {
+      out.push(rec);
+      continue;
+    }
+    const n = eventPageCount(k, rec.c);
+    for (let j = 0; j < n; j++) out.push({ ...rec, b: rec.b + j, c: k === Ev.PageEvict ? evictReason(rec.c) : 0 });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { Ev } from '../../src/machine/events';
+import { Ev, eventPageCount } from '../../src/machine/events';
 import { loadStrace, loadStraceFile, type StraceLoaded } from '../../src/program/strace/load';
 import type { OpRecord } from '../../src/trace/opLog';
 import { Trace } from '../../src/trace/trace';
@@ -62,8 +62,9 @@ export function opsOf(trace: Trace): OpInfo[] {
     let misses = 0;
     for (let e = r.startPos; e <= r.endPos; e++) {
       const k = trace.events.kind(e);
-      if (k === Ev.PageHit) hits++;
-      else if (k === Ev.PageMiss) misses++;
+      // A lookup event covers a run of pages: count the pages.
+      if (k === Ev.PageHit) hits += eventPageCount(k, trace.events.c(e));
+      else if (k === Ev.PageMiss) misses += eventPageCount(k, trace.events.c(e));
     }
     out.push({ ...r, path: p, hits, misses });
     if (r.errno === null) {

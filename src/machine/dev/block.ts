@@ -40,7 +40,7 @@ export function diskRequest(k: Kernel, lba: number, bytes: number): number {
  */
 export function diskRead(k: Kernel, f: FileObj, off: number, bytes: number): number {
   const done = diskRequest(k, f.lba + off, bytes);
-  k.disk.controller = new Content(ZERO);
+  k.disk.controller.clear();
   k.disk.controller.copyFrom(f.disk, off, 0, bytes);
   k.disk.controllerLen = bytes;
   k.disk.controllerWhat = `${f.path} @${off}`;

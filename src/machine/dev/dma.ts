@@ -13,7 +13,7 @@ import { Kernel } from '../kernel';
 export function startDma(k: Kernel, src: Loc, dst: Loc, bytes: number, doneAt: number, what: string, dstObj = 0, dstOff = 0): number {
   const id = k.nextId.dma++;
   k.countCopy('dma', src, dst, bytes);
-  k.lastMove = { src, dst, bytes, engine: 'dma', dstObj, dstOff };
+  k.noteMove(src, dst, bytes, 'dma', dstObj, dstOff);
   k.dma.push({ id, bytes, src, dst, startedAt: k.now, doneAt, what });
   k.ev(Ev.DmaStart, bytes, packMove(src, dst, dstObj), id);
   return id;
@@ -21,9 +21,15 @@ export function startDma(k: Kernel, src: Loc, dst: Loc, bytes: number, doneAt: n
 
 /** A device interrupt: taken in the current mode; from user mode it costs two switches. */
 export function interrupt(k: Kernel, dev: Dev, dmaId: number): void {
-  const i = k.dma.findIndex((d) => d.id === dmaId);
-  const bytes = i >= 0 ? k.dma[i].bytes : 0;
-  if (i >= 0) k.dma.splice(i, 1);
+  const dma = k.dma;
+  let i = 0;
+  while (i < dma.length && dma[i].id !== dmaId) i++;
+  const bytes = i < dma.length ? dma[i].bytes : 0;
+  if (i < dma.length) {
+    // By hand rather than splice(), which makes an array of what it removes.
+    for (let j = i; j < dma.length - 1; j++) dma[j] = dma[j + 1];
+    dma.pop();
+  }
   const fromUser = k.mode === 'user' && k.thread !== FLUSHER_THREAD && k.opSeq >= 0 && k.inUserCode;
   if (fromUser) {
     k.counters[C.ContextSwitches] += 2;

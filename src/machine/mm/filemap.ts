@@ -13,52 +13,68 @@ import { PAGE_SIZE } from '../units';
 import { balanceDirtyPages, noteDirtied } from './page-writeback';
 import { readahead, readPagesNow } from './readahead';
 import { markAccessed } from './swap';
-import { ensureFree } from './vmscan';
-import { writebackDoneAt, writebackIndexes } from './writeback';
+import { ensureFree, makeRoom, roomFor } from './vmscan';
+import { writebackDoneAt, writebackRange } from './writeback';
 
 /**
- * One page-cache lookup of a read or a write, counted and reported. A page that the same call has just brought in
- * counts as a miss: the lookup did not find it.
+ * Page-cache lookups of a read or a write for the pages [idx, idx+nr), counted and reported as one event from time
+ * `t`. A page that the same call has just brought in counts as a miss: the lookup did not find it.
  */
-function accountLookup(k: Kernel, f: FileObj, idx: number, hit: boolean): void {
+function accountLookup(k: Kernel, f: FileObj, idx: number, nr: number, hit: boolean, t: number): void {
   if (hit) {
-    k.counters[C.PageCacheHits]++;
-    k.ev(Ev.PageHit, f.id, idx);
+    k.counters[C.PageCacheHits] += nr;
+    k.evAt(t, Ev.PageHit, f.id, idx, nr);
   } else {
-    k.counters[C.PageCacheMisses]++;
-    k.ev(Ev.PageMiss, f.id, idx);
+    k.counters[C.PageCacheMisses] += nr;
+    k.evAt(t, Ev.PageMiss, f.id, idx, nr);
   }
 }
 
 /**
  * filemap_get_pages for [pos, pos+count): looks pages up (hits and misses), runs sync and async readahead,
  * waits for the pages when `wait`, and marks them accessed. Returns when the last page will be ready.
+ *
+ * Each lookup costs a DRAM access. The pages of one folio that need nothing but that (no readahead marker, no wait,
+ * no timer due meanwhile) are looked up and marked in one step, exactly as one at a time.
  */
 export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number, count: number, wait: boolean, access = true): number {
   const first = Math.floor(pos / PAGE_SIZE);
   const last = Math.floor((pos + count - 1) / PAGE_SIZE);
   const prevIndex = ra.prevPos < 0 ? -1 : Math.floor((ra.prevPos - 1) / PAGE_SIZE);
+  // filemap_read marks a page accessed once per read, not again for the page the previous read ended in.
+  const skipFirst = ra.prevPos >= 0 && first === prevIndex;
   let readyAt = k.now;
-  const lat = k.config.latency;
-  for (let idx = first; idx <= last; idx++) {
-    let p = k.cache.get(f.id, idx);
-    k.advance(lat.dramNs);
-    if (!p) {
-      accountLookup(k, f, idx, false);
-      readahead(k, f, ra, idx, last - idx + 1, false);
-      p = k.cache.get(f.id, idx);
-      if (!p) p = readPagesNow(k, f, idx, 1);
-    } else {
-      accountLookup(k, f, idx, p.bornOp !== k.opSeq);
+  const dram = k.config.latency.dramNs;
+  const c = k.cache;
+  for (let idx = first; idx <= last;) {
+    const q = c.find(f.id, idx);
+    let m = 1;
+    if (q && !(q.flags & PG_READAHEAD) && !(skipFirst && idx === first)) {
+      m = Math.min(q.end, last + 1) - idx;
+      m = Math.min(m, Math.max(1, k.quietSteps(dram)));
+      if (wait) m = Math.min(m, Math.max(1, q.readyCount(k.now + dram) - (idx - q.index)));
     }
+    k.advance(m * dram);
+    const t1 = k.now - (m - 1) * dram;
+    let p = c.find(f.id, idx);
+    if (!p) {
+      accountLookup(k, f, idx, 1, false, t1);
+      readahead(k, f, ra, idx, last - idx + 1, false);
+      if (!c.find(f.id, idx)) readPagesNow(k, f, idx, 1);
+      p = c.find(f.id, idx)!;
+    } else {
+      accountLookup(k, f, idx, m, p.bornOp !== k.opSeq, t1);
+    }
+    // The reader holds the pages: what it waits for stays known even if the async readahead below reclaims them.
+    const ready = p.readyAtOf(idx + m - 1);
     if (p.flags & PG_READAHEAD) {
-      p.flags &= ~PG_READAHEAD;
+      c.update(c.take(f.id, idx, idx + 1)!, 0, PG_READAHEAD);
       readahead(k, f, ra, idx, last - idx + 1, true);
     }
-    if (wait && p.readyAt > k.now) k.waitUntil(p.readyAt, WaitReason.PageIo);
-    if (p.readyAt > readyAt) readyAt = p.readyAt;
-    // filemap_read marks a page accessed once per read, not again for the page the previous read ended in.
-    if (access && !(idx === prevIndex && idx === first && ra.prevPos >= 0)) markAccessed(k, p);
+    if (wait && ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
+    if (ready > readyAt) readyAt = ready;
+    if (access && !(skipFirst && idx === first)) markAccessed(k, f.id, idx, m, t1);
+    idx += m;
   }
   ra.prevPos = pos + count;
   return readyAt;
@@ -75,46 +91,95 @@ export function filemapRead(k: Kernel, f: FileObj, ra: RaState, pos: number, cou
 }
 
 /**
+ * How many pages of a buffered write from page `idx` (one the write covers whole, `p` its folio if cached) may be
+ * written in one step exactly as one at a time: no timer due meanwhile, one folio or one gap, no wait for a read, no
+ * throttling check before the last, no flusher wakeup armed inside the step.
+ */
+function writeBatch(k: Kernel, f: FileObj, idx: number, fullEnd: number): number {
+  const dram = k.config.latency.dramNs;
+  const p = k.cache.find(f.id, idx);
+  let m = Math.min(fullEnd - idx, Math.max(1, k.quietSteps(dram)));
+  if (p) {
+    m = Math.min(m, p.end - idx, Math.max(1, p.readyCount(k.now + dram) - (idx - p.index)));
+  } else {
+    const next = k.cache.mapping(f.id)?.ceil(idx);
+    if (next) m = Math.min(m, next.index - idx);
+  }
+  const th = k.throttle;
+  if (!p || !(p.flags & PG_DIRTY)) {
+    m = Math.min(m, Math.max(1, th.pause - th.nrDirtied));
+    const cs = k.config.sysctl['vm.dirty_writeback_centisecs'];
+    if (!k.wb.armed && cs > 0 && dram > 0) m = Math.min(m, Math.max(1, Math.ceil((cs * 1e7) / dram)));
+  } else if (th.nrDirtied >= th.pause) {
+    m = 1;
+  }
+  return m;
+}
+
+/**
  * generic_perform_write: a buffered write into the page cache, page by page (write_begin, copy, write_end), dirtying
- * the pages; the writer may be throttled after each one.
+ * the pages; the writer may be throttled after each one. Whole pages that writeBatch allows go in one step.
  */
 export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: number, src: Content, srcOff: number, srcLoc: Loc): number {
   if (count === 0) return 0;
   const first = Math.floor(pos / PAGE_SIZE);
   const last = Math.floor((pos + count - 1) / PAGE_SIZE);
+  // Pages the write covers whole: [fullFirst, fullEnd).
+  const fullFirst = Math.ceil(pos / PAGE_SIZE);
+  const fullEnd = Math.floor((pos + count) / PAGE_SIZE);
+  const dram = k.config.latency.dramNs;
   zeroHole(k, f, pos);
-  for (let idx = first; idx <= last; idx++) {
-    k.advance(k.config.latency.dramNs);
+  const c = k.cache;
+  for (let idx = first; idx <= last;) {
+    let m = idx >= fullFirst && idx < fullEnd ? writeBatch(k, f, idx, fullEnd) : 1;
+    k.advance(dram);
+    const t1 = k.now;
     const pageStart = idx * PAGE_SIZE;
     const from = Math.max(pos, pageStart);
-    const to = Math.min(pos + count, pageStart + PAGE_SIZE);
-    let p = k.cache.get(f.id, idx);
-    accountLookup(k, f, idx, !!p);
-    if (!p) {
+    const cached = !!c.find(f.id, idx);
+    if (!cached) {
+      const to = Math.min(pos + count, pageStart + PAGE_SIZE);
       const partial = from > pageStart || (to < pageStart + PAGE_SIZE && to < f.size);
       if (partial && pageStart < f.size) {
         // write_begin of a partial page that is not cached reads it first.
-        p = readPagesNow(k, f, idx, 1);
+        accountLookup(k, f, idx, 1, false, t1);
+        readPagesNow(k, f, idx, 1);
         k.ev(Ev.PageReadForWrite, f.id, idx, PAGE_SIZE);
       } else {
-        ensureFree(k, 1);
-        p = k.cache.insert(f.id, idx, k.now, k.opSeq);
-        k.ev(Ev.PageInsert, f.id, idx);
+        m = Math.min(m, roomFor(k, m));
+        accountLookup(k, f, idx, Math.max(1, m), false, t1);
+        if (m === 0) {
+          ensureFree(k, 1);
+          m = 1;
+        } else {
+          makeRoom(k, m);
+        }
+        c.insert(f.id, idx, m, k.now, dram, k.opSeq);
+        k.ev(Ev.PageInsert, f.id, idx, m);
       }
+    } else {
+      accountLookup(k, f, idx, m, true, t1);
     }
-    if (p.readyAt > k.now) k.waitUntil(p.readyAt, WaitReason.PageIo);
-    // write_end: this page's bytes are in the cache and i_size covers them before the writer may be paused,
+    const ready = c.find(f.id, idx)!.readyAtOf(idx);
+    if (ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
+    // write_end: these pages' bytes are in the cache and i_size covers them before the writer may be paused,
     // so writeback during a pause writes what was written.
+    const to = Math.min(pos + count, (idx + m) * PAGE_SIZE);
     f.content.copyFrom(src, srcOff + (from - pos), from, to - from);
     if (to > f.size) {
       f.size = to;
       f.sizeDirty = true;
     }
-    const newlyDirty = k.cache.setDirty(p, k.now);
-    if (newlyDirty) noteDirtied(k, f, p);
-    markAccessed(k, p);
+    const newlyDirty = !(c.find(f.id, idx)!.flags & PG_DIRTY);
+    if (newlyDirty) {
+      c.setDirty(c.take(f.id, idx, idx + m)!, k.now, dram);
+      noteDirtied(k, f, idx, m);
+    }
+    if (m > 1) k.advance((m - 1) * dram);
+    markAccessed(k, f.id, idx, m, t1);
     // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
-    balanceDirtyPages(k, newlyDirty ? 1 : 0);
+    balanceDirtyPages(k, newlyDirty ? m : 0);
+    idx += m;
   }
   k.cpuCopy(srcLoc, Loc.PageCache, count, f.id, pos);
   f.inodeDirty = true;
@@ -134,17 +199,19 @@ export function zeroHole(k: Kernel, f: FileObj, pos: number): void {
  */
 export function fdatawriteRange(k: Kernel, f: FileObj, pos = 0, len = Infinity): number {
   let until = k.now;
-  const pages = k.cache.pagesOf(f.id);
-  if (!pages) return until;
+  const m = k.cache.mapping(f.id);
+  if (!m) return until;
   const first = Math.floor(pos / PAGE_SIZE);
-  const last = Math.floor((pos + len - 1) / PAGE_SIZE);
-  const dirty: number[] = [];
-  for (const [idx, p] of pages) {
-    if (idx < first || idx > last) continue;
-    if (p.flags & PG_DIRTY) dirty.push(idx);
-    else if (p.flags & PG_WRITEBACK) until = Math.max(until, writebackDoneAt(k, p));
+  const end = Math.floor((pos + len - 1) / PAGE_SIZE) + 1;
+  // Pages already under writeback (and not dirtied again) are waited for where their requests complete.
+  for (let i = first; ;) {
+    const w = m.findTagged(i, end, PG_WRITEBACK);
+    if (!w) break;
+    const e = Math.min(end, w.end);
+    if (!(w.flags & PG_DIRTY)) until = Math.max(until, writebackDoneAt(k, f.id, Math.max(i, w.index), e));
+    i = e;
   }
-  if (dirty.length) until = Math.max(until, writebackIndexes(k, f, dirty.sort((x, y) => x - y)));
+  if (m.findTagged(first, end, PG_DIRTY)) until = Math.max(until, writebackRange(k, f, first, end, Infinity));
   return until;
 }
 

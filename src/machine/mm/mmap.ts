@@ -9,7 +9,7 @@ import { Ev, Loc, SwitchCause, UserOpKind, WaitReason } from '../events';
 import { OpResult, SyscallError, err, ok } from '../errno';
 import { Kernel } from '../kernel';
 import { MAX_RW_COUNT, TASK_SIZE } from '../limits';
-import { PG_READAHEAD, PG_YOUNG, Page } from '../pagecache';
+import { PG_READAHEAD, PG_YOUNG } from '../pagecache';
 import { FileFd, FileObj, MmapRegion, RaState, Region, newRaState } from '../state';
 import { PAGE_SIZE } from '../units';
 import { maxRaPages, readAround, readPages, readPagesNow, readahead } from './readahead';
@@ -36,8 +36,8 @@ export function munmap(k: Kernel, addr: number, length: number): OpResult {
   if (i < 0 || length <= 0) return err('EINVAL');
   const r = k.regions[i] as MmapRegion;
   for (const idx of r.ptes) {
-    const p = k.cache.get(r.fileId, idx);
-    if (p && p.mapcount > 0) p.mapcount--;
+    const p = k.cache.find(r.fileId, idx);
+    if (p && p.mapcount > 0) k.cache.addMapcount(k.cache.take(r.fileId, idx, idx + 1)!, -1, false);
   }
   k.regions.splice(i, 1);
   return ok(0);
@@ -85,8 +85,8 @@ function faultIn(k: Kernel, r: MmapRegion, off: number, len: number, fromUser: b
   const last = Math.floor((r.fileOff + off + len - 1) / PAGE_SIZE);
   for (let idx = first; idx <= last; idx++) {
     if (r.ptes.has(idx)) {
-      const p = k.cache.get(f.id, idx);
-      if (p) p.flags |= PG_YOUNG;
+      const p = k.cache.find(f.id, idx);
+      if (p && !(p.flags & PG_YOUNG)) k.cache.update(k.cache.take(f.id, idx, idx + 1)!, PG_YOUNG);
       continue;
     }
     if (idx * PAGE_SIZE >= f.size) throw new SyscallError('EFAULT'); // SIGBUS beyond EOF
@@ -106,15 +106,17 @@ function pageFault(k: Kernel, r: MmapRegion, f: FileObj, idx: number, fromUser: 
     k.switchMode('kernel', SwitchCause.Exception);
   }
   k.counters[C.PageFaults]++;
-  let p = k.cache.get(f.id, idx);
+  const c = k.cache;
+  const p = c.find(f.id, idx);
   const ra = mmapRa(k, r);
   if (p) {
+    const ready = p.readyAtOf(idx);
     if (p.flags & PG_READAHEAD) {
       // do_async_mmap_readahead asks for a whole window (ra_pages), not the one faulting page.
-      p.flags &= ~PG_READAHEAD;
+      c.update(c.take(f.id, idx, idx + 1)!, 0, PG_READAHEAD);
       readahead(k, f, ra, idx, Math.max(1, maxRaPages(k)), true);
     }
-    if (p.readyAt > k.now) k.waitUntil(p.readyAt, WaitReason.PageIo);
+    if (ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
     k.advance(k.config.latency.minorFaultNs);
     k.counters[C.PageCacheHits]++;
     k.ev(Ev.FaultMinor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
@@ -126,17 +128,17 @@ function pageFault(k: Kernel, r: MmapRegion, f: FileObj, idx: number, fromUser: 
       const w = readAround(ra, max, idx);
       readPages(k, f, w.start, w.size, w.asyncSize, Ev.ReadAround);
     }
-    p = k.cache.get(f.id, idx) ?? readPagesNow(k, f, idx, 1);
-    k.waitUntil(p.readyAt, WaitReason.PageIo);
+    if (!c.find(f.id, idx)) readPagesNow(k, f, idx, 1);
+    k.waitUntil(c.find(f.id, idx)!.readyAtOf(idx), WaitReason.PageIo);
     k.advance(k.config.latency.minorFaultNs);
     k.ev(Ev.FaultMajor, f.id, idx, idx - r.fileOff / PAGE_SIZE);
   }
-  mapPage(k, r, p);
+  mapPage(k, r, f.id, idx);
   faultAround(k, r, f, idx);
   if (fromUser) {
     k.switchMode('user', SwitchCause.Exception);
     k.inUserCode = true;
-    k.counted = saved!;
+    k.endActivity(saved!);
   }
 }
 
@@ -147,17 +149,17 @@ function faultAround(k: Kernel, r: MmapRegion, f: FileObj, idx: number): void {
   const lastMapped = firstMapped + r.size / PAGE_SIZE - 1;
   for (let j = Math.max(base, firstMapped); j < base + FAULT_AROUND_PAGES && j <= lastMapped; j++) {
     if (j === idx || r.ptes.has(j)) continue;
-    const q = k.cache.get(f.id, j);
-    if (q && q.readyAt <= k.now && !(q.flags & PG_READAHEAD)) mapPage(k, r, q);
+    const q = k.cache.find(f.id, j);
+    if (q && q.readyAtOf(j) <= k.now && !(q.flags & PG_READAHEAD)) mapPage(k, r, f.id, j);
   }
 }
 
 /** A pte for a file page (set_pte_at, folio_add_file_rmap): the page counts as mapped and young. */
-function mapPage(k: Kernel, r: MmapRegion, p: Page): void {
-  r.ptes.add(p.index);
-  p.mapcount++;
-  p.flags |= PG_YOUNG;
-  k.ev(Ev.PageMap, p.fileId, p.index);
+function mapPage(k: Kernel, r: MmapRegion, fileId: number, idx: number): void {
+  r.ptes.add(idx);
+  // The faulting page may have been reclaimed by the readahead it started: its pte still points at the old page.
+  if (k.cache.find(fileId, idx)) k.cache.addMapcount(k.cache.take(fileId, idx, idx + 1)!, 1, true);
+  k.ev(Ev.PageMap, fileId, idx, 1);
 }
 
 function mmapRa(k: Kernel, r: MmapRegion): RaState {

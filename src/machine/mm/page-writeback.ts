@@ -6,7 +6,6 @@
 import { C } from '../counters';
 import { Ev, WaitReason } from '../events';
 import { Kernel } from '../kernel';
-import { Page } from '../pagecache';
 import { FileObj, TimerKind } from '../state';
 import { PAGE_SIZE } from '../units';
 
@@ -32,14 +31,14 @@ export function dirtyLimits(k: Kernel): [number, number] {
 }
 
 /**
- * A page went from clean to dirty (folio_account_dirtied, __mark_inode_dirty): the inode's dirty clock starts with its
+ * Pages [index, index+nr) went from clean to dirty (folio_account_dirtied, __mark_inode_dirty): the inode's dirty clock starts with its
  * first dirty page, and the flusher's periodic wakeup is armed.
  */
-export function noteDirtied(k: Kernel, f: FileObj, p: Page): void {
-  f.nrDirty++;
-  k.counters[C.PagesDirtied]++;
+export function noteDirtied(k: Kernel, f: FileObj, index: number, nr: number): void {
+  f.nrDirty += nr;
+  k.counters[C.PagesDirtied] += nr;
   if (f.dirtiedWhen < 0) f.dirtiedWhen = k.now;
-  k.ev(Ev.PageDirty, f.id, p.index);
+  k.ev(Ev.PageDirty, f.id, index, nr);
   if (!k.wb.armed) armFlusher(k);
 }
 

@@ -8,10 +8,10 @@ import { MAX_BIO, diskRead } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, Loc } from '../events';
 import { Kernel } from '../kernel';
-import { PG_READAHEAD, Page } from '../pagecache';
+import { PG_READAHEAD } from '../pagecache';
 import { FileObj, RaState, TimerKind } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
-import { ensureFree } from './vmscan';
+import { ensureFree, makeRoom, roomFor } from './vmscan';
 
 export interface RaWindow {
   start: number;
@@ -122,8 +122,9 @@ export function maxRaPages(k: Kernel): number {
 export function readahead(k: Kernel, f: FileObj, ra: RaState, idx: number, req: number, hitMarker: boolean): void {
   const max = maxRaPages(k);
   const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
-    for (let i = from; i < from + limit; i++) if (!k.cache.get(f.id, i)) return i;
-    return -1;
+    const m = k.cache.mapping(f.id);
+    const miss = m ? m.nextMiss(from, from + limit) : from;
+    return miss < from + limit ? miss : -1;
   });
   if (!plan) return;
   const w = plan.window;
@@ -131,64 +132,85 @@ export function readahead(k: Kernel, f: FileObj, ra: RaState, idx: number, req: 
   readPages(k, f, w.start, w.size, w.asyncSize, kind);
 }
 
-/** do_page_cache_ra + page_cache_ra_unbounded: inserts the missing pages of a window and submits their reads. */
+/**
+ * do_page_cache_ra + page_cache_ra_unbounded: inserts the missing pages of a window and submits their reads, a run of
+ * new pages (up to the next cached page, the readahead marker or a full bio) at a time.
+ */
 export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyncSize: number, kind: Ev): void {
   if (f.size === 0) return;
   const endIndex = Math.floor((f.size - 1) / PAGE_SIZE);
   if (start > endIndex) return;
   if (nr > endIndex - start + 1) nr = endIndex - start + 1;
   const mark = asyncSize > 0 ? nr - asyncSize : -1;
+  const bioPages = MAX_BIO / PAGE_SIZE;
+  const c = k.cache;
   let announced = false;
-  let run: Page[] = [];
-  for (let i = 0; i < nr; i++) {
+  // The run of new pages not submitted yet: [runStart, runStart + runLen).
+  let runStart = -1;
+  let runLen = 0;
+  for (let i = 0; i < nr;) {
     const idx = start + i;
-    if (!announced && !k.cache.get(f.id, idx)) {
+    const cached = c.find(f.id, idx);
+    if (cached) {
+      submitRead(k, f, runStart, runLen);
+      runLen = 0;
+      i = Math.min(nr, cached.end - start);
+      continue;
+    }
+    if (!announced) {
       // A window whose pages are all cached reads nothing: no readahead event, nothing counted.
       announced = true;
       k.ev(kind, f.id, start, nr);
     }
-    if (k.cache.get(f.id, idx)) {
-      submitRead(k, f, run);
-      run = [];
-      continue;
+    const next = c.mapping(f.id)?.ceil(idx);
+    const want = Math.min(nr - i, (next ? next.index : Infinity) - idx, bioPages - runLen);
+    // Room for the whole run at once when reclaim is plain (as freeing a page before each insertion would free the
+    // same pages); the readahead marker then only cuts the run's insertion in pieces.
+    let n = roomFor(k, want);
+    if (n === 0) {
+      ensureFree(k, 1);
+      n = 1;
+    } else {
+      makeRoom(k, n);
     }
-    ensureFree(k, 1);
-    const p = k.cache.insert(f.id, idx, Infinity, k.opSeq);
-    k.counters[C.ReadaheadPages]++;
-    k.ev(Ev.PageInsert, f.id, idx);
-    if (i === mark) {
-      p.flags |= PG_READAHEAD;
-      k.ev(Ev.ReadaheadMark, f.id, idx);
+    for (let j = i; j < i + n;) {
+      const end = j < mark ? Math.min(i + n, mark) : j === mark ? j + 1 : i + n;
+      c.insert(f.id, start + j, end - j, Infinity, 0, k.opSeq, j === mark ? PG_READAHEAD : 0);
+      k.ev(Ev.PageInsert, f.id, start + j, end - j);
+      if (j === mark) k.ev(Ev.ReadaheadMark, f.id, start + j);
+      j = end;
     }
-    run.push(p);
-    if (run.length * PAGE_SIZE >= MAX_BIO) {
-      submitRead(k, f, run);
-      run = [];
+    k.counters[C.ReadaheadPages] += n;
+    if (runLen === 0) runStart = idx;
+    runLen += n;
+    if (runLen * PAGE_SIZE >= MAX_BIO) {
+      submitRead(k, f, runStart, runLen);
+      runLen = 0;
     }
+    i += n;
   }
-  submitRead(k, f, run);
+  submitRead(k, f, runStart, runLen);
 }
 
-/** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write). Returns the first page. */
-export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): Page {
+/** Reads pages with no readahead (read_ahead_kb = 0, or a read-modify-write); a page past EOF is a fresh zero page. */
+export function readPagesNow(k: Kernel, f: FileObj, idx: number, nr: number): void {
   readPages(k, f, idx, nr, 0, Ev.ReadaheadSync);
-  let p = k.cache.get(f.id, idx);
-  if (!p) {
+  if (!k.cache.find(f.id, idx)) {
     // Beyond EOF (a write extending the file): a fresh zero page, nothing to read.
     ensureFree(k, 1);
-    p = k.cache.insert(f.id, idx, k.now, k.opSeq);
-    k.ev(Ev.PageInsert, f.id, idx);
+    k.cache.insert(f.id, idx, 1, k.now, 0, k.opSeq);
+    k.ev(Ev.PageInsert, f.id, idx, 1);
   }
-  return p;
 }
 
 /** read_pages: one bio for a run of contiguous new pages: disk → controller buffer → (DMA) → page cache. */
-function submitRead(k: Kernel, f: FileObj, run: Page[]): void {
-  if (run.length === 0) return;
-  const off = run[0].index * PAGE_SIZE;
-  const bytes = Math.min(run.length * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));
+function submitRead(k: Kernel, f: FileObj, first: number, nr: number): void {
+  if (nr === 0) return;
+  const off = first * PAGE_SIZE;
+  const bytes = Math.min(nr * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));
   const done = diskRead(k, f, off, bytes);
-  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${run[0].index}–${run[run.length - 1].index}`, f.id, off);
-  for (const p of run) p.readyAt = done;
+  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${first}–${first + nr - 1}`, f.id, off);
+  const c = k.cache;
+  for (let i = first; i < first + nr;) i = Math.min(first + nr, c.setReadyAt(c.take(f.id, i, first + nr)!, done).end);
   k.timers.push(done, TimerKind.DiskReadDone, id, 0);
 }

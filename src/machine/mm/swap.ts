@@ -1,14 +1,29 @@
 /** The LRU side of an access (mm/swap.c): how a page climbs from the inactive to the active list. */
 import { Ev } from '../events';
 import { Kernel } from '../kernel';
-import { PG_ACTIVE, PG_REFERENCED, Page } from '../pagecache';
+import { PG_ACTIVE, PG_REFERENCED } from '../pagecache';
 
-/** mark_page_accessed: inactive,unreferenced → referenced → active; active,unreferenced → referenced. */
-export function markAccessed(k: Kernel, p: Page): void {
-  if (!(p.flags & PG_ACTIVE) && p.flags & PG_REFERENCED) {
-    k.cache.activate(p);
-    k.ev(Ev.PageActivate, p.fileId, p.index);
-  } else if (!(p.flags & PG_REFERENCED)) {
-    p.flags |= PG_REFERENCED;
+/**
+ * folio_mark_accessed on the cached pages [index, index+nr) of a file, in ascending order: inactive,unreferenced →
+ * referenced → active; active,unreferenced → referenced. Pages activated together stay one run on the active list;
+ * the activation is reported as one event from time `t` (the first page's access).
+ */
+export function markAccessed(k: Kernel, fileId: number, index: number, nr: number, t = k.now): void {
+  const c = k.cache;
+  const end = index + nr;
+  for (let i = index; i < end;) {
+    const f = c.find(fileId, i);
+    if (!f) {
+      i++;
+      continue;
+    }
+    const stop = Math.min(end, f.end);
+    if (!(f.flags & PG_ACTIVE) && f.flags & PG_REFERENCED) {
+      c.activate(c.take(fileId, i, stop)!);
+      k.evAt(t, Ev.PageActivate, fileId, i, stop - i);
+    } else if (!(f.flags & PG_REFERENCED)) {
+      c.update(c.take(fileId, i, stop)!, PG_REFERENCED);
+    }
+    i = stop;
   }
 }

@@ -11,11 +11,13 @@ import { evict } from './vmscan';
  * [pos, pos+len), dirty or not (the whole file by default, as truncation does).
  */
 export function invalidateInodePages(k: Kernel, f: FileObj, pos = 0, len = Infinity): void {
-  const pages = k.cache.pagesOf(f.id);
-  if (!pages) return;
-  const firstIdx = Math.floor(pos / PAGE_SIZE);
-  const lastIdx = Math.floor((pos + len - 1) / PAGE_SIZE);
-  for (const p of [...pages.values()]) if (p.index >= firstIdx && p.index <= lastIdx) evict(k, p, EvictReason.Invalidate);
+  const m = k.cache.mapping(f.id);
+  if (!m) return;
+  const first = Math.floor(pos / PAGE_SIZE);
+  const end = Math.floor((pos + len - 1) / PAGE_SIZE) + 1;
+  for (let g = m.ceil(first); g && g.index < end; g = m.ceil(first)) {
+    evict(k, k.cache.take(f.id, Math.max(first, g.index), end)!, EvictReason.Invalidate);
+  }
 }
 
 /**
@@ -25,13 +27,17 @@ export function invalidateInodePages(k: Kernel, f: FileObj, pos = 0, len = Infin
 export function dropCaches(k: Kernel): number {
   let n = 0;
   for (const list of [k.cache.inactive, k.cache.active]) {
-    for (let p = list.tail; p; ) {
-      const prev = p.prev;
-      if (!(p.flags & (PG_DIRTY | PG_WRITEBACK)) && p.mapcount === 0 && p.readyAt <= k.now) {
-        evict(k, p, EvictReason.DropCaches);
-        n++;
+    for (let f = list.tail; f; ) {
+      const prev = f.prev;
+      if (!(f.flags & (PG_DIRTY | PG_WRITEBACK)) && f.mapcount === 0) {
+        // Pages whose read is still in flight stay; with a read time per page, those are the upper ones.
+        const ready = f.readyCount(k.now);
+        if (ready > 0) {
+          n += ready;
+          evict(k, ready < f.nr ? k.cache.take(f.fileId, f.index, f.index + ready)! : f, EvictReason.DropCaches);
+        }
       }
-      p = prev;
+      f = prev;
     }
   }
   return n;

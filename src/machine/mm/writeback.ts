@@ -8,7 +8,7 @@ import { diskRequest, MAX_BIO } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, FLUSHER_THREAD, Loc, WakeReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_WRITEBACK, Page } from '../pagecache';
+import { PG_DIRTY, PG_WRITEBACK } from '../pagecache';
 import { FileObj, TimerKind, packPageRun, unpackPageRun } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
 import { armFlusher, dirtyLimits } from './page-writeback';
@@ -30,7 +30,7 @@ function asFlusher(k: Kernel, reason: WakeReason, work: (bg: number) => void): v
   work(bg);
   k.thread = savedThread;
   k.mode = savedMode;
-  k.counted = savedCounted;
+  k.endActivity(savedCounted);
 }
 
 /** The flusher thread wakes (wb_workfn), periodically or to continue background writeback. */
@@ -68,9 +68,9 @@ function wbDoWriteback(k: Kernel, reason: WakeReason, bg: number): void {
   if (k.cache.dirty > 0) armFlusher(k);
 }
 
-/** Reclaim met dirty pages at the inactive tail: it wakes the flusher for them (WB_REASON_VMSCAN). */
-export function reclaimWriteback(k: Kernel, p: Page): void {
-  asFlusher(k, WakeReason.Reclaim, () => writebackFile(k, k.filesById[p.fileId], WB_CHUNK_PAGES));
+/** Reclaim met dirty pages of a file at the inactive tail: it wakes the flusher for them (WB_REASON_VMSCAN). */
+export function reclaimWriteback(k: Kernel, fileId: number): void {
+  asFlusher(k, WakeReason.Reclaim, () => writebackFile(k, k.filesById[fileId], WB_CHUNK_PAGES));
 }
 
 /** The dirty inodes in the order the flusher takes them (b_dirty, oldest dirtied_when first). */
@@ -83,61 +83,85 @@ function dirtyFilesOldestFirst(k: Kernel): FileObj[] {
  * index order; returns when they will be clean.
  */
 function writebackFile(k: Kernel, f: FileObj, maxPages: number): number {
-  const pages = k.cache.pagesOf(f.id);
-  if (!pages) return k.now;
-  const dirty: number[] = [];
-  for (const [idx, p] of pages) if (p.flags & PG_DIRTY) dirty.push(idx);
-  dirty.sort((a, b) => a - b);
-  return writebackIndexes(k, f, dirty.slice(0, maxPages === Infinity ? dirty.length : maxPages));
+  return writebackRange(k, f, 0, Infinity, maxPages);
 }
 
-/** write_cache_pages: writes the given sorted dirty pages, one request (bio) per contiguous run; returns when all are clean. */
-export function writebackIndexes(k: Kernel, f: FileObj, idxs: number[]): number {
+/**
+ * write_cache_pages: starts writeback of the first `maxPages` dirty pages of [from, to) in index order
+ * (filemap_get_folios_tag with PAGECACHE_TAG_DIRTY), one request (bio) per contiguous run of up to MAX_BIO; returns
+ * when they will all be clean.
+ */
+export function writebackRange(k: Kernel, f: FileObj, from: number, to: number, maxPages: number): number {
   let until = k.now;
-  let i = 0;
-  while (i < idxs.length) {
-    let j = i + 1;
-    while (j < idxs.length && idxs[j] === idxs[j - 1] + 1 && (j - i) * PAGE_SIZE < MAX_BIO) j++;
-    const first = idxs[i];
-    const count = j - i;
-    for (let x = i; x < j; x++) {
-      const p = k.cache.get(f.id, idxs[x])!;
-      k.cache.clearDirty(p);
-      k.cache.setWriteback(p);
-      f.nrDirty--;
+  const m = k.cache.mapping(f.id);
+  if (!m) return until;
+  const bioPages = MAX_BIO / PAGE_SIZE;
+  let left = maxPages;
+  let first = -1;
+  let count = 0;
+  for (let i = from; left > 0;) {
+    const d = m.findTagged(i, to, PG_DIRTY);
+    const s = d ? Math.max(i, d.index) : Infinity;
+    if (count > 0 && s !== first + count) {
+      until = Math.max(until, submitWrite(k, f, first, count));
+      count = 0;
     }
-    const off = first * PAGE_SIZE;
-    const bytes = Math.min(count * PAGE_SIZE, roundUp(Math.max(0, f.size - off), k.config.blockSize)) || k.config.blockSize;
-    k.ev(Ev.WritebackStart, f.id, first, count);
-    const done = diskRequest(k, f.lba + off, bytes);
-    f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
-    const id = startDma(k, Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
-    k.timers.push(done, TimerKind.WritebackDone, id, f.id, packPageRun(first, count));
-    until = Math.max(until, done);
-    i = j;
+    if (!d) break;
+    if (count === 0) first = s;
+    const e = Math.min(to, d.end, s + left, first + bioPages);
+    count += e - s;
+    left -= e - s;
+    i = e;
+    if (count === bioPages) {
+      until = Math.max(until, submitWrite(k, f, first, count));
+      count = 0;
+    }
   }
+  if (count > 0) until = Math.max(until, submitWrite(k, f, first, count));
   if (f.nrDirty === 0) f.dirtiedWhen = -1;
   return until;
 }
 
-/** folio_end_writeback for each page of a completed write request (`packed`: its pages, packPageRun). */
+/** One write request for the dirty pages [first, first+count): they go from dirty to under writeback. */
+function submitWrite(k: Kernel, f: FileObj, first: number, count: number): number {
+  const c = k.cache;
+  for (let i = first; i < first + count;) {
+    const g = c.update(c.take(f.id, i, first + count)!, PG_WRITEBACK, PG_DIRTY);
+    i = Math.min(first + count, g.end);
+  }
+  f.nrDirty -= count;
+  const off = first * PAGE_SIZE;
+  const bytes = Math.min(count * PAGE_SIZE, roundUp(Math.max(0, f.size - off), k.config.blockSize)) || k.config.blockSize;
+  k.ev(Ev.WritebackStart, f.id, first, count);
+  const done = diskRequest(k, f.lba + off, bytes);
+  f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
+  const id = startDma(k, Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
+  k.timers.push(done, TimerKind.WritebackDone, id, f.id, packPageRun(first, count));
+  return done;
+}
+
+/** folio_end_writeback for the pages of a completed write request (`packed`: its pages, packPageRun). */
 export function endWriteback(k: Kernel, fileId: number, packed: number): void {
   const { first, count } = unpackPageRun(packed);
-  for (let idx = first; idx < first + count; idx++) {
-    const p = k.cache.get(fileId, idx);
-    if (p && p.flags & PG_WRITEBACK) k.cache.clearWriteback(p);
+  const c = k.cache;
+  const m = c.mapping(fileId);
+  for (let i = first; m;) {
+    const w = m.findTagged(i, first + count, PG_WRITEBACK);
+    if (!w) break;
+    const g = c.update(c.take(fileId, Math.max(i, w.index), first + count)!, 0, PG_WRITEBACK);
+    i = Math.min(first + count, g.end);
   }
   k.counters[C.WritebackPages] += count;
   k.ev(Ev.WritebackEnd, fileId, first, count);
 }
 
-/** When the write request that has `p` under writeback completes (what folio_wait_writeback waits for). */
-export function writebackDoneAt(k: Kernel, p: Page): number {
+/** When the write requests that have pages of [first, end) of a file under writeback complete (folio_wait_writeback). */
+export function writebackDoneAt(k: Kernel, fileId: number, first: number, end: number): number {
   let t = k.now;
   for (const tm of k.timers.items) {
-    if (tm.kind === TimerKind.WritebackDone && tm.b === p.fileId) {
-      const { first, count } = unpackPageRun(tm.c);
-      if (p.index >= first && p.index < first + count) t = Math.max(t, tm.t);
+    if (tm.kind === TimerKind.WritebackDone && tm.b === fileId) {
+      const r = unpackPageRun(tm.c);
+      if (r.first < end && r.first + r.count > first) t = Math.max(t, tm.t);
     }
   }
   return t;

@@ -1,0 +1,106 @@
+/**
+ * Where a trace keeps its checkpoints and when it takes the next one. As rr places them, so that going back costs a
+ * bounded replay: one every `every` events (events are the unit of replay work, a run of pages being one event), but
+ * never closer than a checkpoint's own cost warrants (freezing a cache of many folios is not repeated every few
+ * events: at least one event a folio apart), and within a memory budget: past it, every other checkpoint goes and the spacing doubles, so memory stays
+ * bounded while the longest replay grows by half the spacing at a time.
+ */
+import { frozenNodeBytes } from '../machine/folio';
+import type { Machine } from '../machine/machine';
+import type { FrozenPageCache } from '../machine/pagecache';
+
+export interface Checkpoint {
+  /** Index of the next operation to execute. */
+  op: number;
+  /** Number of events recorded before it. */
+  pos: number;
+  /** The machine, its page cache frozen (index nodes shared with the previous checkpoint where unchanged). */
+  frozen: { machine: Machine; pages: FrozenPageCache };
+  cursor: unknown;
+  /** Bytes of the machine copy besides its page cache (an estimate). */
+  machineBytes: number;
+}
+
+/** Bytes a checkpoint holds of its own: the machine copy, the LRU order and the list of its nodes. */
+function ownBytes(cp: Checkpoint): number {
+  return cp.machineBytes + cp.frozen.pages.lru.byteLength + 8 * cp.frozen.pages.nodes.length;
+}
+
+/** Memory the checkpoints may hold unless told otherwise. */
+export const DEFAULT_BUDGET = 192 * 1024 * 1024;
+
+export class Checkpoints {
+  private list: Checkpoint[] = [];
+  /** The current spacing in events: `every`, doubled each time the budget was exceeded. */
+  private spacing: number;
+  /** Bytes held: each distinct frozen index node once, every LRU order and machine copy. */
+  bytes = 0;
+
+  /** `every`: events between checkpoints (0: only the first); `budget`: bytes they may hold. */
+  constructor(private readonly every: number, private readonly budget = DEFAULT_BUDGET) {
+    this.spacing = every;
+  }
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  /** Whether a checkpoint is due once `events` are recorded, the page cache holding `folios` folios. */
+  due(events: number, folios: number): boolean {
+    if (this.every <= 0 || this.list.length === 0) return false;
+    const last = this.list[this.list.length - 1];
+    // Freezing costs about a folio's worth of work per folio: spaced at least that far, checkpoints take a bounded
+    // share of the run however small `every` is.
+    return events - last.pos >= Math.max(this.spacing, folios);
+  }
+
+  add(cp: Checkpoint): void {
+    this.list.push(cp);
+    this.bytes += ownBytes(cp) + cp.frozen.pages.bytes;
+    while (this.bytes > this.budget && this.list.length > 2) this.thin();
+  }
+
+  /** Drops every other checkpoint but the first, doubles the spacing, and counts what is still held. */
+  private thin(): void {
+    this.list = this.list.filter((_, i) => i % 2 === 0);
+    this.spacing = Math.max(this.spacing, 1) * 2;
+    this.recount();
+  }
+
+  /** Bytes held now: shared frozen nodes once each (a node lives as long as one checkpoint holds it). */
+  private recount(): void {
+    const seen = new Set<object>();
+    let bytes = 0;
+    for (const cp of this.list) {
+      bytes += ownBytes(cp);
+      for (const node of cp.frozen.pages.nodes) {
+        if (seen.has(node)) continue;
+        seen.add(node);
+        bytes += frozenNodeBytes(node);
+      }
+    }
+    this.bytes = bytes;
+  }
+
+  /** The last checkpoint at or before operation `op` and event position `pos` (the first always qualifies). */
+  before(op: number, pos: number): Checkpoint {
+    let lo = 0;
+    let hi = this.list.length - 1;
+    let ans = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.list[mid];
+      if (c.op <= op && c.pos <= pos) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return this.list[ans];
+  }
+
+  /** Forgets the checkpoints past operation `op` or event position `pos` (the future is re-run). */
+  truncate(op: number, pos: number): void {
+    this.list = this.list.filter((c) => c.op <= op && c.pos <= pos);
+    this.recount();
+  }
+}

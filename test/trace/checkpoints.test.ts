@@ -1,0 +1,86 @@
+/**
+ * Checkpoints cost what changed and stay within their budget: a page cache frozen again shares every index node that
+ * did not change; a trace with a tiny budget thins its checkpoints (spacing doubles) and still rebuilds every past
+ * state exactly; the cache's size spaces checkpoints out so that freezing stays a bounded share of the run.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PG_REFERENCED } from '../../src/machine/folio';
+import { PageCache } from '../../src/machine/pagecache';
+import { loadScenario } from '../../src/program/load';
+import { Trace } from '../../src/trace/trace';
+
+function cacheOf(files: number, foliosPerFile: number): PageCache {
+  const c = new PageCache(1 << 30);
+  // Distinct read times keep every inserted page a folio of its own.
+  for (let f = 0; f < files; f++) for (let i = 0; i < foliosPerFile; i++) c.insert(f, 2 * i, 1, i, 0, 1);
+  return c;
+}
+
+test('freezing again shares every unchanged index node; a change costs its node only', () => {
+  const c = cacheOf(3, 1000);
+  const a = c.freeze();
+  // 1000 folios a file in nodes of at most 128 (split in halves as they fill).
+  assert.ok(a.nodes.length >= 3 * 8);
+  assert.ok(a.bytes > 3000 * 50);
+  const b = c.freeze();
+  assert.equal(b.bytes, 0, 'nothing changed: nothing new');
+  assert.deepEqual(b.nodes.map((n, i) => n === a.nodes[i]), a.nodes.map(() => true));
+  // One page of file 1 referenced: one node frozen anew, the others shared.
+  c.update(c.take(1, 500, 501)!, PG_REFERENCED);
+  const d = c.freeze();
+  assert.equal(d.nodes.filter((n, i) => n !== b.nodes[i]).length, 1);
+  assert.ok(d.bytes > 0 && d.bytes < 128 * 60 + 256);
+  // And the copy is exact.
+  const t = PageCache.thaw(d);
+  assert.deepEqual([...t.lruPages(t.inactive)], [...c.lruPages(c.inactive)]);
+  assert.equal(t.find(1, 500)!.flags, PG_REFERENCED);
+});
+
+const PROGRAM = `machine {
+  page_cache_limit = 2MiB
+}
+file "/a" size 64MiB
+file "/b" size 0
+buf = alloc(64KiB)
+i = open("/a", O_RDONLY)
+o = open("/b", O_WRONLY)
+repeat 300 {
+  read(i, buf, 64KiB)
+  write(o, buf, 64KiB)
+}
+`;
+
+function traceOf(options: ConstructorParameters<typeof Trace>[1]): Trace {
+  const loaded = loadScenario(PROGRAM, 'cp.iosim');
+  assert.ok(loaded.spec);
+  const t = new Trace(loaded.spec, options);
+  t.runToEnd();
+  return t;
+}
+
+test('a tiny budget thins the checkpoints and bounds their memory; every past state is still rebuilt exactly', () => {
+  const free = traceOf({ checkpointEvery: 1 });
+  const tight = traceOf({ checkpointEvery: 1, checkpointBudget: 256 * 1024 });
+  const none = traceOf({});
+  assert.ok(free.checkpointCount() > 20, `${free.checkpointCount()} checkpoints`);
+  assert.ok(tight.checkpointBytes() <= 256 * 1024, `${tight.checkpointBytes()} bytes`);
+  assert.ok(tight.checkpointCount() < free.checkpointCount());
+  assert.ok(tight.checkpointCount() >= 2);
+  for (let pos = 0; pos <= none.head; pos += Math.floor(none.head / 37)) {
+    const want = none.stateAt(pos);
+    for (const t of [free, tight]) {
+      const got = t.stateAt(pos);
+      assert.equal(got.now, want.now, `time at ${pos}`);
+      assert.deepEqual(Array.from(got.counters), Array.from(want.counters), `counters at ${pos}`);
+      assert.deepEqual(got.lru('inactive'), want.lru('inactive'), `inactive list at ${pos}`);
+      assert.deepEqual(got.lru('active'), want.lru('active'), `active list at ${pos}`);
+    }
+  }
+});
+
+test('checkpoints are spaced at least one event a folio apart, so that freezing a large cache is not repeated every event', () => {
+  const t = traceOf({ checkpointEvery: 1 });
+  // The cache holds at most 512 pages; spaced by 1 event, the 300 reads and writes would take thousands.
+  assert.ok(t.checkpointCount() < t.events.length / 8, `${t.checkpointCount()} checkpoints for ${t.events.length} events`);
+});
