@@ -3,7 +3,7 @@ import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { errorAt, formatDiagnostic } from '../program/index';
-import type { Loaded } from '../program/load';
+import type { Loaded, MachineOverrides } from '../program/load';
 import { loadProgramFile } from '../program/loadProgram';
 import type { StraceInfo } from '../program/strace/load';
 import { escapeControls, safeJson, terminalText } from '../shared/escape';
@@ -13,14 +13,18 @@ import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type R
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
+import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { Output, Spill } from './output';
 import { table } from './table';
 
 const USAGE = `usage:
-  iosim run FILE [--json]            run a scenario (.iosim) or replay a strace log (.strace); print strace-like
+  iosim run FILE [--json] [--set KEY=VALUE]... [--profile host]
+                                     run a scenario (.iosim) or replay a strace log (.strace); print strace-like
                                      lines and a summary (for a log: recorded against modeled time)
-  iosim export FILE [--format chrome] -o OUT.json
+  iosim export FILE [--format chrome] [--set KEY=VALUE]... [--profile host] -o OUT.json
                                      run FILE and write its trace as Chrome Trace Event JSON (Perfetto, chrome://tracing)
+    --set KEY=VALUE                  set the machine as a machine { } block would (read_ahead_kb=8192, ram=24GiB)
+    --profile host                   set the machine from this computer's disk, RAM and vm.dirty_* (before --set)
   iosim compare [--size 16KiB] [--disk nvme|ssd|hdd] [--warm] [--json]
                                      the article's comparison of file-to-socket methods, computed by the model
   iosim --help | --version`;
@@ -42,8 +46,10 @@ function err(line: string): void {
   process.stderr.write(escapeControls(line) + '\n');
 }
 
-function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { flags: Map<string, string>; rest: string[] } {
+/** Options: 'bool' (present or not), 'value' (the last one given), 'list' (every one given, in `lists`). */
+function parseFlags(args: string[], known: Record<string, 'bool' | 'value' | 'list'>): { flags: Map<string, string>; lists: Map<string, string[]>; rest: string[] } {
   const flags = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -54,25 +60,36 @@ function parseFlags(args: string[], known: Record<string, 'bool' | 'value'>): { 
       continue;
     }
     if (a.startsWith('--')) {
-      const [name, inline] = a.slice(2).split('=', 2);
+      // `--set=read_ahead_kb=8192`: the value is everything after the first '='.
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const inline = eq < 0 ? undefined : a.slice(eq + 1);
       const kind = known[name];
       if (!kind) throw new UsageError(`unknown option --${name}`);
       if (kind === 'bool') flags.set(name, 'true');
       else {
         const v = inline ?? args[++i];
         if (v === undefined) throw new UsageError(`--${name} needs a value`);
-        flags.set(name, v);
+        if (kind === 'list') lists.set(name, [...(lists.get(name) ?? []), v]);
+        else flags.set(name, v);
       }
     } else rest.push(a);
   }
-  return { flags, rest };
+  return { flags, lists, rest };
+}
+
+/** The checked --set and --profile options of run and export. */
+function machineOptions(flags: Map<string, string>, lists: Map<string, string[]>): MachineFlags {
+  const m = machineFlags(lists.get('set') ?? [], flags.get('profile'));
+  if ('error' in m) throw new UsageError(m.error);
+  return m;
 }
 
 /** Loads a scenario, or a strace log (streamed from disk); prints diagnostics; null when it cannot run. */
-function loadFile(path: string): (Loaded & { strace?: StraceInfo }) | null {
+function loadFile(path: string, overrides?: MachineOverrides): (Loaded & { strace?: StraceInfo }) | null {
   let loaded: Loaded & { strace?: StraceInfo };
   try {
-    loaded = loadProgramFile(path);
+    loaded = loadProgramFile(path, overrides);
   } catch (e) {
     err(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return null;
@@ -82,11 +99,13 @@ function loadFile(path: string): (Loaded & { strace?: StraceInfo }) | null {
 }
 
 function cmdRun(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { json: 'bool' });
+  const { flags, lists, rest } = parseFlags(args, { json: 'bool', set: 'list', profile: 'value' });
   if (rest.length !== 1) throw new UsageError('run needs exactly one FILE');
+  const machine = machineOptions(flags, lists);
   const path = rest[0];
-  const loaded = loadFile(path);
+  const loaded = loadFile(path, machine.overrides);
   if (!loaded) return 1;
+  const profile = applyMachineFlags(loaded.spec!, machine);
   // Nothing of the run is looked at twice: operations are written as they end, events only counted.
   const trace = new Trace(loaded.spec!, { record: false });
   const json = flags.has('json');
@@ -106,7 +125,7 @@ function cmdRun(args: string[]): number {
     const r = trace.ops.get(i);
     recorded.add(r);
     if (operations) {
-      operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r)));
+      operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r, names)));
       continue;
     }
     rows?.add(r);
@@ -122,7 +141,7 @@ function cmdRun(args: string[]): number {
     return stopped(path, trace);
   }
   const rvm = recorded.result(trace.machine.now);
-  const doc = runJsonRest(trace, rvm);
+  const doc = runJsonRest(trace, rvm, { diagnostics: loaded.diagnostics, profile: profile ?? undefined });
   if (operations) {
     const frame = runJsonFrame(doc);
     if (n === 0) stdout.line(frame.empty);
@@ -201,13 +220,15 @@ function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null
 }
 
 function cmdExport(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { format: 'value', output: 'value' });
+  const { flags, lists, rest } = parseFlags(args, { format: 'value', output: 'value', set: 'list', profile: 'value' });
   if (rest.length !== 1) throw new UsageError('export needs exactly one FILE');
   const format = flags.get('format') ?? 'chrome';
   if (format !== 'chrome' && format !== 'perfetto') throw new UsageError(`--format: expected chrome, got ${format}`);
   const output = flags.get('output');
-  const loaded = loadFile(rest[0]);
+  const machine = machineOptions(flags, lists);
+  const loaded = loadFile(rest[0], machine.overrides);
   if (!loaded) return 1;
+  applyMachineFlags(loaded.spec!, machine);
   try {
     const file = output === undefined || output === '-' ? null : new TraceFile(output);
     const trace = new Trace(loaded.spec!);

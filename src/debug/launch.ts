@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { formatDiagnostic } from '../program/index';
 import { Loaded, loadProgramFile, MachineOverrides } from '../program/loadProgram';
+import { applyProfile, describeProfile, hostProfile, type ProfileName } from '../program/profile';
 import type { StraceLoaded } from '../program/strace/index';
 import { ExtensionLaunchArgs } from '../shared/messages';
 import { Trace } from '../trace/trace';
@@ -18,6 +19,8 @@ export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments, Extens
   program?: string;
   stopOnEntry?: boolean;
   machine?: MachineOverrides;
+  /** Sets the machine from this computer's settings before `machine` applies (program/profile.ts). */
+  profile?: ProfileName;
   trace?: string;
   /** Events between checkpoints (time travel memory/speed trade-off). */
   checkpointEvery?: number;
@@ -74,6 +77,11 @@ export function loadProgram(args: LaunchArgs, warn: (line: string) => void): Lau
     throw new UserError(d ? formatDiagnostic(path, d) : `${path}: cannot be run`);
   }
   for (const d of loaded.diagnostics) warn(formatDiagnostic(path, d));
+  if (args.profile === 'host') {
+    const profile = hostProfile(loaded.spec.files);
+    applyProfile(loaded.spec, profile, args.machine);
+    warn(describeProfile(profile));
+  }
   let every = args.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (every < MIN_CHECKPOINT_EVERY) {
     warn(`launch: checkpointEvery ${every} is below the minimum of ${MIN_CHECKPOINT_EVERY} events: using ${MIN_CHECKPOINT_EVERY}`);

@@ -39,6 +39,8 @@ export interface MachineConfig {
   blockSize: 512 | 4096;
   nic: NicKind;
   readAheadKb: number;
+  /** Largest single disk request in KiB (max_sectors_kb); larger transfers are split into several. */
+  maxSectorsKb: number;
   pageCacheLimit: number | null;
   socketBufferBytes: number;
   pipeBytes: number;
@@ -60,6 +62,7 @@ export function defaultConfig(disk: DiskKind = 'nvme'): MachineConfig {
     blockSize: 512,
     nic: 'sg-dma',
     readAheadKb: 128,
+    maxSectorsKb: 1024,
     pageCacheLimit: null,
     socketBufferBytes: 212_992,
     pipeBytes: 64 * KiB,
@@ -158,6 +161,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'block_size', kind: 'enum', choices: ['512', '4096'], example: '512', doc: 'Logical block size of the disk; O_DIRECT buffers, lengths and offsets must be multiples of it.', apply: (c, v) => { c.blockSize = Number(v) as 512 | 4096; } },
   { key: 'nic', kind: 'enum', choices: ['plain', 'sg-dma'], example: 'sg-dma', doc: 'Network card: sg-dma gathers straight from page-cache pages (sendfile needs no CPU copy).', apply: (c, v) => { c.nic = v as NicKind; } },
   { key: 'read_ahead_kb', kind: 'int', example: '128', min: 0, max: 65536, doc: 'Maximum readahead window (/sys/block/<dev>/queue/read_ahead_kb).', apply: (c, v) => { c.readAheadKb = v as number; } },
+  { key: 'max_sectors_kb', kind: 'int', example: '1024', min: 4, max: 1048576, doc: 'Largest single disk request in KiB (/sys/block/<dev>/queue/max_sectors_kb); larger transfers are split.', apply: (c, v) => { c.maxSectorsKb = v as number; } },
   { key: 'page_cache_limit', kind: 'size-or-none', example: '64MiB', max: MAX_RAM, doc: 'Caps the page cache (as a memory cgroup limit would); default: what RAM leaves.', apply: (c, v) => { c.pageCacheLimit = v as number | null; } },
   { key: 'socket_buffer', kind: 'size', example: '208KiB', min: 4 * KiB, max: INT_MAX, doc: 'Socket send buffer (net.core.wmem_default).', apply: (c, v) => { c.socketBufferBytes = v as number; } },
   { key: 'pipe_size', kind: 'size', example: '64KiB', min: 4 * KiB, max: 2 * GiB, doc: 'Pipe capacity (16 pages by default).', apply: (c, v) => { c.pipeBytes = v as number; } },

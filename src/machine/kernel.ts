@@ -53,6 +53,8 @@ export abstract class Kernel {
   now = 0;
   /** Sequence number of the operation being executed (0-based). */
   opSeq = -1;
+  /** When the operation being executed started: after the wait for its recorded start (a replayed log's call). */
+  opStartNs = 0;
   thread = 1;
   mode: 'user' | 'kernel' = 'user';
   regs: Registers = { mode: 'user', pc: 0, rax: 0, rdi: 0, rsi: 0, rdx: 0, r10: 0, r8: 0, r9: 0, cr2: 0 };

@@ -70,10 +70,21 @@ export class Machine extends Kernel {
 
   // ───────────────────────────── executing operations ─────────────────────────────
 
-  execute(op: Operation, seq: number): OpResult {
+  /**
+   * Executes one operation. A call of a replayed log starts no earlier than the log shows it starting (its recorded
+   * start, ns since the log's first timestamp): the time between calls passes first, and the devices and timers (the
+   * flusher) work meanwhile, as they did while the program computed or waited. A model slower than the log never
+   * goes back in time: the call then starts late. `before`, if given, gets the counters as they are when the
+   * operation proper starts (what the idle time did is not the operation's cost).
+   */
+  execute(op: Operation, seq: number, before?: Float64Array): OpResult {
     this.opSeq = seq;
     this.thread = op.thread ?? 1;
     this.regs.pc = op.line;
+    const at = op.recorded?.timestampNs;
+    if (at !== undefined && at > this.now) this.runUntil(at);
+    this.opStartNs = this.now;
+    before?.set(this.counters);
     const spec = findOp(op.name);
     if (!spec) throw new Error(`unknown operation ${op.name}`);
     if (spec.nr === null && op.name !== 'syscall') return this.userOp(op);
@@ -188,7 +199,16 @@ export class Machine extends Kernel {
         this.waitUntil(this.now + Math.max(0, a[0]), WaitReason.Sleep);
         return ok(0);
       }
-      case 'syscall': return recordedResult(op);
+      case 'syscall': {
+        // A call the log shows sleeping for a[1] ns (nanosleep, a poll that timed out): it sleeps until the log's end
+        // of the call (its recorded start + a[1]; without one, a[1] from now). The flusher and devices go on meanwhile.
+        const slept = a[1] ?? 0;
+        if (slept > 0) {
+          const at = op.recorded?.timestampNs;
+          this.waitUntil(at !== undefined ? at + slept : this.now + slept, WaitReason.Sleep);
+        }
+        return recordedResult(op);
+      }
     }
     throw new Error(`unknown syscall ${op.name}`);
   }

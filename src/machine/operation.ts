@@ -86,6 +86,10 @@ export interface RecordedCall {
   result?: number;
   /** The errno name the log printed with a failed result (ENOENT, EAGAIN, ...). */
   errno?: string;
+  /** The log's name of the call (pread64, openat, clock_nanosleep), whichever operation models it. */
+  syscall?: string;
+  /** What the call's descriptor (or path argument) names in the log: a file, `pipe:[N]`, `socket:[N]`. */
+  path?: string;
 }
 
 export const OPEN_FLAGS: Record<string, number> = {

@@ -134,6 +134,11 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
   let misses = 0;
   let op = -1;
   let nextOpStart = t.ops.length ? t.ops.startPosOf(0) : Infinity;
+  /**
+   * An operation's slice is emitted at its first event at or after its start: a log's call may begin with events of
+   * the idle time before it (the flusher, an interrupt), which are earlier than the call.
+   */
+  let nextOpNs = t.ops.length ? t.ops.startNsOf(0) : Infinity;
   const counter = (ts: number) => {
     emit({ name: 'page cache', ph: 'C', ts, pid: PID, tid: TRACKS.kernel, cat: 'pagecache', args: { cached, dirty } });
   };
@@ -173,11 +178,12 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
     }
   };
   for (let i = 0; i < ev.length; i++) {
-    while (i >= nextOpStart) {
+    const ns = ev.time(i);
+    while (i >= nextOpStart && ns >= nextOpNs) {
       operation(++op);
       nextOpStart = op + 1 < t.ops.length ? t.ops.startPosOf(op + 1) : Infinity;
+      nextOpNs = op + 1 < t.ops.length ? t.ops.startNsOf(op + 1) : Infinity;
     }
-    const ns = ev.time(i);
     const ts = usOf(ns);
     const kind = ev.kind(i);
     const a = ev.a(i);

@@ -135,6 +135,14 @@ export class OpLog {
   private recTs = f64();
   private recRes = f64();
   private recErrno = new Map<number, string>();
+  /**
+   * The log's call name and the path its descriptor names, as indexes into tables of the distinct strings (a log has
+   * a few dozen names and some thousands of paths, repeated over millions of calls); 0: none.
+   */
+  private recName = u32();
+  private recPath = u32();
+  private strings: string[] = [''];
+  private stringIds = new Map<string, number>([['', 0]]);
 
   /** The last operation, when only it is kept. */
   private last: OpRecord | null = null;
@@ -181,10 +189,21 @@ export class OpLog {
     this.recTs.set(i, rec?.timestampNs ?? NaN);
     this.recRes.set(i, rec?.result ?? NaN);
     if (rec?.errno !== undefined) this.recErrno.set(i, rec.errno);
+    this.recName.set(i, this.intern(rec?.syscall));
+    this.recPath.set(i, this.intern(rec?.path));
     return index;
   }
 
-
+  private intern(s: string | undefined): number {
+    if (s === undefined) return 0;
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
 
   private sameArgs(at: number, args: number[]): boolean {
     if (at + args.length > this.argLen) return false;
@@ -231,12 +250,16 @@ export class OpLog {
     const t = this.recTs.arr[i];
     const r = this.recRes.arr[i];
     const e = this.recErrno.get(i);
-    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined) return undefined;
+    const name = this.recName.arr[i];
+    const path = this.recPath.arr[i];
+    if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined && name === 0 && path === 0) return undefined;
     const rec: RecordedCall = {};
     if (!Number.isNaN(d)) rec.durationNs = d;
     if (!Number.isNaN(t)) rec.timestampNs = t;
     if (!Number.isNaN(r)) rec.result = r;
     if (e !== undefined) rec.errno = e;
+    if (name !== 0) rec.syscall = this.strings[name];
+    if (path !== 0) rec.path = this.strings[path];
     return rec;
   }
 
@@ -254,6 +277,9 @@ export class OpLog {
   }
   endPosOf(i: number): number {
     return this.last ? this.last.endPos : this.endPos.arr[i];
+  }
+  startNsOf(i: number): number {
+    return this.last ? this.last.startNs : this.startNs.arr[i];
   }
   resultOf(i: number): number {
     return this.last ? this.last.result : this.result.arr[i];
@@ -290,7 +316,7 @@ export class OpLog {
   memoryBytes(): number {
     return [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs,
       this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args,
-      this.recDur, this.recTs, this.recRes]
+      this.recDur, this.recTs, this.recRes, this.recName, this.recPath]
       .reduce((s, g) => s + g.arr.byteLength, 0);
   }
 }

@@ -19,6 +19,11 @@ export class FdNames {
     return c;
   }
 
+  /** What descriptor `fd` names (a path, `TCP:[N]`, `pipe:[N]`), or undefined. */
+  nameOf(fd: number): string | undefined {
+    return this.names.get(fd);
+  }
+
   /** Answers given since the names last changed (a loop asks for the same descriptors over and over). */
   private written = new Map<number, string>();
 

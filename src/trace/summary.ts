@@ -2,7 +2,10 @@
 import { C } from '../machine/counters';
 import { Machine } from '../machine/machine';
 import { PG_DIRTY, PG_WRITEBACK } from '../machine/pagecache';
+import type { Diagnostic } from '../program/diagnostics';
+import type { MachineProfile } from '../program/profile';
 import type { OpRecord } from './opLog';
+import { FdNames } from './strace';
 import { Trace } from './trace';
 import type { Counters } from '../shared/messages';
 
@@ -24,8 +27,10 @@ export interface OperationJson {
   endNs: number;
   /** Thread (a strace log's process) when the program has more than one. */
   thread?: number;
-  /** A replayed log's syscall name, when it is not the operation's (`syscall` pass-throughs, copy_file_range). */
+  /** A replayed log's name of the call (pread64, clock_nanosleep), on every operation that comes from a call of the log. */
   syscall?: string;
+  /** What the operation's descriptor (or path) names: the log's -y name for a log, else the file, `pipe:[N]`, `TCP:[N]`. */
+  path?: string;
   /** What the log recorded, when it did: duration (-T), start since the log's first timestamp (-tt), result. */
   recordedNs?: number;
   recordedAtNs?: number;
@@ -52,7 +57,23 @@ export interface PageCacheJson {
   writeback: number;
   active: number;
   inactive: number;
-  files: Record<string, { cached: number; dirty: number; writeback: number }>;
+  files: Record<string, { cached: number; dirty: number; writeback: number; residentRuns: [number, number][] }>;
+}
+
+/** A diagnostic of the load, as tools read it. */
+export interface DiagnosticJson {
+  line: number;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+/** What the machine was set from, when `--profile` was given: each value and where it was read (program/profile.ts). */
+export type ProfileJson = MachineProfile;
+
+/** What the caller knows beside the trace: the load's diagnostics, the profile the machine was set from. */
+export interface RunExtras {
+  diagnostics?: readonly Diagnostic[];
+  profile?: ProfileJson;
 }
 
 export interface RunJson {
@@ -62,6 +83,9 @@ export interface RunJson {
   events: number;
   /** Only for replayed logs. */
   recorded?: RecordedVsModeled;
+  /** Every diagnostic the load produced (when the caller gave them). */
+  diagnostics?: DiagnosticJson[];
+  profile?: ProfileJson;
 }
 
 export function totalsOf(m: Machine): Totals {
@@ -88,7 +112,7 @@ export function pageCacheOf(m: Machine): PageCacheJson {
   for (const f of m.filesById) {
     const pages = m.cache.mapping(f.id);
     if (!pages) continue;
-    files[f.path] = { cached: pages.nrpages, dirty: pages.countFlag(PG_DIRTY), writeback: pages.countFlag(PG_WRITEBACK) };
+    files[f.path] = { cached: pages.nrpages, dirty: pages.countFlag(PG_DIRTY), writeback: pages.countFlag(PG_WRITEBACK), residentRuns: runsOf(pages.folios()) };
   }
   const active = m.cache.active.count;
   return {
@@ -102,16 +126,40 @@ export function pageCacheOf(m: Machine): PageCacheJson {
   };
 }
 
-/** One operation as `iosim run --json` lists it. */
-export function operationJson(trace: Trace, r: OpRecord): OperationJson {
+/** Runs of pages (folios, in index order) as ascending maximal runs of consecutive cached pages: [first index, count]. */
+export function runsOf(folios: Iterable<{ index: number; nr: number }>): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const f of folios) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === f.index) last[1] += f.nr;
+    else runs.push([f.index, f.nr]);
+  }
+  return runs;
+}
+
+/** Operations whose first argument is a descriptor (the machine's), for `path`. */
+const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 'mmap', 'sendfile', 'splice', 'fsync', 'fdatasync', 'aio_read', 'uring_read']);
+
+/**
+ * One operation as `iosim run --json` lists it. `names` follows the run's descriptors as the machine names them (one
+ * for the whole run, given every operation in order), for operations whose log did not name them (scenarios, logs
+ * without -y).
+ */
+export function operationJson(trace: Trace, r: OpRecord, names: FdNames): OperationJson {
   const o: OperationJson = {
     line: r.line, name: r.name, result: r.result, errno: r.errno, contextSwitches: r.contextSwitches,
     cpuCopies: r.cpuCopies, dmaCopies: r.dmaCopies, cpuBytes: r.cpuBytes, dmaBytes: r.dmaBytes,
     pageFaults: r.pageFaults, startNs: r.startNs, endNs: r.endNs,
   };
   if (trace.spec.threads && trace.spec.threads.size > 1) o.thread = r.thread;
-  if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
   const rec = r.recorded;
+  if (r.text !== undefined && (r.name === 'syscall' || r.name === 'sendfile' || r.name === 'socket' || r.name === 'fdatasync')) o.syscall = r.text;
+  else if (rec?.syscall !== undefined) o.syscall = rec.syscall;
+  let path = rec?.path ?? (r.name === 'open' ? r.text : FD_FIRST.has(r.name) ? names.nameOf(r.args[0]) : undefined);
+  names.after(r);
+  // A new socket or pipe is named once it exists.
+  if (path === undefined && (r.name === 'socket' || r.name === 'pipe')) path = names.nameOf(r.result);
+  if (path !== undefined) o.path = path;
   if (rec) {
     if (rec.durationNs !== undefined) o.recordedNs = rec.durationNs;
     if (rec.timestampNs !== undefined) o.recordedAtNs = rec.timestampNs;
@@ -122,10 +170,22 @@ export function operationJson(trace: Trace, r: OpRecord): OperationJson {
 }
 
 /** Everything of `iosim run --json` but the operations, once the run has ended. */
-export function runJsonRest(trace: Trace, recorded: RecordedVsModeled | null): Omit<RunJson, 'operations'> {
+export function runJsonRest(trace: Trace, recorded: RecordedVsModeled | null, extras: RunExtras = {}): Omit<RunJson, 'operations'> {
   const doc: Omit<RunJson, 'operations'> = { totals: totalsOf(trace.machine), pageCache: pageCacheOf(trace.machine), events: trace.events.length };
   if (recorded) doc.recorded = recorded;
+  if (extras.diagnostics) doc.diagnostics = extras.diagnostics.map((d) => ({ line: d.line, severity: d.severity, message: d.message }));
+  if (extras.profile) doc.profile = extras.profile;
   return doc;
+}
+
+/** The document with its fields in their one order (the streamed document and runJson's must be the same text). */
+function ordered(rest: Omit<RunJson, 'operations'>, operations: OperationJson[]): RunJson {
+  return {
+    totals: rest.totals, operations, pageCache: rest.pageCache, events: rest.events,
+    ...(rest.recorded ? { recorded: rest.recorded } : {}),
+    ...(rest.diagnostics ? { diagnostics: rest.diagnostics } : {}),
+    ...(rest.profile ? { profile: rest.profile } : {}),
+  };
 }
 
 /**
@@ -134,7 +194,7 @@ export function runJsonRest(trace: Trace, recorded: RecordedVsModeled | null): O
  * its operations as they happen and still print byte for byte the one document.
  */
 export function runJsonFrame(rest: Omit<RunJson, 'operations'>): { head: string; tail: string; empty: string } {
-  const full = JSON.stringify({ totals: rest.totals, operations: [], pageCache: rest.pageCache, events: rest.events, ...(rest.recorded ? { recorded: rest.recorded } : {}) }, null, 2);
+  const full = JSON.stringify(ordered(rest, []), null, 2);
   const marker = '"operations": []';
   const at = full.indexOf(marker);
   return { head: full.slice(0, at) + '"operations": [\n', tail: '\n  ]' + full.slice(at + marker.length), empty: full };
@@ -145,11 +205,11 @@ export function opText(o: OperationJson): string {
   return '    ' + JSON.stringify(o, null, 2).replace(/\n/g, '\n    ');
 }
 
-export function runJson(trace: Trace): RunJson {
+export function runJson(trace: Trace, extras: RunExtras = {}): RunJson {
   const operations: OperationJson[] = [];
-  for (let i = 0; i < trace.ops.length; i++) operations.push(operationJson(trace, trace.ops.get(i)));
-  const rest = runJsonRest(trace, recordedVsModeled(trace));
-  return { totals: rest.totals, operations, pageCache: rest.pageCache, events: rest.events, ...(rest.recorded ? { recorded: rest.recorded } : {}) };
+  const names = new FdNames();
+  for (let i = 0; i < trace.ops.length; i++) operations.push(operationJson(trace, trace.ops.get(i), names));
+  return ordered(runJsonRest(trace, recordedVsModeled(trace), extras), operations);
 }
 
 /** The log's timings against the model's, gathered operation by operation (a run that keeps no operation). */

@@ -93,9 +93,9 @@ export class Trace {
         this.finished = true;
         return -1;
       }
-      this.before.set(m.counters);
-      startNs = m.now;
-      r = m.execute(op, index);
+      // The machine sets `before` and its start once the operation proper starts (a log's call waits for its start).
+      r = m.execute(op, index, this.before);
+      startNs = m.opStartNs;
     } catch (e) {
       if (!(e instanceof LimitError)) throw e;
       this.stopAt(e, op, startPos);

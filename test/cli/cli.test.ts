@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -27,18 +27,96 @@ test('run --json has exactly the documented fields', () => {
   const r = iosim('run', 'examples/read-write.iosim', '--json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
-  assert.deepEqual(Object.keys(j).sort(), ['events', 'operations', 'pageCache', 'totals']);
+  assert.deepEqual(Object.keys(j).sort(), ['diagnostics', 'events', 'operations', 'pageCache', 'totals']);
+  assert.deepEqual(j.diagnostics, []);
   for (const k of ['syscalls', 'contextSwitches', 'cpuCopies', 'dmaCopies', 'cpuBytes', 'dmaBytes', 'pageCacheHits', 'pageCacheMisses', 'evictions', 'dmaInterrupts', 'pageFaults', 'writebackPages', 'simTimeNs']) {
     assert.equal(typeof j.totals[k], 'number', `totals.${k}`);
   }
   const op = j.operations.find((o: { name: string }) => o.name === 'read');
   // A scenario's operations carry exactly these; a strace log's add the recorded facts.
-  assert.deepEqual(Object.keys(op).sort(), ['contextSwitches', 'cpuBytes', 'cpuCopies', 'dmaBytes', 'dmaCopies', 'endNs', 'errno', 'line', 'name', 'pageFaults', 'result', 'startNs']);
+  assert.deepEqual(Object.keys(op).sort(), ['contextSwitches', 'cpuBytes', 'cpuCopies', 'dmaBytes', 'dmaCopies', 'endNs', 'errno', 'line', 'name', 'pageFaults', 'path', 'result', 'startNs']);
   assert.equal(op.errno, null);
   for (const k of ['capacityPages', 'pages', 'dirty', 'writeback', 'active', 'inactive', 'files']) assert.ok(k in j.pageCache, `pageCache.${k}`);
-  assert.deepEqual(Object.keys(Object.values(j.pageCache.files)[0] as object).sort(), ['cached', 'dirty', 'writeback']);
+  assert.deepEqual(Object.keys(Object.values(j.pageCache.files)[0] as object).sort(), ['cached', 'dirty', 'residentRuns', 'writeback']);
   assert.equal(typeof j.events, 'number');
   assert.ok(j.events > 0);
+});
+
+test('run --json for tools: each operation names its syscall and path, files their resident runs, the load its diagnostics', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-cli-'));
+  const log = path.join(dir, 'tools.strace');
+  // fd 1 is a file opened before the log begins (a warning).
+  writeFileSync(log, [
+    '10:00:00.000000 openat(AT_FDCWD</tmp>, "x", O_RDONLY) = 3</tmp/x> <0.000010>',
+    '10:00:00.000100 pread64(3</tmp/x>, "..."..., 8192, 0) = 8192 <0.000010>',
+    '10:00:00.000200 pread64(3</tmp/x>, "..."..., 4096, 40960) = 4096 <0.000010>',
+    '10:00:00.000300 fstat(3</tmp/x>, {st_mode=S_IFREG|0644, st_size=1048576, ...}) = 0 <0.000010>',
+    '10:00:00.000400 write(1</tmp/out.txt>, "x\\n", 2) = 2 <0.000010>',
+    '10:00:00.000500 close(3</tmp/x>) = 0 <0.000010>',
+    '',
+  ].join('\n'));
+  const r = iosim('run', log, '--json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  const ops = (j.operations as { name: string; syscall?: string; path?: string }[]).filter((o) => o.name !== 'alloc');
+  assert.deepEqual(ops.map((o) => [o.name, o.syscall, o.path]), [
+    ['open', 'openat', '/tmp/x'], ['pread', 'pread64', '/tmp/x'], ['pread', 'pread64', '/tmp/x'],
+    ['syscall', 'fstat', '/tmp/x'], ['syscall', 'write', '/tmp/out.txt'], ['close', 'close', '/tmp/x'],
+  ]);
+  assert.deepEqual(j.diagnostics, [{ line: 5, severity: 'warning', message: 'fd 1 (/tmp/out.txt) was opened before the log begins: its I/O is shown but not simulated' }]);
+  // Without readahead, pages 0-1 and 10 of a scenario's file: two runs.
+  const scenario = path.join(dir, 'runs.iosim');
+  writeFileSync(scenario, 'machine {\n  read_ahead_kb = 0\n}\nfile "/f" size 1MiB\nbuf = alloc(8KiB)\nfd = open("/f")\npread(fd, buf, 8KiB, 0)\npread(fd, buf, 4KiB, 40KiB)\n');
+  const s = JSON.parse(iosim('run', scenario, '--json').out);
+  assert.deepEqual(s.pageCache.files['/f'].residentRuns, [[0, 2], [10, 1]]);
+  assert.deepEqual(s.operations.map((o: { path?: string }) => o.path), [undefined, '/f', '/f', '/f']);
+});
+
+test('--set KEY=VALUE sets the machine of a log or a scenario (after its machine block); a bad one is a usage error naming it', () => {
+  // cat.strace reads a 405264-byte file in 128 KiB reads: by default its first read brings in two 128 KiB windows
+  // (the one it needs and the next, asynchronously); with read_ahead_kb = 8192 the whole file (99 pages) at once,
+  // and with max_sectors_kb = 64 as well, in 64 KiB requests.
+  const runOf = (...set: string[]) => JSON.parse(iosim('run', 'test/fixtures/strace/cat.strace', '--json', ...set).out);
+  const firstRead = (j: { operations: { name: string; path?: string; dmaBytes: number }[] }) => j.operations.find((o) => o.name === 'read' && o.path === '/tmp/iosim/notes.txt')!;
+  assert.equal(firstRead(runOf()).dmaBytes, 2 * 32 * 4096, 'the default 128 KiB windows');
+  assert.equal(firstRead(runOf('--set', 'read_ahead_kb=8192')).dmaBytes, 405504);
+  const split = runOf('--set', 'read_ahead_kb=8192', '--set=max_sectors_kb=64');
+  assert.equal(firstRead(split).dmaBytes, 405504);
+  assert.equal(split.totals.dmaInterrupts - runOf('--set', 'read_ahead_kb=8192').totals.dmaInterrupts, 6, '7 requests of at most 64 KiB instead of 1');
+  // A scenario: --set wins over its machine block (disk = ssd there): fsync's 4 MiB on an HDD take longer.
+  const fsyncNs = (...set: string[]) => {
+    const j = JSON.parse(iosim('run', 'examples/writeback.iosim', '--json', ...set).out);
+    const f = j.operations.find((o: { name: string }) => o.name === 'fsync');
+    return f.endNs - f.startNs;
+  };
+  assert.ok(fsyncNs('--set', 'disk=hdd') > 2 * fsyncNs(), 'slower on an HDD');
+  for (const [set, message] of [
+    ['ram=lots', /^iosim: --set ram=lots: machine key 'ram': expected a size such as 64MiB, 4KiB or 512, got "lots"$/m],
+    ['read_ahead=64', /^iosim: --set read_ahead=64: unknown machine key 'read_ahead'; did you mean 'read_ahead_kb'\?$/m],
+    ['disk', /^iosim: --set: expected KEY=VALUE .*got disk$/m],
+    ['max_sectors_kb=2', /max_sectors_kb.*expected at least 4/],
+  ] as const) {
+    const r = iosim('run', 'examples/read-write.iosim', '--set', set);
+    assert.equal(r.code, 2, set);
+    assert.match(r.err, message);
+    assert.equal(r.out, '');
+  }
+  const bad = iosim('run', 'examples/read-write.iosim', '--profile', 'cloud');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /^iosim: --profile: expected host, got cloud$/m);
+});
+
+test('--profile host: the machine from this computer, said on stderr and in --json; --set applies after it', { skip: process.platform !== 'linux' && 'reads /sys and /proc' }, () => {
+  const r = iosim('run', 'test/fixtures/strace/cat.strace', '--json', '--profile', 'host', '--set', 'vm.dirty_expire_centisecs=100');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^iosim: profile host.*: .*ram=\d+KiB \(\/proc\/meminfo MemTotal\)/m);
+  const j = JSON.parse(r.out);
+  assert.equal(j.profile.name, 'host');
+  const expire = j.profile.values.find((v: { key: string }) => v.key === 'vm.dirty_expire_centisecs');
+  assert.deepEqual(expire, { key: 'vm.dirty_expire_centisecs', value: readFileSync('/proc/sys/vm/dirty_expire_centisecs', 'utf8').trim(), from: '/proc/sys/vm/dirty_expire_centisecs' });
+  assert.ok(Array.isArray(j.profile.notes));
+  // Without --profile there is no profile field.
+  assert.equal(JSON.parse(iosim('run', 'test/fixtures/strace/cat.strace', '--json').out).profile, undefined);
 });
 
 test('a program with errors: exit 1, diagnostics on stderr as path:line:col: error:', () => {

@@ -133,6 +133,7 @@ describe('bad launches keep the adapter alive', () => {
     { name: 'unknown machine key', args: { program: fixture('basic.iosim'), machine: { nope: 1 } }, message: `${fixture('basic.iosim')}:1:1: error: launch configuration: unknown machine key 'nope'` },
     { name: 'bad machine value', args: { program: fixture('basic.iosim'), machine: { nic: 'fast' } }, message: /machine key 'nic': expected .*got "fast"/ },
     { name: 'machine not an object', args: { program: fixture('basic.iosim'), machine: 'plain' }, message: "'machine' must be an object" },
+    { name: 'unknown profile', args: { program: fixture('basic.iosim'), profile: 'cloud' }, message: /'profile' must be .*host/ },
   ];
   for (const c of cases) {
     test(`${c.name}: an error response, then disconnect is answered`, async () => {

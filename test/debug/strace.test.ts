@@ -97,3 +97,30 @@ test('function breakpoints on any call of a log stop at each of its lines, simul
     await s.close();
   }
 });
+
+test('a log takes the launch configuration\'s machine block, and "profile": "host" sets the machine from this computer first', async () => {
+  const program = path.join(LOGS, 'cat.strace');
+  const set = await Session.start();
+  try {
+    await set.launch({ program, stopOnEntry: true, machine: { disk: 'hdd', 'vm.dirty_expire_centisecs': 1000 } });
+    assert.match((await set.scope('Devices')).get('disk')!.value, /HDD|hard/i);
+    assert.equal((await set.scope('sysctl')).get('vm.dirty_expire_centisecs')!.value, '1000');
+  } finally {
+    await set.close();
+  }
+  const host = await Session.start();
+  try {
+    // The machine block applies after the profile, whatever this computer says.
+    await host.launch({ program, stopOnEntry: true, profile: 'host', machine: { 'vm.dirty_writeback_centisecs': 700 } });
+    const printed = host.output();
+    assert.match(printed, /profile host/);
+    assert.equal((await host.scope('sysctl')).get('vm.dirty_writeback_centisecs')!.value, '700');
+    if (process.platform === 'linux') {
+      const expire = readFileSync('/proc/sys/vm/dirty_expire_centisecs', 'utf8').trim();
+      assert.equal((await host.scope('sysctl')).get('vm.dirty_expire_centisecs')!.value, expire, 'read from /proc/sys/vm');
+      assert.match(printed, /vm\.dirty_expire_centisecs=\d+ \(\/proc\/sys\/vm\/dirty_expire_centisecs\)/);
+    }
+  } finally {
+    await host.close();
+  }
+});

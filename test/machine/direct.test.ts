@@ -223,3 +223,18 @@ test('aio_read with O_DIRECT, misaligned: EINVAL at submission, and no request i
   assert.equal(t.ops.get(opIndex(t, 'aio_read', 1)).result, 1);
   assert.equal(t.ops.get(opIndex(t, 'aio_wait')).result, 4 * KiB);
 });
+
+test('max_sectors_kb splits a large request: a 1 MiB O_DIRECT read is one DMA at the default, four at 256', () => {
+  const scenario = (set: string) =>
+    `machine {\n${set}}\nfile "/f" size 4MiB\nbuf = alloc(1MiB)\nd = open("/f", O_RDONLY | O_DIRECT)\npread(d, buf, 1MiB, 0)\n`;
+  const dmas = (t: T) => opEvents(t, t.ops.length - 1, [Ev.DmaStart]).map((e) => e.a);
+  assert.deepEqual(dmas(run(scenario(''))), [1024 * KiB], 'default max_sectors_kb = 1024: one request');
+  assert.deepEqual(dmas(run(scenario('  max_sectors_kb = 256\n'))), [256 * KiB, 256 * KiB, 256 * KiB, 256 * KiB]);
+});
+
+test('max_sectors_kb bounds writeback requests too: 2 MiB of contiguous dirty pages, fsync writes 128 KiB requests', () => {
+  const t = run('machine {\n  max_sectors_kb = 128\n}\nfile "/f" size 0\nbuf = alloc(2MiB)\nfd = open("/f", O_WRONLY)\nwrite(fd, buf, 2MiB)\nfsync(fd)\n');
+  const starts = opEvents(t, t.ops.length - 1, [Ev.WritebackStart]);
+  assert.equal(starts.length, 16, '2 MiB / 128 KiB');
+  assert.ok(starts.every((e) => e.c === 32), 'each request 32 pages');
+});

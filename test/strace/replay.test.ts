@@ -43,7 +43,7 @@ test('cat: open, fstat, read to the end, write to the terminal; sizes come from 
   assert.equal(reads[0].misses, 5, '5 pages, all missed (cold cache)');
   assert.equal(reads[0].dmaBytes, 20480, 'disk -> page cache, to the end of the file rounded to 512 bytes');
   // The recorded facts travel with each operation.
-  assert.deepEqual(reads[0].recorded, { durationNs: 20000, timestampNs: 400000, result: 20000 });
+  assert.deepEqual(reads[0].recorded, { durationNs: 20000, timestampNs: 400000, result: 20000, syscall: 'read', path: '/srv/a.txt' });
   assert.equal(ops.find((o) => o.text === 'write')!.recorded!.durationNs, 30000);
   assert.equal(ops[0].recorded!.timestampNs, 0, 'timestamps count from the first line');
   assert.equal(ops[8].recorded!.result, undefined, "exit_group's '?' is no result");

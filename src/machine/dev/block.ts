@@ -6,11 +6,13 @@ import { Content, ZERO } from '../content';
 import { Dev } from '../events';
 import { Kernel } from '../kernel';
 import { FileObj } from '../state';
-import { MiB } from '../units';
+import { KiB } from '../units';
 import { interrupt } from './dma';
 
-/** Largest single disk request (max_sectors_kb). */
-export const MAX_BIO = 1 * MiB;
+/** The largest single disk request (/sys/block/<dev>/queue/max_sectors_kb): larger transfers are split. */
+export function maxBio(k: Kernel): number {
+  return k.config.maxSectorsKb * KiB;
+}
 
 /**
  * blk_mq_submit_bio → queue_rq: queues a request on the disk; returns when its data has landed in memory (the

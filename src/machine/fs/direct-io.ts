@@ -2,7 +2,7 @@
  * O_DIRECT (fs/iomap/direct-io.c): DMA between the disk and the user buffer, around the page cache; the cached pages
  * of the range are written back first and, after a write, dropped.
  */
-import { MAX_BIO, diskRead, diskRequest } from '../dev/block';
+import { diskRead, diskRequest, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Loc, WaitReason } from '../events';
 import { Content } from '../content';
@@ -32,11 +32,12 @@ export function directRead(k: Kernel, f: FileObj, dst: UserBuffer, dstOff: numbe
   writeAndWaitRange(k, f, pos, n);
   const bytes = roundUp(n, k.config.blockSize);
   let done = k.now;
-  for (let off = 0; off < bytes; off += MAX_BIO) {
-    const len = Math.min(MAX_BIO, bytes - off);
+  const max = maxBio(k);
+  for (let off = 0; off < bytes; off += max) {
+    const len = Math.min(max, bytes - off);
     const t = diskRead(k, f, pos + off, len);
     const id = startDma(k, Loc.Disk, Loc.User, len, t, `direct read ${f.path}`, dst.id, dstOff + off);
-    const last = off + MAX_BIO >= bytes;
+    const last = off + max >= bytes;
     k.timers.push(t, TimerKind.DiskReadDone, id, last ? aioId : 0);
     done = Math.max(done, t);
   }
@@ -51,8 +52,9 @@ export function directWrite(k: Kernel, f: FileObj, src: Content, srcOff: number,
   if (count === 0) return 0;
   writeAndWaitRange(k, f, pos, count);
   let done = k.now;
-  for (let off = 0; off < count; off += MAX_BIO) {
-    const len = Math.min(MAX_BIO, count - off);
+  const max = maxBio(k);
+  for (let off = 0; off < count; off += max) {
+    const len = Math.min(max, count - off);
     const t = diskRequest(k, f.lba + pos + off, len);
     const id = startDma(k, Loc.User, Loc.Disk, len, t, `direct write ${f.path}`, f.id, pos + off);
     k.timers.push(t, TimerKind.DirectWriteDone, id, 0);

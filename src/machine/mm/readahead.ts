@@ -4,7 +4,7 @@
  * the page cache (page_cache_ra_unbounded, read_pages).
  */
 import { C } from '../counters';
-import { MAX_BIO, diskRead } from '../dev/block';
+import { diskRead, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, Loc } from '../events';
 import { Kernel } from '../kernel';
@@ -142,7 +142,7 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
   if (start > endIndex) return;
   if (nr > endIndex - start + 1) nr = endIndex - start + 1;
   const mark = asyncSize > 0 ? nr - asyncSize : -1;
-  const bioPages = MAX_BIO / PAGE_SIZE;
+  const bioPages = Math.max(1, Math.floor(maxBio(k) / PAGE_SIZE));
   const c = k.cache;
   let announced = false;
   // The run of new pages not submitted yet: [runStart, runStart + runLen).
@@ -183,7 +183,7 @@ export function readPages(k: Kernel, f: FileObj, start: number, nr: number, asyn
     k.counters[C.ReadaheadPages] += n;
     if (runLen === 0) runStart = idx;
     runLen += n;
-    if (runLen * PAGE_SIZE >= MAX_BIO) {
+    if (runLen >= bioPages) {
       submitRead(k, f, runStart, runLen);
       runLen = 0;
     }

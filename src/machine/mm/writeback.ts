@@ -4,7 +4,7 @@
  * submit_bio) with their completion (folio_end_writeback).
  */
 import { C } from '../counters';
-import { diskRequest, MAX_BIO } from '../dev/block';
+import { diskRequest, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, FLUSHER_THREAD, Loc, WakeReason } from '../events';
 import { Kernel } from '../kernel';
@@ -88,14 +88,14 @@ function writebackFile(k: Kernel, f: FileObj, maxPages: number): number {
 
 /**
  * write_cache_pages: starts writeback of the first `maxPages` dirty pages of [from, to) in index order
- * (filemap_get_folios_tag with PAGECACHE_TAG_DIRTY), one request (bio) per contiguous run of up to MAX_BIO; returns
+ * (filemap_get_folios_tag with PAGECACHE_TAG_DIRTY), one request (bio) per contiguous run of up to max_sectors_kb; returns
  * when they will all be clean.
  */
 export function writebackRange(k: Kernel, f: FileObj, from: number, to: number, maxPages: number): number {
   let until = k.now;
   const m = k.cache.mapping(f.id);
   if (!m) return until;
-  const bioPages = MAX_BIO / PAGE_SIZE;
+  const bioPages = Math.max(1, Math.floor(maxBio(k) / PAGE_SIZE));
   let left = maxPages;
   let first = -1;
   let count = 0;

@@ -25,7 +25,7 @@ export function ioSubmit(r: Core, proc: Proc, c: Call): void {
     r.ensureBuf(proc, nbytes, c);
     r.step({
       name: 'aio_read', args: [d.mfd, 0, nbytes, offset], bufPid: proc.pid, line: c.line, col: c.col,
-      thread: proc.thread, rec: first ? r.recorded(c) : undefined, fx: Fx.Aio, p1: proc.pid,
+      thread: proc.thread, rec: first ? r.recorded(c) : r.named(c), fx: Fx.Aio, p1: proc.pid,
     });
     first = false;
   }
@@ -38,6 +38,6 @@ export function ioGetevents(r: Core, proc: Proc, c: Call): void {
   const k = Math.min(c.r, proc.aio.length);
   for (let i = 0; i < k; i++) {
     const id = proc.aio.shift()!;
-    r.step({ name: 'aio_wait', args: [id], line: c.line, col: c.col, thread: proc.thread, rec: i === 0 ? r.recorded(c) : undefined });
+    r.step({ name: 'aio_wait', args: [id], line: c.line, col: c.col, thread: proc.thread, rec: i === 0 ? r.recorded(c) : r.named(c) });
   }
 }

@@ -83,13 +83,24 @@ export class Core {
       // A result past 2^53 would be shown rounded (…993 as …992): it is not shown at all (replay.ts warns).
       result: Number.isSafeInteger(c.r) ? c.r : undefined,
       errno: c.errno === '' ? undefined : c.errno,
+      syscall: c.name,
+      path: c.path === '' ? undefined : c.path,
     };
   }
 
-  /** The call as a pass-through `syscall` operation: counted and shown, not simulated. */
-  pass(proc: Proc, c: Call): void {
+  /** For the further operations of one call (the second read of an io_submit): the call's name, not its figures twice. */
+  named(c: Call): RecordedCall {
+    return { syscall: c.name, path: c.path === '' ? undefined : c.path };
+  }
+
+  /**
+   * The call as a pass-through `syscall` operation: counted and shown, not simulated. `sleptNs`: how long the log shows
+   * it sleeping (sleep.ts), time the machine lets pass.
+   */
+  pass(proc: Proc, c: Call, sleptNs = 0): void {
     if (!this.live || c.early) return;
-    this.step({ name: 'syscall', args: [syscallNumber(c.name)], text: c.name, line: c.line, col: c.col, thread: proc.thread, rec: this.recorded(c) });
+    const args = sleptNs > 0 ? [syscallNumber(c.name), sleptNs] : [syscallNumber(c.name)];
+    this.step({ name: 'syscall', args, text: c.name, line: c.line, col: c.col, thread: proc.thread, rec: this.recorded(c) });
   }
 
   /** A modeled operation, carrying the call's recorded facts. */
@@ -151,7 +162,10 @@ export class Core {
   descAt(proc: Proc, c: Call): Desc | null {
     const fd = leadingFd(c.text, c.argsStart, c.argsEnd);
     if (!(fd >= 0)) return null;
-    return this.t.known(proc, fd) ?? this.descOf(proc, firstArg(c.args), c.line);
+    const d = this.t.known(proc, fd) ?? this.descOf(proc, firstArg(c.args), c.line);
+    // The call names what its description names, as the fast path (which never reads the line's -y text) has it.
+    if (d) c.path = d.path;
+    return d;
   }
 
   /** The description behind a descriptor argument; one the log never opened is created from its decoration. */

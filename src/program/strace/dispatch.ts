@@ -7,6 +7,7 @@ import { mmap, munmap } from './mmap';
 import { accept, pipe, socket, socketpair } from './net';
 import { execve, fork } from './process';
 import { fsync, lseek, plain, vectored } from './rw';
+import { sleeping } from './sleep';
 import { copyFileRange, sendfile, splice } from './splice';
 import type { Proc } from './tables';
 
@@ -76,6 +77,9 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
       return getdents(r, proc, c);
     case 'ftruncate': case 'truncate':
       return truncate(r, proc, c);
+    case 'nanosleep': case 'clock_nanosleep': case 'clock_nanosleep_time64': case 'poll': case 'ppoll': case 'select':
+    case '_newselect': case 'pselect6': case 'epoll_wait': case 'epoll_pwait': case 'epoll_pwait2':
+      return sleeping(r, proc, c);
   }
   r.pass(proc, c);
 }

@@ -63,6 +63,8 @@ export class ParsedLine {
   failed = false;
   /** A blocked pipe write the replay handed to the machine before its end was read. */
   early = false;
+  /** What the call's descriptor or path names (-y: a file, `pipe:[N]`, `socket:[N]`), or '' (replay.ts sets it). */
+  path = '';
 
   constructor(public kind: LineKind, pid: number, tsSec: number, tsNs: number, tsTod: boolean) {
     this.pid = pid;

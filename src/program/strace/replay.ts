@@ -26,6 +26,7 @@ import type { Evidence, Knowledge } from './evidence';
 import { replayCall } from './dispatch';
 import { FastCall, FastKind, fastPath, parseFast } from './fast';
 import { MAX_LINE, type LineCursor } from './lines';
+import { namedPath } from './named';
 import { LineKind, ParsedLine, parseLine } from './parse';
 import { exited, procOf } from './process';
 import type { QueueState } from './queue';
@@ -178,7 +179,7 @@ export class Replayer extends Core {
         this.lkDesc[slot] = d;
       }
       const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.at(f.tsSec, f.tsNs, f.tsTod);
-      plainIo(this, proc, this.fastCall(f, lineNo, f.col, ts, false), d, f.op, f.last, f.prev);
+      plainIo(this, proc, this.fastCall(f, lineNo, f.col, ts, false, d.path), d, f.op, f.last, f.prev);
       return true;
     }
     const proc = f.pid < 0 ? this.t.solo() : this.t.procs.get(f.pid);
@@ -199,14 +200,15 @@ export class Replayer extends Core {
     // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
     if (!Number.isNaN(f.tsSec)) this.clock.at(f.tsSec, f.tsNs, f.tsTod);
     this.pending.delete(proc.pid);
-    plainArgs(this, proc, this.fastCall(f, pend.line, pend.col, pend.ts, pend.early), d, f.op, t, 0, t.length);
+    plainArgs(this, proc, this.fastCall(f, pend.line, pend.col, pend.ts, pend.early, d.path), d, f.op, t, 0, t.length);
     this.fc.early = false;
     return true;
   }
 
   /** The fast path's call object, filled for `f` (its first half's line, column, start and early-ness given). */
-  private fastCall(f: FastCall, line: number, col: number, ts: number, early: boolean): ParsedLine {
+  private fastCall(f: FastCall, line: number, col: number, ts: number, early: boolean, path: string): ParsedLine {
     const c = this.fc;
+    c.path = path;
     c.pid = f.pid;
     c.name = f.name;
     c.col = col;
@@ -243,6 +245,8 @@ export class Replayer extends Core {
     c.ts = ts;
     c.early = early;
     c.failed = failed;
+    // Only the replay proper hands out operations that carry it; the first pass has no use for it.
+    if (this.live) c.path = namedPath(c);
     this.ev.syscall(c.name, line, failed, c.durNs, ts);
     if (c.errno === 'ENOENT') this.ev.missing(c);
     // A result no Linux call returns (past 2^53: a double cannot even hold it exactly) makes nothing the model can run.
