@@ -8,7 +8,7 @@ import { CONFIG_KEYS, MachineConfig, findConfigKey } from './config';
 import { Content, ZERO } from './content';
 import { diskDone } from './dev/block';
 import { nicTxDone } from './dev/nic';
-import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
+import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason, split31 } from './events';
 import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { asyncDone, asyncRead, asyncWait } from './fs/aio';
 import { close, fileFd, open } from './fs/open';
@@ -161,7 +161,8 @@ export class Machine extends Kernel {
         k.apply(this.config, op.args[0]);
         if (key === 'vm.dirty_writeback_centisecs' && this.cache.dirty > 0) armFlusher(this);
         maybeStartBackground(this);
-        this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), op.args[0] & 0x7fffffff);
+        const v = split31(op.args[0]);
+        this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), v.lo, v.hi);
         return { result: 0, errno: null };
       }
       case 'drop_caches': {
