@@ -256,3 +256,34 @@ describe('export streams the trace: bounded memory, whatever the number of event
     assert.ok(events > 400_000, `${events} events`);
   });
 });
+
+describe('warnings past the cap of 200 are summed up with their lines', () => {
+  test('strace-warnings-capped-at-200.strace: lines 201–205 are named in the summary warning, in text and --json', () => {
+    const file = path.join(CASES, 'strace-warnings-capped-at-200.strace');
+    const text = iosim(['run', file]);
+    clean(text);
+    const warnings = text.err.split('\n').filter((l) => l.includes(': warning: '));
+    // 205 lines that are not strace output: 200 named one by one, then one line for the 5 others (the log has 206
+    // lines; the summary is on the last).
+    assert.equal(warnings.length, 201, text.err.slice(-500));
+    assert.ok(warnings[199].startsWith(`${file}:200:1: warning: skipped: not a call`));
+    assert.equal(warnings[200], `${file}:206:1: warning: 5 more warnings not shown (only the first 200 are), at lines 201–205`);
+    const json = iosim(['run', file, '--json']);
+    const doc = JSON.parse(json.out) as { diagnostics: { line: number; message: string }[] };
+    assert.equal(doc.diagnostics.length, 201);
+    assert.deepEqual(doc.diagnostics[200], { line: 206, severity: 'warning', message: '5 more warnings not shown (only the first 200 are), at lines 201–205' });
+  });
+
+  test('left-out lines are kept as at most 20 ranges; past them, how many more and up to which line', () => {
+    // 200 bad lines, then 30 bad lines each followed by a good call: 30 one-line ranges at 202, 204, …, 260.
+    const call = '100 read(3, "", 1) = 0';
+    const lines = [...Array.from({ length: 200 }, (_, i) => `bad ${i}`)];
+    for (let i = 0; i < 30; i++) lines.push(call, `bad ${200 + i}`);
+    const file = write('many-ranges.strace', lines.join('\n') + '\n');
+    const r = iosim(['run', file]);
+    clean(r);
+    const last = r.err.trim().split('\n').filter((l) => l.includes('more warnings')).pop();
+    const first20 = Array.from({ length: 20 }, (_, i) => 202 + 2 * i).join(', ');
+    assert.equal(last, `${file}:260:1: warning: 30 more warnings not shown (only the first 200 are), at lines ${first20} and 10 more ranges up to line 260`);
+  });
+});

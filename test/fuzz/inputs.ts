@@ -1,29 +1,32 @@
 /**
- * The input fuzzer (issue 14): mutated scenarios and strace logs (mutate.ts) from examples/, test/debug/fixtures/,
- * test/fixtures/strace/ and test/fixtures/realworld/, plus what is not a regular file at all (a FIFO, /dev/zero, a
- * directory), through `iosim run --json`, `iosim run` and the standalone adapter (launch, run to the end,
- * disconnect). A finding is any of:
+ * The input fuzzer (issues 14 and 16): mutated scenarios and strace logs (mutate.ts) from examples/,
+ * test/debug/fixtures/, test/fixtures/strace/, test/fixtures/realworld/ and test/fixtures/reliability/ (copies of
+ * ../shared/cases/reliability), plus what is not a regular file at all (a FIFO, /dev/zero, a directory), through
+ * `iosim run --json`, `iosim run`, `iosim export -o` and (every n-th) the standalone adapter (launch, run to the end,
+ * disconnect). Each CLI run is measured by /usr/bin/time. A finding is any of:
  *
  * - crash: an exit status other than 0 or 1 (an abort, a signal), or the adapter exiting before disconnect;
  * - hang: no end within the timeout (10 s), or an adapter request or run without an answer;
- * - invalidJson, nullNumber: `--json` that does not parse, or null/NaN where a number belongs (errno may be null);
+ * - memory: a CLI run whose peak resident set passed the bound (MEMORY_BOUND_KB, 1 GiB; an input is at most 8 MB);
+ * - invalidJson, nullNumber: `--json` or an exported trace that does not parse, or null/NaN where a number belongs
+ *   (errno may be null);
  * - stackTrace: a Node stack trace on stderr or in the adapter's output, or an `internal error` response;
  * - rawControl: a control character (C0 but the line break, DEL, C1), bidi control or separator printed raw;
  * - badStderr: a stderr line that is neither a `path:line:col: error|warning:` diagnostic nor an `iosim:` message;
- * - mismatch: `run` and `run --json` ending with different statuses;
+ * - mismatch: `run`, `run --json` and `export` ending with different statuses;
  * - undiagnosed: a line the input is known to have made bad (mutate.ts's oracle) without a diagnostic naming it.
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Rng } from './corpus';
 import { DapProcess, hasStackTrace, Message, ROOT } from './dapClient';
 import { mutate } from './mutate';
 
-export type InputFindingKind = 'crash' | 'hang' | 'invalidJson' | 'nullNumber' | 'stackTrace' | 'rawControl' | 'badStderr' | 'mismatch' | 'undiagnosed';
-export const INPUT_KINDS: readonly InputFindingKind[] = ['crash', 'hang', 'invalidJson', 'nullNumber', 'stackTrace', 'rawControl', 'badStderr', 'mismatch', 'undiagnosed'];
+export type InputFindingKind = 'crash' | 'hang' | 'memory' | 'invalidJson' | 'nullNumber' | 'stackTrace' | 'rawControl' | 'badStderr' | 'mismatch' | 'undiagnosed';
+export const INPUT_KINDS: readonly InputFindingKind[] = ['crash', 'hang', 'memory', 'invalidJson', 'nullNumber', 'stackTrace', 'rawControl', 'badStderr', 'mismatch', 'undiagnosed'];
 
 export interface InputFinding {
   kind: InputFindingKind;
@@ -31,7 +34,7 @@ export interface InputFinding {
   /** The corpus file it was made from, and how. */
   source: string;
   mutations: string[];
-  /** Which run found it: json, text or adapter. */
+  /** Which run found it: json, text, export or adapter. */
   via: string;
   detail: string;
   /** Where the input was saved (when the campaign saves them). */
@@ -60,6 +63,9 @@ export interface InputCampaignResult {
   /** Inputs that were not regular files, and inputs with a line the reader had to name. */
   nonRegular: number;
   oracles: number;
+  /** The largest peak resident set of a CLI run (KiB), and the run it was. */
+  maxRssKb: number;
+  maxRssAt: string;
   counts: Record<InputFindingKind, number>;
   findings: InputFinding[];
   ms: number;
@@ -71,6 +77,10 @@ const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\
 /** How much of a run's output is kept to judge it (a line duplicated a thousand times prints a lot). */
 const MAX_OUTPUT = 32 << 20;
 const DIAGNOSTIC = /^.*:\d+:\d+: (error|warning): /;
+/** The most a CLI run may hold (peak RSS, KiB): `run` streams, `export` keeps the events of at most 8 MB of input. */
+export const MEMORY_BOUND_KB = 1 << 20;
+/** An exported trace larger than this is judged by its ends only (parsing it would cost the fuzzer that memory). */
+const MAX_PARSED_EXPORT = 64 << 20;
 
 /** The corpus: every example and fixture a person or a test runs (long.iosim is a two-million-step run on purpose). */
 export function inputSources(): string[] {
@@ -80,6 +90,8 @@ export function inputSources(): string[] {
     ...list('test/debug/fixtures', '.iosim').filter((p) => !p.endsWith('long.iosim')),
     ...list('test/fixtures/strace', '.strace'),
     ...list('test/fixtures/realworld', '.strace'),
+    ...list('test/fixtures/reliability', '.strace'),
+    ...list('test/fixtures/reliability', '.iosim'),
   ];
 }
 
@@ -90,11 +102,22 @@ interface Run {
   err: string;
   timedOut: boolean;
   truncated: boolean;
+  /** Peak resident set (KiB), as /usr/bin/time reports it; 0 when unknown (killed at the timeout). */
+  rssKb: number;
 }
 
-function runCli(args: string[], timeoutMs: number): Promise<Run> {
+function signalName(n: number): NodeJS.Signals {
+  const entry = Object.entries(osConstants.signals).find(([, v]) => v === n);
+  return (entry?.[0] ?? 'SIGKILL') as NodeJS.Signals;
+}
+
+/**
+ * Runs dist/cli.js under /usr/bin/time (peak RSS to `rssFile`), in its own process group so that a timeout kills
+ * the CLI and not only time(1).
+ */
+function runCli(args: string[], timeoutMs: number, rssFile: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -111,11 +134,28 @@ function runCli(args: string[], timeoutMs: number): Promise<Run> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8'), timedOut, truncated });
+      // time(1) writes "Command exited with non-zero status N" or "Command terminated by signal N" before the figure.
+      let rssKb = 0;
+      let sig: NodeJS.Signals | null = signal;
+      try {
+        const report = readFileSync(rssFile, 'utf8').trim().split('\n');
+        rssKb = Number(report[report.length - 1]) || 0;
+        const by = /terminated by signal (\d+)/.exec(report[0]);
+        if (by) sig = signalName(Number(by[1]));
+        rmSync(rssFile, { force: true });
+      } catch {
+        // No report: killed at the timeout.
+      }
+      // time(1)'s own stderr line about the status does not go to the CLI's stderr (-o), so err is the CLI's.
+      resolve({ code: sig && sig !== signal ? null : code, signal: sig, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8'), timedOut, truncated, rssKb });
     });
   });
 }
@@ -150,7 +190,7 @@ export async function inputCampaign(o: InputCampaignOptions): Promise<InputCampa
   const texts = new Map(sources.map((s) => [s, readFileSync(path.join(ROOT, s))]));
   const tmp = mkdtempSync(path.join(tmpdir(), 'iomachine-inputs-'));
   const counts = Object.fromEntries(INPUT_KINDS.map((k) => [k, 0])) as Record<InputFindingKind, number>;
-  const result: InputCampaignResult = { inputs: 0, cliRuns: 0, adapterRuns: 0, exits: { 0: 0, 1: 0, other: 0 }, nonRegular: 0, oracles: 0, counts, findings: [], ms: 0 };
+  const result: InputCampaignResult = { inputs: 0, cliRuns: 0, adapterRuns: 0, exits: { 0: 0, 1: 0, other: 0 }, nonRegular: 0, oracles: 0, maxRssKb: 0, maxRssAt: '', counts, findings: [], ms: 0 };
   if (o.saveDir) mkdirSync(o.saveDir, { recursive: true });
 
   const find = (input: Input, kind: InputFindingKind, via: string, detail: string): void => {
@@ -184,6 +224,11 @@ export async function inputCampaign(o: InputCampaignOptions): Promise<InputCampa
 
   const judgeCli = (input: Input, via: string, run: Run): void => {
     result.cliRuns++;
+    if (run.rssKb > result.maxRssKb) {
+      result.maxRssKb = run.rssKb;
+      result.maxRssAt = `${via} of input ${input.index} (${input.source} [${input.mutations.join(', ')}])`;
+    }
+    if (run.rssKb > MEMORY_BOUND_KB) find(input, 'memory', via, `peak RSS ${(run.rssKb / 1024).toFixed(0)} MiB, past ${MEMORY_BOUND_KB / 1024} MiB`);
     if (run.timedOut) return find(input, 'hang', via, `no end within ${o.timeoutMs} ms`);
     if (run.code !== 0 && run.code !== 1) find(input, 'crash', via, `exit ${run.code ?? run.signal}: ${run.err.slice(-400)}`);
     if (hasStackTrace(run.err)) find(input, 'stackTrace', via, run.err.slice(0, 600));
@@ -202,7 +247,8 @@ export async function inputCampaign(o: InputCampaignOptions): Promise<InputCampa
     const input = make(index);
     if (input.nonRegular) result.nonRegular++;
     if (input.mustName > 0) result.oracles++;
-    const json = await runCli(['run', input.file, '--json'], o.timeoutMs);
+    const rss = `${input.file}.rss`;
+    const json = await runCli(['run', input.file, '--json'], o.timeoutMs, rss);
     judgeCli(input, 'json', json);
     const code = json.code === 0 || json.code === 1 ? String(json.code) : 'other';
     result.exits[code]++;
@@ -214,10 +260,38 @@ export async function inputCampaign(o: InputCampaignOptions): Promise<InputCampa
         find(input, 'invalidJson', 'json', `${(e as Error).message}: ${json.out.slice(0, 200)}`);
       }
     }
-    const text = await runCli(['run', input.file], o.timeoutMs);
+    const text = await runCli(['run', input.file], o.timeoutMs, rss);
     judgeCli(input, 'text', text);
     if (!text.timedOut && !json.timedOut && text.code !== json.code) find(input, 'mismatch', 'text', `run exits ${text.code}, run --json ${json.code}`);
     if (/\bNaN\b/.test(text.out) && !(input.bytes?.includes('NaN'))) find(input, 'nullNumber', 'text', `NaN printed: ${text.out.slice(Math.max(0, text.out.indexOf('NaN') - 100), text.out.indexOf('NaN') + 20)}`);
+    // The same input exported: the status of `run`, and a trace that parses whenever one was written (a run that
+    // stopped at a limit exports what ran).
+    const traceOut = `${input.file}.trace.json`;
+    const exp = await runCli(['export', input.file, '-o', traceOut], o.timeoutMs, rss);
+    judgeCli(input, 'export', exp);
+    if (!exp.timedOut && !json.timedOut && exp.code !== json.code) find(input, 'mismatch', 'export', `export exits ${exp.code}, run --json ${json.code}`);
+    if (!exp.timedOut && existsSync(traceOut)) {
+      const size = statSync(traceOut).size;
+      if (exp.code !== 0 && exp.code !== 1) {
+        // A crash: already a finding.
+      } else if (size <= MAX_PARSED_EXPORT) {
+        try {
+          const bad = nulls(JSON.parse(readFileSync(traceOut, 'utf8')));
+          if (bad.length) find(input, 'nullNumber', 'export', `null or non-finite at ${bad.slice(0, 5).join(', ')}`);
+        } catch (e) {
+          find(input, 'invalidJson', 'export', `${(e as Error).message} (${size} bytes)`);
+        }
+      } else {
+        const fd = openSync(traceOut, 'r');
+        const ends = Buffer.alloc(64);
+        readSync(fd, ends, 0, 32, 0);
+        readSync(fd, ends, 32, 32, size - 32);
+        closeSync(fd);
+        const text = ends.toString('utf8');
+        if (!text.trimStart().startsWith('{') || !text.trimEnd().endsWith('}')) find(input, 'invalidJson', 'export', `a ${size}-byte trace that is not one JSON object: ${JSON.stringify(text)}`);
+      }
+    }
+    rmSync(traceOut, { force: true });
     if (o.adapterEvery > 0 && index % o.adapterEvery === 0) {
       result.adapterRuns++;
       await throughAdapter(input, o.timeoutMs, tmp, find);

@@ -1,7 +1,8 @@
 /**
- * `npm run fuzz:inputs`: the input fuzzer's campaign (inputs.ts) against dist/cli.js and dist/debugAdapter.js.
+ * `npm run fuzz:inputs`: the input fuzzer's campaign (inputs.ts) against dist/cli.js (run, run --json, export) and
+ * dist/debugAdapter.js (every fifth input).
  *
- *   node out/test/fuzz/inputsMain.js run [--seed N] [--inputs 5000] [--timeout 10000] [--adapter-every 1] [--jobs 2]
+ *   node out/test/fuzz/inputsMain.js run [--seed N] [--inputs 5000] [--timeout 10000] [--adapter-every 5] [--jobs 2]
  *
  * Prints the counts and the findings by kind; exits 1 on any finding. The findings (with the steps to reproduce
  * them: the corpus file, the mutations, the input itself) go to test-results/fuzz/inputs/.
@@ -10,7 +11,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './dapClient';
-import { INPUT_KINDS, inputCampaign } from './inputs';
+import { INPUT_KINDS, inputCampaign, MEMORY_BOUND_KB } from './inputs';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,11 +26,12 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   console.log(`input fuzz campaign: seed ${seed}, ${inputs} inputs`);
   const r = await inputCampaign({
-    seed, inputs, timeoutMs: flag('timeout', 10_000), adapterEvery: flag('adapter-every', 1), jobs: flag('jobs', 2), saveDir: out,
+    seed, inputs, timeoutMs: flag('timeout', 10_000), adapterEvery: flag('adapter-every', 5), jobs: flag('jobs', 2), saveDir: out,
     log: (line) => console.log(line),
   });
   console.log(`${r.inputs} inputs (${r.nonRegular} not regular files, ${r.oracles} with a line that must be named), ${r.cliRuns} CLI runs, ${r.adapterRuns} adapter runs, ${(r.ms / 1000).toFixed(0)} s`);
   console.log(`run --json exits: 0: ${r.exits[0]}, 1: ${r.exits[1]}, other: ${r.exits.other}`);
+  console.log(`largest peak RSS of a CLI run: ${(r.maxRssKb / 1024).toFixed(0)} MiB (bound ${MEMORY_BOUND_KB / 1024} MiB), ${r.maxRssAt}`);
   console.log(`findings: ${INPUT_KINDS.map((k) => `${k} ${r.counts[k]}`).join(', ')}`);
   writeFileSync(path.join(out, 'findings.json'), JSON.stringify(r.findings, null, 1));
   console.log(`details in ${path.relative(ROOT, path.join(out, 'findings.json'))}`);

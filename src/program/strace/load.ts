@@ -38,8 +38,11 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const lineNo = r.lineNo;
   scan.flush();
   scan.info.lines = lineNo;
-  if (scan.left > 0) {
-    scan.diagnostics.push({ severity: 'warning', line: lineNo || 1, col: 1, endLine: lineNo || 1, endCol: 1, message: `${scan.left} more warnings not shown` });
+  if (scan.left.count > 0) {
+    // The first MAX_DIAGNOSTICS warnings are shown; the rest are summed up here, with their lines (README "Limits").
+    const n = scan.left.count;
+    const message = `${n} more warning${n === 1 ? '' : 's'} not shown (only the first ${scan.diagnostics.length} are), at lines ${scan.left.text()}`;
+    scan.diagnostics.push({ severity: 'warning', line: lineNo || 1, col: 1, endLine: lineNo || 1, endCol: 1, message });
   }
   if (scan.info.syscalls === 0) {
     scan.diagnostics.push({ severity: 'warning', line: 1, col: 1, endLine: 1, endCol: 1, message: 'no syscalls found: is this the output of strace?' });

@@ -6,7 +6,7 @@
  */
 import { MAX_FILE_SIZE } from '../../machine/limits';
 import type { FileSpec } from '../../machine/machine';
-import type { Diagnostic } from '../diagnostics';
+import { type Diagnostic, LineRanges } from '../diagnostics';
 import type { Evidence } from './evidence';
 import { pathArg } from './files';
 import type { ParsedLine } from './parse';
@@ -69,8 +69,8 @@ export class Scan implements Evidence {
   nCallLines = 0;
   /** The largest single write to a pipe, in bytes. */
   maxPipeWrite = 0;
-  /** Warnings left out past MAX_DIAGNOSTICS. */
-  left = 0;
+  /** Warnings left out past MAX_DIAGNOSTICS, and their lines. */
+  readonly left = new LineRanges();
   orphans = 0;
   info: StraceInfo = {
     lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
@@ -112,7 +112,7 @@ export class Scan implements Evidence {
   /** A warning on 1-based line `line`, up to MAX_DIAGNOSTICS of them. */
   warn(line: number, message: string): void {
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
-      this.left++;
+      this.left.add(line);
       return;
     }
     this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
