@@ -168,6 +168,21 @@ function nulls(v: unknown, at = ''): string[] {
   return Object.entries(v).flatMap(([k, x]) => nulls(x, `${at}.${k}`));
 }
 
+/**
+ * Whether `line` is among the lines a "N more warnings not shown …, at lines 201–205, 300" summary names; a summary
+ * that stopped listing ("and K more ranges up to line L") names every line up to L.
+ */
+function inLeftOut(diagnostic: string, line: number): boolean {
+  const m = /more warnings? not shown .*, at lines (.*)$/.exec(diagnostic);
+  if (!m) return false;
+  const upTo = /and \d+ more ranges? up to line (\d+)$/.exec(m[1]);
+  if (upTo && line <= Number(upTo[1])) return true;
+  return m[1].split(/, | and /).some((r) => {
+    const [a, b = a] = r.split('–').map(Number);
+    return line >= a && line <= b;
+  });
+}
+
 function rawAt(s: string): string {
   const m = RAW.exec(s);
   return m ? `U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${JSON.stringify(s.slice(Math.max(0, m.index - 30), m.index + 10))}` : '';
@@ -237,8 +252,8 @@ export async function inputCampaign(o: InputCampaignOptions): Promise<InputCampa
     const bad = run.err.split('\n').find((l) => l !== '' && !DIAGNOSTIC.test(l) && !l.startsWith('iosim: '));
     if (bad !== undefined) find(input, 'badStderr', via, bad.slice(0, 300));
     if (input.nonRegular && !(run.code === 1 && run.err.includes(': not a regular file'))) find(input, 'crash', via, `a non-regular file was not refused: exit ${run.code}, ${run.err.slice(0, 200)}`);
-    if (input.mustName > 0 && !run.err.includes('more warnings not shown') && !run.err.startsWith('iosim: cannot read')) {
-      const named = run.err.split('\n').some((l) => DIAGNOSTIC.test(l) && l.startsWith(`${input.file}:${input.mustName}:`));
+    if (input.mustName > 0 && !run.err.startsWith('iosim: cannot read')) {
+      const named = run.err.split('\n').some((l) => DIAGNOSTIC.test(l) && (l.startsWith(`${input.file}:${input.mustName}:`) || inLeftOut(l, input.mustName)));
       if (!named) find(input, 'undiagnosed', via, `line ${input.mustName} (${input.mustNameWhy}) has no diagnostic; stderr: ${run.err.slice(0, 300)}`);
     }
   };
