@@ -71,7 +71,8 @@ export interface InputCampaignResult {
   ms: number;
 }
 
-const CLI = path.join(ROOT, 'dist/cli.js');
+/** The CLI under test; FUZZ_CLI points the fuzzer at another build (an older one, to see what it finds). */
+const CLI = process.env.FUZZ_CLI ?? path.join(ROOT, 'dist/cli.js');
 /** What may not be printed raw (the line break may). */
 const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 /** How much of a run's output is kept to judge it (a line duplicated a thousand times prints a lot). */
