@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { INPUT_KINDS, inputCampaign, MEMORY_BOUND_KB } from './inputs';
 
-test('input fuzzing, 100 inputs (seed 14): no crash, hang, memory past its bound, bad JSON, stack trace, raw control character or undiagnosed line', { timeout: 180_000 }, async () => {
+test('input fuzzing, 100 inputs (seed 14): no crash, hang, memory past its bound, bad JSON, stack trace, raw control character or undiagnosed line', { timeout: 300_000 }, async () => {
   const r = await inputCampaign({ seed: 14, inputs: 100, timeoutMs: 10_000, adapterEvery: 4, jobs: 2 });
   assert.deepEqual(r.findings.map((f) => `${f.kind} (${f.via}) #${f.input} ${f.source} [${f.mutations.join(', ')}]: ${f.detail}`), []);
   assert.deepEqual(INPUT_KINDS.filter((k) => r.counts[k] > 0), []);
