@@ -104,11 +104,18 @@ export class ComparePane {
     for (const e of [this.summary, this.chartHead, this.chart, this.grid, this.root.querySelector('.cmp-key') as HTMLElement]) e.hidden = !has;
     if (!r || !has) return;
     const disk = DISKS.find(([k]) => k === r.disk)?.[1] ?? r.disk;
+    const a = r.advice;
+    const file = a ? a.path.split(/[\\/]/).pop() ?? a.path : '';
     setText(
       this.summary,
-      `${formatBytes(r.sizeBytes)} file → socket, ${disk}, ${r.warm ? 'warm page cache (no disk I/O)' : 'cold page cache'}. ` +
-        `Speed-up is relative to read + write. Solid = the CPU copies, dashed = a DMA engine does.`,
+      a
+        ? `${a.headline}. Lines ${a.firstLine}–${a.lastLine} of ${file}: ${a.source} → ${a.sink}, ${formatCount(a.pairs)} pairs, ${formatBytes(a.bytes)}, ` +
+            `replayed on the same machine with each method in the loop's place. Speed-up is relative to the loop as logged. ${a.assumption}`
+        : `${formatBytes(r.sizeBytes)} file → socket, ${disk}, ${r.warm ? 'warm page cache (no disk I/O)' : 'cold page cache'}. ` +
+            `Speed-up is relative to read + write. Solid = the CPU copies, dashed = a DMA engine does.`,
     );
+    this.summary.classList.toggle('cmp-advice', !!a);
+    setText(this.chartHead.children[1], a ? 'simulated time · speed-up over the logged loop' : 'simulated time · speed-up over read + write');
     const maxT = Math.max(1, ...r.rows.map((x) => x.simTimeNs));
     const maxC = Math.max(1, ...r.rows.map((x) => x.cpuCopies + x.dmaCopies));
     reconcile<CompareRow, HTMLElement>(

@@ -207,6 +207,12 @@ class Panel {
       case 'compare':
         this.saved.compare = msg.result;
         this.compare.show(msg.result);
+        // Advice on a log's loop was asked for from the editor: show it.
+        if (msg.result.advice) {
+          this.selectTab('compare');
+          // Once the tab has been laid out: the tabs sit below the machine's picture, out of sight in a short panel.
+          requestAnimationFrame(() => requestAnimationFrame(() => this.compare.root.scrollIntoView({ block: 'start' })));
+        }
         break;
       case 'whyResult':
         this.saved.why = this.lastWhy ? { ...this.lastWhy, text: msg.text } : { path: '', index: -1, text: msg.text };

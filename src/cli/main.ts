@@ -13,6 +13,7 @@ import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type R
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
+import { cmdAdvise } from './advise';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { Output, Spill } from './output';
 import { table } from './table';
@@ -25,6 +26,9 @@ const USAGE = `usage:
                                      run FILE and write its trace as Chrome Trace Event JSON (Perfetto, chrome://tracing)
     --set KEY=VALUE                  set the machine as a machine { } block would (read_ahead_kb=8192, ram=24GiB)
     --profile host                   set the machine from this computer's disk, RAM and vm.dirty_* (before --set)
+  iosim advise LOG [--json] [--vary KEY=V1,V2,...] [--set KEY=VALUE]... [--profile host]
+                                     find the log's transfer loops (read then write of the same bytes) and replay
+                                     each with sendfile, splice, mmap, copy_file_range, O_DIRECT: the article's table
   iosim compare [--size 16KiB] [--disk nvme|ssd|hdd] [--warm] [--json]
                                      the article's comparison of file-to-socket methods, computed by the model
   iosim --help | --version`;
@@ -276,6 +280,7 @@ export function main(argv: string[]): number {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
+      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out });
       case 'export': return cmdExport(args);
       case '--version': out('iosim 0.1.0'); return 0;
       case '--help': case '-h': case 'help': out(USAGE); return 0;

@@ -7,6 +7,8 @@ import { Ev, EvictReason, eventPageCount, evictReason } from '../machine/events'
 import { Machine } from '../machine/machine';
 import { PG_DIRTY } from '../machine/pagecache';
 import { formatDuration, MiB, PAGE_SIZE } from '../machine/units';
+import { advise } from '../trace/advise/advise';
+import { printReport } from '../trace/advise/text';
 import { Trace } from '../trace/trace';
 import { opEnv } from './breakpoints';
 import { describeEvent, pathOf } from './describe';
@@ -21,6 +23,7 @@ export const COMMANDS: { name: string; usage: string; doc: string }[] = [
   { name: 'page', usage: 'page <path> <index>', doc: 'the state of one page' },
   { name: 'why', usage: 'why <path> <index>', doc: 'the events that brought a page to its state' },
   { name: 'events', usage: 'events [n]', doc: 'the last n events up to the current position' },
+  { name: 'advise', usage: 'advise', doc: "the program's transfer loops, each replayed with sendfile, splice, mmap, O_DIRECT (the article's table)" },
   { name: 'help', usage: 'help', doc: 'this list' },
 ];
 
@@ -67,6 +70,8 @@ export function runCommand(ctx: ConsoleContext, line: string): string | null {
       const fileId = t.machine.files.get(p.path)?.id;
       return fileId === undefined ? noSuchFile(p.path) : why(t, ctx.pos, fileId, p.index);
     }
+    case 'advise':
+      return adviseText(t);
     case 'events': {
       const n = args[0] ? Number(args[0]) : 20;
       if (!Number.isInteger(n) || n <= 0) return 'usage: events [n] (n a positive whole number)';
@@ -74,6 +79,17 @@ export function runCommand(ctx: ConsoleContext, line: string): string | null {
     }
   }
   return null;
+}
+
+/** `advise`: the whole program replayed again for each method that applies (the session's trace is not touched). */
+function adviseText(t: Trace): string {
+  const lines: string[] = [];
+  try {
+    printReport((s) => lines.push(s), t.spec.path, advise(t.spec));
+  } catch (e) {
+    return `advise: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return lines.join('\n');
 }
 
 function pageArgs(args: string[]): { path: string; index: number } | null {

@@ -4,6 +4,7 @@
  */
 import { C, COUNTER_NAMES } from '../machine/counters';
 import { Content } from '../machine/content';
+import { controllerWhat } from '../machine/dev/block';
 import { DISK_PROFILES } from '../machine/config';
 import { Ev, EVENT_NAMES, eventPageCount, Loc } from '../machine/events';
 import { Machine } from '../machine/machine';
@@ -214,7 +215,7 @@ export function memoryOf(m: Machine, ref: string): { content: Content; size: num
       }
       return { content: c, size: p.used, base: 0, title: `pipe ${id} buffer` };
     }
-    case 'controller': return { content: m.disk.controller, size: m.disk.controllerLen, base: 0, title: `disk controller buffer (${m.disk.controllerWhat || 'empty'})` };
+    case 'controller': return { content: m.disk.controller, size: m.disk.controllerLen, base: 0, title: `disk controller buffer (${controllerWhat(m) || 'empty'})` };
     case 'file': {
       const f = m.filesById[id];
       return f ? { content: f.content, size: f.size, base: 0, title: `${f.path} as the page cache sees it` } : null;

@@ -7,6 +7,7 @@ import { Handles, Scope } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFIG_KEYS } from '../machine/config';
 import { C, hitPercent } from '../machine/counters';
+import { controllerWhat } from '../machine/dev/block';
 import { Machine } from '../machine/machine';
 import { pageOf, pageStateName } from '../machine/pagecache';
 import { formatBytes, formatDuration, hex } from '../machine/units';
@@ -203,6 +204,6 @@ function buffers(m: Machine): DebugProtocol.Variable[] {
   }
   m.sockets.forEach((s, i) => out.push(v(`socket ${i}`, `send buffer: ${formatBytes(s.queued)} queued, ${formatBytes(s.sentBytes)} sent`, { memoryReference: `socket:${i}` })));
   m.pipes.forEach((p, i) => p && out.push(v(`pipe ${i}`, `${formatBytes(p.used)} of ${formatBytes(p.capacity)} (${p.refs.filter((r) => r.kind === 'page').length} page references)`, { memoryReference: `pipe:${i}` })));
-  out.push(v('controller buffer', m.disk.controllerLen ? `${formatBytes(m.disk.controllerLen)} from ${m.disk.controllerWhat}` : 'empty', { memoryReference: 'controller' }));
+  out.push(v('controller buffer', m.disk.controllerLen ? `${formatBytes(m.disk.controllerLen)} from ${controllerWhat(m)}` : 'empty', { memoryReference: 'controller' }));
   return out;
 }

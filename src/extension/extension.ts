@@ -1,5 +1,6 @@
 /** Activation: the debugger, the languages, the panel and the commands. Every handler reports errors to the user. */
 import * as vscode from 'vscode';
+import { registerAdvise } from './advise';
 import { registerCommands } from './commands';
 import { registerDebugger } from './debugger';
 import { registerLanguageFeatures } from './language';
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerDebugger(context, panel, status);
   registerLanguageFeatures(context);
   registerCommands(context, panel);
+  registerAdvise(context, panel);
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(PanelHost.viewType, panel.serializer()));
   return { lastState: () => panel.state() };
 }

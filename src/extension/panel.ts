@@ -132,6 +132,13 @@ export class PanelHost {
     return result;
   }
 
+  /** A comparison made elsewhere (advice on a log's loop): the panel opens on its Compare tab with it. */
+  showResult(result: CompareResult): void {
+    this.lastCompare = result;
+    this.open(true);
+    this.post({ type: 'compare', result });
+  }
+
   /** With no session yet: the sendfile example at the moment its data moves, so the panel is never empty. */
   private postExample(): void {
     try {

@@ -27,12 +27,14 @@ export const TAGGED = [PG_DIRTY, PG_WRITEBACK, PG_READAHEAD] as const;
 
 /**
  * The node of a file's index (mapping.ts) that holds a folio: `tags[t]` counts its folios with flag TAGGED[t];
- * `frozen` is its checkpoint copy while nothing in it has changed since (checkpoints share it).
+ * `frozen` is its checkpoint copy while nothing in it has changed since (checkpoints share it); `ordinal` is scratch of
+ * PageCache.freeze: its place in the checkpoint's node list.
  */
 export interface FolioNode {
   folios: Folio[];
   tags: Int32Array;
   frozen: FrozenNode | null;
+  ordinal: number;
 }
 
 /**
@@ -88,8 +90,10 @@ export class Folio {
   /** LRU neighbour toward the tail. */
   next: Folio | null = null;
   node: FolioNode | null = null;
-  /** Scratch of PageCache.freeze: the folio's node (in the checkpoint's node list) and its slot there. */
-  nodeOrdinal = 0;
+  /**
+   * Scratch of PageCache.freeze: the folio's slot in its node, written when the node is frozen and valid as long as the
+   * node's frozen copy is (any change to the node drops that copy).
+   */
   slot = 0;
 
   constructor(

@@ -69,7 +69,7 @@ export abstract class Kernel {
   timers = new TimerHeap();
   dma: DmaTransfer[] = [];
   aio = new Map<number, AsyncIo>();
-  disk = { busyUntil: 0, head: -1, queue: 0, requests: 0, controller: new Content(ZERO), controllerLen: 0, controllerWhat: '' };
+  disk = { busyUntil: 0, head: -1, queue: 0, requests: 0, controller: new Content(ZERO), controllerLen: 0, controllerPath: '', controllerOff: 0 };
   nic = { busyUntil: 0, inflight: 0, sentBytes: 0 };
   /** Flusher state: whether its periodic timer is armed and whether background writeback is running. */
   wb = { armed: false, background: false, lastRun: -1 };
@@ -305,7 +305,7 @@ export abstract class Kernel {
     const d = this.disk;
     m.disk = {
       busyUntil: d.busyUntil, head: d.head, queue: d.queue, requests: d.requests, controller: d.controller.clone(),
-      controllerLen: d.controllerLen, controllerWhat: d.controllerWhat,
+      controllerLen: d.controllerLen, controllerPath: d.controllerPath, controllerOff: d.controllerOff,
     };
     m.nic = { busyUntil: this.nic.busyUntil, inflight: this.nic.inflight, sentBytes: this.nic.sentBytes };
     m.wb = { armed: this.wb.armed, background: this.wb.background, lastRun: this.wb.lastRun };

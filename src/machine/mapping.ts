@@ -13,6 +13,7 @@ class MapNode implements FolioNode {
   folios: Folio[] = [];
   tags = new Int32Array(TAGGED.length);
   frozen: FrozenNode | null = null;
+  ordinal = 0;
 }
 
 /** tags[] slot of a tagged flag, -1 for other flags. */
@@ -69,9 +70,32 @@ export class Mapping {
     const h = this.hint;
     // A folio still in the index (node set) holds [index, index + nr): checked, since it may have been cut since.
     if (h && h.node && index >= h.index && index < h.index + h.nr) return h;
+    const nodes = this.nodes;
+    const nl = nodes.length;
+    if (nl === 0) return undefined;
+    // Past the last cached page (a file written or read ahead sequentially asks there most): no search.
+    const lastFs = nodes[nl - 1].folios;
+    const lastF = lastFs[lastFs.length - 1];
+    if (index >= lastF.index + lastF.nr) return undefined;
+    if (index >= lastF.index) {
+      this.hint = lastF;
+      return lastF;
+    }
+    // Within the node of the folio found last (lookups stay near each other): one search, in it alone.
+    const hn = h?.node as MapNode | null | undefined;
+    if (hn && hn.folios.length > 0 && hn.folios[0].index <= index) {
+      const hf = hn.folios;
+      const hl = hf[hf.length - 1];
+      if (index < hl.index + hl.nr) {
+        const f = hf[Mapping.slotAt(hf, index)];
+        if (index >= f.index + f.nr) return undefined;
+        this.hint = f;
+        return f;
+      }
+    }
     const n = this.nodeAt(index);
     if (n < 0) return undefined;
-    const fs = this.nodes[n].folios;
+    const fs = nodes[n].folios;
     const f = fs[Mapping.slotAt(fs, index)];
     if (!f || index >= f.index + f.nr) return undefined;
     this.hint = f;
@@ -80,6 +104,11 @@ export class Mapping {
 
   /** The first folio that holds a page at or after `index`. */
   ceil(index: number): Folio | undefined {
+    const nl = this.nodes.length;
+    if (nl === 0) return undefined;
+    const lastFs = this.nodes[nl - 1].folios;
+    const lastF = lastFs[lastFs.length - 1];
+    if (index >= lastF.index + lastF.nr) return undefined;
     let n = this.nodeAt(index);
     if (n < 0) return this.nodes[0]?.folios[0];
     const fs = this.nodes[n].folios;
@@ -187,8 +216,12 @@ export class Mapping {
     const node = f.node as MapNode;
     node.frozen = null;
     const fs = node.folios;
-    for (let i = Mapping.slotAt(fs, f.index); i < fs.length - 1; i++) fs[i] = fs[i + 1];
-    fs.pop();
+    // Reclaim takes a file's lowest pages (the LRU tail) first: the node's first folio goes in one step.
+    if (fs[0] === f) fs.shift();
+    else {
+      for (let i = Mapping.slotAt(fs, f.index); i < fs.length - 1; i++) fs[i] = fs[i + 1];
+      fs.pop();
+    }
     countTags(node, f.flags, -1);
     f.node = null;
     this.nrpages -= f.nr;

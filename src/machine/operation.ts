@@ -59,8 +59,28 @@ export const OPS: readonly OpSpec[] = [
 
 const BY_NAME = new Map(OPS.map((o) => [o.name, o]));
 
+/** The two names asked for last and their answers: a program alternates between a few operations (read, write). */
+let lastName = '';
+let lastSpec: OpSpec | undefined;
+let prevName = '';
+let prevSpec: OpSpec | undefined;
+
 export function findOp(name: string): OpSpec | undefined {
-  return BY_NAME.get(name);
+  if (name === lastName) return lastSpec;
+  if (name === prevName) {
+    const s = prevSpec;
+    prevName = lastName;
+    prevSpec = lastSpec;
+    lastName = name;
+    lastSpec = s;
+    return s;
+  }
+  const s = BY_NAME.get(name);
+  prevName = lastName;
+  prevSpec = lastSpec;
+  lastName = name;
+  lastSpec = s;
+  return s;
 }
 
 /** What a program asks the machine to do: resolved values, with the source position that asked. */

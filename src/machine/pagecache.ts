@@ -308,13 +308,12 @@ export class PageCache {
         if (!node.frozen) {
           node.frozen = freezeNode(fileId, node.folios);
           bytes += frozenNodeBytes(node.frozen);
+          // Where each folio is in its node, for the LRU order below; a node frozen earlier and unchanged since
+          // still has its folios in the slots noted then.
+          const fs = node.folios;
+          for (let s = 0; s < fs.length; s++) fs[s].slot = s;
         }
-        // Where each folio is, for the LRU order below: node and slot, noted on the folio for this walk.
-        const fs = node.folios;
-        for (let s = 0; s < fs.length; s++) {
-          fs[s].slot = s;
-          fs[s].nodeOrdinal = nodes.length;
-        }
+        node.ordinal = nodes.length;
         nodes.push(node.frozen);
       }
     }
@@ -322,7 +321,7 @@ export class PageCache {
     let i = 0;
     // Each list from its tail, so that thaw() rebuilds both orders with pushHead.
     for (const list of [this.active, this.inactive]) {
-      for (let f = list.tail; f; f = f.prev) lru[i++] = f.nodeOrdinal * SLOTS + f.slot;
+      for (let f = list.tail; f; f = f.prev) lru[i++] = f.node!.ordinal * SLOTS + f.slot;
     }
     return { capacity: this.capacity, nodes, lru, activeFolios: this.active.folios, bytes };
   }

@@ -66,14 +66,24 @@ export function formatDuration(ns: number): string {
 /** Seconds with nanosecond precision, as `strace -T --syscall-times=ns` prints them. */
 export function formatSeconds(ns: number): string {
   // Whole nanoseconds below 10^15 print exactly as toFixed(9) rounds them (the quotient's error is far below half a
-  // nanosecond there), without toFixed's cost: two of these a line of `iosim run`.
+  // nanosecond there), without toFixed's cost: two of these a line of `iosim run`, and durations repeat (a loop's
+  // calls take the same time): the last answers are kept, in a small table by the low bits of ns.
   if (Number.isSafeInteger(ns) && ns >= 0 && ns < 1e15) {
+    const slot = (ns ^ (ns >>> 8)) & (SECONDS_SLOTS - 1);
+    if (secondsNs[slot] === ns) return secondsText[slot];
     const s = Math.floor(ns / 1e9);
     const frac = String(ns - s * 1e9);
-    return `${s}.${'000000000'.slice(frac.length)}${frac}`;
+    const text = `${s}.${'000000000'.slice(frac.length)}${frac}`;
+    secondsNs[slot] = ns;
+    secondsText[slot] = text;
+    return text;
   }
   return (ns / 1e9).toFixed(9);
 }
+
+const SECONDS_SLOTS = 256;
+const secondsNs = new Float64Array(SECONDS_SLOTS).fill(-1);
+const secondsText: string[] = new Array<string>(SECONDS_SLOTS).fill('');
 
 export function hex(n: number): string {
   return '0x' + n.toString(16);

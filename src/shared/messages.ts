@@ -219,14 +219,34 @@ export interface MachineState {
   sysctl: Record<string, number>;
 }
 
-/** One method's row of `iosim compare`. */
-export type CompareRow = MethodRow;
+/**
+ * One method's row of `iosim compare`; for advice on a log, the loop's own (its method and " (log)") or a method
+ * replayed in its place (`iosim advise`'s names, copy_file_range among them).
+ */
+export type CompareRow = Omit<MethodRow, 'method'> & { method: string };
+
+/** Which loop of which log a comparison is about (`iosim advise` on the editor's .strace file). */
+export interface AdviceView {
+  path: string;
+  firstLine: number;
+  lastLine: number;
+  source: string;
+  sink: string;
+  pairs: number;
+  bytes: number;
+  /** "16 read+write pairs → sendfile+sg-dma: −32 CPU copies, 1.49× faster (model)" */
+  headline: string;
+  /** What the log cannot show (the buffer is assumed to pass through unchanged). */
+  assumption: string;
+}
 
 export interface CompareResult {
   sizeBytes: number;
   disk: string;
   warm: boolean;
   rows: CompareRow[];
+  /** Present when the rows are a log's loop and its alternatives (speed-ups over the loop as recorded). */
+  advice?: AdviceView;
 }
 
 /** Extension → panel. */

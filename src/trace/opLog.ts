@@ -147,6 +147,24 @@ export class OpLog {
   /** The last operation, when only it is kept. */
   private last: OpRecord | null = null;
 
+  /** Capacity of the per-operation arrays (all grow together, so one check a record covers them all). */
+  private capacity = 1024;
+  /** The last name looked up in OP_INDEX and the last strings interned (a log repeats them call after call). */
+  private lastName = '';
+  private lastNameIndex = 255;
+  private lastIntern: (string | undefined)[] = [undefined, undefined];
+  private lastInternId = [0, 0];
+
+  /** Makes room for operation `i` in every per-operation array at once. */
+  private ensure(i: number): void {
+    if (i < this.capacity) return;
+    const n = this.capacity * 2;
+    for (const g of [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs, this.endNs,
+      this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.recDur, this.recTs,
+      this.recRes, this.recName, this.recPath]) g.set(n - 1, 0);
+    this.capacity = n;
+  }
+
   add(r: Omit<OpRecord, 'index'>): number {
     const index = this.length++;
     if (!this.keepAll) {
@@ -157,51 +175,68 @@ export class OpLog {
       return index;
     }
     const i = index;
-    this.name.set(i, OP_INDEX.get(r.name) ?? 255);
-    this.line.set(i, r.line);
-    this.col.set(i, r.col);
-    this.thread.set(i, r.thread);
-    this.result.set(i, r.result);
-    this.errno.set(i, r.errno ? ERRNO[r.errno] : 0);
-    this.startPos.set(i, r.startPos);
-    this.endPos.set(i, r.endPos);
-    this.startNs.set(i, r.startNs);
-    this.endNs.set(i, r.endNs);
-    this.sw.set(i, sat16(r.contextSwitches));
-    this.cpu.set(i, sat16(r.cpuCopies));
-    this.dma.set(i, sat16(r.dmaCopies));
-    this.cpuBytes.set(i, r.cpuBytes);
-    this.dmaBytes.set(i, r.dmaBytes);
-    this.faults.set(i, sat16(r.pageFaults));
-    this.argCount.set(i, r.args.length);
+    this.ensure(i);
+    if (r.name !== this.lastName) {
+      this.lastName = r.name;
+      this.lastNameIndex = OP_INDEX.get(r.name) ?? 255;
+    }
+    this.name.arr[i] = this.lastNameIndex;
+    this.line.arr[i] = r.line;
+    this.col.arr[i] = r.col;
+    this.thread.arr[i] = r.thread;
+    this.result.arr[i] = r.result;
+    this.errno.arr[i] = r.errno ? ERRNO[r.errno] : 0;
+    this.startPos.arr[i] = r.startPos;
+    this.endPos.arr[i] = r.endPos;
+    this.startNs.arr[i] = r.startNs;
+    this.endNs.arr[i] = r.endNs;
+    this.sw.arr[i] = sat16(r.contextSwitches);
+    this.cpu.arr[i] = sat16(r.cpuCopies);
+    this.dma.arr[i] = sat16(r.dmaCopies);
+    this.cpuBytes.arr[i] = r.cpuBytes;
+    this.dmaBytes.arr[i] = r.dmaBytes;
+    this.faults.arr[i] = sat16(r.pageFaults);
+    this.argCount.arr[i] = r.args.length;
     const slot = r.line & (ARG_SLOTS - 1);
     if (this.slotLine[slot] === r.line && this.sameArgs(this.slotStart[slot], r.args)) {
-      this.argStart.set(i, this.slotStart[slot]);
+      this.argStart.arr[i] = this.slotStart[slot];
     } else {
-      this.argStart.set(i, this.argLen);
+      this.argStart.arr[i] = this.argLen;
       this.slotLine[slot] = r.line;
       this.slotStart[slot] = this.argLen;
       for (const a of r.args) this.args.set(this.argLen++, a);
     }
     if (r.text !== undefined) this.texts.set(i, r.text);
     const rec = r.recorded;
-    this.recDur.set(i, rec?.durationNs ?? NaN);
-    this.recTs.set(i, rec?.timestampNs ?? NaN);
-    this.recRes.set(i, rec?.result ?? NaN);
-    if (rec?.errno !== undefined) this.recErrno.set(i, rec.errno);
-    this.recName.set(i, this.intern(rec?.syscall));
-    this.recPath.set(i, this.intern(rec?.path));
+    if (rec === undefined) {
+      this.recDur.arr[i] = NaN;
+      this.recTs.arr[i] = NaN;
+      this.recRes.arr[i] = NaN;
+      this.recName.arr[i] = 0;
+      this.recPath.arr[i] = 0;
+      return index;
+    }
+    this.recDur.arr[i] = rec.durationNs ?? NaN;
+    this.recTs.arr[i] = rec.timestampNs ?? NaN;
+    this.recRes.arr[i] = rec.result ?? NaN;
+    if (rec.errno !== undefined) this.recErrno.set(i, rec.errno);
+    this.recName.arr[i] = this.intern(rec.syscall, 0);
+    this.recPath.arr[i] = this.intern(rec.path, 1);
     return index;
   }
 
-  private intern(s: string | undefined): number {
+  /** The id of string `s` in the table (0 for none); `k` names a one-entry cache of the last answer (0 names, 1 paths). */
+  private intern(s: string | undefined, k: number): number {
     if (s === undefined) return 0;
+    if (s === this.lastIntern[k]) return this.lastInternId[k];
     let id = this.stringIds.get(s);
     if (id === undefined) {
       id = this.strings.length;
       this.strings.push(s);
       this.stringIds.set(s, id);
     }
+    this.lastIntern[k] = s;
+    this.lastInternId[k] = id;
     return id;
   }
 

@@ -64,6 +64,27 @@ function retText(r: OpRecord): string {
   return String(r.result);
 }
 
+const RW_READ = 0;
+const RW_WRITE = 1;
+const RW_PREAD = 2;
+const RW_PWRITE = 3;
+const RW_NAMES = ['read', 'write', 'pread64', 'pwrite64'];
+
+/** The last text of each of read, write, pread64, pwrite64 and what it was made of: a loop repeats its calls. */
+const rwLast = RW_NAMES.map(() => ({ fd: '', buf: NaN, count: NaN, off: NaN, text: '' }));
+
+/** `read(fd<path>, 0xbuf, count)` (and the offset of pread64/pwrite64, NaN for the others), as strace prints it. */
+function rwCall(kind: number, fd: string, buf: number, count: number, off: number): string {
+  const m = rwLast[kind];
+  if (m.fd === fd && m.buf === buf && m.count === count && (m.off === off || (off !== off && m.off !== m.off))) return m.text;
+  m.text = off === off ? `${RW_NAMES[kind]}(${fd}, ${hex(buf)}, ${count}, ${off})` : `${RW_NAMES[kind]}(${fd}, ${hex(buf)}, ${count})`;
+  m.fd = fd;
+  m.buf = buf;
+  m.count = count;
+  m.off = off;
+  return m.text;
+}
+
 /** One line for an operation, formatted before `names` learns about its effect. */
 export function straceLine(r: OpRecord, names: FdNames): string {
   const a = r.args;
@@ -75,10 +96,10 @@ export function straceLine(r: OpRecord, names: FdNames): string {
     case 'close': call = `close(${fd(0)})`; break;
     case 'socket': call = r.text ? `${r.text}(...)` : 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
     case 'pipe': call = 'pipe([...])'; break;
-    case 'read': call = `read(${fd(0)}, ${hex(a[1])}, ${a[2]})`; break;
-    case 'write': call = `write(${fd(0)}, ${hex(a[1])}, ${a[2]})`; break;
-    case 'pread': call = `pread64(${fd(0)}, ${hex(a[1])}, ${a[2]}, ${a[3]})`; break;
-    case 'pwrite': call = `pwrite64(${fd(0)}, ${hex(a[1])}, ${a[2]}, ${a[3]})`; break;
+    case 'read': call = rwCall(RW_READ, fd(0), a[1], a[2], NaN); break;
+    case 'write': call = rwCall(RW_WRITE, fd(0), a[1], a[2], NaN); break;
+    case 'pread': call = rwCall(RW_PREAD, fd(0), a[1], a[2], a[3]); break;
+    case 'pwrite': call = rwCall(RW_PWRITE, fd(0), a[1], a[2], a[3]); break;
     case 'lseek': call = `lseek(${fd(0)}, ${a[1]}, ${['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][a[2]] ?? a[2]})`; break;
     case 'mmap': call = `mmap(NULL, ${a[1]}, PROT_READ, MAP_SHARED, ${fd(0)}, ${a[2] ?? 0})`; break;
     case 'munmap': call = `munmap(${hex(a[0])}, ${a[1]})`; break;

@@ -9,7 +9,7 @@ import { Machine, type OpResult } from '../machine/machine';
 import { Operation } from '../machine/operation';
 import { Checkpoints } from './checkpoints';
 import { EventLog, ReplaySink, StopReplay } from './eventLog';
-import { OpLog } from './opLog';
+import { OpLog, OpRecord } from './opLog';
 import { OperationSource, ProgramSpec } from '../program/source';
 
 export { OperationSource, ProgramSpec };
@@ -24,7 +24,8 @@ export interface TraceOptions {
   checkpointBudget?: number;
   /**
    * false: record nothing to travel back to (events are counted, only the last operation is kept, no checkpoint
-   * but the first): a run that writes its output as it goes. Its past cannot be rebuilt.
+   * but the first): a run that writes its output as it goes. Its past cannot be rebuilt, and ops.get() hands back one
+   * record that the next step overwrites.
    */
   record?: boolean;
 }
@@ -104,19 +105,49 @@ export class Trace {
     const before = this.before;
     this.complete(this.source, index, r.result);
     const c = m.counters;
-    this.ops.add({
-      name: op.name, line: op.line, col: op.col, thread: op.thread ?? 1, result: r.result, errno: r.errno,
-      startPos, endPos: this.events.length - 1, startNs, endNs: m.now,
-      contextSwitches: c[C.ContextSwitches] - before[C.ContextSwitches],
-      cpuCopies: c[C.CpuCopies] - before[C.CpuCopies],
-      dmaCopies: c[C.DmaCopies] - before[C.DmaCopies],
-      cpuBytes: c[C.CpuBytes] - before[C.CpuBytes],
-      dmaBytes: c[C.DmaBytes] - before[C.DmaBytes],
-      pageFaults: c[C.PageFaults] - before[C.PageFaults],
-      args: op.args, text: op.text, recorded: op.recorded,
-    });
+    const s = this.scratch;
+    if (s === null || this.ops.keepAll) {
+      const rec: Omit<OpRecord, 'index'> = {
+        name: op.name, line: op.line, col: op.col, thread: op.thread ?? 1, result: r.result, errno: r.errno,
+        startPos, endPos: this.events.length - 1, startNs, endNs: m.now,
+        contextSwitches: c[C.ContextSwitches] - before[C.ContextSwitches],
+        cpuCopies: c[C.CpuCopies] - before[C.CpuCopies],
+        dmaCopies: c[C.DmaCopies] - before[C.DmaCopies],
+        cpuBytes: c[C.CpuBytes] - before[C.CpuBytes],
+        dmaBytes: c[C.DmaBytes] - before[C.DmaBytes],
+        pageFaults: c[C.PageFaults] - before[C.PageFaults],
+        args: op.args, text: op.text, recorded: op.recorded,
+      };
+      this.ops.add(rec);
+      if (!this.ops.keepAll) this.scratch = rec;
+      return index;
+    }
+    // A log that keeps only its last operation gets the same record back each time, overwritten: one object a run.
+    s.name = op.name;
+    s.line = op.line;
+    s.col = op.col;
+    s.thread = op.thread ?? 1;
+    s.result = r.result;
+    s.errno = r.errno;
+    s.startPos = startPos;
+    s.endPos = this.events.length - 1;
+    s.startNs = startNs;
+    s.endNs = m.now;
+    s.contextSwitches = c[C.ContextSwitches] - before[C.ContextSwitches];
+    s.cpuCopies = c[C.CpuCopies] - before[C.CpuCopies];
+    s.dmaCopies = c[C.DmaCopies] - before[C.DmaCopies];
+    s.cpuBytes = c[C.CpuBytes] - before[C.CpuBytes];
+    s.dmaBytes = c[C.DmaBytes] - before[C.DmaBytes];
+    s.pageFaults = c[C.PageFaults] - before[C.PageFaults];
+    s.args = op.args;
+    s.text = op.text;
+    s.recorded = op.recorded;
+    this.ops.add(s);
     return index;
   }
+
+  /** The record handed to an operation log that keeps only the last one (`record: false`), reused. */
+  private scratch: Omit<OpRecord, 'index'> | null = null;
 
   /**
    * The program asked for too much (`e`): it ends here. The operation that asked is not recorded; a recording trace

@@ -214,6 +214,7 @@ const copyToUser = load('copy-to-user.json');
 const writeback = load('writeback-evict.json');
 const hostile = load('hostile.json');
 const compare = load('compare.json');
+const adviseCompare = load('advise-compare.json');
 
 console.log('webview panel (Chromium headless)');
 const p = await openPanel('dark');
@@ -293,6 +294,33 @@ await test('next step: CPU copy arrow, changed counters flagged, only changed re
   const ascii = [...bytes].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
   eq(await p.locator('.hex-row:not(.hex-head)').nth(2).locator('.hex-ascii mark').textContent(), ascii, 'highlighted ascii (bytes 40..47)');
   eq(await p.locator('.hex-row:not(.hex-head)').nth(9).locator('mark').count(), 0, 'rows after the range are not marked');
+  await selectTab(p, 'pagecache');
+});
+
+await test('advice on a log\'s loop (from the editor\'s CodeLens) switches to the Compare tab and says which loop', async () => {
+  eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-pagecache', 'on the page cache tab before');
+  await send(p, { type: 'compare', result: adviseCompare });
+  eq(await p.evaluate(() => document.querySelector('vscode-panels').activeid), 'tab-compare', 'compare tab shown');
+  // Scrolled to: the tabs sit below the machine's picture, out of sight in a short panel.
+  await p.waitForFunction(() => window.scrollY > 0, null, { timeout: 2000 }).catch(() => {});
+  const view = await p.evaluate(() => ({
+    top: document.querySelector('.compare').getBoundingClientRect().top,
+    atBottom: window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2,
+    scrollY: window.scrollY,
+  }));
+  assert(view.scrollY > 0 && (Math.abs(view.top) < 2 || view.atBottom), `the comparison is scrolled to (${JSON.stringify(view)})`);
+  eq(await p.locator('.cmp-row').count(), 7, 'the loop and its six alternatives');
+  eq(await p.locator('.cmp-method').first().textContent(), 'read+write (log)', 'the loop as logged first');
+  const summary = await text(p, '.cmp-summary');
+  assert(summary.startsWith('16 read+write pairs → direct+aio: −16 CPU copies, 3.92× faster (model). Lines 494–526 of tiny.strace'), `summary: ${summary}`);
+  assert(summary.includes('assumes the bytes pass through unchanged'), 'the honesty note');
+  eq(await text(p, '.cmp-chart-head .cmp-head:nth-child(2)'), 'simulated time · speed-up over the logged loop', 'chart heading');
+  await shot(p, 'advise-compare-dark');
+  await p.locator('.compare').screenshot({ path: join(OUT, 'advise-compare-chart.png') });
+  // A plain comparison afterwards is about the synthetic file again, and leaves the tab alone.
+  await send(p, { type: 'compare', result: compare });
+  assert((await text(p, '.cmp-summary')).includes('Speed-up is relative to read + write'), 'plain summary back');
+  eq(await text(p, '.cmp-chart-head .cmp-head:nth-child(2)'), 'simulated time · speed-up over read + write', 'plain heading back');
   await selectTab(p, 'pagecache');
 });
 

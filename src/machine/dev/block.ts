@@ -45,8 +45,15 @@ export function diskRead(k: Kernel, f: FileObj, off: number, bytes: number): num
   k.disk.controller.clear();
   k.disk.controller.copyFrom(f.disk, off, 0, bytes);
   k.disk.controllerLen = bytes;
-  k.disk.controllerWhat = `${f.path} @${off}`;
+  // What the buffer holds, told when someone looks (controllerWhat): a string made per request costs more than the request.
+  k.disk.controllerPath = f.path;
+  k.disk.controllerOff = off;
   return done;
+}
+
+/** What the controller buffer holds, as `path @offset`, or '' when it has held nothing yet. */
+export function controllerWhat(k: Kernel): string {
+  return k.disk.controllerPath ? `${k.disk.controllerPath} @${k.disk.controllerOff}` : '';
 }
 
 /** blk_mq_complete_request: the request leaves the queue and the disk interrupts for its DMA. */

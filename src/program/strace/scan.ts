@@ -80,9 +80,14 @@ export class Scan implements Evidence {
   private lastTs = NaN;
   private inheritedSeen = new Set<string>();
 
-  /** The path asked for last and its entry: a loop of reads asks for the same one line after line. */
+  /**
+   * The two paths asked for last and their entries: a loop of reads asks for the same one line after line, a copy
+   * for two in turn.
+   */
   private lastPath = '';
   private lastInfo: PathInfo | null = null;
+  private prevPath = '';
+  private prevInfo: PathInfo | null = null;
   /**
    * Calls counted by name since they were last added to info.byName, for the few names seen most recently (a log
    * is mostly the same few calls): a count costs a comparison, not two map lookups. flush() adds them up.
@@ -94,7 +99,8 @@ export class Scan implements Evidence {
 
   private path(p: string): PathInfo {
     if (p === this.lastPath && this.lastInfo !== null) return this.lastInfo;
-    let info = this.paths.get(p);
+    let info: PathInfo | null | undefined = p === this.prevPath ? this.prevInfo : null;
+    if (!info) info = this.paths.get(p);
     if (!info) {
       info = { type: '', opened: false, created: false, missing: false, modified: false, size: 0, exact: false };
       this.paths.set(p, info);
@@ -104,6 +110,8 @@ export class Scan implements Evidence {
         this.dirs.add(dir);
       }
     }
+    this.prevPath = this.lastPath;
+    this.prevInfo = this.lastInfo;
     this.lastPath = p;
     this.lastInfo = info;
     return info;

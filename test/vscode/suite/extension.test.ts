@@ -89,3 +89,30 @@ suite('I/O Machine Debugger in the extension host', () => {
     assert.equal(stack.stackFrames[0].line, line + 1);
   });
 });
+
+suite('The zero-copy advisor in the editor', () => {
+  const LOG = join(__dirname, '../../../test/fixtures/advise/tiny.strace');
+
+  test('a CodeLens over the first line of the loop opens its comparison in the panel\'s Compare tab', async () => {
+    const doc = await vscode.workspace.openTextDocument(LOG);
+    assert.equal(doc.languageId, 'strace');
+    await vscode.window.showTextDocument(doc);
+    await vscode.extensions.getExtension<Api>(EXT_ID)!.activate();
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+    const advice = lenses.filter((l) => l.command?.command === 'iomachine.adviseLoop');
+    assert.equal(advice.length, 1, 'one loop in the log');
+    // Line 494 of the log (0-based 493) is the loop's first read.
+    assert.equal(advice[0].range.start.line, 493);
+    assert.match(advice[0].command!.title, /^16 read\+write pairs → [a-z+-]+: −\d+ CPU copies, (\d+\.\d\d× (faster|slower)|about the same time) \(model\)$/);
+    const result = await vscode.commands.executeCommand<{ rows: { method: string }[]; advice?: { firstLine: number } }>(
+      advice[0].command!.command, ...(advice[0].command!.arguments ?? []));
+    assert.ok(result?.advice, 'a comparison about the loop');
+    assert.equal(result.advice.firstLine, 494);
+    assert.deepEqual(result.rows.map((r) => r.method), ['read+write (log)', 'sendfile', 'sendfile+sg-dma', 'splice', 'mmap+write', 'direct+write', 'direct+aio']);
+  });
+
+  test('the advise command never throws at the user: a loop that is not there is an error message', async () => {
+    const r = await vscode.commands.executeCommand('iomachine.adviseLoop', vscode.Uri.file(LOG).toString(), 7);
+    assert.equal(r, undefined);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * `iosim advise LOG [--json] [--vary KEY=V1,V2,...] [--set KEY=VALUE]... [--profile host]`: the transfer loops of a
+ * log, each with the article's table for the methods that could replace it, computed by replaying the log with the
+ * loop rewritten. `--vary` runs the advice once per value of a machine setting and shows them side by side.
+ */
+import type { Loaded, MachineOverrides } from '../program/load';
+import { advise, type AdviceReport } from '../trace/advise/advise';
+import { printReport, printVary } from '../trace/advise/text';
+import { applyMachineFlags, type MachineFlags } from './machineFlags';
+
+export interface AdviseDeps {
+  parseFlags(args: string[], known: Record<string, 'bool' | 'value' | 'list'>): { flags: Map<string, string>; lists: Map<string, string[]>; rest: string[] };
+  machineOptions(flags: Map<string, string>, lists: Map<string, string[]>): MachineFlags;
+  loadFile(path: string, overrides?: MachineOverrides): Loaded | null;
+  usage(message: string): Error;
+  out(s: string): void;
+}
+
+/** `--vary read_ahead_kb=128,512`: the key and its values, or the usage error's message. */
+export function parseVary(v: string): { key: string; values: string[] } | { error: string } {
+  const eq = v.indexOf('=');
+  const values = eq < 0 ? [] : v.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (eq <= 0 || values.length === 0) return { error: `--vary: expected KEY=V1,V2,... (such as read_ahead_kb=128,512,8192), got ${v}` };
+  return { key: v.slice(0, eq).trim(), values };
+}
+
+/** One advice for the log loaded with `overrides`; null when it cannot load (diagnostics already printed). */
+function adviseWith(path: string, deps: AdviseDeps, machine: MachineFlags, overrides: MachineOverrides): AdviceReport | null {
+  const loaded = deps.loadFile(path, overrides);
+  if (!loaded?.spec) return null;
+  applyMachineFlags(loaded.spec, { ...machine, overrides });
+  try {
+    return advise(loaded.spec);
+  } finally {
+    loaded.spec.close?.();
+  }
+}
+
+export function cmdAdvise(args: string[], deps: AdviseDeps): number {
+  const { flags, lists, rest } = deps.parseFlags(args, { json: 'bool', set: 'list', profile: 'value', vary: 'value' });
+  if (rest.length !== 1) throw deps.usage('advise needs exactly one LOG');
+  const machine = deps.machineOptions(flags, lists);
+  const path = rest[0];
+  const json = flags.has('json');
+  const varyText = flags.get('vary');
+  if (varyText === undefined) {
+    const report = adviseWith(path, deps, machine, machine.overrides);
+    if (!report) return 1;
+    if (json) deps.out(JSON.stringify(report, null, 2));
+    else printReport(deps.out, path, report);
+    return 0;
+  }
+  const vary = parseVary(varyText);
+  if ('error' in vary) throw deps.usage(vary.error);
+  const runs: { value: string; report: AdviceReport }[] = [];
+  for (const value of vary.values) {
+    const sets = [...(lists.get('set') ?? []), `${vary.key}=${value}`];
+    const checked = deps.machineOptions(flags, new Map([['set', sets]]));
+    const report = adviseWith(path, deps, machine, checked.overrides);
+    if (!report) return 1;
+    runs.push({ value, report });
+  }
+  if (json) deps.out(JSON.stringify({ vary: { key: vary.key, values: vary.values }, runs }, null, 2));
+  else printVary(deps.out, path, vary.key, runs);
+  return 0;
+}
