@@ -13,7 +13,10 @@ export interface AdviseDeps {
   machineOptions(flags: Map<string, string>, lists: Map<string, string[]>): MachineFlags;
   loadFile(path: string, overrides?: MachineOverrides): Loaded | null;
   usage(message: string): Error;
+  /** Text for a person (escaped for the terminal). */
   out(s: string): void;
+  /** A JSON document (values exact; only what a terminal would act on is \u-escaped). */
+  outJson(value: unknown): void;
 }
 
 /** `--vary read_ahead_kb=128,512`: the key and its values, or the usage error's message. */
@@ -46,7 +49,7 @@ export function cmdAdvise(args: string[], deps: AdviseDeps): number {
   if (varyText === undefined) {
     const report = adviseWith(path, deps, machine, machine.overrides);
     if (!report) return 1;
-    if (json) deps.out(JSON.stringify(report, null, 2));
+    if (json) deps.outJson(report);
     else printReport(deps.out, path, report);
     return 0;
   }
@@ -60,7 +63,7 @@ export function cmdAdvise(args: string[], deps: AdviseDeps): number {
     if (!report) return 1;
     runs.push({ value, report });
   }
-  if (json) deps.out(JSON.stringify({ vary: { key: vary.key, values: vary.values }, runs }, null, 2));
+  if (json) deps.outJson({ vary: { key: vary.key, values: vary.values }, runs });
   else printVary(deps.out, path, vary.key, runs);
   return 0;
 }

@@ -304,3 +304,23 @@ describe('a long log runs in bounded memory (gen-scale-strace.py)', () => {
     }
   });
 });
+
+describe('advise: JSON stays JSON, text is escaped', () => {
+  test('a log whose output file is named with U+202E, U+0085 and ESC: advise --json parses and keeps the name exact; text escapes it', () => {
+    // Was: --json went through the terminal's escaping, which wrote \342\200\256 inside a JSON string (not JSON).
+    const name = 'out\u202e\u0085\x1b.bin';
+    const log = write('evil-dd.strace', readFileSync(path.join(ROOT, 'test/fixtures/advise/dd.strace'), 'utf8').replaceAll('out.bin', name));
+    const json = iosim(['advise', log, '--json']);
+    assert.equal(json.code, 0, json.err);
+    clean(json);
+    const doc = JSON.parse(json.out) as { loops: { sink: string }[] };
+    assert.equal(doc.loops[0].sink, `/tmp/advise/dd-${name}`);
+    const vary = iosim(['advise', log, '--json', '--vary', 'read_ahead_kb=128,512']);
+    assert.equal(vary.code, 0, vary.err);
+    assert.equal((JSON.parse(vary.out) as { runs: unknown[] }).runs.length, 2);
+    const text = iosim(['advise', log]);
+    assert.equal(text.code, 0, text.err);
+    clean(text);
+    assert.match(text.out, /dd-out\\342\\200\\256\\302\\205\\33\.bin/);
+  });
+});

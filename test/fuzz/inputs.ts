@@ -2,7 +2,7 @@
  * The input fuzzer (issues 14 and 16): mutated scenarios and strace logs (mutate.ts) from examples/,
  * test/debug/fixtures/, test/fixtures/strace/, test/fixtures/realworld/ and test/fixtures/reliability/ (copies of
  * ../shared/cases/reliability), plus what is not a regular file at all (a FIFO, /dev/zero, a directory), through
- * `iosim run --json`, `iosim run`, `iosim export -o` and (every n-th) the standalone adapter (launch, run to the end,
+ * `iosim run --json`, `iosim run`, `iosim export -o`, for a log `iosim advise --json`, and (every n-th) the standalone adapter (launch, run to the end,
  * disconnect). Each CLI run is measured by /usr/bin/time. A finding is any of:
  *
  * - crash: an exit status other than 0 or 1 (an abort, a signal), or the adapter exiting before disconnect;
@@ -34,7 +34,7 @@ export interface InputFinding {
   /** The corpus file it was made from, and how. */
   source: string;
   mutations: string[];
-  /** Which run found it: json, text, export or adapter. */
+  /** Which run found it: json, text, export, advise or adapter. */
   via: string;
   detail: string;
   /** Where the input was saved (when the campaign saves them). */
@@ -308,6 +308,19 @@ export async function inputCampaign(o: InputCampaignOptions): Promise<InputCampa
       }
     }
     rmSync(traceOut, { force: true });
+    // A log is also advised on (`advise --json`: the log replayed with its transfer loops rewritten).
+    if (input.file.endsWith('.strace')) {
+      const adv = await runCli(['advise', input.file, '--json'], o.timeoutMs, rss);
+      judgeCli(input, 'advise', adv);
+      if (adv.code === 0 && !adv.truncated) {
+        try {
+          const bad = nulls(JSON.parse(adv.out));
+          if (bad.length) find(input, 'nullNumber', 'advise', `null or non-finite at ${bad.slice(0, 5).join(', ')}`);
+        } catch (e) {
+          find(input, 'invalidJson', 'advise', `${(e as Error).message}: ${adv.out.slice(0, 200)}`);
+        }
+      }
+    }
     if (o.adapterEvery > 0 && index % o.adapterEvery === 0) {
       result.adapterRuns++;
       await throughAdapter(input, o.timeoutMs, tmp, find);
