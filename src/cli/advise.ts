@@ -3,6 +3,8 @@
  * log, each with the article's table for the methods that could replace it, computed by replaying the log with the
  * loop rewritten. `--vary` runs the advice once per value of a machine setting and shows them side by side.
  */
+import { LimitError } from '../machine/limits';
+import { errorAt, formatDiagnostic } from '../program/diagnostics';
 import type { Loaded, MachineOverrides } from '../program/load';
 import { advise, type AdviceReport } from '../trace/advise/advise';
 import { printReport, printVary } from '../trace/advise/text';
@@ -13,6 +15,8 @@ export interface AdviseDeps {
   machineOptions(flags: Map<string, string>, lists: Map<string, string[]>): MachineFlags;
   loadFile(path: string, overrides?: MachineOverrides): Loaded | null;
   usage(message: string): Error;
+  /** One line on stderr (escaped). */
+  err(line: string): void;
   /** Text for a person (escaped for the terminal). */
   out(s: string): void;
   /** A JSON document (values exact; only what a terminal would act on is \u-escaped). */
@@ -34,6 +38,11 @@ function adviseWith(path: string, deps: AdviseDeps, machine: MachineFlags, overr
   applyMachineFlags(loaded.spec, { ...machine, overrides });
   try {
     return advise(loaded.spec);
+  } catch (e) {
+    // The log asks the model for more than it counts exactly (README "Limits"): as `iosim run`, an error at the line.
+    if (!(e instanceof LimitError)) throw e;
+    deps.err(formatDiagnostic(path, errorAt(e.line, e.col, e.message)));
+    return null;
   } finally {
     loaded.spec.close?.();
   }

@@ -280,7 +280,7 @@ export function main(argv: string[]): number {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
-      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out, outJson });
+      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out, outJson, err });
       case 'export': return cmdExport(args);
       case '--version': out('iosim 0.1.0'); return 0;
       case '--help': case '-h': case 'help': out(USAGE); return 0;

@@ -323,4 +323,16 @@ describe('advise: JSON stays JSON, text is escaped', () => {
     clean(text);
     assert.match(text.out, /dd-out\\342\\200\\256\\302\\205\\33\.bin/);
   });
+
+  test('a log past the clock\'s limit (a 200-day sleep): advise ends with the error at its line, as run does (was: a stack trace)', () => {
+    // The sleep starts 100 µs in and lasts 200 days = 17,280,000 s: it would end at 17,280,000,000,100,000 ns, past
+    // 2^53 ns (9,007,199,254,740,991, 104 days).
+    const log = write('long-sleep.strace', '100 10:00:00.000000 getpid() = 100 <0.000002>\n100 10:00:00.000100 nanosleep({tv_sec=17280000, tv_nsec=0}, NULL) = 0 <17280000.000000>\n');
+    for (const args of [['advise', log], ['advise', log, '--json'], ['run', log]]) {
+      const r = iosim(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
+      clean(r);
+      assert.match(r.err, new RegExp(`^${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: error: simulated time would reach 17280000000100000 ns \\(200 days\\), past the 2\\^53 ns`, 'm'), `${args.join(' ')}: ${r.err}`);
+    }
+  });
 });
