@@ -8,6 +8,7 @@ import { didYouMean } from '../program/diagnostics';
 import { checkOverrides, type MachineOverrides } from '../program/load';
 import { applyProfile, describeProfile, hostProfile, PROFILES, type MachineProfile, type ProfileName } from '../program/profile';
 import type { ProgramSpec } from '../program/source';
+import { escapeControls } from '../shared/escape';
 
 export interface MachineFlags {
   overrides: MachineOverrides;
@@ -39,6 +40,6 @@ export function applyMachineFlags(spec: ProgramSpec, flags: MachineFlags): Machi
   if (!flags.profile) return null;
   const profile = hostProfile(spec.files);
   applyProfile(spec, profile, flags.overrides);
-  process.stderr.write(`iosim: ${describeProfile(profile)}\n`);
+  process.stderr.write(`iosim: ${escapeControls(describeProfile(profile))}\n`);
   return profile;
 }

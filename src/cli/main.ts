@@ -2,10 +2,11 @@
 import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
-import { formatDiagnostic } from '../program/index';
+import { errorAt, formatDiagnostic } from '../program/index';
 import type { Loaded, MachineOverrides } from '../program/load';
 import { loadProgramFile, type ProgramFormat } from '../program/loadProgram';
 import type { StraceInfo } from '../program/strace/load';
+import { escapeControls, safeJson, terminalText } from '../shared/escape';
 import { checkCompareArgs, compare } from '../trace/compare';
 import type { OpRecord } from '../trace/opLog';
 import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
@@ -47,8 +48,19 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
+/** A line (or lines) for a person: names and log text in it are escaped before they reach the terminal. */
 function out(s: string): void {
-  process.stdout.write(s + '\n');
+  process.stdout.write(terminalText(s) + '\n');
+}
+
+/** JSON on stdout: exact values, nothing a terminal would act on (see shared/escape.ts). */
+function outJson(value: unknown): void {
+  process.stdout.write(safeJson(JSON.stringify(value, null, 2)) + '\n');
+}
+
+/** One line on stderr (a diagnostic, an error): every control character escaped, line breaks included. */
+function err(line: string): void {
+  process.stderr.write(escapeControls(line) + '\n');
 }
 
 /** Options: 'bool' (present or not), 'value' (the last one given), 'list' (every one given, in `lists`). */
@@ -107,10 +119,10 @@ function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFo
   try {
     loaded = loadProgramFile(path, overrides, format);
   } catch (e) {
-    process.stderr.write(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+    err(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return null;
   }
-  for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(path, d) + '\n');
+  for (const d of loaded.diagnostics) err(formatDiagnostic(path, d));
   if (!loaded.spec) return null;
   if (loaded.strace) {
     // A log made by `iosim record` replays on the machine it was recorded on (LOG.host.json).
@@ -118,10 +130,10 @@ function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFo
       const rec = readHostRecord(path);
       if (rec) {
         applyHostRecord(loaded.spec, rec, overrides);
-        process.stderr.write(`iosim: ${describeHostRecord(path, rec)}\n`);
+        err(`iosim: ${describeHostRecord(path, rec)}`);
       }
     } catch (e) {
-      process.stderr.write(`iosim: ${(e as Error).message}\n`);
+      err(`iosim: ${(e as Error).message}`);
       return null;
     }
   }
@@ -143,7 +155,9 @@ function cmdRun(args: string[]): number {
   const log = loaded.strace !== undefined;
   const texts = json ? undefined : loaded.spec!.callTexts?.();
   const threads = loaded.spec!.threads;
-  const stdout = new Output();
+  // Text for a person is escaped (names, log text); JSON keeps its values exact (shared/escape.ts). The output goes
+  // in chunks of whole lines, or of JSON text, which both escapes take piece by piece.
+  const stdout = new Output(json ? (s) => process.stdout.write(safeJson(s)) : (s) => process.stdout.write(terminalText(s)));
   const operations = json ? new Spill() : null;
   const recorded = new RecordedTally();
   const rows = log && !json ? new LogRows() : null;
@@ -162,6 +176,12 @@ function cmdRun(args: string[]): number {
     const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
     stdout.line(where + straceLine(r, names, texts));
     names.after(r);
+  }
+  if (trace.error) {
+    stdout.flush();
+    // No document for a run that did not end: the operations kept for it are dropped (a temporary file, maybe).
+    operations?.drain(new Output(() => {}));
+    return stopped(path, trace);
   }
   const rvm = recorded.result(trace.machine.now);
   const doc = runJsonRest(trace, rvm, { diagnostics: loaded.diagnostics, profile: profile ?? undefined });
@@ -196,6 +216,13 @@ function cmdRun(args: string[]): number {
   if (loaded.strace) logSummary(stdout, rows!, rvm, loaded.strace);
   stdout.flush();
   return 0;
+}
+
+/** A run that stopped at a value or a time past the model's limits: the error at its line, exit status 1. */
+function stopped(path: string, trace: Trace): number {
+  const e = trace.error!;
+  err(formatDiagnostic(path, errorAt(e.line, e.col, e.message)));
+  return 1;
 }
 
 /** For a replayed log, per syscall name: calls, how many were simulated, the log's time and the model's. */
@@ -252,10 +279,12 @@ function cmdExport(args: string[]): number {
     const trace = new Trace(loaded.spec!);
     trace.runToEnd();
     if (file) file.write(trace);
-    else writeChromeTrace(trace, (chunk) => process.stdout.write(chunk));
+    else writeChromeTrace(trace, (chunk) => process.stdout.write(safeJson(chunk)));
+    // What ran is exported all the same (a valid trace); the status says it stopped early.
+    if (trace.error) return stopped(rest[0], trace);
   } catch (e) {
     if (!(e instanceof TraceWriteError)) throw e;
-    process.stderr.write(`iosim: ${e.message}\n`);
+    err(`iosim: ${e.message}`);
     return 1;
   }
   return 0;
@@ -266,14 +295,14 @@ function cmdCompare(args: string[]): number {
   if (rest.length) throw new UsageError(`compare takes no FILE (got ${rest[0]})`);
   const check = checkCompareArgs({ size: flags.get('size'), disk: flags.get('disk'), warm: flags.has('warm') });
   if (!check.ok) {
-    throw new UsageError(check.field === 'size'
-      ? `--size: expected a size such as 16KiB or 1MiB, got ${check.value}`
-      : `--disk: expected nvme, ssd or hdd, got ${check.value}`);
+    throw new UsageError(check.field === 'disk'
+      ? `--disk: expected nvme, ssd or hdd, got ${check.value}`
+      : `--size: ${check.reason ?? `expected a size such as 16KiB or 1MiB, got ${check.value}`}`);
   }
   const { size, disk, warm } = check.options;
   const rows = compare(check.options);
   if (flags.has('json')) {
-    out(JSON.stringify({ methods: rows }, null, 2));
+    outJson({ methods: rows });
     return 0;
   }
   out(`Sending a ${formatBytes(size)} file to a socket, ${warm ? 'warm' : 'cold'} page cache, ${disk} disk (transfer calls only):`);
@@ -293,17 +322,17 @@ function cmdRecord(args: string[]): number {
   if (rest.length) throw new UsageError(`record: unexpected ${rest[0]} before --`);
   const missing = recordUnavailable();
   if (missing) {
-    process.stderr.write(`iosim: ${missing}\n`);
+    err(`iosim: ${missing}`);
     return 1;
   }
   const log = flags.get('output') ?? 'iosim-record.strace';
   try {
-    const { status, host } = record({ log, cold: lists.get('cold') ?? [], watch: lists.get('watch') ?? [], command: args.slice(dash + 1), say: (l) => process.stderr.write(`iosim: ${l}\n`) });
-    process.stderr.write(`iosim: wrote ${log} and ${log}.host.json (Linux ${host.kernel.release}, kernel profile ${host.kernel.profile}, ${host.files.length} files)\n`);
+    const { status, host } = record({ log, cold: lists.get('cold') ?? [], watch: lists.get('watch') ?? [], command: args.slice(dash + 1), say: (l) => err(`iosim: ${l}`) });
+    err(`iosim: wrote ${log} and ${log}.host.json (Linux ${host.kernel.release}, kernel profile ${host.kernel.profile}, ${host.files.length} files)`);
     return status;
   } catch (e) {
     if (!(e instanceof RecordError)) throw e;
-    process.stderr.write(`iosim: ${e.message}\n`);
+    err(`iosim: ${e.message}`);
     return 1;
   }
 }
@@ -326,7 +355,7 @@ function cmdCalibrate(args: string[]): number {
   const all = per.flatMap(([, s]) => s);
   const fit = fitDisk(all);
   if (!fit) {
-    process.stderr.write(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); found ${all.length} of ${new Set(all.map((s) => s.bytes)).size} size(s)\n`);
+    err(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); found ${all.length} of ${new Set(all.map((s) => s.bytes)).size} size(s)`);
     return 1;
   }
   const values = calibrationValues(fit);
@@ -342,7 +371,7 @@ function cmdCalibrate(args: string[]): number {
     for (const [p] of per) {
       const rec = readHostRecord(p);
       if (rec) saveCalibration(p, rec, values);
-      else process.stderr.write(`iosim: ${p} has no host record: not saved\n`);
+      else err(`iosim: ${p} has no host record: not saved`);
     }
   }
   return 0;
@@ -356,11 +385,11 @@ function cmdCheck(args: string[]): number {
   try {
     rec = readHostRecord(path);
   } catch (e) {
-    process.stderr.write(`iosim: ${(e as Error).message}\n`);
+    err(`iosim: ${(e as Error).message}`);
     return 1;
   }
   if (!rec) {
-    process.stderr.write(`iosim: ${path}.host.json not found: check needs a log made by iosim record\n`);
+    err(`iosim: ${path}.host.json not found: check needs a log made by iosim record`);
     return 1;
   }
   const loaded = loadFile(path);
@@ -368,7 +397,8 @@ function cmdCheck(args: string[]): number {
   const trace = new Trace(loaded.spec!, { record: false });
   while (trace.step() >= 0);
   const { result, notes } = checkResidency(rec, trace.machine);
-  out(flags.has('json') ? JSON.stringify(result, null, 2) : checkText(result, notes, rec));
+  if (flags.has('json')) outJson(result);
+  else out(checkText(result, notes, rec));
   return 0;
 }
 
@@ -378,7 +408,7 @@ export function main(argv: string[]): number {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
-      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out });
+      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out, outJson, err });
       case 'record': return cmdRecord(args);
       case 'check': return cmdCheck(args);
       case 'calibrate': return cmdCalibrate(args);
@@ -389,7 +419,8 @@ export function main(argv: string[]): number {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`iosim: ${e.message}\n${USAGE}\n`);
+      err(`iosim: ${e.message}`);
+      process.stderr.write(USAGE + '\n');
       return 2;
     }
     throw e;

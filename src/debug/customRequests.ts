@@ -2,7 +2,7 @@
  * The extension's own requests (names and shapes in src/shared/messages.ts): their answers computed. Their
  * arguments' types were checked at the boundary (protocol/validate.ts); what is left to refuse is a UserError.
  */
-import { formatBytes, MiB } from '../machine/units';
+import { MiB } from '../machine/units';
 import { CompareArgs, CompareResult, ExportArgs, ExportResult, SeekArgs, WhyArgs, WhyResult } from '../shared/messages';
 import { checkCompareArgs, comparison } from '../trace/compare';
 import { Trace } from '../trace/trace';
@@ -15,8 +15,8 @@ import { UserError } from './errors';
  * request, and grows with the size (256 MiB: under a second; 1 GiB: 5 s; 64 GiB: minutes).
  */
 export const MAX_COMPARE_BYTES = 256 * MiB;
-/** O_DIRECT moves whole blocks of the compared machine (512 bytes): the direct+write row needs a multiple of it. */
-const DIRECT_BLOCK = 512;
+/** The limit checkCompareArgs holds the debugger's and the panel's comparisons to, and how it is explained. */
+export const DEBUGGER_COMPARE_LIMIT = { bytes: MAX_COMPARE_BYTES, what: 'the 256 MiB compared here (the command line, iosim compare, goes up to 2 GiB less 4 KiB)' };
 
 export function seekPosition(args: SeekArgs): number {
   return args.position;
@@ -31,22 +31,9 @@ export function exportTrace(trace: Trace, args: ExportArgs): ExportResult {
   return { path: args.path, events: trace.events.length };
 }
 
-/** Why a comparison of `size` bytes is not computed here, or null. */
-export function compareSizeProblem(size: number): string | null {
-  if (size > MAX_COMPARE_BYTES) {
-    return `compare: ${formatBytes(size)} is more than the ${formatBytes(MAX_COMPARE_BYTES)} compared here (the command line, iosim compare, has no such limit)`;
-  }
-  if (size % DIRECT_BLOCK !== 0) {
-    return `compare: the size must be a multiple of ${DIRECT_BLOCK} bytes, the block O_DIRECT reads (${Math.ceil(size / DIRECT_BLOCK) * DIRECT_BLOCK} is)`;
-  }
-  return null;
-}
-
 export function compareMethods(args: CompareArgs): CompareResult {
-  const check = checkCompareArgs({ size: args.size, disk: args.disk, warm: args.warm ?? false });
-  if (!check.ok) throw new UserError('compare: size like 16KiB, disk nvme|ssd|hdd');
-  const problem = compareSizeProblem(check.options.size);
-  if (problem) throw new UserError(problem);
+  const check = checkCompareArgs({ size: args.size, disk: args.disk, warm: args.warm ?? false }, DEBUGGER_COMPARE_LIMIT);
+  if (!check.ok) throw new UserError(check.reason ? `compare: ${check.reason}` : 'compare: size like 16KiB, disk nvme|ssd|hdd');
   return comparison(check.options);
 }
 

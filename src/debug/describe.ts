@@ -1,5 +1,5 @@
 /** Words for events: what happened, and which kernel function did it (real names from the Linux sources). */
-import { Ev, EVENT_NAMES, EVICT_REASONS, LOC_NAMES, Loc, WAIT_REASONS, WAKE_REASONS, eventPageCount, evictReason, unpackMove } from '../machine/events';
+import { Ev, EVENT_NAMES, EVICT_REASONS, LOC_NAMES, Loc, WAIT_REASONS, WAKE_REASONS, eventPageCount, evictReason, join31, unpackMove } from '../machine/events';
 import { ERRNO_TEXT, errnoName } from '../machine/errno';
 import { CONFIG_KEYS } from '../machine/config';
 import { formatBytes, formatDuration } from '../machine/units';
@@ -118,10 +118,10 @@ export function describeEvent(trace: Trace, i: number, focus?: number): string {
     case Ev.FlusherWake: return `flusher wakes: ${WAKE_REASONS[a] ?? a} (dirty ${b} pages, background threshold ${c})`;
     case Ev.PageMap: return `${pages()} mapped into user space`;
     case Ev.AioComplete: return `async I/O #${a} complete (${b < 0 ? `error ${b}, -${errnoName(-b) ?? '?'}` : formatBytes(b)})`;
-    case Ev.Block: return `waits ${formatDuration(a)} for ${WAIT_REASONS[b] ?? b}`;
+    case Ev.Block: return `waits ${formatDuration(join31(a, c))} for ${WAIT_REASONS[b] ?? b}`;
     case Ev.UserAccess: return `user code reads ${formatBytes(a)} of mapped memory`;
     case Ev.UserOp: return ['alloc', 'user code touches mapped memory', 'sysctl', 'drop_caches', 'a file open before the program starts', 'a file closed with its last descriptor (exit, dup2, close_range, exec)'][a] ?? 'user operation';
-    case Ev.Sysctl: return `sysctl ${CONFIG_KEYS[a]?.key ?? a} = ${b}`;
+    case Ev.Sysctl: return `sysctl ${CONFIG_KEYS[a]?.key ?? a} = ${join31(b, c)}`;
     case Ev.ReadaheadMark: return `PG_readahead marker set on ${page()}`;
     case Ev.PageReadForWrite: return `page ${page()} read before a partial write`;
   }

@@ -10,6 +10,7 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import {
   COMPARE_REQUEST, CompareArgs, EXPORT_REQUEST, ExportArgs, MachineState, SEEK_REQUEST, SeekArgs, STATE_EVENT, STATE_REQUEST, WHY_REQUEST, WhyArgs,
 } from '../shared/messages';
+import { terminalText } from '../shared/escape';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from './breakpoints';
 import { capabilities } from './capabilities';
@@ -65,7 +66,8 @@ export class IoMachineSession extends GuardedSession {
   }
 
   private print(text: string, category: 'stdout' | 'console' | 'stderr' = 'console'): void {
-    this.sendEvent(new OutputEvent(text + '\n', category));
+    // The Debug Console renders ANSI sequences: names and log lines in the text are escaped (shared/escape.ts).
+    this.sendEvent(new OutputEvent(terminalText(text) + '\n', category));
   }
 
   // ───────────────────────────── initialize, launch, the end ─────────────────────────────
@@ -152,7 +154,7 @@ export class IoMachineSession extends GuardedSession {
     const { trace, engine } = this.need();
     engine.bps = new Breakpoints();
     await this.moves.run(() => engine.forward('continue'), () => {
-      this.print(runSummaryText(trace.machine));
+      this.print(runSummaryText(trace.machine, trace.error));
       this.endSession();
     });
   }
@@ -334,7 +336,7 @@ export class IoMachineSession extends GuardedSession {
     this.lastStop = stop;
     this.variables.reset();
     this.atEndOnce = stop.reason === 'end';
-    if (this.atEndOnce) this.print(endedMessage(stop.pos, engine.state()));
+    if (this.atEndOnce) this.print(endedMessage(stop.pos, engine.state(), trace.error));
     this.sendEvent(stoppedEvent(trace, stop, threadAt(trace, engine, stop.pos)));
     if (stop.reason === 'goto') this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
     this.sendState();

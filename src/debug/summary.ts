@@ -1,5 +1,6 @@
 /** What the session says about the run as a whole: the launch banner, the end, the summary of a run, the trace file. */
 import { hitPercent } from '../machine/counters';
+import type { LimitError } from '../machine/limits';
 import { Machine } from '../machine/machine';
 import { formatBytes, formatDuration } from '../machine/units';
 import { totalsOf } from '../trace/summary';
@@ -12,15 +13,20 @@ export function launchBanner(trace: Trace): string {
   return `I/O machine: ${formatBytes(s.config.ramBytes)} RAM, ${diskLabel(trace.machine)}, NIC ${s.config.nic}, page cache ${trace.machine.cache.capacity} pages, kernel profile ${s.config.kernel}; trace positions are event indexes.`;
 }
 
-export function endedMessage(pos: number, m: Machine): string {
-  return `program ended at position ${pos} after ${formatDuration(m.now)} simulated; continue again to end the session, or travel back (step back, reverse continue).`;
+export function endedMessage(pos: number, m: Machine, error: LimitError | null = null): string {
+  return `${stoppedText(error)}program ended at position ${pos} after ${formatDuration(m.now)} simulated; continue again to end the session, or travel back (step back, reverse continue).`;
+}
+
+/** Why a run stopped before its end (a value or a time past the model's limits), as a line of its own. */
+function stoppedText(error: LimitError | null): string {
+  return error ? `stopped at line ${error.line}: error: ${error.message}\n` : '';
 }
 
 /** Run (no debugging) prints this once the program has run to its end. */
-export function runSummaryText(m: Machine): string {
+export function runSummaryText(m: Machine, error: LimitError | null = null): string {
   const t = totalsOf(m);
   const ratio = hitPercent(t.pageCacheHits, t.pageCacheMisses);
-  return [
+  return stoppedText(error) + [
     `ran to the end in ${formatDuration(t.simTimeNs)} simulated:`,
     `  ${t.syscalls} syscalls, ${t.contextSwitches} user↔kernel switches`,
     `  ${t.cpuCopies} CPU copies (${formatBytes(t.cpuBytes)}), ${t.dmaCopies} DMA copies (${formatBytes(t.dmaBytes)}), ${t.dmaInterrupts} DMA interrupts`,

@@ -5,6 +5,7 @@
  * Nothing here throws at the user: a log that cannot be advised on gets no lens, a failed command an error message.
  */
 import * as vscode from 'vscode';
+import { LimitError } from '../machine/limits';
 import { loadStrace } from '../program/strace/load';
 import type { CompareResult, CompareRow } from '../shared/messages';
 import { advise, type AdviceReport, type LoopAdvice } from '../trace/advise/advise';
@@ -47,6 +48,10 @@ export function adviceFor(doc: vscode.TextDocument): Advice | null {
     const a: Advice = { version: doc.version, path: doc.uri.fsPath, disk: loaded.spec.config.disk, report: advise(loaded.spec) };
     cache.set(key, a);
     return a;
+  } catch (e) {
+    // A log past the model's limits (README "Limits") cannot be replayed: no advice, as for a log that does not load.
+    if (e instanceof LimitError) return null;
+    throw e;
   } finally {
     loaded.spec.close?.();
   }

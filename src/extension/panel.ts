@@ -10,7 +10,7 @@ import { checkCompareArgs, comparison } from '../trace/compare';
 import { Trace } from '../trace/trace';
 import { Breakpoints } from '../debug/breakpoints';
 import { noSuchFile } from '../debug/console';
-import { compareSizeProblem } from '../debug/customRequests';
+import { DEBUGGER_COMPARE_LIMIT } from '../debug/customRequests';
 import { Engine } from '../debug/engine';
 import { machineState } from '../debug/inspect';
 import { Ev } from '../machine/events';
@@ -128,12 +128,11 @@ export class PanelHost {
 
   /** The comparison for the panel and the Compare command. */
   showCompare(size: string, disk: string, warm: boolean): CompareResult {
-    const check = checkCompareArgs({ size, disk, warm });
+    const check = checkCompareArgs({ size, disk, warm }, DEBUGGER_COMPARE_LIMIT);
     if (!check.ok) {
+      if (check.reason) throw new Error(`compare: ${check.reason}`);
       throw new Error(check.field === 'size' ? vscode.l10n.t("'{0}' is not a size (try 16KiB or 1MiB)", size) : vscode.l10n.t("'{0}' is not a disk kind (nvme, ssd, hdd)", disk));
     }
-    const problem = compareSizeProblem(check.options.size);
-    if (problem) throw new Error(problem);
     const result: CompareResult = comparison(check.options);
     this.lastCompare = result;
     this.post({ type: 'compare', result });

@@ -2,7 +2,7 @@
  * The machine's configuration: every key a scenario's `machine { }` block or a launch configuration may set,
  * with the Linux (or model-spec §7) default, and the parsing rules for its value.
  */
-import { GiB, KiB, MiB, parseDuration, parseSize } from './units';
+import { formatBytes, GiB, KiB, MiB, parseDuration, parseSize } from './units';
 
 export type DiskKind = 'hdd' | 'ssd' | 'nvme';
 export type NicKind = 'plain' | 'sg-dma';
@@ -120,6 +120,7 @@ export interface ConfigKey {
   doc: string;
   /** A sysctl may also be changed while the program runs (`sysctl key = value`). */
   sysctl?: boolean;
+  /** The range accepted, in the value's unit (bytes, ns, bytes/s); see RANGES below for where each comes from. */
   min?: number;
   max?: number;
   apply(config: MachineConfig, value: number | string | null): void;
@@ -137,9 +138,26 @@ const sys = (field: SysctlKey) => (c: MachineConfig, v: number | string | null) 
   if (field === 'vm.dirty_ratio') c.sysctl['vm.dirty_bytes'] = 0;
 };
 
+/**
+ * Ranges. Past them a value is refused at its line: a latency of 99999999h or a rate of 0.001B/s made one transfer
+ * take longer than the clock counts exactly (2^53 ns, limits.ts), and the times of a run rounded (a cached read in 0
+ * ns). Linux's own bounds where it has them:
+ * - memory: 64 TiB, what x86-64 with 4-level page tables addresses (MAX_PHYSMEM_BITS = 46);
+ * - the socket buffer: INT_MAX (sk_sndbuf is an int); a pipe: 2 GiB (round_pipe_size refuses more than 1 << 31);
+ * - the *_centisecs sysctls: INT_MAX (ints, proc_dointvec_minmax);
+ * and the model's: latencies up to 10 s, rates from 1 kB/s to 10 TB/s (a 2 GiB call then takes at most 25 days).
+ */
+const MAX_RAM = 64 * 1024 * GiB;
+const INT_MAX = 2 ** 31 - 1;
+const MAX_LATENCY = 10e9;
+const MIN_RATE = 1e3;
+const MAX_RATE = 1e13;
+const latency = { min: 0, max: MAX_LATENCY };
+const rate = { min: MIN_RATE, max: MAX_RATE };
+
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'kernel', kind: 'enum', choices: KERNEL_PROFILES, example: 'classic', doc: 'Which kernel\'s page-cache rules run: classic (the textbook readahead, 4 KiB folios) or 6.18 (large folios in readahead, ractl_max_pages). See docs/kernel-profiles.md.', apply: (c, v) => { c.kernel = v as KernelProfile; } },
-  { key: 'ram', kind: 'size', example: '1GiB', min: 16 * MiB, doc: 'Physical memory. The page cache may use what the program\'s buffers leave.', apply: (c, v) => { c.ramBytes = v as number; } },
+  { key: 'ram', kind: 'size', example: '1GiB', min: 16 * MiB, max: MAX_RAM, doc: 'Physical memory. The page cache may use what the program\'s buffers leave.', apply: (c, v) => { c.ramBytes = v as number; } },
   {
     key: 'disk', kind: 'enum', choices: ['hdd', 'ssd', 'nvme'], example: 'nvme', doc: 'Block device kind; sets latency and bandwidth (model-spec §7).',
     apply: (c, v) => {
@@ -154,25 +172,25 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'nic', kind: 'enum', choices: ['plain', 'sg-dma'], example: 'sg-dma', doc: 'Network card: sg-dma gathers straight from page-cache pages (sendfile needs no CPU copy).', apply: (c, v) => { c.nic = v as NicKind; } },
   { key: 'read_ahead_kb', kind: 'int', example: '128', min: 0, max: 65536, doc: 'Maximum readahead window (/sys/block/<dev>/queue/read_ahead_kb).', apply: (c, v) => { c.readAheadKb = v as number; } },
   { key: 'max_sectors_kb', kind: 'int', example: '1024', min: 4, max: 1048576, doc: 'Largest single disk request in KiB (/sys/block/<dev>/queue/max_sectors_kb); larger transfers are split.', apply: (c, v) => { c.maxSectorsKb = v as number; } },
-  { key: 'page_cache_limit', kind: 'size-or-none', example: '64MiB', doc: 'Caps the page cache (as a memory cgroup limit would); default: what RAM leaves.', apply: (c, v) => { c.pageCacheLimit = v as number | null; } },
-  { key: 'socket_buffer', kind: 'size', example: '208KiB', min: 4 * KiB, doc: 'Socket send buffer (net.core.wmem_default).', apply: (c, v) => { c.socketBufferBytes = v as number; } },
-  { key: 'pipe_size', kind: 'size', example: '64KiB', min: 4 * KiB, doc: 'Pipe capacity (16 pages by default).', apply: (c, v) => { c.pipeBytes = v as number; } },
+  { key: 'page_cache_limit', kind: 'size-or-none', example: '64MiB', max: MAX_RAM, doc: 'Caps the page cache (as a memory cgroup limit would); default: what RAM leaves.', apply: (c, v) => { c.pageCacheLimit = v as number | null; } },
+  { key: 'socket_buffer', kind: 'size', example: '208KiB', min: 4 * KiB, max: INT_MAX, doc: 'Socket send buffer (net.core.wmem_default).', apply: (c, v) => { c.socketBufferBytes = v as number; } },
+  { key: 'pipe_size', kind: 'size', example: '64KiB', min: 4 * KiB, max: 2 * GiB, doc: 'Pipe capacity (16 pages by default).', apply: (c, v) => { c.pipeBytes = v as number; } },
   { key: 'vm.dirty_background_ratio', kind: 'int', example: '10', min: 0, max: 100, sysctl: true, doc: '% of dirtyable memory above which the flusher starts background writeback.', apply: sys('vm.dirty_background_ratio') },
   { key: 'vm.dirty_ratio', kind: 'int', example: '20', min: 0, max: 100, sysctl: true, doc: '% of dirtyable memory at which writers are throttled hardest (gradual from the freerun point).', apply: sys('vm.dirty_ratio') },
   { key: 'vm.dirty_background_bytes', kind: 'size', example: '0', sysctl: true, doc: 'Byte form of dirty_background_ratio; setting it zeroes the ratio.', apply: sys('vm.dirty_background_bytes') },
   { key: 'vm.dirty_bytes', kind: 'size', example: '0', sysctl: true, doc: 'Byte form of dirty_ratio; setting it zeroes the ratio.', apply: sys('vm.dirty_bytes') },
-  { key: 'vm.dirty_expire_centisecs', kind: 'int', example: '3000', min: 0, sysctl: true, doc: 'Dirty data older than this (3000 = 30 s) is written at the next flusher wake-up.', apply: sys('vm.dirty_expire_centisecs') },
-  { key: 'vm.dirty_writeback_centisecs', kind: 'int', example: '500', min: 0, sysctl: true, doc: 'Flusher period (500 = 5 s); 0 disables periodic writeback.', apply: sys('vm.dirty_writeback_centisecs') },
+  { key: 'vm.dirty_expire_centisecs', kind: 'int', example: '3000', min: 0, max: INT_MAX, sysctl: true, doc: 'Dirty data older than this (3000 = 30 s) is written at the next flusher wake-up.', apply: sys('vm.dirty_expire_centisecs') },
+  { key: 'vm.dirty_writeback_centisecs', kind: 'int', example: '500', min: 0, max: INT_MAX, sysctl: true, doc: 'Flusher period (500 = 5 s); 0 disables periodic writeback.', apply: sys('vm.dirty_writeback_centisecs') },
   { key: 'vm.swappiness', kind: 'int', example: '60', min: 0, max: 200, sysctl: true, doc: 'Reclaim balance between anonymous and file pages; shown, not modeled (no anonymous memory here).', apply: sys('vm.swappiness') },
-  { key: 'mode_switch', kind: 'duration', example: '50ns', doc: 'One user↔kernel mode transition (a syscall round trip is two).', apply: lat('modeSwitchNs') },
-  { key: 'memcpy_rate', kind: 'rate', example: '10GB/s', doc: 'CPU copy bandwidth.', apply: lat('memcpyBytesPerSec') },
-  { key: 'dram_latency', kind: 'duration', example: '100ns', doc: 'One DRAM access (charged per page-cache lookup).', apply: lat('dramNs') },
-  { key: 'minor_fault', kind: 'duration', example: '250ns', doc: 'Handling a minor page fault.', apply: lat('minorFaultNs') },
-  { key: 'dma_setup', kind: 'duration', example: '1us', doc: 'Programming a DMA transfer and taking its completion interrupt.', apply: lat('dmaSetupNs') },
-  { key: 'nic_rate', kind: 'rate', example: '1.25GB/s', doc: 'Network link bandwidth (10 GbE).', apply: lat('nicBytesPerSec') },
-  { key: 'disk_latency', kind: 'duration', example: '20us', doc: 'Per-request device latency (HDD: average seek).', apply: lat('diskLatencyNs') },
-  { key: 'disk_rotation', kind: 'duration', example: '4.17ms', doc: 'HDD average rotational delay, paid with each seek.', apply: lat('diskRotationNs') },
-  { key: 'disk_rate', kind: 'rate', example: '3GB/s', doc: 'Disk transfer bandwidth.', apply: lat('diskBytesPerSec') },
+  { key: 'mode_switch', kind: 'duration', example: '50ns', ...latency, doc: 'One user↔kernel mode transition (a syscall round trip is two).', apply: lat('modeSwitchNs') },
+  { key: 'memcpy_rate', kind: 'rate', example: '10GB/s', ...rate, doc: 'CPU copy bandwidth.', apply: lat('memcpyBytesPerSec') },
+  { key: 'dram_latency', kind: 'duration', example: '100ns', ...latency, doc: 'One DRAM access (charged per page-cache lookup).', apply: lat('dramNs') },
+  { key: 'minor_fault', kind: 'duration', example: '250ns', ...latency, doc: 'Handling a minor page fault.', apply: lat('minorFaultNs') },
+  { key: 'dma_setup', kind: 'duration', example: '1us', ...latency, doc: 'Programming a DMA transfer and taking its completion interrupt.', apply: lat('dmaSetupNs') },
+  { key: 'nic_rate', kind: 'rate', example: '1.25GB/s', ...rate, doc: 'Network link bandwidth (10 GbE).', apply: lat('nicBytesPerSec') },
+  { key: 'disk_latency', kind: 'duration', example: '20us', ...latency, doc: 'Per-request device latency (HDD: average seek).', apply: lat('diskLatencyNs') },
+  { key: 'disk_rotation', kind: 'duration', example: '4.17ms', ...latency, doc: 'HDD average rotational delay, paid with each seek.', apply: lat('diskRotationNs') },
+  { key: 'disk_rate', kind: 'rate', example: '3GB/s', ...rate, doc: 'Disk transfer bandwidth.', apply: lat('diskBytesPerSec') },
 ];
 
 const BY_KEY = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
@@ -181,7 +199,7 @@ export function findConfigKey(key: string): ConfigKey | undefined {
   return BY_KEY.get(key);
 }
 
-const RATE_UNITS: Record<string, number> = { 'b/s': 1, 'kb/s': 1e3, 'mb/s': 1e6, 'gb/s': 1e9, 'kib/s': 1024, 'mib/s': 1024 ** 2, 'gib/s': 1024 ** 3 };
+const RATE_UNITS: Record<string, number> = { 'b/s': 1, 'kb/s': 1e3, 'mb/s': 1e6, 'gb/s': 1e9, 'tb/s': 1e12, 'kib/s': 1024, 'mib/s': 1024 ** 2, 'gib/s': 1024 ** 3 };
 
 /** Parses a rate such as "3GB/s" (decimal units, as drive and NIC makers state them) into bytes per second. */
 export function parseRate(text: string): number | null {
@@ -225,10 +243,28 @@ export function parseConfigValue(k: ConfigKey, raw: string | number | boolean): 
       break;
   }
   if (typeof value === 'number') {
-    if (k.min !== undefined && value < k.min) return fail(`at least ${k.min}`);
-    if (k.max !== undefined && value > k.max) return fail(`at most ${k.max}`);
+    if (!Number.isFinite(value)) return fail('a finite value');
+    if (k.min !== undefined && value < k.min) return fail(`at least ${showValue(k, k.min)}`);
+    if (k.max !== undefined && value > k.max) return fail(`at most ${showValue(k, k.max)}`);
   }
   return { ok: true, value };
+}
+
+/** A bound as a person writes it for the key: 16MiB, 10s, 1kB/s; a plain number for counts. */
+function showValue(k: ConfigKey, v: number): string {
+  switch (k.kind) {
+    case 'size':
+    case 'size-or-none':
+      // Whole units only (16 MiB, 64 TiB); an odd bound such as INT_MAX is given in bytes.
+      if (v >= 1024 * GiB && v % (1024 * GiB) === 0) return `${v / (1024 * GiB)}TiB`;
+      return /\.|^\d+ B$/.test(formatBytes(v)) ? `${v} bytes` : formatBytes(v).replace(' ', '');
+    case 'duration':
+      return v >= 1e9 && v % 1e9 === 0 ? `${v / 1e9}s` : v >= 1e6 && v % 1e6 === 0 ? `${v / 1e6}ms` : v >= 1e3 && v % 1e3 === 0 ? `${v / 1e3}us` : `${v}ns`;
+    case 'rate':
+      return v >= 1e12 ? `${v / 1e12}TB/s` : v >= 1e9 ? `${v / 1e9}GB/s` : v >= 1e6 ? `${v / 1e6}MB/s` : v >= 1e3 ? `${v / 1e3}kB/s` : `${v}B/s`;
+    default:
+      return String(v);
+  }
 }
 
 /** The disk kind must be applied before latency overrides, whatever order they were written in. */

@@ -3,9 +3,11 @@ export const ERRNO = {
   ENOENT: 2,
   EBADF: 9,
   EAGAIN: 11,
+  ENOMEM: 12,
   EFAULT: 14,
   EEXIST: 17,
   EINVAL: 22,
+  EFBIG: 27,
   ESPIPE: 29,
   ENOSYS: 38,
 } as const;
@@ -16,9 +18,11 @@ export const ERRNO_TEXT: Record<Errno, string> = {
   ENOENT: 'No such file or directory',
   EBADF: 'Bad file descriptor',
   EAGAIN: 'Resource temporarily unavailable',
+  ENOMEM: 'Cannot allocate memory',
   EFAULT: 'Bad address',
   EEXIST: 'File exists',
   EINVAL: 'Invalid argument',
+  EFBIG: 'File too large',
   ESPIPE: 'Illegal seek',
   ENOSYS: 'Function not implemented',
 };

@@ -46,13 +46,13 @@ export const enum Ev {
   PageMap = 22,
   /** a = async I/O id, b = bytes */
   AioComplete = 23,
-  /** a = ns waited (capped at 2^31-1), b = WaitReason */
+  /** a, c = ns waited split by split31 (join31(a, c): exact up to the clock's 2^53 ns), b = WaitReason */
   Block = 24,
   /** a = bytes read by user code, b = mmap region id */
   UserAccess = 25,
   /** a = op kind (UserOp) — first event of an operation that is not a syscall */
   UserOp = 26,
-  /** a = sysctl index in CONFIG_KEYS, b = new value (low 31 bits) */
+  /** a = sysctl index in CONFIG_KEYS, b, c = new value split by split31 (join31(b, c)) */
   Sysctl = 27,
   /** a = file id, b = page index: PG_readahead set on this page */
   ReadaheadMark = 28,
@@ -67,6 +67,22 @@ export const EVENT_NAMES: readonly string[] = [
   'fault-minor', 'fault-major', 'throttle-pause', 'flusher-wake', 'page-map', 'aio-complete', 'block',
   'user-access', 'user-op', 'sysctl', 'readahead-mark', 'page-read-for-write',
 ];
+
+/**
+ * A number the event log's 31-bit fields cannot hold, as two of them: a Block's wait (a sleep of 40 s is 40e9 ns,
+ * past 2^31 − 1, 2.1 s) or a sysctl's value (vm.dirty_bytes of 8 GiB). `lo` = v mod 2^31, `hi` = v div 2^31: exact
+ * for every integer of magnitude up to 2^53 (the clock's limit; |hi| < 2^22).
+ */
+export function split31(v: number): { lo: number; hi: number } {
+  return { lo: v % SPLIT, hi: Math.trunc(v / SPLIT) };
+}
+
+/** The number split31 split. */
+export function join31(lo: number, hi: number): number {
+  return hi * SPLIT + lo;
+}
+
+const SPLIT = 2 ** 31;
 
 /** Where bytes are, for copies and DMA transfers. */
 export const enum Loc {

@@ -6,7 +6,7 @@
 import { C, Counters, newCounters } from './counters';
 import { MachineConfig, cloneConfig } from './config';
 import { Content, ZERO } from './content';
-import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove } from './events';
+import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove, split31 } from './events';
 import { PageCache } from './pagecache';
 import { RaState } from './state';
 import {
@@ -15,6 +15,7 @@ import {
 } from './state';
 import { PAGE_SIZE } from './units';
 import { SyscallError } from './errno';
+import { LimitError, MAX_CLOCK_NS } from './limits';
 
 export interface FileSpec {
   path: string;
@@ -147,6 +148,7 @@ export abstract class Kernel {
 
   /** Runs the timers due by `t` in time order, each at its own time, then sets the clock to `t`. */
   runUntil(t: number): void {
+    if (!(t <= MAX_CLOCK_NS)) throw clockOverflow(t);
     for (;;) {
       const top = this.timers.peek();
       if (!top || top.t > t) break;
@@ -160,7 +162,8 @@ export abstract class Kernel {
   /** Blocks the current thread until `t` (io_schedule): the CPU waits in kernel mode. */
   waitUntil(t: number, reason: WaitReason): void {
     if (t <= this.now) return;
-    this.ev(Ev.Block, Math.min(t - this.now, 0x7fffffff), reason);
+    const ns = split31(t - this.now);
+    this.ev(Ev.Block, ns.lo, reason, ns.hi);
     this.runUntil(t);
   }
 
@@ -329,4 +332,10 @@ export abstract class Kernel {
     m.sink = sink;
     m.nameOf = (seed: number) => m.filesById[seed]?.name ?? '?';
   }
+}
+
+/** The clock was asked to reach `t` ns, past what it counts exactly (limits.ts): the run stops instead of rounding. */
+export function clockOverflow(t: number): LimitError {
+  const days = Number.isFinite(t) ? ` (${(t / 86_400e9).toPrecision(3)} days)` : '';
+  return new LimitError(`simulated time would reach ${t} ns${days}, past the 2^53 ns (104 days) the clock counts exactly`);
 }

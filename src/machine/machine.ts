@@ -8,8 +8,8 @@ import { CONFIG_KEYS, MachineConfig, findConfigKey } from './config';
 import { Content, ZERO } from './content';
 import { diskDone } from './dev/block';
 import { nicTxDone } from './dev/nic';
-import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason } from './events';
-import { ERRNO, Errno, OpResult, SyscallError, ok } from './errno';
+import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason, split31 } from './events';
+import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { asyncDone, asyncRead, asyncWait } from './fs/aio';
 import { aioGetevents, aioSubmit } from './fs/aio-submit';
 import { close, fileFd, open, setfl } from './fs/open';
@@ -18,7 +18,8 @@ import { lseek, read, write } from './fs/read_write';
 import { newSocketFd } from './fs/socket';
 import { sendfile, splice } from './fs/splice';
 import { fsync } from './fs/sync';
-import { FileSpec, Kernel } from './kernel';
+import { clockOverflow, FileSpec, Kernel } from './kernel';
+import { MAX_CLOCK_NS, TASK_SIZE } from './limits';
 import { mmap, munmap, touch } from './mm/mmap';
 import { FrozenPageCache, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
@@ -133,6 +134,11 @@ export class Machine extends Kernel {
       case 'alloc': {
         // The event comes last: an operation's last event marks the state it leaves (checkpoints and replays agree).
         const size = op.args[0];
+        // Larger than the user address space (TASK_SIZE), or than the model's addresses count exactly: ENOMEM.
+        if (size > TASK_SIZE || this.heapTop + size > Number.MAX_SAFE_INTEGER) {
+          this.ev(Ev.UserOp, UserOpKind.Alloc, size);
+          return { result: -1, errno: 'ENOMEM' };
+        }
         if (!(size > 0)) {
           this.ev(Ev.UserOp, UserOpKind.Alloc, size ?? 0);
           return { result: -1, errno: 'EINVAL' };
@@ -157,7 +163,8 @@ export class Machine extends Kernel {
         k.apply(this.config, op.args[0]);
         if (key === 'vm.dirty_writeback_centisecs' && this.cache.dirty > 0) armFlusher(this);
         maybeStartBackground(this);
-        this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), op.args[0] & 0x7fffffff);
+        const v = split31(op.args[0]);
+        this.ev(Ev.Sysctl, CONFIG_KEYS.indexOf(k), v.lo, v.hi);
         return { result: 0, errno: null };
       }
       case 'drop_caches': {
@@ -190,9 +197,10 @@ export class Machine extends Kernel {
       case 'socket': return ok(newSocketFd(this));
       case 'pipe': return ok(newPipe(this));
       case 'read': return read(this, a[0], a[1], a[2], -1);
-      case 'pread': return read(this, a[0], a[1], a[2], a[3]);
+      // rw_verify_area: a negative position is EINVAL (read and write take -1 for "the file position").
+      case 'pread': return a[3] >= 0 ? read(this, a[0], a[1], a[2], a[3]) : err('EINVAL');
       case 'write': return write(this, a[0], a[1], a[2], -1);
-      case 'pwrite': return write(this, a[0], a[1], a[2], a[3]);
+      case 'pwrite': return a[3] >= 0 ? write(this, a[0], a[1], a[2], a[3]) : err('EINVAL');
       case 'lseek': return lseek(this, a[0], a[1], a[2]);
       case 'mmap': return mmap(this, fileFd(this, a[0]), a[1], a[2] ?? 0, (a[3] ?? MAP_SHARED) === MAP_SHARED);
       case 'munmap': return munmap(this, a[0], a[1]);
@@ -236,6 +244,7 @@ export class Machine extends Kernel {
       const next = this.timers.peek();
       if (!next || next.kind === TimerKind.FlusherWake) break;
       if (next.kind === TimerKind.BackgroundContinue && this.dma.length === 0) break;
+      if (!(next.t <= MAX_CLOCK_NS)) throw clockOverflow(next.t);
       this.timers.pop();
       if (next.t > this.now) this.now = next.t;
       this.fire(next.kind, next.a, next.b, next.c);

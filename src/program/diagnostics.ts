@@ -12,6 +12,11 @@ export interface Diagnostic {
   message: string;
 }
 
+/** An error at one point of a line (1-based): a run stopped there (a value past the model's limits, say). */
+export function errorAt(line: number, col: number, message: string): Diagnostic {
+  return { severity: 'error', line: Math.max(1, line), col: Math.max(1, col), endLine: Math.max(1, line), endCol: Math.max(1, col), message };
+}
+
 export function formatDiagnostic(path: string, d: Diagnostic): string {
   return `${path}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
 }
@@ -58,4 +63,39 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const s = closest(word, candidates);
   return s === undefined ? '' : `; did you mean '${s}'?`;
+}
+
+/**
+ * The lines of diagnostics left out past a cap, as ranges, so that the summary can still say where they are:
+ * "5 more warnings not shown (lines 201–205)". Keeps at most `maxRanges` ranges (a log with a warning on every
+ * other line of a million would otherwise keep them all) and counts the rest.
+ */
+export class LineRanges {
+  /** [first, last] line, 1-based, in the order first seen. */
+  readonly ranges: [number, number][] = [];
+  /** Ranges past maxRanges: counted, not kept. */
+  moreRanges = 0;
+  count = 0;
+  /** The largest line added. */
+  maxLine = 0;
+
+  constructor(readonly maxRanges = 20) {}
+
+  add(line: number): void {
+    this.count++;
+    this.maxLine = Math.max(this.maxLine, line);
+    const last = this.ranges[this.ranges.length - 1];
+    if (last && line >= last[0] && line <= last[1] + 1) {
+      last[1] = Math.max(last[1], line);
+      return;
+    }
+    if (this.ranges.length < this.maxRanges) this.ranges.push([line, line]);
+    else this.moreRanges++;
+  }
+
+  /** "201–205, 300" and, when some were not kept, "… and 12 more ranges up to line 980". */
+  text(): string {
+    const shown = [...this.ranges].sort((a, b) => a[0] - b[0]).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ');
+    return this.moreRanges ? `${shown} and ${this.moreRanges} more range${this.moreRanges === 1 ? '' : 's'} up to line ${this.maxLine}` : shown;
+  }
 }

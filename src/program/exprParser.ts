@@ -5,7 +5,7 @@
  */
 import { FADV, OPEN_FLAGS, SEEK } from '../machine/operation';
 import { parseDuration, parseSize } from '../machine/units';
-import type { Expr } from './ast';
+import { constValue, type Expr } from './ast';
 import type { Diagnostic } from './diagnostics';
 import { describeToken, type Token } from './lexer';
 
@@ -18,6 +18,13 @@ export const BAIL = new Bail();
  * so a plain number is allowed there, and one standing alone is then reported as a duration without a unit.
  */
 export type LiteralKind = 'size' | 'duration' | 'factor' | 'count';
+
+/**
+ * How deep parentheses, unary minuses and repeats may nest. The parser and the interpreter recurse once per level:
+ * 3,000 levels overflowed the stack ("Maximum call stack size exceeded" with no line), 200 is far below that in any
+ * host (the extension host included) and far above what a person writes.
+ */
+export const MAX_NESTING = 200;
 
 export const CONSTANTS: ReadonlyMap<string, number> = new Map([...Object.entries(OPEN_FLAGS), ...Object.entries(SEEK), ...Object.entries(FADV)]);
 export const SIZE_HELP = 'a number with an optional unit (B, KiB, MiB, GiB, TiB, or K, M, G, T), such as 16KiB';
@@ -33,8 +40,30 @@ export abstract class LineParser {
   protected pos = 0;
   /** Plain-number literals read as duration factors, with their text, until they turn out to stand alone. */
   protected readonly unitless = new WeakMap<Expr, string>();
+  /** Levels of nesting open on the current line (parentheses, unary minuses, one-line repeats): see MAX_NESTING. */
+  protected depth = 0;
+
+  /** Enters one more level of nesting at `t`, or fails the line when that is one too many. */
+  protected nest(t: Token): void {
+    if (++this.depth > MAX_NESTING) this.fail(t, `nesting too deep (limit ${MAX_NESTING})`);
+  }
 
   // ---- expressions ----
+
+  /**
+   * A whole argument, repeat count or sleep: when it is constant, its value is checked as a literal is (an
+   * expression such as `8000TiB * 8000TiB` is as far past 2^53 as a literal the lexer refuses). Values computed
+   * from variables are checked when they are computed (interpreter.ts).
+   */
+  protected checkedExpr(kind: LiteralKind): Expr {
+    const e = this.expr(kind);
+    const v = constValue(e);
+    if (v !== null && !(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) {
+      this.error(e, `value out of range: this ${kind === 'count' ? 'count' : kind === 'size' ? 'value' : 'duration'} is ${v}${kind === 'duration' ? ' ns' : ''}, past 2^53 (${Number.MAX_SAFE_INTEGER}), the largest the model counts exactly`);
+      throw BAIL;
+    }
+    return e;
+  }
 
   protected expr(kind: LiteralKind): Expr {
     let left = this.additive(kind);
@@ -79,7 +108,9 @@ export abstract class LineParser {
     const t = this.peek();
     if (isPunct(t, '-')) {
       this.next();
+      this.nest(t);
       const operand = this.unary(kind);
+      this.depth--;
       return { kind: 'neg', operand, line: t.line, col: t.col, endCol: operand.endCol };
     }
     return this.primary(kind);
@@ -93,7 +124,9 @@ export abstract class LineParser {
       return e;
     }
     if (isPunct(t, '(')) {
+      this.nest(t);
       const inner = this.expr(kind);
+      this.depth--;
       const close = this.next();
       if (!isPunct(close, ')')) this.fail(close, `expected ')' to close the '(' at column ${t.col}, found ${describeToken(close)}`);
       return { ...inner, col: t.col, endCol: close.endCol };

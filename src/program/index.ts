@@ -4,7 +4,7 @@ import type { Scenario } from './ast';
 
 export type { Expr, FileDecl, MachineSetting, OpStatement, RepeatStatement, Scenario, Statement } from './ast';
 export { constValue } from './ast';
-export { formatDiagnostic, type Diagnostic } from './diagnostics';
+export { errorAt, formatDiagnostic, type Diagnostic } from './diagnostics';
 export { lexLine, type Token, type TokenKind } from './lexer';
 export { hasErrors, parseScenario } from './parser';
 export { ScenarioCursor, type CursorState, type LoopPosition } from './interpreter';

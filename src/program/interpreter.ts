@@ -3,6 +3,7 @@
  * list with jumps; loops are counters on a small stack, so `repeat 1000000` costs two numbers, and the whole
  * state is a handful of numbers and short arrays that snapshot() copies cheaply.
  */
+import { LimitError } from '../machine/limits';
 import { flagNames, type Operation } from '../machine/operation';
 import { bitOr, type Expr, type Scenario, type Statement } from './ast';
 import { hasErrors } from './parser';
@@ -163,6 +164,11 @@ function compile(s: Scenario): Compiled {
 
 const stack: number[] = [];
 
+/** A value computed while the program runs that no literal could have had: the run stops at its line. */
+function outOfRange(ins: Ins, what: string, v: number): LimitError {
+  return new LimitError(`value out of range: ${what} is ${v}, past 2^53 (${Number.MAX_SAFE_INTEGER}), the largest the model counts exactly`, ins.line, ins.col);
+}
+
 function value(e: CExpr, vars: number[]): number {
   return e.rpn !== null ? evalRpn(e.rpn, vars) : e.slot >= 0 ? vars[e.slot] : e.c;
 }
@@ -231,7 +237,10 @@ export class ScenarioCursor {
         const src = ins.args;
         const args: number[] = [];
         for (let i = 0; i < src.length; i++) {
-          args.push(value(src[i], vars));
+          const v = value(src[i], vars);
+          // As a literal is checked when parsed (constant expressions too): past 2^53 nothing is exact any more.
+          if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) throw outOfRange(ins, `argument ${i + 1} of ${ins.name}`, v);
+          args.push(v);
         }
         this.pending = ins.target;
         if (ins.text === undefined) return { name: ins.name, args, line: ins.line, col: ins.col, thread: 1 };
@@ -243,6 +252,7 @@ export class ScenarioCursor {
       }
       if (ins.t === INS_LOOP) {
         const n = value(ins.args[0], vars);
+        if (n > Number.MAX_SAFE_INTEGER) throw outOfRange(ins, 'the repeat count', n);
         // A count read from a failed call is -1 (or never assigned): such a loop runs zero times.
         if (!(n >= 1)) {
           this.pc = ins.jump;

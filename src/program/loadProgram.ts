@@ -3,8 +3,8 @@
  * or, whatever its name (strace.out, trace.log, trace.12345), by its content; `format` forces one reader.
  */
 import { loadScenario, Loaded, MachineOverrides } from './load';
-import { readFileSync } from 'node:fs';
-import { isStracePath, loadStrace, loadStraceFile } from './strace/load';
+import { readRegularFile } from './openFile';
+import { isStracePath, loadStrace, loadStraceFile, type StraceInfo } from './strace/load';
 import { fileHead, looksLikeStrace } from './strace/sniff';
 import { applyHostRecord, readHostRecord } from './hostRecord';
 
@@ -31,9 +31,10 @@ export function loadProgram(text: string, path: string, overrides?: MachineOverr
 
 /**
  * Loads a program from disk. A strace log is streamed from the file (a log of a gigabyte never becomes one string);
- * a scenario is read whole. Throws the file system's error when the file cannot be read.
+ * a scenario is read whole. Throws the file system's error when the file cannot be read, and NotRegularFileError
+ * (code 'not a regular file') for a device, a FIFO or a directory.
  */
-export function loadProgramFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat): Loaded {
+export function loadProgramFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat): Loaded & { strace?: StraceInfo } {
   const f = format ?? formatOf(path, () => fileHead(path));
   if (f === 'strace') {
     const loaded = loadStraceFile(path, overrides);
@@ -42,5 +43,5 @@ export function loadProgramFile(path: string, overrides?: MachineOverrides, form
     if (rec && loaded.spec) applyHostRecord(loaded.spec, rec, overrides);
     return loaded;
   }
-  return loadScenario(readFileSync(path, 'utf8'), path, overrides);
+  return loadScenario(readRegularFile(path), path, overrides);
 }

@@ -3,10 +3,11 @@
  * sits on one line, so an error abandons the rest of its line and parsing resumes on the next one.
  */
 import { CONFIG_KEYS, findConfigKey, parseConfigValue, type ConfigKey } from '../machine/config';
+import { MAX_FILE_SIZE } from '../machine/limits';
 import { OPEN_FLAGS, OPS, findOp, flagNames as flagNamesOf, type OpSpec } from '../machine/operation';
 import { constValue, type Expr, type FileDecl, type MachineSetting, type OpStatement, type RepeatStatement, type Scenario, type Statement } from './ast';
 import { didYouMean } from './diagnostics';
-import { BAIL, CONSTANTS, isPunct, LineParser } from './exprParser';
+import { BAIL, CONSTANTS, isPunct, LineParser, MAX_NESTING } from './exprParser';
 import { describeToken, lexLine, type Token } from './lexer';
 
 /** A call argument: open's path is the only place a string is allowed. */
@@ -32,7 +33,8 @@ const O_CREAT = OPEN_FLAGS.O_CREAT;
 const STATEMENT_HELP = 'a call such as read(fd, buf, 4KiB), an assignment, repeat, sleep, sysctl, drop_caches, file or machine';
 
 export function parseScenario(text: string, path: string): Scenario {
-  return new Parser(path).parse(text);
+  // A UTF-8 byte order mark (as some Windows editors save) is not part of the first line; editors do not show it.
+  return new Parser(path).parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
 export function hasErrors(s: Scenario): boolean {
@@ -75,6 +77,8 @@ class Parser extends LineParser {
       this.toks = lexed.tokens;
       this.code = lexed.code;
       this.pos = 0;
+      // A line abandoned deep inside an expression leaves its levels behind: every line starts at depth 0.
+      this.depth = 0;
       this.blockPushedThisLine = false;
       this.oneLineBody = null;
       if (this.toks[0].kind === 'eol') continue;
@@ -151,7 +155,8 @@ class Parser extends LineParser {
     if (!block) this.fail(brace, `found '}' but no block is open`);
     if (block.kind === 'repeat') {
       block.stmt.endLine = brace.line;
-      if (block.stmt.body.length === 0) this.warning(block.open, `this repeat has an empty body`);
+      // A block whose header failed (recoverBlock) has no body on purpose: its error is enough.
+      if (block.stmt.body.length === 0 && block.stmt.col !== block.open.col) this.warning(block.open, `this repeat has an empty body`);
     }
   }
 
@@ -279,7 +284,7 @@ class Parser extends LineParser {
           this.next();
           args.push({ kind: 'str', value: at.text, tok: at });
         } else {
-          args.push({ kind: 'expr', expr: this.expr(kind === 'duration' ? 'duration' : 'size'), tok: at });
+          args.push({ kind: 'expr', expr: this.checkedExpr(kind === 'duration' ? 'duration' : 'size'), tok: at });
         }
         const sep = this.next();
         if (isPunct(sep, ',')) continue;
@@ -349,7 +354,7 @@ class Parser extends LineParser {
   private sleep(t: Token): string {
     const at = this.peek();
     if (at.kind === 'eol') this.fail(at, `expected a duration after sleep, such as 35s, found end of line`);
-    const e = this.expr('duration');
+    const e = this.checkedExpr('duration');
     this.addOp({ kind: 'op', name: 'sleep', target: null, args: [e], line: t.line, col: t.col, callCol: t.col });
     return 'sleep';
   }
@@ -390,7 +395,14 @@ class Parser extends LineParser {
   }
 
   private repeat(t: Token): string {
-    const count = this.expr('count');
+    // Open blocks and one-line repeats alike: the interpreter compiles each level by recursion. Said once: the
+    // blocks opened past the limit are read (for their '}') but not reported again.
+    this.nest(t);
+    if (this.blocks.length + this.depth > MAX_NESTING) {
+      if (this.blocks.length > MAX_NESTING) throw BAIL;
+      this.fail(t, `nesting too deep (limit ${MAX_NESTING})`);
+    }
+    const count = this.checkedExpr('count');
     const brace = this.next();
     if (!isPunct(brace, '{')) this.fail(brace, `expected '{' after the repeat count, found ${describeToken(brace)}`);
     const stmt: RepeatStatement = { kind: 'repeat', count, body: [], line: t.line, col: t.col, endLine: t.line };
@@ -432,6 +444,8 @@ class Parser extends LineParser {
     const decl: FileDecl = { path: pathTok.text, size, line: t.line, col: t.col };
     this.files.push(decl);
     this.fileByPath.set(decl.path, decl);
+    // Declared all the same, so that its opens are not reported too; the program will not run.
+    if (size > MAX_FILE_SIZE) this.fail(sizeTok, `file size '${sizeTok.text}' is larger than the largest file of ext4 with 4 KiB blocks (16 TiB less 4 KiB, ${MAX_FILE_SIZE} bytes)`);
     return 'the file declaration';
   }
 

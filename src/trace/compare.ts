@@ -7,7 +7,8 @@ import { DiskKind, MachineConfig, NicKind, defaultConfig } from '../machine/conf
 import { EventSink } from '../machine/events';
 import { Machine } from '../machine/machine';
 import { OPEN_FLAGS, Operation } from '../machine/operation';
-import { parseSize } from '../machine/units';
+import { MAX_RW_COUNT } from '../machine/limits';
+import { formatBytes, parseSize } from '../machine/units';
 
 export type MethodName = 'read+write' | 'mmap+write' | 'sendfile' | 'sendfile+sg-dma' | 'splice' | 'direct+write';
 
@@ -137,14 +138,37 @@ export interface CompareInput {
   warm?: boolean;
 }
 
-/** Which argument is wrong and what it was: each caller words the refusal its own way (usage, DAP error, dialog). */
+/**
+ * Which argument is wrong and what it was: each caller words the refusal its own way (usage, DAP error, dialog).
+ * A size that is one but cannot be compared carries the rule it breaks (`reason`), which every caller shows.
+ */
 export type CompareCheck =
   | { ok: true; options: CompareOptions }
-  | { ok: false; field: 'size' | 'disk'; value: string | undefined };
+  | { ok: false; field: 'size' | 'disk'; value: string | undefined; reason?: string };
 
-export function checkCompareArgs(input: CompareInput): CompareCheck {
+/** O_DIRECT moves whole blocks of the compared machine (512 bytes): the direct+write row needs a multiple of it. */
+export const DIRECT_BLOCK = 512;
+
+/**
+ * The largest comparison: each method moves the file in one call of each (one read, one sendfile, one splice), and
+ * one call moves at most MAX_RW_COUNT bytes in Linux, 2 GiB less 4 KiB.
+ */
+export const MAX_COMPARE_SIZE = MAX_RW_COUNT;
+
+/** The command line's limit, and what it is, as the refusal says it ("64 GiB is more than ..."). */
+const ONE_CALL = { bytes: MAX_COMPARE_SIZE, what: `one call moves in Linux (MAX_RW_COUNT: 2 GiB less 4 KiB, ${MAX_COMPARE_SIZE} bytes), and each method sends the file in one call` };
+
+/**
+ * `max`: the largest size this caller computes, and what it is (the debugger and the panel stop lower than the
+ * command line: they compute on the thread that answers everything else).
+ */
+export function checkCompareArgs(input: CompareInput, max = ONE_CALL): CompareCheck {
   const size = parseSize(input.size ?? '16KiB');
   if (size === null || size <= 0) return { ok: false, field: 'size', value: input.size };
+  if (size > max.bytes) return { ok: false, field: 'size', value: input.size, reason: `${formatBytes(size)} is more than ${max.what}` };
+  if (size % DIRECT_BLOCK !== 0) {
+    return { ok: false, field: 'size', value: input.size, reason: `the size must be a multiple of ${DIRECT_BLOCK} bytes, the block O_DIRECT reads (${Math.ceil(size / DIRECT_BLOCK) * DIRECT_BLOCK} is)` };
+  }
   const disk = input.disk ?? 'nvme';
   if (!(COMPARE_DISKS as readonly string[]).includes(disk)) return { ok: false, field: 'disk', value: disk };
   return { ok: true, options: { size, disk: disk as DiskKind, warm: input.warm ?? false } };

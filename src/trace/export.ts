@@ -5,7 +5,7 @@
  * page cache. Events are produced one at a time (see traceFile.ts for the streamed document).
  */
 import { hitPercent } from '../machine/counters';
-import { Dev, Ev, eventPageCount, LOC_NAMES, Loc, unpackMove, WaitReason } from '../machine/events';
+import { Dev, Ev, eventPageCount, LOC_NAMES, Loc, join31, unpackMove, WaitReason } from '../machine/events';
 import { findOp } from '../machine/operation';
 import { recordedVsModeled } from './summary';
 import { Trace } from './trace';
@@ -244,7 +244,7 @@ export function emitChromeTrace(t: Trace, emit: (e: TraceEvent) => void): Record
       case Ev.ThrottlePause: {
         // The event rounds the pause to µs; the wait that follows it has the exact nanoseconds.
         const exact = i + 1 < ev.length && ev.kind(i + 1) === Ev.Block && ev.b(i + 1) === WaitReason.Throttle;
-        const pauseNs = exact ? ev.a(i + 1) : a * 1000;
+        const pauseNs = exact ? join31(ev.a(i + 1), ev.c(i + 1)) : a * 1000;
         emit({ name: 'balance_dirty_pages pause', ph: 'X', ts, dur: durOf(ns, ns + pauseNs), pid: PID, tid, cat: 'throttle', args: { dirty: b, limit: c } });
         break;
       }

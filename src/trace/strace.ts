@@ -3,6 +3,7 @@ import { ERRNO_TEXT, Errno } from '../machine/errno';
 import { FADV, flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
 import type { CallTexts, LogCall } from '../program/source';
+import { escapeControls, quoteC } from '../shared/escape';
 import { OpLog, OpRecord } from './opLog';
 
 const FADV_NAMES = Object.keys(FADV);
@@ -34,7 +35,8 @@ export class FdNames {
     let w = this.written.get(fd);
     if (w === undefined) {
       const n = this.names.get(fd);
-      w = n ? `${fd}<${n}>` : String(fd);
+      // A name from a log or a scenario may hold anything: printed as strace -y prints it, controls escaped.
+      w = n ? `${fd}<${escapeControls(n)}>` : String(fd);
       this.written.set(fd, w);
     }
     return w;
@@ -98,7 +100,7 @@ export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): stri
   const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
   let call: string;
   switch (r.name) {
-    case 'open': call = `openat(AT_FDCWD, ${JSON.stringify(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
+    case 'open': call = `openat(AT_FDCWD, ${quoteC(r.text ?? '')}, ${flagNames(a[0] ?? 0).join('|')})`; break;
     case 'close': call = `close(${fd(0)})`; break;
     case 'release':
       // A replayed process's exit, or a dup2 over an fd, closes a file whose last descriptor it was: no call of its own.

@@ -4,7 +4,8 @@
  * rebuilt exactly: the nearest checkpoint before it, then a replay that stops right after the wanted event.
  */
 import { C } from '../machine/counters';
-import { Machine } from '../machine/machine';
+import { LimitError } from '../machine/limits';
+import { Machine, type OpResult } from '../machine/machine';
 import { Operation } from '../machine/operation';
 import { Checkpoints } from './checkpoints';
 import { EventLog, ReplaySink, StopReplay } from './eventLog';
@@ -34,6 +35,11 @@ export class Trace {
   readonly ops: OpLog;
   machine: Machine;
   finished = false;
+  /**
+   * Why the program stopped before its end: it asked for a value or a time past the model's limits
+   * (machine/limits.ts). The operation that did is not recorded. Null when it ran (or runs) normally.
+   */
+  error: LimitError | null = null;
   private source: OperationSource;
   private checkpoints: Checkpoints;
   /** The last state rebuilt by replayTo, reused while the trace is unchanged (a stop asks for it several times). */
@@ -70,24 +76,33 @@ export class Trace {
     if (!this.injected.has(index)) src.complete(result);
   }
 
-  /** Executes the next operation. Returns its index, or -1 once the program has ended. */
+  /** Executes the next operation. Returns its index, or -1 once the program has ended (or stopped: see `error`). */
   step(): number {
     if (this.finished) return -1;
     const cache = this.machine.cache;
     if (this.checkpoints.due(this.events.length, cache.active.folios + cache.inactive.folios)) this.checkpoint();
     const index = this.ops.length;
-    const op = this.nextOp(this.source, index);
     const m = this.machine;
-    if (!op) {
-      m.finish();
-      this.finished = true;
+    const startPos = this.events.length;
+    let op: Operation | null = null;
+    let r: OpResult;
+    let startNs = m.now;
+    try {
+      op = this.nextOp(this.source, index);
+      if (!op) {
+        m.finish();
+        this.finished = true;
+        return -1;
+      }
+      // The machine sets `before` and its start once the operation proper starts (a log's call waits for its start).
+      r = m.execute(op, index, this.before);
+      startNs = m.opStartNs;
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e;
+      this.stopAt(e, op, startPos);
       return -1;
     }
     const before = this.before;
-    const startPos = this.events.length;
-    // The machine sets `before` and its start once the operation proper starts (a log's call waits for its start).
-    const r = m.execute(op, index, before);
-    const startNs = m.opStartNs;
     this.complete(this.source, index, r.result);
     const c = m.counters;
     const s = this.scratch;
@@ -133,6 +148,23 @@ export class Trace {
 
   /** The record handed to an operation log that keeps only the last one (`record: false`), reused. */
   private scratch: Omit<OpRecord, 'index'> | null = null;
+
+  /**
+   * The program asked for too much (`e`): it ends here. The operation that asked is not recorded; a recording trace
+   * rebuilds its machine as it was before that operation (the live one stopped in the middle of it).
+   */
+  private stopAt(e: LimitError, op: Operation | null, startPos: number): void {
+    if (this.events.keep) {
+      this.events.truncate(startPos);
+      this.machine = this.replayTo(this.head).machine;
+      this.machine.sink = this.events;
+      this.replayed = null;
+    }
+    // Named by the operation that asked (the program's end: the last one that ran).
+    const at = op ?? (this.ops.length ? this.ops.get(this.ops.length - 1) : null);
+    this.error = e.line > 0 || !at ? e : new LimitError(e.message, at.line, at.col);
+    this.finished = true;
+  }
 
   runToEnd(): void {
     while (this.step() >= 0);
@@ -249,6 +281,7 @@ export class Trace {
     this.machine = m;
     this.source = src;
     this.finished = false;
+    this.error = null;
     if (inject) {
       // Later operations shift by one: move injections recorded past this point (none remain after truncation).
       this.injected.set(opIndex, inject);

@@ -5,6 +5,7 @@
 import { Ev, Loc, WaitReason } from '../events';
 import { OpResult, err, ok } from '../errno';
 import { Kernel } from '../kernel';
+import { MAX_RW_COUNT } from '../limits';
 import { filemapGetPages, filemapRead } from '../mm/filemap';
 import { OPEN_FLAGS } from '../operation';
 import { AsyncIo, TimerKind } from '../state';
@@ -17,6 +18,10 @@ import { fileFd } from './open';
  */
 export function asyncRead(k: Kernel, kind: 'aio' | 'uring', fd: number, buf: number, count: number, offset: number): OpResult {
   const o = fileFd(k, fd);
+  // The iocb's buffer is imported as one segment of at most MAX_RW_COUNT bytes (import_ubuf); a negative offset
+  // fails rw_verify_area.
+  if (count < 0 || !(offset >= 0)) return err('EINVAL');
+  count = Math.min(count, MAX_RW_COUNT);
   const region = k.userRange(buf, count);
   if (region.kind !== 'buffer') return err('EFAULT');
   const f = k.filesById[o.fileId];

@@ -6,6 +6,7 @@ import { Content } from '../content';
 import { Loc } from '../events';
 import { OpResult, err, ok } from '../errno';
 import { Kernel } from '../kernel';
+import { MAX_RW_COUNT } from '../limits';
 import { filemapGetPages, genericPerformWrite } from '../mm/filemap';
 import { OPEN_FLAGS } from '../operation';
 import { FileFd } from '../state';
@@ -23,6 +24,8 @@ export function sendfile(k: Kernel, outFd: number, inFd: number, offset: number,
   const inp = fileFd(k, inFd);
   if (!out) return err('EBADF');
   if (count < 0 || offset < 0) return err('EINVAL');
+  // do_sendfile, like read and write, moves at most MAX_RW_COUNT bytes a call.
+  count = Math.min(count, MAX_RW_COUNT);
   if (out.kind === 'file') return sendfileToFile(k, out, inp, offset, count);
   if (out.kind !== 'socket') return err('EINVAL');
   const s = k.sockets[out.sockId];
@@ -74,6 +77,7 @@ export function splice(k: Kernel, inFd: number, outFd: number, len: number, offI
   const o = k.fds.get(outFd);
   if (!i || !o) return err('EBADF');
   if (len < 0) return err('EINVAL');
+  len = Math.min(len, MAX_RW_COUNT);
   if (i.kind === 'file' && o.kind === 'pipe') {
     const pipe = k.pipes[o.pipeId];
     const f = k.filesById[i.fileId];

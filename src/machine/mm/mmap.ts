@@ -8,6 +8,7 @@ import { Content } from '../content';
 import { Ev, Loc, SwitchCause, UserOpKind, WaitReason } from '../events';
 import { OpResult, SyscallError, err, ok } from '../errno';
 import { Kernel } from '../kernel';
+import { MAX_RW_COUNT, TASK_SIZE } from '../limits';
 import { PG_READAHEAD, PG_YOUNG } from '../pagecache';
 import { FileFd, FileObj, MmapRegion, RaState, Region, newRaState } from '../state';
 import { PAGE_SIZE } from '../units';
@@ -19,8 +20,10 @@ const FAULT_AROUND_PAGES = 16;
 
 /** do_mmap of a shared file mapping: reserves addresses, maps nothing yet (pages come in by faults). */
 export function mmap(k: Kernel, o: FileFd, length: number, offset: number, shared = true): OpResult {
-  if (length <= 0 || offset % PAGE_SIZE !== 0) return err('EINVAL');
+  if (!(length > 0) || !(offset >= 0) || offset % PAGE_SIZE !== 0) return err('EINVAL');
   const size = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+  // More than the user address space (TASK_SIZE), or than the model's addresses count exactly.
+  if (size > TASK_SIZE || k.mmapTop + size > Number.MAX_SAFE_INTEGER) return err('ENOMEM');
   const addr = k.mmapTop;
   k.mmapTop += size + PAGE_SIZE;
   const r: MmapRegion = { kind: 'mmap', id: k.nextId.region++, addr, size, fileId: o.fileId, fileOff: offset, ptes: new Set(), shared };
@@ -45,6 +48,9 @@ export function munmap(k: Kernel, addr: number, length: number): OpResult {
 export function touch(k: Kernel, addr: number, off: number, len: number): OpResult {
   k.ev(Ev.UserOp, UserOpKind.Touch, len);
   const r = k.findRegion(addr);
+  // The model's rule, not Linux's: one touch covers at most what one read moves (MAX_RW_COUNT), so that a statement
+  // costs at most half a million faults; a longer access is written as several.
+  if (len > MAX_RW_COUNT) return err('EINVAL');
   if (!r || off < 0 || len <= 0 || addr + off + len > r.addr + r.size) return err('EFAULT');
   k.inUserCode = true;
   try {

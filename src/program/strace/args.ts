@@ -86,7 +86,11 @@ export function fdOf(a: string | undefined): FdText {
   return { fd: v, deco };
 }
 
-/** A decimal or hexadecimal integer (`131072`, `-1`, `0x7f3c00000000`); NaN for anything else. */
+/**
+ * A decimal or hexadecimal integer (`131072`, `-1`, `0x7f3c00000000`); NaN for anything else. Strict, as strace
+ * prints numbers: `60abc`, `1e3`, `--60`, `-` are not numbers (parseInt would read 60 and 1). After the number only
+ * a decoration (`3</etc/passwd>`) or, after a space, a comment or a parenthesis (`/* 4 entries *\/`, `(flags ...)`).
+ */
 export function intOf(a: string | undefined): number {
   if (a === undefined) return NaN;
   const n = a.length;
@@ -97,13 +101,33 @@ export function intOf(a: string | undefined): number {
     neg = true;
     i = 1;
   }
+  let v: number;
+  let end: number;
   if (a.charCodeAt(i) === 48 && (a.charCodeAt(i + 1) === 120 || a.charCodeAt(i + 1) === 88)) {
-    const v = parseInt(a.slice(i + 2), 16);
-    return neg ? -v : v;
+    end = i + 2;
+    while (end < n && isHexDigit(a.charCodeAt(end))) end++;
+    v = end === i + 2 ? NaN : parseInt(a.slice(i + 2, end), 16);
+  } else {
+    v = digitsAt(a, i, n);
+    end = i;
+    while (end < n && a.charCodeAt(end) >= 48 && a.charCodeAt(end) <= 57) end++;
   }
-  // Trailing text (a decoration, a comment) is allowed after the number.
-  const v = digitsAt(a, i, n);
+  if (end < n && !tailAllowed(a, end)) return NaN;
   return neg ? -v : v;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** What may follow a number in strace's output: a decoration, or a space and a comment or a parenthesis. */
+function tailAllowed(a: string, at: number): boolean {
+  const c = a.charCodeAt(at);
+  if (c === 60) return true;
+  if (c !== 32) return false;
+  let k = at;
+  while (k < a.length && a.charCodeAt(k) === 32) k++;
+  return a.startsWith('/*', k) || a.charCodeAt(k) === 40;
 }
 
 /**
@@ -251,9 +275,15 @@ export function leadingFd(s: string, from: number, end: number): number {
   return digitsAt(s, skipSpaces(s, from, end), end);
 }
 
-/** The integer at `from` (after spaces, before `end`), without slicing: the numbers that end read/write arguments. */
+/**
+ * The integer that is all of s[from, end) but spaces, without slicing: the numbers that end read/write arguments.
+ * NaN when anything else is there (`60abc`, `1e3`): as intOf, strictly.
+ */
 export function numberAt(s: string, from: number, end = s.length): number {
   const i = skipSpaces(s, from, end);
-  if (s.charCodeAt(i) === 48 && s.charCodeAt(i + 1) === 120) return intOf(s.slice(i).trim());
-  return digitsAt(s, i, end);
+  if (s.charCodeAt(i) === 48 && s.charCodeAt(i + 1) === 120) return intOf(s.slice(i, end).trim());
+  let j = i;
+  while (j < end && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+  if (skipSpaces(s, j, end) < end) return NaN;
+  return digitsAt(s, i, j);
 }

@@ -7,7 +7,8 @@
  * machine's operations and report to IGNORE. The difference lives here, in how an operation is emitted, and in the
  * few handlers whose work only the machine needs (aio, early pipe writes).
  */
-import { OPEN_FLAGS, type RecordedCall } from '../../machine/operation';
+import { MAX_FILE_SIZE, MAX_RW_COUNT } from '../../machine/limits';
+import { OPEN_FLAGS, findOp, type RecordedCall } from '../../machine/operation';
 import { fdOf, firstArg, leadingFd } from './args';
 import { IGNORE, type Evidence, type Knowledge } from './evidence';
 import { LineKind, ParsedLine } from './parse';
@@ -84,7 +85,8 @@ export class Core {
     return {
       durationNs: Number.isNaN(c.durNs) ? undefined : c.durNs,
       timestampNs: Number.isNaN(c.ts) ? undefined : c.ts,
-      result: Number.isNaN(c.r) ? undefined : c.r,
+      // A result past 2^53 would be shown rounded (…993 as …992): it is not shown at all (replay.ts warns).
+      result: Number.isSafeInteger(c.r) ? c.r : undefined,
       errno: c.errno === '' ? undefined : c.errno,
       syscall: c.name,
       at: c.at,
@@ -110,8 +112,18 @@ export class Core {
 
   /** A modeled operation, carrying the call's recorded facts. */
   op(proc: Proc, c: Call, name: string, args: number[], extra: Partial<StepSpec> = {}): void {
-    if (!this.live || c.early) return;
+    if (c.early) return;
+    // Both passes ask (the first one to warn at the line, the replay to show the call instead).
+    const why = refusal(c, name, args);
+    if (why !== null) return this.unsimulated(proc, c, why);
+    if (!this.live) return;
     this.step({ name, args, line: c.line, col: c.col, thread: proc.thread, rec: this.recorded(c), ...extra });
+  }
+
+  /** A call whose numbers the model cannot take: a warning at its line, and the call shown, not simulated. */
+  unsimulated(proc: Proc, c: Call, why: string): void {
+    this.ev.unsimulated(c.line, `${c.name}: ${why}`);
+    this.pass(proc, c);
   }
 
   /** Makes sure `proc` has a user buffer of `size` bytes (an alloc operation when it needs a new one). */
@@ -126,9 +138,12 @@ export class Core {
 
   /** A read or write of `count` bytes through the process's buffer (machine fd `mfd`, at `offset` if given). */
   bufOp(proc: Proc, c: Call, name: string, mfd: number, count: number, offset?: number): void {
-    if (!this.live || c.early) return;
-    this.ensureBuf(proc, count, c);
+    if (c.early) return;
     const args = offset === undefined ? [mfd, 0, count] : [mfd, 0, count, offset];
+    const why = refusal(c, name, args);
+    if (why !== null) return this.unsimulated(proc, c, why);
+    if (!this.live) return;
+    this.ensureBuf(proc, count, c);
     this.q.push(mkOp(name, args, c.line, c.col, proc.thread, undefined, undefined, this.recorded(c)), Fx.None, 0, 0, proc.pid);
   }
 
@@ -263,6 +278,32 @@ export class Core {
     const used = this.pipes.get(pipe) ?? 0;
     this.pipes.set(pipe, used - Math.min(n, used));
   }
+}
+
+/** The calls that move data: Linux moves at most MAX_RW_COUNT bytes in one of them (limits.ts). */
+const MOVES = new Set(['read', 'pread', 'write', 'pwrite', 'sendfile', 'splice']);
+
+/**
+ * Why the machine cannot run operation `name` with `args` for call `c`, or null: a number that is not one, or is
+ * past 2^53; an offset past the largest file (ext4's 16 TiB; lseek's may be negative, splice's -1 is none, others
+ * not); a call that moved more than Linux moves in one (a log that says so is damaged).
+ */
+function refusal(c: Call, name: string, args: number[]): string | null {
+  const spec = findOp(name);
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i];
+    const arg = spec?.args[i];
+    const what = arg ? `the ${arg.name}` : `argument ${i + 1}`;
+    if (Number.isNaN(v)) return `${what} is not a number`;
+    if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) return `${what} is past 2^53, the largest number the model counts exactly`;
+    // splice's offsets are -1 where the log has NULL (the file position is used).
+    const none = v === -1 && name === 'splice';
+    if (arg?.kind === 'offset' && !none && (v > MAX_FILE_SIZE || (v < 0 && name !== 'lseek') || v < -MAX_FILE_SIZE)) {
+      return `${what} ${v} is past the largest file the model holds (ext4 with 4 KiB blocks: ${MAX_FILE_SIZE} bytes)`;
+    }
+  }
+  if (MOVES.has(name) && c.r > MAX_RW_COUNT) return `it returned ${c.r}, more than one call moves in Linux (MAX_RW_COUNT, ${MAX_RW_COUNT} bytes)`;
+  return null;
 }
 
 /** A complete call made from the first half of one whose end never came (or has not come yet); `r` the result. */

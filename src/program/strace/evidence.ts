@@ -64,6 +64,8 @@ export interface Evidence {
   badLine(line: number, message: string): void;
   /** A line of strace's own that is no call: a -k stack frame, a -e read=/write= hex dump, a -c table. */
   annotation(kind: LineKind, line: number): void;
+  /** A call whose numbers the model cannot take (not numbers, past its limits): shown, not simulated. */
+  unsimulated(line: number, message: string): void;
   /** Every syscall of the log, with the line where it starts, whether it failed, its -T duration and start (ns). */
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void;
   signal(): void;
@@ -88,6 +90,7 @@ class Ignore implements Evidence {
   orphan(): void {}
   badLine(): void {}
   annotation(): void {}
+  unsimulated(): void {}
   syscall(): void {}
   signal(): void {}
 }

@@ -4,7 +4,8 @@
  * A position is a byte offset in the text (in memory or on disk alike): the replay keeps it in its snapshots and
  * comes back to it with seek(). Cursors hand out a line as a string, or as a range of bytes the replay reads in place.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openRegularFile } from '../openFile';
 
 export interface LineCursor {
   /** The next line without its line ending, or null at the end. */
@@ -19,6 +20,11 @@ export interface LineCursor {
   readonly end: number;
   /** The line advance() moved to, decoded (UTF-8). */
   text(): string;
+  /**
+   * -1, or the length in bytes of the line advance() moved past without reading it: one longer than MAX_LINE (its
+   * bytes are then empty). The replay reports it as a bad line.
+   */
+  readonly long: number;
   /** Where the next line starts. */
   readonly offset: number;
   seek(offset: number): void;
@@ -59,10 +65,14 @@ export function textSource(text: string): LineSource {
 }
 
 const CHUNK = 1 << 20;
-/** A line longer than this is cut (strace with -s 1000000 on a huge buffer); the rest is skipped. */
-const MAX_LINE = 64 << 20;
-/** What is kept of a line cut for being too long. */
-const HEAD = 4096;
+/**
+ * The longest line read, in bytes (without its line ending). A longer one is skipped, not buffered: a log that is one
+ * endless line (a device, a binary file) would otherwise be held whole in memory. Even strace -s 65536 writes lines
+ * of at most 256 KiB (every byte escaped as \xNN); only -s beyond that makes longer ones.
+ */
+export const MAX_LINE = 1 << 20;
+/** The buffer a line must fit in: MAX_LINE bytes and a CR LF. */
+const MAX_BUFFER = MAX_LINE + 2;
 
 /**
  * Lines of a file read a chunk at a time with positional reads (fd >= 0), or of bytes already in memory (fd -1: the
@@ -78,6 +88,7 @@ export class FileLines implements LineCursor {
   bytes: Buffer;
   start = 0;
   end = 0;
+  long = -1;
 
   constructor(private readonly fd: number, private readonly fileSize: number, chunkOrBytes: number | Buffer = CHUNK) {
     if (typeof chunkOrBytes === 'number') {
@@ -99,6 +110,7 @@ export class FileLines implements LineCursor {
 
   advance(): boolean {
     if (this.offset >= this.fileSize) return false;
+    this.long = -1;
     for (;;) {
       const rel = this.offset - this.bufStart;
       const buf = this.buf;
@@ -111,6 +123,10 @@ export class FileLines implements LineCursor {
           this.start = rel;
           this.end = end;
           this.offset = this.bufStart + nl + 1;
+          // A text in memory has its long lines whole: skipped all the same, as a file's would be.
+          if (end - rel > MAX_LINE) this.skipped(end - rel);
+          // A UTF-8 byte order mark (EF BB BF, as some Windows editors save) is not part of the first line.
+          else if (this.bufStart + rel === 0 && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.start = 3;
           return true;
         }
         if (this.bufStart + this.bufLen >= this.fileSize) {
@@ -119,15 +135,17 @@ export class FileLines implements LineCursor {
           this.start = rel;
           this.end = this.bufLen;
           this.offset = this.fileSize;
+          if (this.bufLen - rel > MAX_LINE) this.skipped(this.bufLen - rel);
+          else if (this.bufStart + rel === 0 && this.bufLen >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.start = 3;
           return true;
         }
         if (rel === 0 && this.bufLen === buf.length) {
           // A line longer than the buffer: grow it, up to a limit.
-          if (buf.length >= MAX_LINE) {
+          if (buf.length >= MAX_BUFFER) {
             this.skipLongLine();
             return true;
           }
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_BUFFER));
           buf.copy(bigger, 0, 0, this.bufLen);
           this.buf = bigger;
           this.bufLen += readSync(this.fd, bigger, this.bufLen, bigger.length - this.bufLen, this.bufStart + this.bufLen);
@@ -148,25 +166,34 @@ export class FileLines implements LineCursor {
     }
   }
 
-  /** Keeps the start of an over-long line as the current line and moves past its end. */
+  /** The current line is an over-long one of `length` bytes: it is empty, and `long` says how long it was. */
+  private skipped(length: number): void {
+    this.start = this.end;
+    this.long = length;
+  }
+
+  /** Moves past an over-long line (the buffer holds its start), a chunk at a time, without keeping any of it. */
   private skipLongLine(): void {
-    this.bytes = Buffer.from(this.buf.subarray(0, HEAD));
-    this.start = 0;
-    this.end = this.bytes.length;
+    const lineStart = this.bufStart;
     let at = this.bufStart + this.bufLen;
+    let end = this.fileSize;
     for (;;) {
       this.fill(at);
       if (this.bufLen === 0) {
         this.offset = this.fileSize;
-        return;
+        break;
       }
       const nl = this.buf.indexOf(10, 0);
       if (nl >= 0 && nl < this.bufLen) {
         this.offset = this.bufStart + nl + 1;
-        return;
+        end = this.offset - 1;
+        break;
       }
       at += this.bufLen;
     }
+    this.bytes = this.buf;
+    this.end = 0;
+    this.skipped(end - lineStart);
   }
 
   seek(offset: number): void {
@@ -183,7 +210,8 @@ export class FileSource implements LineSource {
   private fd: number;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
+    // A device or a FIFO is refused: it has no end to read to (../openFile.ts).
+    this.fd = openRegularFile(path);
     this.size = fstatSync(this.fd).size;
   }
 

@@ -18,13 +18,6 @@ function lines(first: number, last: number): string {
 /** How a replayable log is recorded (what README's "Replaying real programs" recommends). */
 const RECORD = 'strace -f -tt -T -y -o trace.strace COMMAND';
 
-/** Ranges of line numbers, at most `max` of them written out. */
-export function rangesText(ranges: readonly [number, number][], max = 12): string {
-  const shown = ranges.slice(0, max).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
-  if (ranges.length > max) shown.push(`and ${ranges.length - max} more ranges`);
-  return shown.join(', ');
-}
-
 export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
   const out: Diagnostic[] = [];
   const stack = scan.annotations.get(LineKind.Stack);
@@ -54,9 +47,10 @@ export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
     const calls = u.calls === 0 ? 'no io_uring_enter call' : `${u.calls} io_uring_enter call${u.calls === 1 ? '' : 's'} (the first at line ${u.first}) submitted ${u.submitted} ${u.submitted === 1 ? 'entry' : 'entries'}`;
     out.push(note(at, `io_uring ring fd ${u.fd}${who} (${where}): ${calls}; strace cannot show the entries (which file, offset, bytes) nor the results of their completions, so the ring's I/O is not simulated: its calls are shown only`));
   }
-  if (scan.left > 0) {
-    const at = scan.leftLines[0]?.[0] ?? (lineCount || 1);
-    out.push(note(at, `${scan.left} more warnings not shown (at most 200 are), at lines ${rangesText(scan.leftLines)}`));
+  if (scan.left.count > 0) {
+    // The first MAX_DIAGNOSTICS warnings are shown; the rest are summed up at the end, with their lines (README "Limits").
+    const n = scan.left.count;
+    out.push(note(lineCount || 1, `${n} more warning${n === 1 ? '' : 's'} not shown (only the first ${scan.diagnostics.length} are), at lines ${scan.left.text()}`));
   }
   if (scan.info.syscalls === 0 && !table) out.push(note(1, 'no syscalls found: is this the output of strace?'));
   return out;

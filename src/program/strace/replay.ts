@@ -25,7 +25,7 @@ import { Core, type Pending } from './core';
 import type { Evidence, Knowledge } from './evidence';
 import { replayCall } from './dispatch';
 import { FastCall, FastKind, fastPath, parseFast } from './fast';
-import type { LineCursor } from './lines';
+import { MAX_LINE, type LineCursor } from './lines';
 import { namedPath } from './named';
 import { LineKind, ParsedLine, parseLine } from './parse';
 import { exited, procOf } from './process';
@@ -92,6 +92,10 @@ export class Replayer extends Core {
     if (!cur.advance()) return false;
     const lineNo = ++this.lineNo;
     this.lineAt = at;
+    if (cur.long >= 0) {
+      this.ev.badLine(lineNo, `a line of ${cur.long} bytes, longer than the ${MAX_LINE} a line may have`);
+      return true;
+    }
     // The commonest lines straight from their bytes; any other (or one that needs its text) the general way.
     if (!(fastPath.enabled && parseFast(cur.bytes, cur.start, cur.end, this.fast) && this.lineFast(this.fast, lineNo))) this.line(cur.text(), lineNo);
     return true;
@@ -264,6 +268,8 @@ export class Replayer extends Core {
     if (this.live) c.path = namedPath(c);
     this.ev.syscall(c.name, line, failed, c.durNs, ts);
     if (c.errno === 'ENOENT') this.ev.missing(c);
+    // A result no Linux call returns (past 2^53: a double cannot even hold it exactly) makes nothing the model can run.
+    if (!failed && !Number.isSafeInteger(r)) return this.unsimulated(proc, c, `the result ${resultText(c)} is past 2^53, the largest number the model counts exactly`);
     replayCall(this, proc, c);
   }
 
@@ -296,4 +302,9 @@ export class Replayer extends Core {
     this.clock.load(s.time);
     this.ended = s.ended;
   }
+}
+
+/** The result of `c` as the log printed it (digits a double would round), for messages. */
+function resultText(c: ParsedLine): string {
+  return /=\s+(\S+)/.exec(c.text.slice(c.argsEnd))?.[1] ?? c.ret;
 }

@@ -17,6 +17,10 @@ const MAX_BUFFER = 256 * 1024 * 1024;
  * has them: `last` (read: the count asked; pread64, pwrite64: the offset) and `prev` (pread64: the count asked).
  */
 export function plainIo(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, last: number, prev: number): void {
+  // strace prints these as decimal numbers: anything else (`abc`, `60abc`, `1e3`) is a damaged line.
+  const count = op === FastOp.Read ? last : op === FastOp.Pread ? prev : 0;
+  if (Number.isNaN(count)) return r.unsimulated(proc, c, 'the count is not a number');
+  if ((op === FastOp.Pread || op === FastOp.Pwrite) && Number.isNaN(last)) return r.unsimulated(proc, c, 'the offset is not a number');
   switch (op) {
     case FastOp.Read:
       return readFrom(r, proc, c, d, last, NaN);
@@ -37,7 +41,7 @@ export function plainArgs(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, t: 
   if (op !== FastOp.Write) {
     const k = lastComma(t, end - 1, start);
     last = numberAt(t, k + 1, end);
-    if (op === FastOp.Pread) prev = numberAt(t, lastComma(t, k - 1, start) + 1, end);
+    if (op === FastOp.Pread) prev = numberAt(t, lastComma(t, k - 1, start) + 1, k);
   }
   plainIo(r, proc, c, d, op, last, prev);
 }
@@ -57,6 +61,7 @@ export function vectored(r: Core, proc: Proc, c: Call, reading: boolean): void {
   const name = c.name;
   const positional = name === 'preadv' || name === 'preadv2' || name === 'pwritev' || name === 'pwritev2';
   let offset = positional ? intOf(a[3]) : NaN;
+  if (positional && Number.isNaN(offset)) return r.unsimulated(proc, c, 'the offset is not a number');
   // The v2 calls take -1 for the file position.
   if (offset === -1 && (name === 'preadv2' || name === 'pwritev2')) offset = NaN;
   if (reading) readFrom(r, proc, c, d, iovTotal(a[1]), offset);
@@ -157,6 +162,7 @@ export function lseek(r: Core, proc: Proc, c: Call): void {
   if (!d || c.failed || d.kind !== DK.File) return r.pass(proc, c);
   // _llseek(fd, high, low, [result], whence): the result is in the fourth argument.
   const off = c.name === '_llseek' ? NaN : intOf(a[1]);
+  if (c.name !== '_llseek' && Number.isNaN(off)) return r.unsimulated(proc, c, 'the offset is not a number');
   const pos = c.name === '_llseek' ? offsetOf(a[3]).after : c.r;
   d.pos = pos;
   if (a[a.length - 1] === 'SEEK_END' && d.path && !Number.isNaN(off)) r.ev.size(d.path, pos - off);

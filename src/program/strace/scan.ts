@@ -4,8 +4,9 @@
  * directories or devices, how big the pipes must be, the processes and their names, the lines that hold calls, and
  * the lines it could not read.
  */
+import { MAX_FILE_SIZE } from '../../machine/limits';
 import type { FileSpec } from '../../machine/machine';
-import type { Diagnostic } from '../diagnostics';
+import { type Diagnostic, LineRanges } from '../diagnostics';
 import type { Evidence } from './evidence';
 import { pathArg } from './files';
 import type { LineKind, ParsedLine } from './parse';
@@ -76,9 +77,8 @@ export class Scan implements Evidence {
   maxPipeFill = 0;
   /** Pipes already warned about for reads of bytes no followed call wrote. */
   private shortPipes = new Set<string>();
-  /** Warnings left out past MAX_DIAGNOSTICS, and their lines as ranges [first, last]. */
-  left = 0;
-  leftLines: [number, number][] = [];
+  /** Warnings left out past MAX_DIAGNOSTICS, and their lines. */
+  readonly left = new LineRanges();
   /** strace's own lines that are no calls, by kind (LineKind.Stack, HexDump, Summary): how many, first and last line. */
   annotations = new Map<LineKind, { count: number; first: number; last: number }>();
   orphans = 0;
@@ -135,10 +135,7 @@ export class Scan implements Evidence {
   /** A warning on 1-based line `line`, up to MAX_DIAGNOSTICS of them. */
   warn(line: number, message: string): void {
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
-      this.left++;
-      const r = this.leftLines[this.leftLines.length - 1];
-      if (r && line >= r[0] && line <= r[1] + 1) r[1] = Math.max(r[1], line);
-      else this.leftLines.push([line, line]);
+      this.left.add(line);
       return;
     }
     this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
@@ -155,7 +152,8 @@ export class Scan implements Evidence {
   }
   read(path: string, pos: number, n: number, count: number): void {
     const info = this.path(path);
-    if (info.modified || !(n >= 0) || !(pos >= 0)) return;
+    // Past the largest file the model holds, a position says nothing it can use (the call is not simulated).
+    if (info.modified || !(n >= 0) || !(pos >= 0) || !(pos + n <= MAX_FILE_SIZE)) return;
     if (n > 0 && pos + n > info.size) info.size = pos + n;
     // A short read of a regular file ends at its end.
     if (n < count && !info.exact && pos + n >= info.size) {
@@ -168,7 +166,7 @@ export class Scan implements Evidence {
   }
   size(path: string, size: number): void {
     const info = this.path(path);
-    if (info.modified || !(size >= 0)) return;
+    if (info.modified || !(size >= 0) || !(size <= MAX_FILE_SIZE)) return;
     if (!info.exact || size > info.size) info.size = size;
     info.exact = true;
   }
@@ -262,6 +260,9 @@ export class Scan implements Evidence {
   badLine(line: number, message: string): void {
     this.info.badLines++;
     this.warn(line, `skipped: ${message}`);
+  }
+  unsimulated(line: number, message: string): void {
+    this.warn(line, `${message}: shown, not simulated`);
   }
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void {
     const info = this.info;

@@ -2,7 +2,8 @@
  * Whether a text is strace output, by its content: `strace -o strace.out`, `-o trace.log` and the per-process files
  * of `strace -ff -o trace` (trace.12345) are the names logs really have, not `*.strace`.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
+import { readSync, closeSync } from 'node:fs';
+import { openRegularFile } from '../openFile';
 import { LineKind, parseLine } from './parse';
 
 /** How much of a file is read to decide, and how many of its first non-blank lines are looked at. */
@@ -38,7 +39,8 @@ export function looksLikeStrace(head: string): boolean {
 export function fileHead(path: string): string {
   let fd = -1;
   try {
-    fd = openSync(path, 'r');
+    // A FIFO or a device is refused here without blocking; the reader then names the reason.
+    fd = openRegularFile(path);
     const buf = Buffer.alloc(HEAD_BYTES);
     const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
     return buf.toString('utf8', 0, n);

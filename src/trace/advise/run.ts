@@ -12,6 +12,7 @@ import { C } from '../../machine/counters';
 import type { MachineConfig } from '../../machine/config';
 import type { Errno, OpResult } from '../../machine/errno';
 import type { EventSink } from '../../machine/events';
+import { LimitError } from '../../machine/limits';
 import { Machine } from '../../machine/machine';
 import { findOp, type Operation } from '../../machine/operation';
 import type { ProgramSpec } from '../../program/source';
@@ -119,7 +120,7 @@ export function recordRun(spec: ProgramSpec): { steps: Step[]; end: CacheEnd; co
     const io = IO.has(op.name);
     const fd = io ? facts(m, op.args[0]) : undefined;
     const fd2 = op.name === 'sendfile' || op.name === 'splice' ? facts(m, op.args[1]) : undefined;
-    const r = m.execute(op, i, before);
+    const r = executeAt(m, op, i, before);
     src.complete(r.result);
     const c = m.counters;
     steps.push({
@@ -134,6 +135,20 @@ export function recordRun(spec: ProgramSpec): { steps: Step[]; end: CacheEnd; co
   }
   m.finish();
   return { steps, end: cacheEnd(m), config: spec.config };
+}
+
+/**
+ * Machine.execute, with a limit the run reached (the clock past 2^53 ns: a log's absurd timestamp or sleep) named by
+ * the operation that reached it. Throws LimitError with that operation's line; the caller ends the advice there, as
+ * `iosim run` ends the run.
+ */
+function executeAt(m: Machine, op: Operation, seq: number, before: Float64Array): OpResult {
+  try {
+    return m.execute(op, seq, before);
+  } catch (e) {
+    if (e instanceof LimitError && e.line === 0) throw new LimitError(e.message, op.line, op.col);
+    throw e;
+  }
 }
 
 /** What a rewrite's replacement code may do: translate the first run's numbers, and run operations. */
@@ -203,7 +218,7 @@ export function rewriteRun(spec: ProgramSpec, steps: readonly Step[], rw: Rewrit
   let seq = 0;
   let created: number[] = [];
   const exec = (op: Operation, measure: number): OpResult => {
-    const r = m.execute(op, seq++, before);
+    const r = executeAt(m, op, seq++, before);
     created = createdFds(m, op, r) ?? [];
     const cost = loops[measure];
     if (cost) {
