@@ -13,7 +13,8 @@ import { applyMachineFlags, type MachineFlags } from './machineFlags';
 export interface AdviseDeps {
   parseFlags(args: string[], known: Record<string, 'bool' | 'value' | 'list'>): { flags: Map<string, string>; lists: Map<string, string[]>; rest: string[] };
   machineOptions(flags: Map<string, string>, lists: Map<string, string[]>): MachineFlags;
-  loadFile(path: string, overrides?: MachineOverrides): Loaded | null;
+  /** Loads the log; its diagnostics go to `report` (stderr when absent). */
+  loadFile(path: string, overrides?: MachineOverrides, report?: (line: string) => void): Loaded | null;
   usage(message: string): Error;
   /** One line on stderr (escaped). */
   err(line: string): void;
@@ -32,8 +33,8 @@ export function parseVary(v: string): { key: string; values: string[] } | { erro
 }
 
 /** One advice for the log loaded with `overrides`; null when it cannot load (diagnostics already printed). */
-function adviseWith(path: string, deps: AdviseDeps, machine: MachineFlags, overrides: MachineOverrides): AdviceReport | null {
-  const loaded = deps.loadFile(path, overrides);
+function adviseWith(path: string, deps: AdviseDeps, machine: MachineFlags, overrides: MachineOverrides, report?: (line: string) => void): AdviceReport | null {
+  const loaded = deps.loadFile(path, overrides, report);
   if (!loaded?.spec) return null;
   applyMachineFlags(loaded.spec, { ...machine, overrides });
   try {
@@ -41,7 +42,7 @@ function adviseWith(path: string, deps: AdviseDeps, machine: MachineFlags, overr
   } catch (e) {
     // The log asks the model for more than it counts exactly (README "Limits"): as `iosim run`, an error at the line.
     if (!(e instanceof LimitError)) throw e;
-    deps.err(formatDiagnostic(path, errorAt(e.line, e.col, e.message)));
+    (report ?? deps.err)(formatDiagnostic(path, errorAt(e.line, e.col, e.message)));
     return null;
   } finally {
     loaded.spec.close?.();
@@ -65,10 +66,17 @@ export function cmdAdvise(args: string[], deps: AdviseDeps): number {
   const vary = parseVary(varyText);
   if ('error' in vary) throw deps.usage(vary.error);
   const runs: { value: string; report: AdviceReport }[] = [];
+  // The log is loaded once per value: what it says about the log (warnings at its lines) is printed once, not per value.
+  const said = new Set<string>();
+  const once = (line: string) => {
+    if (said.has(line)) return;
+    said.add(line);
+    deps.err(line);
+  };
   for (const value of vary.values) {
     const sets = [...(lists.get('set') ?? []), `${vary.key}=${value}`];
     const checked = deps.machineOptions(flags, new Map([['set', sets]]));
-    const report = adviseWith(path, deps, machine, checked.overrides);
+    const report = adviseWith(path, deps, machine, checked.overrides, once);
     if (!report) return 1;
     runs.push({ value, report });
   }

@@ -9,7 +9,7 @@ import type { StraceInfo } from '../program/strace/load';
 import { escapeControls, safeJson, terminalText } from '../shared/escape';
 import { checkCompareArgs, compare } from '../trace/compare';
 import type { OpRecord } from '../trace/opLog';
-import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
+import { modeledCallNs, operationJson, opText, RecordedTally, sleptNsOf, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
@@ -114,15 +114,16 @@ function inputFormat(flags: Map<string, string>): ProgramFormat | undefined {
  * Loads a scenario, or a strace log (streamed from disk) whatever its name; prints diagnostics; null when it cannot
  * run.
  */
-function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat): (Loaded & { strace?: StraceInfo }) | null {
+/** Loads a program, printing its diagnostics with `report` (stderr unless told). */
+function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFormat, report: (line: string) => void = err): (Loaded & { strace?: StraceInfo }) | null {
   let loaded: Loaded & { strace?: StraceInfo };
   try {
     loaded = loadProgramFile(path, overrides, format);
   } catch (e) {
-    err(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    report(`iosim: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return null;
   }
-  for (const d of loaded.diagnostics) err(formatDiagnostic(path, d));
+  for (const d of loaded.diagnostics) report(formatDiagnostic(path, d));
   if (!loaded.spec) return null;
   if (loaded.strace) {
     // A log made by `iosim record` replays on the machine it was recorded on (LOG.host.json).
@@ -130,10 +131,10 @@ function loadFile(path: string, overrides?: MachineOverrides, format?: ProgramFo
       const rec = readHostRecord(path);
       if (rec) {
         applyHostRecord(loaded.spec, rec, overrides);
-        err(`iosim: ${describeHostRecord(path, rec)}`);
+        report(`iosim: ${describeHostRecord(path, rec)}`);
       }
     } catch (e) {
-      err(`iosim: ${(e as Error).message}`);
+      report(`iosim: ${(e as Error).message}`);
       return null;
     }
   }
@@ -227,7 +228,7 @@ function stopped(path: string, trace: Trace): number {
 
 /** For a replayed log, per syscall name: calls, how many were simulated, the log's time and the model's. */
 class LogRows {
-  readonly rows = new Map<string, { calls: number; modeled: number; recorded: number; modeledNs: number; timed: number }>();
+  readonly rows = new Map<string, { calls: number; modeled: number; slept: number; recorded: number; modeledNs: number; timed: number }>();
 
   add(r: OpRecord): void {
     // Operations the replay adds (a buffer's alloc, a file open before the log or closed by an exit) are no calls of the log.
@@ -237,15 +238,24 @@ class LogRows {
     const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
     const name = r.recorded?.syscall ?? (named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name);
     let row = this.rows.get(name);
-    if (!row) this.rows.set(name, (row = { calls: 0, modeled: 0, recorded: 0, modeledNs: 0, timed: 0 }));
+    if (!row) this.rows.set(name, (row = { calls: 0, modeled: 0, slept: 0, recorded: 0, modeledNs: 0, timed: 0 }));
     row.calls++;
     if (r.name !== 'syscall') row.modeled++;
+    else if (sleptNsOf(r) > 0) row.slept++;
     if (r.recorded?.durationNs !== undefined) {
       row.timed++;
       row.recorded += r.recorded.durationNs;
-      row.modeledNs += r.endNs - r.startNs;
+      row.modeledNs += modeledCallNs(r);
     }
   }
+}
+
+/** The "simulated" column: yes, as a sleep, shown only, or how many of each. */
+function simulatedText(r: { calls: number; modeled: number; slept: number }): string {
+  if (r.modeled === r.calls) return 'yes';
+  if (r.slept === r.calls) return 'as a sleep';
+  if (r.modeled === 0 && r.slept === 0) return 'shown only';
+  return [r.modeled ? `${r.modeled}` : '', r.slept ? `${r.slept} as sleep${r.slept === 1 ? '' : 's'}` : ''].filter((x) => x).join(', ');
 }
 
 /** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
@@ -254,7 +264,7 @@ function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null
   out.line('');
   out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
   out.line(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
-    name, r.calls, r.modeled === r.calls ? 'yes' : r.modeled === 0 ? 'shown only' : `${r.modeled}`,
+    name, r.calls, simulatedText(r),
     r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
   ]), [false, true, true, true, true]));
   if (rvm) {
@@ -262,6 +272,7 @@ function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null
     out.line(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
   }
   out.line('"shown only": the model counts the call (2 switches) but does not simulate it.');
+  if (sorted.some(([, r]) => r.slept > 0)) out.line('"as a sleep": not simulated, but the time the log shows it sleeping passes on the machine (the flusher and devices go on); its modeled time runs from its recorded start to its end.');
 }
 
 function cmdExport(args: string[]): number {
@@ -408,7 +419,7 @@ export function main(argv: string[]): number {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
-      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out, outJson, err });
+      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile: (p, o, report) => loadFile(p, o, undefined, report), usage: (m) => new UsageError(m), out, outJson, err });
       case 'record': return cmdRecord(args);
       case 'check': return cmdCheck(args);
       case 'calibrate': return cmdCalibrate(args);

@@ -1,7 +1,7 @@
 /** Words for events: what happened, and which kernel function did it (real names from the Linux sources). */
 import { Ev, EVENT_NAMES, EVICT_REASONS, LOC_NAMES, Loc, WAIT_REASONS, WAKE_REASONS, eventPageCount, evictReason, join31, unpackMove } from '../machine/events';
 import { ERRNO_TEXT, errnoName } from '../machine/errno';
-import { CONFIG_KEYS } from '../machine/config';
+import { CONFIG_KEYS, type DiskKind } from '../machine/config';
 import { formatBytes, formatDuration } from '../machine/units';
 import { Trace } from '../trace/trace';
 
@@ -13,8 +13,27 @@ export function locName(loc: number): string {
   return LOC_NAMES[loc] ?? `loc${loc}`;
 }
 
-/** The kernel function that produced an event, given the operation it happened in. */
-export function kernelFunction(kind: Ev, opName: string, b: number, thread: number, a = 0): string {
+/**
+ * Where a disk read is queued to the device, by its kind: an NVMe drive through nvme_queue_rq
+ * (drivers/nvme/host/pci.c); a SATA SSD or HDD through the SCSI midlayer to libata's AHCI driver (scsi_queue_rq,
+ * drivers/scsi/scsi_lib.c; ahci_qc_issue, drivers/ata/libahci.c).
+ */
+export function diskSubmit(disk: DiskKind): string {
+  return disk === 'nvme' ? 'submit_bio → nvme_queue_rq' : 'submit_bio → scsi_queue_rq → ahci_qc_issue';
+}
+
+/**
+ * The disk's completion interrupt, by its kind, each ending where blk-mq ends the request: nvme_irq → blk_mq_end_request
+ * (nvme_pci_complete_rq → nvme_complete_rq); on SATA, ahci_handle_port_intr (drivers/ata/libahci.c) → ata_qc_complete
+ * (drivers/ata/libata-core.c) → the SCSI completion, whose scsi_end_request (drivers/scsi/scsi_lib.c) calls
+ * __blk_mq_end_request. The model has no virtio disk (vring_interrupt → virtblk_done would be its path).
+ */
+export function diskIrq(disk: DiskKind): string {
+  return disk === 'nvme' ? 'nvme_irq → blk_mq_end_request' : 'ahci_handle_port_intr → ata_qc_complete → scsi_end_request → __blk_mq_end_request';
+}
+
+/** The kernel function that produced an event, given the operation it happened in and the machine's disk kind. */
+export function kernelFunction(kind: Ev, opName: string, b: number, thread: number, a = 0, disk: DiskKind = 'nvme'): string {
   const flusher = thread === 0;
   switch (kind) {
     case Ev.SyscallEnter: return 'entry_SYSCALL_64';
@@ -38,9 +57,9 @@ export function kernelFunction(kind: Ev, opName: string, b: number, thread: numb
       const { dst } = unpackMove(b);
       if (dst === Loc.Nic) return 'dev_hard_start_xmit → ndo_start_xmit';
       if (dst === Loc.Disk) return flusher ? 'do_writepages → submit_bio' : 'submit_bio (write)';
-      return opName === 'touch' || opName === 'write' ? 'filemap_fault → submit_bio' : 'submit_bio → nvme_queue_rq';
+      return opName === 'touch' || opName === 'write' ? 'filemap_fault → submit_bio' : diskSubmit(disk);
     }
-    case Ev.DmaInterrupt: return b === 1 ? 'napi_poll → tx completion' : 'nvme_irq → blk_mq_end_request';
+    case Ev.DmaInterrupt: return b === 1 ? 'napi_poll → tx completion' : diskIrq(disk);
     case Ev.PageHit: return opName === 'write' || opName === 'pwrite' ? '__filemap_get_folio (write_begin)' : 'filemap_get_read_batch';
     case Ev.PageMiss: return opName === 'write' || opName === 'pwrite' ? '__filemap_get_folio (FGP_CREAT)' : 'filemap_get_pages (miss)';
     case Ev.PageInsert: return 'filemap_add_folio';

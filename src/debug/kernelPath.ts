@@ -100,7 +100,7 @@ export function kernelPath(trace: Trace, opIndex: number): KernelPath {
     const groupable = kind === Ev.PageInsert || kind === Ev.PageHit || kind === Ev.PageMiss || kind === Ev.PageEvict ||
       kind === Ev.PageDirty || kind === Ev.PageMap || kind === Ev.PageDeactivate || kind === Ev.PageActivate;
     if (groupable) while (j + 1 <= r.endPos && ev.kind(j + 1) === kind && ev.thread(j + 1) === thread) j++;
-    const fn = kernelFunction(kind, r.name, b, thread, ev.a(i));
+    const fn = kernelFunction(kind, r.name, b, thread, ev.a(i), trace.machine.config.disk);
     let pages = 0;
     for (let x = i; x <= j; x++) pages += eventPageCount(kind, ev.c(x));
     const text = j > i ? `${describeEvent(trace, i)} … ${describeEvent(trace, j)} (${pages} pages)` : describeEvent(trace, i);

@@ -212,6 +212,26 @@ export function runJson(trace: Trace, extras: RunExtras = {}): RunJson {
   return ordered(runJsonRest(trace, recordedVsModeled(trace), extras), operations);
 }
 
+/**
+ * How long the log slept in a call the model lets sleep (a pass-through `syscall` whose second argument is the time
+ * slept, ns: nanosleep, a poll that timed out; strace/sleep.ts), or 0 for any other operation.
+ */
+export function sleptNsOf(r: OpRecord): number {
+  return r.name === 'syscall' && (r.args[1] ?? 0) > 0 ? r.args[1] : 0;
+}
+
+/**
+ * The model's time of one call, ns: from its start to its end; for a sleep, from its recorded start (when it is the
+ * earlier) to its end. The machine has one clock: the other threads' calls that ran while this one slept (the log shows
+ * them between its `<unfinished ...>` and its `<... resumed>`) already moved it, so the sleep's own wait is only the
+ * rest of it; it slept the whole time all the same (machine.ts, case 'syscall', sleeps until its recorded end).
+ */
+export function modeledCallNs(r: OpRecord): number {
+  const at = r.recorded?.timestampNs;
+  if (sleptNsOf(r) > 0 && at !== undefined && at < r.startNs) return r.endNs - at;
+  return r.endNs - r.startNs;
+}
+
 /** The log's timings against the model's, gathered operation by operation (a run that keeps no operation). */
 export class RecordedTally {
   private operations = 0;
@@ -227,7 +247,7 @@ export class RecordedTally {
     if (d !== undefined) {
       this.operations++;
       this.recordedNs += d;
-      this.modeledNs += r.endNs - r.startNs;
+      this.modeledNs += modeledCallNs(r);
     }
     if (rec.timestampNs !== undefined) {
       this.first = Math.min(this.first, rec.timestampNs);

@@ -120,7 +120,7 @@ test('http.server: two requests, two loops of 16 read(65536)+sendto, each advise
     assert.equal(l.cpuCopies, 32);
     assert.deepEqual(['sendfile', 'sendfile+sg-dma', 'splice', 'mmap+write'].map((m) => alt(l, m).cpuCopies), [16, 0, 0, 16]);
     assert.equal(alt(l, 'sendfile').contextSwitches, 34);
-    assert.match(headline(l), /^16 read\+write pairs → [a-z+-]+: −\d+ CPU copies, (\d+\.\d\d× (faster|slower)|about the same time) \(model\)$/);
+    assert.match(headline(l), /^16 read\+write pairs → [a-z+-]+: −\d+ CPU copies, this loop (\d+\.\d\d× (faster|slower)|about the same time), the run (\d+\.\d\d× faster|about the same time) \(model\)$/);
   }
   // One thread a request (ThreadingHTTPServer): the loops run on two threads.
   assert.notEqual(r.loops[0].thread, r.loops[1].thread);

@@ -422,12 +422,25 @@ describe('stdout carries nothing but DAP', () => {
     };
     send('initialize', { adapterID: 'iomachine', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
     send('launch', { program: fixture('basic.iosim'), stopOnEntry: false });
+    // Waits (20 s at most: a loaded machine is slow, never a fixed delay) until stdout has shown `text`, `n` times.
+    const seen = (text: string, n = 1) => new Promise<void>((resolve, reject) => {
+      const count = () => Buffer.concat(chunks).toString('utf8').split(text).length - 1;
+      const t0 = Date.now();
+      const poll = () => {
+        if (count() >= n) resolve();
+        else if (Date.now() - t0 > 20_000) reject(new Error(`no ${text} on stdout within 20 s`));
+        else setTimeout(poll, 20);
+      };
+      poll();
+    });
     send('configurationDone', {});
-    await new Promise((r) => setTimeout(r, 800));
+    // The run to the end of the program: its stop.
+    await seen('"event":"stopped"');
     send('evaluate', { expression: 'meminfo', context: 'repl' });
     send('frobnicate', {});
     send('launch', { program: fixture('bad.iosim') });
-    await new Promise((r) => setTimeout(r, 300));
+    // The second launch's answer (the first launch's is the first).
+    await seen('"command":"launch"', 2);
     send('disconnect', {});
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     assert.equal(code, 0);

@@ -14,8 +14,9 @@ import { fixture } from './helpers';
 export class Layout {
   readonly trace: Trace;
 
-  constructor(name: string) {
-    const loaded = loadProgramFile(fixture(name));
+  /** `machine`: the launch's overrides (disk = hdd), as the adapter applies them. */
+  constructor(name: string, machine?: Record<string, string | number>) {
+    const loaded = loadProgramFile(fixture(name), machine);
     assert.ok(loaded.spec, `${name} did not load`);
     this.trace = new Trace(loaded.spec);
     this.trace.runToEnd();

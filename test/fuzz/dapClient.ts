@@ -38,6 +38,7 @@ export class DapProcess {
   private seq = 1;
   private readonly pending = new Map<number, (m: Message | null) => void>();
   private waiters: ((m: Message | null) => boolean)[] = [];
+  private stderrWaiters: (() => void)[] = [];
 
   constructor(readonly cwd = ROOT) {
     this.proc = spawn(process.execPath, [ADAPTER], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -45,6 +46,7 @@ export class DapProcess {
     this.proc.stderr!.on('data', (d: Buffer) => {
       // Enough to judge; a client that floods it is not kept whole.
       if (this.stderr.length < 1 << 20) this.stderr += d.toString();
+      for (const w of this.stderrWaiters.slice()) w();
     });
     this.proc.stdin!.on('error', () => {});
     this.proc.on('exit', (code, signal) => {
@@ -52,6 +54,7 @@ export class DapProcess {
       for (const [, p] of this.pending) p(null);
       this.pending.clear();
       for (const w of this.waiters.splice(0)) w(null);
+      for (const w of this.stderrWaiters.slice()) w();
     });
   }
 
@@ -106,6 +109,29 @@ export class DapProcess {
         return true;
       };
       this.waiters.push(hook);
+    });
+  }
+
+  /**
+   * Waits until the adapter's stderr matches `re` (true), or it exits or `timeoutMs` passes without (false). stderr
+   * is another pipe than stdout: a line written before a response may be read after it, later still under load, so a
+   * test reads it by waiting for it, never after a fixed delay.
+   */
+  stderrMatch(re: RegExp, timeoutMs = 20_000): Promise<boolean> {
+    if (re.test(this.stderr)) return Promise.resolve(true);
+    if (!this.alive) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.stderrWaiters = this.stderrWaiters.filter((w) => w !== check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (re.test(this.stderr)) done(true);
+        else if (!this.alive) done(false);
+      };
+      const timer = setTimeout(() => done(re.test(this.stderr)), timeoutMs);
+      this.stderrWaiters.push(check);
     });
   }
 

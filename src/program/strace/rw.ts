@@ -7,6 +7,7 @@
 import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, splitArgs } from './args';
 import { callOf, type Call, type Core } from './core';
 import { FastOp } from './fast';
+import { namedPath } from './named';
 import { DK, type Desc, type Proc } from './tables';
 
 /** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
@@ -147,7 +148,11 @@ export function feedPipe(r: Core, pipe: number, n: number): void {
     if (!(count > 0)) continue;
     pend.early = true;
     r.fillPipe(pipe, count);
-    r.bufOp(proc, callOf(pend, count, false), 'write', d.mfd, count);
+    // Handed over before its end is read, it still carries what its first half's -y says it writes to (`pipe:[N]`),
+    // as the call completed in one line does: tools that follow a descriptor by its name see one pipe.
+    const call = callOf(pend, count, false);
+    if (r.live) call.path = namedPath(call);
+    r.bufOp(proc, call, 'write', d.mfd, count);
   }
 }
 

@@ -67,7 +67,7 @@ function kindOf(f: FdFacts | undefined, name: string): EndKind {
 function nameOf(s: Step): string {
   const p = s.op.recorded?.path ?? s.fd?.path;
   if (p) return p;
-  // A call handed to the machine before its line ended (a blocked pipe write) carries no -y name.
+  // A log without -y names no descriptor: the machine's.
   return s.fd ? `${s.fd.kind} (machine fd ${s.op.args[0]})` : `fd ${s.op.args[0]}`;
 }
 

@@ -103,7 +103,7 @@ suite('The zero-copy advisor in the editor', () => {
     assert.equal(advice.length, 1, 'one loop in the log');
     // Line 494 of the log (0-based 493) is the loop's first read.
     assert.equal(advice[0].range.start.line, 493);
-    assert.match(advice[0].command!.title, /^16 read\+write pairs → [a-z+-]+: −\d+ CPU copies, (\d+\.\d\d× (faster|slower)|about the same time) \(model\)$/);
+    assert.match(advice[0].command!.title, /^16 read\+write pairs → [a-z+-]+: −\d+ CPU copies, this loop (\d+\.\d\d× (faster|slower)|about the same time), the run (\d+\.\d\d× faster|about the same time) \(model\)$/);
     const result = await vscode.commands.executeCommand<{ rows: { method: string }[]; advice?: { firstLine: number } }>(
       advice[0].command!.command, ...(advice[0].command!.arguments ?? []));
     assert.ok(result?.advice, 'a comparison about the loop');
