@@ -14,7 +14,7 @@ import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
 import { cmdAdvise } from './advise';
-import { applyHostRecord, describeHostRecord, readHostRecord } from '../program/hostRecord';
+import { applyHostRecord, describeHostRecord, hostRecordPath, readHostRecord } from '../program/hostRecord';
 import { calibrationValues, describeRatio, diskSamples, fitDisk, modeledOverRecorded, saveCalibration, type DiskSample } from './calibrate';
 import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
@@ -350,7 +350,14 @@ function cmdCalibrate(args: string[]): number {
   for (const p of rest) {
     const loaded = loadFile(p);
     if (!loaded) return 1;
-    per.push([p, diskSamples(loaded.spec!, measured(p))]);
+    let paths: Set<string> | undefined;
+    try {
+      paths = measured(p);
+    } catch (e) {
+      err(`iosim: ${(e as Error).message}`);
+      return 1;
+    }
+    per.push([p, diskSamples(loaded.spec!, paths)]);
   }
   const all = per.flatMap(([, s]) => s);
   const fit = fitDisk(all);
@@ -370,8 +377,16 @@ function cmdCalibrate(args: string[]): number {
   if (flags.has('save')) {
     for (const [p] of per) {
       const rec = readHostRecord(p);
-      if (rec) saveCalibration(p, rec, values);
-      else err(`iosim: ${p} has no host record: not saved`);
+      if (!rec) {
+        err(`iosim: ${p} has no host record: not saved`);
+        continue;
+      }
+      try {
+        saveCalibration(p, rec, values);
+      } catch (e) {
+        err(`iosim: cannot write ${hostRecordPath(p)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        return 1;
+      }
     }
   }
   return 0;
@@ -423,8 +438,17 @@ export function main(argv: string[]): number {
       process.stderr.write(USAGE + '\n');
       return 2;
     }
+    // A file the system refused (EACCES, ENOSPC, EISDIR, ...) on a path no command caught: a line, never a stack.
+    if (isSystemError(e)) {
+      err(`iosim: ${e.path ? `${e.path}: ` : ''}${e.code} (${e.syscall})`);
+      return 1;
+    }
     throw e;
   }
+}
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 // `iosim run big.iosim | head` closes the pipe early: that is the reader's choice, not an error.

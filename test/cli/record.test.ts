@@ -1,7 +1,8 @@
 /** iosim record's pieces that need no strace: residency runs, the profile of a release, the files a log names, and a
  * replay that starts from the recorded page cache. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -86,3 +87,29 @@ test('calibrate: the disk line through per-size medians; one size alone cannot g
   assert.deepEqual(calibrationValues(fit).map((v) => `${v.key}=${v.value}`), ['disk=ssd', 'disk_latency=100us', 'disk_rate=1000MB/s']);
   assert.equal(fitDisk([s(4096, 10), s(4096, 20)]), null);
 });
+
+/** The CLI, built (dist/cli.js), as a person runs it. */
+function iosimCli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [path.join(__dirname, '../../../dist/cli.js'), ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const noStrace = spawnSync('strace', ['-V']).error !== undefined || process.platform !== 'linux';
+
+test('record -o in a directory that does not exist: "cannot write PATH: ENOENT", status 1, no stack trace', { skip: noStrace }, () => {
+  const r = iosimCli('record', '-o', '/nonexistent-iosim-dir/r.strace', '--', 'true');
+  assert.equal(r.code, 1);
+  assert.equal(r.err, 'iosim: cannot write /nonexistent-iosim-dir/r.strace: ENOENT\n');
+});
+
+test('record of a command that cannot be run: says so, writes neither the log nor a host record', { skip: noStrace }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-rec-'));
+  const log = path.join(dir, 'r1.strace');
+  const r = iosimCli('record', '-o', log, '--', 'iosim-no-such-command');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^iosim: the command could not be run \(iosim-no-such-command: strace recorded no call; its message is above\)/m);
+  assert.doesNotMatch(r.err, /wrote .*host\.json \(/);
+  assert.doesNotMatch(r.err, /^\s+at /m);
+  assert.equal(existsSync(log), false);
+  assert.equal(existsSync(`${log}.host.json`), false);
+});
+
