@@ -1,4 +1,5 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
+import { statSync } from 'node:fs';
 import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
@@ -38,7 +39,8 @@ const USAGE = `usage:
                                      run CMD under strace -f -tt -T -y -yy (Linux); evict the --cold files first; write
                                      LOG (default iosim-record.strace) and LOG.host.json: the machine, the kernel, and
                                      the page-cache residency (mincore) of the files before and after
-  iosim check LOG [--json]           replay a recorded log on its recorded machine and compare, per file, the real
+  iosim check LOG [--json] [--set KEY=VALUE]... [--profile host]
+                                     replay a recorded log on its recorded machine and compare, per file, the real
                                      resident pages after the run with the model's
   iosim calibrate LOG... [--save]    fit the disk's latency and bandwidth to the recorded times of the reads that
                                      waited for it; --save writes them into each LOG.host.json
@@ -337,6 +339,15 @@ function cmdRecord(args: string[]): number {
   }
 }
 
+/** Why `path` is no log to read (missing, a directory, a device), or null for a regular file. */
+function notRegularFile(path: string): string | null {
+  try {
+    return statSync(path).isFile() ? null : `cannot read ${path}: not a regular file`;
+  } catch (e) {
+    return `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
+}
+
 /** The files of a recorded log whose residency was measured before the run (undefined: no host record). */
 function measured(log: string): Set<string> | undefined {
   const rec = readHostRecord(log);
@@ -393,9 +404,16 @@ function cmdCalibrate(args: string[]): number {
 }
 
 function cmdCheck(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { json: 'bool' });
+  const { flags, lists, rest } = parseFlags(args, { json: 'bool', set: 'list', profile: 'value' });
   if (rest.length !== 1) throw new UsageError('check needs exactly one LOG');
+  const machine = machineOptions(flags, lists);
   const path = rest[0];
+  // The log itself first: a directory or a missing file is that, not a missing host record.
+  const notLog = notRegularFile(path);
+  if (notLog) {
+    err(`iosim: ${notLog}`);
+    return 1;
+  }
   let rec;
   try {
     rec = readHostRecord(path);
@@ -407,13 +425,14 @@ function cmdCheck(args: string[]): number {
     err(`iosim: ${path}.host.json not found: check needs a log made by iosim record`);
     return 1;
   }
-  const loaded = loadFile(path);
+  const loaded = loadFile(path, machine.overrides);
   if (!loaded) return 1;
+  applyMachineFlags(loaded.spec!, machine);
   const trace = new Trace(loaded.spec!, { record: false });
   while (trace.step() >= 0);
   const { result, notes } = checkResidency(rec, trace.machine);
   if (flags.has('json')) outJson(result);
-  else out(checkText(result, notes, rec));
+  else out(checkText(result, notes, rec, loaded.spec!.config.kernel));
   return 0;
 }
 

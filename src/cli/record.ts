@@ -6,7 +6,7 @@
  * --watch paths again, and writes LOG.host.json (program/hostRecord.ts) beside the log.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { resolve } from 'node:path';
 import { hostRecordPath, profileForRelease, type HostFile, type HostRecord, type Residency } from '../program/hostRecord';
@@ -140,6 +140,8 @@ export function record(o: RecordOptions): { status: number; host: HostRecord } {
   const watch = o.watch.map((p) => resolve(p));
   for (const p of cold) evict(p);
   const before = residency([...new Set([...cold, ...watch])]);
+  // A watched path that is not there yet (the command's output): known to start with no page.
+  const absent = new Set(watch.filter((p) => !existsSync(p)));
   for (const p of cold) {
     const r = before.get(p);
     if (!r) throw new RecordError(`--cold ${p}: cannot open it`);
@@ -161,6 +163,7 @@ export function record(o: RecordOptions): { status: number; host: HostRecord } {
   const files: HostFile[] = all.map((p) => ({
     path: p,
     before: before.get(p) ?? null,
+    ...(absent.has(p) ? { absentBefore: true as const } : {}),
     after: after.get(p) ?? null,
     why: [...(cold.includes(p) ? ['cold' as const] : []), ...(watch.includes(p) ? ['watch' as const] : []), ...(touched.includes(p) ? ['log' as const] : [])],
   }));

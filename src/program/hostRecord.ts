@@ -24,6 +24,11 @@ export interface HostFile {
   path: string;
   /** Measured before the command ran (the --cold and --watch paths); null when not measured or absent then. */
   before: Residency | null;
+  /**
+   * True when the path did not exist before the run (a --watch path the command created): it started with no page,
+   * though `before` is null. Absent in records made before this field.
+   */
+  absentBefore?: true;
   /** Measured right after it ended; null when the file no longer existed. */
   after: Residency | null;
   /** Why the file is listed: 'cold' (evicted first), 'watch', 'log' (the log touched it). */
