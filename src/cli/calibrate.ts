@@ -8,7 +8,9 @@
  * profile, so that replays and `iosim check` use them.
  */
 import { writeFileSync } from 'node:fs';
+import { DISK_PROFILES } from '../machine/config';
 import { Ev, WaitReason } from '../machine/events';
+import { formatBytes, formatDuration } from '../machine/units';
 import { hostRecordPath, type HostRecord } from '../program/hostRecord';
 import type { ProgramSpec } from '../program/source';
 import { Trace } from '../trace/trace';
@@ -49,16 +51,29 @@ export function diskSamples(spec: ProgramSpec, paths?: ReadonlySet<string>): Dis
   return out;
 }
 
+/** The fastest disk the model has (nvme, bytes/s): the fit's bandwidth is held at or below it. */
+export const MAX_DISK_RATE = DISK_PROFILES.nvme.bytesPerSec;
+
+export interface DiskFit {
+  latencyNs: number;
+  bytesPerSec: number;
+  /** Set when the line did not rise steeply enough (bandwidth held at MAX_DISK_RATE): why, for people. */
+  limited?: string;
+}
+
 /**
  * time = latencyNs + bytes / bytesPerSec by least squares over the median time of each read size (each size counts
- * once: 64 O_DIRECT reads of one size must not outweigh the rest, and a median (the lower of two) ignores the odd slow call); null with
- * fewer than two distinct sizes or a line that does not rise.
+ * once: 64 O_DIRECT reads of one size must not outweigh the rest, and a median (the lower of two) ignores the odd
+ * slow call), constrained to 0 < bytesPerSec <= MAX_DISK_RATE: when the recorded times do not grow with the size (a
+ * virtual disk, whose time is mostly a fixed cost) the slope is held at 1 / MAX_DISK_RATE and the latency is the mean
+ * of time - bytes / MAX_DISK_RATE over the sizes (the least squares latency for that slope), and `limited` says so.
+ * Latency is at least 0. null with fewer than two distinct sizes.
  */
-export function fitDisk(samples: readonly DiskSample[]): { latencyNs: number; bytesPerSec: number } | null {
+export function fitDisk(samples: readonly DiskSample[]): DiskFit | null {
   const bySize = new Map<number, number[]>();
   for (const s of samples) bySize.set(s.bytes, [...(bySize.get(s.bytes) ?? []), s.recordedNs]);
   if (bySize.size < 2) return null;
-  const pts = [...bySize].map(([x, ys]) => [x, ys.sort((a, b) => a - b)[(ys.length - 1) >> 1]] as const);
+  const pts = [...bySize].sort((a, b) => a[0] - b[0]).map(([x, ys]) => [x, ys.sort((a, b) => a - b)[(ys.length - 1) >> 1]] as const);
   const n = pts.length;
   const mx = pts.reduce((a, [x]) => a + x, 0) / n;
   const my = pts.reduce((a, [, y]) => a + y, 0) / n;
@@ -69,12 +84,21 @@ export function fitDisk(samples: readonly DiskSample[]): { latencyNs: number; by
     sxx += (x - mx) ** 2;
   }
   const slope = sxy / sxx;
-  if (!(slope > 0)) return null;
-  return { latencyNs: Math.max(0, my - slope * mx), bytesPerSec: 1e9 / slope };
+  const minSlope = 1e9 / MAX_DISK_RATE;
+  if (slope >= minSlope) return { latencyNs: Math.max(0, my - slope * mx), bytesPerSec: 1e9 / slope };
+  const [sx, sy] = pts[0];
+  const [lx, ly] = pts[n - 1];
+  const grows = slope > 0 ? 'grow less with the read size than the fastest disk allows' : 'do not grow with the read size';
+  return {
+    latencyNs: Math.max(0, my - minSlope * mx),
+    bytesPerSec: MAX_DISK_RATE,
+    limited: `the recorded times ${grows} (${formatBytes(sx)} reads ${formatDuration(sy)}, ${formatBytes(lx)} reads ${formatDuration(ly)}, medians; ` +
+      `a virtual disk's time is mostly a fixed cost): bandwidth held at ${formatBytes(MAX_DISK_RATE)}/s, the model's nvme, latency fitted to it`,
+  };
 }
 
 /** The --set values of a fit (disk first: it resets latency and rate). */
-export function calibrationValues(fit: { latencyNs: number; bytesPerSec: number }): { key: string; value: string }[] {
+export function calibrationValues(fit: DiskFit): { key: string; value: string }[] {
   return [
     { key: 'disk', value: 'ssd' },
     { key: 'disk_latency', value: `${Math.round(fit.latencyNs / 1000)}us` },

@@ -373,11 +373,14 @@ function cmdCalibrate(args: string[]): number {
   const all = per.flatMap(([, s]) => s);
   const fit = fitDisk(all);
   if (!fit) {
-    err(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); found ${all.length} of ${new Set(all.map((s) => s.bytes)).size} size(s)`);
+    const sizes = [...new Set(all.map((s) => s.bytes))];
+    const found = all.length === 0 ? 'found none' : `found ${all.length} read${all.length === 1 ? '' : 's'}, all of ${formatBytes(sizes[0])}`;
+    err(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); ${found}`);
     return 1;
   }
   const values = calibrationValues(fit);
   out(`disk from ${all.length} reads that waited for it: latency ${formatDuration(fit.latencyNs)}, ${formatBytes(fit.bytesPerSec)}/s`);
+  if (fit.limited) out(`  note: ${fit.limited}`);
   out(`  ${values.map((v) => `--set ${v.key}=${v.value}`).join(' ')}`);
   const set = Object.fromEntries(values.map((v) => [v.key, v.value]));
   for (const [p, before] of per) {
