@@ -12,6 +12,7 @@ import { DISK_PROFILES } from '../machine/config';
 import { Ev, WaitReason } from '../machine/events';
 import { formatBytes, formatDuration } from '../machine/units';
 import { hostRecordPath, type HostRecord } from '../program/hostRecord';
+import { loadProgramFile } from '../program/loadProgram';
 import type { ProgramSpec } from '../program/source';
 import { Trace } from '../trace/trace';
 
@@ -110,6 +111,22 @@ export function calibrationValues(fit: DiskFit): { key: string; value: string }[
 export function modeledOverRecorded(samples: readonly DiskSample[]): number {
   const rec = samples.reduce((a, s) => a + s.recordedNs, 0);
   return rec > 0 ? samples.reduce((a, s) => a + s.modeledNs, 0) / rec : NaN;
+}
+
+/**
+ * Calibrates a log just recorded (iosim record on a virtual disk): replays it on its host record's machine, fits the
+ * disk to its waiting reads of the files measured before the run, and saves the values into LOG.host.json. null (and
+ * nothing saved) when the log cannot be replayed or has no reads of two sizes that waited for the disk.
+ */
+export function calibrateRecording(logPath: string, rec: HostRecord): { fit: DiskFit; reads: number; values: { key: string; value: string }[] } | null {
+  const loaded = loadProgramFile(logPath);
+  if (!loaded.spec) return null;
+  const samples = diskSamples(loaded.spec, new Set(rec.files.filter((f) => f.before).map((f) => f.path)));
+  const fit = fitDisk(samples);
+  if (!fit) return null;
+  const values = calibrationValues(fit);
+  saveCalibration(logPath, rec, values);
+  return { fit, reads: samples.length, values };
 }
 
 /** Writes the values into a host record's profile (replacing earlier disk values) and saves it. */

@@ -16,7 +16,7 @@ import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
 import { cmdAdvise } from './advise';
 import { applyHostRecord, describeHostRecord, hostRecordPath, readHostRecord } from '../program/hostRecord';
-import { calibrationValues, describeRatio, diskSamples, fitDisk, modeledOverRecorded, saveCalibration, type DiskSample } from './calibrate';
+import { calibrateRecording, calibrationValues, describeRatio, diskSamples, fitDisk, modeledOverRecorded, saveCalibration, type DiskSample } from './calibrate';
 import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { record, RecordError, recordUnavailable } from './record';
@@ -330,7 +330,18 @@ function cmdRecord(args: string[]): number {
   const log = flags.get('output') ?? 'iosim-record.strace';
   try {
     const { status, host } = record({ log, cold: lists.get('cold') ?? [], watch: lists.get('watch') ?? [], command: args.slice(dash + 1), say: (l) => err(`iosim: ${l}`) });
-    err(`iosim: wrote ${log} and ${log}.host.json (Linux ${host.kernel.release}, kernel profile ${host.kernel.profile}, ${host.files.length} files)`);
+    err(`iosim: wrote ${log} and ${log}.host.json (Linux ${host.kernel.release}, kernel profile ${host.kernel.profile}, ${host.files.length} file${host.files.length === 1 ? '' : 's'})`);
+    if (host.profile.diskWarning) {
+      // A virtual disk's rotational flag says nothing of its speed: the log's own reads, when it has them, say more.
+      let cal: ReturnType<typeof calibrateRecording> = null;
+      try {
+        cal = calibrateRecording(log, host);
+      } catch (e) {
+        err(`iosim: calibration skipped: ${(e as Error).message}`);
+      }
+      if (cal) err(`iosim: ${host.profile.device?.name ?? 'the disk'} is a virtio disk that reports rotational=1: calibrated from the log's ${cal.reads} reads that waited for it instead (${cal.values.map((v) => `${v.key}=${v.value}`).join(', ')})${cal.fit.limited ? `; ${cal.fit.limited}` : ''}`);
+      else err(`iosim: ${host.profile.diskWarning}`);
+    }
     return status;
   } catch (e) {
     if (!(e instanceof RecordError)) throw e;

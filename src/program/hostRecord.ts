@@ -63,7 +63,10 @@ export function toRuns(pages: Iterable<number>): [number, number][] {
 /** One line for people: where the machine came from. */
 export function describeHostRecord(logPath: string, rec: HostRecord): string {
   const before = rec.files.filter((f) => f.before).length;
-  return `machine from ${hostRecordPath(logPath)}: Linux ${rec.kernel.release} → kernel ${rec.kernel.profile}, ${rec.profile.values.map((v) => `${v.key}=${v.value}`).join(', ')}; starting page cache of ${before} file${before === 1 ? '' : 's'}`;
+  // A disk warning stands unless a calibration replaced the disk it is about.
+  const calibrated = rec.profile.values.some((v) => v.key === 'disk' && v.from === 'iosim calibrate');
+  const warning = rec.profile.diskWarning && !calibrated ? `; ${rec.profile.diskWarning}` : '';
+  return `machine from ${hostRecordPath(logPath)}: Linux ${rec.kernel.release} → kernel ${rec.kernel.profile}, ${rec.profile.values.map((v) => `${v.key}=${v.value}`).join(', ')}; starting page cache of ${before} file${before === 1 ? '' : 's'}${warning}`;
 }
 
 export function hostRecordPath(logPath: string): string {
