@@ -149,3 +149,16 @@ test('compare --json: the six methods with the documented fields; read+write is 
   assert.equal(j.methods[0].speedup, 1);
   assert.equal(j.methods[3].cpuCopies, 0, 'sendfile with SG-DMA copies nothing with the CPU');
 });
+
+test('compare --warm warns when the file does not fit the page cache, and says what was really cached', () => {
+  // Default machine: 1 GiB of RAM; the methods' buffer takes the file's size, the page cache the rest.
+  // 900 MiB: (1024 − 900) MiB / 4 KiB = 31744 pages of cache for a file of 900 MiB / 4 KiB = 230400 pages: 13.8%.
+  const big = iosim('compare', '--size', '900MiB', '--warm');
+  assert.equal(big.code, 0, big.err);
+  assert.equal(big.err, 'iosim: warning: the 900 MiB file does not fit the page cache of the compared machine (1 GiB of RAM less the 900 MiB buffer the methods read into: 31744 pages): after the warming read 31744 of its 230400 pages were cached (13.8%), so the warm rows read the rest from the disk\n');
+  // 512 MiB: 131072 pages of cache for 131072 pages of file: it fits, nothing to say.
+  const fits = iosim('compare', '--size', '512MiB', '--warm');
+  assert.equal(fits.code, 0, fits.err);
+  assert.equal(fits.err, '');
+  assert.equal(iosim('compare', '--size', '16KiB', '--warm').err, '');
+});
