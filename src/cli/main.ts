@@ -51,6 +51,19 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
+const COMMANDS = ['run', 'export', 'advise', 'record', 'check', 'calibrate', 'compare'];
+
+/**
+ * What a usage error prints after its message: the command's synopsis line of USAGE (without its description) and
+ * where the rest is; for no command or an unknown one, the commands.
+ */
+function usageOf(cmd: string | undefined): string {
+  const line = cmd && COMMANDS.includes(cmd) ? USAGE.split('\n').find((l) => l.startsWith(`  iosim ${cmd} `)) : undefined;
+  if (!line) return `usage: iosim COMMAND ... (commands: ${COMMANDS.join(', ')})\nsee iosim --help`;
+  // The synopsis ends where the description's column starts (two spaces or more after it).
+  return `usage: ${line.trim().split(/ {2,}/)[0]}\nsee iosim --help`;
+}
+
 /** A line (or lines) for a person: names and log text in it are escaped before they reach the terminal. */
 function out(s: string): void {
   process.stdout.write(terminalText(s) + '\n');
@@ -255,7 +268,7 @@ class LogRows {
 function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null, info: StraceInfo): void {
   const sorted = [...logRows.rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
   out.line('');
-  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
+  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signal${info.signals === 1 ? '' : 's'}, ${info.badLines} line${info.badLines === 1 ? '' : 's'} skipped`);
   out.line(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
     name, r.calls, r.modeled === r.calls ? 'yes' : r.modeled === 0 ? 'shown only' : `${r.modeled}`,
     r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
@@ -477,7 +490,7 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof UsageError) {
       err(`iosim: ${e.message}`);
-      process.stderr.write(USAGE + '\n');
+      process.stderr.write(usageOf(cmd) + '\n');
       return 2;
     }
     // A file the system refused (EACCES, ENOSPC, EISDIR, ...) on a path no command caught: a line, never a stack.
