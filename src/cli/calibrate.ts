@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { DISK_PROFILES } from '../machine/config';
 import { Ev, WaitReason } from '../machine/events';
 import { formatBytes, formatDuration } from '../machine/units';
-import { hostRecordPath, type HostRecord } from '../program/hostRecord';
+import { hostRecordPath, readHostRecord, type HostRecord } from '../program/hostRecord';
+import type { AdviseDeps } from './advise';
 import { loadProgramFile } from '../program/loadProgram';
 import type { ProgramSpec } from '../program/source';
 import { Trace } from '../trace/trace';
@@ -141,3 +142,62 @@ export function describeRatio(path: string, before: number, after: number, n: nu
   return `${path}: ${n} waiting read${n === 1 ? '' : 's'}, modeled/recorded ${before.toFixed(2)}× → ${after.toFixed(2)}×`;
 }
 
+/** The files of a recorded log whose residency was measured before the run (undefined: no host record). */
+function measured(log: string): Set<string> | undefined {
+  const rec = readHostRecord(log);
+  return rec ? new Set(rec.files.filter((f) => f.before).map((f) => f.path)) : undefined;
+}
+
+/** `iosim calibrate LOG... [--save]`: the fit, its --set values, each log's modeled/recorded ratio before and after. */
+export function cmdCalibrate(args: string[], deps: AdviseDeps): number {
+  const { err, out } = deps;
+  const { flags, rest } = deps.parseFlags(args, { save: 'bool' });
+  if (rest.length === 0) throw deps.usage('calibrate needs at least one LOG');
+  const per: [string, DiskSample[]][] = [];
+  for (const p of rest) {
+    const loaded = deps.loadFile(p);
+    if (!loaded) return 1;
+    let paths: Set<string> | undefined;
+    try {
+      paths = measured(p);
+    } catch (e) {
+      err(`iosim: ${(e as Error).message}`);
+      return 1;
+    }
+    per.push([p, diskSamples(loaded.spec!, paths)]);
+  }
+  const all = per.flatMap(([, s]) => s);
+  const fit = fitDisk(all);
+  if (!fit) {
+    const sizes = [...new Set(all.map((s) => s.bytes))];
+    const found = all.length === 0 ? 'found none' : `found ${all.length} read${all.length === 1 ? '' : 's'}, all of ${formatBytes(sizes[0])}`;
+    err(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); ${found}`);
+    return 1;
+  }
+  const values = calibrationValues(fit);
+  out(`disk from ${all.length} reads that waited for it: latency ${formatDuration(fit.latencyNs)}, ${formatBytes(fit.bytesPerSec)}/s`);
+  if (fit.limited) out(`  note: ${fit.limited}`);
+  out(`  ${values.map((v) => `--set ${v.key}=${v.value}`).join(' ')}`);
+  const set = Object.fromEntries(values.map((v) => [v.key, v.value]));
+  for (const [p, before] of per) {
+    const loaded = deps.loadFile(p, set);
+    if (!loaded) return 1;
+    out(describeRatio(p, modeledOverRecorded(before), modeledOverRecorded(diskSamples(loaded.spec!, measured(p))), before.length));
+  }
+  if (flags.has('save')) {
+    for (const [p] of per) {
+      const rec = readHostRecord(p);
+      if (!rec) {
+        err(`iosim: ${p} has no host record: not saved`);
+        continue;
+      }
+      try {
+        saveCalibration(p, rec, values);
+      } catch (e) {
+        err(`iosim: cannot write ${hostRecordPath(p)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        return 1;
+      }
+    }
+  }
+  return 0;
+}

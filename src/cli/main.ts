@@ -15,9 +15,9 @@ import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest, type R
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
-import { cmdAdvise } from './advise';
-import { applyHostRecord, describeHostRecord, hostRecordPath, readHostRecord } from '../program/hostRecord';
-import { calibrateRecording, calibrationValues, describeRatio, diskSamples, fitDisk, modeledOverRecorded, saveCalibration, type DiskSample } from './calibrate';
+import { cmdAdvise, type AdviseDeps } from './advise';
+import { applyHostRecord, describeHostRecord, readHostRecord } from '../program/hostRecord';
+import { calibrateRecording, cmdCalibrate } from './calibrate';
 import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { record, RecordError, recordUnavailable } from './record';
@@ -381,64 +381,6 @@ function notRegularFile(path: string): string | null {
   }
 }
 
-/** The files of a recorded log whose residency was measured before the run (undefined: no host record). */
-function measured(log: string): Set<string> | undefined {
-  const rec = readHostRecord(log);
-  return rec ? new Set(rec.files.filter((f) => f.before).map((f) => f.path)) : undefined;
-}
-
-function cmdCalibrate(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { save: 'bool' });
-  if (rest.length === 0) throw new UsageError('calibrate needs at least one LOG');
-  const per: [string, DiskSample[]][] = [];
-  for (const p of rest) {
-    const loaded = loadFile(p);
-    if (!loaded) return 1;
-    let paths: Set<string> | undefined;
-    try {
-      paths = measured(p);
-    } catch (e) {
-      err(`iosim: ${(e as Error).message}`);
-      return 1;
-    }
-    per.push([p, diskSamples(loaded.spec!, paths)]);
-  }
-  const all = per.flatMap(([, s]) => s);
-  const fit = fitDisk(all);
-  if (!fit) {
-    const sizes = [...new Set(all.map((s) => s.bytes))];
-    const found = all.length === 0 ? 'found none' : `found ${all.length} read${all.length === 1 ? '' : 's'}, all of ${formatBytes(sizes[0])}`;
-    err(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); ${found}`);
-    return 1;
-  }
-  const values = calibrationValues(fit);
-  out(`disk from ${all.length} reads that waited for it: latency ${formatDuration(fit.latencyNs)}, ${formatBytes(fit.bytesPerSec)}/s`);
-  if (fit.limited) out(`  note: ${fit.limited}`);
-  out(`  ${values.map((v) => `--set ${v.key}=${v.value}`).join(' ')}`);
-  const set = Object.fromEntries(values.map((v) => [v.key, v.value]));
-  for (const [p, before] of per) {
-    const loaded = loadFile(p, set);
-    if (!loaded) return 1;
-    out(describeRatio(p, modeledOverRecorded(before), modeledOverRecorded(diskSamples(loaded.spec!, measured(p))), before.length));
-  }
-  if (flags.has('save')) {
-    for (const [p] of per) {
-      const rec = readHostRecord(p);
-      if (!rec) {
-        err(`iosim: ${p} has no host record: not saved`);
-        continue;
-      }
-      try {
-        saveCalibration(p, rec, values);
-      } catch (e) {
-        err(`iosim: cannot write ${hostRecordPath(p)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        return 1;
-      }
-    }
-  }
-  return 0;
-}
-
 function cmdCheck(args: string[]): number {
   const { flags, lists, rest } = parseFlags(args, { json: 'bool', set: 'list', profile: 'value' });
   if (rest.length !== 1) throw new UsageError('check needs exactly one LOG');
@@ -474,14 +416,15 @@ function cmdCheck(args: string[]): number {
 
 export function main(argv: string[]): number {
   const [cmd, ...args] = argv;
+  const deps: AdviseDeps = { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out, outJson, err };
   try {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
-      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile, usage: (m) => new UsageError(m), out, outJson, err });
+      case 'advise': return cmdAdvise(args, deps);
       case 'record': return cmdRecord(args);
       case 'check': return cmdCheck(args);
-      case 'calibrate': return cmdCalibrate(args);
+      case 'calibrate': return cmdCalibrate(args, deps);
       case 'export': return cmdExport(args);
       case '--version': out('iosim 0.1.0'); return 0;
       case '--help': case '-h': case 'help': out(USAGE); return 0;
