@@ -26,7 +26,7 @@ export class CheckPane {
 
   show(v: CheckView): void {
     setText(this.head, `${v.log}: recorded on Linux ${v.release}, replayed with the ${v.kernel} kernel profile. ` +
-      `${formatCount(v.matchedPages)} pages in common, score ${(100 * v.score).toFixed(1)}%.`);
+      (v.score === null ? 'No file was compared: none had its residency measured before the run (record with --watch or --cold).' : `${formatCount(v.matchedPages)} pages in common, score ${(100 * v.score).toFixed(1)}%.`));
     const rows: HTMLTableRowElement[] = [];
     const header = document.createElement('tr');
     for (const h of ['file', 'real pages', 'model pages', 'only real', 'only model', 'match']) header.append(el('th', undefined, h));

@@ -2,8 +2,9 @@
  * `iosim check LOG [--json]`: replays a log made by `iosim record` on its recorded machine (LOG.host.json: profile,
  * kernel, starting page cache) and compares, file by file, the pages the real kernel had resident right after the run
  * (mincore) with the pages the model has cached at its end. Files compared: those whose residency was measured
- * before the run too (the --cold and --watch paths); the others the log touched are listed, not scored, since where
- * they started is not known.
+ * before the run too (the --cold and --watch paths), or that were known absent before it (a --watch path the command
+ * created: it started with no page); the others the log touched are listed, not scored, since where they started is
+ * not known. A check that compared no file has no score (null), and says so.
  */
 import type { Machine } from '../machine/machine';
 import { PG_DIRTY } from '../machine/pagecache';
@@ -23,8 +24,8 @@ export interface FileCheck {
 export interface CheckResult {
   files: FileCheck[];
   matchedPages: number;
-  /** All files' common pages over all files' pages of either side (1 when there are none). */
-  score: number;
+  /** All files' common pages over all files' pages of either side (1 when they have none); null when no file was compared. */
+  score: number | null;
 }
 
 /** The extra facts of the text form: dirty pages of the model and the files not compared. */
@@ -47,7 +48,7 @@ export function checkResidency(rec: HostRecord, m: Machine): { result: CheckResu
   let both = 0;
   let either = 0;
   for (const f of rec.files) {
-    if (!f.before || !f.after) {
+    if (!f.after || !(f.before || f.absentBefore)) {
       notCompared.push(f.path);
       continue;
     }
@@ -66,20 +67,21 @@ export function checkResidency(rec: HostRecord, m: Machine): { result: CheckResu
     either += union;
     files.push({ path: f.path, realPages: real.size, modelPages: model.size, onlyReal: toRuns(onlyReal), onlyModel: toRuns(onlyModel), match: union === 0 ? 1 : common / union });
   }
-  return { result: { files, matchedPages: both, score: either === 0 ? 1 : both / either }, notes: { modelDirty, notCompared } };
+  return { result: { files, matchedPages: both, score: files.length === 0 ? null : either === 0 ? 1 : both / either }, notes: { modelDirty, notCompared } };
 }
 
 const runsText = (r: [number, number][]) => (r.length ? r.slice(0, 6).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ') + (r.length > 6 ? `, … (${r.length} runs)` : '') : '—');
 
-/** The comparison for people. */
-export function checkText(c: CheckResult, notes: CheckNotes, rec: HostRecord): string {
-  const lines = [`recorded on Linux ${rec.kernel.release} (${rec.fs?.type ?? '?'}), replayed with kernel profile ${rec.kernel.profile}`];
+/** The comparison for people; `kernel`: the profile the replay ran (the record's unless --set changed it). */
+export function checkText(c: CheckResult, notes: CheckNotes, rec: HostRecord, kernel: string = rec.kernel.profile): string {
+  const lines = [`recorded on Linux ${rec.kernel.release} (${rec.fs?.type ?? '?'}), replayed with kernel profile ${kernel}`];
   for (const f of c.files) {
     lines.push(`${f.path}: real ${f.realPages} pages, model ${f.modelPages} (${notes.modelDirty.get(f.path) ?? 0} dirty in the model; the real dirty count is not recorded), match ${(100 * f.match).toFixed(1)}%`);
     lines.push(`  only real:  ${runsText(f.onlyReal)}`);
     lines.push(`  only model: ${runsText(f.onlyModel)}`);
   }
   if (notes.notCompared.length) lines.push(`not compared (no residency measured before the run; name them with --watch): ${notes.notCompared.length} file${notes.notCompared.length === 1 ? '' : 's'}`);
-  lines.push(`matched pages ${c.matchedPages}, score ${(100 * c.score).toFixed(1)}%`);
+  if (c.score === null) lines.push('nothing compared: no file the run left had its residency measured before the run (name the files with --watch or --cold when recording); no score');
+  else lines.push(`matched pages ${c.matchedPages}, score ${(100 * c.score).toFixed(1)}%`);
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
+import { statSync } from 'node:fs';
 import { hitPercent } from '../machine/counters';
 import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
@@ -7,15 +8,16 @@ import type { Loaded, MachineOverrides } from '../program/load';
 import { loadProgramFile, type ProgramFormat } from '../program/loadProgram';
 import type { StraceInfo } from '../program/strace/load';
 import { escapeControls, safeJson, terminalText } from '../shared/escape';
-import { checkCompareArgs, compare } from '../trace/compare';
+import { checkCompareArgs, compare, warmCachedPages } from '../trace/compare';
+import { defaultConfig } from '../machine/config';
 import type { OpRecord } from '../trace/opLog';
 import { modeledCallNs, operationJson, opText, RecordedTally, sleptNsOf, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
 import { FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
-import { cmdAdvise } from './advise';
+import { cmdAdvise, type AdviseDeps } from './advise';
 import { applyHostRecord, describeHostRecord, readHostRecord } from '../program/hostRecord';
-import { calibrationValues, describeRatio, diskSamples, fitDisk, modeledOverRecorded, saveCalibration, type DiskSample } from './calibrate';
+import { calibrateRecording, cmdCalibrate } from './calibrate';
 import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { record, RecordError, recordUnavailable } from './record';
@@ -38,7 +40,8 @@ const USAGE = `usage:
                                      run CMD under strace -f -tt -T -y -yy (Linux); evict the --cold files first; write
                                      LOG (default iosim-record.strace) and LOG.host.json: the machine, the kernel, and
                                      the page-cache residency (mincore) of the files before and after
-  iosim check LOG [--json]           replay a recorded log on its recorded machine and compare, per file, the real
+  iosim check LOG [--json] [--set KEY=VALUE]... [--profile host]
+                                     replay a recorded log on its recorded machine and compare, per file, the real
                                      resident pages after the run with the model's
   iosim calibrate LOG... [--save]    fit the disk's latency and bandwidth to the recorded times of the reads that
                                      waited for it; --save writes them into each LOG.host.json
@@ -47,6 +50,19 @@ const USAGE = `usage:
   iosim --help | --version`;
 
 class UsageError extends Error {}
+
+const COMMANDS = ['run', 'export', 'advise', 'record', 'check', 'calibrate', 'compare'];
+
+/**
+ * What a usage error prints after its message: the command's synopsis line of USAGE (without its description) and
+ * where the rest is; for no command or an unknown one, the commands.
+ */
+function usageOf(cmd: string | undefined): string {
+  const line = cmd && COMMANDS.includes(cmd) ? USAGE.split('\n').find((l) => l.startsWith(`  iosim ${cmd} `)) : undefined;
+  if (!line) return `usage: iosim COMMAND ... (commands: ${COMMANDS.join(', ')})\nsee iosim --help`;
+  // The synopsis ends where the description's column starts (two spaces or more after it).
+  return `usage: ${line.trim().split(/ {2,}/)[0]}\nsee iosim --help`;
+}
 
 /** A line (or lines) for a person: names and log text in it are escaped before they reach the terminal. */
 function out(s: string): void {
@@ -262,7 +278,7 @@ function simulatedText(r: { calls: number; modeled: number; slept: number }): st
 function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null, info: StraceInfo): void {
   const sorted = [...logRows.rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
   out.line('');
-  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signals, ${info.badLines} lines skipped`);
+  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signal${info.signals === 1 ? '' : 's'}, ${info.badLines} line${info.badLines === 1 ? '' : 's'} skipped`);
   out.line(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
     name, r.calls, simulatedText(r),
     r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
@@ -312,6 +328,14 @@ function cmdCompare(args: string[]): number {
   }
   const { size, disk, warm } = check.options;
   const rows = compare(check.options);
+  // A "warm" file larger than the page cache is mostly cold again when the measured calls start: say what was cached.
+  if (warm) {
+    const w = warmCachedPages(check.options);
+    if (w.cached < w.pages) {
+      err(`iosim: warning: the ${formatBytes(size)} file does not fit the page cache of the compared machine (${formatBytes(defaultConfig(disk).ramBytes)} of RAM less the ${formatBytes(size)} buffer the methods read into: ${w.capacity} pages): ` +
+        `after the warming read ${w.cached} of its ${w.pages} pages were cached (${(100 * w.cached / w.pages).toFixed(1)}%), so the warm rows read the rest from the disk`);
+    }
+  }
   if (flags.has('json')) {
     outJson({ methods: rows });
     return 0;
@@ -339,7 +363,18 @@ function cmdRecord(args: string[]): number {
   const log = flags.get('output') ?? 'iosim-record.strace';
   try {
     const { status, host } = record({ log, cold: lists.get('cold') ?? [], watch: lists.get('watch') ?? [], command: args.slice(dash + 1), say: (l) => err(`iosim: ${l}`) });
-    err(`iosim: wrote ${log} and ${log}.host.json (Linux ${host.kernel.release}, kernel profile ${host.kernel.profile}, ${host.files.length} files)`);
+    err(`iosim: wrote ${log} and ${log}.host.json (Linux ${host.kernel.release}, kernel profile ${host.kernel.profile}, ${host.files.length} file${host.files.length === 1 ? '' : 's'})`);
+    if (host.profile.diskWarning) {
+      // A virtual disk's rotational flag says nothing of its speed: the log's own reads, when it has them, say more.
+      let cal: ReturnType<typeof calibrateRecording> = null;
+      try {
+        cal = calibrateRecording(log, host);
+      } catch (e) {
+        err(`iosim: calibration skipped: ${(e as Error).message}`);
+      }
+      if (cal) err(`iosim: ${host.profile.device?.name ?? 'the disk'} is a virtio disk that reports rotational=1: calibrated from the log's ${cal.reads} reads that waited for it instead (${cal.values.map((v) => `${v.key}=${v.value}`).join(', ')})${cal.fit.limited ? `; ${cal.fit.limited}` : ''}`);
+      else err(`iosim: ${host.profile.diskWarning}`);
+    }
     return status;
   } catch (e) {
     if (!(e instanceof RecordError)) throw e;
@@ -348,50 +383,26 @@ function cmdRecord(args: string[]): number {
   }
 }
 
-/** The files of a recorded log whose residency was measured before the run (undefined: no host record). */
-function measured(log: string): Set<string> | undefined {
-  const rec = readHostRecord(log);
-  return rec ? new Set(rec.files.filter((f) => f.before).map((f) => f.path)) : undefined;
-}
-
-function cmdCalibrate(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { save: 'bool' });
-  if (rest.length === 0) throw new UsageError('calibrate needs at least one LOG');
-  const per: [string, DiskSample[]][] = [];
-  for (const p of rest) {
-    const loaded = loadFile(p);
-    if (!loaded) return 1;
-    per.push([p, diskSamples(loaded.spec!, measured(p))]);
+/** Why `path` is no log to read (missing, a directory, a device), or null for a regular file. */
+function notRegularFile(path: string): string | null {
+  try {
+    return statSync(path).isFile() ? null : `cannot read ${path}: not a regular file`;
+  } catch (e) {
+    return `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
   }
-  const all = per.flatMap(([, s]) => s);
-  const fit = fitDisk(all);
-  if (!fit) {
-    err(`iosim: calibrate needs reads that waited for the disk, of at least two sizes (a cold 32 KiB read and O_DIRECT 1 MiB reads, say); found ${all.length} of ${new Set(all.map((s) => s.bytes)).size} size(s)`);
-    return 1;
-  }
-  const values = calibrationValues(fit);
-  out(`disk from ${all.length} reads that waited for it: latency ${formatDuration(fit.latencyNs)}, ${formatBytes(fit.bytesPerSec)}/s`);
-  out(`  ${values.map((v) => `--set ${v.key}=${v.value}`).join(' ')}`);
-  const set = Object.fromEntries(values.map((v) => [v.key, v.value]));
-  for (const [p, before] of per) {
-    const loaded = loadFile(p, set);
-    if (!loaded) return 1;
-    out(describeRatio(p, modeledOverRecorded(before), modeledOverRecorded(diskSamples(loaded.spec!, measured(p))), before.length));
-  }
-  if (flags.has('save')) {
-    for (const [p] of per) {
-      const rec = readHostRecord(p);
-      if (rec) saveCalibration(p, rec, values);
-      else err(`iosim: ${p} has no host record: not saved`);
-    }
-  }
-  return 0;
 }
 
 function cmdCheck(args: string[]): number {
-  const { flags, rest } = parseFlags(args, { json: 'bool' });
+  const { flags, lists, rest } = parseFlags(args, { json: 'bool', set: 'list', profile: 'value' });
   if (rest.length !== 1) throw new UsageError('check needs exactly one LOG');
+  const machine = machineOptions(flags, lists);
   const path = rest[0];
+  // The log itself first: a directory or a missing file is that, not a missing host record.
+  const notLog = notRegularFile(path);
+  if (notLog) {
+    err(`iosim: ${notLog}`);
+    return 1;
+  }
   let rec;
   try {
     rec = readHostRecord(path);
@@ -403,26 +414,28 @@ function cmdCheck(args: string[]): number {
     err(`iosim: ${path}.host.json not found: check needs a log made by iosim record`);
     return 1;
   }
-  const loaded = loadFile(path);
+  const loaded = loadFile(path, machine.overrides);
   if (!loaded) return 1;
+  applyMachineFlags(loaded.spec!, machine);
   const trace = new Trace(loaded.spec!, { record: false });
   while (trace.step() >= 0);
   const { result, notes } = checkResidency(rec, trace.machine);
   if (flags.has('json')) outJson(result);
-  else out(checkText(result, notes, rec));
+  else out(checkText(result, notes, rec, loaded.spec!.config.kernel));
   return 0;
 }
 
 export function main(argv: string[]): number {
   const [cmd, ...args] = argv;
+  const deps: AdviseDeps = { parseFlags, machineOptions, loadFile: (p, o, report) => loadFile(p, o, undefined, report), usage: (m) => new UsageError(m), out, outJson, err };
   try {
     switch (cmd) {
       case 'run': return cmdRun(args);
       case 'compare': return cmdCompare(args);
-      case 'advise': return cmdAdvise(args, { parseFlags, machineOptions, loadFile: (p, o, report) => loadFile(p, o, undefined, report), usage: (m) => new UsageError(m), out, outJson, err });
+      case 'advise': return cmdAdvise(args, deps);
       case 'record': return cmdRecord(args);
       case 'check': return cmdCheck(args);
-      case 'calibrate': return cmdCalibrate(args);
+      case 'calibrate': return cmdCalibrate(args, deps);
       case 'export': return cmdExport(args);
       case '--version': out('iosim 0.1.0'); return 0;
       case '--help': case '-h': case 'help': out(USAGE); return 0;
@@ -431,11 +444,20 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof UsageError) {
       err(`iosim: ${e.message}`);
-      process.stderr.write(USAGE + '\n');
+      process.stderr.write(usageOf(cmd) + '\n');
       return 2;
+    }
+    // A file the system refused (EACCES, ENOSPC, EISDIR, ...) on a path no command caught: a line, never a stack.
+    if (isSystemError(e)) {
+      err(`iosim: ${e.path ? `${e.path}: ` : ''}${e.code} (${e.syscall})`);
+      return 1;
     }
     throw e;
   }
+}
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string; syscall: string } {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 // `iosim run big.iosim | head` closes the pipe early: that is the reader's choice, not an error.

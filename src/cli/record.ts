@@ -6,7 +6,7 @@
  * --watch paths again, and writes LOG.host.json (program/hostRecord.ts) beside the log.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { resolve } from 'node:path';
 import { hostRecordPath, profileForRelease, type HostFile, type HostRecord, type Residency } from '../program/hostRecord';
@@ -122,26 +122,48 @@ export interface RecordOptions {
   say: (line: string) => void;
 }
 
-/** Records a command; returns the command's exit status. */
+/** Writes a file or throws a RecordError "cannot write PATH: ENOENT". */
+function writeOrFail(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new RecordError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * Records a command; returns the command's exit status. Throws a RecordError (no host record written) when the log
+ * cannot be written or the command could not be started.
+ */
 export function record(o: RecordOptions): { status: number; host: HostRecord } {
   const cold = o.cold.map((p) => resolve(p));
   const watch = o.watch.map((p) => resolve(p));
   for (const p of cold) evict(p);
   const before = residency([...new Set([...cold, ...watch])]);
+  // A watched path that is not there yet (the command's output): known to start with no page.
+  const absent = new Set(watch.filter((p) => !existsSync(p)));
   for (const p of cold) {
     const r = before.get(p);
     if (!r) throw new RecordError(`--cold ${p}: cannot open it`);
     if (r.pages > 0) o.say(`warning: ${p} still has ${r.pages} resident pages after eviction (mapped or locked by someone?)`);
   }
+  // The log must be writable before anything runs: strace would say so and run nothing, and no log would follow.
+  writeOrFail(o.log, '');
   const run = spawnSync('strace', ['-f', '-tt', '-T', '-y', '-yy', '-o', o.log, '--', ...o.command], { stdio: 'inherit' });
   if (run.error) throw new RecordError(`cannot run strace: ${run.error.message}`);
   const log = readFileSync(o.log, 'utf8');
+  // strace writes no line when it cannot start the command (not found, not executable): it said why on stderr.
+  if (log.trim() === '') {
+    unlinkSync(o.log);
+    throw new RecordError(`the command could not be run (${o.command[0]}: strace recorded no call; its message is above): wrote no ${o.log} and no ${hostRecordPath(o.log)}`);
+  }
   const touched = touchedFiles(log);
   const all = [...new Set([...cold, ...watch, ...touched])].sort();
   const after = residency(all);
   const files: HostFile[] = all.map((p) => ({
     path: p,
     before: before.get(p) ?? null,
+    ...(absent.has(p) ? { absentBefore: true as const } : {}),
     after: after.get(p) ?? null,
     why: [...(cold.includes(p) ? ['cold' as const] : []), ...(watch.includes(p) ? ['watch' as const] : []), ...(touched.includes(p) ? ['log' as const] : [])],
   }));
@@ -159,6 +181,6 @@ export function record(o: RecordOptions): { status: number; host: HostRecord } {
   };
   // One run a line: [first, last] pairs kept together.
   const text = JSON.stringify(host, null, 1).replace(/\[\s*(\d+),\s*(\d+)\s*\]/g, '[$1, $2]');
-  writeFileSync(hostRecordPath(o.log), text + '\n');
+  writeOrFail(hostRecordPath(o.log), text + '\n');
   return { status: run.status ?? 1, host };
 }

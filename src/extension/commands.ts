@@ -118,7 +118,9 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
     out.appendLine(checkText(result, notes, rec));
     panel.open();
     panel.showCheck({ log: uri.fsPath, release: rec.kernel.release, kernel: rec.kernel.profile, ...result });
-    void vscode.window.showInformationMessage(vscode.l10n.t('Checked against this machine: {0} of the resident pages match ({1} pages in common).', `${(100 * result.score).toFixed(1)}%`, result.matchedPages));
+    void vscode.window.showInformationMessage(result.score === null
+      ? vscode.l10n.t('Checked against this machine: no file was compared (none had its residency measured before the run).')
+      : vscode.l10n.t('Checked against this machine: {0} of the resident pages match ({1} pages in common).', `${(100 * result.score).toFixed(1)}%`, result.matchedPages));
   });
 
   reg('iomachine.runScenario', (arg) => start(arg, true));

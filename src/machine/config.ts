@@ -2,7 +2,7 @@
  * The machine's configuration: every key a scenario's `machine { }` block or a launch configuration may set,
  * with the Linux (or model-spec §7) default, and the parsing rules for its value.
  */
-import { formatBytes, GiB, KiB, MiB, parseDuration, parseSize } from './units';
+import { GiB, KiB, MiB, parseDuration, parseSize } from './units';
 
 export type DiskKind = 'hdd' | 'ssd' | 'nvme';
 export type NicKind = 'plain' | 'sg-dma';
@@ -172,7 +172,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'nic', kind: 'enum', choices: ['plain', 'sg-dma'], example: 'sg-dma', doc: 'Network card: sg-dma gathers straight from page-cache pages (sendfile needs no CPU copy).', apply: (c, v) => { c.nic = v as NicKind; } },
   { key: 'read_ahead_kb', kind: 'int', example: '128', min: 0, max: 65536, doc: 'Maximum readahead window (/sys/block/<dev>/queue/read_ahead_kb).', apply: (c, v) => { c.readAheadKb = v as number; } },
   { key: 'max_sectors_kb', kind: 'int', example: '1024', min: 4, max: 1048576, doc: 'Largest single disk request in KiB (/sys/block/<dev>/queue/max_sectors_kb); larger transfers are split.', apply: (c, v) => { c.maxSectorsKb = v as number; } },
-  { key: 'page_cache_limit', kind: 'size-or-none', example: '64MiB', max: MAX_RAM, doc: 'Caps the page cache (as a memory cgroup limit would); default: what RAM leaves.', apply: (c, v) => { c.pageCacheLimit = v as number | null; } },
+  { key: 'page_cache_limit', kind: 'size-or-none', example: '64MiB', min: 16 * 4 * KiB, max: MAX_RAM, doc: 'Caps the page cache (as a memory cgroup limit would); default: what RAM leaves. At least 64KiB: 16 pages, the smallest page cache the model runs.', apply: (c, v) => { c.pageCacheLimit = v as number | null; } },
   { key: 'socket_buffer', kind: 'size', example: '208KiB', min: 4 * KiB, max: INT_MAX, doc: 'Socket send buffer (net.core.wmem_default).', apply: (c, v) => { c.socketBufferBytes = v as number; } },
   { key: 'pipe_size', kind: 'size', example: '64KiB', min: 4 * KiB, max: 2 * GiB, doc: 'Pipe capacity (16 pages by default).', apply: (c, v) => { c.pipeBytes = v as number; } },
   { key: 'vm.dirty_background_ratio', kind: 'int', example: '10', min: 0, max: 100, sysctl: true, doc: '% of dirtyable memory above which the flusher starts background writeback.', apply: sys('vm.dirty_background_ratio') },
@@ -256,8 +256,10 @@ function showValue(k: ConfigKey, v: number): string {
     case 'size':
     case 'size-or-none':
       // Whole units only (16 MiB, 64 TiB); an odd bound such as INT_MAX is given in bytes.
-      if (v >= 1024 * GiB && v % (1024 * GiB) === 0) return `${v / (1024 * GiB)}TiB`;
-      return /\.|^\d+ B$/.test(formatBytes(v)) ? `${v} bytes` : formatBytes(v).replace(' ', '');
+      for (const [unit, size] of [['TiB', 1024 * GiB], ['GiB', GiB], ['MiB', MiB], ['KiB', KiB]] as const) {
+        if (v >= size && v % size === 0) return `${v / size}${unit}`;
+      }
+      return `${v} bytes`;
     case 'duration':
       return v >= 1e9 && v % 1e9 === 0 ? `${v / 1e9}s` : v >= 1e6 && v % 1e6 === 0 ? `${v / 1e6}ms` : v >= 1e3 && v % 1e3 === 0 ? `${v / 1e3}us` : `${v}ns`;
     case 'rate':

@@ -47,12 +47,11 @@ export function isTimeUnit(unit: string): boolean {
 }
 
 export function formatBytes(n: number): string {
-  if (n >= GiB && n % GiB === 0) return `${n / GiB} GiB`;
-  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
-  if (n >= KiB && n % KiB === 0) return `${n / KiB} KiB`;
-  if (n >= GiB) return `${(n / GiB).toFixed(2)} GiB`;
-  if (n >= MiB) return `${(n / MiB).toFixed(2)} MiB`;
-  if (n >= KiB) return `${(n / KiB).toFixed(1)} KiB`;
+  // One rule for every amount: the largest unit it reaches, whole when it is a whole number of them, else with
+  // decimals (65555 KiB is 64.02 MiB, as 65546 KiB + 100 bytes is: not 65555 KiB beside 64.01 MiB).
+  if (n >= GiB) return n % GiB === 0 ? `${n / GiB} GiB` : `${(n / GiB).toFixed(2)} GiB`;
+  if (n >= MiB) return n % MiB === 0 ? `${n / MiB} MiB` : `${(n / MiB).toFixed(2)} MiB`;
+  if (n >= KiB) return n % KiB === 0 ? `${n / KiB} KiB` : `${(n / KiB).toFixed(1)} KiB`;
   return `${n} B`;
 }
 

@@ -24,6 +24,11 @@ export interface HostFile {
   path: string;
   /** Measured before the command ran (the --cold and --watch paths); null when not measured or absent then. */
   before: Residency | null;
+  /**
+   * True when the path did not exist before the run (a --watch path the command created): it started with no page,
+   * though `before` is null. Absent in records made before this field.
+   */
+  absentBefore?: true;
   /** Measured right after it ended; null when the file no longer existed. */
   after: Residency | null;
   /** Why the file is listed: 'cold' (evicted first), 'watch', 'log' (the log touched it). */
@@ -58,7 +63,10 @@ export function toRuns(pages: Iterable<number>): [number, number][] {
 /** One line for people: where the machine came from. */
 export function describeHostRecord(logPath: string, rec: HostRecord): string {
   const before = rec.files.filter((f) => f.before).length;
-  return `machine from ${hostRecordPath(logPath)}: Linux ${rec.kernel.release} → kernel ${rec.kernel.profile}, ${rec.profile.values.map((v) => `${v.key}=${v.value}`).join(', ')}; starting page cache of ${before} file${before === 1 ? '' : 's'}`;
+  // A disk warning stands unless a calibration replaced the disk it is about.
+  const calibrated = rec.profile.values.some((v) => v.key === 'disk' && v.from === 'iosim calibrate');
+  const warning = rec.profile.diskWarning && !calibrated ? `; ${rec.profile.diskWarning}` : '';
+  return `machine from ${hostRecordPath(logPath)}: Linux ${rec.kernel.release} → kernel ${rec.kernel.profile}, ${rec.profile.values.map((v) => `${v.key}=${v.value}`).join(', ')}; starting page cache of ${before} file${before === 1 ? '' : 's'}${warning}`;
 }
 
 export function hostRecordPath(logPath: string): string {

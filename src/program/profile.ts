@@ -28,6 +28,11 @@ export interface MachineProfile {
   values: ProfileValue[];
   /** What could not be read or used, and why. */
   notes: string[];
+  /**
+   * A warning about the disk kind read: a virtual disk (virtio) that reports rotational = 1 is taken as hdd, which it
+   * is not. Absent when there is nothing to say (and in profiles made before this field).
+   */
+  diskWarning?: string;
 }
 
 /** What the profile reads of the computer: files' text and devices. Tests give their own. */
@@ -85,6 +90,16 @@ function diskOf(path: string, host: HostView): string | null {
   return host.read(`/sys/block/${name}/queue/read_ahead_kb`) !== null ? name : null;
 }
 
+/**
+ * A virtio block device (a virtual machine's disk): its driver is virtio_blk (/sys/block/DEV/device/driver), or, when
+ * that link cannot be read, its name is vdX (virtio_blk's naming, drivers/block/virtio_blk.c).
+ */
+export function isVirtio(disk: string, host: HostView): boolean {
+  const driver = host.realpath(`/sys/block/${disk}/device/driver`);
+  if (driver !== null) return driver.endsWith('/virtio_blk');
+  return /^vd[a-z]+$/.test(disk);
+}
+
 /** Vm sysctls in the order they must be applied: a ratio before its bytes form (setting one zeroes the other). */
 const VM_KEYS = ['dirty_background_ratio', 'dirty_background_bytes', 'dirty_ratio', 'dirty_bytes', 'dirty_expire_centisecs', 'dirty_writeback_centisecs'];
 
@@ -104,6 +119,7 @@ export function hostProfile(files: readonly { path: string; size: number }[], ho
 
   let disk: string | null = null;
   let under = '';
+  let diskWarning: string | undefined;
   for (const f of [...files].sort((a, b) => b.size - a.size)) {
     disk = diskOf(f.path, host);
     if (disk) {
@@ -124,6 +140,9 @@ export function hostProfile(files: readonly { path: string; size: number }[], ho
     if (ms !== null) add('max_sectors_kb', ms, `${q}/max_sectors_kb`);
     const rot = text(`${q}/rotational`);
     if (rot !== null) add('disk', rot === '1' ? 'hdd' : disk.startsWith('nvme') ? 'nvme' : 'ssd', `${q}/rotational = ${rot}${rot === '1' ? '' : `, device ${disk}`}`);
+    if (rot === '1' && isVirtio(disk, host)) {
+      diskWarning = `${disk} is a virtio disk that reports rotational=1: modeled as hdd; \`iosim calibrate\` or --set disk=nvme fits it better`;
+    }
     const lbs = text(`${q}/logical_block_size`);
     if (lbs !== null) add('block_size', lbs, `${q}/logical_block_size`);
   } else {
@@ -157,7 +176,7 @@ export function hostProfile(files: readonly { path: string; size: number }[], ho
   const rel = text('/proc/sys/kernel/osrelease');
   if (rel !== null) add('kernel', profileForRelease(rel), `/proc/sys/kernel/osrelease = ${rel}`);
   else notes.push('/proc/sys/kernel/osrelease not readable: the kernel profile keeps its default');
-  return { name: 'host', device: disk ? { name: disk, under } : null, values, notes };
+  return { name: 'host', device: disk ? { name: disk, under } : null, values, notes, ...(diskWarning ? { diskWarning } : {}) };
 }
 
 /**
@@ -175,7 +194,8 @@ export function profileForRelease(release: string): KernelProfile {
 export function describeProfile(p: MachineProfile): string {
   const used = p.values.map((v) => `${v.key}=${v.value} (${v.from})`).join(', ');
   const dev = p.device ? ` (disk ${p.device.name}, under ${p.device.under})` : '';
-  return `profile ${p.name}${dev}: ${used || 'nothing could be read'}${p.notes.length ? `; ${p.notes.join('; ')}` : ''}`;
+  const notes = [...p.notes, ...(p.diskWarning ? [p.diskWarning] : [])];
+  return `profile ${p.name}${dev}: ${used || 'nothing could be read'}${notes.length ? `; ${notes.join('; ')}` : ''}`;
 }
 
 /**

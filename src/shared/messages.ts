@@ -269,7 +269,8 @@ export interface CheckView {
   kernel: string;
   files: { path: string; realPages: number; modelPages: number; onlyReal: [number, number][]; onlyModel: [number, number][]; match: number }[];
   matchedPages: number;
-  score: number;
+  /** null when no file could be compared (none measured before the run). */
+  score: number | null;
 }
 
 /**

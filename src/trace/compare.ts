@@ -128,6 +128,29 @@ export function compare(opts: CompareOptions): MethodRow[] {
   return rows.map((r) => ({ ...r, speedup: Math.round((baseTime / r.simTimeNs) * 100) / 100 }));
 }
 
+/**
+ * What a warm comparison really starts with: the file's pages (4 KiB) cached after the warming read and close, and
+ * the file's size in pages, and the page cache's capacity in pages (RAM less the buffer), on the machine the read+write row runs (the file, a buffer of its size, a socket). A file
+ * larger than the page cache leaves only part of it cached (reclaim evicted the rest while it was read), so the
+ * "warm" rows then read most of it from the disk. Follows the same steps as runMethod's warm prefix.
+ */
+export function warmCachedPages(opts: CompareOptions): { cached: number; pages: number; capacity: number } {
+  const config = opts.config ?? defaultConfig(opts.disk);
+  const m = new Machine({ ...config, sysctl: { ...config.sysctl }, latency: { ...config.latency } }, [{ path: PATH, size: opts.size }], nullSink);
+  const run = (name: string, args: number[], line: number): number => {
+    const r = m.execute(name === 'open' ? { name, args, text: PATH, line, col: 1 } : { name, args, line, col: 1 }, line - 1);
+    if (r.errno) throw new Error(`compare: warming: ${name} failed with ${r.errno}`);
+    return r.result;
+  };
+  run('socket', [], 1);
+  const buf = run('alloc', [opts.size], 2);
+  const fd = run('open', [OPEN_FLAGS.O_RDONLY], 3);
+  run('read', [fd, buf, opts.size], 4);
+  run('close', [fd], 5);
+  const file = m.files.get(PATH)!;
+  return { cached: m.cache.pagesOf(file.id)?.size ?? 0, pages: Math.ceil(opts.size / 4096), capacity: m.cache.capacity };
+}
+
 /** The disks a comparison can run on, in the order they are offered. */
 export const COMPARE_DISKS: readonly DiskKind[] = ['nvme', 'ssd', 'hdd'];
 

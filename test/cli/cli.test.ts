@@ -149,3 +149,46 @@ test('compare --json: the six methods with the documented fields; read+write is 
   assert.equal(j.methods[0].speedup, 1);
   assert.equal(j.methods[3].cpuCopies, 0, 'sendfile with SG-DMA copies nothing with the CPU');
 });
+
+test('compare --warm warns when the file does not fit the page cache, and says what was really cached', () => {
+  // Default machine: 1 GiB of RAM; the methods' buffer takes the file's size, the page cache the rest.
+  // 900 MiB: (1024 − 900) MiB / 4 KiB = 31744 pages of cache for a file of 900 MiB / 4 KiB = 230400 pages: 13.8%.
+  const big = iosim('compare', '--size', '900MiB', '--warm');
+  assert.equal(big.code, 0, big.err);
+  assert.equal(big.err, 'iosim: warning: the 900 MiB file does not fit the page cache of the compared machine (1 GiB of RAM less the 900 MiB buffer the methods read into: 31744 pages): after the warming read 31744 of its 230400 pages were cached (13.8%), so the warm rows read the rest from the disk\n');
+  // 512 MiB: 131072 pages of cache for 131072 pages of file: it fits, nothing to say.
+  const fits = iosim('compare', '--size', '512MiB', '--warm');
+  assert.equal(fits.code, 0, fits.err);
+  assert.equal(fits.err, '');
+  assert.equal(iosim('compare', '--size', '16KiB', '--warm').err, '');
+});
+
+test('messages: a usage error prints its command\'s synopsis only; page_cache_limit below 16 pages is refused; counts agree in number', () => {
+  const r = iosim('run');
+  assert.equal(r.code, 2);
+  assert.equal(r.err, 'iosim: run needs exactly one FILE\nusage: iosim run FILE [--json] [--set KEY=VALUE]... [--profile host] [--input strace|iosim]\nsee iosim --help\n');
+  const none = iosim('frobnicate');
+  assert.equal(none.err, "iosim: unknown command 'frobnicate'\nusage: iosim COMMAND ... (commands: run, export, advise, record, check, calibrate, compare)\nsee iosim --help\n");
+  // 4 KiB is one page: less than the 16 pages (64 KiB) the model's page cache has at least.
+  const small = iosim('run', 'examples/sendfile.iosim', '--set', 'page_cache_limit=4KiB');
+  assert.equal(small.code, 2);
+  assert.match(small.err, /^iosim: --set page_cache_limit=4KiB: machine key 'page_cache_limit': expected at least 64KiB, got "4KiB"\n/);
+  assert.match(iosim('run', 'examples/sendfile.iosim', '--set', 'ram=0').err, /expected at least 16MiB, got "0"/);
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-cli-'));
+  const log = path.join(dir, 'one-bad.strace');
+  writeFileSync(log, '10:00:00.000000 getpid() = 7 <0.000001>\nthis is no strace line\n');
+  const one = iosim('run', log);
+  assert.equal(one.code, 0, one.err);
+  assert.match(one.out, /, 0 signals, 1 line skipped$/m);
+});
+
+test('formatBytes: one rule for every amount — the largest unit reached, whole or with decimals', async () => {
+  const { formatBytes } = await import('../../src/machine/units');
+  assert.equal(formatBytes(65555 * 1024), '64.02 MiB'); // 65555 / 1024 = 64.0186: was "65555 KiB"
+  assert.equal(formatBytes(1048576 + 100), '1.00 MiB');
+  assert.equal(formatBytes(3 * 1048576), '3 MiB');
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(2048), '2 KiB');
+  assert.equal(formatBytes(1023), '1023 B');
+  assert.equal(formatBytes(3 * 1024 ** 3 + 1024), '3.00 GiB');
+});

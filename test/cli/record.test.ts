@@ -1,7 +1,8 @@
 /** iosim record's pieces that need no strace: residency runs, the profile of a release, the files a log names, and a
  * replay that starts from the recorded page cache. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -9,6 +10,13 @@ import { touchedFiles } from '../../src/cli/record';
 import { profileForRelease, toRuns, type HostRecord } from '../../src/program/hostRecord';
 import { loadProgramFile } from '../../src/program/loadProgram';
 import { Trace } from '../../src/trace/trace';
+
+/** The CLI, built (dist/cli.js), as a person runs it. */
+function iosimCli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [path.join(__dirname, '../../../dist/cli.js'), ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const noStrace = spawnSync('strace', ['-V']).error !== undefined || process.platform !== 'linux';
 
 test('toRuns: sorted indexes to inclusive runs', () => {
   assert.deepEqual(toRuns([5, 1, 2, 3, 9, 10]), [[1, 3], [5, 5], [9, 10]]);
@@ -85,4 +93,55 @@ test('calibrate: the disk line through per-size medians; one size alone cannot g
   assert.ok(Math.abs(fit.bytesPerSec - 1e9) < 1e3, `rate ${fit.bytesPerSec}`);
   assert.deepEqual(calibrationValues(fit).map((v) => `${v.key}=${v.value}`), ['disk=ssd', 'disk_latency=100us', 'disk_rate=1000MB/s']);
   assert.equal(fitDisk([s(4096, 10), s(4096, 20)]), null);
+  assert.equal(fit.limited, undefined);
 });
+
+test('calibrate of reads of one size only: the message says what it found, truthfully', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-cal-'));
+  const log = path.join(dir, 'd.strace');
+  // Two O_DIRECT 1 MiB reads of a 4 MiB file: they wait for the disk, both of one size.
+  writeFileSync(log,
+    '7 10:00:00.000001 openat(AT_FDCWD, "/data/f", O_RDONLY|O_DIRECT) = 3</data/f> <0.000010>\n' +
+    '7 10:00:00.000002 fstat(3</data/f>, {st_mode=S_IFREG|0644, st_size=4194304, ...}) = 0 <0.000005>\n' +
+    '7 10:00:00.000003 read(3</data/f>, ""..., 1048576) = 1048576 <0.000900>\n' +
+    '7 10:00:00.001000 read(3</data/f>, ""..., 1048576) = 1048576 <0.000900>\n' +
+    '7 10:00:00.002000 close(3</data/f>) = 0 <0.000005>\n');
+  const r = iosimCli('calibrate', log);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /; found 2 reads, all of 1 MiB\n$/);
+});
+
+test('calibrate: times that do not grow with the size (a virtual disk) give the fastest bandwidth and the least squares latency for it, and say so', async () => {
+  const { fitDisk, calibrationValues } = await import('../../src/cli/calibrate');
+  const s = (bytes: number, recordedNs: number) => ({ bytes, recordedNs, modeledNs: 0 });
+  // The user's dd logs: a cold 32 KiB read in 1.04 ms, 64 O_DIRECT 1 MiB reads of median 0.9 ms (21 of 0.85 ms,
+  // 22 of 0.9, 21 of 0.95: the 32nd and 33rd are 0.9). Slope held at 1 / 3 GB/s: 32768 B → 10922.67 ns, 1048576 B →
+  // 349525.33 ns; latency = mean(1040000 − 10922.67, 900000 − 349525.33) = (1029077.33 + 550474.67) / 2 = 789776 ns.
+  const big = [...Array(21).fill(850_000), ...Array(22).fill(900_000), ...Array(21).fill(950_000)].map((t) => s(1048576, t));
+  const fit = fitDisk([s(32768, 1_040_000), ...big]);
+  assert.ok(fit);
+  assert.equal(fit.bytesPerSec, 3e9);
+  assert.ok(Math.abs(fit.latencyNs - 789_776) < 1, `latency ${fit.latencyNs}`);
+  assert.deepEqual(calibrationValues(fit).map((v) => `${v.key}=${v.value}`), ['disk=ssd', 'disk_latency=790us', 'disk_rate=3000MB/s']);
+  assert.match(fit.limited ?? '', /^the recorded times do not grow with the read size \(32 KiB reads 1\.040 ms, 1 MiB reads 900\.00 µs, medians; /);
+});
+
+
+test('record -o in a directory that does not exist: "cannot write PATH: ENOENT", status 1, no stack trace', { skip: noStrace }, () => {
+  const r = iosimCli('record', '-o', '/nonexistent-iosim-dir/r.strace', '--', 'true');
+  assert.equal(r.code, 1);
+  assert.equal(r.err, 'iosim: cannot write /nonexistent-iosim-dir/r.strace: ENOENT\n');
+});
+
+test('record of a command that cannot be run: says so, writes neither the log nor a host record', { skip: noStrace }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-rec-'));
+  const log = path.join(dir, 'r1.strace');
+  const r = iosimCli('record', '-o', log, '--', 'iosim-no-such-command');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^iosim: the command could not be run \(iosim-no-such-command: strace recorded no call; its message is above\)/m);
+  assert.doesNotMatch(r.err, /wrote .*host\.json \(/);
+  assert.doesNotMatch(r.err, /^\s+at /m);
+  assert.equal(existsSync(log), false);
+  assert.equal(existsSync(`${log}.host.json`), false);
+});
+

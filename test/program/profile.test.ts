@@ -68,11 +68,32 @@ test('files on no block device (tmpfs, or absent here): the root file system\'s 
   const p = hostProfile([{ path: '/dev/shm/x', size: 5 }, { path: '/gone', size: 9 }], host);
   assert.deepEqual(p.device, { name: 'sda', under: '/' });
   assert.deepEqual(p.values.slice(0, 2).map((v) => [v.key, v.value]), [['max_sectors_kb', '1280'], ['disk', 'hdd']]);
+  assert.equal(p.diskWarning, undefined, 'sda with no driver link: not virtio');
   assert.deepEqual(p.notes, [
     "none of the program's files is on a block device here: the disk is the root file system's",
     "read_ahead_kb not set from /sys/block/sda/queue/read_ahead_kb: machine key 'read_ahead_kb': expected at most 65536, got \"131072\"",
     "block_size not set from /sys/block/sda/queue/logical_block_size: machine key 'block_size': expected one of 512 | 4096, got \"520\"",
   ]);
+});
+
+test('a virtio disk that reports rotational=1 is still hdd, with a warning that says so; a SATA one is not warned about', () => {
+  const vm = (name: string, driver: string | null) => fakeHost(
+    { ...VM, ...queue(name, { read_ahead_kb: '8192', max_sectors_kb: '4096', rotational: '1', logical_block_size: '512' }) },
+    { '/data/f': dev(253, 0) },
+    { '/sys/dev/block/253:0': `/sys/devices/pci0000:00/0000:00:02.0/virtio1/block/${name}`, ...(driver ? { [`/sys/block/${name}/device/driver`]: driver } : {}) },
+  );
+  const warning = 'vda is a virtio disk that reports rotational=1: modeled as hdd; `iosim calibrate` or --set disk=nvme fits it better';
+  // By its driver (the /sys link), and by its name when the link cannot be read.
+  for (const driver of ['/sys/bus/virtio/drivers/virtio_blk', null]) {
+    const p = hostProfile([{ path: '/data/f', size: 1 }], vm('vda', driver));
+    assert.equal(p.values.find((v) => v.key === 'disk')!.value, 'hdd');
+    assert.equal(p.diskWarning, warning);
+    assert.ok(describeProfile(p).endsWith(`; ${warning}`));
+  }
+  // A disk named otherwise whose driver is sd (SCSI/SATA): a rotational disk, nothing to say.
+  assert.equal(hostProfile([{ path: '/data/f', size: 1 }], vm('sdb', '/sys/bus/scsi/drivers/sd')).diskWarning, undefined);
+  // A vdX whose driver is not virtio_blk (the link decides): nothing to say either.
+  assert.equal(hostProfile([{ path: '/data/f', size: 1 }], vm('vda', '/sys/bus/xen/drivers/vbd')).diskWarning, undefined);
 });
 
 test('nothing to read (not Linux): no values, and notes that say so', () => {
