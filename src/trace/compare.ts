@@ -14,14 +14,18 @@ export type MethodName = 'read+write' | 'mmap+write' | 'sendfile' | 'sendfile+sg
 
 export const METHODS: readonly MethodName[] = ['read+write', 'mmap+write', 'sendfile', 'sendfile+sg-dma', 'splice', 'direct+write'];
 
-export interface MethodRow {
-  method: MethodName;
+/** What a way of moving the bytes costs: the article's table columns (counts; bytes; ns of simulated time). */
+export interface MethodCost {
   syscalls: number;
   contextSwitches: number;
   dmaCopies: number;
   cpuCopies: number;
   cpuBytes: number;
   simTimeNs: number;
+}
+
+export interface MethodRow extends MethodCost {
+  method: MethodName;
   speedup: number;
 }
 

@@ -7,6 +7,7 @@
  * Times are the model's (ns) inside the loop's calls; `recordedNs` is the log's -T time of the same calls.
  */
 import type { ProgramSpec } from '../../program/source';
+import type { MethodCost } from '../compare';
 import { findLoops, type Loop } from './loops';
 import { ADVISE_METHODS, applicable, buildRewrite, type AdviseMethod } from './rewrite';
 import { recordRun, rewriteRun, zeroCost, type CacheEnd, type Cost, type Step } from './run';
@@ -20,15 +21,9 @@ export interface PageCacheEffect {
   evictions: number;
 }
 
-export interface AlternativeAdvice {
+export interface AlternativeAdvice extends MethodCost {
   method: AdviseMethod;
   calls: number;
-  syscalls: number;
-  contextSwitches: number;
-  dmaCopies: number;
-  cpuCopies: number;
-  cpuBytes: number;
-  simTimeNs: number;
   /** The loop's modeled time as recorded over this method's (2 decimals): above 1 is faster. */
   speedup: number;
   /**

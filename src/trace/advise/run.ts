@@ -10,12 +10,14 @@
  */
 import { C } from '../../machine/counters';
 import type { MachineConfig } from '../../machine/config';
-import type { Errno, OpResult } from '../../machine/errno';
+import type { OpResult } from '../../machine/errno';
 import type { EventSink } from '../../machine/events';
 import { LimitError } from '../../machine/limits';
 import { Machine } from '../../machine/machine';
 import { findOp, type Operation } from '../../machine/operation';
 import type { ProgramSpec } from '../../program/source';
+import type { MethodCost } from '../compare';
+import type { OpRecord } from '../opLog';
 
 const nullSink: EventSink = { emit() {} };
 
@@ -32,17 +34,9 @@ export interface FdFacts {
 }
 
 /** One executed operation of the recorded run, with its cost (counter differences) and times (ns). */
-export interface Step {
+/** One operation of a replay: the operation log's figures for it (OpRecord) and the descriptors it used. */
+export interface Step extends Pick<OpRecord, 'result' | 'errno' | 'startNs' | 'endNs' | 'contextSwitches' | 'cpuCopies' | 'dmaCopies' | 'cpuBytes' | 'dmaBytes'> {
   op: Operation;
-  result: number;
-  errno: Errno | null;
-  startNs: number;
-  endNs: number;
-  contextSwitches: number;
-  cpuCopies: number;
-  dmaCopies: number;
-  cpuBytes: number;
-  dmaBytes: number;
   /** The first argument's descriptor, for reads, writes and the zero-copy calls (absent: not a descriptor). */
   fd?: FdFacts;
   /** sendfile and splice: their second descriptor. */
@@ -52,15 +46,9 @@ export interface Step {
 }
 
 /** The cost of a set of operations, summed. */
-export interface Cost {
+/** simTimeNs: time inside the calls (each from its start, after any idle wait for its recorded start, to its end). */
+export interface Cost extends MethodCost {
   calls: number;
-  syscalls: number;
-  contextSwitches: number;
-  dmaCopies: number;
-  cpuCopies: number;
-  cpuBytes: number;
-  /** Time inside the calls (each from its start, after any idle wait for its recorded start, to its end), ns. */
-  simTimeNs: number;
 }
 
 export function zeroCost(): Cost {
