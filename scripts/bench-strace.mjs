@@ -33,19 +33,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCopy, generateMixed } from './bench/strace-logs.mjs';
+import { numberOption, stringOption } from './bench/options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
+const opt = numberOption;
 const LINES = opt('lines', 1_000_000);
 const SMALL = opt('small', 250_000);
-const str = (name) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const str = stringOption;
 const LOG_DIR = str('dir');
 const SUMMARY = str('summary');
 const RUNS = Math.max(1, opt('runs', 3));
