@@ -177,6 +177,28 @@ export class Content {
     return out;
   }
 
+  /**
+   * Holds [srcOff, srcOff+len) of `from` at [0, len) and the default content elsewhere: clear() then copyFrom(), reusing
+   * the one extent already here when the source is pristine (a controller buffer refilled by every disk read).
+   */
+  refill(from: Content, srcOff: number, len: number): void {
+    const ex = this.extents;
+    if (len > 0 && from.extents.length === 0 && ex.length === 1) {
+      const src = from.defaultSrc;
+      const base = src === ZERO ? 0 : srcOff;
+      if (!(src === this.defaultSrc && (src === ZERO || base === 0))) {
+        const e = ex[0];
+        e.off = 0;
+        e.len = len;
+        e.src = src;
+        e.base = base;
+        return;
+      }
+    }
+    this.clear();
+    this.copyFrom(from, srcOff, 0, len);
+  }
+
   /** Back to the default content everywhere (a buffer reused for new data). */
   clear(): void {
     this.extents.length = 0;

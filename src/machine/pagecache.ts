@@ -132,7 +132,7 @@ export class PageCache {
     f.nr = k;
     f.node!.frozen = null;
     list.insertBefore(f, upper);
-    m.insert(upper);
+    m.insertAfter(f, upper);
     return upper;
   }
 

@@ -11,7 +11,7 @@ import { Kernel } from '../kernel';
 import { PG_DIRTY, PG_WRITEBACK } from '../pagecache';
 import { FileObj, TimerKind, packPageRun, unpackPageRun } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
-import { armFlusher, dirtyLimits } from './page-writeback';
+import { armFlusher, backgroundThresh } from './page-writeback';
 
 /** MAX_WRITEBACK_PAGES: what the flusher writes of one inode before moving on. */
 const WB_CHUNK_PAGES = 1024;
@@ -20,14 +20,16 @@ const WB_CHUNK_PAGES = 1024;
  * Runs `work` on the flusher thread, a new activity for copy counting, after announcing the wakeup with the dirty
  * pages and the background threshold (`bg`, which the work is given); then the interrupted thread continues.
  */
-function asFlusher(k: Kernel, reason: WakeReason, work: (bg: number) => void): void {
+function asFlusher(k: Kernel, reason: WakeReason, fileId: number): void {
   const savedThread = k.thread;
   const savedMode = k.mode;
   const savedCounted = k.newActivity();
   k.thread = FLUSHER_THREAD;
-  const [bg] = dirtyLimits(k);
+  const bg = backgroundThresh(k);
   k.ev(Ev.FlusherWake, reason, k.cache.dirty, bg);
-  work(bg);
+  // The work, chosen here rather than passed as a closure (one made per wakeup otherwise).
+  if (reason === WakeReason.Reclaim) writebackFile(k, k.filesById[fileId], WB_CHUNK_PAGES);
+  else wbDoWriteback(k, reason, bg);
   k.thread = savedThread;
   k.mode = savedMode;
   k.endActivity(savedCounted);
@@ -35,7 +37,7 @@ function asFlusher(k: Kernel, reason: WakeReason, work: (bg: number) => void): v
 
 /** The flusher thread wakes (wb_workfn), periodically or to continue background writeback. */
 export function flusherRun(k: Kernel, reason: WakeReason): void {
-  asFlusher(k, reason, (bg) => wbDoWriteback(k, reason, bg));
+  asFlusher(k, reason, -1);
 }
 
 /** wb_do_writeback: expired inodes (on a periodic wakeup), then background writeback while above the threshold. */
@@ -70,7 +72,7 @@ function wbDoWriteback(k: Kernel, reason: WakeReason, bg: number): void {
 
 /** Reclaim met dirty pages of a file at the inactive tail: it wakes the flusher for them (WB_REASON_VMSCAN). */
 export function reclaimWriteback(k: Kernel, fileId: number): void {
-  asFlusher(k, WakeReason.Reclaim, () => writebackFile(k, k.filesById[fileId], WB_CHUNK_PAGES));
+  asFlusher(k, WakeReason.Reclaim, fileId);
 }
 
 /** The dirty inodes in the order the flusher takes them (b_dirty, oldest dirtied_when first). */
