@@ -87,7 +87,8 @@ export class Content {
       return;
     }
     // Past every extent (a file written sequentially, an empty buffer): append, or extend the last extent.
-    const lastEx = ex[ex.length - 1];
+    // Guarded: ex[-1] of an empty list is a property lookup by name, many times dearer than the test.
+    const lastEx = ex.length > 0 ? ex[ex.length - 1] : undefined;
     if (!lastEx || lastEx.off + lastEx.len <= off) {
       if (src === this.defaultSrc && (src === ZERO || base === off)) return;
       if (lastEx && lastEx.off + lastEx.len === off && lastEx.src === src && (src === ZERO || lastEx.base + lastEx.len === base)) {
@@ -215,7 +216,7 @@ export class Content {
 function mergeAdjacent(list: Extent[]): Extent[] {
   const out: Extent[] = [];
   for (const e of list) {
-    const last = out[out.length - 1];
+    const last = out.length > 0 ? out[out.length - 1] : undefined;
     if (last && last.src === e.src && last.off + last.len === e.off && (e.src === ZERO || last.base + last.len === e.base)) {
       last.len += e.len;
     } else {
