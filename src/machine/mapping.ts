@@ -5,18 +5,20 @@
  * readahead) as the xarray's inner nodes keep mark bits, so a tag search (filemap_get_folios_tag) skips every node
  * without one.
  */
-import { Folio, FolioNode, FrozenNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK, TAGGED } from './folio';
+import { Folio, FolioNode, FrozenNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from './folio';
 
 const NODE_MAX = 128;
 
 class MapNode implements FolioNode {
   folios: Folio[] = [];
-  tags = new Int32Array(TAGGED.length);
+  dirtyTags = 0;
+  writebackTags = 0;
+  readaheadTags = 0;
   frozen: FrozenNode | null = null;
   ordinal = 0;
 }
 
-/** tags[] slot of a tagged flag, -1 for other flags. */
+/** The place of a tagged flag in TAGGED, -1 for other flags. */
 export function tagSlot(flag: number): number {
   // TAGGED's order, spelt out: a lookup per search costs more than the search's first step.
   return flag === PG_DIRTY ? 0 : flag === PG_WRITEBACK ? 1 : flag === PG_READAHEAD ? 2 : -1;
@@ -25,10 +27,14 @@ export function tagSlot(flag: number): number {
 /** Adds `d` (±1) to the node's tag counts for each tagged flag in `flags` (TAGGED's order). */
 function countTags(node: FolioNode, flags: number, d: number): void {
   if ((flags & TAG_MASK) === 0) return;
-  const tags = node.tags;
-  if (flags & PG_DIRTY) tags[0] += d;
-  if (flags & PG_WRITEBACK) tags[1] += d;
-  if (flags & PG_READAHEAD) tags[2] += d;
+  if (flags & PG_DIRTY) node.dirtyTags += d;
+  if (flags & PG_WRITEBACK) node.writebackTags += d;
+  if (flags & PG_READAHEAD) node.readaheadTags += d;
+}
+
+/** How many folios of `node` carry TAGGED[t]. */
+function tagCount(node: FolioNode, t: number): number {
+  return t === 0 ? node.dirtyTags : t === 1 ? node.writebackTags : node.readaheadTags;
 }
 
 const TAG_MASK = PG_DIRTY | PG_WRITEBACK | PG_READAHEAD;
@@ -192,9 +198,16 @@ export class Mapping {
     }
     for (; n < nodes.length; n++) {
       const node = nodes[n];
+      const tagged = tagCount(node, t);
+      // A node without the tag is skipped on its own count (its folios, elsewhere in memory, are not read), unless
+      // it may end the search.
+      if (tagged === 0 && to === Infinity) {
+        s0 = -1;
+        continue;
+      }
       const fs = node.folios;
       if (fs[0].index >= to) return undefined;
-      if (node.tags[t] === 0) {
+      if (tagged === 0) {
         s0 = -1;
         continue;
       }
@@ -334,10 +347,10 @@ export class Mapping {
     f.node!.frozen = null;
     const changed = (before ^ f.flags) & TAG_MASK;
     if (changed === 0) return;
-    const tags = f.node!.tags;
-    if (changed & PG_DIRTY) tags[0] += f.flags & PG_DIRTY ? 1 : -1;
-    if (changed & PG_WRITEBACK) tags[1] += f.flags & PG_WRITEBACK ? 1 : -1;
-    if (changed & PG_READAHEAD) tags[2] += f.flags & PG_READAHEAD ? 1 : -1;
+    const node = f.node!;
+    if (changed & PG_DIRTY) node.dirtyTags += f.flags & PG_DIRTY ? 1 : -1;
+    if (changed & PG_WRITEBACK) node.writebackTags += f.flags & PG_WRITEBACK ? 1 : -1;
+    if (changed & PG_READAHEAD) node.readaheadTags += f.flags & PG_READAHEAD ? 1 : -1;
   }
 
   /** The index nodes in order (for checkpoints: each with its folios and its frozen copy, if still valid). */
