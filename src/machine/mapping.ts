@@ -330,10 +330,19 @@ export class Mapping {
     node.frozen = null;
     const fs = node.folios;
     // Reclaim takes a file's lowest pages (the LRU tail) first: the node's first folio goes in one step.
+    let slot = 0;
     if (fs[0] === f) fs.shift();
     else {
-      for (let i = Mapping.slotAt(fs, f.index); i < fs.length - 1; i++) fs[i] = fs[i + 1];
+      slot = Mapping.slotAt(fs, f.index);
+      for (let i = slot; i < fs.length - 1; i++) fs[i] = fs[i + 1];
       fs.pop();
+    }
+    if (this.hint === f) {
+      // The folio found last leaves (joined into its neighbour below, mostly): the lookups near it start from that
+      // neighbour instead of searching the whole index.
+      const s = slot > 0 ? slot - 1 : 0;
+      this.hint = s < fs.length ? fs[s] : null;
+      this.hintSlot = s;
     }
     countTags(node, f.flags, -1);
     f.node = null;

@@ -8,7 +8,7 @@ import { diskRequest, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, FLUSHER_THREAD, Loc, WakeReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_WRITEBACK } from '../pagecache';
+import { Folio, PG_DIRTY, PG_WRITEBACK } from '../pagecache';
 import { FileObj, TimerKind, packPageRun, unpackPageRun } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
 import { armFlusher, backgroundThresh } from './page-writeback';
@@ -100,35 +100,43 @@ export function writebackRange(k: Kernel, f: FileObj, from: number, to: number, 
   const bioPages = Math.max(1, Math.floor(maxBio(k) / PAGE_SIZE));
   let left = maxPages;
   let first = -1;
+  // The folio that holds page `first` (found by the tag search; nothing changes the index until the request goes).
+  let firstFolio: Folio | null = null;
   let count = 0;
   for (let i = from; left > 0;) {
     const d = m.findTagged(i, to, PG_DIRTY);
     const s = d ? Math.max(i, d.index) : Infinity;
     if (count > 0 && s !== first + count) {
-      until = Math.max(until, submitWrite(k, f, first, count));
+      until = Math.max(until, submitWrite(k, f, first, count, firstFolio!));
       count = 0;
     }
     if (!d) break;
-    if (count === 0) first = s;
+    if (count === 0) {
+      first = s;
+      firstFolio = d;
+    }
     const e = Math.min(to, d.end, s + left, first + bioPages);
     count += e - s;
     left -= e - s;
     i = e;
     if (count === bioPages) {
-      until = Math.max(until, submitWrite(k, f, first, count));
+      until = Math.max(until, submitWrite(k, f, first, count, firstFolio!));
       count = 0;
     }
   }
-  if (count > 0) until = Math.max(until, submitWrite(k, f, first, count));
+  if (count > 0) until = Math.max(until, submitWrite(k, f, first, count, firstFolio!));
   if (f.nrDirty === 0) f.dirtiedWhen = -1;
   return until;
 }
 
-/** One write request for the dirty pages [first, first+count): they go from dirty to under writeback. */
-function submitWrite(k: Kernel, f: FileObj, first: number, count: number): number {
+/**
+ * One write request for the dirty pages [first, first+count) (`at`: the folio holding page `first`): they go from dirty
+ * to under writeback.
+ */
+function submitWrite(k: Kernel, f: FileObj, first: number, count: number, at: Folio): number {
   const c = k.cache;
   for (let i = first; i < first + count;) {
-    const g = c.update(c.take(f.id, i, first + count)!, PG_WRITEBACK, PG_DIRTY);
+    const g = c.update(i === first ? c.takeFrom(at, i, first + count) : c.take(f.id, i, first + count)!, PG_WRITEBACK, PG_DIRTY);
     i = Math.min(first + count, g.end);
   }
   f.nrDirty -= count;
@@ -150,7 +158,7 @@ export function endWriteback(k: Kernel, fileId: number, packed: number): void {
   for (let i = first; m;) {
     const w = m.findTagged(i, first + count, PG_WRITEBACK);
     if (!w) break;
-    const g = c.update(c.take(fileId, Math.max(i, w.index), first + count)!, 0, PG_WRITEBACK);
+    const g = c.update(c.takeFrom(w, Math.max(i, w.index), first + count), 0, PG_WRITEBACK);
     i = Math.min(first + count, g.end);
   }
   k.counters[C.WritebackPages] += count;
