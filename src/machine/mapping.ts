@@ -91,7 +91,7 @@ export class Mapping {
         // The folio right after it in the same node (a read or write going on sequentially).
         const hf = h.node.folios;
         const s = this.hintSlot;
-        if (hf[s] === h && s + 1 < hf.length) {
+        if (s >= 0 && hf[s] === h && s + 1 < hf.length) {
           const g = hf[s + 1];
           if (index < g.index) return undefined;
           if (index < g.index + g.nr) {
@@ -137,6 +137,16 @@ export class Mapping {
     this.hint = f;
     this.hintSlot = s;
     return f;
+  }
+
+  /**
+   * Makes `f` the folio the next lookup tries first (a caller about to ask again for a page it found before other
+   * lookups moved the hint); ignored if `f` has left the index.
+   */
+  remember(f: Folio): void {
+    if (!f.node) return;
+    this.hint = f;
+    this.hintSlot = -1;
   }
 
   /** The first folio that holds a page at or after `index`. */

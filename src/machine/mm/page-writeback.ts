@@ -126,7 +126,7 @@ export function balanceDirtyPages(k: Kernel, dirtied: number): void {
 function pauseBelowFreerun(gap: number): number {
   // ⌊log2⌋ exactly by counting bits while the gap fits 31 bits; Math.log2 beyond.
   const e = gap < 0x80000000 ? 31 - Math.clz32(gap) : Math.floor(Math.log2(gap));
-  return 2 ** (e >> 1);
+  return 1 << (e >> 1);
 }
 
 /**
