@@ -319,6 +319,11 @@ export class Mapping {
     this.nrFolios++;
     this.place(node, slot, upper);
     if (fs.length > NODE_MAX) this.splitNode(node, this.nodes.indexOf(node));
+    else {
+      // A range cut out of a folio is cut again at its end and then looked up: from the upper part.
+      this.hint = upper;
+      this.hintSlot = slot;
+    }
   }
 
   private place(node: MapNode, slot: number, f: Folio): void {
