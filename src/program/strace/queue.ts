@@ -5,7 +5,7 @@
  */
 import type { Operation, RecordedCall } from '../../machine/operation';
 import { syscallNumber } from './syscalls';
-import type { Tables } from './tables';
+import type { Proc, Tables } from './tables';
 
 /** What the machine's answer to a queued operation means for the replay. */
 export const enum Fx {
@@ -110,7 +110,7 @@ export class OpQueue {
     // The arrays are reused: emptied by resetting the indexes (setting .length is slow).
     if (this.qh === this.qn) this.qh = this.qn = 0;
     const args = op.args;
-    if (bufPid !== NO_BUF) args[1] = this.t.procs.get(bufPid)?.buf ?? 0;
+    if (bufPid !== NO_BUF) args[1] = this.bufOf(bufPid);
     this.aArg0 = args[0];
     this.aArg1 = args[1];
     // A buffer the machine refused, or a descriptor it never opened: the call is shown but not simulated.
@@ -121,6 +121,24 @@ export class OpQueue {
     }
     return op;
   }
+
+  /**
+   * The buffer address of process `pid` (0: none yet, or no such process). The process found last is kept while the
+   * tables' `gen` has not moved (nothing added, removed or renumbered a process): a read loop asks for the same one.
+   */
+  private bufOf(pid: number): number {
+    const t = this.t;
+    if (pid !== this.lastPid || t.gen !== this.lastGen) {
+      this.lastPid = pid;
+      this.lastGen = t.gen;
+      this.lastProc = t.procs.get(pid) ?? null;
+    }
+    return this.lastProc?.buf ?? 0;
+  }
+
+  private lastPid = NO_BUF;
+  private lastGen = -1;
+  private lastProc: Proc | null = null;
 
   /** The machine's result for the operation last taken. */
   done(result: number): void {
