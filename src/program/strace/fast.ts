@@ -83,6 +83,42 @@ function fraction(b: Uint8Array, i: number, end: number, f: FastCall): number {
   return i;
 }
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The two decimal digits at b[i], b[i + 1] as a number; -1 if either is not one. */
+function twoDigits(b: Uint8Array, i: number): number {
+  const x = b[i] - 48;
+  const y = b[i + 1] - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
+}
+
+/** The six decimal digits at b[i] as microseconds in ns; -1 if any is not a digit. */
+function micros6(b: Uint8Array, i: number): number {
+  const u0 = twoDigits(b, i);
+  const u1 = twoDigits(b, i + 2);
+  const u2 = twoDigits(b, i + 4);
+  return (u0 | u1 | u2) < 0 ? -1 : ((u0 * 100 + u1) * 100 + u2) * 1000;
+}
+
+/**
+ * Whether b[at, e) starts with `:MM:SS.uuuuuu` and a byte that is no digit (-tt's time of day after its hours):
+ * then f.tsSec is MM * 60 + SS and f.tsNs the microseconds in ns, what the general loops read there.
+ */
+function clockAt(b: Uint8Array, at: number, e: number, f: FastCall): boolean {
+  if (!(at + 13 < e && b[at + 3] === 58 && b[at + 6] === 46) || isDigit(b[at + 13])) return false;
+  const mm = twoDigits(b, at + 1);
+  const ss = twoDigits(b, at + 4);
+  const u0 = twoDigits(b, at + 7);
+  const u1 = twoDigits(b, at + 9);
+  const u2 = twoDigits(b, at + 11);
+  if ((mm | ss | u0 | u1 | u2) < 0) return false;
+  f.tsSec = mm * 60 + ss;
+  f.tsNs = ((u0 * 100 + u1) * 100 + u2) * 1000;
+  return true;
+}
+
 /**
  * The number that ends at `from` and follows a comma (`, 4096` read right to left): its value in f.last, and the
  * comma's index; -1 for anything else (no digits, more than 15, not after a comma and spaces). This is what
@@ -204,7 +240,13 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
         d = -1;
       }
     }
-    if (d === 58) {
+    if (d === 58 && clockAt(b, k, e, f)) {
+      // HH:MM:SS.uuuuuu (-tt), the commonest: its fields at fixed places, read as the loops below read them.
+      tsSec = v * 3600 + f.tsSec;
+      tsNs = f.tsNs;
+      tod = true;
+      i = k + 13;
+    } else if (d === 58) {
       // HH:MM:SS[.frac]
       let k2 = k + 1;
       let mm = 0;
@@ -270,8 +312,13 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   const min = argsStart + 1;
   let j = e - 1;
   let dur = NaN;
-  if (b[j] === 62) {
+  if (b[j] === 62 && j - 10 >= min && b[j - 7] === 46 && b[j - 9] === 60 && b[j - 10] === 32 && isDigit(b[j - 8]) && (dur = micros6(b, j - 6)) >= 0) {
+    // ` <S.uuuuuu>` (-T), the commonest: at fixed places, read as the loops below read them.
+    dur += (b[j - 8] - 48) * 1e9;
+    j -= 11;
+  } else if (b[j] === 62) {
     // ` <secs.frac>` (-T)
+    dur = NaN;
     j--;
     const fracEnd = j;
     let ns = 0;
