@@ -12,6 +12,7 @@ import { OPEN_FLAGS, findOp, type RecordedCall } from '../../machine/operation';
 import { fdOf, firstArg, leadingFd } from './args';
 import { IGNORE, type Evidence, type Knowledge } from './evidence';
 import { LineKind, ParsedLine } from './parse';
+import { PipeLevels } from './pipes';
 import { Fx, mkOp, NO_BUF, OpQueue } from './queue';
 import { syscallNumber } from './syscalls';
 import { DK, Tables, type Desc, type Proc } from './tables';
@@ -58,7 +59,7 @@ export class Core {
   readonly q = new OpQueue(this.t);
   pending = new Map<number, Pending>();
   /** Bytes the machine holds in each pipe, as the replay predicts them. */
-  pipes = new Map<number, number>();
+  pipes = new PipeLevels();
   nextPipe = 1;
   readonly ev: Evidence;
   /** Whether operations are queued for a machine (the replay) or not (the first pass). */
