@@ -31,7 +31,7 @@ import { LineKind, ParsedLine, parseLine } from './parse';
 import { exited, procOf } from './process';
 import type { QueueState } from './queue';
 import { PipeLevels } from './pipes';
-import { plainArgs, plainIo } from './rw';
+import { plainArgs, plainIo, scanPlain, scanTakes } from './rw';
 import type { Desc, Proc, TablesState } from './tables';
 
 export interface ReplayState extends TablesState, QueueState {
@@ -194,11 +194,17 @@ export class Replayer extends Core {
         this.lkProc[slot] = proc;
         this.lkDesc[slot] = d;
       }
+      const op = f.op;
+      if (scanTakes(this, d, op, f.r)) {
+        // The first pass, reading or writing a regular file: its evidence straight from the line (no call record).
+        this.ev.syscall(f.name, lineNo, false, f.durNs, Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now);
+        scanPlain(this, d, op, f.r, f.last);
+        return true;
+      }
       const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);
       if (!Number.isNaN(f.tsSec)) c.ts = this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
       this.counted(c);
       // Only the numbers the call uses are handed on (a NaN handed to a function costs an allocation).
-      const op = f.op;
       plainIo(this, proc, c, d, op, op === FastOp.Write ? 0 : f.last, op === FastOp.Pread ? f.prev : 0);
       return true;
     }

@@ -4,6 +4,7 @@
  * position follows the log. The commonest calls (read, pread64, write, pwrite64) are decoded once, whichever reader
  * read their line: the general parser (plain) or the fast path (plainIo and plainArgs, from replay.ts).
  */
+import { MAX_RW_COUNT } from '../../machine/limits';
 import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, splitArgs } from './args';
 import { callOf, type Call, type Core } from './core';
 import { FastOp } from './fast';
@@ -32,6 +33,27 @@ export function plainIo(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, last:
     case FastOp.Pwrite:
       return writeTo(r, proc, c, d, last);
   }
+}
+
+/**
+ * Whether the first pass may take a fast read or write (`op`) of `d` that returned `n` bytes with scanPlain: a
+ * regular file, read or write at the file position, a result no refusal() turns down (the other numbers of the fast
+ * path are plain decimals, below 2^53).
+ */
+export function scanTakes(r: Core, d: Desc, op: FastOp, n: number): boolean {
+  return !r.live && d.kind === DK.File && (op === FastOp.Read || op === FastOp.Write) && n >= 0 && n <= MAX_RW_COUNT;
+}
+
+/**
+ * The first pass's whole work for such a call (`count` asked, for a read): what readFrom and writeTo do without a
+ * machine (the evidence, the file position) with no call record, the operation they would queue being none.
+ */
+export function scanPlain(r: Core, d: Desc, op: FastOp, n: number, count: number): void {
+  if (d.path) {
+    if (op === FastOp.Read) r.ev.read(d.path, d.pos, n, count);
+    else r.ev.wrote(d.path, d.pos, n);
+  }
+  d.pos += n;
 }
 
 /** plainIo with its numbers read from the argument text t[start, end) (the call's, or a first half's). */
