@@ -196,9 +196,9 @@ export class Replayer extends Core {
       }
       const op = f.op;
       if (scanTakes(this, d, op, f.r)) {
-        // The first pass, reading or writing a regular file: its evidence straight from the line (no call record).
+        // The first pass, reading or writing a regular file or a pipe: its evidence straight from the line (no call record).
         this.ev.syscall(f.name, lineNo, false, f.durNs, Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now);
-        scanPlain(this, d, op, f.r, f.last);
+        scanPlain(this, d, op, f.r, f.last, lineNo);
         return true;
       }
       const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);
