@@ -123,22 +123,30 @@ export class OpQueue {
   }
 
   /**
-   * The buffer address of process `pid` (0: none yet, or no such process). The process found last is kept while the
-   * tables' `gen` has not moved (nothing added, removed or renumbered a process): a read loop asks for the same one.
+   * The buffer address of process `pid` (0: none yet, or no such process). The two processes found last are kept
+   * while the tables' `gen` has not moved (nothing added, removed or renumbered a process): a read loop asks for the
+   * same one, a writer and its reader on a pipe for two in turn.
    */
   private bufOf(pid: number): number {
     const t = this.t;
-    if (pid !== this.lastPid || t.gen !== this.lastGen) {
-      this.lastPid = pid;
+    if (t.gen !== this.lastGen) {
       this.lastGen = t.gen;
-      this.lastProc = t.procs.get(pid) ?? null;
+      this.pidA = this.pidB = NO_BUF;
     }
-    return this.lastProc?.buf ?? 0;
+    if (pid === this.pidA) return this.procA?.buf ?? 0;
+    if (pid === this.pidB) return this.procB?.buf ?? 0;
+    this.pidB = this.pidA;
+    this.procB = this.procA;
+    this.pidA = pid;
+    this.procA = t.procs.get(pid) ?? null;
+    return this.procA?.buf ?? 0;
   }
 
-  private lastPid = NO_BUF;
   private lastGen = -1;
-  private lastProc: Proc | null = null;
+  private pidA = NO_BUF;
+  private procA: Proc | null = null;
+  private pidB = NO_BUF;
+  private procB: Proc | null = null;
 
   /** The machine's result for the operation last taken. */
   done(result: number): void {
