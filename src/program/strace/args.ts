@@ -39,19 +39,19 @@ export function splitArgs(s: string): string[] {
 }
 
 /**
- * Index of the '"' that closes a C string whose text starts at `from` (n if none): the first '"' after an even run
- * of backslashes, found with indexOf (a data string is mostly escapes: `"\177ELF\2\1\1\0..."`), where reading
- * it a character at a time, a backslash taking the next one with it, ends at the same one.
+ * Index of the '"' that closes a C string whose text starts at `from`, or `end` if none comes before it: the first
+ * '"' after an even run of backslashes, found with indexOf (a data string is mostly escapes: `"\177ELF\2\1\1..."`),
+ * where reading it a character at a time, a backslash taking the next one with it, ends at the same one.
  */
-function stringEnd(s: string, from: number, n: number): number {
+export function stringEnd(s: string, from: number, end: number): number {
   let j = s.indexOf('"', from);
-  while (j >= 0) {
+  while (j >= 0 && j < end) {
     let k = j - 1;
     while (k >= from && s.charCodeAt(k) === 92) k--;
     if (((j - 1 - k) & 1) === 0) return j;
     j = s.indexOf('"', j + 1);
   }
-  return n;
+  return end;
 }
 
 /**
