@@ -6,10 +6,11 @@
  * between the prefix and the model's figures, when they are printable ASCII (which a terminal prints as it is).
  * Every other line is made by straceLine and escaped by terminalText, to the very same text.
  */
+import { formatSeconds } from '../machine/units';
 import type { CallTexts } from '../program/source';
 import { terminalText } from '../shared/escape';
 import type { OpRecord } from '../trace/opLog';
-import { FdNames, logLineTail, straceLine } from '../trace/strace';
+import { FdNames, logLineNotes, straceLine } from '../trace/strace';
 import type { Output } from './output';
 
 /** Spaces that right-align a line number in six columns, by its number of digits. */
@@ -37,7 +38,26 @@ export class OpLines {
   print(r: OpRecord, names: FdNames, out: Output): void {
     const rec = r.recorded;
     const span = rec !== undefined && rec.at !== undefined && this.texts?.bytesOf ? this.texts.bytesOf(rec) : null;
-    if (span && out.callLine(this.where(r), span.bytes, span.callStart, span.callEnd, span.retStart, span.retEnd, logLineTail(r, true))) return;
+    if (span && this.log) {
+      // The line as logLine makes it: `${call} = ${ret}` + logLineTail, its pieces written where they go.
+      const label = this.threaded ? this.label(r.thread) : '';
+      const model = formatSeconds(r.endNs - r.startNs);
+      const logged = rec!.durationNs !== undefined ? formatSeconds(rec!.durationNs) : null;
+      const notes = logLineNotes(r, true);
+      // 33: the line number (16 digits at most) and the fixed pieces between the others.
+      const max = 33 + label.length + (span.callEnd - span.callStart) + (span.retEnd - span.retStart) + model.length + (logged?.length ?? 0) + notes.length;
+      if (out.begin(max)) {
+        if (
+          out.decimal(r.line, 6) && out.ascii('  ') && out.ascii(label) && out.copy(span.bytes, span.callStart, span.callEnd) &&
+          out.ascii(' = ') && out.copy(span.bytes, span.retStart, span.retEnd) && out.ascii(' <') && out.ascii(model) && out.ascii('>') &&
+          (logged === null || (out.ascii(' (log <') && out.ascii(logged) && out.ascii('>)'))) && out.ascii(notes)
+        ) {
+          out.end();
+          return;
+        }
+        out.undo();
+      }
+    }
     out.lineAsIs(this.where(r) + terminalText(straceLine(r, names, this.texts)));
   }
 

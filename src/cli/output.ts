@@ -12,13 +12,16 @@ const CHUNK = 1 << 16;
 /**
  * stdout (or `sink`), written in chunks of about 64 KiB of UTF-8, each whole characters. Text given to write and line
  * goes through `escape` first (the CLI's terminalText for a person, safeJson for JSON); lineAsIs takes a line that
- * needs none, and callLine copies a log's bytes straight to the output (no string is made of them).
+ * needs none; begin ... end builds a line in place from printable ASCII pieces, a log's bytes among them (no string
+ * is made of them), and undo takes it back when a piece is not.
  */
 export class Output {
   private buf = Buffer.allocUnsafe(CHUNK);
   private view = new DataView(this.buf.buffer, this.buf.byteOffset, CHUNK);
   private pos = 0;
-  /** The last buffer callLine copied from, and a view of it (a log's cursor keeps its buffer for many lines). */
+  /** Where the line begun starts. */
+  private mark = 0;
+  /** The last buffer copied from, and a view of it (a log's cursor keeps its buffer for many lines). */
   private srcBytes: Buffer | null = null;
   private srcView: DataView | null = null;
 
@@ -43,55 +46,69 @@ export class Output {
   }
 
   /**
-   * The line `head` + bytes[s1, e1) + ' = ' + bytes[s2, e2) + `tail`, when everything in it is printable ASCII (so
-   * nothing a terminal acts on, and the same characters as the bytes' UTF-8 text): true. Otherwise nothing is
-   * written and the answer is false (the caller prints the line another way).
+   * Starts a line built piece by piece (decimal, ascii, copy, then end, or undo), of at most `max` bytes: room is
+   * made for it (what is written so far may be flushed), so that undo can take it all back. False when no chunk
+   * holds it (the caller prints the line another way).
    */
-  callLine(head: string, bytes: Buffer, s1: number, e1: number, s2: number, e2: number, tail: string): boolean {
-    const n = head.length + (e1 - s1) + 3 + (e2 - s2) + tail.length + 1;
-    if (n > CHUNK) return false;
-    if (this.pos + n > this.buf.length) this.flush();
-    const start = this.pos;
-    if (this.ascii(head) && this.copy(bytes, s1, e1)) {
-      const out = this.buf;
-      out[this.pos++] = 32;
-      out[this.pos++] = 61;
-      out[this.pos++] = 32;
-      if (this.copy(bytes, s2, e2) && this.ascii(tail)) {
-        out[this.pos++] = 10;
-        return true;
-      }
-    }
-    this.pos = start;
-    return false;
-  }
-
-  /**
-   * Appends `s` if it is printable ASCII (the room is there); false otherwise. Encoded natively, then checked: `s`
-   * is often a string just concatenated, which a loop of charCodeAt would first have to flatten.
-   */
-  private ascii(s: string): boolean {
-    const p = this.pos;
-    const n = this.buf.write(s, p, 'utf8');
-    // Fewer bytes than characters: it did not fit; more, or a byte outside 0x20-0x7e: not printable ASCII.
-    if (n !== s.length || !this.printable(p, p + n)) return false;
-    this.pos = p + n;
+  begin(max: number): boolean {
+    if (max + 1 > CHUNK) return false;
+    if (this.pos + max + 1 > this.buf.length) this.flush();
+    this.mark = this.pos;
     return true;
   }
 
-  /** Whether buf[s, e) is all printable ASCII. */
-  private printable(s: number, e: number): boolean {
+  /** Ends the line begun. */
+  end(): void {
+    this.buf[this.pos++] = 10;
+    if (this.pos >= CHUNK) this.flush();
+  }
+
+  /** Takes back what was written of the line begun. */
+  undo(): void {
+    this.pos = this.mark;
+  }
+
+  /** Appends `n` in decimal, right-aligned in `width` columns as padStart does; false if n is not a whole number ≥ 0. */
+  decimal(n: number, width: number): boolean {
+    if (!(n >= 0 && Number.isSafeInteger(n))) return false;
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
     const out = this.buf;
-    for (let k = s; k < e; k++) if (out[k] < 32 || out[k] > 126) return false;
+    let p = this.pos;
+    for (let k = digits; k < width; k++) out[p++] = 32;
+    p += digits;
+    this.pos = p;
+    let t = n;
+    do {
+      out[--p] = 48 + (t % 10);
+      t = Math.floor(t / 10);
+    } while (t > 0);
     return true;
   }
 
   /**
-   * Appends bytes[s, e) if they are printable ASCII (the room is there); false at the first other byte. Four bytes at
-   * a time: a word w holds one outside 0x20-0x7e when a byte has its top bit set (0x80 and above), or its low seven
-   * bits plus 1 carry into the top bit (0x7f), or plus 0x60 do not (below 0x20); no byte carries into the next.
+   * Appends `s` if it is printable ASCII, false at the first other character (nothing a terminal acts on, and one
+   * byte a character). Meant for short strings made whole: a loop of charCodeAt on a string just concatenated would
+   * first have to flatten it.
    */
-  private copy(bytes: Buffer, s: number, e: number): boolean {
+  ascii(s: string): boolean {
+    const out = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < s.length; k++) {
+      const c = s.charCodeAt(k);
+      if (c < 32 || c > 126) return false;
+      out[p++] = c;
+    }
+    this.pos = p;
+    return true;
+  }
+
+  /**
+   * Appends bytes[s, e) if they are printable ASCII, false at the first other byte. Four bytes at a time: a word w
+   * holds one outside 0x20-0x7e when a byte has its top bit set (0x80 and above), or its low seven bits plus 1 carry
+   * into the top bit (0x7f), or plus 0x60 do not (below 0x20); no byte carries into the next.
+   */
+  copy(bytes: Buffer, s: number, e: number): boolean {
     if (bytes !== this.srcBytes) {
       this.srcBytes = bytes;
       this.srcView = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);

@@ -192,13 +192,23 @@ export function logLineTail(r: OpRecord, hasRet: boolean): string {
   const rec = r.recorded!;
   let line = ` <${formatSeconds(r.endNs - r.startNs)}>`;
   if (rec.durationNs !== undefined) line += ` (log <${formatSeconds(rec.durationNs)}>)`;
-  if (r.name === 'syscall') return line + ' (not modeled)';
+  return line + logLineNotes(r, hasRet);
+}
+
+/**
+ * The end of logLineTail, after the durations: the model's result where it differs from the log's, the operation
+ * that modeled the call, or that none did; '' for most calls.
+ */
+export function logLineNotes(r: OpRecord, hasRet: boolean): string {
+  if (r.name === 'syscall') return ' (not modeled)';
+  const rec = r.recorded!;
   const spec = findOp(r.name);
   const own = spec?.returns !== 'fd' && spec?.returns !== 'addr' && spec?.returns !== 'id';
-  if (own && hasRet && (r.errno ? r.errno !== rec.errno : rec.errno !== undefined || r.result !== rec.result)) line += ` (model = ${retText(r)})`;
+  let notes = '';
+  if (own && hasRet && (r.errno ? r.errno !== rec.errno : rec.errno !== undefined || r.result !== rec.result)) notes += ` (model = ${retText(r)})`;
   const model = spec?.linuxName ?? r.name;
-  if (rec.syscall !== undefined && family(rec.syscall) !== family(model)) line += ` (modeled as ${model})`;
-  return line;
+  if (rec.syscall !== undefined && family(rec.syscall) !== family(model)) notes += ` (modeled as ${model})`;
+  return notes;
 }
 
 const SNAPSHOT_EVERY = 8192;

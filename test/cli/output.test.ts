@@ -44,7 +44,18 @@ function written(fill: (out: Output) => void, escape?: (s: string) => string): {
   return { text: Buffer.concat(got).toString('utf8'), chunks: got.length };
 }
 
-test('callLine copies a call and its result from the log between the prefix and the tail, with " = " between', () => {
+/** A call line built in place as OpLines builds it: the prefix, the call and result bytes, the tail; false if taken back. */
+function callLine(out: Output, lineNo: number, label: string, bytes: Buffer, s1: number, e1: number, s2: number, e2: number, tail: string): boolean {
+  assert.ok(out.begin(40 + label.length + (e1 - s1) + (e2 - s2) + tail.length));
+  if (out.decimal(lineNo, 6) && out.ascii('  ') && out.ascii(label) && out.copy(bytes, s1, e1) && out.ascii(' = ') && out.copy(bytes, s2, e2) && out.ascii(tail)) {
+    out.end();
+    return true;
+  }
+  out.undo();
+  return false;
+}
+
+test('a line built in place: a padded line number, a call and its result copied from the log, the tail', () => {
   const log = Buffer.from('4242  10:00:00.000001 read(3</f>, "a\\0"..., 5) = 5 <0.000001>\n', 'latin1');
   const callStart = log.indexOf('read');
   const callEnd = log.indexOf(' = ');
@@ -52,35 +63,47 @@ test('callLine copies a call and its result from the log between the prefix and 
   const retEnd = log.indexOf(' <');
   const { text } = written((out) => {
     out.line('first');
-    assert.equal(out.callLine('    12  ', log, callStart, callEnd, retStart, retEnd, ' <0.000002000> (log <0.000001000>)'), true);
+    assert.equal(callLine(out, 12, '', log, callStart, callEnd, retStart, retEnd, ' <0.000002000> (log <0.000001000>)'), true);
+    assert.equal(callLine(out, 1234567, '[4243] ', log, callStart, callEnd, retStart, retEnd, ''), true);
+    assert.equal(callLine(out, 0, '', log, callStart, callEnd, retStart, retEnd, ''), true);
     out.line('last');
   });
-  assert.equal(text, 'first\n    12  read(3</f>, "a\\0"..., 5) = 5 <0.000002000> (log <0.000001000>)\nlast\n');
+  assert.equal(text, [
+    'first',
+    '    12  read(3</f>, "a\\0"..., 5) = 5 <0.000002000> (log <0.000001000>)',
+    '1234567  [4243] read(3</f>, "a\\0"..., 5) = 5',
+    '     0  read(3</f>, "a\\0"..., 5) = 5',
+    'last',
+    '',
+  ].join('\n'));
+  // Not a whole number: not written (String() and padStart would print it; the caller does).
+  for (const n of [-1, 1.5, NaN, Infinity]) written((out) => assert.equal(out.decimal(n, 6), false));
 });
 
-test('callLine writes nothing and says false when any part is not printable ASCII: the caller escapes the line', () => {
-  const cases: { head: string; bytes: Buffer; tail: string }[] = [
+test('a line built in place is taken back whole when any piece is not printable ASCII: the caller escapes the line', () => {
+  const cases: { label: string; bytes: Buffer; tail: string }[] = [
     // A raw ESC in the arguments (strace would have escaped it; a hostile log need not), at each place of a word.
-    ...[0, 1, 2, 3, 4, 5].map((k) => ({ head: '1  ', bytes: Buffer.from(`write(1, "${'x'.repeat(k)}\x1b[2J", 4)`, 'latin1'), tail: '' })),
-    { head: '1  ', bytes: Buffer.from('write(1, "\x7f", 1)', 'latin1'), tail: '' },
+    ...[0, 1, 2, 3, 4, 5].map((k) => ({ label: '', bytes: Buffer.from(`write(1, "${'x'.repeat(k)}\x1b[2J", 4)`, 'latin1'), tail: '' })),
+    { label: '', bytes: Buffer.from('write(1, "\x7f", 1)', 'latin1'), tail: '' },
+    { label: '', bytes: Buffer.from('write(1, "\x00", 1)', 'latin1'), tail: '' },
     // UTF-8 (a name in another script, a bidi override): printed through the escape, not copied.
-    { head: '1  ', bytes: Buffer.from('openat(AT_FDCWD, "/tmp/caf\u00e9", O_RDONLY)', 'utf8'), tail: '' },
-    { head: '1  ', bytes: Buffer.from('openat(AT_FDCWD, "/tmp/\u202etxt", O_RDONLY)', 'utf8'), tail: '' },
-    { head: '1  [caf\u00e9] ', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: '' },
-    { head: '1  ', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: ' <\u2028>' },
-    { head: '1\t ', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: '' },
+    { label: '', bytes: Buffer.from('openat(AT_FDCWD, "/tmp/caf\u00e9", O_RDONLY)', 'utf8'), tail: '' },
+    { label: '', bytes: Buffer.from('openat(AT_FDCWD, "/tmp/\u202etxt", O_RDONLY)', 'utf8'), tail: '' },
+    { label: '[caf\u00e9] ', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: '' },
+    { label: '[\t] ', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: '' },
+    { label: '', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: ' <\u2028>' },
   ];
   for (const c of cases) {
     const { text } = written((out) => {
       out.line('before');
-      assert.equal(out.callLine(c.head, c.bytes, 0, c.bytes.length, 0, 1, c.tail), false, JSON.stringify(c));
+      assert.equal(callLine(out, 7, c.label, c.bytes, 0, c.bytes.length, 0, 1, c.tail), false, JSON.stringify(c));
       out.line('after');
     });
     assert.equal(text, 'before\nafter\n', JSON.stringify(c));
   }
 });
 
-test('lines, escaped and as they are, come out in order across chunks, each chunk whole characters', () => {
+test('lines, escaped, as they are and built in place, come out in order across chunks, each chunk whole characters', () => {
   const call = Buffer.from('read(3</data/src.bin>, "\\177ELF"..., 131072) = 131072', 'latin1');
   const want: string[] = [];
   const { text, chunks } = written((out) => {
@@ -92,8 +115,8 @@ test('lines, escaped and as they are, come out in order across chunks, each chun
         out.lineAsIs(`${i} plain`);
         want.push(`${i} plain`);
       } else {
-        assert.ok(out.callLine(`${i}  `, call, 0, 44, 47, 53, ' <0.000001000>'));
-        want.push(`${i}  read(3</data/src.bin>, "\\177ELF"..., 131072) = 131072 <0.000001000>`);
+        assert.ok(callLine(out, i, '', call, 0, 44, 47, 53, ' <0.000001000>'));
+        want.push(`${String(i).padStart(6)}  read(3</data/src.bin>, "\\177ELF"..., 131072) = 131072 <0.000001000>`);
       }
     }
   }, terminalText);
