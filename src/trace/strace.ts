@@ -188,7 +188,7 @@ function logLine(r: OpRecord, lc: LogCall): string {
  * above); `hasRet`: the log's result was read (LogCall.ret is not null). Made of the model's figures and names of its
  * own (numbers, errno names, operation names): nothing in it needs escaping for a terminal.
  */
-export function logLineTail(r: OpRecord, hasRet: boolean): string {
+function logLineTail(r: OpRecord, hasRet: boolean): string {
   const rec = r.recorded!;
   let line = ` <${formatSeconds(r.endNs - r.startNs)}>`;
   if (rec.durationNs !== undefined) line += ` (log <${formatSeconds(rec.durationNs)}>)`;
