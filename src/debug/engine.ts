@@ -114,6 +114,9 @@ export class Engine {
   state(pos = this.pos): Machine {
     const t = this.trace;
     if (this.cache && this.cache.pos === pos && this.cache.length === t.events.length) return this.cache.machine;
+    // The state of the position left behind is read by nobody once the position moved (requests ask for the current
+    // one): the next replay reuses its objects. Not after a change to the trace (invalidate), which may have kept it.
+    if (this.cache) t.recycle(this.cache.machine);
     let m: Machine;
     // At the head, between operations, the live machine is exactly the state: no replay needed.
     if (pos === t.head && this.isBoundary(pos)) m = t.machine;

@@ -128,6 +128,11 @@ export class OpLog {
    */
   private slotLine = new Int32Array(ARG_SLOTS).fill(-1);
   private slotStart = new Uint32Array(ARG_SLOTS);
+  /**
+   * Where the last arguments stored for each operation name are (-1: none): a log gives every call a line of its own,
+   * but a copy loop's reads (and its writes) repeat the same arguments call after call.
+   */
+  private nameStart = new Int32Array(256).fill(-1);
   /** Texts (paths, sysctl keys) are few: a sparse map. */
   private texts = new Map<number, string>();
   /** A log's recorded duration, start and result of each operation (NaN where it said nothing), and errno names. */
@@ -202,12 +207,18 @@ export class OpLog {
     this.faults.arr[i] = sat16(r.pageFaults);
     this.argCount.arr[i] = r.args.length;
     const slot = r.line & (ARG_SLOTS - 1);
+    const named = this.nameStart[this.lastNameIndex];
     if (this.slotLine[slot] === r.line && this.sameArgs(this.slotStart[slot], r.args)) {
       this.argStart.arr[i] = this.slotStart[slot];
+    } else if (named >= 0 && this.sameArgs(named, r.args)) {
+      this.argStart.arr[i] = named;
+      this.slotLine[slot] = r.line;
+      this.slotStart[slot] = named;
     } else {
       this.argStart.arr[i] = this.argLen;
       this.slotLine[slot] = r.line;
       this.slotStart[slot] = this.argLen;
+      this.nameStart[this.lastNameIndex] = this.argLen;
       for (const a of r.args) this.args.set(this.argLen++, a);
     }
     if (r.text !== undefined) this.texts.set(i, r.text);
@@ -356,6 +367,7 @@ export class OpLog {
     for (let i = 0; i < n; i++) keep = Math.max(keep, this.argStart.arr[i] + this.argCount.arr[i]);
     this.argLen = keep;
     this.slotLine.fill(-1);
+    this.nameStart.fill(-1);
     for (const k of [...this.texts.keys()]) if (k >= n) this.texts.delete(k);
     for (const k of [...this.recErrno.keys()]) if (k >= n) this.recErrno.delete(k);
     this.length = n;
