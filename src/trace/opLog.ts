@@ -158,11 +158,16 @@ export class OpLog {
 
   /** Capacity of the per-operation arrays (all grow together, so one check a record covers them all). */
   private capacity = 1024;
-  /** The last name looked up in OP_INDEX and the last strings interned (a log repeats them call after call). */
+  /** The last name looked up in OP_INDEX (a log repeats it call after call). */
   private lastName = '';
   private lastNameIndex = 255;
-  private lastIntern: (string | undefined)[] = [undefined, undefined];
-  private lastInternId = [0, 0];
+  /**
+   * The last strings interned for each operation name (slot k × 256 + name index; k: 0 names, 1 paths) and their
+   * ids: a copy loop alternates a read of one file and a write of another, which a single last-answer cache missed
+   * every time.
+   */
+  private lastIntern: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
+  private lastInternId = new Int32Array(512);
 
   /** Makes room for operation `i` in every per-operation array at once. */
   private ensure(i: number): void {
@@ -244,18 +249,19 @@ export class OpLog {
     return index;
   }
 
-  /** The id of string `s` in the table (0 for none); `k` names a one-entry cache of the last answer (0 names, 1 paths). */
+  /** The id of string `s` in the table (0 for none); `k`: 0 for call names, 1 for paths (see lastIntern). */
   private intern(s: string | undefined, k: number): number {
     if (s === undefined) return 0;
-    if (s === this.lastIntern[k]) return this.lastInternId[k];
+    const slot = k * 256 + this.lastNameIndex;
+    if (s === this.lastIntern[slot]) return this.lastInternId[slot];
     let id = this.stringIds.get(s);
     if (id === undefined) {
       id = this.strings.length;
       this.strings.push(s);
       this.stringIds.set(s, id);
     }
-    this.lastIntern[k] = s;
-    this.lastInternId[k] = id;
+    this.lastIntern[slot] = s;
+    this.lastInternId[slot] = id;
     return id;
   }
 

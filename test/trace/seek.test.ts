@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { C } from '../../src/machine/counters';
-import { EventSink, StopAtEvent } from '../../src/machine/events';
+import { Ev, EventSink, StopAtEvent, eventPageCount } from '../../src/machine/events';
 import { PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from '../../src/machine/pagecache';
 import { Machine } from '../../src/machine/machine';
 import { Breakpoints } from '../../src/debug/breakpoints';
 import { Engine } from '../../src/debug/engine';
-import { pageCacheView } from '../../src/debug/inspect';
+import { pageCacheView, timeline } from '../../src/debug/inspect';
 import { PAGE_CODES, pageRunCode, pageRunLength } from '../../src/shared/messages';
 import { OpLog } from '../../src/trace/opLog';
 import { Trace } from '../../src/trace/trace';
@@ -204,4 +204,45 @@ test('operations that repeat their arguments share them, whatever their lines', 
   assert.deepEqual(log.get(3).args, [5, 1, 2]);
   log.add({ ...base, name: 'write', line: 5, args: [4, 4096, 131072] });
   assert.deepEqual(log.get(4).args, [4, 4096, 131072]);
+});
+
+test('the timeline counts the events of each bucket as a walk over them one by one does', () => {
+  const t = traceOf(COPY, 0);
+  t.runToEnd();
+  const ev = t.events;
+  for (const n of [1, 7, 120]) {
+    const got = timeline(t, n);
+    const per = Math.ceil(ev.length / n);
+    assert.equal(got.length, Math.ceil(ev.length / per));
+    let dirty = 0;
+    let cached = 0;
+    for (const b of got) {
+      const want = { syscalls: 0, dma: 0, interrupts: 0, faults: 0, writeback: 0, evictions: 0 };
+      for (let e = b.from; e <= b.to; e++) {
+        const kind = ev.kind(e);
+        if (kind === Ev.SyscallEnter) want.syscalls++;
+        if (kind === Ev.DmaStart) want.dma++;
+        if (kind === Ev.DmaInterrupt) want.interrupts++;
+        if (kind === Ev.FaultMinor || kind === Ev.FaultMajor) want.faults++;
+        if (kind === Ev.WritebackStart) {
+          want.writeback++;
+          dirty -= ev.c(e);
+        }
+        if (kind === Ev.PageEvict) {
+          want.evictions += eventPageCount(kind, ev.c(e));
+          cached -= eventPageCount(kind, ev.c(e));
+        }
+        if (kind === Ev.PageInsert) cached += ev.c(e);
+        if (kind === Ev.PageDirty) dirty += ev.c(e);
+      }
+      assert.deepEqual(
+        { syscalls: b.syscalls, dma: b.dma, interrupts: b.interrupts, faults: b.faults, writeback: b.writeback, evictions: b.evictions },
+        want, `bucket ${b.from}–${b.to} of ${n}`,
+      );
+      assert.equal(b.dirtyPages, Math.max(0, dirty));
+      assert.equal(b.cachedPages, Math.max(0, cached));
+      assert.equal(b.startNs, ev.time(b.from));
+    }
+    assert.ok(got.reduce((s, b) => s + b.evictions, 0) > 10_000);
+  }
 });
