@@ -5,6 +5,7 @@
 import { Machine } from '../machine/machine';
 import type { CallTexts } from '../program/source';
 import { FdNames, straceLine } from '../trace/strace';
+import { opNameMask } from '../trace/opLog';
 import { Trace } from '../trace/trace';
 import { Breakpoints, Hit } from './breakpoints';
 import { kernelPath, KernelStep } from './kernelPath';
@@ -27,7 +28,7 @@ export interface EngineOutput {
 }
 
 /** Operations that give or take descriptor names (FdNames follows them). */
-const FD_OPS = new Set(['open', 'socket', 'pipe', 'close']);
+const FD_OPS = opNameMask(['open', 'socket', 'pipe', 'close']);
 
 /** How many syscall lines one run may print before it only counts them. */
 const PRINT_LIMIT = 2000;
@@ -92,7 +93,7 @@ export class Engine {
         this.names.after(r);
         this.printBudget--;
         if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');
-      } else if (FD_OPS.has(ops.nameOf(i))) {
+      } else if (FD_OPS[ops.nameIndexOf(i)]) {
         // Not printed, but descriptors still get their names for the lines printed later.
         this.names.after(ops.get(i));
       }
@@ -114,9 +115,6 @@ export class Engine {
   state(pos = this.pos): Machine {
     const t = this.trace;
     if (this.cache && this.cache.pos === pos && this.cache.length === t.events.length) return this.cache.machine;
-    // The state of the position left behind is read by nobody once the position moved (requests ask for the current
-    // one): the next replay reuses its objects. Not after a change to the trace (invalidate), which may have kept it.
-    if (this.cache) t.recycle(this.cache.machine);
     let m: Machine;
     // At the head, between operations, the live machine is exactly the state: no replay needed.
     if (pos === t.head && this.isBoundary(pos)) m = t.machine;

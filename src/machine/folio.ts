@@ -78,13 +78,7 @@ function num(x: number): number {
   return x === (x | 0) ? x | 0 : x;
 }
 
-/**
- * The folios of a frozen node, as live objects. `spare`: a chain (by `next`) of folios of a machine nobody uses any
- * more, taken from its head and overwritten instead of allocated: a restore of a full cache is thousands of folios that live until the next one,
- * and allocating them anew each time made every seek pay for copying and promoting them in the garbage collector
- * (issue 10).
- */
-export function thawNode(z: FrozenNode, spare: { head: Folio | null } | null = null): Folio[] {
+export function thawNode(z: FrozenNode): Folio[] {
   // Filled by push, not preallocated: `new Array(n)` is a holey array, whose hidden class differs from the live nodes'
   // packed ones, and every function reading `node.folios` would deoptimize on a replay's first thawed node (issue 10).
   const out: Folio[] = [];
@@ -93,30 +87,10 @@ export function thawNode(z: FrozenNode, spare: { head: Folio | null } | null = n
     const packed = d[o + 1];
     const nr = Math.floor(packed / 0x1000000);
     const rest = packed - nr * 0x1000000;
-    const f = spare !== null ? spare.head : null;
-    if (f === null) {
-      out.push(new Folio(
-        z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
-        num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
-      ));
-      continue;
-    }
-    spare!.head = f.next;
-    f.prev = null;
-    f.next = null;
-    f.node = null;
-    f.slot = 0;
-    f.fileId = z.fileId;
-    f.index = num(d[o]);
-    f.nr = num(nr);
-    f.flags = num(Math.floor(rest / 0x10000));
-    f.mapcount = num(rest % 0x10000);
-    f.bornOp = num(d[o + 2]);
-    f.readyAt = num(d[o + 3]);
-    f.readyStep = num(d[o + 4]);
-    f.dirtiedAt = num(d[o + 5]);
-    f.dirtyStep = num(d[o + 6]);
-    out.push(f);
+    out.push(new Folio(
+      z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
+      num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
+    ));
   }
   return out;
 }

@@ -263,12 +263,8 @@ export class Machine extends Kernel {
     return { machine: this.copy(this.sink, new PageCache(this.cache.capacity)), pages: this.cache.freeze() };
   }
 
-  /**
-   * The machine of a checkpoint, live again, emitting into `sink`. `spare`: a machine nobody will use again, whose
-   * page cache objects are reused (it is left unusable).
-   */
-  static fromFrozen(frozen: { machine: Machine; pages: FrozenPageCache }, sink: EventSink, spare: Machine | null = null): Machine {
-    return frozen.machine.copy(sink, PageCache.thaw(frozen.pages, spare ? spare.cache : null));
+  static fromFrozen(frozen: { machine: Machine; pages: FrozenPageCache }, sink: EventSink): Machine {
+    return frozen.machine.copy(sink, PageCache.thaw(frozen.pages));
   }
 
   private copy(sink: EventSink, cache: PageCache): Machine {

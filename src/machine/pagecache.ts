@@ -326,15 +326,10 @@ export class PageCache {
     return { capacity: this.capacity, nodes, lru, activeFolios: this.active.folios, bytes };
   }
 
-  /**
-   * The page cache of a checkpoint, live again. `spare`: a page cache nobody will read again (a replayed state the
-   * debugger moved away from), whose folio objects are reused rather than allocated; it is emptied.
-   */
-  static thaw(z: FrozenPageCache, spare: PageCache | null = null): PageCache {
+  static thaw(z: FrozenPageCache): PageCache {
     const c = new PageCache(z.capacity);
-    const pool = spare ? spare.dismantle() : null;
     const folios = z.nodes.map((node) => {
-      const fs = thawNode(node, pool);
+      const fs = thawNode(node);
       let m = c.files[node.fileId];
       if (!m) {
         m = new Mapping();
@@ -350,23 +345,6 @@ export class PageCache {
       c.count(f.flags, f.nr);
     }
     return c;
-  }
-
-  /**
-   * Empties the cache and hands over its folio objects, chained by `next` (for thaw to reuse: the cache is never read
-   * again).
-   */
-  private dismantle(): { head: Folio | null } {
-    // The inactive list's tail continues into the active list's head: one chain.
-    const a = this.active;
-    const i = this.inactive;
-    const head = i.head ?? a.head;
-    if (i.tail) i.tail.next = a.head;
-    a.head = a.tail = i.head = i.tail = null;
-    a.count = a.folios = i.count = i.folios = 0;
-    this.files.length = 0;
-    this.size = this.dirty = this.writeback = 0;
-    return { head };
   }
 
   /** A deep copy: new folios on lists in the same order. */

@@ -30,11 +30,13 @@ function newChunk(): Chunk {
 export class EventLog implements EventSink {
   private chunks: Chunk[] = [];
   length = 0;
-  /** A log that keeps nothing throws StopReplay as it counts event number `stopAfter` (see `replay`); -1: never. */
-  private stopAfter = -1;
 
-  /** `keep` false: a log that only counts the events (a run whose output needs no event, `iosim run`). */
-  constructor(readonly keep = true) {}
+  /**
+   * `keep` false: a log that only counts the events (a run whose output needs no event, `iosim run`). `stopAfter`:
+   * the log throws StopReplay as it counts that event (see `replay`); -1: never. Both are set here and never after:
+   * a store to a field the optimized code took for constant would throw away every function that inlined emit.
+   */
+  constructor(readonly keep = true, private readonly stopAfter = -1) {}
 
   /**
    * The sink of a replay: it keeps nothing, counts events from `start` (the position of the checkpoint it starts
@@ -43,9 +45,8 @@ export class EventLog implements EventSink {
    * without deoptimizing (issue 10).
    */
   static replay(start: number, stopAfter: number): EventLog {
-    const log = new EventLog(false);
+    const log = new EventLog(false, stopAfter);
     log.length = start;
-    log.stopAfter = stopAfter;
     return log;
   }
 

@@ -5,6 +5,19 @@ import { ERRNO, Errno, errnoName } from '../machine/errno';
 const OP_INDEX = new Map(OPS.map((o, i) => [o.name, i]));
 
 /**
+ * A table by operation name index (OpLog.nameIndexOf) that is 1 for the names given: a test an operation costs one
+ * array read, not a name string and a set lookup (loops over a million recorded operations ask it of each).
+ */
+export function opNameMask(names: Iterable<string>): Uint8Array {
+  const mask = new Uint8Array(256);
+  for (const n of names) {
+    const i = OP_INDEX.get(n);
+    if (i !== undefined) mask[i] = 1;
+  }
+  return mask;
+}
+
+/**
  * A growable typed array of one element type. One class a type, not one generic class: the element store in `set`
  * then always meets the same array type (a store shared by five types is megamorphic, and a million operations pay it
  * twenty times each).
@@ -328,6 +341,10 @@ export class OpLog {
     return rec;
   }
 
+  /** Operation i's name as an index (for opNameMask tables; 255: a name the model does not know). */
+  nameIndexOf(i: number): number {
+    return this.last ? OP_INDEX.get(this.last.name) ?? 255 : this.name.arr[i];
+  }
   nameOf(i: number): string {
     return this.last ? this.last.name : OPS[this.name.arr[i]]?.name ?? '?';
   }

@@ -202,20 +202,6 @@ export class Trace {
     return out;
   }
 
-  /** A replayed machine its user has given up (see recycle), whose objects the next replay reuses. */
-  private spare: Machine | null = null;
-
-  /**
-   * Tells the trace that `m`, a machine stateAt or replayTo handed out, will never be read again (the debugger moved
-   * to another position): the next replay reuses its page cache's objects instead of allocating them. The live machine
-   * is never taken. After this call `m` must not be used.
-   */
-  recycle(m: Machine): void {
-    if (m === this.machine) return;
-    if (this.replayed?.machine === m) this.replayed = null;
-    this.spare = m;
-  }
-
   private replay(pos: number): { machine: Machine; source: OperationSource } {
     if (!this.events.keep) throw new Error('a trace that records nothing cannot rebuild its past');
     const k = pos < 0 ? -1 : this.ops.opAt(pos);
@@ -225,8 +211,7 @@ export class Trace {
     const until = atHead ? this.ops.length : atBoundary ? k + 1 : Math.max(0, k);
     const cp = this.checkpoints.before(until, pos + 1);
     const sink = EventLog.replay(cp.pos, atBoundary ? -1 : pos);
-    const m = Machine.fromFrozen(cp.frozen, sink, this.spare);
-    this.spare = null;
+    const m = Machine.fromFrozen(cp.frozen, sink);
     const src = this.spec.createSource();
     src.restore(cp.cursor);
     if (pos < cp.pos && !atBoundary) return { machine: m, source: src };
