@@ -4,7 +4,7 @@ import { FADV, flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
 import type { CallTexts, LogCall } from '../program/source';
 import { escapeControls, quoteC } from '../shared/escape';
-import { OpLog, OpRecord } from './opLog';
+import { OpLog, OpRecord, opNameMask } from './opLog';
 
 const FADV_NAMES = Object.keys(FADV);
 
@@ -213,7 +213,7 @@ export function logLineNotes(r: OpRecord, hasRet: boolean): string {
 
 const SNAPSHOT_EVERY = 8192;
 /** The operations FdNames.after learns from: the others are skipped without reading their records. */
-const NAMING = new Set(['open', 'socket', 'pipe', 'close']);
+const NAMING = opNameMask(['open', 'socket', 'pipe', 'close']);
 const snapshots = new WeakMap<OpLog, { generation: number; at: FdNames[] }>();
 
 /** The descriptor names as they were right before operation `index` (snapshots every 8192 operations). */
@@ -228,11 +228,11 @@ export function fdNamesBefore(ops: OpLog, index: number): FdNames {
   while (cache.at.length <= wanted && cache.at.length * SNAPSHOT_EVERY <= ops.length) {
     const k = cache.at.length;
     const n = cache.at[k - 1].clone();
-    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) if (NAMING.has(ops.nameOf(i))) n.after(ops.get(i));
+    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) if (NAMING[ops.nameIndexOf(i)]) n.after(ops.get(i));
     cache.at.push(n);
   }
   const slot = Math.min(wanted, cache.at.length - 1);
   const names = cache.at[slot].clone();
-  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) if (NAMING.has(ops.nameOf(i))) names.after(ops.get(i));
+  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) if (NAMING[ops.nameIndexOf(i)]) names.after(ops.get(i));
   return names;
 }
