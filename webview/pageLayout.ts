@@ -3,7 +3,7 @@
  * beyond the canvas it is given; the map (pageMap.ts) owns the elements, the events and the state.
  */
 import type { FilePages } from '../src/shared/messages';
-import { PAGE_CODES } from '../src/shared/messages';
+import { PAGE_CODES, pageRunCode, pageRunLength } from '../src/shared/messages';
 import { formatCount } from './format';
 import type { Palette } from './theme';
 
@@ -79,11 +79,13 @@ export function computeLayout(files: readonly FilePages[], width: number, maxH: 
   for (const f of files) {
     const slots = Math.max(1, Math.ceil(f.sizePages / per));
     const codes = new Uint8Array(slots);
-    for (const { start, codes: run } of f.runs) {
-      for (let j = 0; j < run.length; j++) {
+    for (const run of f.runs) {
+      const start = run.start;
+      const n = pageRunLength(run);
+      for (let j = 0; j < n; j++) {
         const slot = Math.floor((start + j) / per);
         if (slot >= slots) break;
-        const p = PRIORITY[run[j]] ?? 0;
+        const p = PRIORITY[pageRunCode(run, j)] ?? 0;
         if (p > codes[slot]) codes[slot] = p;
       }
     }
@@ -185,9 +187,10 @@ export function codeClass(c: Code): string {
 }
 
 export function pageCode(f: FilePages, index: number): Code {
-  for (const { start, codes: run } of f.runs) {
-    if (index >= start && index < start + run.length) {
-      const c = run[index - start];
+  for (const run of f.runs) {
+    const start = run.start;
+    if (index >= start && index < start + pageRunLength(run)) {
+      const c = pageRunCode(run, index - start);
       return (c in PRIORITY ? c : PAGE_CODES.notCached) as Code;
     }
   }
@@ -196,7 +199,12 @@ export function pageCode(f: FilePages, index: number): Code {
 
 export function countCodes(files: FilePages[]): number[] {
   const counts = new Array<number>(CODE_ORDER.length).fill(0);
-  for (const f of files) for (const { codes: run } of f.runs) for (let i = 0; i < run.length; i++) counts[PRIORITY[run[i]] ?? 0]++;
+  for (const f of files) {
+    for (const run of f.runs) {
+      if (run.repeat !== undefined) counts[PRIORITY[run.codes] ?? 0] += run.repeat;
+      else for (let i = 0; i < run.codes.length; i++) counts[PRIORITY[run.codes[i]] ?? 0]++;
+    }
+  }
   return counts;
 }
 

@@ -12,7 +12,7 @@ import { checkCompareArgs, compare, warmCachedPages } from '../trace/compare';
 import { defaultConfig } from '../machine/config';
 import type { OpRecord } from '../trace/opLog';
 import { modeledCallNs, operationJson, opText, RecordedTally, sleptNsOf, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
-import { FdNames, straceLine } from '../trace/strace';
+import { FdNames } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
 import { cmdAdvise, type AdviseDeps } from './advise';
@@ -21,6 +21,7 @@ import { calibrateRecording, cmdCalibrate } from './calibrate';
 import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { record, RecordError, recordUnavailable } from './record';
+import { OpLines } from './opLines';
 import { Output, Spill } from './output';
 import { table } from './table';
 
@@ -170,11 +171,10 @@ function cmdRun(args: string[]): number {
   const json = flags.has('json');
   const names = new FdNames();
   const log = loaded.strace !== undefined;
-  const texts = json ? undefined : loaded.spec!.callTexts?.();
-  const threads = loaded.spec!.threads;
-  // Text for a person is escaped (names, log text); JSON keeps its values exact (shared/escape.ts). The output goes
-  // in chunks of whole lines, or of JSON text, which both escapes take piece by piece.
-  const stdout = new Output(json ? (s) => process.stdout.write(safeJson(s)) : (s) => process.stdout.write(terminalText(s)));
+  const lines = new OpLines(log, loaded.spec!.threads, json ? undefined : loaded.spec!.callTexts?.());
+  // Text for a person is escaped (names, log text) line by line; JSON keeps its values exact (shared/escape.ts) and
+  // goes in chunks of JSON text, which safeJson takes piece by piece.
+  const stdout = new Output((b) => process.stdout.write(b), json ? safeJson : terminalText);
   const operations = json ? new Spill() : null;
   const recorded = new RecordedTally();
   const rows = log && !json ? new LogRows() : null;
@@ -190,8 +190,7 @@ function cmdRun(args: string[]): number {
     }
     rows?.add(r);
     // A log's operations say where they come from: its line, and its process when there are several.
-    const where = log ? `${String(r.line).padStart(6)}  ${threads && threads.size > 1 ? `[${threads.get(r.thread) ?? r.thread}] ` : ''}` : '';
-    stdout.line(where + straceLine(r, names, texts));
+    lines.print(r, names, stdout);
     names.after(r);
   }
   if (trace.error) {

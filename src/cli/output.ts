@@ -9,27 +9,155 @@ import { join } from 'node:path';
 
 const CHUNK = 1 << 16;
 
-/** stdout (or `sink`), written in chunks of 64 KiB. */
+/**
+ * stdout (or `sink`), written in chunks of about 64 KiB of UTF-8, each whole characters. Text given to write and line
+ * goes through `escape` first (the CLI's terminalText for a person, safeJson for JSON); lineAsIs takes a line that
+ * needs none; begin ... end builds a line in place from printable ASCII pieces, a log's bytes among them (no string
+ * is made of them), and undo takes it back when a piece is not.
+ */
 export class Output {
-  private text = '';
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, CHUNK);
+  private pos = 0;
+  /** Where the line begun starts. */
+  private mark = 0;
+  /** The last buffer copied from, and a view of it (a log's cursor keeps its buffer for many lines). */
+  private srcBytes: Buffer | null = null;
+  private srcView: DataView | null = null;
 
-  constructor(private readonly sink: (s: string) => void = (s) => process.stdout.write(s)) {}
+  constructor(
+    private readonly sink: (chunk: Uint8Array) => void = (b) => process.stdout.write(b),
+    private readonly escape: (s: string) => string = (s) => s,
+  ) {}
 
   write(s: string): void {
-    this.text += s;
-    if (this.text.length >= CHUNK) this.flush();
+    this.put(this.escape(s));
   }
 
   line(s: string): void {
-    this.text += s;
-    this.text += '\n';
-    if (this.text.length >= CHUNK) this.flush();
+    this.put(this.escape(s));
+    this.newline();
+  }
+
+  /** A line that needs no escaping: escaped already, or made only of text that holds nothing to escape. */
+  lineAsIs(s: string): void {
+    this.put(s);
+    this.newline();
+  }
+
+  /**
+   * Starts a line built piece by piece (decimal, ascii, copy, then end, or undo), of at most `max` bytes: room is
+   * made for it (what is written so far may be flushed), so that undo can take it all back. False when no chunk
+   * holds it (the caller prints the line another way).
+   */
+  begin(max: number): boolean {
+    if (max + 1 > CHUNK) return false;
+    if (this.pos + max + 1 > this.buf.length) this.flush();
+    this.mark = this.pos;
+    return true;
+  }
+
+  /** Ends the line begun. */
+  end(): void {
+    this.buf[this.pos++] = 10;
+    if (this.pos >= CHUNK) this.flush();
+  }
+
+  /** Takes back what was written of the line begun. */
+  undo(): void {
+    this.pos = this.mark;
+  }
+
+  /** Appends `n` in decimal, right-aligned in `width` columns as padStart does; false if n is not a whole number ≥ 0. */
+  decimal(n: number, width: number): boolean {
+    if (!(n >= 0 && Number.isSafeInteger(n))) return false;
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    const out = this.buf;
+    let p = this.pos;
+    for (let k = digits; k < width; k++) out[p++] = 32;
+    p += digits;
+    this.pos = p;
+    let t = n;
+    do {
+      out[--p] = 48 + (t % 10);
+      t = Math.floor(t / 10);
+    } while (t > 0);
+    return true;
+  }
+
+  /**
+   * Appends `s` if it is printable ASCII, false at the first other character (nothing a terminal acts on, and one
+   * byte a character). Meant for short strings made whole: a loop of charCodeAt on a string just concatenated would
+   * first have to flatten it.
+   */
+  ascii(s: string): boolean {
+    const out = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < s.length; k++) {
+      const c = s.charCodeAt(k);
+      if (c < 32 || c > 126) return false;
+      out[p++] = c;
+    }
+    this.pos = p;
+    return true;
+  }
+
+  /**
+   * Appends bytes[s, e) if they are printable ASCII, false at the first other byte. Four bytes at a time: a word w
+   * holds one outside 0x20-0x7e when a byte has its top bit set (0x80 and above), or its low seven bits plus 1 carry
+   * into the top bit (0x7f), or plus 0x60 do not (below 0x20); no byte carries into the next.
+   */
+  copy(bytes: Buffer, s: number, e: number): boolean {
+    if (bytes !== this.srcBytes) {
+      this.srcBytes = bytes;
+      this.srcView = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    }
+    const src = this.srcView!;
+    const dst = this.view;
+    let p = this.pos;
+    let k = s;
+    for (; k + 4 <= e; k += 4, p += 4) {
+      const w = src.getInt32(k);
+      const low = w & 0x7f7f7f7f;
+      if (((w | (low + 0x01010101) | ~(low + 0x60606060)) & 0x80808080) !== 0) return false;
+      dst.setInt32(p, w);
+    }
+    const out = this.buf;
+    for (; k < e; k++) {
+      const c = bytes[k];
+      if (c < 32 || c > 126) return false;
+      out[p++] = c;
+    }
+    this.pos = p;
+    return true;
   }
 
   flush(): void {
-    if (!this.text) return;
-    this.sink(this.text);
-    this.text = '';
+    if (this.pos === 0) return;
+    // The sink may keep the chunk (a pipe written later): the next one goes to a new buffer.
+    this.sink(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, CHUNK);
+    this.pos = 0;
+  }
+
+  private newline(): void {
+    if (this.pos >= this.buf.length) this.flush();
+    this.buf[this.pos++] = 10;
+    if (this.pos >= CHUNK) this.flush();
+  }
+
+  /** `s` in UTF-8, whole in one chunk (at most three bytes a UTF-16 unit); longer than a chunk: a chunk of its own. */
+  private put(s: string): void {
+    if (s.length * 3 > this.buf.length - this.pos) {
+      this.flush();
+      if (s.length * 3 > this.buf.length) {
+        this.sink(Buffer.from(s, 'utf8'));
+        return;
+      }
+    }
+    this.pos += this.buf.write(s, this.pos);
   }
 }
 

@@ -5,6 +5,7 @@
 import { Machine } from '../machine/machine';
 import type { CallTexts } from '../program/source';
 import { FdNames, straceLine } from '../trace/strace';
+import { opNameMask } from '../trace/opLog';
 import { Trace } from '../trace/trace';
 import { Breakpoints, Hit } from './breakpoints';
 import { kernelPath, KernelStep } from './kernelPath';
@@ -27,7 +28,7 @@ export interface EngineOutput {
 }
 
 /** Operations that give or take descriptor names (FdNames follows them). */
-const FD_OPS = new Set(['open', 'socket', 'pipe', 'close']);
+const FD_OPS = opNameMask(['open', 'socket', 'pipe', 'close']);
 
 /** How many syscall lines one run may print before it only counts them. */
 const PRINT_LIMIT = 2000;
@@ -92,7 +93,7 @@ export class Engine {
         this.names.after(r);
         this.printBudget--;
         if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');
-      } else if (FD_OPS.has(ops.nameOf(i))) {
+      } else if (FD_OPS[ops.nameIndexOf(i)]) {
         // Not printed, but descriptors still get their names for the lines printed later.
         this.names.after(ops.get(i));
       }

@@ -13,9 +13,10 @@ import { Page, pageStateName, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } 
 import { formatBytes, formatDuration, hex, PAGE_SIZE } from '../machine/units';
 import { ERRNO_TEXT } from '../machine/errno';
 import {
-  Counters, CurrentOperation, DecodedArg, FilePages, HexView, MachineState, PAGE_CODES, PageRun, PageCacheView, Place,
+  Counters, CurrentOperation, DecodedArg, FilePages, HexView, MachineState, PAGE_CODES, PageRun, PageCacheView, Place, pageRunLength,
   RegisterValue, TimelineBucket, TimelineEvent,
 } from '../shared/messages';
+import { EVENT_CHUNK } from '../trace/eventLog';
 import { OpRecord } from '../trace/opLog';
 import { fdNamesBefore, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
@@ -132,6 +133,9 @@ export function justEvicted(t: Trace, pos: number): { fileId: number; index: num
   return out.slice(-4096);
 }
 
+/** Pages in one state from which the page map sends one repeated code instead of a code a page. */
+const REPEAT_MIN = 16;
+
 /** The page map: per file, runs of page codes in index order, built a folio at a time. */
 export function pageCacheView(m: Machine, evicted: { fileId: number; index: number }[]): PageCacheView {
   const files: FilePages[] = [];
@@ -147,21 +151,25 @@ export function pageCacheView(m: Machine, evicted: { fileId: number; index: numb
     const gone = (evictedBy.get(f.id) ?? []).sort((a, b) => a - b);
     if (!mapping && !gone.length) continue;
     const runs: PageRun[] = [];
-    const add = (index: number, codes: string) => {
+    // `n` pages from `index`, all with `code`: a long stretch as one repeated code, a short one spelt out.
+    const add = (index: number, code: string, n: number) => {
       const last = runs[runs.length - 1];
-      if (last && last.start + last.codes.length === index) last.codes += codes;
-      else runs.push({ start: index, codes });
+      const next = last ? last.start + pageRunLength(last) : -1;
+      if (last && next === index && last.repeat !== undefined && last.codes === code) last.repeat += n;
+      else if (n >= REPEAT_MIN) runs.push({ start: index, codes: code, repeat: n });
+      else if (last && next === index && last.repeat === undefined) last.codes += code.repeat(n);
+      else runs.push({ start: index, codes: code.repeat(n) });
     };
     let g = 0;
     let dirty = 0;
     for (const folio of mapping?.folios() ?? []) {
-      while (g < gone.length && gone[g] < folio.index) add(gone[g++], PAGE_CODES.evicted);
+      while (g < gone.length && gone[g] < folio.index) add(gone[g++], PAGE_CODES.evicted, 1);
       const ready = folio.readyCount(m.now);
-      if (ready > 0) add(folio.index, folioCode(folio.flags, false).repeat(ready));
-      if (ready < folio.nr) add(folio.index + ready, folioCode(folio.flags, true).repeat(folio.nr - ready));
+      if (ready > 0) add(folio.index, folioCode(folio.flags, false), ready);
+      if (ready < folio.nr) add(folio.index + ready, folioCode(folio.flags, true), folio.nr - ready);
       if (folio.flags & PG_DIRTY) dirty += folio.nr;
     }
-    while (g < gone.length) add(gone[g++], PAGE_CODES.evicted);
+    while (g < gone.length) add(gone[g++], PAGE_CODES.evicted, 1);
     files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: mapping?.nrpages ?? 0, dirty, runs });
   }
   const active = m.cache.active.count;
@@ -291,24 +299,39 @@ function computeTimeline(t: Trace, n: number): TimelineBucket[] {
   let cached = 0;
   for (let from = 0; from < len; from += per) {
     const to = Math.min(len - 1, from + per - 1);
-    const b: TimelineBucket = { from, to, startNs: ev.time(from), syscalls: 0, dma: 0, interrupts: 0, faults: 0, writeback: 0, evictions: 0, dirtyPages: 0, cachedPages: 0 };
-    for (let e = from; e <= to; e++) {
-      switch (ev.kind(e)) {
-        case Ev.SyscallEnter: b.syscalls++; break;
-        case Ev.DmaStart: b.dma++; break;
-        case Ev.DmaInterrupt: b.interrupts++; break;
-        case Ev.FaultMinor: case Ev.FaultMajor: b.faults++; break;
-        case Ev.WritebackStart: b.writeback++; dirty -= ev.c(e); break;
-        case Ev.PageEvict: {
-          const n = eventPageCount(Ev.PageEvict, ev.c(e));
-          b.evictions += n;
-          cached -= n;
-          break;
+    let syscalls = 0;
+    let dma = 0;
+    let interrupts = 0;
+    let faults = 0;
+    let writeback = 0;
+    let evictions = 0;
+    // A chunk's columns at a time: a bucket of the whole log is millions of events.
+    for (let e = from; e <= to;) {
+      const ch = ev.chunkOf(e);
+      const base = e - (e % EVENT_CHUNK);
+      const last = Math.min(to, base + EVENT_CHUNK - 1) - base;
+      const kinds = ch.kind;
+      const cs = ch.c;
+      for (let k = e - base; k <= last; k++) {
+        switch (kinds[k]) {
+          case Ev.SyscallEnter: syscalls++; break;
+          case Ev.DmaStart: dma++; break;
+          case Ev.DmaInterrupt: interrupts++; break;
+          case Ev.FaultMinor: case Ev.FaultMajor: faults++; break;
+          case Ev.WritebackStart: writeback++; dirty -= cs[k]; break;
+          case Ev.PageEvict: {
+            const n = eventPageCount(Ev.PageEvict, cs[k]);
+            evictions += n;
+            cached -= n;
+            break;
+          }
+          case Ev.PageInsert: cached += cs[k]; break;
+          case Ev.PageDirty: dirty += cs[k]; break;
         }
-        case Ev.PageInsert: cached += ev.c(e); break;
-        case Ev.PageDirty: dirty += ev.c(e); break;
       }
+      e = base + last + 1;
     }
+    const b: TimelineBucket = { from, to, startNs: ev.time(from), syscalls, dma, interrupts, faults, writeback, evictions, dirtyPages: 0, cachedPages: 0 };
     b.dirtyPages = Math.max(0, dirty);
     b.cachedPages = Math.max(0, cached);
     buckets.push(b);

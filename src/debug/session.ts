@@ -337,9 +337,12 @@ export class IoMachineSession extends GuardedSession {
     this.variables.reset();
     this.atEndOnce = stop.reason === 'end';
     if (this.atEndOnce) this.print(endedMessage(stop.pos, engine.state(), trace.error));
+    // The panel's state is worked out before the stop is announced (and sent right after it): the stop's own work
+    // is done when the client hears of it, and is not left running into the client's next request (issue 10).
+    const state = this.stateEvents ? this.currentState() : null;
     this.sendEvent(stoppedEvent(trace, stop, threadAt(trace, engine, stop.pos)));
     if (stop.reason === 'goto') this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
-    this.sendState();
+    if (state) this.sendStateEvent(state);
   }
 
   private currentState(): MachineState {
@@ -349,8 +352,10 @@ export class IoMachineSession extends GuardedSession {
 
   /** The state for the panel, to a client that asked for it (others would get kilobytes with no handler on each stop). */
   private sendState(): void {
-    if (!this.stateEvents) return;
-    const state = this.currentState();
+    if (this.stateEvents) this.sendStateEvent(this.currentState());
+  }
+
+  private sendStateEvent(state: MachineState): void {
     this.previousRegs = new Map(state.registers.map((r) => [r.name, r.value]));
     this.sendEvent(new Event(STATE_EVENT, state));
   }

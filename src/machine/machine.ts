@@ -260,7 +260,9 @@ export class Machine extends Kernel {
 
   /** A checkpoint: the machine with its page cache in compact form (thawed by `fromFrozen`). */
   freeze(): { machine: Machine; pages: FrozenPageCache } {
-    return { machine: this.copy(nullSink, new PageCache(this.cache.capacity)), pages: this.cache.freeze() };
+    // The copy keeps this machine's sink (it never runs: fromFrozen gives its copies their own), so that the field
+    // only ever holds the sink class of live runs and replays, and the code reading it stays monomorphic (issue 10).
+    return { machine: this.copy(this.sink, new PageCache(this.cache.capacity)), pages: this.cache.freeze() };
   }
 
   static fromFrozen(frozen: { machine: Machine; pages: FrozenPageCache }, sink: EventSink): Machine {
@@ -287,8 +289,6 @@ export class Machine extends Kernel {
     return [...this.cache.lruPages(list === 'active' ? this.cache.active : this.cache.inactive, limit)];
   }
 }
-
-const nullSink: EventSink = { emit() {} };
 
 /** mmap's flags (include/uapi/linux/mman.h): MAP_SHARED 1, MAP_PRIVATE 2. */
 const MAP_SHARED = 1;

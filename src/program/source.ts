@@ -10,9 +10,26 @@ export interface LogCall {
   ret: string | null;
 }
 
+/**
+ * A complete call as its log holds it, in bytes (UTF-8): bytes[callStart, callEnd) is LogCall.call, bytes[retStart,
+ * retEnd) is LogCall.ret. A view into the reader's buffer, valid until the reader is asked again.
+ */
+export interface CallBytes {
+  bytes: Buffer;
+  callStart: number;
+  callEnd: number;
+  retStart: number;
+  retEnd: number;
+}
+
 /** Reads a replayed call's own text back from its log (the operations keep only where it is). */
 export interface CallTexts {
   callOf(rec: RecordedCall): LogCall | null;
+  /**
+   * The call's text without decoding it, when its line is a complete call the log printed plainly (the commonest
+   * lines of a log); null otherwise (callOf has it then). `iosim run` copies these bytes to its output.
+   */
+  bytesOf?(rec: RecordedCall): CallBytes | null;
 }
 
 /** Where operations come from: a scenario cursor, a strace log reader, a generated benchmark. */

@@ -64,9 +64,15 @@ export function quoteC(s: string): string {
   return '"' + escapeWith(s, /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"\\]/g, '"\\') + '"';
 }
 
-/** Text of several lines the program composed itself (a table, a summary): each line escaped, the breaks kept. */
+/** What escapeControls escapes but a line break, which terminalText keeps. */
+const UNSAFE_BUT_NL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+
+/**
+ * Text of several lines the program composed itself (a table, a summary): each line escaped, the breaks kept. Text
+ * with nothing to escape but its breaks (the common case) is scanned once and given back as it is.
+ */
 export function terminalText(s: string): string {
-  return UNSAFE.test(s) ? s.split('\n').map(escapeControls).join('\n') : s;
+  return UNSAFE_BUT_NL.test(s) ? s.split('\n').map(escapeControls).join('\n') : s;
 }
 
 /**

@@ -136,13 +136,25 @@ export interface FilePages {
 }
 
 /**
- * Consecutive pages of a file: `codes` has one PageCode per page from `start`. An object, not a [start, codes] pair:
- * JSON readers that take an array of mixed arrays for a map (Emacs' json.el: "Bad JSON object key: 0") cannot
- * re-encode the pair.
+ * Consecutive pages of a file from `start`: `codes` has one PageCode per page; or, when `repeat` is given, `codes` is
+ * one PageCode that each of `repeat` pages has (a long run of pages in one state costs a few bytes, not one a page: a
+ * 1 GiB cache is 262,144 pages, sent on every stop). An object, not a [start, codes] pair: JSON readers that take an
+ * array of mixed arrays for a map (Emacs' json.el: "Bad JSON object key: 0") cannot re-encode the pair.
  */
 export interface PageRun {
   start: number;
   codes: string;
+  repeat?: number;
+}
+
+/** Number of pages a run covers. */
+export function pageRunLength(r: PageRun): number {
+  return r.repeat ?? r.codes.length;
+}
+
+/** The PageCode of the run's page `j` (0 ≤ j < pageRunLength(r)). */
+export function pageRunCode(r: PageRun, j: number): string {
+  return r.repeat === undefined ? r.codes[j] : r.codes;
 }
 
 export interface PageCacheView {

@@ -5,6 +5,19 @@ import { ERRNO, Errno, errnoName } from '../machine/errno';
 const OP_INDEX = new Map(OPS.map((o, i) => [o.name, i]));
 
 /**
+ * A table by operation name index (OpLog.nameIndexOf) that is 1 for the names given: a test an operation costs one
+ * array read, not a name string and a set lookup (loops over a million recorded operations ask it of each).
+ */
+export function opNameMask(names: Iterable<string>): Uint8Array {
+  const mask = new Uint8Array(256);
+  for (const n of names) {
+    const i = OP_INDEX.get(n);
+    if (i !== undefined) mask[i] = 1;
+  }
+  return mask;
+}
+
+/**
  * A growable typed array of one element type. One class a type, not one generic class: the element store in `set`
  * then always meets the same array type (a store shared by five types is megamorphic, and a million operations pay it
  * twenty times each).
@@ -128,6 +141,11 @@ export class OpLog {
    */
   private slotLine = new Int32Array(ARG_SLOTS).fill(-1);
   private slotStart = new Uint32Array(ARG_SLOTS);
+  /**
+   * Where the last arguments stored for each operation name are (-1: none): a log gives every call a line of its own,
+   * but a copy loop's reads (and its writes) repeat the same arguments call after call.
+   */
+  private nameStart = new Int32Array(256).fill(-1);
   /** Texts (paths, sysctl keys) are few: a sparse map. */
   private texts = new Map<number, string>();
   /** A log's recorded duration, start and result of each operation (NaN where it said nothing), and errno names. */
@@ -153,11 +171,16 @@ export class OpLog {
 
   /** Capacity of the per-operation arrays (all grow together, so one check a record covers them all). */
   private capacity = 1024;
-  /** The last name looked up in OP_INDEX and the last strings interned (a log repeats them call after call). */
+  /** The last name looked up in OP_INDEX (a log repeats it call after call). */
   private lastName = '';
   private lastNameIndex = 255;
-  private lastIntern: (string | undefined)[] = [undefined, undefined];
-  private lastInternId = [0, 0];
+  /**
+   * The last strings interned for each operation name (slot k × 256 + name index; k: 0 names, 1 paths) and their
+   * ids: a copy loop alternates a read of one file and a write of another, which a single last-answer cache missed
+   * every time.
+   */
+  private lastIntern: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
+  private lastInternId = new Int32Array(512);
 
   /** Makes room for operation `i` in every per-operation array at once. */
   private ensure(i: number): void {
@@ -202,12 +225,18 @@ export class OpLog {
     this.faults.arr[i] = sat16(r.pageFaults);
     this.argCount.arr[i] = r.args.length;
     const slot = r.line & (ARG_SLOTS - 1);
+    const named = this.nameStart[this.lastNameIndex];
     if (this.slotLine[slot] === r.line && this.sameArgs(this.slotStart[slot], r.args)) {
       this.argStart.arr[i] = this.slotStart[slot];
+    } else if (named >= 0 && this.sameArgs(named, r.args)) {
+      this.argStart.arr[i] = named;
+      this.slotLine[slot] = r.line;
+      this.slotStart[slot] = named;
     } else {
       this.argStart.arr[i] = this.argLen;
       this.slotLine[slot] = r.line;
       this.slotStart[slot] = this.argLen;
+      this.nameStart[this.lastNameIndex] = this.argLen;
       for (const a of r.args) this.args.set(this.argLen++, a);
     }
     if (r.text !== undefined) this.texts.set(i, r.text);
@@ -233,18 +262,19 @@ export class OpLog {
     return index;
   }
 
-  /** The id of string `s` in the table (0 for none); `k` names a one-entry cache of the last answer (0 names, 1 paths). */
+  /** The id of string `s` in the table (0 for none); `k`: 0 for call names, 1 for paths (see lastIntern). */
   private intern(s: string | undefined, k: number): number {
     if (s === undefined) return 0;
-    if (s === this.lastIntern[k]) return this.lastInternId[k];
+    const slot = k * 256 + this.lastNameIndex;
+    if (s === this.lastIntern[slot]) return this.lastInternId[slot];
     let id = this.stringIds.get(s);
     if (id === undefined) {
       id = this.strings.length;
       this.strings.push(s);
       this.stringIds.set(s, id);
     }
-    this.lastIntern[k] = s;
-    this.lastInternId[k] = id;
+    this.lastIntern[slot] = s;
+    this.lastInternId[slot] = id;
     return id;
   }
 
@@ -311,6 +341,10 @@ export class OpLog {
     return rec;
   }
 
+  /** Operation i's name as an index (for opNameMask tables; 255: a name the model does not know). */
+  nameIndexOf(i: number): number {
+    return this.last ? OP_INDEX.get(this.last.name) ?? 255 : this.name.arr[i];
+  }
   nameOf(i: number): string {
     return this.last ? this.last.name : OPS[this.name.arr[i]]?.name ?? '?';
   }
@@ -356,6 +390,7 @@ export class OpLog {
     for (let i = 0; i < n; i++) keep = Math.max(keep, this.argStart.arr[i] + this.argCount.arr[i]);
     this.argLen = keep;
     this.slotLine.fill(-1);
+    this.nameStart.fill(-1);
     for (const k of [...this.texts.keys()]) if (k >= n) this.texts.delete(k);
     for (const k of [...this.recErrno.keys()]) if (k >= n) this.recErrno.delete(k);
     this.length = n;

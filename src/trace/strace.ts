@@ -4,7 +4,7 @@ import { FADV, flagNames, findOp } from '../machine/operation';
 import { formatSeconds, hex } from '../machine/units';
 import type { CallTexts, LogCall } from '../program/source';
 import { escapeControls, quoteC } from '../shared/escape';
-import { OpLog, OpRecord } from './opLog';
+import { OpLog, OpRecord, opNameMask } from './opLog';
 
 const FADV_NAMES = Object.keys(FADV);
 
@@ -94,7 +94,11 @@ function rwCall(kind: number, fd: string, buf: number, count: number, off: numbe
  */
 export function straceLine(r: OpRecord, names: FdNames, texts?: CallTexts): string {
   const lc = texts && r.recorded?.at !== undefined ? texts.callOf(r.recorded) : null;
-  if (lc) return logLine(r, lc);
+  return lc ? logLine(r, lc) : opLine(r, names);
+}
+
+/** An operation's line made from its own record (a scenario's, or a log's call whose text is not at hand). */
+function opLine(r: OpRecord, names: FdNames): string {
   const a = r.args;
   const fd = (i: number) => names.name(a[i]);
   const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
@@ -176,22 +180,40 @@ function family(name: string): string {
  * simulated another, or that it did not simulate it.
  */
 function logLine(r: OpRecord, lc: LogCall): string {
+  return `${lc.call} = ${lc.ret ?? retText(r)}` + logLineTail(r, lc.ret !== null);
+}
+
+/**
+ * What follows a log's call and its result on the call's line (` <0.000016408> (log <0.000018000>)`, and the notes
+ * above); `hasRet`: the log's result was read (LogCall.ret is not null). Made of the model's figures and names of its
+ * own (numbers, errno names, operation names): nothing in it needs escaping for a terminal.
+ */
+function logLineTail(r: OpRecord, hasRet: boolean): string {
   const rec = r.recorded!;
-  const dur = ` <${formatSeconds(r.endNs - r.startNs)}>`;
-  let line = `${lc.call} = ${lc.ret ?? retText(r)}${dur}`;
+  let line = ` <${formatSeconds(r.endNs - r.startNs)}>`;
   if (rec.durationNs !== undefined) line += ` (log <${formatSeconds(rec.durationNs)}>)`;
-  if (r.name === 'syscall') return line + ' (not modeled)';
+  return line + logLineNotes(r, hasRet);
+}
+
+/**
+ * The end of logLineTail, after the durations: the model's result where it differs from the log's, the operation
+ * that modeled the call, or that none did; '' for most calls.
+ */
+export function logLineNotes(r: OpRecord, hasRet: boolean): string {
+  if (r.name === 'syscall') return ' (not modeled)';
+  const rec = r.recorded!;
   const spec = findOp(r.name);
   const own = spec?.returns !== 'fd' && spec?.returns !== 'addr' && spec?.returns !== 'id';
-  if (own && lc.ret !== null && (r.errno ? r.errno !== rec.errno : rec.errno !== undefined || r.result !== rec.result)) line += ` (model = ${retText(r)})`;
+  let notes = '';
+  if (own && hasRet && (r.errno ? r.errno !== rec.errno : rec.errno !== undefined || r.result !== rec.result)) notes += ` (model = ${retText(r)})`;
   const model = spec?.linuxName ?? r.name;
-  if (rec.syscall !== undefined && family(rec.syscall) !== family(model)) line += ` (modeled as ${model})`;
-  return line;
+  if (rec.syscall !== undefined && family(rec.syscall) !== family(model)) notes += ` (modeled as ${model})`;
+  return notes;
 }
 
 const SNAPSHOT_EVERY = 8192;
 /** The operations FdNames.after learns from: the others are skipped without reading their records. */
-const NAMING = new Set(['open', 'socket', 'pipe', 'close']);
+const NAMING = opNameMask(['open', 'socket', 'pipe', 'close']);
 const snapshots = new WeakMap<OpLog, { generation: number; at: FdNames[] }>();
 
 /** The descriptor names as they were right before operation `index` (snapshots every 8192 operations). */
@@ -206,11 +228,11 @@ export function fdNamesBefore(ops: OpLog, index: number): FdNames {
   while (cache.at.length <= wanted && cache.at.length * SNAPSHOT_EVERY <= ops.length) {
     const k = cache.at.length;
     const n = cache.at[k - 1].clone();
-    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) if (NAMING.has(ops.nameOf(i))) n.after(ops.get(i));
+    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) if (NAMING[ops.nameIndexOf(i)]) n.after(ops.get(i));
     cache.at.push(n);
   }
   const slot = Math.min(wanted, cache.at.length - 1);
   const names = cache.at[slot].clone();
-  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) if (NAMING.has(ops.nameOf(i))) names.after(ops.get(i));
+  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) if (NAMING[ops.nameIndexOf(i)]) names.after(ops.get(i));
   return names;
 }

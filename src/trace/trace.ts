@@ -8,7 +8,7 @@ import { LimitError } from '../machine/limits';
 import { Machine, type OpResult } from '../machine/machine';
 import { Operation } from '../machine/operation';
 import { Checkpoints } from './checkpoints';
-import { EventLog, ReplaySink, StopReplay } from './eventLog';
+import { EventLog, StopReplay } from './eventLog';
 import { OpLog, OpRecord } from './opLog';
 import { OperationSource, ProgramSpec } from '../program/source';
 
@@ -56,6 +56,15 @@ export class Trace {
     this.machine = new Machine(spec.config, spec.files, this.events);
     this.source = spec.createSource();
     this.checkpoint();
+    if (record) {
+      // The live run goes on from its first checkpoint, restored as every replay restores one: its machine's objects
+      // (files' contents, the page cache, the program's cursor) then come from the same code as a replay's, with the
+      // same hidden classes, and the code optimized during the run serves replays without deoptimizing (issue 10).
+      const cp = this.checkpoints.before(0, 0);
+      this.machine = Machine.fromFrozen(cp.frozen, this.events);
+      this.source = spec.createSource();
+      this.source.restore(cp.cursor);
+    }
   }
 
   private checkpoint(): void {
@@ -107,24 +116,19 @@ export class Trace {
     const before = this.before;
     this.complete(this.source, index, r.result);
     const c = m.counters;
-    const s = this.scratch;
-    if (s === null || this.ops.keepAll) {
-      const rec: Omit<OpRecord, 'index'> = {
+    // One record a run, overwritten for each operation: a log that keeps every operation packs its fields into typed
+    // arrays (nothing keeps the record), and one that keeps only the last hands the same record back each time. A
+    // fresh object per operation was a million short-lived objects for the garbage collector (issue 10).
+    let s = this.scratch;
+    if (s === null) {
+      s = {
         name: op.name, line: op.line, col: op.col, thread: op.thread ?? 1, result: r.result, errno: r.errno,
         startPos, endPos: this.events.length - 1, startNs, endNs: m.now,
-        contextSwitches: c[C.ContextSwitches] - before[C.ContextSwitches],
-        cpuCopies: c[C.CpuCopies] - before[C.CpuCopies],
-        dmaCopies: c[C.DmaCopies] - before[C.DmaCopies],
-        cpuBytes: c[C.CpuBytes] - before[C.CpuBytes],
-        dmaBytes: c[C.DmaBytes] - before[C.DmaBytes],
-        pageFaults: c[C.PageFaults] - before[C.PageFaults],
+        contextSwitches: 0, cpuCopies: 0, dmaCopies: 0, cpuBytes: 0, dmaBytes: 0, pageFaults: 0,
         args: op.args, text: op.text, recorded: op.recorded,
       };
-      this.ops.add(rec);
-      if (!this.ops.keepAll) this.scratch = rec;
-      return index;
+      this.scratch = s;
     }
-    // A log that keeps only its last operation gets the same record back each time, overwritten: one object a run.
     s.name = op.name;
     s.line = op.line;
     s.col = op.col;
@@ -148,7 +152,7 @@ export class Trace {
     return index;
   }
 
-  /** The record handed to an operation log that keeps only the last one (`record: false`), reused. */
+  /** The record handed to the operation log, reused (see step). */
   private scratch: Omit<OpRecord, 'index'> | null = null;
 
   /**
@@ -208,7 +212,7 @@ export class Trace {
     // Operations to run completely (indexes below `until`), then, unless at a boundary, run into the next one.
     const until = atHead ? this.ops.length : atBoundary ? k + 1 : Math.max(0, k);
     const cp = this.checkpoints.before(until, pos + 1);
-    const sink = new ReplaySink(cp.pos, atBoundary ? Number.POSITIVE_INFINITY : pos);
+    const sink = EventLog.replay(cp.pos, atBoundary ? -1 : pos);
     const m = Machine.fromFrozen(cp.frozen, sink);
     const src = this.spec.createSource();
     src.restore(cp.cursor);
@@ -273,7 +277,7 @@ export class Trace {
     const src = this.spec.createSource();
     src.restore(cp.cursor);
     // Replaying into the (truncated) log would duplicate events: replay silently, then attach the log.
-    m.sink = { emit() {} };
+    m.sink = EventLog.replay(cp.pos, -1);
     for (let i = cp.op; i < opIndex; i++) {
       const op = this.nextOp(src, i)!;
       const r = m.execute(op, i);

@@ -1,16 +1,18 @@
 /**
  * The CLI's streamed output: operations held back until the totals are known, in memory while small and in a
- * temporary file beyond that, come out whole and in order, multi-byte characters included, and the file goes.
+ * temporary file beyond that, come out whole and in order, multi-byte characters included, and the file goes. A log's
+ * call line copied from the log's bytes is written only when all of it is printable ASCII.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { Output, Spill } from '../../src/cli/output';
+import { terminalText } from '../../src/shared/escape';
 
 function drained(parts: string[], memoryLimit: number): { text: string; writes: number } {
   const got: string[] = [];
-  const out = new Output((s) => got.push(s));
+  const out = new Output((b) => got.push(Buffer.from(b).toString('utf8')));
   const spill = new Spill(memoryLimit);
   for (const p of parts) spill.write(p);
   spill.drain(out);
@@ -31,4 +33,93 @@ test('a spill in memory and a spill to a temporary file give back the same text;
   assert.ok(want.length > 2 << 20, 'more than one file chunk');
   assert.ok(onDisk.writes >= 3, 'written in chunks of the file');
   assert.equal(readdirSync(tmpdir()).filter((f) => f.startsWith('iosim-run-')).length, before, 'the temporary file is gone');
+});
+
+/** What an Output with `escape` writes when `fill` has been given it and flushed, as text, and in how many chunks. */
+function written(fill: (out: Output) => void, escape?: (s: string) => string): { text: string; chunks: number } {
+  const got: Buffer[] = [];
+  const out = new Output((b) => got.push(Buffer.from(b)), escape);
+  fill(out);
+  out.flush();
+  return { text: Buffer.concat(got).toString('utf8'), chunks: got.length };
+}
+
+/** A call line built in place as OpLines builds it: the prefix, the call and result bytes, the tail; false if taken back. */
+function callLine(out: Output, lineNo: number, label: string, bytes: Buffer, s1: number, e1: number, s2: number, e2: number, tail: string): boolean {
+  assert.ok(out.begin(40 + label.length + (e1 - s1) + (e2 - s2) + tail.length));
+  if (out.decimal(lineNo, 6) && out.ascii('  ') && out.ascii(label) && out.copy(bytes, s1, e1) && out.ascii(' = ') && out.copy(bytes, s2, e2) && out.ascii(tail)) {
+    out.end();
+    return true;
+  }
+  out.undo();
+  return false;
+}
+
+test('a line built in place: a padded line number, a call and its result copied from the log, the tail', () => {
+  const log = Buffer.from('4242  10:00:00.000001 read(3</f>, "a\\0"..., 5) = 5 <0.000001>\n', 'latin1');
+  const callStart = log.indexOf('read');
+  const callEnd = log.indexOf(' = ');
+  const retStart = callEnd + 3;
+  const retEnd = log.indexOf(' <');
+  const { text } = written((out) => {
+    out.line('first');
+    assert.equal(callLine(out, 12, '', log, callStart, callEnd, retStart, retEnd, ' <0.000002000> (log <0.000001000>)'), true);
+    assert.equal(callLine(out, 1234567, '[4243] ', log, callStart, callEnd, retStart, retEnd, ''), true);
+    assert.equal(callLine(out, 0, '', log, callStart, callEnd, retStart, retEnd, ''), true);
+    out.line('last');
+  });
+  assert.equal(text, [
+    'first',
+    '    12  read(3</f>, "a\\0"..., 5) = 5 <0.000002000> (log <0.000001000>)',
+    '1234567  [4243] read(3</f>, "a\\0"..., 5) = 5',
+    '     0  read(3</f>, "a\\0"..., 5) = 5',
+    'last',
+    '',
+  ].join('\n'));
+  // Not a whole number: not written (String() and padStart would print it; the caller does).
+  for (const n of [-1, 1.5, NaN, Infinity]) written((out) => assert.equal(out.decimal(n, 6), false));
+});
+
+test('a line built in place is taken back whole when any piece is not printable ASCII: the caller escapes the line', () => {
+  const cases: { label: string; bytes: Buffer; tail: string }[] = [
+    // A raw ESC in the arguments (strace would have escaped it; a hostile log need not), at each place of a word.
+    ...[0, 1, 2, 3, 4, 5].map((k) => ({ label: '', bytes: Buffer.from(`write(1, "${'x'.repeat(k)}\x1b[2J", 4)`, 'latin1'), tail: '' })),
+    { label: '', bytes: Buffer.from('write(1, "\x7f", 1)', 'latin1'), tail: '' },
+    { label: '', bytes: Buffer.from('write(1, "\x00", 1)', 'latin1'), tail: '' },
+    // UTF-8 (a name in another script, a bidi override): printed through the escape, not copied.
+    { label: '', bytes: Buffer.from('openat(AT_FDCWD, "/tmp/caf\u00e9", O_RDONLY)', 'utf8'), tail: '' },
+    { label: '', bytes: Buffer.from('openat(AT_FDCWD, "/tmp/\u202etxt", O_RDONLY)', 'utf8'), tail: '' },
+    { label: '[caf\u00e9] ', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: '' },
+    { label: '[\t] ', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: '' },
+    { label: '', bytes: Buffer.from('read(3, "", 1)', 'latin1'), tail: ' <\u2028>' },
+  ];
+  for (const c of cases) {
+    const { text } = written((out) => {
+      out.line('before');
+      assert.equal(callLine(out, 7, c.label, c.bytes, 0, c.bytes.length, 0, 1, c.tail), false, JSON.stringify(c));
+      out.line('after');
+    });
+    assert.equal(text, 'before\nafter\n', JSON.stringify(c));
+  }
+});
+
+test('lines, escaped, as they are and built in place, come out in order across chunks, each chunk whole characters', () => {
+  const call = Buffer.from('read(3</data/src.bin>, "\\177ELF"..., 131072) = 131072', 'latin1');
+  const want: string[] = [];
+  const { text, chunks } = written((out) => {
+    for (let i = 0; i < 3000; i++) {
+      if (i % 3 === 0) {
+        out.line(`${i} \x1b[31m日本語`);
+        want.push(`${i} \\33[31m日本語`);
+      } else if (i % 3 === 1) {
+        out.lineAsIs(`${i} plain`);
+        want.push(`${i} plain`);
+      } else {
+        assert.ok(callLine(out, i, '', call, 0, 44, 47, 53, ' <0.000001000>'));
+        want.push(`${String(i).padStart(6)}  read(3</data/src.bin>, "\\177ELF"..., 131072) = 131072 <0.000001000>`);
+      }
+    }
+  }, terminalText);
+  assert.equal(text, want.join('\n') + '\n');
+  assert.ok(chunks > 1, 'more than one chunk');
 });

@@ -36,6 +36,7 @@ test('quoteC: a C string as strace prints it, quotes and backslashes escaped', (
 test('terminalText keeps the line breaks of text the program composed and escapes the rest of each line', () => {
   assert.equal(terminalText('summary\n  \x1b[2Jx\nend'), 'summary\n  \\33[2Jx\nend');
   assert.equal(terminalText('plain\ntext'), 'plain\ntext');
+  assert.equal(terminalText('a\r\nb\n\x1b1\n'), 'a\\r\nb\n\\0331\n', 'a break is kept, a CR before it is not');
 });
 
 test('safeJson: DEL, C1, bidi and separators as \\u escapes; the parsed values are the same', () => {

@@ -21,13 +21,7 @@ export function splitArgs(s: string): string[] {
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c === 34) {
-      i++;
-      while (i < n) {
-        const d = s.charCodeAt(i);
-        if (d === 92) i += 2;
-        else if (d === 34) break;
-        else i++;
-      }
+      i = stringEnd(s, i + 1, n);
     } else if (c === 60) {
       i = decorationEnd(s, i + 1, n);
     } else if (c === 40 || c === 91 || c === 123) {
@@ -42,6 +36,22 @@ export function splitArgs(s: string): string[] {
   const last = s.slice(start).trim();
   if (last !== '' || out.length > 0) out.push(last);
   return out;
+}
+
+/**
+ * Index of the '"' that closes a C string whose text starts at `from`, or `end` if none comes before it: the first
+ * '"' after an even run of backslashes, found with indexOf (a data string is mostly escapes: `"\177ELF\2\1\1..."`),
+ * where reading it a character at a time, a backslash taking the next one with it, ends at the same one.
+ */
+export function stringEnd(s: string, from: number, end: number): number {
+  let j = s.indexOf('"', from);
+  while (j >= 0 && j < end) {
+    let k = j - 1;
+    while (k >= from && s.charCodeAt(k) === 92) k--;
+    if (((j - 1 - k) & 1) === 0) return j;
+    j = s.indexOf('"', j + 1);
+  }
+  return end;
 }
 
 /**

@@ -12,6 +12,7 @@ import { OPEN_FLAGS, findOp, type RecordedCall } from '../../machine/operation';
 import { fdOf, firstArg, leadingFd } from './args';
 import { IGNORE, type Evidence, type Knowledge } from './evidence';
 import { LineKind, ParsedLine } from './parse';
+import { PipeLevels } from './pipes';
 import { Fx, mkOp, NO_BUF, OpQueue } from './queue';
 import { syscallNumber } from './syscalls';
 import { DK, Tables, type Desc, type Proc } from './tables';
@@ -58,7 +59,7 @@ export class Core {
   readonly q = new OpQueue(this.t);
   pending = new Map<number, Pending>();
   /** Bytes the machine holds in each pipe, as the replay predicts them. */
-  pipes = new Map<number, number>();
+  pipes = new PipeLevels();
   nextPipe = 1;
   readonly ev: Evidence;
   /** Whether operations are queued for a machine (the replay) or not (the first pass). */
@@ -139,10 +140,16 @@ export class Core {
   /** A read or write of `count` bytes through the process's buffer (machine fd `mfd`, at `offset` if given). */
   bufOp(proc: Proc, c: Call, name: string, mfd: number, count: number, offset?: number): void {
     if (c.early) return;
-    const args = offset === undefined ? [mfd, 0, count] : [mfd, 0, count, offset];
-    const why = refusal(c, name, args);
-    if (why !== null) return this.unsimulated(proc, c, why);
+    // What refusal() accepts, checked without an array (the first pass makes none): numbers within 2^53, an offset
+    // within the largest file, a result within MAX_RW_COUNT (read, pread, write and pwrite all move data).
+    const fine = Math.abs(mfd) <= Number.MAX_SAFE_INTEGER && Math.abs(count) <= Number.MAX_SAFE_INTEGER && !(c.r > MAX_RW_COUNT) &&
+      (offset === undefined || (offset >= 0 && offset <= MAX_FILE_SIZE));
+    if (!fine) {
+      const why = refusal(c, name, offset === undefined ? [mfd, 0, count] : [mfd, 0, count, offset]);
+      if (why !== null) return this.unsimulated(proc, c, why);
+    }
     if (!this.live) return;
+    const args = offset === undefined ? [mfd, 0, count] : [mfd, 0, count, offset];
     this.ensureBuf(proc, count, c);
     this.q.push(mkOp(name, args, c.line, c.col, proc.thread, undefined, undefined, this.recorded(c)), Fx.None, 0, 0, proc.pid);
   }
@@ -293,17 +300,22 @@ function refusal(c: Call, name: string, args: number[]): string | null {
   for (let i = 0; i < args.length; i++) {
     const v = args[i];
     const arg = spec?.args[i];
-    const what = arg ? `the ${arg.name}` : `argument ${i + 1}`;
-    if (Number.isNaN(v)) return `${what} is not a number`;
-    if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) return `${what} is past 2^53, the largest number the model counts exactly`;
+    // Named only when refused (a call that is fine makes no string).
+    if (Number.isNaN(v)) return `${argName(arg, i)} is not a number`;
+    if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) return `${argName(arg, i)} is past 2^53, the largest number the model counts exactly`;
     // splice's offsets are -1 where the log has NULL (the file position is used).
     const none = v === -1 && name === 'splice';
     if (arg?.kind === 'offset' && !none && (v > MAX_FILE_SIZE || (v < 0 && name !== 'lseek') || v < -MAX_FILE_SIZE)) {
-      return `${what} ${v} is past the largest file the model holds (ext4 with 4 KiB blocks: ${MAX_FILE_SIZE} bytes)`;
+      return `${argName(arg, i)} ${v} is past the largest file the model holds (ext4 with 4 KiB blocks: ${MAX_FILE_SIZE} bytes)`;
     }
   }
-  if (MOVES.has(name) && c.r > MAX_RW_COUNT) return `it returned ${c.r}, more than one call moves in Linux (MAX_RW_COUNT, ${MAX_RW_COUNT} bytes)`;
+  if (c.r > MAX_RW_COUNT && MOVES.has(name)) return `it returned ${c.r}, more than one call moves in Linux (MAX_RW_COUNT, ${MAX_RW_COUNT} bytes)`;
   return null;
+}
+
+/** How refusal's messages name argument `i` of an operation. */
+function argName(arg: { name: string } | undefined, i: number): string {
+  return arg ? `the ${arg.name}` : `argument ${i + 1}`;
 }
 
 /** A complete call made from the first half of one whose end never came (or has not come yet); `r` the result. */

@@ -67,63 +67,77 @@ export class FastCall {
 
 const POW10 = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
 
-/** Index after the decimal digits at i (none: i); their value in `num`. */
-let num = 0;
-function digits(b: Uint8Array, i: number, end: number): number {
-  let v = 0;
-  while (i < end) {
-    const c = b[i];
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-    i++;
-  }
-  num = v;
-  return i;
-}
-
-/** Fractional seconds after a dot, as ns in `num` (digits past the ninth are read and dropped). */
-function fraction(b: Uint8Array, i: number, end: number): number {
+/** Fractional seconds after a dot, as ns in f.tsNs (digits past the ninth are read and dropped); the index after them. */
+function fraction(b: Uint8Array, i: number, end: number, f: FastCall): number {
   let v = 0;
   let n = 0;
-  while (i < end) {
-    const c = b[i];
-    if (c < 48 || c > 57) break;
+  let c = 0;
+  while (i < end && (c = b[i] - 48) >= 0 && c <= 9) {
     if (n < 9) {
-      v = v * 10 + (c - 48);
+      v = v * 10 + c;
       n++;
     }
     i++;
   }
-  num = v * POW10[n];
+  f.tsNs = v * POW10[n];
   return i;
 }
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The two decimal digits at b[i], b[i + 1] as a number; -1 if either is not one. */
+function twoDigits(b: Uint8Array, i: number): number {
+  const x = b[i] - 48;
+  const y = b[i + 1] - 48;
+  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
+}
+
+/** The six decimal digits at b[i] as microseconds in ns; -1 if any is not a digit. */
+function micros6(b: Uint8Array, i: number): number {
+  const u0 = twoDigits(b, i);
+  const u1 = twoDigits(b, i + 2);
+  const u2 = twoDigits(b, i + 4);
+  return (u0 | u1 | u2) < 0 ? -1 : ((u0 * 100 + u1) * 100 + u2) * 1000;
+}
+
 /**
- * The number that ends at `from` and follows a comma (`, 4096` read right to left): its value in `num`, and the
+ * Whether b[at, e) starts with `:MM:SS.uuuuuu` and a byte that is no digit (-tt's time of day after its hours):
+ * then f.tsSec is MM * 60 + SS and f.tsNs the microseconds in ns, what the general loops read there.
+ */
+function clockAt(b: Uint8Array, at: number, e: number, f: FastCall): boolean {
+  if (!(at + 13 < e && b[at + 3] === 58 && b[at + 6] === 46) || isDigit(b[at + 13])) return false;
+  const mm = twoDigits(b, at + 1);
+  const ss = twoDigits(b, at + 4);
+  const u0 = twoDigits(b, at + 7);
+  const u1 = twoDigits(b, at + 9);
+  const u2 = twoDigits(b, at + 11);
+  if ((mm | ss | u0 | u1 | u2) < 0) return false;
+  f.tsSec = mm * 60 + ss;
+  f.tsNs = ((u0 * 100 + u1) * 100 + u2) * 1000;
+  return true;
+}
+
+/**
+ * The number that ends at `from` and follows a comma (`, 4096` read right to left): its value in f.last, and the
  * comma's index; -1 for anything else (no digits, more than 15, not after a comma and spaces). This is what
  * rw.ts reads there from text (lastComma, then numberAt) whenever it has this shape.
  */
-function tailNumber(b: Uint8Array, from: number, min: number): number {
-  let j = digitsBack(b, from, min);
-  if (j === from || from - j > 15) return -1;
-  const v = num;
-  while (j >= min && b[j] === 32) j--;
-  if (j < min || b[j] !== 44) return -1;
-  num = v;
-  return j;
-}
-
-/** Index before the decimal digits that end at `from`, read right to left down to `min`; their value in `num`. */
-function digitsBack(b: Uint8Array, from: number, min: number): number {
+function tailNumber(b: Uint8Array, from: number, min: number, f: FastCall): number {
   let j = from;
   let v = 0;
   let place = 1;
-  while (j >= min && b[j] >= 48 && b[j] <= 57) {
-    v += (b[j] - 48) * place;
+  let c = 0;
+  while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+    v += c * place;
     place *= 10;
     j--;
   }
-  num = v;
+  if (j === from || from - j > 15) return -1;
+  while (j >= min && b[j] === 32) j--;
+  if (j < min || b[j] !== 44) return -1;
+  f.last = v;
   return j;
 }
 
@@ -173,10 +187,12 @@ function fillCommon(f: FastCall, kind: FastKind, op: FastOp, pid: number, tsSec:
 /**
  * Reads bytes b[s, e) into `f` when the line is one of the shapes above (a call that succeeded, the first half of
  * one, or a second half that holds only a plain result); false otherwise (nothing is to be concluded from `f` then).
+ * Every number is read in place into a local (this runs twice for every line of a log: once a pass).
  */
 export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean {
   // The prefix, as parseLine reads it; every index is checked against e (bytes past it belong to another line).
   let i = s;
+  let c = 0;
   while (i < e && b[i] === 32) i++;
   if (i >= e) return false;
   let pid = -1;
@@ -185,52 +201,80 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     if (!(i + 4 < e && b[i + 1] === 112 && b[i + 2] === 105 && b[i + 3] === 100 && b[i + 4] === 32)) return false;
     let j = i + 5;
     while (j < e && b[j] === 32) j++;
-    const k = digits(b, j, e);
+    let k = j;
+    let v = 0;
+    while (k < e && (c = b[k] - 48) >= 0 && c <= 9) {
+      v = v * 10 + c;
+      k++;
+    }
     if (k === j || k >= e || b[k] !== 93) return false;
-    pid = num;
+    pid = v;
     i = k + 1;
     while (i < e && b[i] === 32) i++;
   }
   let tsSec = NaN;
   let tsNs = NaN;
   let tod = false;
-  if (i < e && b[i] >= 48 && b[i] <= 57) {
-    let k = digits(b, i, e);
-    let v = num;
+  if (i < e && (c = b[i] - 48) >= 0 && c <= 9) {
+    let k = i;
+    let v = 0;
+    while (k < e && (c = b[k] - 48) >= 0 && c <= 9) {
+      v = v * 10 + c;
+      k++;
+    }
     let d = k < e ? b[k] : -1;
     if (d === 32 && pid < 0) {
       // `1234 ` (-f -o, -ff)
       pid = v;
       i = k;
       while (i < e && b[i] === 32) i++;
-      if (i < e && b[i] >= 48 && b[i] <= 57) {
-        k = digits(b, i, e);
-        v = num;
+      if (i < e && (c = b[i] - 48) >= 0 && c <= 9) {
+        k = i;
+        v = 0;
+        while (k < e && (c = b[k] - 48) >= 0 && c <= 9) {
+          v = v * 10 + c;
+          k++;
+        }
         d = k < e ? b[k] : -1;
       } else {
         d = -1;
       }
     }
-    if (d === 58) {
+    if (d === 58 && clockAt(b, k, e, f)) {
+      // HH:MM:SS.uuuuuu (-tt), the commonest: its fields at fixed places, read as the loops below read them.
+      tsSec = v * 3600 + f.tsSec;
+      tsNs = f.tsNs;
+      tod = true;
+      i = k + 13;
+    } else if (d === 58) {
       // HH:MM:SS[.frac]
-      const k2 = digits(b, k + 1, e);
-      const mm = num;
+      let k2 = k + 1;
+      let mm = 0;
+      while (k2 < e && (c = b[k2] - 48) >= 0 && c <= 9) {
+        mm = mm * 10 + c;
+        k2++;
+      }
       if (k2 === k + 1 || k2 >= e || b[k2] !== 58) return false;
-      const k3 = digits(b, k2 + 1, e);
+      let k3 = k2 + 1;
+      let ss = 0;
+      while (k3 < e && (c = b[k3] - 48) >= 0 && c <= 9) {
+        ss = ss * 10 + c;
+        k3++;
+      }
       if (k3 === k2 + 1) return false;
-      tsSec = v * 3600 + mm * 60 + num;
+      tsSec = v * 3600 + mm * 60 + ss;
       tsNs = 0;
       tod = true;
       i = k3;
       if (i < e && b[i] === 46) {
-        i = fraction(b, i + 1, e);
-        tsNs = num;
+        i = fraction(b, i + 1, e, f);
+        tsNs = f.tsNs;
       }
     } else if (d === 46) {
       // seconds.frac (-ttt, -r)
       tsSec = v;
-      i = fraction(b, k + 1, e);
-      tsNs = num;
+      i = fraction(b, k + 1, e, f);
+      tsNs = f.tsNs;
     }
     // Otherwise i is where it was: at digits (no call name starts with one) or after the pid.
     while (i < e && b[i] === 32) i++;
@@ -254,7 +298,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     len = nameLen(b, i, e);
     if (len === 0 || i + len >= e || b[i + len] !== 40) return false;
     argsStart = i + len + 1;
-    if (b[e - 1] === 62 && endsWith(b, e, argsStart, UNFINISHED)) {
+    // ' <unfinished ...>' ends in '.>', which a duration (`<0.000012>`) never does.
+    if (b[e - 1] === 62 && b[e - 2] === 46 && endsWith(b, e, argsStart, UNFINISHED)) {
       // No result yet (nor a duration).
       fillCommon(f, FastKind.Unfinished, opOf(len), pid, tsSec, tsNs, tod, i - s + 1, 0, NaN);
       f.bytes = b;
@@ -264,28 +309,49 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     }
   }
   // From the back, each field read once, right to left (values up to 15 digits: exact, as read left to right).
-  // ` <secs.frac>` (-T)
+  const min = argsStart + 1;
   let j = e - 1;
   let dur = NaN;
-  if (b[j] === 62) {
+  if (b[j] === 62 && j - 10 >= min && b[j - 7] === 46 && b[j - 9] === 60 && b[j - 10] === 32 && isDigit(b[j - 8]) && (dur = micros6(b, j - 6)) >= 0) {
+    // ` <S.uuuuuu>` (-T), the commonest: at fixed places, read as the loops below read them.
+    dur += (b[j - 8] - 48) * 1e9;
+    j -= 11;
+  } else if (b[j] === 62) {
+    // ` <secs.frac>` (-T)
+    dur = NaN;
     j--;
     const fracEnd = j;
-    j = digitsBack(b, fracEnd, argsStart + 1);
-    const ns = num;
+    let ns = 0;
+    let place = 1;
+    while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+      ns += c * place;
+      place *= 10;
+      j--;
+    }
     const fracDigits = fracEnd - j;
     if (b[j] !== 46 || fracDigits > 9) return false;
     j--;
     const secsEnd = j;
-    j = digitsBack(b, secsEnd, argsStart + 1);
-    const secs = num;
+    let secs = 0;
+    place = 1;
+    while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+      secs += c * place;
+      place *= 10;
+      j--;
+    }
     if (j === secsEnd || secsEnd - j > 15 || b[j] !== 60 || b[j - 1] !== 32) return false;
     dur = secs * 1e9 + ns * POW10[fracDigits];
     j -= 2;
   }
   // ` = N`: a plain, non-negative result with nothing after it
   const rEnd = j;
-  j = digitsBack(b, rEnd, argsStart + 1);
-  const r = num;
+  let r = 0;
+  let place = 1;
+  while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+    r += c * place;
+    place *= 10;
+    j--;
+  }
   if (j === rEnd || rEnd - j > 15 || j - 2 < argsStart || b[j] !== 32 || b[j - 1] !== 61 || b[j - 2] !== 32) return false;
   // The arguments end before the ')' that precedes ' = '.
   let close = j - 2;
@@ -301,18 +367,23 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   // The descriptor they start with.
   let a = argsStart;
   while (a < close && b[a] === 32) a++;
-  if (digits(b, a, close) === a) return false;
-  const fd = num;
+  let fd = 0;
+  let k = a;
+  while (k < close && (c = b[k] - 48) >= 0 && c <= 9) {
+    fd = fd * 10 + c;
+    k++;
+  }
+  if (k === a) return false;
   // The numbers that end the arguments: `, N)` (read: the count; pwrite64: the offset; pread64: `, count, offset)`).
   let last = NaN;
   let prev = NaN;
   if (op !== FastOp.Write) {
-    const k = tailNumber(b, close - 1, argsStart);
-    if (k < 0) return false;
-    last = num;
+    const k1 = tailNumber(b, close - 1, argsStart, f);
+    if (k1 < 0) return false;
+    last = f.last;
     if (op === FastOp.Pread) {
-      if (tailNumber(b, k - 1, argsStart) < 0) return false;
-      prev = num;
+      if (tailNumber(b, k1 - 1, argsStart, f) < 0) return false;
+      prev = f.last;
     }
   }
   fillCommon(f, kind, op, pid, tsSec, tsNs, tod, i - s + 1, r, dur);

@@ -4,7 +4,7 @@
  * with their dirfd), else the first descriptor argument's -y decoration (`read(3</tmp/x>, ...)`, the fd of mmap,
  * `pipe2([3<pipe:[7]>, ...])`). '' when the log does not say (no -y).
  */
-import { decorationEnd, fdOf, splitArgs, unquote } from './args';
+import { decorationEnd, fdOf, splitArgs, stringEnd, unquote } from './args';
 import type { Call } from './core';
 
 export function namedPath(c: Call): string {
@@ -50,8 +50,7 @@ function firstDecoration(s: string, from: number, end: number): string {
     const ch = s.charCodeAt(i);
     if (ch === 34) {
       // A string argument: skip it, escapes included (its bytes may hold '<').
-      i++;
-      while (i < end && s.charCodeAt(i) !== 34) i += s.charCodeAt(i) === 92 ? 2 : 1;
+      i = stringEnd(s, i + 1, end);
     } else if (ch === 60 && i > from && isDigit(s.charCodeAt(i - 1))) {
       const close = decorationEnd(s, i + 1, end);
       if (close < end) return s.slice(i + 1, close);

@@ -5,7 +5,7 @@
  */
 import type { Operation, RecordedCall } from '../../machine/operation';
 import { syscallNumber } from './syscalls';
-import type { Tables } from './tables';
+import type { Proc, Tables } from './tables';
 
 /** What the machine's answer to a queued operation means for the replay. */
 export const enum Fx {
@@ -110,7 +110,7 @@ export class OpQueue {
     // The arrays are reused: emptied by resetting the indexes (setting .length is slow).
     if (this.qh === this.qn) this.qh = this.qn = 0;
     const args = op.args;
-    if (bufPid !== NO_BUF) args[1] = this.t.procs.get(bufPid)?.buf ?? 0;
+    if (bufPid !== NO_BUF) args[1] = this.bufOf(bufPid);
     this.aArg0 = args[0];
     this.aArg1 = args[1];
     // A buffer the machine refused, or a descriptor it never opened: the call is shown but not simulated.
@@ -121,6 +121,32 @@ export class OpQueue {
     }
     return op;
   }
+
+  /**
+   * The buffer address of process `pid` (0: none yet, or no such process). The two processes found last are kept
+   * while the tables' `gen` has not moved (nothing added, removed or renumbered a process): a read loop asks for the
+   * same one, a writer and its reader on a pipe for two in turn.
+   */
+  private bufOf(pid: number): number {
+    const t = this.t;
+    if (t.gen !== this.lastGen) {
+      this.lastGen = t.gen;
+      this.pidA = this.pidB = NO_BUF;
+    }
+    if (pid === this.pidA) return this.procA?.buf ?? 0;
+    if (pid === this.pidB) return this.procB?.buf ?? 0;
+    this.pidB = this.pidA;
+    this.procB = this.procA;
+    this.pidA = pid;
+    this.procA = t.procs.get(pid) ?? null;
+    return this.procA?.buf ?? 0;
+  }
+
+  private lastGen = -1;
+  private pidA = NO_BUF;
+  private procA: Proc | null = null;
+  private pidB = NO_BUF;
+  private procB: Proc | null = null;
 
   /** The machine's result for the operation last taken. */
   done(result: number): void {

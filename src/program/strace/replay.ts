@@ -24,13 +24,14 @@ import { Clock } from './clock';
 import { Core, type Pending } from './core';
 import type { Evidence, Knowledge } from './evidence';
 import { replayCall } from './dispatch';
-import { FastCall, FastKind, fastPath, parseFast } from './fast';
+import { FastCall, FastKind, FastOp, fastPath, parseFast } from './fast';
 import { MAX_LINE, type LineCursor } from './lines';
 import { namedPath } from './named';
 import { LineKind, ParsedLine, parseLine } from './parse';
 import { exited, procOf } from './process';
 import type { QueueState } from './queue';
-import { plainArgs, plainIo } from './rw';
+import { PipeLevels } from './pipes';
+import { plainArgs, plainIo, scanPlain, scanTakes } from './rw';
 import type { Desc, Proc, TablesState } from './tables';
 
 export interface ReplayState extends TablesState, QueueState {
@@ -193,8 +194,18 @@ export class Replayer extends Core {
         this.lkProc[slot] = proc;
         this.lkDesc[slot] = d;
       }
-      const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.at(f.tsSec, f.tsNs, f.tsTod);
-      plainIo(this, proc, this.fastCall(f, lineNo, f.col, ts, false, this.lineAt, -1, d.path), d, f.op, f.last, f.prev);
+      const op = f.op;
+      if (scanTakes(this, d, op, f.r)) {
+        // The first pass, reading or writing a regular file or a pipe: its evidence straight from the line (no call record).
+        this.ev.syscall(f.name, lineNo, false, f.durNs, Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now);
+        scanPlain(this, d, op, f.r, f.last, lineNo);
+        return true;
+      }
+      const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);
+      if (!Number.isNaN(f.tsSec)) c.ts = this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
+      this.counted(c);
+      // Only the numbers the call uses are handed on (a NaN handed to a function costs an allocation).
+      plainIo(this, proc, c, d, op, op === FastOp.Write ? 0 : f.last, op === FastOp.Pread ? f.prev : 0);
       return true;
     }
     const proc = f.pid < 0 ? this.t.solo() : this.t.procs.get(f.pid);
@@ -213,15 +224,21 @@ export class Replayer extends Core {
     const d = this.t.known(proc, fd);
     if (d === undefined) return false;
     // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
-    if (!Number.isNaN(f.tsSec)) this.clock.at(f.tsSec, f.tsNs, f.tsTod);
+    if (!Number.isNaN(f.tsSec)) this.clock.tick(f.tsSec, f.tsNs, f.tsTod);
     this.pending.delete(proc.pid);
-    plainArgs(this, proc, this.fastCall(f, pend.line, pend.col, pend.ts, pend.early, pend.at, this.lineAt, d.path), d, f.op, t, 0, t.length);
+    const c = this.fastCall(f, pend.line, pend.col, pend.early, pend.at, this.lineAt, d.path);
+    c.ts = pend.ts;
+    this.counted(c);
+    plainArgs(this, proc, c, d, f.op, t, 0, t.length);
     this.fc.early = false;
     return true;
   }
 
-  /** The fast path's call object, filled for `f` (its first half's line, column, start and early-ness given). */
-  private fastCall(f: FastCall, line: number, col: number, ts: number, early: boolean, at: number, end: number, path: string): ParsedLine {
+  /**
+   * The fast path's call object, filled for `f` (its first half's line, column, start and early-ness given); its
+   * recorded start is NaN until the caller sets it (a time passed to a function costs an allocation, set in place none).
+   */
+  private fastCall(f: FastCall, line: number, col: number, early: boolean, at: number, end: number, path: string): ParsedLine {
     const c = this.fc;
     c.at = at;
     c.end = end;
@@ -230,12 +247,16 @@ export class Replayer extends Core {
     c.name = f.name;
     c.col = col;
     c.line = line;
-    c.ts = ts;
+    c.ts = NaN;
     c.r = f.r;
     c.durNs = f.durNs;
     c.early = early;
-    this.ev.syscall(c.name, line, false, c.durNs, ts);
     return c;
+  }
+
+  /** The first pass counts the fast path's call (the replay proper has nothing to count). */
+  private counted(c: ParsedLine): void {
+    if (!this.live) this.ev.syscall(c.name, c.line, false, c.durNs, c.ts);
   }
 
   /** The first half of a call: a call the process left unfinished before (strace lost its end) never returned. */
@@ -282,7 +303,7 @@ export class Replayer extends Core {
       ...this.t.save(),
       pending: [...this.pending.values()].map((p) => ({ ...p })),
       ...this.q.save(),
-      pipes: [...this.pipes],
+      pipes: this.pipes.entries(),
       ids: [this.t.nextDesc, this.t.nextTable, this.nextPipe, this.t.nextThread],
       time: this.clock.save(),
       ended: this.ended,
@@ -297,7 +318,7 @@ export class Replayer extends Core {
     this.t.load(s, s.ids);
     this.pending = new Map(s.pending.map((p) => [p.pid, { ...p }]));
     this.q.load(s);
-    this.pipes = new Map(s.pipes);
+    this.pipes = new PipeLevels(s.pipes);
     this.nextPipe = s.ids[2];
     this.clock.load(s.time);
     this.ended = s.ended;

@@ -4,6 +4,7 @@
  * position follows the log. The commonest calls (read, pread64, write, pwrite64) are decoded once, whichever reader
  * read their line: the general parser (plain) or the fast path (plainIo and plainArgs, from replay.ts).
  */
+import { MAX_RW_COUNT } from '../../machine/limits';
 import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, splitArgs } from './args';
 import { callOf, type Call, type Core } from './core';
 import { FastOp } from './fast';
@@ -32,6 +33,32 @@ export function plainIo(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, last:
     case FastOp.Pwrite:
       return writeTo(r, proc, c, d, last);
   }
+}
+
+/**
+ * Whether the first pass may take a fast read or write (`op`) of `d` that returned `n` bytes with scanPlain: a read
+ * or write at the file position of a regular file, a read of a pipe's read end or a write to its write end that the
+ * machine models, and a result no refusal() turns down (the other numbers of the fast path are plain decimals).
+ */
+export function scanTakes(r: Core, d: Desc, op: FastOp, n: number): boolean {
+  if (r.live || !(n >= 0 && n <= MAX_RW_COUNT)) return false;
+  const k = d.kind;
+  return k === DK.File ? op === FastOp.Read || op === FastOp.Write : k === DK.PipeR ? op === FastOp.Read && d.mfd >= 0 : k === DK.PipeW && op === FastOp.Write && d.mfd >= 0;
+}
+
+/**
+ * The first pass's whole work for such a call at `line` (`count` asked, for a read): what readFrom and writeTo do
+ * without a machine (the evidence, the file position, the pipe's fill) with no call record, the operation they would
+ * queue being none.
+ */
+export function scanPlain(r: Core, d: Desc, op: FastOp, n: number, count: number, line: number): void {
+  if (d.kind === DK.PipeR) return pipeRead(r, d, n, line);
+  if (d.kind === DK.PipeW) return r.fillPipe(d.pipe, n);
+  if (d.path) {
+    if (op === FastOp.Read) r.ev.read(d.path, d.pos, n, count);
+    else r.ev.wrote(d.path, d.pos, n);
+  }
+  d.pos += n;
 }
 
 /** plainIo with its numbers read from the argument text t[start, end) (the call's, or a first half's). */
@@ -82,16 +109,23 @@ function readFrom(r: Core, proc: Proc, c: Call, d: Desc, count: number, offset: 
     return Number.isNaN(offset) ? r.bufOp(proc, c, 'read', d.mfd, asked) : r.bufOp(proc, c, 'pread', d.mfd, asked, offset);
   }
   if (d.kind === DK.PipeR && d.mfd >= 0) {
-    // A pipe read takes exactly what the log says it got; a writer still blocked in the log wrote it first.
-    feedPipe(r, d.pipe, n);
-    const held = r.pipes.get(d.pipe) ?? 0;
-    if (held < n) r.ev.pipeShort(d.path, c.line, n, held);
-    r.drainPipe(d.pipe, n);
+    pipeRead(r, d, n, c.line);
     return r.bufOp(proc, c, 'read', d.mfd, n);
   }
   // Sockets: the receive path is not modeled.
   unopened(r, proc, c, d, n);
   r.pass(proc, c);
+}
+
+/**
+ * A read of `n` bytes from pipe read end `d` at `line`: it takes exactly what the log says it got; a writer still
+ * blocked in the log wrote it first.
+ */
+function pipeRead(r: Core, d: Desc, n: number, line: number): void {
+  feedPipe(r, d.pipe, n);
+  const held = r.pipes.get(d.pipe) ?? 0;
+  if (held < n) r.ev.pipeShort(d.path, line, n, held);
+  r.drainPipe(d.pipe, n);
 }
 
 /** A successful write to `d` (at `offset`, NaN: at the file position) that returned c.r bytes. */

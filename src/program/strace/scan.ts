@@ -111,6 +111,9 @@ export class Scan implements Evidence {
   private recentCounts: number[] = [];
   /** The slot the next name not among them takes. */
   private nextRecent = 0;
+  /** The slots of the last two names counted. */
+  private hitA = 0;
+  private hitB = 0;
 
   private path(p: string): PathInfo {
     if (p === this.lastPath && this.lastInfo !== null) return this.lastInfo;
@@ -293,9 +296,24 @@ export class Scan implements Evidence {
 
   private count(name: string): void {
     const names = this.recentNames;
+    // The slots of the last two names counted first: a loop of reads, or of reads and writes in turn.
+    const a = this.hitA;
+    if (names[a] === name) {
+      this.recentCounts[a]++;
+      return;
+    }
+    const b = this.hitB;
+    if (names[b] === name) {
+      this.recentCounts[b]++;
+      this.hitA = b;
+      this.hitB = a;
+      return;
+    }
     for (let k = 0; k < names.length; k++) {
       if (names[k] === name) {
         this.recentCounts[k]++;
+        this.hitB = a;
+        this.hitA = k;
         return;
       }
     }

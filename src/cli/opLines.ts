@@ -1,0 +1,80 @@
+/**
+ * The line `iosim run` prints for each operation, in strace's format (trace/strace.ts), escaped for a terminal: a
+ * log's operations lead with their line number and, when the log has several processes, their process. A run prints
+ * a line per call of the log, a million for a million-line log, so the commonest line, a complete call printed plainly
+ * by the log, is not made into a string at all: its call and result are copied from the log's bytes to the output,
+ * between the prefix and the model's figures, when they are printable ASCII (which a terminal prints as it is).
+ * Every other line is made by straceLine and escaped by terminalText, to the very same text.
+ */
+import { formatSeconds } from '../machine/units';
+import type { CallTexts } from '../program/source';
+import { terminalText } from '../shared/escape';
+import type { OpRecord } from '../trace/opLog';
+import { FdNames, logLineNotes, straceLine } from '../trace/strace';
+import type { Output } from './output';
+
+/** Spaces that right-align a line number in six columns, by its number of digits. */
+const PAD = ['      ', '     ', '    ', '   ', '  ', ' ', ''];
+
+export class OpLines {
+  /** `[label] ` by thread index, escaped: labels come from the log. */
+  private readonly labels = new Map<number, string>();
+  private readonly threaded: boolean;
+
+  /**
+   * @param log  whether the operations come from a log (they then carry the log's line numbers)
+   * @param threads  the log's processes by thread index, or undefined
+   * @param texts  the log's call texts, or undefined (the line is then made from the operation's record)
+   */
+  constructor(
+    private readonly log: boolean,
+    private readonly threads: ReadonlyMap<number, string> | undefined,
+    private readonly texts: CallTexts | undefined,
+  ) {
+    this.threaded = threads !== undefined && threads.size > 1;
+  }
+
+  /** Prints `r`'s line to `out`, formatted before `names` learns about its effect. */
+  print(r: OpRecord, names: FdNames, out: Output): void {
+    const rec = r.recorded;
+    const span = rec !== undefined && rec.at !== undefined && this.texts?.bytesOf ? this.texts.bytesOf(rec) : null;
+    if (span && this.log) {
+      // The line as logLine makes it: `${call} = ${ret}` + logLineTail, its pieces written where they go.
+      const label = this.threaded ? this.label(r.thread) : '';
+      const model = formatSeconds(r.endNs - r.startNs);
+      const logged = rec!.durationNs !== undefined ? formatSeconds(rec!.durationNs) : null;
+      const notes = logLineNotes(r, true);
+      // 33: the line number (16 digits at most) and the fixed pieces between the others.
+      const max = 33 + label.length + (span.callEnd - span.callStart) + (span.retEnd - span.retStart) + model.length + (logged?.length ?? 0) + notes.length;
+      if (out.begin(max)) {
+        if (
+          out.decimal(r.line, 6) && out.ascii('  ') && out.ascii(label) && out.copy(span.bytes, span.callStart, span.callEnd) &&
+          out.ascii(' = ') && out.copy(span.bytes, span.retStart, span.retEnd) && out.ascii(' <') && out.ascii(model) && out.ascii('>') &&
+          (logged === null || (out.ascii(' (log <') && out.ascii(logged) && out.ascii('>)'))) && out.ascii(notes)
+        ) {
+          out.end();
+          return;
+        }
+        out.undo();
+      }
+    }
+    out.lineAsIs(this.where(r) + terminalText(straceLine(r, names, this.texts)));
+  }
+
+  /** What a line starts with: a log's line number in six columns, then its process when there are several. */
+  private where(r: OpRecord): string {
+    if (!this.log) return '';
+    const n = String(r.line);
+    const where = n.length < PAD.length ? PAD[n.length] + n + '  ' : n + '  ';
+    return this.threaded ? where + this.label(r.thread) : where;
+  }
+
+  private label(thread: number): string {
+    let l = this.labels.get(thread);
+    if (l === undefined) {
+      l = `[${terminalText(this.threads!.get(thread) ?? String(thread))}] `;
+      this.labels.set(thread, l);
+    }
+    return l;
+  }
+}
