@@ -87,7 +87,8 @@ export class Content {
       return;
     }
     // Past every extent (a file written sequentially, an empty buffer): append, or extend the last extent.
-    const lastEx = ex[ex.length - 1];
+    // Guarded: ex[-1] of an empty list is a property lookup by name, many times dearer than the test.
+    const lastEx = ex.length > 0 ? ex[ex.length - 1] : undefined;
     if (!lastEx || lastEx.off + lastEx.len <= off) {
       if (src === this.defaultSrc && (src === ZERO || base === off)) return;
       if (lastEx && lastEx.off + lastEx.len === off && lastEx.src === src && (src === ZERO || lastEx.base + lastEx.len === base)) {
@@ -177,6 +178,28 @@ export class Content {
     return out;
   }
 
+  /**
+   * Holds [srcOff, srcOff+len) of `from` at [0, len) and the default content elsewhere: clear() then copyFrom(), reusing
+   * the one extent already here when the source is pristine (a controller buffer refilled by every disk read).
+   */
+  refill(from: Content, srcOff: number, len: number): void {
+    const ex = this.extents;
+    if (len > 0 && from.extents.length === 0 && ex.length === 1) {
+      const src = from.defaultSrc;
+      const base = src === ZERO ? 0 : srcOff;
+      if (!(src === this.defaultSrc && (src === ZERO || base === 0))) {
+        const e = ex[0];
+        e.off = 0;
+        e.len = len;
+        e.src = src;
+        e.base = base;
+        return;
+      }
+    }
+    this.clear();
+    this.copyFrom(from, srcOff, 0, len);
+  }
+
   /** Back to the default content everywhere (a buffer reused for new data). */
   clear(): void {
     this.extents.length = 0;
@@ -193,7 +216,7 @@ export class Content {
 function mergeAdjacent(list: Extent[]): Extent[] {
   const out: Extent[] = [];
   for (const e of list) {
-    const last = out[out.length - 1];
+    const last = out.length > 0 ? out[out.length - 1] : undefined;
     if (last && last.src === e.src && last.off + last.len === e.off && (e.src === ZERO || last.base + last.len === e.base)) {
       last.len += e.len;
     } else {

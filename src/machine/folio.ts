@@ -26,13 +26,16 @@ export const PG_YOUNG = 32;
 export const TAGGED = [PG_DIRTY, PG_WRITEBACK, PG_READAHEAD] as const;
 
 /**
- * The node of a file's index (mapping.ts) that holds a folio: `tags[t]` counts its folios with flag TAGGED[t];
+ * The node of a file's index (mapping.ts) that holds a folio: `dirtyTags`, `writebackTags` and `readaheadTags` count its
+ * folios with each TAGGED flag (fields of the node itself: a search that skips untagged nodes reads nothing else);
  * `frozen` is its checkpoint copy while nothing in it has changed since (checkpoints share it); `ordinal` is scratch of
  * PageCache.freeze: its place in the checkpoint's node list.
  */
 export interface FolioNode {
   folios: Folio[];
-  tags: Int32Array;
+  dirtyTags: number;
+  writebackTags: number;
+  readaheadTags: number;
   frozen: FrozenNode | null;
   ordinal: number;
 }

@@ -201,7 +201,10 @@ export abstract class Kernel {
   newActivity(): number {
     const c = this.counted;
     this.activityStack.push(c[0], c[1], c[2], c[3]);
-    c.fill(0);
+    c[0] = 0;
+    c[1] = 0;
+    c[2] = 0;
+    c[3] = 0;
     return this.activityStack.length;
   }
 

@@ -121,12 +121,14 @@ export class Machine extends Kernel {
     else if (op.name === 'sendfile') v = [a[0], a[1], a[2], a[3]];
     else if (op.name === 'syscall') v = [];
     else v = a;
-    regs.rdi = v[0] ?? 0;
-    regs.rsi = v[1] ?? 0;
-    regs.rdx = v[2] ?? 0;
-    regs.r10 = v[3] ?? 0;
-    regs.r8 = v[4] ?? 0;
-    regs.r9 = v[5] ?? 0;
+    // Bounds checked first: a read past an array's end is slow (the call of a log passes 3 arguments, not 6).
+    const n = v.length;
+    regs.rdi = n > 0 ? v[0] ?? 0 : 0;
+    regs.rsi = n > 1 ? v[1] ?? 0 : 0;
+    regs.rdx = n > 2 ? v[2] ?? 0 : 0;
+    regs.r10 = n > 3 ? v[3] ?? 0 : 0;
+    regs.r8 = n > 4 ? v[4] ?? 0 : 0;
+    regs.r9 = n > 5 ? v[5] ?? 0 : 0;
   }
 
   private userOp(op: Operation): OpResult {

@@ -5,26 +5,39 @@
  * readahead) as the xarray's inner nodes keep mark bits, so a tag search (filemap_get_folios_tag) skips every node
  * without one.
  */
-import { Folio, FolioNode, FrozenNode, TAGGED } from './folio';
+import { Folio, FolioNode, FrozenNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from './folio';
 
 const NODE_MAX = 128;
 
 class MapNode implements FolioNode {
   folios: Folio[] = [];
-  tags = new Int32Array(TAGGED.length);
+  dirtyTags = 0;
+  writebackTags = 0;
+  readaheadTags = 0;
   frozen: FrozenNode | null = null;
   ordinal = 0;
 }
 
-/** tags[] slot of a tagged flag, -1 for other flags. */
+/** The place of a tagged flag in TAGGED, -1 for other flags. */
 export function tagSlot(flag: number): number {
-  return TAGGED.indexOf(flag as (typeof TAGGED)[number]);
+  // TAGGED's order, spelt out: a lookup per search costs more than the search's first step.
+  return flag === PG_DIRTY ? 0 : flag === PG_WRITEBACK ? 1 : flag === PG_READAHEAD ? 2 : -1;
 }
 
-/** Adds `d` (±1) to the node's tag counts for each tagged flag in `flags`. */
+/** Adds `d` (±1) to the node's tag counts for each tagged flag in `flags` (TAGGED's order). */
 function countTags(node: FolioNode, flags: number, d: number): void {
-  for (let t = 0; t < TAGGED.length; t++) if (flags & TAGGED[t]) node.tags[t] += d;
+  if ((flags & TAG_MASK) === 0) return;
+  if (flags & PG_DIRTY) node.dirtyTags += d;
+  if (flags & PG_WRITEBACK) node.writebackTags += d;
+  if (flags & PG_READAHEAD) node.readaheadTags += d;
 }
+
+/** How many folios of `node` carry TAGGED[t]. */
+function tagCount(node: FolioNode, t: number): number {
+  return t === 0 ? node.dirtyTags : t === 1 ? node.writebackTags : node.readaheadTags;
+}
+
+const TAG_MASK = PG_DIRTY | PG_WRITEBACK | PG_READAHEAD;
 
 export class Mapping {
   private nodes: MapNode[] = [];
@@ -64,12 +77,31 @@ export class Mapping {
 
   /** The folio found last: lookups mostly ask for the same one again or the one after it. */
   private hint: Folio | null = null;
+  /** Where `hint` was in its node when found (checked before use: inserts and removals move folios). */
+  private hintSlot = 0;
 
   /** The folio that holds page `index` (filemap_get_entry), if cached. */
   find(index: number): Folio | undefined {
     const h = this.hint;
     // A folio still in the index (node set) holds [index, index + nr): checked, since it may have been cut since.
-    if (h && h.node && index >= h.index && index < h.index + h.nr) return h;
+    if (h && h.node) {
+      if (index >= h.index) {
+        const hEnd = h.index + h.nr;
+        if (index < hEnd) return h;
+        // The folio right after it in the same node (a read or write going on sequentially).
+        const hf = h.node.folios;
+        const s = this.hintSlot;
+        if (s >= 0 && hf[s] === h && s + 1 < hf.length) {
+          const g = hf[s + 1];
+          if (index < g.index) return undefined;
+          if (index < g.index + g.nr) {
+            this.hint = g;
+            this.hintSlot = s + 1;
+            return g;
+          }
+        }
+      }
+    }
     const nodes = this.nodes;
     const nl = nodes.length;
     if (nl === 0) return undefined;
@@ -79,6 +111,7 @@ export class Mapping {
     if (index >= lastF.index + lastF.nr) return undefined;
     if (index >= lastF.index) {
       this.hint = lastF;
+      this.hintSlot = lastFs.length - 1;
       return lastF;
     }
     // Within the node of the folio found last (lookups stay near each other): one search, in it alone.
@@ -87,19 +120,33 @@ export class Mapping {
       const hf = hn.folios;
       const hl = hf[hf.length - 1];
       if (index < hl.index + hl.nr) {
-        const f = hf[Mapping.slotAt(hf, index)];
+        const hs = Mapping.slotAt(hf, index);
+        const f = hf[hs];
         if (index >= f.index + f.nr) return undefined;
         this.hint = f;
+        this.hintSlot = hs;
         return f;
       }
     }
     const n = this.nodeAt(index);
     if (n < 0) return undefined;
     const fs = nodes[n].folios;
-    const f = fs[Mapping.slotAt(fs, index)];
+    const s = Mapping.slotAt(fs, index);
+    const f = fs[s];
     if (!f || index >= f.index + f.nr) return undefined;
     this.hint = f;
+    this.hintSlot = s;
     return f;
+  }
+
+  /**
+   * Makes `f` the folio the next lookup tries first (a caller about to ask again for a page it found before other
+   * lookups moved the hint); ignored if `f` has left the index.
+   */
+  remember(f: Folio): void {
+    if (!f.node) return;
+    this.hint = f;
+    this.hintSlot = -1;
   }
 
   /** The first folio that holds a page at or after `index`. */
@@ -144,20 +191,55 @@ export class Mapping {
    */
   findTagged(from: number, to: number, flag: number): Folio | undefined {
     const t = tagSlot(flag);
-    let n = Math.max(0, this.nodeAt(from));
-    for (; n < this.nodes.length; n++) {
-      const node = this.nodes[n];
-      if (node.folios[0].index >= to) return undefined;
-      if (node.tags[t] === 0) continue;
+    const nodes = this.nodes;
+    let n: number;
+    let s0: number;
+    // A search that goes on from the folio found last (writeback walks a run of dirty folios in order): from its place.
+    const h = this.tagHint;
+    const hn = this.tagHintNode;
+    const hs = this.tagHintSlot;
+    if (h && h.node && from >= h.index && hn < nodes.length && nodes[hn] === h.node && h.node.folios[hs] === h &&
+      (hs + 1 < h.node.folios.length ? from < h.node.folios[hs + 1].index + h.node.folios[hs + 1].nr : true)) {
+      n = hn;
+      s0 = from < h.index + h.nr ? hs : hs + 1;
+    } else {
+      n = Math.max(0, this.nodeAt(from));
+      s0 = -1;
+    }
+    for (; n < nodes.length; n++) {
+      const node = nodes[n];
+      const tagged = tagCount(node, t);
+      // A node without the tag is skipped on its own count (its folios, elsewhere in memory, are not read), unless
+      // it may end the search.
+      if (tagged === 0 && to === Infinity) {
+        s0 = -1;
+        continue;
+      }
       const fs = node.folios;
-      for (let s = Math.max(0, Mapping.slotAt(fs, from)); s < fs.length; s++) {
+      if (fs[0].index >= to) return undefined;
+      if (tagged === 0) {
+        s0 = -1;
+        continue;
+      }
+      for (let s = s0 >= 0 ? s0 : Math.max(0, Mapping.slotAt(fs, from)); s < fs.length; s++) {
         const f = fs[s];
         if (f.index >= to) return undefined;
-        if (f.flags & flag && f.index + f.nr > from) return f;
+        if (f.flags & flag && f.index + f.nr > from) {
+          this.tagHint = f;
+          this.tagHintNode = n;
+          this.tagHintSlot = s;
+          return f;
+        }
       }
+      s0 = -1;
     }
     return undefined;
   }
+
+  /** The folio findTagged returned last, its node's place and its slot (each checked before use). */
+  private tagHint: Folio | null = null;
+  private tagHintNode = 0;
+  private tagHintSlot = 0;
 
   /** The first page index in [from, limit) that is not cached (page_cache_next_miss); `limit` if all are. */
   nextMiss(from: number, limit: number): number {
@@ -199,20 +281,48 @@ export class Mapping {
       this.place(node, 0, f);
       return;
     }
-    let n = this.nodeAt(f.index);
-    if (n < 0) n = 0;
-    const node = this.nodes[n];
-    this.place(node, Mapping.slotAt(node.folios, f.index) + 1, f);
-    if (node.folios.length > NODE_MAX) {
-      const upper = new MapNode();
-      upper.folios = node.folios.splice(NODE_MAX >> 1);
-      node.frozen = null;
-      for (const g of upper.folios) {
-        countTags(node, g.flags, -1);
-        countTags(upper, g.flags, 1);
-        g.node = upper;
-      }
-      this.nodes.splice(n + 1, 0, upper);
+    const nodes = this.nodes;
+    let n = nodes.length - 1;
+    let node = nodes[n];
+    let slot = node.folios.length;
+    // After every cached page (readahead, a sequential write): the end of the last node, no search.
+    if (f.index < node.folios[slot - 1].index) {
+      n = this.nodeAt(f.index);
+      if (n < 0) n = 0;
+      node = nodes[n];
+      slot = Mapping.slotAt(node.folios, f.index) + 1;
+    }
+    this.place(node, slot, f);
+    if (node.folios.length > NODE_MAX) this.splitNode(node, n);
+  }
+
+  /** A node grown past NODE_MAX gives its upper half to a new node after it (position `n`). */
+  private splitNode(node: MapNode, n: number): void {
+    const upper = new MapNode();
+    upper.folios = node.folios.splice(NODE_MAX >> 1);
+    node.frozen = null;
+    for (const g of upper.folios) {
+      countTags(node, g.flags, -1);
+      countTags(upper, g.flags, 1);
+      g.node = upper;
+    }
+    this.nodes.splice(n + 1, 0, upper);
+  }
+
+  /** Adds `upper`, the pages cut off the top of `f` (split_folio): right after `f` in its node, no search of the index. */
+  insertAfter(f: Folio, upper: Folio): void {
+    const node = f.node as MapNode;
+    const fs = node.folios;
+    const h = this.hint;
+    const slot = (h === f && fs[this.hintSlot] === f ? this.hintSlot : Mapping.slotAt(fs, f.index)) + 1;
+    this.nrpages += upper.nr;
+    this.nrFolios++;
+    this.place(node, slot, upper);
+    if (fs.length > NODE_MAX) this.splitNode(node, this.nodes.indexOf(node));
+    else {
+      // A range cut out of a folio is cut again at its end and then looked up: from the upper part.
+      this.hint = upper;
+      this.hintSlot = slot;
     }
   }
 
@@ -235,10 +345,19 @@ export class Mapping {
     node.frozen = null;
     const fs = node.folios;
     // Reclaim takes a file's lowest pages (the LRU tail) first: the node's first folio goes in one step.
+    let slot = 0;
     if (fs[0] === f) fs.shift();
     else {
-      for (let i = Mapping.slotAt(fs, f.index); i < fs.length - 1; i++) fs[i] = fs[i + 1];
+      slot = Mapping.slotAt(fs, f.index);
+      for (let i = slot; i < fs.length - 1; i++) fs[i] = fs[i + 1];
       fs.pop();
+    }
+    if (this.hint === f) {
+      // The folio found last leaves (joined into its neighbour below, mostly): the lookups near it start from that
+      // neighbour instead of searching the whole index.
+      const s = slot > 0 ? slot - 1 : 0;
+      this.hint = s < fs.length ? fs[s] : null;
+      this.hintSlot = s;
     }
     countTags(node, f.flags, -1);
     f.node = null;
@@ -250,10 +369,12 @@ export class Mapping {
   /** Records that `f`'s flags changed from `before` (its place is unchanged). */
   retag(f: Folio, before: number): void {
     f.node!.frozen = null;
-    const changed = before ^ f.flags;
-    for (let t = 0; t < TAGGED.length; t++) {
-      if (changed & TAGGED[t]) f.node!.tags[t] += f.flags & TAGGED[t] ? 1 : -1;
-    }
+    const changed = (before ^ f.flags) & TAG_MASK;
+    if (changed === 0) return;
+    const node = f.node!;
+    if (changed & PG_DIRTY) node.dirtyTags += f.flags & PG_DIRTY ? 1 : -1;
+    if (changed & PG_WRITEBACK) node.writebackTags += f.flags & PG_WRITEBACK ? 1 : -1;
+    if (changed & PG_READAHEAD) node.readaheadTags += f.flags & PG_READAHEAD ? 1 : -1;
   }
 
   /** The index nodes in order (for checkpoints: each with its folios and its frozen copy, if still valid). */

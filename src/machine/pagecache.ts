@@ -111,11 +111,15 @@ export class PageCache {
    * that it starts at `index` and ends by `end`. Undefined when page `index` is not cached.
    */
   take(fileId: number, index: number, end: number): Folio | undefined {
-    const m = this.files[fileId];
-    const f = m?.find(index);
-    if (!f) return undefined;
-    const g = index > f.index ? this.split(m!, f, index) : f;
-    if (end < g.end) this.split(m!, g, end);
+    const f = this.files[fileId]?.find(index);
+    return f ? this.takeFrom(f, index, end) : undefined;
+  }
+
+  /** As take, for a cached folio `f` the caller found holding page `index` (no lookup). */
+  takeFrom(f: Folio, index: number, end: number): Folio {
+    const m = this.files[f.fileId]!;
+    const g = index > f.index ? this.split(m, f, index) : f;
+    if (end < g.end) this.split(m, g, end);
     return g;
   }
 
@@ -132,7 +136,7 @@ export class PageCache {
     f.nr = k;
     f.node!.frozen = null;
     list.insertBefore(f, upper);
-    m.insert(upper);
+    m.insertAfter(f, upper);
     return upper;
   }
 

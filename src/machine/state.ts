@@ -167,7 +167,9 @@ export class TimerHeap {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (less(h[p], h[i])) break;
-      [h[p], h[i]] = [h[i], h[p]];
+      const x = h[p];
+      h[p] = h[i];
+      h[i] = x;
       i = p;
     }
   }
@@ -191,7 +193,9 @@ export class TimerHeap {
         if (l < h.length && less(h[l], h[m])) m = l;
         if (r < h.length && less(h[r], h[m])) m = r;
         if (m === i) break;
-        [h[m], h[i]] = [h[i], h[m]];
+        const x = h[m];
+        h[m] = h[i];
+        h[i] = x;
         i = m;
       }
     }

@@ -78,11 +78,13 @@ export class Trace {
   }
 
   private nextOp(src: OperationSource, index: number): Operation | null {
-    return this.injected.get(index) ?? src.next();
+    // Most traces have no injected operation: no hash lookup per step then.
+    const injected = this.injected;
+    return (injected.size === 0 ? undefined : injected.get(index)) ?? src.next();
   }
 
   private complete(src: OperationSource, index: number, result: number): void {
-    if (!this.injected.has(index)) src.complete(result);
+    if (this.injected.size === 0 || !this.injected.has(index)) src.complete(result);
   }
 
   /** Executes the next operation. Returns its index, or -1 once the program has ended (or stopped: see `error`). */

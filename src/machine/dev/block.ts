@@ -42,8 +42,7 @@ export function diskRequest(k: Kernel, lba: number, bytes: number): number {
  */
 export function diskRead(k: Kernel, f: FileObj, off: number, bytes: number): number {
   const done = diskRequest(k, f.lba + off, bytes);
-  k.disk.controller.clear();
-  k.disk.controller.copyFrom(f.disk, off, 0, bytes);
+  k.disk.controller.refill(f.disk, off, bytes);
   k.disk.controllerLen = bytes;
   // What the buffer holds, told when someone looks (controllerWhat): a string made per request costs more than the request.
   k.disk.controllerPath = f.path;

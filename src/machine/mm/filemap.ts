@@ -73,7 +73,10 @@ export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number,
       // readahead from its first page (folio->index) for the pages left to read.
       const [fs, fe] = k.config.kernel === '6.18' ? markedFolio(k, f.id, idx) : [idx, idx + 1];
       clearReadahead(k, f.id, fs, fe);
+      const held = c.find(f.id, idx);
       readahead(k, f, ra, fs, last - fs + 1, true, fe - fs);
+      // The pages being read are looked up again below (markAccessed): from here, not from where readahead ended.
+      if (held) c.mapping(f.id)?.remember(held);
     }
     if (wait && ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
     if (ready > readyAt) readyAt = ready;

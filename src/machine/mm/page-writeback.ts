@@ -21,13 +21,22 @@ function dirtyable(k: Kernel): number {
 
 /** [background threshold, dirty threshold] in pages (domain_dirty_limits). */
 export function dirtyLimits(k: Kernel): [number, number] {
+  return [backgroundThresh(k), dirtyThresh(k)];
+}
+
+/** domain_dirty_limits' dirty threshold in pages (at least 1). */
+export function dirtyThresh(k: Kernel): number {
   const s = k.config.sysctl;
-  const avail = dirtyable(k);
-  let thresh = s['vm.dirty_bytes'] > 0 ? Math.ceil(s['vm.dirty_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_ratio'] * avail) / 100);
-  let bg = s['vm.dirty_background_bytes'] > 0 ? Math.ceil(s['vm.dirty_background_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_background_ratio'] * avail) / 100);
-  if (thresh < 1) thresh = 1;
-  if (bg >= thresh) bg = Math.floor(thresh / 2);
-  return [bg, thresh];
+  const thresh = s['vm.dirty_bytes'] > 0 ? Math.ceil(s['vm.dirty_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_ratio'] * dirtyable(k)) / 100);
+  return thresh < 1 ? 1 : thresh;
+}
+
+/** domain_dirty_limits' background threshold in pages: below the dirty threshold (half of it if set at or above). */
+export function backgroundThresh(k: Kernel): number {
+  const s = k.config.sysctl;
+  const thresh = dirtyThresh(k);
+  const bg = s['vm.dirty_background_bytes'] > 0 ? Math.ceil(s['vm.dirty_background_bytes'] / PAGE_SIZE) : Math.floor((s['vm.dirty_background_ratio'] * dirtyable(k)) / 100);
+  return bg >= thresh ? Math.floor(thresh / 2) : bg;
 }
 
 /**
@@ -52,8 +61,7 @@ export function armFlusher(k: Kernel): void {
 
 /** wb_start_background_writeback: above the background threshold the flusher starts now, if it is not running. */
 export function maybeStartBackground(k: Kernel): void {
-  const [bg] = dirtyLimits(k);
-  if (k.cache.dirty > bg && !k.wb.background) {
+  if (k.cache.dirty > backgroundThresh(k) && !k.wb.background) {
     k.wb.background = true;
     k.timers.push(k.now, TimerKind.BackgroundContinue);
   }
@@ -68,7 +76,8 @@ export function balanceDirtyPages(k: Kernel, dirtied: number): void {
   t.nrDirtied += dirtied;
   if (t.nrDirtied < t.pause) return;
   for (;;) {
-    const [bg, thresh] = dirtyLimits(k);
+    const thresh = dirtyThresh(k);
+    const bg = backgroundThresh(k);
     const dirty = k.cache.dirty + k.cache.writeback;
     const freerun = Math.floor((bg + thresh) / 2);
     if (k.cache.dirty > bg && !k.wb.background) maybeStartBackground(k);
@@ -76,7 +85,7 @@ export function balanceDirtyPages(k: Kernel, dirtied: number): void {
       // Below the freerun point nobody waits; check again after a number of pages that shrinks near the limit.
       t.nrDirtied = 0;
       t.pausedWhen = k.now;
-      t.pause = thresh > dirty ? 2 ** (Math.floor(Math.log2(thresh - dirty)) >> 1) : 1;
+      t.pause = thresh > dirty ? pauseBelowFreerun(thresh - dirty) : 1;
       return;
     }
     const setpoint = (freerun + thresh) / 2;
@@ -111,6 +120,13 @@ export function balanceDirtyPages(k: Kernel, dirtied: number): void {
     // At or over the limit the task may not dirty at all: it sleeps again until writeback makes room.
     if (posRatio > 0) return;
   }
+}
+
+/** 2^(⌊log2(gap)⌋ / 2) pages (gap ≥ 1 pages below the dirty threshold): the freerun poll interval. */
+function pauseBelowFreerun(gap: number): number {
+  // ⌊log2⌋ exactly by counting bits while the gap fits 31 bits; Math.log2 beyond.
+  const e = gap < 0x80000000 ? 31 - Math.clz32(gap) : Math.floor(Math.log2(gap));
+  return 1 << (e >> 1);
 }
 
 /**

@@ -8,10 +8,10 @@ import { diskRequest, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, FLUSHER_THREAD, Loc, WakeReason } from '../events';
 import { Kernel } from '../kernel';
-import { PG_DIRTY, PG_WRITEBACK } from '../pagecache';
+import { Folio, PG_DIRTY, PG_WRITEBACK } from '../pagecache';
 import { FileObj, TimerKind, packPageRun, unpackPageRun } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
-import { armFlusher, dirtyLimits } from './page-writeback';
+import { armFlusher, backgroundThresh } from './page-writeback';
 
 /** MAX_WRITEBACK_PAGES: what the flusher writes of one inode before moving on. */
 const WB_CHUNK_PAGES = 1024;
@@ -20,14 +20,16 @@ const WB_CHUNK_PAGES = 1024;
  * Runs `work` on the flusher thread, a new activity for copy counting, after announcing the wakeup with the dirty
  * pages and the background threshold (`bg`, which the work is given); then the interrupted thread continues.
  */
-function asFlusher(k: Kernel, reason: WakeReason, work: (bg: number) => void): void {
+function asFlusher(k: Kernel, reason: WakeReason, fileId: number): void {
   const savedThread = k.thread;
   const savedMode = k.mode;
   const savedCounted = k.newActivity();
   k.thread = FLUSHER_THREAD;
-  const [bg] = dirtyLimits(k);
+  const bg = backgroundThresh(k);
   k.ev(Ev.FlusherWake, reason, k.cache.dirty, bg);
-  work(bg);
+  // The work, chosen here rather than passed as a closure (one made per wakeup otherwise).
+  if (reason === WakeReason.Reclaim) writebackFile(k, k.filesById[fileId], WB_CHUNK_PAGES);
+  else wbDoWriteback(k, reason, bg);
   k.thread = savedThread;
   k.mode = savedMode;
   k.endActivity(savedCounted);
@@ -35,7 +37,7 @@ function asFlusher(k: Kernel, reason: WakeReason, work: (bg: number) => void): v
 
 /** The flusher thread wakes (wb_workfn), periodically or to continue background writeback. */
 export function flusherRun(k: Kernel, reason: WakeReason): void {
-  asFlusher(k, reason, (bg) => wbDoWriteback(k, reason, bg));
+  asFlusher(k, reason, -1);
 }
 
 /** wb_do_writeback: expired inodes (on a periodic wakeup), then background writeback while above the threshold. */
@@ -70,7 +72,7 @@ function wbDoWriteback(k: Kernel, reason: WakeReason, bg: number): void {
 
 /** Reclaim met dirty pages of a file at the inactive tail: it wakes the flusher for them (WB_REASON_VMSCAN). */
 export function reclaimWriteback(k: Kernel, fileId: number): void {
-  asFlusher(k, WakeReason.Reclaim, () => writebackFile(k, k.filesById[fileId], WB_CHUNK_PAGES));
+  asFlusher(k, WakeReason.Reclaim, fileId);
 }
 
 /** The dirty inodes in the order the flusher takes them (b_dirty, oldest dirtied_when first). */
@@ -98,35 +100,43 @@ export function writebackRange(k: Kernel, f: FileObj, from: number, to: number, 
   const bioPages = Math.max(1, Math.floor(maxBio(k) / PAGE_SIZE));
   let left = maxPages;
   let first = -1;
+  // The folio that holds page `first` (found by the tag search; nothing changes the index until the request goes).
+  let firstFolio: Folio | null = null;
   let count = 0;
   for (let i = from; left > 0;) {
     const d = m.findTagged(i, to, PG_DIRTY);
     const s = d ? Math.max(i, d.index) : Infinity;
     if (count > 0 && s !== first + count) {
-      until = Math.max(until, submitWrite(k, f, first, count));
+      until = Math.max(until, submitWrite(k, f, first, count, firstFolio!));
       count = 0;
     }
     if (!d) break;
-    if (count === 0) first = s;
+    if (count === 0) {
+      first = s;
+      firstFolio = d;
+    }
     const e = Math.min(to, d.end, s + left, first + bioPages);
     count += e - s;
     left -= e - s;
     i = e;
     if (count === bioPages) {
-      until = Math.max(until, submitWrite(k, f, first, count));
+      until = Math.max(until, submitWrite(k, f, first, count, firstFolio!));
       count = 0;
     }
   }
-  if (count > 0) until = Math.max(until, submitWrite(k, f, first, count));
+  if (count > 0) until = Math.max(until, submitWrite(k, f, first, count, firstFolio!));
   if (f.nrDirty === 0) f.dirtiedWhen = -1;
   return until;
 }
 
-/** One write request for the dirty pages [first, first+count): they go from dirty to under writeback. */
-function submitWrite(k: Kernel, f: FileObj, first: number, count: number): number {
+/**
+ * One write request for the dirty pages [first, first+count) (`at`: the folio holding page `first`): they go from dirty
+ * to under writeback.
+ */
+function submitWrite(k: Kernel, f: FileObj, first: number, count: number, at: Folio): number {
   const c = k.cache;
   for (let i = first; i < first + count;) {
-    const g = c.update(c.take(f.id, i, first + count)!, PG_WRITEBACK, PG_DIRTY);
+    const g = c.update(i === first ? c.takeFrom(at, i, first + count) : c.take(f.id, i, first + count)!, PG_WRITEBACK, PG_DIRTY);
     i = Math.min(first + count, g.end);
   }
   f.nrDirty -= count;
@@ -148,7 +158,7 @@ export function endWriteback(k: Kernel, fileId: number, packed: number): void {
   for (let i = first; m;) {
     const w = m.findTagged(i, first + count, PG_WRITEBACK);
     if (!w) break;
-    const g = c.update(c.take(fileId, Math.max(i, w.index), first + count)!, 0, PG_WRITEBACK);
+    const g = c.update(c.takeFrom(w, Math.max(i, w.index), first + count), 0, PG_WRITEBACK);
     i = Math.min(first + count, g.end);
   }
   k.counters[C.WritebackPages] += count;
