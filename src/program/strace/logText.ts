@@ -9,10 +9,12 @@
  *   4242  10:00:00.000123 read(3</data/src.bin>, "\177ELF\2\1\1"..., 131072) = 131072 <0.000021>
  *
  * is cut straight from the line's bytes (the name and arguments up to the ')', the result up to the -T duration),
- * which the CLI copies to its output as they are (bytesOf). Any other shape (a split call, a `[pid N]` or -i prefix,
- * a result with trailing space, arguments long enough to be cut) goes to the general parser (parse.ts), which reads
- * every line the fast path takes to the very same texts (test/strace/logText.test.ts compares the two on every
- * fixture log).
+ * which the CLI copies to its output as they are (bytesOf). In a run the replay has just read that line: its reader
+ * (fast.ts) leaves where the call and the result are in its own buffer (LastCall), and bytesOf takes them from there,
+ * reading the log again only for a line the replay's reader did not take or whose bytes it has since replaced. Any
+ * other shape (a split call, a `[pid N]` or -i prefix, a result with trailing space, arguments long enough to be cut)
+ * goes to the general parser (parse.ts), which reads every line the fast path takes to the very same texts
+ * (test/strace/logText.test.ts compares the two on every fixture log).
  */
 import type { RecordedCall } from '../../machine/operation';
 import type { CallBytes, CallTexts, LogCall } from '../source';
