@@ -7,11 +7,33 @@
  * Every other line is made by straceLine and escaped by terminalText, to the very same text.
  */
 import { formatSeconds } from '../machine/units';
+import type { RecordedCall } from '../machine/operation';
 import type { CallTexts } from '../program/source';
 import { terminalText } from '../shared/escape';
 import type { OpRecord } from '../trace/opLog';
 import { FdNames, logLineNotes, straceLine } from '../trace/strace';
 import type { Output } from './output';
+
+/** What logLineNotes read for an answer, and the answer. */
+interface NotesMemo {
+  name: string;
+  syscall: string | undefined;
+  result: number;
+  recResult: number | undefined;
+  errno: string | null;
+  recErrno: string | undefined;
+  notes: string;
+}
+
+function newMemo(): NotesMemo {
+  // A result of NaN never equals one: nothing matches an empty memo.
+  return { name: '', syscall: undefined, result: NaN, recResult: undefined, errno: null, recErrno: undefined, notes: '' };
+}
+
+/** Appends a duration as formatSeconds writes it: straight to the output when it can, else the string. */
+function seconds(out: Output, ns: number): boolean {
+  return out.seconds(ns) || out.ascii(formatSeconds(ns));
+}
 
 /** Spaces that right-align a line number in six columns, by its number of digits. */
 const PAD = ['      ', '     ', '    ', '   ', '  ', ' ', ''];
@@ -41,16 +63,16 @@ export class OpLines {
     if (span && this.log) {
       // The line as logLine makes it: `${call} = ${ret}` + logLineTail, its pieces written where they go.
       const label = this.threaded ? this.label(r.thread) : '';
-      const model = formatSeconds(r.endNs - r.startNs);
-      const logged = rec!.durationNs !== undefined ? formatSeconds(rec!.durationNs) : null;
-      const notes = logLineNotes(r, true);
-      // 33: the line number (16 digits at most) and the fixed pieces between the others.
-      const max = 33 + label.length + (span.callEnd - span.callStart) + (span.retEnd - span.retStart) + model.length + (logged?.length ?? 0) + notes.length;
+      const model = r.endNs - r.startNs;
+      const logged = rec!.durationNs;
+      const notes = this.notesOf(r, rec!);
+      // 33: the line number (16 digits at most) and the fixed pieces between the others; 32: a duration's most.
+      const max = 33 + label.length + (span.callEnd - span.callStart) + (span.retEnd - span.retStart) + 64 + notes.length;
       if (out.begin(max)) {
         if (
           out.decimal(r.line, 6) && out.ascii('  ') && out.ascii(label) && out.copy(span.bytes, span.callStart, span.callEnd) &&
-          out.ascii(' = ') && out.copy(span.bytes, span.retStart, span.retEnd) && out.ascii(' <') && out.ascii(model) && out.ascii('>') &&
-          (logged === null || (out.ascii(' (log <') && out.ascii(logged) && out.ascii('>)'))) && out.ascii(notes)
+          out.ascii(' = ') && out.copy(span.bytes, span.retStart, span.retEnd) && out.ascii(' <') && seconds(out, model) && out.ascii('>') &&
+          (logged === undefined || (out.ascii(' (log <') && seconds(out, logged) && out.ascii('>)'))) && out.ascii(notes)
         ) {
           out.end();
           return;
@@ -60,6 +82,37 @@ export class OpLines {
     }
     out.lineAsIs(this.where(r) + terminalText(straceLine(r, names, this.texts)));
   }
+
+  /**
+   * logLineNotes(r, true), from what it reads of `r` and its record; the last two answers are kept (a copy loop's
+   * calls take turns: read, write, read, ...; each with the same results).
+   */
+  private notesOf(r: OpRecord, rec: RecordedCall): string {
+    const a = this.memoA;
+    if (a.name === r.name && a.syscall === rec.syscall && a.result === r.result && a.recResult === rec.result && a.errno === r.errno && a.recErrno === rec.errno) {
+      return a.notes;
+    }
+    const b = this.memoB;
+    if (b.name === r.name && b.syscall === rec.syscall && b.result === r.result && b.recResult === rec.result && b.errno === r.errno && b.recErrno === rec.errno) {
+      this.memoA = b;
+      this.memoB = a;
+      return b.notes;
+    }
+    // The older answer goes.
+    b.name = r.name;
+    b.syscall = rec.syscall;
+    b.result = r.result;
+    b.recResult = rec.result;
+    b.errno = r.errno;
+    b.recErrno = rec.errno;
+    b.notes = logLineNotes(r, true);
+    this.memoA = b;
+    this.memoB = a;
+    return b.notes;
+  }
+
+  private memoA: NotesMemo = newMemo();
+  private memoB: NotesMemo = newMemo();
 
   /** What a line starts with: a log's line number in six columns, then its process when there are several. */
   private where(r: OpRecord): string {

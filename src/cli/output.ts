@@ -71,18 +71,58 @@ export class Output {
   /** Appends `n` in decimal, right-aligned in `width` columns as padStart does; false if n is not a whole number ≥ 0. */
   decimal(n: number, width: number): boolean {
     if (!(n >= 0 && Number.isSafeInteger(n))) return false;
+    if (n > 0x7fffffff) {
+      let digits = 1;
+      for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+      const out = this.buf;
+      let p = this.pos;
+      for (let k = digits; k < width; k++) out[p++] = 32;
+      p += digits;
+      this.pos = p;
+      let t = n;
+      do {
+        out[--p] = 48 + (t % 10);
+        t = Math.floor(t / 10);
+      } while (t > 0);
+      return true;
+    }
+    // Below 2^31 (a line number, a second count): in 32-bit integers.
     let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
     const out = this.buf;
     let p = this.pos;
     for (let k = digits; k < width; k++) out[p++] = 32;
     p += digits;
     this.pos = p;
-    let t = n;
+    let t = n | 0;
     do {
-      out[--p] = 48 + (t % 10);
-      t = Math.floor(t / 10);
+      const q = (t / 10) | 0;
+      out[--p] = 48 + t - q * 10;
+      t = q;
     } while (t > 0);
+    return true;
+  }
+
+  /**
+   * Appends `ns` nanoseconds as seconds with nine decimals, as units.ts's formatSeconds writes them, when ns is a
+   * whole number below 10^15 (the range formatSeconds writes this way); false otherwise (nothing written).
+   */
+  seconds(ns: number): boolean {
+    if (!(ns >= 0 && ns < 1e15 && Number.isSafeInteger(ns))) return false;
+    const s = Math.floor(ns / 1e9);
+    // The nine decimals, three digits at a time.
+    let f = (ns - s * 1e9) | 0;
+    const hi = (f / 1e6) | 0;
+    f -= hi * 1e6;
+    const mid = (f / 1000) | 0;
+    const lo = f - mid * 1000;
+    this.decimal(s, 0);
+    const out = this.buf;
+    let p = this.pos;
+    out[p++] = 46;
+    p = put3(out, p, hi);
+    p = put3(out, p, mid);
+    this.pos = put3(out, p, lo);
     return true;
   }
 
@@ -159,6 +199,23 @@ export class Output {
     }
     this.pos += this.buf.write(s, this.pos);
   }
+}
+
+/** '000' to '999' in ASCII, three bytes each. */
+const DIGITS3 = new Uint8Array(3000);
+for (let n = 0; n < 1000; n++) {
+  DIGITS3[3 * n] = 48 + Math.floor(n / 100);
+  DIGITS3[3 * n + 1] = 48 + (Math.floor(n / 10) % 10);
+  DIGITS3[3 * n + 2] = 48 + (n % 10);
+}
+
+/** Writes n (0 to 999) as three digits at out[p]; the index after them. */
+function put3(out: Buffer, p: number, n: number): number {
+  const k = 3 * n;
+  out[p] = DIGITS3[k];
+  out[p + 1] = DIGITS3[k + 1];
+  out[p + 2] = DIGITS3[k + 2];
+  return p + 3;
 }
 
 /** Text kept for later: in memory up to `memoryLimit` characters, then in a temporary file. */

@@ -80,6 +80,33 @@ test('a line built in place: a padded line number, a call and its result copied 
   for (const n of [-1, 1.5, NaN, Infinity]) written((out) => assert.equal(out.decimal(n, 6), false));
 });
 
+test('numbers written in place: line numbers past 2^31, durations as seconds with nine decimals', () => {
+  const { text } = written((out) => {
+    for (const n of [9, 10, 2147483647, 2147483648, 12345678901, 9007199254740991]) {
+      assert.ok(out.begin(40) && out.decimal(n, 6));
+      out.end();
+    }
+    // ns: 0, 1 ns, 24 µs, 1 s, 1.000000001 s, 61.5 s, 10^15 - 1 (the largest written in place)
+    for (const ns of [0, 1, 24000, 1e9, 1e9 + 1, 61.5e9, 1e15 - 1]) {
+      assert.ok(out.begin(40) && out.seconds(ns));
+      out.end();
+    }
+  });
+  assert.equal(text, [
+    '     9', '    10', '2147483647', '2147483648', '12345678901', '9007199254740991',
+    '0.000000000', '0.000000001', '0.000024000', '1.000000000', '1.000000001', '61.500000000', '999999.999999999', '',
+  ].join('\n'));
+  // Not a whole number of ns below 10^15: not written (the caller writes formatSeconds' text).
+  for (const ns of [-1, 0.5, NaN, 1e15, Infinity]) {
+    const w = written((out) => {
+      assert.ok(out.begin(40));
+      assert.equal(out.seconds(ns), false);
+      out.end();
+    });
+    assert.equal(w.text, '\n', String(ns));
+  }
+});
+
 test('a line built in place is taken back whole when any piece is not printable ASCII: the caller escapes the line', () => {
   const cases: { label: string; bytes: Buffer; tail: string }[] = [
     // A raw ESC in the arguments (strace would have escaped it; a hostile log need not), at each place of a word.

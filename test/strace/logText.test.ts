@@ -4,12 +4,14 @@
  * edges of its shape; the bytes it hands the CLI are those texts' UTF-8.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { RecordedCall } from '../../src/machine/operation';
-import { textSource } from '../../src/program/strace/lines';
-import { LogText, logTextFast } from '../../src/program/strace/logText';
+import { FastCall, FastKind, parseFast } from '../../src/program/strace/fast';
+import { FileSource, textSource } from '../../src/program/strace/lines';
+import { LastCall, LogText, logTextFast } from '../../src/program/strace/logText';
 import type { LogCall } from '../../src/program/source';
 
 const FIXTURE_ROOT = path.join(__dirname, '../../../test/fixtures');
@@ -49,6 +51,8 @@ function compareAll(text: string, where: string): number {
   const bytes = Buffer.from(text, 'utf8');
   const fast = new LogText(textSource(text));
   const general = new LogText(textSource(text));
+  const cur = textSource(text).open();
+  const f = new FastCall();
   let taken = 0;
   for (const at of lineStarts(bytes)) {
     const rec: RecordedCall = { at };
@@ -64,9 +68,20 @@ function compareAll(text: string, where: string): number {
       assert.equal(span.bytes.toString('utf8', span.retStart, span.retEnd), want.ret, `${where}: ${JSON.stringify(line)}`);
     }
     assert.equal(withFast(false, () => fast.bytesOf(rec)), null, 'off means off');
+    // The ranges the replay's reader (fast.ts) finds in the line, which the printer takes instead (LastCall), are
+    // exactly completeCall's, whenever it gives them.
+    cur.seek(at);
+    if (cur.advance() && parseFast(cur.bytes, cur.start, cur.end, f) && f.kind === FastKind.Call && f.callEnd >= 0) {
+      assert.ok(span, `${where}: the replay's reader gives ranges completeCall does not: ${JSON.stringify(line)}`);
+      assert.deepEqual([f.callStart, f.callEnd, f.retStart, f.retEnd], [span.callStart, span.callEnd, span.retStart, span.retEnd], `${where}: ${JSON.stringify(line)}`);
+      spans++;
+    }
   }
   return taken;
 }
+
+/** Lines whose ranges came from the replay's reader (compareAll), to show the comparison is not empty. */
+let spans = 0;
 
 test('on every line of every fixture log, the fast path gives the texts of the general parser', () => {
   const logs = logsUnder(FIXTURE_ROOT);
@@ -139,8 +154,46 @@ test('lines at the edges of the plain shape read the same both ways', () => {
     `4242  10:00:00.000123 write(1, "${'x'.repeat(395)}", 400) = 400 <0.000010>`,
     `4242  10:00:00.000123 write(1, "${'é'.repeat(300)}", 600) = 600 <0.000010>`,
   ];
+  const before = spans;
   assert.ok(compareAll(lines.join('\n') + '\n', 'edge lines') >= 12, 'the plain shapes take the fast path');
+  // read(...) = 3 in its plain shapes: the pid, the three timestamps, none, leading spaces, " = " inside.
+  assert.ok(spans - before >= 7, `the replay's reader gave ranges for ${spans - before} edge lines`);
   // The same lines with CR LF endings, with a byte order mark before the first, and with no newline after the last.
   compareAll('\ufeff' + lines.join('\r\n'), 'CR LF and BOM');
   for (const l of lines) compareAll(l, 'a log of one line');
+});
+
+test("the printer takes the replay's ranges of the line it read last, while the replay's buffer holds it", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-lastcall-'));
+  try {
+    const line = (n: number) => `4242  10:00:00.${String(n).padStart(6, '0')} read(3</d/f>, "ab", 2) = 2 <0.000010>\n`;
+    const text = Array.from({ length: 40 }, (_, n) => line(n)).join('');
+    const file = path.join(dir, 'x.strace');
+    writeFileSync(file, text);
+    const src = new FileSource(file);
+    // A buffer of a few lines: the cursor refills it as it goes.
+    const cur = src.open(3 * line(0).length);
+    const last = new LastCall();
+    const texts = new LogText(src, last);
+    const f = new FastCall();
+    const at = cur.offset;
+    assert.ok(cur.advance() && parseFast(cur.bytes, cur.start, cur.end, f) && f.callEnd >= 0);
+    last.set(at, cur, f);
+    const span = texts.bytesOf({ at });
+    assert.equal(span, last.span, "the line just read: the replay's ranges");
+    assert.equal(span!.bytes.toString('utf8', span!.callStart, span!.callEnd), 'read(3</d/f>, "ab", 2)');
+    assert.equal(span!.bytes.toString('utf8', span!.retStart, span!.retEnd), '2');
+    assert.equal(last.spanAt(at + 1), null, 'another line: not these ranges');
+    cur.advance();
+    assert.equal(last.spanAt(at), last.span, 'a later line of the same buffer: the bytes are still there');
+    for (let k = 0; k < 5; k++) cur.advance();
+    assert.equal(last.spanAt(at), null, 'the buffer refilled since: not these ranges');
+    // LogText reads the line itself then, to the same text.
+    const again = texts.bytesOf({ at });
+    assert.ok(again && again !== last.span);
+    assert.equal(again.bytes.toString('utf8', again.callStart, again.callEnd), 'read(3</d/f>, "ab", 2)');
+    src.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -63,7 +63,20 @@ export class FastCall {
   /** The result (a byte count), and the -T duration in ns (NaN without -T); 0 and NaN for a first half. */
   r = 0;
   durNs = NaN;
+  /**
+   * Call: where the line holds `name(args)` and its result, bytes[callStart, callEnd) and bytes[retStart, retEnd),
+   * when the line is plain enough that logText.ts's completeCall reads it to the very same ranges (no `[pid N]`
+   * prefix, a space before the name after a timestamp, a ')' that ends arguments of at most MAX_ARGS bytes);
+   * callEnd is -1 otherwise.
+   */
+  callStart = 0;
+  callEnd = -1;
+  retStart = 0;
+  retEnd = 0;
 }
+
+/** The longest arguments a call's text gives whole (strace -s 65536 prints whole buffers); logText.ts cuts longer ones. */
+export const MAX_ARGS = 400;
 
 const POW10 = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
 
@@ -196,7 +209,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   while (i < e && b[i] === 32) i++;
   if (i >= e) return false;
   let pid = -1;
-  if (b[i] === 91) {
+  const bracket = b[i] === 91;
+  if (bracket) {
     // [pid N]
     if (!(i + 4 < e && b[i + 1] === 112 && b[i + 2] === 105 && b[i + 3] === 100 && b[i + 4] === 32)) return false;
     let j = i + 5;
@@ -390,5 +404,9 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   f.fd = fd;
   f.last = last;
   f.prev = prev;
+  f.callStart = i;
+  f.callEnd = !bracket && (Number.isNaN(tsSec) || b[i - 1] === 32) && b[close] === 41 && close - argsStart <= MAX_ARGS ? close + 1 : -1;
+  f.retStart = j + 1;
+  f.retEnd = rEnd + 1;
   return true;
 }

@@ -27,6 +27,11 @@ export interface LineCursor {
   readonly long: number;
   /** Where the next line starts. */
   readonly offset: number;
+  /**
+   * How many times the cursor has put other bytes in its buffer (refilled or replaced it): a range of `bytes` taken
+   * while it had one value holds the same bytes as long as it keeps it.
+   */
+  readonly fills: number;
   seek(offset: number): void;
 }
 
@@ -89,6 +94,7 @@ export class FileLines implements LineCursor {
   start = 0;
   end = 0;
   long = -1;
+  fills = 0;
 
   constructor(private readonly fd: number, private readonly fileSize: number, chunkOrBytes: number | Buffer = CHUNK) {
     if (typeof chunkOrBytes === 'number') {
@@ -148,6 +154,7 @@ export class FileLines implements LineCursor {
           const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_BUFFER));
           buf.copy(bigger, 0, 0, this.bufLen);
           this.buf = bigger;
+          this.fills++;
           this.bufLen += readSync(this.fd, bigger, this.bufLen, bigger.length - this.bufLen, this.bufStart + this.bufLen);
           continue;
         }
@@ -157,6 +164,7 @@ export class FileLines implements LineCursor {
   }
 
   private fill(at: number): void {
+    this.fills++;
     this.bufStart = at;
     this.bufLen = 0;
     while (this.bufLen < this.buf.length) {

@@ -11,7 +11,7 @@ import { checkOverrides, type Loaded, type MachineOverrides } from '../load';
 import type { ProgramSpec } from '../source';
 import type { Knowledge } from './evidence';
 import { FileSource, textSource, type LineSource } from './lines';
-import { LogText } from './logText';
+import { LastCall, LogText } from './logText';
 import { endNotes } from './notes';
 import { Replayer } from './replay';
 import { provisionalKind, Scan, type StraceInfo } from './scan';
@@ -63,12 +63,14 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   };
   const threads = new Map<number, string>();
   for (const [t, { pid, name }] of scan.info.threads) threads.set(t, `${name || 'process'} [${pid >= 0 ? pid : '?'}]`);
+  // The replay's last complete call line, which the log's texts print from while its bytes are at hand.
+  const last = new LastCall();
   const spec: ProgramSpec = {
     path,
     config,
     files: scan.files(),
-    createSource: () => new StraceSource(lines, know),
-    callTexts: () => new LogText(lines),
+    createSource: () => new StraceSource(lines, know, last),
+    callTexts: () => new LogText(lines, last),
     threads,
     close: () => {
       if (lines instanceof FileSource) lines.close();

@@ -9,28 +9,62 @@
  *   4242  10:00:00.000123 read(3</data/src.bin>, "\177ELF\2\1\1"..., 131072) = 131072 <0.000021>
  *
  * is cut straight from the line's bytes (the name and arguments up to the ')', the result up to the -T duration),
- * which the CLI copies to its output as they are (bytesOf). Any other shape (a split call, a `[pid N]` or -i prefix,
- * a result with trailing space, arguments long enough to be cut) goes to the general parser (parse.ts), which reads
- * every line the fast path takes to the very same texts (test/strace/logText.test.ts compares the two on every
- * fixture log).
+ * which the CLI copies to its output as they are (bytesOf). In a run the replay has just read that line: its reader
+ * (fast.ts) leaves where the call and the result are in its own buffer (LastCall), and bytesOf takes them from there,
+ * reading the log again only for a line the replay's reader did not take or whose bytes it has since replaced. Any
+ * other shape (a split call, a `[pid N]` or -i prefix, a result with trailing space, arguments long enough to be cut)
+ * goes to the general parser (parse.ts), which reads every line the fast path takes to the very same texts
+ * (test/strace/logText.test.ts compares the two on every fixture log).
  */
 import type { RecordedCall } from '../../machine/operation';
 import type { CallBytes, CallTexts, LogCall } from '../source';
+import { MAX_ARGS, type FastCall } from './fast';
 import type { LineCursor, LineSource } from './lines';
 import { LineKind, parseLine, type ParsedLine } from './parse';
 
-/** Arguments longer than this are cut (strace -s 65536 prints whole buffers). */
-const MAX_ARGS = 400;
-
 /** Whether complete calls are cut from their bytes (tests turn it off to compare with the general parser). */
 export const logTextFast = { enabled: true };
+
+/**
+ * The complete call line the replay read last, where its reader (fast.ts) found its call and result in the replay
+ * cursor's buffer: the replay writes it (Replayer.feed), LogText reads it, so that printing the operation just handed
+ * out needs no second cursor, read or scan of the log. It holds while the cursor keeps the buffer it had then
+ * (LineCursor.fills); any replay of the same log may write it (the same offset holds the same line in each).
+ */
+export class LastCall {
+  /** Byte offset of the line in the log; -1: none. */
+  at = -1;
+  private cur: LineCursor | null = null;
+  private fills = 0;
+  /** Where its call and result are (fast.ts's ranges, which completeCall reads alike). */
+  readonly span: CallBytes = { bytes: Buffer.alloc(0), callStart: 0, callEnd: 0, retStart: 0, retEnd: 0 };
+
+  /** The line at `at`, read by `f` from `cur`'s current bytes (f.callEnd >= 0). */
+  set(at: number, cur: LineCursor, f: FastCall): void {
+    this.at = at;
+    this.cur = cur;
+    this.fills = cur.fills;
+    const c = this.span;
+    c.bytes = cur.bytes;
+    c.callStart = f.callStart;
+    c.callEnd = f.callEnd;
+    c.retStart = f.retStart;
+    c.retEnd = f.retEnd;
+  }
+
+  /** The span of the line at `at`, if it is the last one set and its bytes are still in the buffer; else null. */
+  spanAt(at: number): CallBytes | null {
+    return at === this.at && this.cur !== null && this.cur.fills === this.fills ? this.span : null;
+  }
+}
 
 export class LogText implements CallTexts {
   private readonly cur: LineCursor;
   /** What bytesOf and callOf's fast path give: one object, reused. */
   private readonly span: CallBytes = { bytes: Buffer.alloc(0), callStart: 0, callEnd: 0, retStart: 0, retEnd: 0 };
 
-  constructor(source: LineSource) {
+  /** `last`: the replay's last complete call line, looked at first (its bytes are in the replay's buffer). */
+  constructor(source: LineSource, private readonly last: LastCall | null = null) {
     this.cur = source.open();
   }
 
@@ -63,7 +97,10 @@ export class LogText implements CallTexts {
   }
 
   bytesOf(rec: RecordedCall): CallBytes | null {
-    if (!logTextFast.enabled || rec.at === undefined || !(rec.at >= 0) || !this.moveTo(rec.at)) return null;
+    if (!logTextFast.enabled || rec.at === undefined || !(rec.at >= 0)) return null;
+    const held = this.last?.spanAt(rec.at) ?? null;
+    if (held !== null) return held;
+    if (!this.moveTo(rec.at)) return null;
     return this.completeCall() ? this.span : null;
   }
 

@@ -26,6 +26,7 @@ import type { Evidence, Knowledge } from './evidence';
 import { replayCall } from './dispatch';
 import { FastCall, FastKind, FastOp, fastPath, parseFast } from './fast';
 import { MAX_LINE, type LineCursor } from './lines';
+import type { LastCall } from './logText';
 import { namedPath } from './named';
 import { LineKind, ParsedLine, parseLine } from './parse';
 import { exited, procOf } from './process';
@@ -82,7 +83,8 @@ export class Replayer extends Core {
   private readonly lkProc: (Proc | null)[] = new Array<Proc | null>(LOOKUPS).fill(null);
   private readonly lkDesc: (Desc | null)[] = new Array<Desc | null>(LOOKUPS).fill(null);
 
-  constructor(know: Knowledge, ev: Evidence | null) {
+  /** `last`: where the replay proper leaves the complete call line it read last, for the printer (logText.ts). */
+  constructor(know: Knowledge, ev: Evidence | null, private readonly last: LastCall | null = null) {
     super(know, ev);
     this.clock = new Clock(know);
   }
@@ -98,7 +100,12 @@ export class Replayer extends Core {
       return true;
     }
     // The commonest lines straight from their bytes; any other (or one that needs its text) the general way.
-    if (!(fastPath.enabled && parseFast(cur.bytes, cur.start, cur.end, this.fast) && this.lineFast(this.fast, lineNo))) this.line(cur.text(), lineNo);
+    const f = this.fast;
+    if (fastPath.enabled && parseFast(cur.bytes, cur.start, cur.end, f)) {
+      if (f.kind === FastKind.Call && f.callEnd >= 0 && this.last !== null) this.last.set(at, cur, f);
+      if (this.lineFast(f, lineNo)) return true;
+    }
+    this.line(cur.text(), lineNo);
     return true;
   }
 

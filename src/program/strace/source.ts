@@ -6,16 +6,20 @@ import type { Operation } from '../../machine/operation';
 import type { OperationSource } from '../source';
 import type { Knowledge } from './evidence';
 import type { LineCursor, LineSource } from './lines';
+import type { LastCall } from './logText';
 import { Replayer, type ReplayState } from './replay';
 
 export class StraceSource implements OperationSource {
   private cursor: LineCursor;
   private r: Replayer;
 
-  /** `know`: what the first pass learnt of the log (load.ts). */
-  constructor(lines: LineSource, know: Knowledge) {
+  /**
+   * `know`: what the first pass learnt of the log (load.ts); `last`: where the replay leaves the complete call line it
+   * read last (shared with the log's LogText, which prints from it).
+   */
+  constructor(lines: LineSource, know: Knowledge, last: LastCall | null = null) {
     this.cursor = lines.open();
-    this.r = new Replayer(know, null);
+    this.r = new Replayer(know, null, last);
     this.r.openInherited();
   }
 
