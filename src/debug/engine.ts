@@ -4,8 +4,7 @@
  */
 import { Machine } from '../machine/machine';
 import type { CallTexts } from '../program/source';
-import { FdNames, straceLine } from '../trace/strace';
-import { opNameMask } from '../trace/opLog';
+import { fdNamesBefore, FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { Breakpoints, Hit } from './breakpoints';
 import { kernelPath, KernelStep } from './kernelPath';
@@ -27,9 +26,6 @@ export interface EngineOutput {
   print(line: string, category?: 'stdout' | 'console'): void;
 }
 
-/** Operations that give or take descriptor names (FdNames follows them). */
-const FD_OPS = opNameMask(['open', 'socket', 'pipe', 'close']);
-
 /** How many syscall lines one run may print before it only counts them. */
 const PRINT_LIMIT = 2000;
 
@@ -37,7 +33,8 @@ export class Engine {
   pos = -1;
   /** Set by a pause; long moves stop when they see it. Cleared when a move is claimed (Moves.reserve), not when it starts. */
   pauseRequested = false;
-  private names = new FdNames();
+  /** Descriptor names right before operation printedOps; null: to be rebuilt (see printUpTo). */
+  private names: FdNames | null = new FdNames();
   private printedOps = 0;
   private printBudget = PRINT_LIMIT;
   private cache: { pos: number; length: number; machine: Machine } | null = null;
@@ -84,27 +81,32 @@ export class Engine {
   /** Prints the strace lines of operations completed up to `pos` that were never printed (each one once). */
   private printUpTo(pos: number): void {
     const ops = this.trace.ops;
-    while (this.printedOps < ops.length && ops.endPosOf(this.printedOps) <= pos) {
+    while (this.printedOps < ops.length && this.printBudget > 0 && ops.endPosOf(this.printedOps) <= pos) {
       const i = this.printedOps++;
-      if (this.printBudget > 0) {
-        const r = ops.get(i);
-        if (this.texts === null) this.texts = this.trace.spec.callTexts?.();
-        this.out.print(straceLine(r, this.names, this.texts), 'stdout');
-        this.names.after(r);
-        this.printBudget--;
-        if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');
-      } else if (FD_OPS[ops.nameIndexOf(i)]) {
-        // Not printed, but descriptors still get their names for the lines printed later.
-        this.names.after(ops.get(i));
-      }
+      // Operations passed over unprinted (a long run past its print budget): their descriptor names, from the
+      // snapshots fdNamesBefore keeps, rather than a walk over every operation as the run passes them.
+      if (this.names === null) this.names = fdNamesBefore(ops, i);
+      const r = ops.get(i);
+      if (this.texts === null) this.texts = this.trace.spec.callTexts?.();
+      this.out.print(straceLine(r, this.names, this.texts), 'stdout');
+      this.names.after(r);
+      this.printBudget--;
+      if (this.printBudget === 0) this.out.print('… more operations ran; their lines are not printed (try `events 50` in the console)', 'console');
+    }
+    // Over budget: the operations completed up to pos are passed over without reading their records.
+    const from = this.printedOps;
+    let done = from;
+    while (done < ops.length && ops.endPosOf(done) <= pos) done++;
+    if (done > from) {
+      this.printedOps = done;
+      this.names = null;
     }
   }
 
   /** After the trace's future was rewritten: descriptor names are rebuilt from the kept, printed history. */
   resync(): void {
     this.printedOps = Math.min(this.printedOps, this.trace.ops.length);
-    this.names = new FdNames();
-    for (let i = 0; i < this.printedOps; i++) this.names.after(this.trace.ops.get(i));
+    this.names = null;
     this.cache = null;
     this.bps.resetCounts();
   }

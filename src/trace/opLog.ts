@@ -17,11 +17,7 @@ export function opNameMask(names: Iterable<string>): Uint8Array {
   return mask;
 }
 
-/**
- * A growable typed array of one element type. One class a type, not one generic class: the element store in `set`
- * then always meets the same array type (a store shared by five types is megamorphic, and a million operations pay it
- * twenty times each).
- */
+/** A growable array of numbers (operation arguments). */
 class GrowF64 {
   arr = new Float64Array(1024);
   set(i: number, v: number): void {
@@ -34,46 +30,41 @@ class GrowF64 {
   }
 }
 
-class GrowU32 {
-  arr = new Uint32Array(1024);
-  set(i: number, v: number): void {
-    if (i >= this.arr.length) {
-      const n = new Uint32Array(this.arr.length * 2);
-      n.set(this.arr);
-      this.arr = n;
-    }
-    this.arr[i] = v;
-  }
-}
-
-class GrowU16 {
-  arr = new Uint16Array(1024);
-  set(i: number, v: number): void {
-    if (i >= this.arr.length) {
-      const n = new Uint16Array(this.arr.length * 2);
-      n.set(this.arr);
-      this.arr = n;
-    }
-    this.arr[i] = v;
-  }
-}
-
-class GrowU8 {
-  arr = new Uint8Array(1024);
-  set(i: number, v: number): void {
-    if (i >= this.arr.length) {
-      const n = new Uint8Array(this.arr.length * 2);
-      n.set(this.arr);
-      this.arr = n;
-    }
-    this.arr[i] = v;
-  }
-}
-
-const f64 = () => new GrowF64();
-const u32 = () => new GrowU32();
-const u16 = () => new GrowU16();
-const u8 = () => new GrowU8();
+/**
+ * The per-operation table is two row-major tables, one row an operation: its 32-bit fields (U_*) and its 64-bit ones
+ * (F_*). A record is then written to two places, not to 25 arrays of one field each (a million operations paid 25
+ * loads of an array and 25 separate memory streams each: 7 % of a long continue, issue 10).
+ */
+const U_LINE = 0;
+const U_START_POS = 1;
+const U_END_POS = 2;
+const U_ARG_START = 3;
+const U_REC_NAME = 4;
+const U_REC_PATH = 5;
+/** name index (8 bits) | thread << 8 (8 bits) | errno << 16 (8 bits) | argument count << 24 (8 bits). */
+const U_NAME = 6;
+/** col (16 bits) | page faults << 16 (16 bits). */
+const U_COL = 7;
+/** context switches (16 bits) | CPU copies << 16 (16 bits). */
+const U_SW = 8;
+/** DMA copies (16 bits). */
+const U_DMA = 9;
+const U_STRIDE = 10;
+const F_RESULT = 0;
+const F_START_NS = 1;
+const F_END_NS = 2;
+const F_CPU_BYTES = 3;
+const F_DMA_BYTES = 4;
+const F_REC_DUR = 5;
+const F_REC_TS = 6;
+const F_REC_RES = 7;
+const F_REC_AT = 8;
+const F_REC_END = 9;
+const F_STRIDE = 10;
+/** Operations a chunk of the tables holds: the tables grow by a chunk, never copying what they hold. */
+const OP_SHIFT = 14;
+const OP_CHUNK = 1 << OP_SHIFT;
+const OP_MASK = OP_CHUNK - 1;
 
 const ARG_SLOTS = 4096;
 
@@ -114,25 +105,13 @@ export class OpLog {
   constructor(readonly keepAll = true) {}
   /** Changes whenever recorded operations are forgotten (caches keyed on the log check it). */
   generation = 0;
-  private name = u8();
-  private line = u32();
-  private col = u16();
-  private thread = u8();
-  private result = f64();
-  private errno = u8();
-  private startPos = u32();
-  private endPos = u32();
-  private startNs = f64();
-  private endNs = f64();
-  private sw = u16();
-  private cpu = u16();
-  private dma = u16();
-  private cpuBytes = f64();
-  private dmaBytes = f64();
-  private faults = u16();
-  private argStart = u32();
-  private argCount = u8();
-  private args = f64();
+  /**
+   * The 32-bit and 64-bit fields of operation i: chunk i >> OP_SHIFT, at (i & OP_MASK) × U_STRIDE and × F_STRIDE
+   * (see U_NAME…).
+   */
+  private uc: Uint32Array[] = [];
+  private fc: Float64Array[] = [];
+  private args = new GrowF64();
   private argLen = 0;
   /**
    * Loops repeat the same arguments: an operation whose arguments equal the last ones stored for its line shares
@@ -148,32 +127,26 @@ export class OpLog {
   private nameStart = new Int32Array(256).fill(-1);
   /** Texts (paths, sysctl keys) are few: a sparse map. */
   private texts = new Map<number, string>();
-  /** A log's recorded duration, start and result of each operation (NaN where it said nothing), and errno names. */
-  private recDur = f64();
-  private recTs = f64();
-  private recRes = f64();
+  /** The errno names a log recorded (its duration, start and result are in the table: NaN where it said nothing). */
   private recErrno = new Map<number, string>();
   /**
-   * The log's call name and the path its descriptor names, as indexes into tables of the distinct strings (a log has
-   * a few dozen names and some thousands of paths, repeated over millions of calls); 0: none.
+   * The log's call names and the paths its descriptors name (U_REC_NAME, U_REC_PATH) are indexes into this table of
+   * the distinct strings (a log has a few dozen names and some thousands of paths, repeated over millions of calls);
+   * 0: none.
    */
-  private recName = u32();
-  private recPath = u32();
   private strings: string[] = [''];
   private stringIds = new Map<string, number>([['', 0]]);
-
-  /** Each call's place in the log (byte offsets of its first line and of the line that resumed it; NaN: none). */
-  private recAt = f64();
-  private recEnd = f64();
 
   /** The last operation, when only it is kept. */
   private last: OpRecord | null = null;
 
-  /** Capacity of the per-operation arrays (all grow together, so one check a record covers them all). */
-  private capacity = 1024;
-  /** The last name looked up in OP_INDEX (a log repeats it call after call). */
+  /** Operations the chunks have room for. */
+  private capacity = 0;
+  /** The last two names looked up in OP_INDEX (a log repeats them call after call; a copy loop alternates two). */
   private lastName = '';
   private lastNameIndex = 255;
+  private prevName = '';
+  private prevNameIndex = 255;
   /**
    * The last strings interned for each operation name (slot k × 256 + name index; k: 0 names, 1 paths) and their
    * ids: a copy loop alternates a read of one file and a write of another, which a single last-answer cache missed
@@ -182,14 +155,12 @@ export class OpLog {
   private lastIntern: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
   private lastInternId = new Int32Array(512);
 
-  /** Makes room for operation `i` in every per-operation array at once. */
+  /** Makes room for operation `i` in both tables. */
   private ensure(i: number): void {
     if (i < this.capacity) return;
-    const n = this.capacity * 2;
-    for (const g of [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs, this.endNs,
-      this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.recDur, this.recTs,
-      this.recRes, this.recName, this.recPath, this.recAt, this.recEnd]) g.set(n - 1, 0);
-    this.capacity = n;
+    this.uc.push(new Uint32Array(OP_CHUNK * U_STRIDE));
+    this.fc.push(new Float64Array(OP_CHUNK * F_STRIDE));
+    this.capacity += OP_CHUNK;
   }
 
   add(r: Omit<OpRecord, 'index'>): number {
@@ -204,61 +175,67 @@ export class OpLog {
     const i = index;
     this.ensure(i);
     if (r.name !== this.lastName) {
-      this.lastName = r.name;
-      this.lastNameIndex = OP_INDEX.get(r.name) ?? 255;
+      const name = r.name;
+      let k: number;
+      if (name === this.prevName) k = this.prevNameIndex;
+      else k = OP_INDEX.get(name) ?? 255;
+      this.prevName = this.lastName;
+      this.prevNameIndex = this.lastNameIndex;
+      this.lastName = name;
+      this.lastNameIndex = k;
     }
-    this.name.arr[i] = this.lastNameIndex;
-    this.line.arr[i] = r.line;
-    this.col.arr[i] = r.col;
-    this.thread.arr[i] = r.thread;
-    this.result.arr[i] = r.result;
-    this.errno.arr[i] = r.errno ? ERRNO[r.errno] : 0;
-    this.startPos.arr[i] = r.startPos;
-    this.endPos.arr[i] = r.endPos;
-    this.startNs.arr[i] = r.startNs;
-    this.endNs.arr[i] = r.endNs;
-    this.sw.arr[i] = sat16(r.contextSwitches);
-    this.cpu.arr[i] = sat16(r.cpuCopies);
-    this.dma.arr[i] = sat16(r.dmaCopies);
-    this.cpuBytes.arr[i] = r.cpuBytes;
-    this.dmaBytes.arr[i] = r.dmaBytes;
-    this.faults.arr[i] = sat16(r.pageFaults);
-    this.argCount.arr[i] = r.args.length;
+    const u = this.uc[i >>> OP_SHIFT];
+    const f = this.fc[i >>> OP_SHIFT];
+    const ub = (i & OP_MASK) * U_STRIDE;
+    const fb = (i & OP_MASK) * F_STRIDE;
+    const args = r.args;
+    u[ub + U_LINE] = r.line;
+    u[ub + U_START_POS] = r.startPos;
+    u[ub + U_END_POS] = r.endPos;
+    u[ub + U_NAME] = this.lastNameIndex | (r.thread & 0xff) << 8 | (r.errno ? ERRNO[r.errno] : 0) << 16 | (args.length & 0xff) << 24;
+    u[ub + U_COL] = (r.col & 0xffff) | sat16(r.pageFaults) << 16;
+    u[ub + U_SW] = sat16(r.contextSwitches) | sat16(r.cpuCopies) << 16;
+    u[ub + U_DMA] = sat16(r.dmaCopies);
+    f[fb + F_RESULT] = r.result;
+    f[fb + F_START_NS] = r.startNs;
+    f[fb + F_END_NS] = r.endNs;
+    f[fb + F_CPU_BYTES] = r.cpuBytes;
+    f[fb + F_DMA_BYTES] = r.dmaBytes;
     const slot = r.line & (ARG_SLOTS - 1);
     const named = this.nameStart[this.lastNameIndex];
-    if (this.slotLine[slot] === r.line && this.sameArgs(this.slotStart[slot], r.args)) {
-      this.argStart.arr[i] = this.slotStart[slot];
-    } else if (named >= 0 && this.sameArgs(named, r.args)) {
-      this.argStart.arr[i] = named;
+    if (this.slotLine[slot] === r.line && this.sameArgs(this.slotStart[slot], args)) {
+      u[ub + U_ARG_START] = this.slotStart[slot];
+    } else if (named >= 0 && this.sameArgs(named, args)) {
+      u[ub + U_ARG_START] = named;
       this.slotLine[slot] = r.line;
       this.slotStart[slot] = named;
     } else {
-      this.argStart.arr[i] = this.argLen;
+      u[ub + U_ARG_START] = this.argLen;
       this.slotLine[slot] = r.line;
       this.slotStart[slot] = this.argLen;
       this.nameStart[this.lastNameIndex] = this.argLen;
-      for (const a of r.args) this.args.set(this.argLen++, a);
+      for (const a of args) this.args.set(this.argLen++, a);
     }
     if (r.text !== undefined) this.texts.set(i, r.text);
     const rec = r.recorded;
     if (rec === undefined) {
-      this.recDur.arr[i] = NaN;
-      this.recTs.arr[i] = NaN;
-      this.recRes.arr[i] = NaN;
-      this.recName.arr[i] = 0;
-      this.recPath.arr[i] = 0;
-      this.recAt.arr[i] = NaN;
-      this.recEnd.arr[i] = NaN;
+      f[fb + F_REC_DUR] = NaN;
+      f[fb + F_REC_TS] = NaN;
+      f[fb + F_REC_RES] = NaN;
+      u[ub + U_REC_NAME] = 0;
+      u[ub + U_REC_PATH] = 0;
+      f[fb + F_REC_AT] = NaN;
+      f[fb + F_REC_END] = NaN;
       return index;
     }
-    this.recDur.arr[i] = rec.durationNs ?? NaN;
-    this.recTs.arr[i] = rec.timestampNs ?? NaN;
-    this.recRes.arr[i] = rec.result ?? NaN;
+    f[fb + F_REC_DUR] = rec.durationNs ?? NaN;
+    f[fb + F_REC_TS] = rec.timestampNs ?? NaN;
+    f[fb + F_REC_RES] = rec.result ?? NaN;
     if (rec.errno !== undefined) this.recErrno.set(i, rec.errno);
-    this.recName.arr[i] = this.intern(rec.syscall, 0);
-    this.recPath.arr[i] = this.intern(rec.path, 1);
-    this.recAt.arr[i] = rec.at ?? NaN;
-    this.recEnd.arr[i] = rec.end ?? NaN;
+    u[ub + U_REC_NAME] = this.intern(rec.syscall, 0);
+    u[ub + U_REC_PATH] = this.intern(rec.path, 1);
+    f[fb + F_REC_AT] = rec.at ?? NaN;
+    f[fb + F_REC_END] = rec.end ?? NaN;
     return index;
   }
 
@@ -288,27 +265,32 @@ export class OpLog {
   get(index: number): OpRecord {
     if (this.last) return this.last;
     const i = index;
-    const s = this.argStart.arr[i];
-    const e = s + this.argCount.arr[i];
-    const errno = this.errno.arr[i];
+    const u = this.uc[i >>> OP_SHIFT];
+    const f = this.fc[i >>> OP_SHIFT];
+    const ub = (i & OP_MASK) * U_STRIDE;
+    const fb = (i & OP_MASK) * F_STRIDE;
+    const packed = u[ub + U_NAME];
+    const s = u[ub + U_ARG_START];
+    const e = s + (packed >>> 24);
+    const errno = (packed >>> 16) & 0xff;
     return {
       index,
-      name: OPS[this.name.arr[i]]?.name ?? '?',
-      line: this.line.arr[i],
-      col: this.col.arr[i],
-      thread: this.thread.arr[i],
-      result: this.result.arr[i],
+      name: OPS[packed & 0xff]?.name ?? '?',
+      line: u[ub + U_LINE],
+      col: u[ub + U_COL] & 0xffff,
+      thread: (packed >>> 8) & 0xff,
+      result: f[fb + F_RESULT],
       errno: errno ? errnoName(errno) : null,
-      startPos: this.startPos.arr[i],
-      endPos: this.endPos.arr[i],
-      startNs: this.startNs.arr[i],
-      endNs: this.endNs.arr[i],
-      contextSwitches: this.sw.arr[i],
-      cpuCopies: this.cpu.arr[i],
-      dmaCopies: this.dma.arr[i],
-      cpuBytes: this.cpuBytes.arr[i],
-      dmaBytes: this.dmaBytes.arr[i],
-      pageFaults: this.faults.arr[i],
+      startPos: u[ub + U_START_POS],
+      endPos: u[ub + U_END_POS],
+      startNs: f[fb + F_START_NS],
+      endNs: f[fb + F_END_NS],
+      contextSwitches: u[ub + U_SW] & 0xffff,
+      cpuCopies: u[ub + U_SW] >>> 16,
+      dmaCopies: u[ub + U_DMA],
+      cpuBytes: f[fb + F_CPU_BYTES],
+      dmaBytes: f[fb + F_DMA_BYTES],
+      pageFaults: u[ub + U_COL] >>> 16,
       args: Array.from(this.args.arr.subarray(s, e)),
       text: this.texts.get(i),
       recorded: this.recordedOf(index),
@@ -319,13 +301,17 @@ export class OpLog {
   recordedOf(index: number): RecordedCall | undefined {
     if (this.last) return this.last.recorded;
     const i = index;
-    const d = this.recDur.arr[i];
-    const t = this.recTs.arr[i];
-    const r = this.recRes.arr[i];
+    const u = this.uc[i >>> OP_SHIFT];
+    const f = this.fc[i >>> OP_SHIFT];
+    const ub = (i & OP_MASK) * U_STRIDE;
+    const fb = (i & OP_MASK) * F_STRIDE;
+    const d = f[fb + F_REC_DUR];
+    const t = f[fb + F_REC_TS];
+    const r = f[fb + F_REC_RES];
     const e = this.recErrno.get(i);
-    const name = this.recName.arr[i];
-    const path = this.recPath.arr[i];
-    const at = this.recAt.arr[i];
+    const name = u[ub + U_REC_NAME];
+    const path = u[ub + U_REC_PATH];
+    const at = f[fb + F_REC_AT];
     if (Number.isNaN(d) && Number.isNaN(t) && Number.isNaN(r) && e === undefined && name === 0 && path === 0 && Number.isNaN(at)) return undefined;
     const rec: RecordedCall = {};
     if (!Number.isNaN(d)) rec.durationNs = d;
@@ -336,35 +322,47 @@ export class OpLog {
     if (path !== 0) rec.path = this.strings[path];
     if (!Number.isNaN(at)) {
       rec.at = at;
-      rec.end = this.recEnd.arr[i];
+      rec.end = f[fb + F_REC_END];
     }
     return rec;
   }
 
+  /** Field `k` (U_*) of operation i; NaN past the chunks (as an array read past its end, never an exception). */
+  private uAt(i: number, k: number): number {
+    const c = this.uc[i >>> OP_SHIFT];
+    return c === undefined ? NaN : c[(i & OP_MASK) * U_STRIDE + k];
+  }
+
+  /** Field `k` (F_*) of operation i. */
+  private fAt(i: number, k: number): number {
+    const c = this.fc[i >>> OP_SHIFT];
+    return c === undefined ? NaN : c[(i & OP_MASK) * F_STRIDE + k];
+  }
+
   /** Operation i's name as an index (for opNameMask tables; 255: a name the model does not know). */
   nameIndexOf(i: number): number {
-    return this.last ? OP_INDEX.get(this.last.name) ?? 255 : this.name.arr[i];
+    return this.last ? OP_INDEX.get(this.last.name) ?? 255 : this.uAt(i, U_NAME) & 0xff;
   }
   nameOf(i: number): string {
-    return this.last ? this.last.name : OPS[this.name.arr[i]]?.name ?? '?';
+    return this.last ? this.last.name : OPS[this.uAt(i, U_NAME) & 0xff]?.name ?? '?';
   }
   lineOf(i: number): number {
-    return this.last ? this.last.line : this.line.arr[i];
+    return this.last ? this.last.line : this.uAt(i, U_LINE);
   }
   threadOf(i: number): number {
-    return this.last ? this.last.thread : this.thread.arr[i];
+    return this.last ? this.last.thread : (this.uAt(i, U_NAME) >>> 8) & 0xff;
   }
   startPosOf(i: number): number {
-    return this.last ? this.last.startPos : this.startPos.arr[i];
+    return this.last ? this.last.startPos : this.uAt(i, U_START_POS);
   }
   endPosOf(i: number): number {
-    return this.last ? this.last.endPos : this.endPos.arr[i];
+    return this.last ? this.last.endPos : this.uAt(i, U_END_POS);
   }
   startNsOf(i: number): number {
-    return this.last ? this.last.startNs : this.startNs.arr[i];
+    return this.last ? this.last.startNs : this.fAt(i, F_START_NS);
   }
   resultOf(i: number): number {
-    return this.last ? this.last.result : this.result.arr[i];
+    return this.last ? this.last.result : this.fAt(i, F_RESULT);
   }
 
   /** The operation whose events include position `pos` (binary search over start positions); -1 before any. */
@@ -374,7 +372,7 @@ export class OpLog {
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.startPos.arr[mid] <= pos) {
+      if (this.uAt(mid, U_START_POS) <= pos) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -387,7 +385,7 @@ export class OpLog {
     this.generation++;
     // Arguments stored by the forgotten operations go; shared ones from before n stay.
     let keep = 0;
-    for (let i = 0; i < n; i++) keep = Math.max(keep, this.argStart.arr[i] + this.argCount.arr[i]);
+    for (let i = 0; i < n; i++) keep = Math.max(keep, this.uAt(i, U_ARG_START) + (this.uAt(i, U_NAME) >>> 24));
     this.argLen = keep;
     this.slotLine.fill(-1);
     this.nameStart.fill(-1);
@@ -397,9 +395,6 @@ export class OpLog {
   }
 
   memoryBytes(): number {
-    return [this.name, this.line, this.col, this.thread, this.result, this.errno, this.startPos, this.endPos, this.startNs,
-      this.endNs, this.sw, this.cpu, this.dma, this.cpuBytes, this.dmaBytes, this.faults, this.argStart, this.argCount, this.args,
-      this.recDur, this.recTs, this.recRes, this.recName, this.recPath, this.recAt, this.recEnd]
-      .reduce((s, g) => s + g.arr.byteLength, 0);
+    return this.uc.length * OP_CHUNK * (4 * U_STRIDE + 8 * F_STRIDE) + this.args.arr.byteLength;
   }
 }
