@@ -104,9 +104,10 @@ function markedFolio(k: Kernel, fileId: number, idx: number): [number, number] {
 function clearReadahead(k: Kernel, fileId: number, from: number, to: number): void {
   const c = k.cache;
   for (let i = from; i < to;) {
-    const g = c.take(fileId, i, to)!;
-    i = g.end;
-    c.update(g, 0, PG_READAHEAD);
+    const g = c.find(fileId, i)!;
+    const e = Math.min(to, g.end);
+    c.updateRange(g, i, to, 0, PG_READAHEAD);
+    i = e;
   }
 }
 

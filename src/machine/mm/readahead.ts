@@ -265,7 +265,7 @@ export function submitRead(k: Kernel, f: FileObj, first: number, nr: number): vo
   const off = first * PAGE_SIZE;
   const bytes = Math.min(nr * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));
   const done = diskRead(k, f, off, bytes);
-  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${first}–${first + nr - 1}`, f.id, off);
+  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, 'read ' + f.path, f.id, off, first, first + nr - 1);
   const c = k.cache;
   for (let i = first; i < first + nr;) i = Math.min(first + nr, c.setReadyAt(c.take(f.id, i, first + nr)!, done).end);
   k.timers.push(done, TimerKind.DiskReadDone, id, 0);
