@@ -267,6 +267,69 @@ export class PageCache {
     return this.join(f);
   }
 
+  /**
+   * update(takeFrom(f, from, end), set, clear) for the pages [from, end) of `f` (which holds page `from`), with the same
+   * folios as a result. When the range is the first or the last part of `f` and, once changed, joins the neighbour on
+   * that side, the pages move into the neighbour and `f` keeps the rest: no folio is split off only to be absorbed
+   * (issue 10).
+   */
+  updateRange(f: Folio, from: number, end: number, set: number, clear = 0): Folio {
+    const flags = (f.flags | set) & ~clear;
+    const fEnd = f.index + f.nr;
+    if (flags !== f.flags && (from === f.index) !== (end >= fEnd)) {
+      if (from === f.index) {
+        // The first k pages; split, changed and joined they would go to `lo`, the folio below on the list.
+        const lo = f.next;
+        const k = end - from;
+        if (lo && lo.fileId === f.fileId && lo.index + lo.nr === from && lo.flags === flags && lo.mapcount === f.mapcount &&
+          lo.bornOp === f.bornOp) {
+          const rs = joinStep(lo.readyAt, lo.readyStep, lo.nr, f.readyAt, f.readyStep, k);
+          const ds = rs === null ? null : joinStep(lo.dirtiedAt, lo.dirtyStep, lo.nr, f.dirtiedAt, f.dirtyStep, k);
+          if (rs !== null && ds !== null) {
+            lo.node!.frozen = null;
+            f.node!.frozen = null;
+            lo.readyStep = rs;
+            lo.dirtyStep = ds;
+            lo.nr += k;
+            f.readyAt = f.readyAtOf(end);
+            f.dirtiedAt = f.dirtiedAtOf(end);
+            f.index = end;
+            f.nr -= k;
+            this.count(f.flags, -k);
+            this.count(flags, k);
+            return lo;
+          }
+        }
+      } else {
+        // The last k pages; split, changed and joined they would take in `hi`, the folio above on the list.
+        const hi = f.prev;
+        const k = fEnd - from;
+        if (hi && hi.fileId === f.fileId && hi.index === fEnd && hi.flags === flags && hi.mapcount === f.mapcount &&
+          hi.bornOp === f.bornOp) {
+          const ra = f.readyAtOf(from);
+          const da = f.dirtiedAtOf(from);
+          const rs = joinStep(ra, f.readyStep, k, hi.readyAt, hi.readyStep, hi.nr);
+          const ds = rs === null ? null : joinStep(da, f.dirtyStep, k, hi.dirtiedAt, hi.dirtyStep, hi.nr);
+          if (rs !== null && ds !== null) {
+            hi.node!.frozen = null;
+            f.node!.frozen = null;
+            hi.readyAt = ra;
+            hi.readyStep = rs;
+            hi.dirtiedAt = da;
+            hi.dirtyStep = ds;
+            hi.index = from;
+            hi.nr += k;
+            f.nr -= k;
+            this.count(f.flags, -k);
+            this.count(flags, k);
+            return hi;
+          }
+        }
+      }
+    }
+    return this.update(this.takeFrom(f, from, end), set, clear);
+  }
+
   /** folio_mark_dirty on clean pages: dirty from `at` (page i at at + step × (i − index)). */
   setDirty(f: Folio, at: number, step: number): Folio {
     f.node!.frozen = null;

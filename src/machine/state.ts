@@ -102,14 +102,27 @@ export interface Pipe {
   refs: PipeRef[];
 }
 
-export interface DmaTransfer {
-  id: number;
-  bytes: number;
-  src: number;
-  dst: number;
-  startedAt: number;
-  doneAt: number;
-  what: string;
+/**
+ * A DMA transfer in flight (dev/dma.ts). `what` describes it for display: `label`, then ` pages first–last` when it
+ * moves a run of a file's pages (`first` ≥ 0), made when asked: a string built per request costs more than the request
+ * (issue 10).
+ */
+export class DmaTransfer {
+  constructor(
+    public id: number,
+    public bytes: number,
+    public src: number,
+    public dst: number,
+    public startedAt: number,
+    public doneAt: number,
+    public label: string,
+    public first = -1,
+    public last = -1,
+  ) {}
+
+  get what(): string {
+    return this.first < 0 ? this.label : `${this.label} pages ${this.first}–${this.last}`;
+  }
 }
 
 export interface AsyncIo {
@@ -254,9 +267,9 @@ export function cloneSocket(s: Socket): Socket {
   return { id: s.id, queued: s.queued, last: s.last.clone(), lastLen: s.lastLen, sentBytes: s.sentBytes };
 }
 
-/** A copy of a DMA transfer (dev/dma.ts makes the live ones with this property order). */
+/** A copy of a DMA transfer. */
 export function cloneDma(d: DmaTransfer): DmaTransfer {
-  return { id: d.id, bytes: d.bytes, src: d.src, dst: d.dst, startedAt: d.startedAt, doneAt: d.doneAt, what: d.what };
+  return new DmaTransfer(d.id, d.bytes, d.src, d.dst, d.startedAt, d.doneAt, d.label, d.first, d.last);
 }
 
 /** A copy of an asynchronous I/O (fs/aio.ts makes the live ones with this property order). */

@@ -5,16 +5,20 @@
 import { C } from '../counters';
 import { Dev, Ev, FLUSHER_THREAD, Loc, SwitchCause, packMove } from '../events';
 import { Kernel } from '../kernel';
+import { DmaTransfer } from '../state';
 
 /**
  * Starts a transfer that completes at `doneAt` (the caller arms the completion timer), as a driver maps a buffer
- * (dma_map_sg) and rings the device. `dstObj`/`dstOff` name where the bytes land, as for a CPU copy.
+ * (dma_map_sg) and rings the device. `dstObj`/`dstOff` name where the bytes land, as for a CPU copy. `what` describes it,
+ * followed by ` pages first–last` when `first` ≥ 0 (DmaTransfer).
  */
-export function startDma(k: Kernel, src: Loc, dst: Loc, bytes: number, doneAt: number, what: string, dstObj = 0, dstOff = 0): number {
+export function startDma(
+  k: Kernel, src: Loc, dst: Loc, bytes: number, doneAt: number, what: string, dstObj = 0, dstOff = 0, first = -1, last = -1,
+): number {
   const id = k.nextId.dma++;
   k.countCopy('dma', src, dst, bytes);
   k.noteMove(src, dst, bytes, 'dma', dstObj, dstOff);
-  k.dma.push({ id, bytes, src, dst, startedAt: k.now, doneAt, what });
+  k.dma.push(new DmaTransfer(id, bytes, src, dst, k.now, doneAt, what, first, last));
   k.ev(Ev.DmaStart, bytes, packMove(src, dst, dstObj), id);
   return id;
 }

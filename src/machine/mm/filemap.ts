@@ -104,9 +104,10 @@ function markedFolio(k: Kernel, fileId: number, idx: number): [number, number] {
 function clearReadahead(k: Kernel, fileId: number, from: number, to: number): void {
   const c = k.cache;
   for (let i = from; i < to;) {
-    const g = c.take(fileId, i, to)!;
-    i = g.end;
-    c.update(g, 0, PG_READAHEAD);
+    const g = c.find(fileId, i)!;
+    const e = Math.min(to, g.end);
+    c.updateRange(g, i, to, 0, PG_READAHEAD);
+    i = e;
   }
 }
 
@@ -166,8 +167,9 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
     const t1 = k.now;
     const pageStart = idx * PAGE_SIZE;
     const from = Math.max(pos, pageStart);
-    const cached = !!c.find(f.id, idx);
-    if (!cached) {
+    // The folio holding page idx, kept while no time passes (nothing else changes the cache meanwhile).
+    let p = c.find(f.id, idx);
+    if (!p) {
       const to = Math.min(pos + count, pageStart + PAGE_SIZE);
       const partial = from > pageStart || (to < pageStart + PAGE_SIZE && to < f.size);
       if (partial && pageStart < f.size) {
@@ -175,6 +177,7 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
         accountLookup(k, f, idx, 1, false, t1);
         readPagesNow(k, f, idx, 1);
         k.ev(Ev.PageReadForWrite, f.id, idx, PAGE_SIZE);
+        p = c.find(f.id, idx)!;
       } else {
         m = Math.min(m, roomFor(k, m));
         accountLookup(k, f, idx, Math.max(1, m), false, t1);
@@ -184,14 +187,18 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
         } else {
           makeRoom(k, m);
         }
-        c.insert(f.id, idx, m, k.now, dram, k.opSeq);
+        p = c.insert(f.id, idx, m, k.now, dram, k.opSeq);
         k.ev(Ev.PageInsert, f.id, idx, m);
       }
     } else {
       accountLookup(k, f, idx, m, true, t1);
     }
-    const ready = c.find(f.id, idx)!.readyAtOf(idx);
-    if (ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
+    const ready = p.readyAtOf(idx);
+    if (ready > k.now) {
+      k.waitUntil(ready, WaitReason.PageIo);
+      // Timers ran meanwhile (a completion, the flusher): the folio may have been split or joined since.
+      p = c.find(f.id, idx)!;
+    }
     // write_end: these pages' bytes are in the cache and i_size covers them before the writer may be paused,
     // so writeback during a pause writes what was written.
     const to = Math.min(pos + count, (idx + m) * PAGE_SIZE);
@@ -200,9 +207,9 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
       f.size = to;
       f.sizeDirty = true;
     }
-    const newlyDirty = !(c.find(f.id, idx)!.flags & PG_DIRTY);
+    const newlyDirty = !(p.flags & PG_DIRTY);
     if (newlyDirty) {
-      c.setDirty(c.take(f.id, idx, idx + m)!, k.now, dram);
+      c.setDirty(c.takeFrom(p, idx, idx + m), k.now, dram);
       noteDirtied(k, f, idx, m);
     }
     if (m > 1) k.advance((m - 1) * dram);

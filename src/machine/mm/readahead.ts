@@ -8,7 +8,7 @@ import { diskRead, maxBio } from '../dev/block';
 import { startDma } from '../dev/dma';
 import { Ev, Loc } from '../events';
 import { Kernel } from '../kernel';
-import { PG_READAHEAD } from '../pagecache';
+import { Mapping, PG_READAHEAD } from '../pagecache';
 import { FileObj, RaState, TimerKind } from '../state';
 import { PAGE_SIZE, roundUp } from '../units';
 import { ensureFree, makeRoom, roomFor } from './vmscan';
@@ -149,6 +149,21 @@ export function ioPages(k: Kernel): number {
 }
 
 /**
+ * The file index ondemandRa's lookups search (set around its call of ondemandReadahead, which changes nothing in the
+ * cache): module-level functions rather than two closures made per call (issue 10).
+ */
+let missIndex: Mapping | undefined;
+
+function nextMissOf(from: number, limit: number): number {
+  const miss = missIndex ? missIndex.nextMiss(from, from + limit) : from;
+  return miss < from + limit ? miss : -1;
+}
+
+function prevMissOf(from: number, maxScan: number): number {
+  return missIndex ? missIndex.prevMiss(from, maxScan) : from;
+}
+
+/**
  * The classic profile's page_cache_sync_ra (a miss) and page_cache_async_ra (`hitMarker`: a page with PG_readahead
  * was reached): asks ondemand_readahead for a window and reads it. (readahead-order.ts chooses by profile.)
  */
@@ -159,14 +174,9 @@ export function ondemandRa(k: Kernel, f: FileObj, ra: RaState, idx: number, req:
     forceRa(k, f, ra, idx, req);
     return;
   }
-  const plan = ondemandReadahead(ra, max, idx, req, hitMarker, (from, limit) => {
-    const m = k.cache.mapping(f.id);
-    const miss = m ? m.nextMiss(from, from + limit) : from;
-    return miss < from + limit ? miss : -1;
-  }, (from, maxScan) => {
-    const m = k.cache.mapping(f.id);
-    return m ? m.prevMiss(from, maxScan) : from;
-  });
+  missIndex = k.cache.mapping(f.id);
+  const plan = ondemandReadahead(ra, max, idx, req, hitMarker, nextMissOf, prevMissOf);
+  missIndex = undefined;
   if (!plan) return;
   const w = plan.window;
   const kind = plan.random ? Ev.ReadaheadSync : hitMarker ? Ev.ReadaheadAsync : Ev.ReadaheadSync;
@@ -265,7 +275,7 @@ export function submitRead(k: Kernel, f: FileObj, first: number, nr: number): vo
   const off = first * PAGE_SIZE;
   const bytes = Math.min(nr * PAGE_SIZE, roundUp(f.size - off, k.config.blockSize));
   const done = diskRead(k, f, off, bytes);
-  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, `read ${f.path} pages ${first}–${first + nr - 1}`, f.id, off);
+  const id = startDma(k, Loc.Disk, Loc.PageCache, bytes, done, 'read ' + f.path, f.id, off, first, first + nr - 1);
   const c = k.cache;
   for (let i = first; i < first + nr;) i = Math.min(first + nr, c.setReadyAt(c.take(f.id, i, first + nr)!, done).end);
   k.timers.push(done, TimerKind.DiskReadDone, id, 0);

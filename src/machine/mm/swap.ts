@@ -22,7 +22,7 @@ export function markAccessed(k: Kernel, fileId: number, index: number, nr: numbe
       c.activate(c.take(fileId, i, stop)!);
       k.evAt(t, Ev.PageActivate, fileId, i, stop - i);
     } else if (!(f.flags & PG_REFERENCED)) {
-      c.update(c.take(fileId, i, stop)!, PG_REFERENCED);
+      c.updateRange(f, i, stop, PG_REFERENCED);
     }
     i = stop;
   }

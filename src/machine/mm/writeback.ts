@@ -136,7 +136,7 @@ export function writebackRange(k: Kernel, f: FileObj, from: number, to: number, 
 function submitWrite(k: Kernel, f: FileObj, first: number, count: number, at: Folio): number {
   const c = k.cache;
   for (let i = first; i < first + count;) {
-    const g = c.update(i === first ? c.takeFrom(at, i, first + count) : c.take(f.id, i, first + count)!, PG_WRITEBACK, PG_DIRTY);
+    const g = c.updateRange(i === first ? at : c.find(f.id, i)!, i, first + count, PG_WRITEBACK, PG_DIRTY);
     i = Math.min(first + count, g.end);
   }
   f.nrDirty -= count;
@@ -145,7 +145,7 @@ function submitWrite(k: Kernel, f: FileObj, first: number, count: number, at: Fo
   k.ev(Ev.WritebackStart, f.id, first, count);
   const done = diskRequest(k, f.lba + off, bytes);
   f.disk.copyFrom(f.content, off, off, Math.min(count * PAGE_SIZE, Math.max(0, f.size - off)));
-  const id = startDma(k, Loc.PageCache, Loc.Disk, bytes, done, `writeback ${f.path} pages ${first}–${first + count - 1}`, f.id, off);
+  const id = startDma(k, Loc.PageCache, Loc.Disk, bytes, done, 'writeback ' + f.path, f.id, off, first, first + count - 1);
   k.timers.push(done, TimerKind.WritebackDone, id, f.id, packPageRun(first, count));
   return done;
 }
@@ -158,7 +158,7 @@ export function endWriteback(k: Kernel, fileId: number, packed: number): void {
   for (let i = first; m;) {
     const w = m.findTagged(i, first + count, PG_WRITEBACK);
     if (!w) break;
-    const g = c.update(c.takeFrom(w, Math.max(i, w.index), first + count), 0, PG_WRITEBACK);
+    const g = c.updateRange(w, Math.max(i, w.index), first + count, 0, PG_WRITEBACK);
     i = Math.min(first + count, g.end);
   }
   k.counters[C.WritebackPages] += count;
