@@ -85,7 +85,7 @@ function fraction(b: Uint8Array, i: number, end: number, f: FastCall): number {
   let v = 0;
   let n = 0;
   let c = 0;
-  while (i < end && (c = b[i] - 48) >= 0 && c <= 9) {
+  while (i < end && (c = b[i] - 48) >>> 0 <= 9) {
     if (n < 9) {
       v = v * 10 + c;
       n++;
@@ -94,42 +94,6 @@ function fraction(b: Uint8Array, i: number, end: number, f: FastCall): number {
   }
   f.tsNs = v * POW10[n];
   return i;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** The two decimal digits at b[i], b[i + 1] as a number; -1 if either is not one. */
-function twoDigits(b: Uint8Array, i: number): number {
-  const x = b[i] - 48;
-  const y = b[i + 1] - 48;
-  return x >= 0 && x <= 9 && y >= 0 && y <= 9 ? x * 10 + y : -1;
-}
-
-/** The six decimal digits at b[i] as microseconds in ns; -1 if any is not a digit. */
-function micros6(b: Uint8Array, i: number): number {
-  const u0 = twoDigits(b, i);
-  const u1 = twoDigits(b, i + 2);
-  const u2 = twoDigits(b, i + 4);
-  return (u0 | u1 | u2) < 0 ? -1 : ((u0 * 100 + u1) * 100 + u2) * 1000;
-}
-
-/**
- * Whether b[at, e) starts with `:MM:SS.uuuuuu` and a byte that is no digit (-tt's time of day after its hours):
- * then f.tsSec is MM * 60 + SS and f.tsNs the microseconds in ns, what the general loops read there.
- */
-function clockAt(b: Uint8Array, at: number, e: number, f: FastCall): boolean {
-  if (!(at + 13 < e && b[at + 3] === 58 && b[at + 6] === 46) || isDigit(b[at + 13])) return false;
-  const mm = twoDigits(b, at + 1);
-  const ss = twoDigits(b, at + 4);
-  const u0 = twoDigits(b, at + 7);
-  const u1 = twoDigits(b, at + 9);
-  const u2 = twoDigits(b, at + 11);
-  if ((mm | ss | u0 | u1 | u2) < 0) return false;
-  f.tsSec = mm * 60 + ss;
-  f.tsNs = ((u0 * 100 + u1) * 100 + u2) * 1000;
-  return true;
 }
 
 /**
@@ -142,7 +106,7 @@ function tailNumber(b: Uint8Array, from: number, min: number, f: FastCall): numb
   let v = 0;
   let place = 1;
   let c = 0;
-  while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+  while (j >= min && (c = b[j] - 48) >>> 0 <= 9) {
     v += c * place;
     place *= 10;
     j--;
@@ -154,16 +118,23 @@ function tailNumber(b: Uint8Array, from: number, min: number, f: FastCall): numb
   return j;
 }
 
-/** The length of the name at i when it is read, write, pread64 or pwrite64 (its FastOp: 4, 5, 7, 8); 0 otherwise. */
+/**
+ * The length of the name at i when it is read, write, pread64 or pwrite64 (its FastOp: 4, 5, 7, 8); 0 otherwise.
+ * Small enough for the compiler to inline into parseFast (the rarer p-names are read apart).
+ */
 function nameLen(b: Uint8Array, i: number, end: number): number {
   const c = b[i];
   if (c === 114) return i + 3 < end && b[i + 1] === 101 && b[i + 2] === 97 && b[i + 3] === 100 ? 4 : 0;
   if (c === 119) return i + 4 < end && b[i + 1] === 114 && b[i + 2] === 105 && b[i + 3] === 116 && b[i + 4] === 101 ? 5 : 0;
-  if (c === 112 && i + 6 < end) {
-    const d = b[i + 1];
-    if (d === 114 && b[i + 2] === 101 && b[i + 3] === 97 && b[i + 4] === 100 && b[i + 5] === 54 && b[i + 6] === 52) return 7;
-    if (d === 119 && i + 7 < end && b[i + 2] === 114 && b[i + 3] === 105 && b[i + 4] === 116 && b[i + 5] === 101 && b[i + 6] === 54 && b[i + 7] === 52) return 8;
-  }
+  return c === 112 ? pNameLen(b, i, end) : 0;
+}
+
+/** nameLen for a name that starts with 'p': pread64 (7) or pwrite64 (8); 0 otherwise. */
+function pNameLen(b: Uint8Array, i: number, end: number): number {
+  if (i + 6 >= end) return 0;
+  const d = b[i + 1];
+  if (d === 114 && b[i + 2] === 101 && b[i + 3] === 97 && b[i + 4] === 100 && b[i + 5] === 54 && b[i + 6] === 52) return 7;
+  if (d === 119 && i + 7 < end && b[i + 2] === 114 && b[i + 3] === 105 && b[i + 4] === 116 && b[i + 5] === 101 && b[i + 6] === 54 && b[i + 7] === 52) return 8;
   return 0;
 }
 
@@ -183,27 +154,15 @@ function opOf(len: number): FastOp {
   return len === 4 ? FastOp.Read : len === 5 ? FastOp.Write : len === 7 ? FastOp.Pread : FastOp.Pwrite;
 }
 
-/** The fields every accepted line sets, whichever half of a call it is. */
-function fillCommon(f: FastCall, kind: FastKind, op: FastOp, pid: number, tsSec: number, tsNs: number, tod: boolean, col: number, r: number, dur: number): void {
-  f.kind = kind;
-  f.op = op;
-  f.name = NAMES[op];
-  f.pid = pid;
-  f.tsSec = tsSec;
-  f.tsNs = tsNs;
-  f.tsTod = tod;
-  f.col = col;
-  f.r = r;
-  f.durNs = dur;
-}
 
 /**
  * Reads bytes b[s, e) into `f` when the line is one of the shapes above (a call that succeeded, the first half of
  * one, or a second half that holds only a plain result); false otherwise (nothing is to be concluded from `f` then).
- * Every number is read in place into a local (this runs twice for every line of a log: once a pass).
+ * Every number is read in place into a local (this runs twice for every line of a log: once a pass); the
+ * commonest shapes (a -tt timestamp, a -T duration) are read at fixed places, and the function calls no helper on
+ * the way of the commonest lines (it is too big for the compiler to inline them: each would be a call).
  */
 export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean {
-  // The prefix, as parseLine reads it; every index is checked against e (bytes past it belong to another line).
   let i = s;
   let c = 0;
   while (i < e && b[i] === 32) i++;
@@ -217,7 +176,7 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     while (j < e && b[j] === 32) j++;
     let k = j;
     let v = 0;
-    while (k < e && (c = b[k] - 48) >= 0 && c <= 9) {
+    while (k < e && (c = b[k] - 48) >>> 0 <= 9) {
       v = v * 10 + c;
       k++;
     }
@@ -229,10 +188,10 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   let tsSec = NaN;
   let tsNs = NaN;
   let tod = false;
-  if (i < e && (c = b[i] - 48) >= 0 && c <= 9) {
+  if (i < e && (c = b[i] - 48) >>> 0 <= 9) {
     let k = i;
     let v = 0;
-    while (k < e && (c = b[k] - 48) >= 0 && c <= 9) {
+    while (k < e && (c = b[k] - 48) >>> 0 <= 9) {
       v = v * 10 + c;
       k++;
     }
@@ -242,10 +201,10 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
       pid = v;
       i = k;
       while (i < e && b[i] === 32) i++;
-      if (i < e && (c = b[i] - 48) >= 0 && c <= 9) {
+      if (i < e && (c = b[i] - 48) >>> 0 <= 9) {
         k = i;
         v = 0;
-        while (k < e && (c = b[k] - 48) >= 0 && c <= 9) {
+        while (k < e && (c = b[k] - 48) >>> 0 <= 9) {
           v = v * 10 + c;
           k++;
         }
@@ -254,24 +213,46 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
         d = -1;
       }
     }
-    if (d === 58 && clockAt(b, k, e, f)) {
-      // HH:MM:SS.uuuuuu (-tt), the commonest: its fields at fixed places, read as the loops below read them.
-      tsSec = v * 3600 + f.tsSec;
-      tsNs = f.tsNs;
-      tod = true;
-      i = k + 13;
+    let clock = false;
+    if (d === 58 && k + 13 < e && b[k + 3] === 58 && b[k + 6] === 46) {
+      // HH:MM:SS.uuuuuu (-tt), the commonest: `:MM:SS.uuuuuu` at fixed places and then a byte that is no digit,
+      // read as the loops below read them (each digit checked as c >>> 0 <= 9: a byte below '0' wraps high).
+      const m0 = b[k + 1] - 48;
+      const m1 = b[k + 2] - 48;
+      const s0 = b[k + 4] - 48;
+      const s1 = b[k + 5] - 48;
+      const u0 = b[k + 7] - 48;
+      const u1 = b[k + 8] - 48;
+      const u2 = b[k + 9] - 48;
+      const u3 = b[k + 10] - 48;
+      const u4 = b[k + 11] - 48;
+      const u5 = b[k + 12] - 48;
+      const after = b[k + 13] - 48;
+      if (
+        m0 >>> 0 <= 9 && m1 >>> 0 <= 9 && s0 >>> 0 <= 9 && s1 >>> 0 <= 9 && u0 >>> 0 <= 9 && u1 >>> 0 <= 9 &&
+        u2 >>> 0 <= 9 && u3 >>> 0 <= 9 && u4 >>> 0 <= 9 && u5 >>> 0 <= 9 && after >>> 0 > 9
+      ) {
+        tsSec = v * 3600 + ((m0 * 10 + m1) * 60 + (s0 * 10 + s1));
+        tsNs = ((((u0 * 10 + u1) * 100 + (u2 * 10 + u3)) * 100) + (u4 * 10 + u5)) * 1000;
+        tod = true;
+        i = k + 13;
+        clock = true;
+      }
+    }
+    if (clock) {
+      // read above
     } else if (d === 58) {
       // HH:MM:SS[.frac]
       let k2 = k + 1;
       let mm = 0;
-      while (k2 < e && (c = b[k2] - 48) >= 0 && c <= 9) {
+      while (k2 < e && (c = b[k2] - 48) >>> 0 <= 9) {
         mm = mm * 10 + c;
         k2++;
       }
       if (k2 === k + 1 || k2 >= e || b[k2] !== 58) return false;
       let k3 = k2 + 1;
       let ss = 0;
-      while (k3 < e && (c = b[k3] - 48) >= 0 && c <= 9) {
+      while (k3 < e && (c = b[k3] - 48) >>> 0 <= 9) {
         ss = ss * 10 + c;
         k3++;
       }
@@ -293,6 +274,11 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     // Otherwise i is where it was: at digits (no call name starts with one) or after the pid.
     while (i < e && b[i] === 32) i++;
   }
+  if (i >= e) return false;
+  f.pid = pid;
+  f.tsSec = tsSec;
+  f.tsNs = tsNs;
+  f.tsTod = tod;
   let kind = FastKind.Call;
   let len: number;
   let nameAt = i;
@@ -315,7 +301,13 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     // ' <unfinished ...>' ends in '.>', which a duration (`<0.000012>`) never does.
     if (b[e - 1] === 62 && b[e - 2] === 46 && endsWith(b, e, argsStart, UNFINISHED)) {
       // No result yet (nor a duration).
-      fillCommon(f, FastKind.Unfinished, opOf(len), pid, tsSec, tsNs, tod, i - s + 1, 0, NaN);
+      const op = opOf(len);
+      f.kind = FastKind.Unfinished;
+      f.op = op;
+      f.name = NAMES[op];
+      f.col = i - s + 1;
+      f.r = 0;
+      f.durNs = NaN;
       f.bytes = b;
       f.argsStart = argsStart;
       f.argsEnd = e - UNFINISHED.length;
@@ -326,18 +318,29 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   const min = argsStart + 1;
   let j = e - 1;
   let dur = NaN;
-  if (b[j] === 62 && j - 10 >= min && b[j - 7] === 46 && b[j - 9] === 60 && b[j - 10] === 32 && isDigit(b[j - 8]) && (dur = micros6(b, j - 6)) >= 0) {
+  let fixed = false;
+  if (b[j] === 62 && j - 10 >= min && b[j - 7] === 46 && b[j - 9] === 60 && b[j - 10] === 32) {
     // ` <S.uuuuuu>` (-T), the commonest: at fixed places, read as the loops below read them.
-    dur += (b[j - 8] - 48) * 1e9;
-    j -= 11;
-  } else if (b[j] === 62) {
+    const d = b[j - 8] - 48;
+    const u0 = b[j - 6] - 48;
+    const u1 = b[j - 5] - 48;
+    const u2 = b[j - 4] - 48;
+    const u3 = b[j - 3] - 48;
+    const u4 = b[j - 2] - 48;
+    const u5 = b[j - 1] - 48;
+    if (d >>> 0 <= 9 && u0 >>> 0 <= 9 && u1 >>> 0 <= 9 && u2 >>> 0 <= 9 && u3 >>> 0 <= 9 && u4 >>> 0 <= 9 && u5 >>> 0 <= 9) {
+      dur = ((((u0 * 10 + u1) * 100 + (u2 * 10 + u3)) * 100) + (u4 * 10 + u5)) * 1000 + d * 1e9;
+      j -= 11;
+      fixed = true;
+    }
+  }
+  if (!fixed && b[j] === 62) {
     // ` <secs.frac>` (-T)
-    dur = NaN;
     j--;
     const fracEnd = j;
     let ns = 0;
     let place = 1;
-    while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+    while (j >= min && (c = b[j] - 48) >>> 0 <= 9) {
       ns += c * place;
       place *= 10;
       j--;
@@ -348,7 +351,7 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     const secsEnd = j;
     let secs = 0;
     place = 1;
-    while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+    while (j >= min && (c = b[j] - 48) >>> 0 <= 9) {
       secs += c * place;
       place *= 10;
       j--;
@@ -361,7 +364,7 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   const rEnd = j;
   let r = 0;
   let place = 1;
-  while (j >= min && (c = b[j] - 48) >= 0 && c <= 9) {
+  while (j >= min && (c = b[j] - 48) >>> 0 <= 9) {
     r += c * place;
     place *= 10;
     j--;
@@ -375,7 +378,12 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   if (kind === FastKind.Resumed) {
     // Only the result: the arguments are all in the first half.
     if (close !== argsStart) return false;
-    fillCommon(f, kind, op, pid, tsSec, tsNs, tod, nameAt - s + 1, r, dur);
+    f.kind = kind;
+    f.op = op;
+    f.name = NAMES[op];
+    f.col = nameAt - s + 1;
+    f.r = r;
+    f.durNs = dur;
     return true;
   }
   // The descriptor they start with.
@@ -383,7 +391,7 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   while (a < close && b[a] === 32) a++;
   let fd = 0;
   let k = a;
-  while (k < close && (c = b[k] - 48) >= 0 && c <= 9) {
+  while (k < close && (c = b[k] - 48) >>> 0 <= 9) {
     fd = fd * 10 + c;
     k++;
   }
@@ -400,12 +408,17 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
       prev = f.last;
     }
   }
-  fillCommon(f, kind, op, pid, tsSec, tsNs, tod, i - s + 1, r, dur);
+  f.kind = kind;
+  f.op = op;
+  f.name = NAMES[op];
+  f.col = i - s + 1;
+  f.r = r;
+  f.durNs = dur;
   f.fd = fd;
   f.last = last;
   f.prev = prev;
   f.callStart = i;
-  f.callEnd = !bracket && (Number.isNaN(tsSec) || b[i - 1] === 32) && b[close] === 41 && close - argsStart <= MAX_ARGS ? close + 1 : -1;
+  f.callEnd = !bracket && (Number.isNaN(f.tsSec) || b[i - 1] === 32) && b[close] === 41 && close - argsStart <= MAX_ARGS ? close + 1 : -1;
   f.retStart = j + 1;
   f.retEnd = rEnd + 1;
   return true;
