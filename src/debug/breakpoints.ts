@@ -285,12 +285,19 @@ export class Breakpoints {
 
   /**
    * How many times a breakpoint matched before `at` (an operation index or an event position), in program order;
-   * `matches` counts its matches at an earlier one. Counted once, onwards from where it got to.
+   * `matches` counts its matches at one. The count moves from where it got to, onwards or (going backwards: the
+   * matches between `at` and there taken off) back, or is counted afresh from the start when that is nearer: a
+   * reverseContinue over n operations costs O(n) however many candidate stops it passes, not O(n) per candidate.
    */
   private occurrences(bp: Bp, at: number, matches: (k: number) => number): number {
     if (bp.countedTo > at) {
-      bp.count = 0;
-      bp.countedTo = 0;
+      if (at < bp.countedTo - at) {
+        bp.count = 0;
+        bp.countedTo = 0;
+      } else {
+        for (let k = bp.countedTo - 1; k >= at; k--) bp.count -= matches(k);
+        bp.countedTo = at;
+      }
     }
     for (let k = bp.countedTo; k < at; k++) bp.count += matches(k);
     bp.countedTo = at;

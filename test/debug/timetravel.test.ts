@@ -349,3 +349,43 @@ describe('setVariable on a sysctl', () => {
     }
   });
 });
+
+describe('reverseContinue with a hit count costs what the run forwards costs', () => {
+  // hits.iosim: alloc (operation 0), open (1), then for i = 1..10000 a 4 KiB pread (operation 2i) and a 1 KiB pread
+  // (operation 2i + 1), close. `rdx < 4096` holds for the 1 KiB ones only; `% 2500` stops at the 2500th, 5000th, 7500th
+  // and 10000th of those: before operations 5001, 10001, 15001, 20001, that is at the end of 5000, 10000, 15000, 20000.
+  const HITS = new Layout('hits.iosim');
+  const stopBefore = (i: number) => HITS.end(2 * i);
+
+  test('`pread` with `rdx < 4096` and `% 2500`: the same stops backwards as forwards, each in bounded time', async () => {
+    const { s } = await Session.open('hits.iosim', { stopOnEntry: true });
+    try {
+      await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'pread', condition: 'rdx < 4096', hitCondition: '% 2500' }] });
+      const forward: number[] = [];
+      let slowest = 0;
+      for (;;) {
+        const t0 = Date.now();
+        const st = await s.cont();
+        slowest = Math.max(slowest, Date.now() - t0);
+        if (st.body.reason === 'end') break;
+        forward.push(positionOf(st));
+      }
+      assert.deepEqual(forward, [2500, 5000, 7500, 10000].map(stopBefore));
+      // Back from the end: each reverseContinue passes 2500 candidate stops (1 KiB preads whose count is not a
+      // multiple of 2500). Counting each one's hits afresh from the start took seconds; one pass takes milliseconds.
+      const backward: number[] = [];
+      for (let k = 0; k < 4; k++) {
+        const t0 = Date.now();
+        const st = await s.reverse();
+        const took = Date.now() - t0;
+        assert.equal(st.body.reason, 'function breakpoint');
+        backward.push(positionOf(st));
+        assert.ok(took < 1500 + 3 * slowest, `reverseContinue #${k + 1} took ${took} ms (slowest continue: ${slowest} ms)`);
+      }
+      assert.deepEqual(backward, [10000, 7500, 5000, 2500].map(stopBefore));
+      assert.equal((await s.reverse()).body.reason, 'entry');
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -22,8 +22,8 @@ const GOLDEN = path.join(ROOT, 'test/golden/outputs');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const UPDATE = process.env.GOLDEN_UPDATE === '1';
 
-/** Programs that do not load (bad.iosim) or whose per-operation output is too large to keep (long.iosim). */
-const SKIP = new Set(['test/debug/fixtures/bad.iosim', 'test/debug/fixtures/long.iosim']);
+/** Programs that do not load (bad.iosim) or whose per-operation output is too large to keep (long.iosim, hits.iosim). */
+const SKIP = new Set(['test/debug/fixtures/bad.iosim', 'test/debug/fixtures/long.iosim', 'test/debug/fixtures/hits.iosim']);
 
 function inputs(): string[] {
   const dirs: [string, RegExp][] = [
