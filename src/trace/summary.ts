@@ -15,7 +15,11 @@ export type Totals = Counters;
 export interface OperationJson {
   line: number;
   name: string;
-  result: number;
+  /**
+   * The model's result; null for a log's call it only shows that returned nothing (`= ?`: exit_group, a call killed
+   * or never resumed), which the model does not make up.
+   */
+  result: number | null;
   errno: string | null;
   contextSwitches: number;
   cpuCopies: number;
@@ -147,7 +151,7 @@ const FD_FIRST = new Set(['read', 'write', 'pread', 'pwrite', 'lseek', 'close', 
  */
 export function operationJson(trace: Trace, r: OpRecord, names: FdNames): OperationJson {
   const o: OperationJson = {
-    line: r.line, name: r.name, result: r.result, errno: r.errno, contextSwitches: r.contextSwitches,
+    line: r.line, name: r.name, result: noResult(r) ? null : r.result, errno: r.errno, contextSwitches: r.contextSwitches,
     cpuCopies: r.cpuCopies, dmaCopies: r.dmaCopies, cpuBytes: r.cpuBytes, dmaBytes: r.dmaBytes,
     pageFaults: r.pageFaults, startNs: r.startNs, endNs: r.endNs,
   };
@@ -167,6 +171,12 @@ export function operationJson(trace: Trace, r: OpRecord, names: FdNames): Operat
     if (rec.errno !== undefined) o.recordedErrno = rec.errno;
   }
   return o;
+}
+
+/** A log's call shown only (`syscall`) whose log gave no result (`= ?`): machine.ts's recordedResult makes it 0. */
+function noResult(r: OpRecord): boolean {
+  const rec = r.recorded;
+  return r.name === 'syscall' && rec !== undefined && rec.syscall !== undefined && rec.result === undefined && rec.errno === undefined;
 }
 
 /** Everything of `iosim run --json` but the operations, once the run has ended. */

@@ -9,7 +9,7 @@
  * - hang: no end within the timeout (10 s), or an adapter request or run without an answer;
  * - memory: a CLI run whose peak resident set passed the bound (MEMORY_BOUND_KB, 1 GiB; an input is at most 8 MB);
  * - invalidJson, nullNumber: `--json` or an exported trace that does not parse, or null/NaN where a number belongs
- *   (errno may be null);
+ *   (errno may be null, and the result of a call shown only whose log gave none the model holds);
  * - stackTrace: a Node stack trace on stderr or in the adapter's output, or an `internal error` response;
  * - rawControl: a control character (C0 but the line break, DEL, C1), bidi control or separator printed raw;
  * - badStderr: a stderr line that is neither a `path:line:col: error|warning:` diagnostic nor an `iosim:` message;
@@ -161,12 +161,22 @@ function runCli(args: string[], timeoutMs: number, rssFile: string): Promise<Run
   });
 }
 
-/** Paths of null values in a JSON document, but errno's (null when there is none). */
+/**
+ * Paths of null values in a JSON document, but errno's (null when there is none) and the result of a log's call shown
+ * only whose log gave no result the model holds (`= ?`, never resumed, past 2^53: summary.ts operationJson).
+ */
 function nulls(v: unknown, at = ''): string[] {
   if (v === null) return at.endsWith('.errno') ? [] : [at];
   if (typeof v === 'number' && !Number.isFinite(v)) return [at];
   if (!v || typeof v !== 'object') return [];
-  return Object.entries(v).flatMap(([k, x]) => nulls(x, `${at}.${k}`));
+  const noResult = shownWithoutResult(v);
+  return Object.entries(v).flatMap(([k, x]) => (noResult && k === 'result' && x === null ? [] : nulls(x, `${at}.${k}`)));
+}
+
+/** An operation of `iosim run --json` that shows a log's call (name `syscall`) with no recorded result or errno. */
+export function shownWithoutResult(o: object): boolean {
+  const r = o as Record<string, unknown>;
+  return r.name === 'syscall' && typeof r.syscall === 'string' && !('recordedResult' in r) && !('recordedErrno' in r);
 }
 
 /**

@@ -81,7 +81,7 @@ describe('real programs recorded with strace replay to the results Linux gave', 
     const doc = replay(log);
     assert.deepEqual(disagreements(doc), []);
     const reads = doc.operations.filter((o) => o.name === 'read' && o.path?.startsWith('pipe:'));
-    assert.equal(reads.reduce((s, o) => s + o.result, 0), 3 * 1024 * 1024, 'gzip reads the 3 MiB from the pipe');
+    assert.equal(reads.reduce((s, o) => s + (o.result ?? 0), 0), 3 * 1024 * 1024, 'gzip reads the 3 MiB from the pipe');
   });
 
   test('dd of a 1,000,000-byte file with oflag=direct (bs=64k: the last 16960 bytes are not a whole block)', () => {
@@ -90,7 +90,7 @@ describe('real programs recorded with strace replay to the results Linux gave', 
     const doc = replay(log);
     assert.deepEqual(disagreements(doc), []);
     const writes = doc.operations.filter((o) => o.name === 'write' && o.path?.endsWith('/out'));
-    assert.equal(writes.reduce((s, o) => s + o.result, 0), 1_000_000);
+    assert.equal(writes.reduce((s, o) => s + (o.result ?? 0), 0), 1_000_000);
   });
 
   test('write 4 MiB, then sleep 2 s: the model sleeps too, and its pages are as dirty as Linux\'s (cachestat) at exit', () => {

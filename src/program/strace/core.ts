@@ -51,6 +51,9 @@ export interface StepSpec {
   bufPid?: number;
 }
 
+/** RecordedCall.end of a call never resumed (-1: not split; -2: its end not read yet). */
+export const NEVER_RESUMED = -3;
+
 /** The smallest buffer a process gets, so that a loop of small reads does not allocate at every step. */
 const MIN_BUFFER = 64 * 1024;
 
@@ -182,11 +185,16 @@ export class Core {
   /** A call that never returned: shown with no result. */
   abandon(pend: Pending): void {
     this.pending.delete(pend.pid);
-    this.ev.syscall(pend.name, pend.line, true, NaN, pend.ts);
+    // No result is no failure (the footer counts the calls that returned an error).
+    this.ev.syscall(pend.name, pend.line, false, NaN, pend.ts);
+    this.ev.abandoned(pend.name, pend.line, pend.at);
     if (pend.early) return;
     const proc = this.t.procs.get(pend.pid);
     if (!this.live || !proc) return;
-    this.pass(proc, callOf(pend, NaN, true));
+    const c = callOf(pend, NaN, true);
+    // Its end will never be read (logText.ts prints it `= ?`).
+    c.end = NEVER_RESUMED;
+    this.pass(proc, c);
   }
 
   // ───────────────────────────── descriptions ─────────────────────────────

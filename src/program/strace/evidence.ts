@@ -19,6 +19,17 @@ export interface Knowledge {
   base: { sec: number; ns: number; tod: boolean; delta: boolean } | null;
   /** Regular files the log reads or writes through descriptors it never opened (inherited), by first use. */
   inherited: string[];
+  /** Byte offsets of the first halves of calls never resumed (Evidence.abandoned): shown at their own line. */
+  abandoned: ReadonlySet<number>;
+  /** Pipe writes handed to the machine before their end (rw.ts feedPipe), by their first half's offset: the end's. */
+  resumed: ReadonlyMap<number, Resumed>;
+}
+
+/** The second half of a split call: its line's byte offset, its -T duration (ns, NaN without) and result. */
+export interface Resumed {
+  end: number;
+  durNs: number;
+  r: number;
 }
 
 /** What the first pass learns while the log is replayed (files, sizes, threads); see scan.ts. Positions and sizes in bytes. */
@@ -58,6 +69,10 @@ export interface Evidence {
    * The call itself is handed over: only the first pass decodes which path that is.
    */
   missing(c: ParsedLine): void;
+  /** A call left `<unfinished ...>` at `line` (its first half at byte `at`) whose end never came: shown with no result. */
+  abandoned(name: string, line: number, at: number): void;
+  /** A pipe write handed to the machine early (first half at byte `at`) is resumed by the line at byte `end`. */
+  resumed(at: number, end: number, durNs: number, r: number): void;
   /** A call whose first half was never seen (the log starts in the middle of it). */
   orphan(name: string, line: number): void;
   /** A line that is not strace output. */
@@ -66,7 +81,7 @@ export interface Evidence {
   annotation(kind: LineKind, line: number): void;
   /** A call whose numbers the model cannot take (not numbers, past its limits): shown, not simulated. */
   unsimulated(line: number, message: string): void;
-  /** Every syscall of the log, with the line where it starts, whether it failed, its -T duration and start (ns). */
+  /** Every syscall of the log, with the line where it starts, whether it failed (returned an error; `?`, no result, is no failure), its -T duration and start (ns). */
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void;
   signal(): void;
 }
@@ -87,6 +102,8 @@ class Ignore implements Evidence {
   shared(): void {}
   thread(): void {}
   missing(): void {}
+  abandoned(): void {}
+  resumed(): void {}
   orphan(): void {}
   badLine(): void {}
   annotation(): void {}

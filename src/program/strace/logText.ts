@@ -18,6 +18,7 @@
  */
 import type { RecordedCall } from '../../machine/operation';
 import type { CallBytes, CallTexts, LogCall } from '../source';
+import { NEVER_RESUMED } from './core';
 import { MAX_ARGS, type FastCall } from './fast';
 import type { LineCursor, LineSource } from './lines';
 import { LineKind, parseLine, type ParsedLine } from './parse';
@@ -90,6 +91,8 @@ export class LogText implements CallTexts {
     if (first.kind !== LineKind.Unfinished) return null;
     const head = first.args;
     const name = first.name;
+    // Never resumed: no result (`= ?`, as strace prints a call that does not return); not read yet: the model's.
+    if (rec.end === NEVER_RESUMED) return { call: callText(name, `${head} <unfinished ...>`), ret: '?' };
     if (rec.end === undefined || !(rec.end >= 0)) return { call: callText(name, `${head} <unfinished ...>`), ret: null };
     const second = this.lineAt(rec.end);
     if (!second || second.kind !== LineKind.Resumed) return { call: callText(name, `${head} <unfinished ...>`), ret: null };

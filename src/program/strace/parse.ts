@@ -69,6 +69,7 @@ export class ParsedLine {
   /** 1-based line where the call starts, and its recorded start (ns since the log's first timestamp). */
   line = 0;
   ts = NaN;
+  /** The call returned an error, or no result at all (`= ?`): handlers show it only. */
   failed = false;
   /** A blocked pipe write the replay handed to the machine before its end was read. */
   early = false;

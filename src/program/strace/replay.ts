@@ -135,6 +135,7 @@ export class Replayer extends Core {
         const pend = this.pending.get(proc.pid);
         if (pend && pend.name === p.name) {
           this.pending.delete(proc.pid);
+          if (pend.early) this.ev.resumed(pend.at, at, p.durNs, p.r);
           this.complete(p, proc, pend.args + p.args, pend.line, pend.col, pend.ts, pend.early, pend.at, at);
         } else {
           this.ev.orphan(p.name, line);
@@ -233,6 +234,7 @@ export class Replayer extends Core {
     // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
     if (!Number.isNaN(f.tsSec)) this.clock.tick(f.tsSec, f.tsNs, f.tsTod);
     this.pending.delete(proc.pid);
+    if (pend.early) this.ev.resumed(pend.at, this.lineAt, f.durNs, f.r);
     const c = this.fastCall(f, pend.line, pend.col, pend.early, pend.at, this.lineAt, d.path);
     c.ts = pend.ts;
     this.counted(c);
@@ -270,7 +272,11 @@ export class Replayer extends Core {
   private begin(proc: Proc, name: string, args: string, line: number, col: number, ts: number, at: number): void {
     const old = this.pending.get(proc.pid);
     if (old) this.abandon(old);
-    this.pending.set(proc.pid, { pid: proc.pid, name, args, line, col, ts, early: false, at });
+    const pend = { pid: proc.pid, name, args, line, col, ts, early: false, at };
+    this.pending.set(proc.pid, pend);
+    // A call the first pass found never resumed is shown now, in its place in the log's order; a write waits (a
+    // reader may hand it to the machine early, as in the first pass).
+    if (this.live && this.know.abandoned.size > 0 && name !== 'write' && name !== 'writev' && this.know.abandoned.has(at)) this.abandon(pend);
   }
 
   /** The end of the log: calls still unfinished never returned (the process was killed or strace detached). */
@@ -286,18 +292,21 @@ export class Replayer extends Core {
     c.at = at;
     c.end = end;
     const r = c.r;
-    const failed = c.errno !== '' || Number.isNaN(r) || (r < 0 && r > -4096);
+    // `= ?`: no result, the process left (exit_group) or was killed inside the call; no failure, but nothing the
+    // handlers may use as a result either (c.failed makes them show the call only).
+    const failed = c.errno !== '' || (r < 0 && r > -4096);
+    const noResult = Number.isNaN(r);
     c.line = line;
     c.col = col;
     c.ts = ts;
     c.early = early;
-    c.failed = failed;
+    c.failed = failed || noResult;
     // Only the replay proper hands out operations that carry it; the first pass has no use for it.
     if (this.live) c.path = namedPath(c);
     this.ev.syscall(c.name, line, failed, c.durNs, ts);
     if (c.errno === 'ENOENT') this.ev.missing(c);
     // A result no Linux call returns (past 2^53: a double cannot even hold it exactly) makes nothing the model can run.
-    if (!failed && !Number.isSafeInteger(r)) return this.unsimulated(proc, c, `the result ${resultText(c)} is past 2^53, the largest number the model counts exactly`);
+    if (!c.failed && !Number.isSafeInteger(r)) return this.unsimulated(proc, c, `the result ${resultText(c)} is past 2^53, the largest number the model counts exactly`);
     replayCall(this, proc, c);
   }
 

@@ -186,6 +186,13 @@ export function feedPipe(r: Core, pipe: number, n: number): void {
     // as the call completed in one line does: tools that follow a descriptor by its name see one pipe.
     const call = callOf(pend, count, false);
     if (r.live) call.path = namedPath(call);
+    // Its end, which the first pass read: printed whole as the resumed line gives it, with the log's duration.
+    const end = r.know.resumed.get(pend.at);
+    if (end !== undefined) {
+      call.end = end.end;
+      call.durNs = end.durNs;
+      if (end.r >= 0) call.r = end.r;
+    }
     r.bufOp(proc, call, 'write', d.mfd, count);
   }
 }

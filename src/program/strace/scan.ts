@@ -7,7 +7,7 @@
 import { MAX_FILE_SIZE } from '../../machine/limits';
 import type { FileSpec } from '../../machine/machine';
 import { type Diagnostic, LineRanges } from '../diagnostics';
-import type { Evidence } from './evidence';
+import type { Evidence, Resumed } from './evidence';
 import { pathArg } from './files';
 import type { LineKind, ParsedLine } from './parse';
 import { DK } from './tables';
@@ -82,6 +82,9 @@ export class Scan implements Evidence {
   /** strace's own lines that are no calls, by kind (LineKind.Stack, HexDump, Summary): how many, first and last line. */
   annotations = new Map<LineKind, { count: number; first: number; last: number }>();
   orphans = 0;
+  /** Knowledge.abandoned and Knowledge.resumed, as the first pass finds them. */
+  readonly abandonedAt = new Set<number>();
+  readonly resumedAt = new Map<number, Resumed>();
   info: StraceInfo = {
     lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
     recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], pipeBytes: 0,
@@ -237,6 +240,13 @@ export class Scan implements Evidence {
     this.sharedSeen.add(key);
     const opened = holderLine > 0 ? `opened at line ${holderLine}` : 'had open before the log begins';
     this.warn(line, `pid ${pid} uses fd ${fd} (${path}), which pid ${holder} ${opened}, and the log shows no clone between them (a -e trace= filter leaves clone out): taken as a thread of pid ${holder}, sharing its descriptors`);
+  }
+  abandoned(name: string, line: number, at: number): void {
+    this.abandonedAt.add(at);
+    this.warn(line, `${name}: unfinished call never resumed (no \`<... ${name} resumed>\` line follows): shown with no result`);
+  }
+  resumed(at: number, end: number, durNs: number, r: number): void {
+    this.resumedAt.set(at, { end, durNs, r });
   }
   thread(thread: number, pid: number, name: string): void {
     this.info.threads.set(thread, { pid, name });
