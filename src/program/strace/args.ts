@@ -8,6 +8,11 @@ export function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
 }
 
+/** A decimal digit's character code (or byte). */
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 /**
  * Splits an argument list at its top-level commas: strings ("..." with escapes, cut as "..."...), brackets, braces,
  * parentheses and fd decorations (`3</a, b>`, `5<TCP:[1.2.3.4:80->5.6.7.8:9]>`) are kept whole. Each argument is

@@ -18,6 +18,7 @@
  */
 import type { RecordedCall } from '../../machine/operation';
 import type { CallBytes, CallTexts, LogCall } from '../source';
+import { isDigit, isNameChar } from './args';
 import { NEVER_RESUMED } from './core';
 import { MAX_ARGS, type FastCall } from './fast';
 import type { LineCursor, LineSource } from './lines';
@@ -178,16 +179,6 @@ export class LogText implements CallTexts {
     c.retEnd = end;
     return true;
   }
-}
-
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** parse.ts's name characters: letters, digits, '_'. */
-function isNameChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
 }
 
 /** Index after the decimal digits at i (i: none). */

@@ -4,7 +4,7 @@
  * with their dirfd), else the first descriptor argument's -y decoration (`read(3</tmp/x>, ...)`, the fd of mmap,
  * `pipe2([3<pipe:[7]>, ...])`). '' when the log does not say (no -y).
  */
-import { decorationEnd, fdOf, splitArgs, stringEnd, unquote } from './args';
+import { decorationEnd, fdOf, isDigit, splitArgs, stringEnd, unquote } from './args';
 import type { Call } from './core';
 
 export function namedPath(c: Call): string {
@@ -57,8 +57,4 @@ function firstDecoration(s: string, from: number, end: number): string {
     }
   }
   return '';
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }

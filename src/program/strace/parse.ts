@@ -6,7 +6,7 @@
  * hot path: a log of a million lines is read with prefix checks and index searches. The arguments are read later,
  * by whoever needs them (args.ts).
  */
-import { decorationEnd, intOf, isNameChar } from './args';
+import { decorationEnd, intOf, isDigit, isNameChar } from './args';
 import { SYSCALL_NAMES } from './syscalls';
 
 export const enum LineKind {
@@ -133,10 +133,6 @@ function nameAt(line: string, i: number, j: number, h: number): string {
   return line.slice(i, j);
 }
 const DETACHED = ' <detached ...>';
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 function blank(kind: LineKind, pid: number, tsSec: number, tsNs: number, tsTod = false): ParsedLine {
   return new ParsedLine(kind, pid, tsSec, tsNs, tsTod);
