@@ -30,6 +30,11 @@ function newMemo(): NotesMemo {
   return { name: '', syscall: undefined, result: NaN, recResult: undefined, errno: null, recErrno: undefined, notes: '' };
 }
 
+/** Whether `m` holds the answer for `r` and its record: logLineNotes reads nothing else of them. */
+function answers(m: NotesMemo, r: OpRecord, rec: RecordedCall): boolean {
+  return m.name === r.name && m.syscall === rec.syscall && m.result === r.result && m.recResult === rec.result && m.errno === r.errno && m.recErrno === rec.errno;
+}
+
 /** Appends a duration as formatSeconds writes it: straight to the output when it can, else the string. */
 function seconds(out: Output, ns: number): boolean {
   return out.seconds(ns) || out.ascii(formatSeconds(ns));
@@ -89,11 +94,9 @@ export class OpLines {
    */
   private notesOf(r: OpRecord, rec: RecordedCall): string {
     const a = this.memoA;
-    if (a.name === r.name && a.syscall === rec.syscall && a.result === r.result && a.recResult === rec.result && a.errno === r.errno && a.recErrno === rec.errno) {
-      return a.notes;
-    }
+    if (answers(a, r, rec)) return a.notes;
     const b = this.memoB;
-    if (b.name === r.name && b.syscall === rec.syscall && b.result === r.result && b.recResult === rec.result && b.errno === r.errno && b.recErrno === rec.errno) {
+    if (answers(b, r, rec)) {
       this.memoA = b;
       this.memoB = a;
       return b.notes;
