@@ -239,7 +239,6 @@ export class Breakpoints {
     if (trace.isInjected(j)) return [];
     const ops = trace.ops;
     const line = ops.lineOf(j);
-    const name = ops.nameOf(j);
     const cands: Bp[] = [];
     const lb = this.lines.get(line);
     if (lb) cands.push(...lb);

@@ -2,7 +2,6 @@
  * The block device: one disk with a request queue (block/blk-mq.c and the driver's queue_rq) and a controller
  * buffer where the sectors of the last read wait for their DMA.
  */
-import { Content, ZERO } from '../content';
 import { Dev } from '../events';
 import { Kernel } from '../kernel';
 import { FileObj } from '../state';
