@@ -6,7 +6,48 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 const PID = 4242;
+/** The first bytes of libc as strace shows the loader's read of it. */
 const DATA = '"\\177ELF\\2\\1\\1\\0\\0\\0\\0\\0\\0\\0\\0\\0\\3\\0>\\0\\1\\0\\0\\0\\20t\\2\\0\\0\\0\\0\\0"...';
+
+/**
+ * What strace shows of a buffer of file data: its first 32 bytes, quoted and escaped as strace quotes them (printable
+ * ASCII as is, `"` and `\\` escaped, \\t \\n \\v \\f \\r by name, any other byte in octal, three digits when an octal
+ * digit follows), then `...`. The bytes come from a seeded generator, different for every block as a real file's are:
+ * a log whose every call shows the same bytes would let a reader compare lines instead of parsing them.
+ */
+function dataShown(rand) {
+  const named = { 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r' };
+  const bytes = [];
+  for (let i = 0; i < 32; i++) {
+    // Half the bytes printable, as in most files that are not text: sizes, offsets and zeros between strings.
+    const r = rand();
+    bytes.push(r < 0.5 ? 0x20 + Math.floor(rand() * 95) : r < 0.7 ? 0 : Math.floor(rand() * 256));
+  }
+  let out = '"';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === 0x22 || c === 0x5c) out += `\\${String.fromCharCode(c)}`;
+    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
+    else if (named[c]) out += `\\${named[c]}`;
+    else {
+      const next = bytes[i + 1];
+      const octalFollows = next !== undefined && next >= 0x30 && next <= 0x37;
+      out += `\\${octalFollows ? c.toString(8).padStart(3, '0') : c.toString(8)}`;
+    }
+  }
+  return `${out}"...`;
+}
+
+/** A seeded xorshift32 generator of numbers in [0, 1): the same log at every run of the bench. */
+function seeded(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
 
 /** A writer of log lines with strace's pid and -tt timestamp prefix; time moves on by each call's duration. */
 function logWriter(path) {
@@ -93,9 +134,12 @@ export function generateCopy(path, lines, chunk = 128 * 1024) {
   prologue(w, src, dst, pairs * chunk);
   // The -T durations of a copy: a read or write of a cached page costs a few µs per 4 KiB.
   const dur = Math.max(6, Math.round(chunk / 6500));
+  const rand = seeded(0x2545f491);
   for (let i = 0; i < pairs; i++) {
-    w.call(`read(3<${src}>, ${DATA}, ${chunk})`, chunk, dur + (i % 5));
-    w.call(`write(4<${dst}>, ${DATA}, ${chunk})`, chunk, dur - 3 + (i % 3));
+    // cp writes the bytes it has just read: both calls show the same block.
+    const data = dataShown(rand);
+    w.call(`read(3<${src}>, ${data}, ${chunk})`, chunk, dur + (i % 5));
+    w.call(`write(4<${dst}>, ${data}, ${chunk})`, chunk, dur - 3 + (i % 3));
   }
   epilogue(w, src, dst, chunk);
   w.close();
@@ -117,20 +161,16 @@ export function generateMixed(path, lines) {
   prologue(w, src, dst, rounds * chunk);
   w.call(`openat(AT_FDCWD</home/user>, "${idx}", O_RDONLY)`, `5<${idx}>`, 9);
   w.call(`newfstatat(5<${idx}>, "", {st_mode=S_IFREG|0644, st_size=${idxPages * 4096}, ...}, AT_EMPTY_PATH)`, 0, 7);
-  let x = 0x9e3779b9;
-  const rand = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
+  const rand = seeded(0x9e3779b9);
+  const shown = seeded(0x2545f491);
   for (let i = 0; i < rounds; i++) {
-    w.call(`read(3<${src}>, ${DATA}, ${chunk})`, chunk, 21 + (i % 5));
-    w.call(`write(4<${dst}>, ${DATA}, ${chunk})`, chunk, 18 + (i % 3));
+    const data = dataShown(shown);
+    w.call(`read(3<${src}>, ${data}, ${chunk})`, chunk, 21 + (i % 5));
+    w.call(`write(4<${dst}>, ${data}, ${chunk})`, chunk, 18 + (i % 3));
     for (let k = 0; k < 2; k++) {
       // Lookups favour a hot tenth of the index, as real ones do: some hit, most miss.
       const page = rand() < 0.5 ? Math.floor(rand() * idxPages / 10) : Math.floor(rand() * idxPages);
-      w.call(`pread64(5<${idx}>, ${DATA}, 4096, ${page * 4096})`, 4096, 9 + (i % 4));
+      w.call(`pread64(5<${idx}>, ${dataShown(shown)}, 4096, ${page * 4096})`, 4096, 9 + (i % 4));
     }
   }
   w.call(`close(5<${idx}>)`, 0, 7);

@@ -27,6 +27,11 @@ export class FdNames {
     return this.names.get(fd);
   }
 
+  /** The `pipe:[N]` name the next pipe will get (its two ends share it), as `-y` decorates both descriptors. */
+  nextPipeName(): string {
+    return `pipe:[${this.pipeSeq}]`;
+  }
+
   /** Answers given since the names last changed (a loop asks for the same descriptors over and over). */
   private written = new Map<number, string>();
 
@@ -110,7 +115,12 @@ function opLine(r: OpRecord, names: FdNames): string {
       // A replayed process's exit, or a dup2 over an fd, closes a file whose last descriptor it was: no call of its own.
       return `# ${r.text ?? 'release'}: close(${fd(0)}) = ${retText(r)} (${r.text === 'exit' ? 'exit_files' : 'filp_close'}: the file's last descriptor)`;
     case 'socket': call = r.text ? `${r.text}(...)` : 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
-    case 'pipe': call = 'pipe([...])'; break;
+    case 'pipe': {
+      // The model's result is the read end; pipe(2) returns 0 and fills both ends in, as strace -y shows them.
+      if (r.errno) { call = 'pipe([...])'; break; }
+      const n = names.nextPipeName();
+      return `pipe([${r.result}<${n}>, ${r.result + 1}<${n}>]) = 0${dur}${recordedText(r)}`;
+    }
     case 'read': call = rwCall(RW_READ, fd(0), a[1], a[2], NaN); break;
     case 'write': call = rwCall(RW_WRITE, fd(0), a[1], a[2], NaN); break;
     case 'pread': call = rwCall(RW_PREAD, fd(0), a[1], a[2], a[3]); break;

@@ -23,6 +23,15 @@ test('run prints a strace-like line per syscall with simulated seconds, then a s
   assert.match(r.out, /CPU copies\s+1\s+16 KiB/);
 });
 
+test('run prints pipe() as strace -y does: both ends filled in with the pipe they name, result 0', () => {
+  // splice.iosim opens the file (fd 3) and a socket (fd 4) first, so the pipe's ends are 5 and 6; the model numbers
+  // its first pipe inode 2000, the name the splice lines below it carry.
+  const r = iosim('run', 'examples/splice.iosim');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^pipe\(\[5<pipe:\[2000\]>, 6<pipe:\[2000\]>\]\) = 0 <0\.\d{9}>$/m);
+  assert.match(r.out, /^splice\(3<\/srv\/log\.txt>, NULL, 6<pipe:\[2000\]>, NULL, 65536, 0\) = 65536 /m);
+});
+
 test('run --json has exactly the documented fields', () => {
   const r = iosim('run', 'examples/read-write.iosim', '--json');
   assert.equal(r.code, 0, r.err);
