@@ -236,6 +236,15 @@ export class Replayer extends Core {
         }
         return true;
       }
+      if (this.live && (op === FastOp.Read || op === FastOp.Write) && d.kind === DK.File) {
+        // The replay's commonest call: its operation made at once when it is what it mostly is (Core.fileIo).
+        const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
+        if (this.fileIo(proc, d, op === FastOp.Read, f.r, op === FastOp.Read ? f.last : 0, lineNo, f.col, this.lineAt, ts, f.durNs)) return true;
+        const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);
+        c.ts = ts;
+        plainIo(this, proc, c, d, op, op === FastOp.Write ? 0 : f.last, 0);
+        return true;
+      }
       const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);
       if (!Number.isNaN(f.tsSec)) c.ts = this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
       this.counted(c);

@@ -6,13 +6,11 @@
  */
 import { MAX_RW_COUNT } from '../../machine/limits';
 import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, splitArgs } from './args';
-import { callOf, type Call, type Core } from './core';
+import { callOf, MAX_BUFFER, type Call, type Core } from './core';
 import { FastOp } from './fast';
 import { namedPath } from './named';
 import { DK, type Desc, type Proc } from './tables';
 
-/** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
-const MAX_BUFFER = 256 * 1024 * 1024;
 
 /**
  * A successful read, pread64, write or pwrite64 (`op`) of `d`, with the numbers its arguments end in, as FastCall
