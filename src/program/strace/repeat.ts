@@ -13,7 +13,7 @@
  * parseFast would give, for a fifth of its work. The replay reads a line in full whenever it has not just read the
  * line four before (after a seek, or when that one went to the general parser).
  */
-import { FastCall, FastKind } from './fast';
+import { FastCall, FastKind, FastOp } from './fast';
 
 /** How far back a line's like is looked for: a loop of one, two or four calls repeats the line four before. */
 const BACK = 4;
@@ -137,5 +137,6 @@ function repeats(f: FastCall, t: FastCall): boolean {
   return f.clockAt >= 0 && f.durFixed && f.clockAt === t.clockAt && t.durFixed && f.hour === t.hour && f.end - s === t.end - u &&
     f.op === t.op && f.pid === t.pid && f.fd === t.fd && f.r === t.r && f.col === t.col && f.retStart - s === t.retStart - u &&
     (f.callEnd < 0 ? t.callEnd < 0 : t.callEnd >= 0 && f.callEnd - s === t.callEnd - u) &&
-    (f.last === t.last || (f.last !== f.last && t.last !== t.last)) && (f.prev === t.prev || (f.prev !== f.prev && t.prev !== t.prev));
+    // The numbers the arguments end in: a write has none (NaN), a read and a pwrite64 one, a pread64 two.
+    (f.op === FastOp.Write || f.last === t.last) && (f.op !== FastOp.Pread || f.prev === t.prev);
 }
