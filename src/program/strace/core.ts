@@ -54,6 +54,9 @@ export interface StepSpec {
 /** RecordedCall.end of a call never resumed (-1: not split; -2: its end not read yet). */
 export const NEVER_RESUMED = -3;
 
+/** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
+export const MAX_BUFFER = 256 * 1024 * 1024;
+
 /** The smallest buffer a process gets, so that a loop of small reads does not allocate at every step. */
 const MIN_BUFFER = 64 * 1024;
 
@@ -85,18 +88,24 @@ export class Core {
 
   /** The recorded facts of a call. */
   recorded(c: Call): RecordedCall {
-    // One shape for every record (absent facts are undefined, not missing).
-    return {
-      durationNs: Number.isNaN(c.durNs) ? undefined : c.durNs,
-      timestampNs: Number.isNaN(c.ts) ? undefined : c.ts,
-      // A result past 2^53 would be shown rounded (…993 as …992): it is not shown at all (replay.ts warns).
-      result: Number.isSafeInteger(c.r) ? c.r : undefined,
-      errno: c.errno === '' ? undefined : c.errno,
-      syscall: c.name,
-      at: c.at,
-      end: c.end,
-      path: c.path === '' ? undefined : c.path,
-    };
+    return record(c.durNs, c.ts, c.r, c.errno, c.name, c.at, c.end, c.path);
+  }
+
+  /**
+   * A successful read (`reading`) or write of regular file `d`, open on the machine, at its position, of `n` bytes
+   * (`count` asked, for a read) by `proc` at `line`, `col`, its line at byte `at`, started at `ts` and lasting `durNs`
+   * (NaN: not recorded): the operation plainIo would queue through readFrom or writeTo and bufOp, made at once (the
+   * replay's commonest call, from the fast reader, with no call record in between). False, and nothing done, when
+   * the call is any other (not modeled, refused: those go the long way).
+   */
+  fileIo(proc: Proc, d: Desc, reading: boolean, n: number, count: number, line: number, col: number, at: number, ts: number, durNs: number): boolean {
+    if (!this.live || d.kind !== DK.File || d.mfd < 0 || !(n >= 0 && n <= MAX_RW_COUNT)) return false;
+    d.pos += n;
+    const asked = !reading ? n : count > MAX_BUFFER ? n : count;
+    if (proc.bufSize < asked) this.ensureBuf(proc, asked, { line, col });
+    const name = reading ? 'read' : 'write';
+    this.q.push(mkOp(name, [d.mfd, 0, asked], line, col, proc.thread, undefined, undefined, record(durNs, ts, n, '', name, at, -1, d.path)), Fx.None, 0, 0, proc.pid);
+    return true;
   }
 
   /** For the further operations of one call (the second read of an io_submit): the call's name, not its figures twice. */
@@ -324,6 +333,21 @@ function refusal(c: Call, name: string, args: number[]): string | null {
 /** How refusal's messages name argument `i` of an operation. */
 function argName(arg: { name: string } | undefined, i: number): string {
   return arg ? `the ${arg.name}` : `argument ${i + 1}`;
+}
+
+/** The recorded facts of a call (RecordedCall): one shape for every record (absent facts are undefined, not missing). */
+function record(durNs: number, ts: number, r: number, errno: string, name: string, at: number, end: number, path: string): RecordedCall {
+  return {
+    durationNs: Number.isNaN(durNs) ? undefined : durNs,
+    timestampNs: Number.isNaN(ts) ? undefined : ts,
+    // A result past 2^53 would be shown rounded (…993 as …992): it is not shown at all (replay.ts warns).
+    result: Number.isSafeInteger(r) ? r : undefined,
+    errno: errno === '' ? undefined : errno,
+    syscall: name,
+    at,
+    end,
+    path: path === '' ? undefined : path,
+  };
 }
 
 /** A complete call made from the first half of one whose end never came (or has not come yet); `r` the result. */

@@ -23,6 +23,8 @@ export interface Knowledge {
   abandoned: ReadonlySet<number>;
   /** Pipe writes handed to the machine before their end (rw.ts feedPipe), by their first half's offset: the end's. */
   resumed: ReadonlyMap<number, Resumed>;
+  /** The lines that repeat the line four before them (repeat.ts), one bit a line; null until the first pass is done. */
+  repeats: Int32Array | null;
 }
 
 /** The second half of a split call: its line's byte offset, its -T duration (ns, NaN without) and result. */
@@ -83,6 +85,12 @@ export interface Evidence {
   unsimulated(line: number, message: string): void;
   /** Every syscall of the log, with the line where it starts, whether it failed (returned an error; `?`, no result, is no failure), its -T duration and start (ns). */
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void;
+  /**
+   * The commonest call of a log in one report: a successful read (`reading`, `count` asked) or write of `n` bytes at
+   * `pos`, the file position, of regular file `path` ('' unnamed), at `line`; what syscall() and then read() or
+   * wrote() report for it, in that order (the first pass makes one call a line, not two).
+   */
+  plainFile(name: string, line: number, durNs: number, ts: number, path: string, reading: boolean, pos: number, n: number, count: number): void;
   signal(): void;
 }
 
@@ -109,6 +117,7 @@ class Ignore implements Evidence {
   annotation(): void {}
   unsimulated(): void {}
   syscall(): void {}
+  plainFile(): void {}
   signal(): void {}
 }
 

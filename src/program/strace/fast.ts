@@ -73,6 +73,16 @@ export class FastCall {
   callEnd = -1;
   retStart = 0;
   retEnd = 0;
+  /**
+   * Call: the line read, bytes[start, end); where its -tt clock was read at its fixed places (the index after the
+   * hour's digits, less start; -1: a timestamp of another shape, or none) and that hour; whether its -T duration was
+   * read at its fixed places. What repeat.ts needs to read such a line's like again from these places only.
+   */
+  start = 0;
+  end = 0;
+  clockAt = -1;
+  hour = 0;
+  durFixed = false;
 }
 
 /** The longest arguments a call's text gives whole (strace -s 65536 prints whole buffers); logText.ts cuts longer ones. */
@@ -188,6 +198,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   let tsSec = NaN;
   let tsNs = NaN;
   let tod = false;
+  let clockAt = -1;
+  let hour = 0;
   if (i < e && (c = b[i] - 48) >>> 0 <= 9) {
     let k = i;
     let v = 0;
@@ -237,6 +249,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
         tod = true;
         i = k + 13;
         clock = true;
+        clockAt = k - s;
+        hour = v;
       }
     }
     if (clock) {
@@ -421,5 +435,10 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   f.callEnd = !bracket && (Number.isNaN(f.tsSec) || b[i - 1] === 32) && b[close] === 41 && close - argsStart <= MAX_ARGS ? close + 1 : -1;
   f.retStart = j + 1;
   f.retEnd = rEnd + 1;
+  f.start = s;
+  f.end = e;
+  f.clockAt = clockAt;
+  f.hour = hour;
+  f.durFixed = fixed;
   return true;
 }

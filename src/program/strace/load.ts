@@ -33,7 +33,7 @@ function nextPow2(n: number): number {
 /** Reads a log (in memory or on disk) into a program the trace layer runs. */
 export function loadStraceLines(lines: LineSource, path: string, overrides?: MachineOverrides): StraceLoaded {
   const scan = new Scan();
-  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null, inherited: [], abandoned: new Set(), resumed: new Map() };
+  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null, inherited: [], abandoned: new Set(), resumed: new Map(), repeats: null };
   const r = new Replayer(scanKnow, scan);
   const cursor = lines.open();
   while (r.feed(cursor));
@@ -42,14 +42,22 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   scan.flush();
   scan.info.lines = lineNo;
   scan.diagnostics.push(...endNotes(scan, lineNo));
-  const executableLines = scan.executableLines();
-  scan.callLines = new Int32Array(0);
+  // The list of the lines where calls start is made when first asked for: only the debugger asks (its breakpoints),
+  // `iosim run` never does, and a million-line log's list is a million numbers (8 MB, 20 ms) where its bits are 128 KiB.
+  let executable: number[] | null = null;
+  const executableLines = (): number[] => {
+    if (executable === null) {
+      executable = scan.executableLines();
+      scan.callLines = new Int32Array(0);
+    }
+    return executable;
+  };
   const { entries, errors } = checkOverrides(overrides);
   if (errors.length) {
     const diagnostics = errors.map((message): Diagnostic => ({ severity: 'error', line: 1, col: 1, endLine: 1, endCol: 1, message: `launch configuration: ${message}` }));
     // No program comes of it, so nothing will read the log again.
     if (lines instanceof FileSource) lines.close();
-    return { spec: null, diagnostics: [...diagnostics, ...scan.diagnostics], scenario: null, executableLines, strace: scan.info };
+    return { spec: null, diagnostics: [...diagnostics, ...scan.diagnostics], scenario: null, get executableLines() { return executableLines(); }, strace: scan.info };
   }
   const base: MachineConfig = defaultConfig();
   // A pipe must hold what the replay's order puts in it at once (see Scan.maxPipeFill), or a write the log shows
@@ -60,7 +68,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const know: Knowledge = {
     kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base,
     inherited: scan.info.inherited.filter((p) => scan.kindOf(p) === DK.File),
-    abandoned: scan.abandonedAt, resumed: scan.resumedAt,
+    abandoned: scan.abandonedAt, resumed: scan.resumedAt, repeats: r.repeats.bits,
   };
   const threads = new Map<number, string>();
   for (const [t, { pid, name }] of scan.info.threads) threads.set(t, `${name || 'process'} [${pid >= 0 ? pid : '?'}]`);
@@ -77,7 +85,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
       if (lines instanceof FileSource) lines.close();
     },
   };
-  return { spec, diagnostics: scan.diagnostics, scenario: null, executableLines, strace: scan.info };
+  return { spec, diagnostics: scan.diagnostics, scenario: null, get executableLines() { return executableLines(); }, strace: scan.info };
 }
 
 /** A strace log already in memory (what an editor or a test has). */

@@ -32,8 +32,9 @@ import { LineKind, ParsedLine, parseLine } from './parse';
 import { exited, procOf } from './process';
 import type { QueueState } from './queue';
 import { PipeLevels } from './pipes';
-import { plainArgs, plainIo, scanPlain, scanTakes } from './rw';
-import type { Desc, Proc, TablesState } from './tables';
+import { Repeats } from './repeat';
+import { plainArgs, plainIo, scanPipe, scanTakes } from './rw';
+import { DK, type Desc, type Proc, type TablesState } from './tables';
 
 export interface ReplayState extends TablesState, QueueState {
   /** Where the next line starts in the text, and its number less one. */
@@ -70,7 +71,8 @@ export class Replayer extends Core {
   lineAt = 0;
   /** Byte offset of the line a call cut by a strace note started on. */
   carryAt = 0;
-  private readonly fast = new FastCall();
+  /** The fast reader's calls, and which lines repeat the line four before (the first pass finds them). */
+  readonly repeats: Repeats;
   /** The call object of the fast path: one for every line it takes (nothing keeps it past the line). */
   private readonly fc = new ParsedLine(LineKind.Call, -1, NaN, NaN, false);
   /**
@@ -87,6 +89,7 @@ export class Replayer extends Core {
   constructor(know: Knowledge, ev: Evidence | null, private readonly last: LastCall | null = null) {
     super(know, ev);
     this.clock = new Clock(know);
+    this.repeats = new Repeats(ev === null ? know.repeats ?? new Int32Array(0) : undefined);
   }
 
   /** Reads the next line of `cur` and replays it; false at the end of the text (then call end()). */
@@ -100,13 +103,29 @@ export class Replayer extends Core {
       return true;
     }
     // The commonest lines straight from their bytes; any other (or one that needs its text) the general way.
-    const f = this.fast;
-    if (fastPath.enabled && parseFast(cur.bytes, cur.start, cur.end, f)) {
-      if (f.kind === FastKind.Call && f.callEnd >= 0 && this.last !== null) this.last.set(at, cur, f);
-      if (this.lineFast(f, lineNo)) return true;
+    if (fastPath.enabled) {
+      const f = this.live ? this.again(cur, lineNo) : this.repeats.mark(lineNo, parseFast(cur.bytes, cur.start, cur.end, this.repeats.scratch()));
+      if (f !== null) {
+        if (f.kind === FastKind.Call && f.callEnd >= 0 && this.last !== null) this.last.set(at, cur, f);
+        if (this.lineFast(f, lineNo)) return true;
+      }
     }
     this.line(cur.text(), lineNo);
     return true;
+  }
+
+  /**
+   * The replay's fast reading of the current line: from the line four before when the first pass found it repeats it
+   * (repeat.ts), in full otherwise; null when the fast reader does not take it.
+   */
+  private again(cur: LineCursor, lineNo: number): FastCall | null {
+    const rep = this.repeats;
+    const f = rep.again(cur.bytes, cur.start, cur.end, lineNo);
+    if (f !== null) return f;
+    const g = rep.into(lineNo);
+    const ok = parseFast(cur.bytes, cur.start, cur.end, g);
+    rep.read(lineNo, ok);
+    return ok ? g : null;
   }
 
   /** Handles one line of the log (1-based number). */
@@ -205,8 +224,25 @@ export class Replayer extends Core {
       const op = f.op;
       if (scanTakes(this, d, op, f.r)) {
         // The first pass, reading or writing a regular file or a pipe: its evidence straight from the line (no call record).
-        this.ev.syscall(f.name, lineNo, false, f.durNs, Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now);
-        scanPlain(this, d, op, f.r, f.last, lineNo);
+        const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
+        if (d.kind === DK.File) {
+          // At the file position (scanTakes): what readFrom and writeTo report, in one call.
+          const reading = op === FastOp.Read;
+          this.ev.plainFile(f.name, lineNo, f.durNs, ts, d.path, reading, d.pos, f.r, reading ? f.last : 0);
+          d.pos += f.r;
+        } else {
+          this.ev.syscall(f.name, lineNo, false, f.durNs, ts);
+          scanPipe(this, d, f.r, lineNo);
+        }
+        return true;
+      }
+      if (this.live && (op === FastOp.Read || op === FastOp.Write) && d.kind === DK.File) {
+        // The replay's commonest call: its operation made at once when it is what it mostly is (Core.fileIo).
+        const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
+        if (this.fileIo(proc, d, op === FastOp.Read, f.r, op === FastOp.Read ? f.last : 0, lineNo, f.col, this.lineAt, ts, f.durNs)) return true;
+        const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);
+        c.ts = ts;
+        plainIo(this, proc, c, d, op, op === FastOp.Write ? 0 : f.last, 0);
         return true;
       }
       const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);

@@ -6,13 +6,11 @@
  */
 import { MAX_RW_COUNT } from '../../machine/limits';
 import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, splitArgs } from './args';
-import { callOf, type Call, type Core } from './core';
+import { callOf, MAX_BUFFER, type Call, type Core } from './core';
 import { FastOp } from './fast';
 import { namedPath } from './named';
 import { DK, type Desc, type Proc } from './tables';
 
-/** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
-const MAX_BUFFER = 256 * 1024 * 1024;
 
 /**
  * A successful read, pread64, write or pwrite64 (`op`) of `d`, with the numbers its arguments end in, as FastCall
@@ -36,9 +34,9 @@ export function plainIo(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, last:
 }
 
 /**
- * Whether the first pass may take a fast read or write (`op`) of `d` that returned `n` bytes with scanPlain: a read
- * or write at the file position of a regular file, a read of a pipe's read end or a write to its write end that the
- * machine models, and a result no refusal() turns down (the other numbers of the fast path are plain decimals).
+ * Whether the first pass may take a fast read or write (`op`) of `d` that returned `n` bytes without a call record:
+ * a read or write at the file position of a regular file, a read of a pipe's read end or a write to its write end that
+ * the machine models, and a result no refusal() turns down (the other numbers of the fast path are plain decimals).
  */
 export function scanTakes(r: Core, d: Desc, op: FastOp, n: number): boolean {
   if (r.live || !(n >= 0 && n <= MAX_RW_COUNT)) return false;
@@ -47,18 +45,13 @@ export function scanTakes(r: Core, d: Desc, op: FastOp, n: number): boolean {
 }
 
 /**
- * The first pass's whole work for such a call at `line` (`count` asked, for a read): what readFrom and writeTo do
- * without a machine (the evidence, the file position, the pipe's fill) with no call record, the operation they would
- * queue being none.
+ * The first pass's whole work for such a call of a pipe end at `line` that moved `n` bytes: what readFrom and writeTo
+ * do without a machine (the pipe's fill) with no call record, the operation they would queue being none (a regular
+ * file's is Evidence.plainFile and the file position, in replay.ts).
  */
-export function scanPlain(r: Core, d: Desc, op: FastOp, n: number, count: number, line: number): void {
+export function scanPipe(r: Core, d: Desc, n: number, line: number): void {
   if (d.kind === DK.PipeR) return pipeRead(r, d, n, line);
-  if (d.kind === DK.PipeW) return r.fillPipe(d.pipe, n);
-  if (d.path) {
-    if (op === FastOp.Read) r.ev.read(d.path, d.pos, n, count);
-    else r.ev.wrote(d.path, d.pos, n);
-  }
-  d.pos += n;
+  if (d.kind === DK.PipeW) r.fillPipe(d.pipe, n);
 }
 
 /** plainIo with its numbers read from the argument text t[start, end) (the call's, or a first half's). */

@@ -89,8 +89,17 @@ export class Scan implements Evidence {
     lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
     recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], pipeBytes: 0,
   };
+  /** The earliest and latest call start (ns), and the sum of the -T durations (NaN: none yet); see timed(). */
   private firstTs = NaN;
   private lastTs = NaN;
+  private durSum = NaN;
+  /** plainFile's counts of reads and of writes, and the name each counts (read or pread64, write or pwrite64). */
+  private plainNames = ['', ''];
+  private plainCounts = [0, 0];
+  /** The path plainFile read last and its entry; the path it wrote last. */
+  private readPath = '';
+  private readInfo: PathInfo | null = null;
+  private writtenPath = '';
   private inheritedSeen = new Set<string>();
   /** Descriptions open before the log begins that the model does not simulate, by id: what went through them. */
   unopened = new Map<number, { fd: number; path: string; pid: number; first: number; calls: number; bytes: number }>();
@@ -157,7 +166,10 @@ export class Scan implements Evidence {
     info.opened = true;
   }
   read(path: string, pos: number, n: number, count: number): void {
-    const info = this.path(path);
+    this.sized(this.path(path), pos, n, count);
+  }
+  /** What a read of `n` bytes at `pos` (`count` asked) tells of the size of the file `info` is of. */
+  private sized(info: PathInfo, pos: number, n: number, count: number): void {
     // Past the largest file the model holds, a position says nothing it can use (the call is not simulated).
     if (info.modified || !(n >= 0) || !(pos >= 0) || !(pos + n <= MAX_FILE_SIZE)) return;
     if (n > 0 && pos + n > info.size) info.size = pos + n;
@@ -282,11 +294,50 @@ export class Scan implements Evidence {
     info.syscalls++;
     if (failed) info.failed++;
     this.count(name);
-    if (durNs >= 0) info.recordedSyscallNs = (Number.isNaN(info.recordedSyscallNs) ? 0 : info.recordedSyscallNs) + durNs;
-    if (!Number.isNaN(ts)) {
-      if (Number.isNaN(this.firstTs) || ts < this.firstTs) this.firstTs = ts;
-      if (Number.isNaN(this.lastTs) || ts > this.lastTs) this.lastTs = ts;
-      info.recordedSpanNs = this.lastTs - this.firstTs;
+    this.timed(line, durNs, ts);
+  }
+  plainFile(name: string, line: number, durNs: number, ts: number, path: string, reading: boolean, pos: number, n: number, count: number): void {
+    this.info.syscalls++;
+    // Counted apart by name (read, write, pread64, pwrite64): flush() adds them to info.byName, which keeps the
+    // order of first appearance because a name's entry is made the first time it is seen.
+    const k = reading ? 0 : 1;
+    if (this.plainNames[k] !== name) this.plainSlot(k, name);
+    this.plainCounts[k]++;
+    this.timed(line, durNs, ts);
+    if (path === '') return;
+    // A loop reads one file and writes another: each side keeps the entry it used last (entries stay, and a file
+    // once written stays modified).
+    if (reading) {
+      if (path !== this.readPath) {
+        this.readInfo = this.path(path);
+        this.readPath = path;
+      }
+      this.sized(this.readInfo!, pos, n, count);
+    } else if (n > 0 && path !== this.writtenPath) {
+      this.wrote(path, pos, n);
+      this.writtenPath = path;
+    }
+  }
+  /** plainFile's counter `k` now counts `name`: the counts of the name it had go to info.byName. */
+  private plainSlot(k: number, name: string): void {
+    const byName = this.info.byName;
+    const old = this.plainNames[k];
+    if (old !== '') byName.set(old, byName.get(old)! + this.plainCounts[k]);
+    this.plainCounts[k] = 0;
+    this.plainNames[k] = name;
+    if (!byName.has(name)) byName.set(name, 0);
+  }
+  /**
+   * A call's duration, start and line (syscall's part that every call shares): the sums and bounds are kept here and
+   * written to info by flush() (info.recordedSyscallNs and recordedSpanNs are read once the log has been read).
+   */
+  private timed(line: number, durNs: number, ts: number): void {
+    if (durNs >= 0) this.durSum = this.durSum === this.durSum ? this.durSum + durNs : durNs;
+    if (ts === ts) {
+      // A log's times mostly go forward: one comparison.
+      if (ts > this.lastTs) this.lastTs = ts;
+      else if (!(ts <= this.lastTs)) this.lastTs = ts;
+      if (!(ts >= this.firstTs)) this.firstTs = ts;
     }
     const w = line >>> 5;
     if (w >= this.callLines.length) {
@@ -344,7 +395,15 @@ export class Scan implements Evidence {
 
   /** Adds the recent counts to info.byName (once the log has been read). */
   flush(): void {
-    const byName = this.info.byName;
+    const info = this.info;
+    const byName = info.byName;
+    for (let k = 0; k < 2; k++) {
+      const name = this.plainNames[k];
+      if (name !== '') byName.set(name, byName.get(name)! + this.plainCounts[k]);
+      this.plainCounts[k] = 0;
+    }
+    if (this.durSum === this.durSum) info.recordedSyscallNs = this.durSum;
+    if (this.firstTs === this.firstTs) info.recordedSpanNs = this.lastTs - this.firstTs;
     for (let k = 0; k < this.recentNames.length; k++) {
       const name = this.recentNames[k];
       byName.set(name, byName.get(name)! + this.recentCounts[k]);
