@@ -94,7 +94,7 @@ export function thawNode(z: FrozenNode): Folio[] {
       z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
       num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
     );
-    f.lru = d[o + 7];
+    f.lru = num(d[o + 7]);
     out.push(f);
   }
   return out;

@@ -41,6 +41,24 @@ test('freezing again shares every unchanged index node; a change costs its node 
   assert.equal(t.find(1, 500)!.flags, PG_REFERENCED);
 });
 
+test('a list whose stamps are too large to sort as stamp × folios is rebuilt in the same order', () => {
+  const c = new PageCache(1 << 30);
+  // Past 2^53 / 2^4 the thaw's numeric keys would not be exact: it compares the folios instead.
+  c.inactive.stamp = 2 ** 50;
+  c.active.stamp = 2 ** 50;
+  for (let i = 0; i < 20; i++) c.insert(1, 4 * i, 4, i, 0, 1);
+  c.insert(2, 0, 64, 100, 0, 2);
+  // Pieces of one folio share its stamp (cut out of the middle), and moves to the active list's head.
+  c.update(c.take(2, 10, 12)!, PG_REFERENCED);
+  c.activate(c.take(1, 8, 12)!);
+  c.activate(c.take(1, 40, 44)!);
+  const t = PageCache.thaw(c.freeze());
+  assert.ok(c.inactive.folios + c.active.folios >= 16);
+  assert.deepEqual([...t.lruPages(t.inactive)], [...c.lruPages(c.inactive)]);
+  assert.deepEqual([...t.lruPages(t.active)], [...c.lruPages(c.active)]);
+  assert.equal(t.active.count, 8);
+});
+
 const PROGRAM = `machine {
   page_cache_limit = 2MiB
 }
