@@ -14,6 +14,7 @@ import { Breakpoints } from '../../src/debug/breakpoints';
 import { Engine } from '../../src/debug/engine';
 import { pageCacheView, timeline } from '../../src/debug/inspect';
 import { PAGE_CODES, pageRunCode, pageRunLength } from '../../src/shared/messages';
+import { EVENT_CHUNK } from '../../src/trace/eventLog';
 import { OpLog } from '../../src/trace/opLog';
 import { Trace } from '../../src/trace/trace';
 import { traceOf } from '../machine/helpers';
@@ -199,7 +200,8 @@ test('operations that repeat their arguments share them, whatever their lines', 
 });
 
 test('the timeline counts the events of each bucket as a walk over them one by one does', () => {
-  const t = traceOf(COPY, 0);
+  // Long enough for buckets to cross event chunks and the spans timeline counts at a time.
+  const t = traceOf(COPY.replace('repeat 700', 'repeat 6000'), 0);
   t.runToEnd();
   const ev = t.events;
   for (const n of [1, 7, 120]) {
@@ -236,5 +238,6 @@ test('the timeline counts the events of each bucket as a walk over them one by o
       assert.equal(b.startNs, ev.time(b.from));
     }
     assert.ok(got.reduce((s, b) => s + b.evictions, 0) > 10_000);
+    assert.ok(ev.length > 2 * EVENT_CHUNK, `${ev.length} events`);
   }
 });
