@@ -15,7 +15,7 @@ import { Engine } from '../../src/debug/engine';
 import { pageCacheView, timeline } from '../../src/debug/inspect';
 import { PAGE_CODES, pageRunCode, pageRunLength } from '../../src/shared/messages';
 import { EVENT_CHUNK } from '../../src/trace/eventLog';
-import { OpLog } from '../../src/trace/opLog';
+import { OpLog, opNameMask } from '../../src/trace/opLog';
 import { Trace } from '../../src/trace/trace';
 import { traceOf } from '../machine/helpers';
 
@@ -197,6 +197,25 @@ test('operations that repeat their arguments share them, whatever their lines', 
   assert.deepEqual(log.get(3).args, [5, 1, 2]);
   log.add({ ...base, name: 'write', line: 5, args: [4, 4096, 131072] });
   assert.deepEqual(log.get(4).args, [4, 4096, 131072]);
+});
+
+test('nextNamed finds the operations of the names asked for, across chunks of the table', () => {
+  const base = {
+    line: 1, col: 1, thread: 1, result: 0, errno: null, startPos: 0, endPos: 0, startNs: 0, endNs: 0, contextSwitches: 0,
+    cpuCopies: 0, dmaCopies: 0, cpuBytes: 0, dmaBytes: 0, pageFaults: 0, args: [], text: undefined,
+  };
+  const log = new OpLog();
+  // Opens at 5, 16383 and 16384 (the first of the second chunk), a close at 40000; reads everywhere else.
+  const named = new Map([[5, 'open'], [16383, 'open'], [16384, 'open'], [40000, 'close']]);
+  for (let i = 0; i < 40010; i++) log.add({ ...base, name: named.get(i) ?? 'read' });
+  const mask = opNameMask(['open', 'close']);
+  const found: number[] = [];
+  for (let i = log.nextNamed(0, log.length, mask); i >= 0; i = log.nextNamed(i + 1, log.length, mask)) found.push(i);
+  assert.deepEqual(found, [5, 16383, 16384, 40000]);
+  assert.equal(log.nextNamed(6, 16383, mask), -1);
+  assert.equal(log.nextNamed(16384, 16385, mask), 16384);
+  assert.equal(log.nextNamed(40001, 1e9, mask), -1);
+  assert.equal(log.nextNamed(0, 1e9, opNameMask(['close'])), 40000);
 });
 
 test('the timeline counts the events of each bucket as a walk over them one by one does', () => {
