@@ -177,8 +177,10 @@ export class Engine {
       }
       const start = t.ops.startPosOf(j);
       const end = t.ops.endPosOf(j);
-      // The strace lines of the operations before this one come first (then a logpoint's message, if any).
-      this.printUpTo(start - 1);
+      // The strace lines of the operations before this one come first (then a logpoint's message, if any). Past the
+      // print budget nothing more is printed: settle passes over the operations at the stop, in one walk, instead
+      // of a call an operation (issue 10).
+      if (this.printBudget > 0) this.printUpTo(start - 1);
       const here = boundary && j <= firstReal;
       if (checkOps && (here ? includeCurrent : start - 1 > from)) {
         const s = this.stopFor(this.bps.matchOp(t, j), start - 1);

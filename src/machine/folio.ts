@@ -28,8 +28,7 @@ export const TAGGED = [PG_DIRTY, PG_WRITEBACK, PG_READAHEAD] as const;
 /**
  * The node of a file's index (mapping.ts) that holds a folio: `dirtyTags`, `writebackTags` and `readaheadTags` count its
  * folios with each TAGGED flag (fields of the node itself: a search that skips untagged nodes reads nothing else);
- * `frozen` is its checkpoint copy while nothing in it has changed since (checkpoints share it); `ordinal` is scratch of
- * PageCache.freeze: its place in the checkpoint's node list.
+ * `frozen` is its checkpoint copy while nothing in it has changed since (checkpoints share it).
  */
 export interface FolioNode {
   folios: Folio[];
@@ -37,14 +36,14 @@ export interface FolioNode {
   writebackTags: number;
   readaheadTags: number;
   frozen: FrozenNode | null;
-  ordinal: number;
 }
 
 /**
- * A checkpoint's copy of one index node: its folios in index order, seven numbers a folio in one typed array (index,
- * nr · 2^24 + flags · 2^16 + mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep): one object for the garbage
- * collector however many checkpoints hold it. Immutable, so that checkpoints share the nodes that did not change
- * between them.
+ * A checkpoint's copy of one index node: its folios in index order, eight numbers a folio in one typed array (index,
+ * nr · 2^24 + flags · 2^16 + mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep, lru): one object for the
+ * garbage collector however many checkpoints hold it. Immutable, so that checkpoints share the nodes that did not
+ * change between them. The LRU order travels in the folios' `lru` stamps (see LruList), so a checkpoint copies the
+ * nodes that changed and nothing else.
  */
 export interface FrozenNode {
   fileId: number;
@@ -52,7 +51,7 @@ export interface FrozenNode {
   data: Float64Array;
 }
 
-const FIELDS = 7;
+const FIELDS = 8;
 
 export function freezeNode(fileId: number, folios: readonly Folio[]): FrozenNode {
   const n = folios.length;
@@ -66,6 +65,7 @@ export function freezeNode(fileId: number, folios: readonly Folio[]): FrozenNode
     d[o + 4] = f.readyStep;
     d[o + 5] = f.dirtiedAt;
     d[o + 6] = f.dirtyStep;
+    d[o + 7] = f.lru;
   }
   return { fileId, count: n, data: d };
 }
@@ -90,10 +90,12 @@ export function thawNode(z: FrozenNode): Folio[] {
     const packed = d[o + 1];
     const nr = Math.floor(packed / 0x1000000);
     const rest = packed - nr * 0x1000000;
-    out.push(new Folio(
+    const f = new Folio(
       z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
       num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
-    ));
+    );
+    f.lru = num(d[o + 7]);
+    out.push(f);
   }
   return out;
 }
@@ -110,10 +112,10 @@ export class Folio {
   next: Folio | null = null;
   node: FolioNode | null = null;
   /**
-   * Scratch of PageCache.freeze: the folio's slot in its node, written when the node is frozen and valid as long as the
-   * node's frozen copy is (any change to the node drops that copy).
+   * Its place on its LRU list, as a number (LruList's stamps): a checkpoint keeps it with the folio's other fields
+   * and rebuilds the list's order from it, instead of walking the whole list at every checkpoint (issue 10).
    */
-  slot = 0;
+  lru = 0;
 
   constructor(
     public fileId: number,
@@ -176,14 +178,33 @@ export function joinStep(a: number, aStep: number, aNr: number, b: number, bStep
   return a + step * aNr === b ? step : null;
 }
 
-/** An LRU list of folios (lruvec->lists[]); head is the most recently added. `count` is in pages. */
+/**
+ * An LRU list of folios (lruvec->lists[]); head is the most recently added. `count` is in pages.
+ *
+ * Each folio carries a stamp, `lru`, that gives its place without walking the list: pushHead stamps it one above every
+ * stamp given before; the upper part of a split folio, put right above its lower part, takes its stamp. So, from the
+ * tail to the head, folios come in ascending (stamp, page index): folios that share a stamp are pieces of one folio
+ * pushed once, of one file, the higher index toward the head (joins, trims and pages moved between neighbours keep
+ * this; a folio is moved only by remove and pushHead). A stamp given drops the frozen copy of the folio's index node
+ * (most moves change the node anyway: flags, place), so that a checkpoint copies the nodes that changed and has the
+ * order of both lists with them (PageCache.freeze, thaw).
+ */
 export class LruList {
   head: Folio | null = null;
   tail: Folio | null = null;
   count = 0;
   folios = 0;
+  /** The last stamp given (see above). */
+  stamp = 0;
 
   pushHead(f: Folio): void {
+    f.lru = ++this.stamp;
+    if (f.node) f.node.frozen = null;
+    this.linkHead(f);
+  }
+
+  /** Links `f` at the head keeping its stamp (a list rebuilt in stamp order from a checkpoint). */
+  linkHead(f: Folio): void {
     f.prev = null;
     f.next = this.head;
     if (this.head) this.head.prev = f;
@@ -195,6 +216,8 @@ export class LruList {
 
   /** Puts `f` right before `ref` (toward the head), as the upper part of a split folio. */
   insertBefore(ref: Folio, f: Folio): void {
+    f.lru = ref.lru;
+    if (f.node) f.node.frozen = null;
     f.next = ref;
     f.prev = ref.prev;
     if (ref.prev) ref.prev.next = f;

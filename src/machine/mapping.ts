@@ -15,7 +15,6 @@ class MapNode implements FolioNode {
   writebackTags = 0;
   readaheadTags = 0;
   frozen: FrozenNode | null = null;
-  ordinal = 0;
 }
 
 /** The place of a tagged flag in TAGGED, -1 for other flags. */

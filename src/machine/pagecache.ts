@@ -36,19 +36,15 @@ export function pageOf(f: Folio, index: number): Page {
   };
 }
 
-/** Slots an index node can hold (above its largest size, NODE_MAX + 1): a folio's place in the LRU order is node × SLOTS + slot. */
-const SLOTS = 256;
-
 /**
  * A checkpoint's page cache: the index nodes of every file (frozen, shared with the previous checkpoint where nothing
- * in them changed) and the LRU order, one number a folio (node × SLOTS + slot) from each list's tail, the active
- * list first.
+ * in them changed), their folios' LRU stamps included, and each list's last stamp (LruList).
  */
 export interface FrozenPageCache {
   capacity: number;
   nodes: FrozenNode[];
-  lru: Uint32Array;
-  activeFolios: number;
+  activeStamp: number;
+  inactiveStamp: number;
   /** Bytes of the nodes frozen anew for it (the ones it shares were counted by an earlier checkpoint). */
   bytes: number;
 }
@@ -363,7 +359,8 @@ export class PageCache {
 
   /**
    * A copy for checkpoints that costs what changed: each index node is frozen once and reused by every later
-   * checkpoint until something in it changes; the LRU order is 8 bytes a folio.
+   * checkpoint until something in it changes. The LRU order is in the folios' stamps, frozen with their nodes: walking
+   * both lists at every checkpoint, a cache miss a folio, was most of a checkpoint's cost (issue 10).
    */
   freeze(): FrozenPageCache {
     const nodes: FrozenNode[] = [];
@@ -375,27 +372,17 @@ export class PageCache {
         if (!node.frozen) {
           node.frozen = freezeNode(fileId, node.folios);
           bytes += frozenNodeBytes(node.frozen);
-          // Where each folio is in its node, for the LRU order below; a node frozen earlier and unchanged since
-          // still has its folios in the slots noted then.
-          const fs = node.folios;
-          for (let s = 0; s < fs.length; s++) fs[s].slot = s;
         }
-        node.ordinal = nodes.length;
         nodes.push(node.frozen);
       }
     }
-    const lru = new Uint32Array(this.active.folios + this.inactive.folios);
-    let i = 0;
-    // Each list from its tail, so that thaw() rebuilds both orders with pushHead.
-    for (const list of [this.active, this.inactive]) {
-      for (let f = list.tail; f; f = f.prev) lru[i++] = f.node!.ordinal * SLOTS + f.slot;
-    }
-    return { capacity: this.capacity, nodes, lru, activeFolios: this.active.folios, bytes };
+    return { capacity: this.capacity, nodes, activeStamp: this.active.stamp, inactiveStamp: this.inactive.stamp, bytes };
   }
 
   static thaw(z: FrozenPageCache): PageCache {
     const c = new PageCache(z.capacity);
-    const folios = z.nodes.map((node) => {
+    const all: Folio[] = [];
+    for (const node of z.nodes) {
       const fs = thawNode(node);
       let m = c.files[node.fileId];
       if (!m) {
@@ -403,14 +390,16 @@ export class PageCache {
         c.files[node.fileId] = m;
       }
       m.adoptNode(fs);
-      return fs;
-    });
-    for (let i = 0; i < z.lru.length; i++) {
-      const f = folios[Math.floor(z.lru[i] / SLOTS)][z.lru[i] % SLOTS];
-      (i < z.activeFolios ? c.active : c.inactive).pushHead(f);
+      for (const f of fs) all.push(f);
+    }
+    // Each list from its tail: ascending (stamp, page index), see LruList.
+    for (const f of lruOrder(all)) {
+      (f.flags & PG_ACTIVE ? c.active : c.inactive).linkHead(f);
       c.size += f.nr;
       c.count(f.flags, f.nr);
     }
+    c.active.stamp = z.activeStamp;
+    c.inactive.stamp = z.inactiveStamp;
     return c;
   }
 
@@ -418,6 +407,25 @@ export class PageCache {
   clone(): PageCache {
     return PageCache.thaw(this.freeze());
   }
+}
+
+/**
+ * `folios`, given in file and index order, in LRU order from the tail: by stamp, then page index (pieces of one folio
+ * share a stamp, the higher index toward the head; they are of one file, so their order in `folios` is theirs). Sorted
+ * as numbers, stamp × n + position, by the typed array's own sort: a sort of the folios with a comparison function
+ * cost a seek 2 ms for 6,000 folios, three times the rest of the thaw (issue 10).
+ */
+function lruOrder(folios: Folio[]): Folio[] {
+  const n = folios.length;
+  let maxStamp = 0;
+  for (const f of folios) if (f.lru > maxStamp) maxStamp = f.lru;
+  if ((maxStamp + 1) * n > Number.MAX_SAFE_INTEGER) return [...folios].sort((a, b) => a.lru - b.lru || a.index - b.index);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = folios[i].lru * n + i;
+  keys.sort();
+  const out: Folio[] = [];
+  for (let i = 0; i < n; i++) out.push(folios[keys[i] % n]);
+  return out;
 }
 
 export function pageStateName(p: Page): string {

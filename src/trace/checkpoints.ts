@@ -21,9 +21,9 @@ export interface Checkpoint {
   machineBytes: number;
 }
 
-/** Bytes a checkpoint holds of its own: the machine copy, the LRU order and the list of its nodes. */
+/** Bytes a checkpoint holds of its own: the machine copy and the list of its nodes. */
 function ownBytes(cp: Checkpoint): number {
-  return cp.machineBytes + cp.frozen.pages.lru.byteLength + 8 * cp.frozen.pages.nodes.length;
+  return cp.machineBytes + 8 * cp.frozen.pages.nodes.length;
 }
 
 /** Memory the checkpoints may hold unless told otherwise. */

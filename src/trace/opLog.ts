@@ -365,6 +365,24 @@ export class OpLog {
     return this.last ? this.last.result : this.fAt(i, F_RESULT);
   }
 
+  /**
+   * The first operation in [from, to) whose name index is set in `mask` (opNameMask), or -1: the names column read
+   * chunk by chunk, with no call an operation (a stop after a long run looks over a million of them, issue 10).
+   */
+  nextNamed(from: number, to: number, mask: Uint8Array): number {
+    to = Math.min(to, this.length);
+    if (this.last) {
+      for (let i = from; i < to; i++) if (mask[this.nameIndexOf(i)]) return i;
+      return -1;
+    }
+    for (let i = from; i < to;) {
+      const u = this.uc[i >>> OP_SHIFT];
+      const end = Math.min(to, ((i >>> OP_SHIFT) + 1) << OP_SHIFT);
+      for (let k = (i & OP_MASK) * U_STRIDE + U_NAME; i < end; i++, k += U_STRIDE) if (mask[u[k] & 0xff]) return i;
+    }
+    return -1;
+  }
+
   /** The operation whose events include position `pos` (binary search over start positions); -1 before any. */
   opAt(pos: number): number {
     let lo = 0;

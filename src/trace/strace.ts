@@ -238,11 +238,12 @@ export function fdNamesBefore(ops: OpLog, index: number): FdNames {
   while (cache.at.length <= wanted && cache.at.length * SNAPSHOT_EVERY <= ops.length) {
     const k = cache.at.length;
     const n = cache.at[k - 1].clone();
-    for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) if (NAMING[ops.nameIndexOf(i)]) n.after(ops.get(i));
+    const end = k * SNAPSHOT_EVERY;
+    for (let i = ops.nextNamed((k - 1) * SNAPSHOT_EVERY, end, NAMING); i >= 0; i = ops.nextNamed(i + 1, end, NAMING)) n.after(ops.get(i));
     cache.at.push(n);
   }
   const slot = Math.min(wanted, cache.at.length - 1);
   const names = cache.at[slot].clone();
-  for (let i = slot * SNAPSHOT_EVERY; i < index && i < ops.length; i++) if (NAMING[ops.nameIndexOf(i)]) names.after(ops.get(i));
+  for (let i = ops.nextNamed(slot * SNAPSHOT_EVERY, index, NAMING); i >= 0; i = ops.nextNamed(i + 1, index, NAMING)) names.after(ops.get(i));
   return names;
 }

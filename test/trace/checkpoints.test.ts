@@ -4,11 +4,15 @@
  * state exactly; the cache's size spaces checkpoints out so that freezing stays a bounded share of the run.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { PG_REFERENCED } from '../../src/machine/folio';
+import { Machine } from '../../src/machine/machine';
 import { PageCache } from '../../src/machine/pagecache';
 import { loadScenario } from '../../src/program/load';
 import { Trace } from '../../src/trace/trace';
+import { RICH } from '../machine/helpers';
 
 function cacheOf(files: number, foliosPerFile: number): PageCache {
   const c = new PageCache(1 << 30);
@@ -35,6 +39,24 @@ test('freezing again shares every unchanged index node; a change costs its node 
   const t = PageCache.thaw(d);
   assert.deepEqual([...t.lruPages(t.inactive)], [...c.lruPages(c.inactive)]);
   assert.equal(t.find(1, 500)!.flags, PG_REFERENCED);
+});
+
+test('a list whose stamps are too large to sort as stamp × folios is rebuilt in the same order', () => {
+  const c = new PageCache(1 << 30);
+  // Past 2^53 / 2^4 the thaw's numeric keys would not be exact: it compares the folios instead.
+  c.inactive.stamp = 2 ** 50;
+  c.active.stamp = 2 ** 50;
+  for (let i = 0; i < 20; i++) c.insert(1, 4 * i, 4, i, 0, 1);
+  c.insert(2, 0, 64, 100, 0, 2);
+  // Pieces of one folio share its stamp (cut out of the middle), and moves to the active list's head.
+  c.update(c.take(2, 10, 12)!, PG_REFERENCED);
+  c.activate(c.take(1, 8, 12)!);
+  c.activate(c.take(1, 40, 44)!);
+  const t = PageCache.thaw(c.freeze());
+  assert.ok(c.inactive.folios + c.active.folios >= 16);
+  assert.deepEqual([...t.lruPages(t.inactive)], [...c.lruPages(c.inactive)]);
+  assert.deepEqual([...t.lruPages(t.active)], [...c.lruPages(c.active)]);
+  assert.equal(t.active.count, 8);
 });
 
 const PROGRAM = `machine {
@@ -84,3 +106,63 @@ test('checkpoints are spaced at least one event a folio apart, so that freezing 
   // The cache holds at most 512 pages; spaced by 1 event, the 300 reads and writes would take thousands.
   assert.ok(t.checkpointCount() < t.events.length / 8, `${t.checkpointCount()} checkpoints for ${t.events.length} events`);
 });
+
+/** 4 KiB reads inside readahead folios (each cut out of its folio), rereads (activation) and a cache four times too small. */
+const SPLITS = `machine {
+  page_cache_limit = 256KiB
+}
+file "/a" size 4MiB
+file "/b" size 1MiB
+buf = alloc(64KiB)
+a = open("/a", O_RDONLY)
+b = open("/b", O_RDWR)
+repeat 3 {
+  pread(a, buf, 4KiB, 40KiB)
+  pread(a, buf, 4KiB, 8KiB)
+  pread(a, buf, 4KiB, 200KiB)
+  pread(a, buf, 4KiB, 44KiB)
+  pread(b, buf, 4KiB, 12KiB)
+  pwrite(b, buf, 8KiB, 16KiB)
+  repeat 6 { read(a, buf, 16KiB) }
+  pread(b, buf, 4KiB, 12KiB)
+}
+fsync(b)
+repeat 12 { read(a, buf, 64KiB) }
+pread(a, buf, 4KiB, 8KiB)
+`;
+
+/** Both LRU lists of `m` from their heads, every page's state (flags, times, mapcount, the operation that cached it). */
+function lists(m: Machine): unknown {
+  return { active: m.lru('active'), inactive: m.lru('inactive'), now: m.now, counters: Array.from(m.counters) };
+}
+
+for (const [name, text] of [['page-cache-lru.iosim', readFileSync(join(__dirname, '../../../examples/page-cache-lru.iosim'), 'utf8')], ['splits', SPLITS], ['rich', RICH]] as const) {
+  test(`${name}: checkpoints frozen incrementally (LRU order in stamps) rebuild both lists exactly as a plain run has them`, () => {
+    const loaded = loadScenario(text, `${name}.iosim`);
+    assert.ok(loaded.spec, loaded.diagnostics.map((d) => d.message).join('\n'));
+    // The reference: the machine run operation after operation, never frozen, its lists read after each one.
+    const live = new Machine(loaded.spec.config, loaded.spec.files, { emit() {} });
+    const src = loaded.spec.createSource();
+    const want: unknown[] = [];
+    let moved = 0;
+    for (let i = 0; ; i++) {
+      const op = src.next();
+      if (!op) break;
+      src.complete(live.execute(op, i).result);
+      want.push(lists(live));
+      // A copy frozen after every operation: each freeze shares the nodes that did not change with the one before.
+      assert.deepEqual(lists(Machine.fromFrozen(live.freeze(), { emit() {} })), want[i], `frozen after operation ${i} (${op.name})`);
+      if (live.cache.activeCount() > 0) moved++;
+    }
+    assert.ok(moved > 0, 'some pages were activated');
+    // A trace with a checkpoint as often as allowed, asked for the state after each operation in turn.
+    const t = new Trace(loaded.spec, { checkpointEvery: 1 });
+    t.runToEnd();
+    assert.ok(t.checkpointCount() > 3, `${t.checkpointCount()} checkpoints`);
+    for (let i = 0; i < want.length; i++) {
+      const m = t.stateAt(t.ops.endPosOf(i));
+      if (i === want.length - 1) break; // the head: the program's end phase ran too
+      assert.deepEqual(lists(m), want[i], `state after operation ${i} (${t.ops.nameOf(i)})`);
+    }
+  });
+}

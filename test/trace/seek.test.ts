@@ -14,7 +14,8 @@ import { Breakpoints } from '../../src/debug/breakpoints';
 import { Engine } from '../../src/debug/engine';
 import { pageCacheView, timeline } from '../../src/debug/inspect';
 import { PAGE_CODES, pageRunCode, pageRunLength } from '../../src/shared/messages';
-import { OpLog } from '../../src/trace/opLog';
+import { EVENT_CHUNK } from '../../src/trace/eventLog';
+import { OpLog, opNameMask } from '../../src/trace/opLog';
 import { Trace } from '../../src/trace/trace';
 import { traceOf } from '../machine/helpers';
 
@@ -198,8 +199,28 @@ test('operations that repeat their arguments share them, whatever their lines', 
   assert.deepEqual(log.get(4).args, [4, 4096, 131072]);
 });
 
+test('nextNamed finds the operations of the names asked for, across chunks of the table', () => {
+  const base = {
+    line: 1, col: 1, thread: 1, result: 0, errno: null, startPos: 0, endPos: 0, startNs: 0, endNs: 0, contextSwitches: 0,
+    cpuCopies: 0, dmaCopies: 0, cpuBytes: 0, dmaBytes: 0, pageFaults: 0, args: [], text: undefined,
+  };
+  const log = new OpLog();
+  // Opens at 5, 16383 and 16384 (the first of the second chunk), a close at 40000; reads everywhere else.
+  const named = new Map([[5, 'open'], [16383, 'open'], [16384, 'open'], [40000, 'close']]);
+  for (let i = 0; i < 40010; i++) log.add({ ...base, name: named.get(i) ?? 'read' });
+  const mask = opNameMask(['open', 'close']);
+  const found: number[] = [];
+  for (let i = log.nextNamed(0, log.length, mask); i >= 0; i = log.nextNamed(i + 1, log.length, mask)) found.push(i);
+  assert.deepEqual(found, [5, 16383, 16384, 40000]);
+  assert.equal(log.nextNamed(6, 16383, mask), -1);
+  assert.equal(log.nextNamed(16384, 16385, mask), 16384);
+  assert.equal(log.nextNamed(40001, 1e9, mask), -1);
+  assert.equal(log.nextNamed(0, 1e9, opNameMask(['close'])), 40000);
+});
+
 test('the timeline counts the events of each bucket as a walk over them one by one does', () => {
-  const t = traceOf(COPY, 0);
+  // Long enough for buckets to cross event chunks and the spans timeline counts at a time.
+  const t = traceOf(COPY.replace('repeat 700', 'repeat 6000'), 0);
   t.runToEnd();
   const ev = t.events;
   for (const n of [1, 7, 120]) {
@@ -236,5 +257,6 @@ test('the timeline counts the events of each bucket as a walk over them one by o
       assert.equal(b.startNs, ev.time(b.from));
     }
     assert.ok(got.reduce((s, b) => s + b.evictions, 0) > 10_000);
+    assert.ok(ev.length > 2 * EVENT_CHUNK, `${ev.length} events`);
   }
 });
