@@ -100,9 +100,16 @@ export class OpLines {
     if (!out.decimal(line, 6)) return false;
     out.piece(AFTER_LINE);
     if (label.length > 0 && !out.ascii(label)) return false;
-    if (!out.copy(span.bytes, span.callStart, span.callEnd)) return false;
-    out.piece(EQUALS);
-    if (!out.copy(span.bytes, span.retStart, span.retEnd)) return false;
+    const b = span.bytes;
+    const between = span.callEnd;
+    if (span.retStart === between + 3 && b[between] === 32 && b[between + 1] === 61 && b[between + 2] === 32) {
+      // The log has the ' = ' the line puts between them (it nearly always does): call and result in one copy.
+      if (!out.copy(b, span.callStart, span.retEnd)) return false;
+    } else {
+      if (!out.copy(b, span.callStart, span.callEnd)) return false;
+      out.piece(EQUALS);
+      if (!out.copy(b, span.retStart, span.retEnd)) return false;
+    }
     out.piece(OPEN);
     if (!seconds(out, model)) return false;
     if (logged === undefined) out.piece(CLOSE);

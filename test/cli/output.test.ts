@@ -95,8 +95,12 @@ test('a line built in place: a padded line number, a call and its result copied 
 
 test('numbers written in place: line numbers past 2^31, durations as seconds with nine decimals', () => {
   const { text } = written((out) => {
-    for (const n of [9, 10, 2147483647, 2147483648, 12345678901, 9007199254740991]) {
+    for (const n of [0, 9, 10, 100, 1000, 10010, 99999, 100000, 999999, 1000000, 2147483647, 2147483648, 12345678901, 9007199254740991]) {
       assert.ok(out.begin(40) && out.decimal(n, 6));
+      out.end();
+    }
+    for (const n of [0, 7, 1234]) {
+      assert.ok(out.begin(40) && out.decimal(n, 0) && out.decimal(n, 3));
       out.end();
     }
     // ns: 0, 1 ns, 24 µs, 1 s - 1 ns, 1 s, 1.000000001 s, 61.5 s, 10^15 - 1 (the largest written in place)
@@ -106,7 +110,8 @@ test('numbers written in place: line numbers past 2^31, durations as seconds wit
     }
   });
   assert.equal(text, [
-    '     9', '    10', '2147483647', '2147483648', '12345678901', '9007199254740991',
+    '     0', '     9', '    10', '   100', '  1000', ' 10010', ' 99999', '100000', '999999', '1000000',
+    '2147483647', '2147483648', '12345678901', '9007199254740991', '0  0', '7  7', '12341234',
     '0.000000000', '0.000000001', '0.000024000', '0.999999999', '1.000000000', '1.000000001', '61.500000000', '999999.999999999', '',
   ].join('\n'));
   // Not a whole number of ns below 10^15: not written (the caller writes formatSeconds' text).
