@@ -178,21 +178,7 @@ function cmdRun(args: string[]): number {
   const operations = json ? new Spill() : null;
   const recorded = new RecordedTally();
   const rows = log && !json ? new LogRows() : null;
-  let n = 0;
-  for (;;) {
-    const i = trace.step();
-    if (i < 0) break;
-    const r = trace.ops.get(i);
-    recorded.add(r);
-    if (operations) {
-      operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r, names)));
-      continue;
-    }
-    rows?.add(r);
-    // A log's operations say where they come from: its line, and its process when there are several.
-    lines.print(r, names, stdout);
-    names.after(r);
-  }
+  const n = operations ? spillOps(trace, names, recorded, operations) : printOps(trace, names, recorded, rows, lines, stdout);
   if (trace.error) {
     stdout.flush();
     // No document for a run that did not end: the operations kept for it are dropped (a temporary file, maybe).
@@ -232,6 +218,37 @@ function cmdRun(args: string[]): number {
   if (loaded.strace) logSummary(stdout, rows!, rvm, loaded.strace);
   stdout.flush();
   return 0;
+}
+
+/*
+ * The run's loop, one function for each output: a small loop of its own is compiled with the printing inlined (in
+ * cmdRun's body, which formats the summary too, print and copy stayed calls, issue 10).
+ */
+
+/** Runs `trace` to its end, printing each operation's line as it ends; the number of operations. */
+function printOps(trace: Trace, names: FdNames, recorded: RecordedTally, rows: LogRows | null, lines: OpLines, out: Output): number {
+  let n = 0;
+  for (let i = trace.step(); i >= 0; i = trace.step()) {
+    const r = trace.ops.get(i);
+    recorded.add(r);
+    rows?.add(r);
+    // A log's operations say where they come from: its line, and its process when there are several.
+    lines.print(r, names, out);
+    names.after(r);
+    n++;
+  }
+  return n;
+}
+
+/** Runs `trace` to its end, keeping each operation's JSON for the document; the number of operations. */
+function spillOps(trace: Trace, names: FdNames, recorded: RecordedTally, operations: Spill): number {
+  let n = 0;
+  for (let i = trace.step(); i >= 0; i = trace.step()) {
+    const r = trace.ops.get(i);
+    recorded.add(r);
+    operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r, names)));
+  }
+  return n;
 }
 
 /** A run that stopped at a value or a time past the model's limits: the error at its line, exit status 1. */

