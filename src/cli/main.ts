@@ -1,7 +1,6 @@
 /** `iosim`: run scenarios, compare transfer methods, export traces — the machine without VS Code. */
 import { statSync } from 'node:fs';
 import { hitPercent } from '../machine/counters';
-import { findOp } from '../machine/operation';
 import { formatBytes, formatDuration } from '../machine/units';
 import { errorAt, formatDiagnostic } from '../program/index';
 import type { Loaded, MachineOverrides } from '../program/load';
@@ -11,7 +10,7 @@ import { escapeControls, safeJson, terminalText } from '../shared/escape';
 import { checkCompareArgs, compare, warmCachedPages } from '../trace/compare';
 import { defaultConfig } from '../machine/config';
 import type { OpRecord } from '../trace/opLog';
-import { modeledCallNs, operationJson, opText, RecordedTally, sleptNsOf, runJsonFrame, runJsonRest, type RecordedVsModeled } from '../trace/summary';
+import { operationJson, opText, RecordedTally, runJsonFrame, runJsonRest } from '../trace/summary';
 import { FdNames } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { TraceFile, TraceWriteError, writeChromeTrace } from '../trace/traceFile';
@@ -21,8 +20,9 @@ import { calibrateRecording, cmdCalibrate } from './calibrate';
 import { checkResidency, checkText } from './check';
 import { applyMachineFlags, machineFlags, type MachineFlags } from './machineFlags';
 import { record, RecordError, recordUnavailable } from './record';
+import { LogRows, logSummary } from './logRows';
 import { OpLines } from './opLines';
-import { Output, Spill } from './output';
+import { Output, Spill, stdoutSink } from './output';
 import { table } from './table';
 
 const USAGE = `usage:
@@ -174,29 +174,15 @@ function cmdRun(args: string[]): number {
   const lines = new OpLines(log, loaded.spec!.threads, json ? undefined : loaded.spec!.callTexts?.());
   // Text for a person is escaped (names, log text) line by line; JSON keeps its values exact (shared/escape.ts) and
   // goes in chunks of JSON text, which safeJson takes piece by piece.
-  const stdout = new Output((b) => process.stdout.write(b), json ? safeJson : terminalText);
+  const stdout = new Output(stdoutSink, json ? safeJson : terminalText);
   const operations = json ? new Spill() : null;
   const recorded = new RecordedTally();
   const rows = log && !json ? new LogRows() : null;
-  let n = 0;
-  for (;;) {
-    const i = trace.step();
-    if (i < 0) break;
-    const r = trace.ops.get(i);
-    recorded.add(r);
-    if (operations) {
-      operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r, names)));
-      continue;
-    }
-    rows?.add(r);
-    // A log's operations say where they come from: its line, and its process when there are several.
-    lines.print(r, names, stdout);
-    names.after(r);
-  }
+  const n = operations ? spillOps(trace, names, recorded, operations) : printOps(trace, names, recorded, rows, lines, stdout);
   if (trace.error) {
     stdout.flush();
     // No document for a run that did not end: the operations kept for it are dropped (a temporary file, maybe).
-    operations?.drain(new Output(() => {}));
+    operations?.drain(new Output(() => true));
     return stopped(path, trace);
   }
   const rvm = recorded.result(trace.machine.now);
@@ -234,60 +220,42 @@ function cmdRun(args: string[]): number {
   return 0;
 }
 
+/*
+ * The run's loop, one function for each output: a small loop of its own is compiled with the printing inlined (in
+ * cmdRun's body, which formats the summary too, print and copy stayed calls, issue 10).
+ */
+
+/** Runs `trace` to its end, printing each operation's line as it ends; the number of operations. */
+function printOps(trace: Trace, names: FdNames, recorded: RecordedTally, rows: LogRows | null, lines: OpLines, out: Output): number {
+  let n = 0;
+  for (let i = trace.step(); i >= 0; i = trace.step()) {
+    const r = trace.ops.get(i);
+    recorded.add(r);
+    rows?.add(r);
+    // A log's operations say where they come from: its line, and its process when there are several.
+    lines.print(r, names, out);
+    names.after(r);
+    n++;
+  }
+  return n;
+}
+
+/** Runs `trace` to its end, keeping each operation's JSON for the document; the number of operations. */
+function spillOps(trace: Trace, names: FdNames, recorded: RecordedTally, operations: Spill): number {
+  let n = 0;
+  for (let i = trace.step(); i >= 0; i = trace.step()) {
+    const r = trace.ops.get(i);
+    recorded.add(r);
+    operations.write((n++ ? ',\n' : '') + opText(operationJson(trace, r, names)));
+  }
+  return n;
+}
+
 /** A run that stopped at a value or a time past the model's limits: the error at its line, exit status 1. */
 function stopped(path: string, trace: Trace): number {
   const e = trace.error!;
   err(formatDiagnostic(path, errorAt(e.line, e.col, e.message)));
   return 1;
-}
-
-/** For a replayed log, per syscall name: calls, how many were simulated, the log's time and the model's. */
-class LogRows {
-  readonly rows = new Map<string, { calls: number; modeled: number; slept: number; recorded: number; modeledNs: number; timed: number }>();
-
-  add(r: OpRecord): void {
-    // Operations the replay adds (a buffer's alloc, a file open before the log or closed by an exit) are no calls of the log.
-    if (r.name === 'alloc' || r.name === 'inherit' || r.name === 'release') return;
-    // The log's name for the call (sendto stays sendto though the model simulates a write); without one, pass-throughs
-    // and renamed calls carry it, others by the model's table (pread → pread64).
-    const named = r.name === 'syscall' || r.text === 'copy_file_range' || r.name === 'socket' || r.text?.startsWith('sync_file_range');
-    const name = r.recorded?.syscall ?? (named ? r.text ?? r.name : findOp(r.name)?.linuxName ?? r.name);
-    let row = this.rows.get(name);
-    if (!row) this.rows.set(name, (row = { calls: 0, modeled: 0, slept: 0, recorded: 0, modeledNs: 0, timed: 0 }));
-    row.calls++;
-    if (r.name !== 'syscall') row.modeled++;
-    else if (sleptNsOf(r) > 0) row.slept++;
-    if (r.recorded?.durationNs !== undefined) {
-      row.timed++;
-      row.recorded += r.recorded.durationNs;
-      row.modeledNs += modeledCallNs(r);
-    }
-  }
-}
-
-/** The "simulated" column: yes, as a sleep, shown only, or how many of each. */
-function simulatedText(r: { calls: number; modeled: number; slept: number }): string {
-  if (r.modeled === r.calls) return 'yes';
-  if (r.slept === r.calls) return 'as a sleep';
-  if (r.modeled === 0 && r.slept === 0) return 'shown only';
-  return [r.modeled ? `${r.modeled}` : '', r.slept ? `${r.slept} as sleep${r.slept === 1 ? '' : 's'}` : ''].filter((x) => x).join(', ');
-}
-
-/** For a replayed log: what was simulated and what only shown, and the log's times against the model's. */
-function logSummary(out: Output, logRows: LogRows, rvm: RecordedVsModeled | null, info: StraceInfo): void {
-  const sorted = [...logRows.rows].sort((a, b) => b[1].recorded - a[1].recorded || b[1].calls - a[1].calls);
-  out.line('');
-  out.line(`log: ${info.lines} lines, ${info.syscalls} syscalls (${info.failed} failed), ${info.threads.size} process${info.threads.size === 1 ? '' : 'es'}, ${info.signals} signal${info.signals === 1 ? '' : 's'}, ${info.badLines} line${info.badLines === 1 ? '' : 's'} skipped`);
-  out.line(table(['syscall', 'calls', 'simulated', 'recorded time', 'modeled time'], sorted.map(([name, r]) => [
-    name, r.calls, simulatedText(r),
-    r.timed ? formatDuration(r.recorded) : '', r.timed ? formatDuration(r.modeledNs) : '',
-  ]), [false, true, true, true, true]));
-  if (rvm) {
-    out.line(`time in syscalls: recorded ${formatDuration(rvm.recordedNs)}, modeled ${formatDuration(rvm.modeledNs)} (${rvm.operations} timed calls)`);
-    out.line(`elapsed: recorded ${formatDuration(rvm.recordedSpanNs)} (first to last call), modeled ${formatDuration(rvm.modeledSpanNs)}`);
-  }
-  out.line('"shown only": the model counts the call (2 switches) but does not simulate it.');
-  if (sorted.some(([, r]) => r.slept > 0)) out.line('"as a sleep": not simulated, but the time the log shows it sleeping passes on the machine (the flusher and devices go on); its modeled time runs from its recorded start to its end.');
 }
 
 function cmdExport(args: string[]): number {

@@ -8,11 +8,11 @@
  */
 import { formatSeconds } from '../machine/units';
 import type { RecordedCall } from '../machine/operation';
-import type { CallTexts } from '../program/source';
+import type { CallBytes, CallTexts } from '../program/source';
 import { terminalText } from '../shared/escape';
 import type { OpRecord } from '../trace/opLog';
 import { FdNames, logLineNotes, straceLine } from '../trace/strace';
-import type { Output } from './output';
+import { asciiPiece, type Output } from './output';
 
 /** What logLineNotes read for an answer, and the answer. */
 interface NotesMemo {
@@ -39,6 +39,14 @@ function answers(m: NotesMemo, r: OpRecord, rec: RecordedCall): boolean {
 function seconds(out: Output, ns: number): boolean {
   return out.seconds(ns) || out.ascii(formatSeconds(ns));
 }
+
+/** A call line's fixed pieces, made once: nothing to check or convert for each of a million lines. */
+const AFTER_LINE = asciiPiece('  ');
+const EQUALS = asciiPiece(' = ');
+const OPEN = asciiPiece(' <');
+const CLOSE = asciiPiece('>');
+const CLOSE_OPEN_LOG = asciiPiece('> (log <');
+const CLOSE_LOG = asciiPiece('>)');
 
 /** Spaces that right-align a line number in six columns, by its number of digits. */
 const PAD = ['      ', '     ', '    ', '   ', '  ', ' ', ''];
@@ -74,11 +82,7 @@ export class OpLines {
       // 33: the line number (16 digits at most) and the fixed pieces between the others; 32: a duration's most.
       const max = 33 + label.length + (span.callEnd - span.callStart) + (span.retEnd - span.retStart) + 64 + notes.length;
       if (out.begin(max)) {
-        if (
-          out.decimal(r.line, 6) && out.ascii('  ') && out.ascii(label) && out.copy(span.bytes, span.callStart, span.callEnd) &&
-          out.ascii(' = ') && out.copy(span.bytes, span.retStart, span.retEnd) && out.ascii(' <') && seconds(out, model) && out.ascii('>') &&
-          (logged === undefined || (out.ascii(' (log <') && seconds(out, logged) && out.ascii('>)'))) && out.ascii(notes)
-        ) {
+        if (this.callLine(out, r.line, label, span, model, logged, notes)) {
           out.end();
           return;
         }
@@ -86,6 +90,35 @@ export class OpLines {
       }
     }
     out.lineAsIs(this.where(r) + terminalText(straceLine(r, names, this.texts)));
+  }
+
+  /**
+   * `${line}  ${label}${call} = ${ret} <${model}>[ (log <${logged}>)]${notes}`, false at the first piece that is not
+   * printable ASCII (the caller then takes the line back).
+   */
+  private callLine(out: Output, line: number, label: string, span: CallBytes, model: number, logged: number | undefined, notes: string): boolean {
+    if (!out.decimal(line, 6)) return false;
+    out.piece(AFTER_LINE);
+    if (label.length > 0 && !out.ascii(label)) return false;
+    const b = span.bytes;
+    const between = span.callEnd;
+    if (span.retStart === between + 3 && b[between] === 32 && b[between + 1] === 61 && b[between + 2] === 32) {
+      // The log has the ' = ' the line puts between them (it nearly always does): call and result in one copy.
+      if (!out.copy(b, span.callStart, span.retEnd)) return false;
+    } else {
+      if (!out.copy(b, span.callStart, span.callEnd)) return false;
+      out.piece(EQUALS);
+      if (!out.copy(b, span.retStart, span.retEnd)) return false;
+    }
+    out.piece(OPEN);
+    if (!seconds(out, model)) return false;
+    if (logged === undefined) out.piece(CLOSE);
+    else {
+      out.piece(CLOSE_OPEN_LOG);
+      if (!seconds(out, logged)) return false;
+      out.piece(CLOSE_LOG);
+    }
+    return notes.length === 0 || out.ascii(notes);
   }
 
   /**
