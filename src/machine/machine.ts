@@ -80,6 +80,7 @@ export class Machine extends Kernel {
    * operation proper starts (what the idle time did is not the operation's cost).
    */
   execute(op: Operation, seq: number, before?: Float64Array): OpResult {
+    this.cache.recycle();
     this.opSeq = seq;
     this.thread = op.thread ?? 1;
     this.regs.pc = op.line;
