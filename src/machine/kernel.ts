@@ -6,7 +6,7 @@
 import { C, Counters, newCounters } from './counters';
 import { MachineConfig, cloneConfig } from './config';
 import { Content, ZERO } from './content';
-import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove, split31 } from './events';
+import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove, split31Hi, split31Lo } from './events';
 import { PageCache } from './pagecache';
 import { RaState } from './state';
 import {
@@ -162,8 +162,8 @@ export abstract class Kernel {
   /** Blocks the current thread until `t` (io_schedule): the CPU waits in kernel mode. */
   waitUntil(t: number, reason: WaitReason): void {
     if (t <= this.now) return;
-    const ns = split31(t - this.now);
-    this.ev(Ev.Block, ns.lo, reason, ns.hi);
+    const ns = t - this.now;
+    this.ev(Ev.Block, split31Lo(ns), reason, split31Hi(ns));
     this.runUntil(t);
   }
 
