@@ -264,14 +264,22 @@ export class Mapping {
   private readonly tagFloor: (MapNode | null)[] = [null, null, null];
   private readonly tagFloorAt: number[] = [0, 0, 0];
 
-  /** A folio with `flags` went into `node` (or got them there): a floor after the node no longer holds for those tags. */
+  /**
+   * A folio with `flags` went into `node` (or got them there): a floor after the node no longer holds for a tag the
+   * node did not have before (its count is 1 now; a node that had the tag already is at or after the floor).
+   */
   private tagsRaised(node: MapNode, flags: number): void {
     if ((flags & TAG_MASK) === 0) return;
-    const first = node.folios[0].index;
     const fl = this.tagFloor;
-    if (fl[0] !== null && flags & PG_DIRTY && node !== fl[0] && first < fl[0].folios[0].index) fl[0] = null;
-    if (fl[1] !== null && flags & PG_WRITEBACK && node !== fl[1] && first < fl[1].folios[0].index) fl[1] = null;
-    if (fl[2] !== null && flags & PG_READAHEAD && node !== fl[2] && first < fl[2].folios[0].index) fl[2] = null;
+    if (fl[0] !== null && flags & PG_DIRTY && node.dirtyTags === 1) this.dropFloor(0, node);
+    if (fl[1] !== null && flags & PG_WRITEBACK && node.writebackTags === 1) this.dropFloor(1, node);
+    if (fl[2] !== null && flags & PG_READAHEAD && node.readaheadTags === 1) this.dropFloor(2, node);
+  }
+
+  /** Drops tag t's floor if `node`, which just got the tag, comes before it. */
+  private dropFloor(t: number, node: MapNode): void {
+    const floor = this.tagFloor[t]!;
+    if (node !== floor && node.folios[0].index < floor.folios[0].index) this.tagFloor[t] = null;
   }
 
   /** The first page index in [from, limit) that is not cached (page_cache_next_miss); `limit` if all are. */
