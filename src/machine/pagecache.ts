@@ -80,7 +80,14 @@ export class PageCache {
   /** A new operation begins: the folios that left during the last ones may be reused. */
   recycle(): void {
     const left = this.left;
+    if (left.length === 0) return;
     const spare = this.spare;
+    if (spare.length === 0 && left.length <= SPARE_MAX) {
+      // The usual case (as many folios leave as are made): the lists trade places, nothing is moved.
+      this.spare = left;
+      this.left = spare;
+      return;
+    }
     // Bounded: after a drop_caches the cache refills with folios made anew, the garbage collector takes the rest.
     // By pop: setting `length` is a call into the runtime, dearer than moving the one or two folios of an operation.
     while (left.length > 0 && spare.length < SPARE_MAX) spare.push(left.pop()!);
