@@ -74,7 +74,17 @@ export const EVENT_NAMES: readonly string[] = [
  * for every integer of magnitude up to 2^53 (the clock's limit; |hi| < 2^22).
  */
 export function split31(v: number): { lo: number; hi: number } {
-  return { lo: v % SPLIT, hi: Math.trunc(v / SPLIT) };
+  return { lo: split31Lo(v), hi: split31Hi(v) };
+}
+
+/** split31(v).lo, with no record made (a Block event for every wait). */
+export function split31Lo(v: number): number {
+  return v % SPLIT;
+}
+
+/** split31(v).hi. */
+export function split31Hi(v: number): number {
+  return Math.trunc(v / SPLIT);
 }
 
 /** The number split31 split. */

@@ -136,6 +136,28 @@ export class Folio {
     public dirtyStep: number,
   ) {}
 
+  /** Makes a folio that left its cache a new one, as the constructor would (PageCache's spare folios). */
+  reuse(
+    fileId: number, index: number, nr: number, flags: number, mapcount: number, bornOp: number,
+    readyAt: number, readyStep: number, dirtiedAt: number, dirtyStep: number,
+  ): this {
+    this.prev = null;
+    this.next = null;
+    this.node = null;
+    this.lru = 0;
+    this.fileId = fileId;
+    this.index = index;
+    this.nr = nr;
+    this.flags = flags;
+    this.mapcount = mapcount;
+    this.bornOp = bornOp;
+    this.readyAt = readyAt;
+    this.readyStep = readyStep;
+    this.dirtiedAt = dirtiedAt;
+    this.dirtyStep = dirtyStep;
+    return this;
+  }
+
   /** One past the last page index. */
   get end(): number {
     return this.index + this.nr;

@@ -6,7 +6,7 @@
 import { C, Counters, newCounters } from './counters';
 import { MachineConfig, cloneConfig } from './config';
 import { Content, ZERO } from './content';
-import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove, split31 } from './events';
+import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove, split31Hi, split31Lo } from './events';
 import { PageCache } from './pagecache';
 import { RaState } from './state';
 import {
@@ -89,8 +89,12 @@ export abstract class Kernel {
   sink: EventSink;
   /** Copy directions already counted in the current activity (syscall, fault or flusher run): one bit a direction. */
   counted = new Uint32Array(4);
-  /** The counted bits of the activities an inner one interrupted, four numbers each (newActivity, endActivity). */
+  /**
+   * The counted bits of the activities an inner one interrupted, four numbers each (newActivity, endActivity): the
+   * first `activityDepth` entries (written by index: a push of four arguments is a builtin call for every syscall).
+   */
   activityStack: number[] = [];
+  activityDepth = 0;
   /** True while user code runs (a touch of mapped memory); between operations the CPU is not in user code. */
   inUserCode = false;
   /** A mapping keeps its own readahead state (vma->vm_file->f_ra in Linux: the file's; one per region here). */
@@ -162,8 +166,8 @@ export abstract class Kernel {
   /** Blocks the current thread until `t` (io_schedule): the CPU waits in kernel mode. */
   waitUntil(t: number, reason: WaitReason): void {
     if (t <= this.now) return;
-    const ns = split31(t - this.now);
-    this.ev(Ev.Block, ns.lo, reason, ns.hi);
+    const ns = t - this.now;
+    this.ev(Ev.Block, split31Lo(ns), reason, split31Hi(ns));
     this.runUntil(t);
   }
 
@@ -200,23 +204,31 @@ export abstract class Kernel {
    */
   newActivity(): number {
     const c = this.counted;
-    this.activityStack.push(c[0], c[1], c[2], c[3]);
+    const s = this.activityStack;
+    const n = this.activityDepth;
+    s[n] = c[0];
+    s[n + 1] = c[1];
+    s[n + 2] = c[2];
+    s[n + 3] = c[3];
     c[0] = 0;
     c[1] = 0;
     c[2] = 0;
     c[3] = 0;
-    return this.activityStack.length;
+    this.activityDepth = n + 4;
+    return n + 4;
   }
 
   /** Back to the activity that newActivity interrupted (`token`: what it returned). */
   endActivity(token: number): void {
+    const n = this.activityDepth - 4;
+    if (n + 4 !== token) throw new Error('activities must end in the order they began');
     const s = this.activityStack;
-    if (s.length !== token) throw new Error('activities must end in the order they began');
     const c = this.counted;
-    c[3] = s.pop()!;
-    c[2] = s.pop()!;
-    c[1] = s.pop()!;
-    c[0] = s.pop()!;
+    c[3] = s[n + 3];
+    c[2] = s[n + 2];
+    c[1] = s[n + 1];
+    c[0] = s[n];
+    this.activityDepth = n;
   }
 
   /**

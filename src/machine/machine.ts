@@ -80,13 +80,18 @@ export class Machine extends Kernel {
    * operation proper starts (what the idle time did is not the operation's cost).
    */
   execute(op: Operation, seq: number, before?: Float64Array): OpResult {
+    this.cache.recycle();
     this.opSeq = seq;
     this.thread = op.thread ?? 1;
     this.regs.pc = op.line;
     const at = op.recorded?.timestampNs;
     if (at !== undefined && at > this.now) this.runUntil(at);
     this.opStartNs = this.now;
-    before?.set(this.counters);
+    if (before) {
+      // By hand: TypedArray.prototype.set is a builtin call that costs more than copying the 16 counters (issue 10).
+      const c = this.counters;
+      for (let i = 0; i < c.length; i++) before[i] = c[i];
+    }
     const spec = findOp(op.name);
     if (!spec) throw new Error(`unknown operation ${op.name}`);
     if (spec.nr === null && op.name !== 'syscall') return this.userOp(op);

@@ -193,6 +193,9 @@ export class Mapping {
     const nodes = this.nodes;
     let n: number;
     let s0: number;
+    // Whether every node before `n` is known to be without the tag (a search from the first node): the first tagged
+    // node met is then a floor.
+    let fromStart = false;
     // A search that goes on from the folio found last (writeback walks a run of dirty folios in order): from its place.
     const h = this.tagHint;
     const hn = this.tagHintNode;
@@ -204,10 +207,21 @@ export class Mapping {
     } else {
       n = Math.max(0, this.nodeAt(from));
       s0 = -1;
+      // No node before the floor has the tag: the nodes up to it would be skipped one by one, or end the search at the
+      // floor's first folio just the same.
+      const floor = this.tagFloor[t];
+      const at = this.tagFloorAt[t];
+      if (floor !== null && at > n && at < nodes.length && nodes[at] === floor) n = at;
+      else fromStart = n === 0;
     }
     for (; n < nodes.length; n++) {
       const node = nodes[n];
       const tagged = tagCount(node, t);
+      if (fromStart && tagged > 0) {
+        this.tagFloor[t] = node;
+        this.tagFloorAt[t] = n;
+        fromStart = false;
+      }
       // A node without the tag is skipped on its own count (its folios, elsewhere in memory, are not read), unless
       // it may end the search.
       if (tagged === 0 && to === Infinity) {
@@ -239,6 +253,33 @@ export class Mapping {
   private tagHint: Folio | null = null;
   private tagHintNode = 0;
   private tagHintSlot = 0;
+
+  /**
+   * For each tag (TAGGED's order), a node that no node before it has a folio with the tag in, and its place when found
+   * (checked before use): a search from the start of the file (the flusher's write_cache_pages from index 0 past
+   * the clean pages reclaim has not taken yet) goes straight to it instead of reading every node before it (issue 10).
+   * Dropped when a node before it gets the tag, or when it leaves the index.
+   */
+  private readonly tagFloor: (MapNode | null)[] = [null, null, null];
+  private readonly tagFloorAt: number[] = [0, 0, 0];
+
+  /**
+   * A folio with `flags` went into `node` (or got them there): a floor after the node no longer holds for a tag the
+   * node did not have before (its count is 1 now; a node that had the tag already is at or after the floor).
+   */
+  private tagsRaised(node: MapNode, flags: number): void {
+    if ((flags & TAG_MASK) === 0) return;
+    const fl = this.tagFloor;
+    if (fl[0] !== null && flags & PG_DIRTY && node.dirtyTags === 1) this.dropFloor(0, node);
+    if (fl[1] !== null && flags & PG_WRITEBACK && node.writebackTags === 1) this.dropFloor(1, node);
+    if (fl[2] !== null && flags & PG_READAHEAD && node.readaheadTags === 1) this.dropFloor(2, node);
+  }
+
+  /** Drops tag t's floor if `node`, which just got the tag, comes before it. */
+  private dropFloor(t: number, node: MapNode): void {
+    const floor = this.tagFloor[t]!;
+    if (node !== floor && node.folios[0].index < floor.folios[0].index) this.tagFloor[t] = null;
+  }
 
   /** The first page index in [from, limit) that is not cached (page_cache_next_miss); `limit` if all are. */
   nextMiss(from: number, limit: number): number {
@@ -303,6 +344,7 @@ export class Mapping {
     for (const g of upper.folios) {
       countTags(node, g.flags, -1);
       countTags(upper, g.flags, 1);
+      this.tagsRaised(upper, g.flags);
       g.node = upper;
     }
     this.nodes.splice(n + 1, 0, upper);
@@ -312,8 +354,11 @@ export class Mapping {
   insertAfter(f: Folio, upper: Folio): void {
     const node = f.node as MapNode;
     const fs = node.folios;
-    const h = this.hint;
-    const slot = (h === f && fs[this.hintSlot] === f ? this.hintSlot : Mapping.slotAt(fs, f.index)) + 1;
+    // Its place from the lookup that found it (find's or findTagged's: writeback cuts the folios the tag search
+    // returns), else by search.
+    const hs = this.hintSlot;
+    const ts = this.tagHintSlot;
+    const slot = (this.hint === f && hs >= 0 && fs[hs] === f ? hs : this.tagHint === f && fs[ts] === f ? ts : Mapping.slotAt(fs, f.index)) + 1;
     this.nrpages += upper.nr;
     this.nrFolios++;
     this.place(node, slot, upper);
@@ -337,6 +382,7 @@ export class Mapping {
     }
     f.node = node;
     countTags(node, f.flags, 1);
+    this.tagsRaised(node, f.flags);
   }
 
   remove(f: Folio): void {
@@ -362,7 +408,11 @@ export class Mapping {
     f.node = null;
     this.nrpages -= f.nr;
     this.nrFolios--;
-    if (fs.length === 0) this.nodes.splice(this.nodes.indexOf(node), 1);
+    if (fs.length === 0) {
+      this.nodes.splice(this.nodes.indexOf(node), 1);
+      const fl = this.tagFloor;
+      for (let t = 0; t < fl.length; t++) if (fl[t] === node) fl[t] = null;
+    }
   }
 
   /** Records that `f`'s flags changed from `before` (its place is unchanged). */
@@ -374,6 +424,7 @@ export class Mapping {
     if (changed & PG_DIRTY) node.dirtyTags += f.flags & PG_DIRTY ? 1 : -1;
     if (changed & PG_WRITEBACK) node.writebackTags += f.flags & PG_WRITEBACK ? 1 : -1;
     if (changed & PG_READAHEAD) node.readaheadTags += f.flags & PG_READAHEAD ? 1 : -1;
+    this.tagsRaised(node as MapNode, changed & f.flags);
   }
 
   /** The index nodes in order (for checkpoints: each with its folios and its frozen copy, if still valid). */

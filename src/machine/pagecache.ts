@@ -36,6 +36,9 @@ export function pageOf(f: Folio, index: number): Page {
   };
 }
 
+/** At most this many spare folios are kept (PageCache.recycle). */
+const SPARE_MAX = 4096;
+
 /**
  * A checkpoint's page cache: the index nodes of every file (frozen, shared with the previous checkpoint where nothing
  * in them changed), their folios' LRU stamps included, and each list's last stamp (LruList).
@@ -58,8 +61,44 @@ export class PageCache {
   size = 0;
   dirty = 0;
   writeback = 0;
+  /**
+   * Folios that left the cache (evicted, or joined into a neighbour) during the current operation, and those that
+   * left before it, which new folios reuse. A folio lives a few thousand operations in a cache that turns over (a
+   * large copy): made anew each time, every folio was young garbage, and each scavenge of the garbage collector
+   * copied the whole cache's folios (issue 10). Only folios of an earlier operation are reused: code of the current
+   * one may still read a folio it held before a join took it (its old fields, as before).
+   */
+  private left: Folio[] = [];
+  private spare: Folio[] = [];
 
   constructor(public capacity: number) {}
+
+  /** A new operation begins: the folios that left during the last ones may be reused. */
+  recycle(): void {
+    const left = this.left;
+    if (left.length === 0) return;
+    const spare = this.spare;
+    if (spare.length === 0 && left.length <= SPARE_MAX) {
+      // The usual case (as many folios leave as are made): the lists trade places, nothing is moved.
+      this.spare = left;
+      this.left = spare;
+      return;
+    }
+    // Bounded: after a drop_caches the cache refills with folios made anew, the garbage collector takes the rest.
+    // By pop: setting `length` is a call into the runtime, dearer than moving the one or two folios of an operation.
+    while (left.length > 0 && spare.length < SPARE_MAX) spare.push(left.pop()!);
+    if (left.length > 0) left.length = 0;
+  }
+
+  /** A folio: a spare one if any (see `left`), else a new one. */
+  private folio(
+    fileId: number, index: number, nr: number, flags: number, mapcount: number, bornOp: number,
+    readyAt: number, readyStep: number, dirtiedAt: number, dirtyStep: number,
+  ): Folio {
+    const f = this.spare.pop();
+    if (f === undefined) return new Folio(fileId, index, nr, flags, mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep);
+    return f.reuse(fileId, index, nr, flags, mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep);
+  }
 
   mapping(fileId: number): Mapping | undefined {
     return this.files[fileId];
@@ -122,7 +161,7 @@ export class PageCache {
   /** split_folio: `f` keeps the pages below `at`; a new folio, next to it toward the LRU head, takes the rest. */
   private split(m: Mapping, f: Folio, at: number): Folio {
     const k = at - f.index;
-    const upper = new Folio(
+    const upper = this.folio(
       f.fileId, at, f.nr - k, f.flags, f.mapcount, f.bornOp,
       f.readyAtOf(at), f.readyStep, f.dirtiedAtOf(at), f.dirtyStep,
     );
@@ -163,6 +202,7 @@ export class PageCache {
     const list = this.listOf(lo);
     list.remove(hi);
     m.remove(hi);
+    this.left.push(hi);
     lo.nr += hi.nr;
     list.count += hi.nr;
     m.nrpages += hi.nr;
@@ -176,7 +216,7 @@ export class PageCache {
    * list, unreferenced unless `flags` say otherwise. Page i is ready at readyAt + readyStep × (i − index).
    */
   insert(fileId: number, index: number, nr: number, readyAt: number, readyStep: number, bornOp: number, flags = 0): Folio {
-    const f = new Folio(fileId, index, nr, flags & ~PG_ACTIVE, 0, bornOp, readyAt, readyStep, 0, 0);
+    const f = this.folio(fileId, index, nr, flags & ~PG_ACTIVE, 0, bornOp, readyAt, readyStep, 0, 0);
     let m = this.files[fileId];
     if (!m) {
       m = new Mapping();
@@ -197,6 +237,7 @@ export class PageCache {
     if (m.nrpages === 0) this.files[f.fileId] = undefined;
     this.count(f.flags, -f.nr);
     this.size -= f.nr;
+    this.left.push(f);
   }
 
   /**

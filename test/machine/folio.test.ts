@@ -135,6 +135,9 @@ function differential(seed: number, steps: number): void {
   const n = new Naive();
   let op = 0;
   for (let s = 0; s < steps; s++) {
+    // Each step is an operation of its own, as Machine.execute begins them: folios that left in earlier steps are
+    // reused by this one's inserts and splits.
+    c.recycle();
     const file = Math.floor(rand() * FILES);
     const a = Math.floor(rand() * SPAN);
     const len = 1 + Math.floor(rand() * (rand() < 0.7 ? 8 : 256));
@@ -281,6 +284,27 @@ test('tag search skips nodes with no tagged folio and finds the first dirty page
   c.setDirty(c.take(2, 2500, 2501)!, 1, 0);
   assert.equal(m.findTagged(0, Infinity, PG_DIRTY)!.index, 2500);
   assert.equal(m.findTagged(2501, Infinity, PG_DIRTY), undefined);
+});
+
+test('a folio that left the cache keeps its fields until the next operation, then makes a new one', () => {
+  const c = new PageCache(1000);
+  const gone = c.insert(0, 0, 8, 0, 0, 1);
+  c.remove(gone);
+  // During the operation it left in, its fields are what they were (a caller may still read them).
+  const same = c.insert(0, 100, 4, 0, 0, 1);
+  assert.notEqual(same, gone);
+  assert.deepEqual([gone.fileId, gone.index, gone.nr, gone.node], [0, 0, 8, null]);
+  c.recycle();
+  // The next operation's insert reuses it, with nothing of its old state.
+  const reused = c.insert(1, 50, 2, 700, 0, 2, PG_READAHEAD);
+  assert.equal(reused, gone);
+  assert.deepEqual(
+    [reused.fileId, reused.index, reused.nr, reused.flags, reused.mapcount, reused.bornOp, reused.readyAt, reused.dirtiedAt],
+    [1, 50, 2, PG_READAHEAD, 0, 2, 700, 0],
+  );
+  assert.equal(c.find(1, 51), reused);
+  assert.equal(c.find(0, 0), undefined);
+  assert.equal(c.size, 6);
 });
 
 test('joinStep: one step describes two runs only when the second continues the first', () => {

@@ -50,14 +50,18 @@ export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number,
   for (let idx = first; idx <= last;) {
     const q = c.find(f.id, idx);
     let m = 1;
+    // Whether the m lookups below run no timer: the cache is then as q was found in it.
+    let quiet = false;
     if (q && !(q.flags & PG_READAHEAD) && !(skipFirst && idx === first)) {
+      const steps = k.quietSteps(dram);
       m = Math.min(q.end, last + 1) - idx;
-      m = Math.min(m, Math.max(1, k.quietSteps(dram)));
+      m = Math.min(m, Math.max(1, steps));
       if (wait) m = Math.min(m, Math.max(1, q.readyCount(k.now + dram) - (idx - q.index)));
+      quiet = m <= steps;
     }
     k.advance(m * dram);
     const t1 = k.now - (m - 1) * dram;
-    let p = c.find(f.id, idx);
+    let p = quiet ? q : c.find(f.id, idx);
     if (!p) {
       accountLookup(k, f, idx, 1, false, t1);
       readahead(k, f, ra, idx, last - idx + 1, false);
@@ -71,7 +75,9 @@ export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number,
     if (p.flags & PG_READAHEAD) {
       // filemap_readahead: the marked folio (one page in the classic profile) loses its mark and starts async
       // readahead from its first page (folio->index) for the pages left to read.
-      const [fs, fe] = k.config.kernel === '6.18' ? markedFolio(k, f.id, idx) : [idx, idx + 1];
+      let fs = idx;
+      let fe = idx + 1;
+      if (k.config.kernel === '6.18') [fs, fe] = markedFolio(k, f.id, idx);
       clearReadahead(k, f.id, fs, fe);
       const held = c.find(f.id, idx);
       readahead(k, f, ra, fs, last - fs + 1, true, fe - fs);
@@ -80,7 +86,7 @@ export function filemapGetPages(k: Kernel, f: FileObj, ra: RaState, pos: number,
     }
     if (wait && ready > k.now) k.waitUntil(ready, WaitReason.PageIo);
     if (ready > readyAt) readyAt = ready;
-    if (access && !(skipFirst && idx === first)) markAccessed(k, f.id, idx, m, t1);
+    if (access && !(skipFirst && idx === first)) markAccessed(k, f.id, idx, m, t1, p);
     idx += m;
   }
   ra.prevPos = pos + count;
@@ -209,11 +215,11 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
     }
     const newlyDirty = !(p.flags & PG_DIRTY);
     if (newlyDirty) {
-      c.setDirty(c.takeFrom(p, idx, idx + m), k.now, dram);
+      p = c.setDirty(c.takeFrom(p, idx, idx + m), k.now, dram);
       noteDirtied(k, f, idx, m);
     }
     if (m > 1) k.advance((m - 1) * dram);
-    markAccessed(k, f.id, idx, m, t1);
+    markAccessed(k, f.id, idx, m, t1, p);
     // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
     balanceDirtyPages(k, newlyDirty ? m : 0);
     idx += m;

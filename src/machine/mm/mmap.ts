@@ -4,7 +4,7 @@
  * and its cached neighbours.
  */
 import { C } from '../counters';
-import { Content } from '../content';
+import { Content, ZERO } from '../content';
 import { Ev, Loc, SwitchCause, UserOpKind, WaitReason } from '../events';
 import { OpResult, SyscallError, err, ok } from '../errno';
 import { Kernel } from '../kernel';
@@ -68,15 +68,36 @@ export function touch(k: Kernel, addr: number, off: number, len: number): OpResu
   return ok(0);
 }
 
+/** Where the bytes of a piece of user memory are: what userSource returns. */
+export interface UserSource {
+  content: Content;
+  off: number;
+  loc: Loc;
+}
+
+/**
+ * userSource's answer: one record, overwritten by each call. Every caller reads it at once (into the arguments of the
+ * copy it makes); a record made for every write was garbage for the collector (issue 10).
+ */
+const source: UserSource = { content: new Content(ZERO), off: 0, loc: Loc.User };
+
 /**
  * Where the bytes of user memory a syscall reads come from (copy_from_user's source): a buffer, or for a mapping the
- * file's pages, which the kernel's access may fault in.
+ * file's pages, which the kernel's access may fault in. The record is valid until the next call.
  */
-export function userSource(k: Kernel, region: Region, off: number, count: number): { content: Content; off: number; loc: Loc } {
-  if (region.kind === 'buffer') return { content: region.content, off, loc: Loc.User };
+export function userSource(k: Kernel, region: Region, off: number, count: number): Readonly<UserSource> {
+  if (region.kind === 'buffer') {
+    source.content = region.content;
+    source.off = off;
+    source.loc = Loc.User;
+    return source;
+  }
   faultIn(k, region, off, count, false);
   const f = k.filesById[region.fileId];
-  return { content: f.content, off: region.fileOff + off, loc: Loc.Mmap };
+  source.content = f.content;
+  source.off = region.fileOff + off;
+  source.loc = Loc.Mmap;
+  return source;
 }
 
 /** Makes every page of [off, off+len) of a mapping present, faulting where there is no pte. */

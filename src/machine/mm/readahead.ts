@@ -45,9 +45,19 @@ export function nextRaSize(cur: number, max: number): number {
  * a page with PG_readahead was reached (async readahead). `nextMiss` finds the first uncached page at or after an
  * index (page_cache_next_miss) for the context readahead of an interleaved stream; `prevMiss` the last uncached page
  * at or before an index (page_cache_prev_miss, -1 when all are cached down to 0) for the context readahead of a read
- * that does not follow the previous one (try_context_readahead). Returns null for "nothing to do"; `random` for
- * "read only what was asked, no state change" (a small random read).
+ * that does not follow the previous one (try_context_readahead). Returns what to read (RaPlan): nothing, the request
+ * alone with no state change (a small random read), or the window `ra` now holds (start, size, async_size). A code
+ * rather than a window record: this runs for every readahead, and a record made each time was garbage (issue 10).
  */
+/** What ondemandReadahead decided to read. */
+export const enum RaPlan {
+  None = 0,
+  /** [index, index + req), no readahead marker. */
+  Request = 1,
+  /** The window in the file's RaState: [start, start + size), the marker async_size pages before its end. */
+  Window = 2,
+}
+
 export function ondemandReadahead(
   ra: RaState,
   maxPages: number,
@@ -56,8 +66,8 @@ export function ondemandReadahead(
   hitMarker: boolean,
   nextMiss: (from: number, limit: number) => number,
   prevMiss: (from: number, maxScan: number) => number = () => index - 1,
-): { window: RaWindow; random: boolean } | null {
-  if (maxPages === 0) return { window: { start: index, size: req, asyncSize: 0 }, random: true };
+): RaPlan {
+  if (maxPages === 0) return RaPlan.Request;
   let initial = false;
   if (index === 0) {
     initial = true;
@@ -69,7 +79,7 @@ export function ondemandReadahead(
   } else if (hitMarker) {
     // Hit a marker that is not ours (interleaved streams): look for where the cached run ends.
     const start = nextMiss(index + 1, maxPages);
-    if (start < 0 || start - index > maxPages) return null;
+    if (start < 0 || start - index > maxPages) return RaPlan.None;
     ra.start = start;
     ra.size = start - index + req;
     ra.size = nextRaSize(ra.size, maxPages);
@@ -82,7 +92,7 @@ export function ondemandReadahead(
       initial = true;
     } else if (!contextReadahead(ra, maxPages, index, req, prevMiss)) {
       // A standalone small random read: read what was asked, leave the state alone.
-      return { window: { start: index, size: req, asyncSize: 0 }, random: true };
+      return RaPlan.Request;
     }
   }
   if (initial) {
@@ -101,7 +111,7 @@ export function ondemandReadahead(
       ra.asyncSize = maxPages >> 1;
     }
   }
-  return { window: { start: ra.start, size: ra.size, asyncSize: ra.asyncSize }, random: false };
+  return RaPlan.Window;
 }
 
 /**
@@ -177,10 +187,8 @@ export function ondemandRa(k: Kernel, f: FileObj, ra: RaState, idx: number, req:
   missIndex = k.cache.mapping(f.id);
   const plan = ondemandReadahead(ra, max, idx, req, hitMarker, nextMissOf, prevMissOf);
   missIndex = undefined;
-  if (!plan) return;
-  const w = plan.window;
-  const kind = plan.random ? Ev.ReadaheadSync : hitMarker ? Ev.ReadaheadAsync : Ev.ReadaheadSync;
-  readPages(k, f, w.start, w.size, w.asyncSize, kind);
+  if (plan === RaPlan.Request) readPages(k, f, idx, req, 0, Ev.ReadaheadSync);
+  else if (plan === RaPlan.Window) readPages(k, f, ra.start, ra.size, ra.asyncSize, hitMarker ? Ev.ReadaheadAsync : Ev.ReadaheadSync);
 }
 
 /**

@@ -155,7 +155,9 @@ export function endWriteback(k: Kernel, fileId: number, packed: number): void {
   const { first, count } = unpackPageRun(packed);
   const c = k.cache;
   const m = c.mapping(fileId);
-  for (let i = first; m;) {
+  // Up to the request's end: once every page of it is cleared no folio starting before its end carries the tag, and a
+  // search from there finds nothing (issue 10).
+  for (let i = first; m && i < first + count;) {
     const w = m.findTagged(i, first + count, PG_WRITEBACK);
     if (!w) break;
     const g = c.updateRange(w, Math.max(i, w.index), first + count, 0, PG_WRITEBACK);
