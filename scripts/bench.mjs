@@ -54,12 +54,18 @@ async function mainMachineBench(dir) {
 const dir = mkdtempSync(join(tmpdir(), 'iosim-bench-'));
 try {
   console.log('\n== machine: 1M x 4 KiB reads of a 4 GiB file through a 256 MiB cache, every event recorded');
-  const machine = runJson('out/bench/machine.js');
   const mainBench = await mainMachineBench(dir);
+  // Branch and main alternately, the best of two each: the first run of a bench on this host is often the slowest,
+  // and a single pair differed by 20 % with the same code on both sides.
+  let machine = null;
   let before = null;
-  if (mainBench) {
-    console.log('   the same on the main branch:');
-    before = runJson(mainBench);
+  const better = (a, b) => (a === null || (b.cpuSeconds ?? b.seconds) < (a.cpuSeconds ?? a.seconds) ? b : a);
+  for (let k = 0; k < 2; k++) {
+    machine = better(machine, runJson('out/bench/machine.js'));
+    if (mainBench) {
+      console.log('   the same on the main branch:');
+      before = better(before, runJson(mainBench));
+    }
   }
 
   console.log('\n== adapter: a million syscalls of a scenario (continue to the last syscall, then seeks and stepBacks)');
