@@ -4,7 +4,7 @@
  * every fixture log and on calls that carry bytes a terminal would act on.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -15,18 +15,7 @@ import { loadProgramFile } from '../../src/program/loadProgram';
 import type { CallTexts } from '../../src/program/source';
 import { FdNames } from '../../src/trace/strace';
 import { Trace } from '../../src/trace/trace';
-
-const FIXTURE_ROOT = path.join(__dirname, '../../../test/fixtures');
-
-function logsUnder(dir: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) found.push(...logsUnder(p));
-    else if (name.endsWith('.strace')) found.push(p);
-  }
-  return found;
-}
+import { FIXTURE_ROOT, logsUnder } from '../strace/helpers';
 
 /** An Output that keeps what it is given as text (small chunks: many flushes in a long log). */
 function collector(): { out: Output; text: () => string } {

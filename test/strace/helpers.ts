@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Ev, eventPageCount } from '../../src/machine/events';
 import { loadStrace, loadStraceFile, type StraceLoaded } from '../../src/program/strace/load';
@@ -8,6 +9,19 @@ import { Trace } from '../../src/trace/trace';
 /** From out/test/strace/ (compiled) back to the project's test/fixtures/strace/. */
 export const FIXTURES = path.join(__dirname, '../../../test/fixtures/strace');
 export const EXAMPLES = path.join(__dirname, '../../../examples');
+/** Every fixture directory (strace logs live in several: strace/, realworld copies, recorded ones). */
+export const FIXTURE_ROOT = path.join(__dirname, '../../../test/fixtures');
+
+/** Every `.strace` file under `dir`, however deep. */
+export function logsUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) found.push(...logsUnder(p));
+    else if (name.endsWith('.strace')) found.push(p);
+  }
+  return found;
+}
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

@@ -4,7 +4,7 @@
  * edges of its shape; the bytes it hands the CLI are those texts' UTF-8.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -13,18 +13,7 @@ import { FastCall, FastKind, parseFast } from '../../src/program/strace/fast';
 import { FileSource, textSource } from '../../src/program/strace/lines';
 import { LastCall, LogText, logTextFast } from '../../src/program/strace/logText';
 import type { LogCall } from '../../src/program/source';
-
-const FIXTURE_ROOT = path.join(__dirname, '../../../test/fixtures');
-
-function logsUnder(dir: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) found.push(...logsUnder(p));
-    else if (name.endsWith('.strace')) found.push(p);
-  }
-  return found;
-}
+import { FIXTURE_ROOT, logsUnder } from './helpers';
 
 /** Byte offsets where the lines of `bytes` start. */
 function lineStarts(bytes: Buffer): number[] {
