@@ -293,3 +293,27 @@ test('dd from a file to a file: copy_file_range is among the methods, one call a
   // splice into a file copies once too (pipe → page cache): only the user buffer's copy is saved.
   assert.deepEqual([alt(l, 'splice').cpuCopies, l.cpuCopies], [N, 2 * N]);
 });
+
+test('a loop of 70,000 read/write pairs (140,000 lines): advise reports its first and last line instead of overflowing the stack', () => {
+  // dd if=/dev/zero of=/tmp/out.bin bs=4k count=70000, in strace -tt -T -y form: two opens, then pair k's read at
+  // line 3 + 2k and its write at line 4 + 2k, so the loop spans lines 3 to 2 + 2 * 70,000. The line numbers used to be
+  // reduced with Math.min(...lines), which throws RangeError past about 120,000 arguments.
+  const pairs = 70_000;
+  const ts = (i: number) => `10:00:${String(Math.floor(i / 1e6) % 60).padStart(2, '0')}.${String(i % 1e6).padStart(6, '0')}`;
+  const lines = [
+    `1000 ${ts(0)} openat(AT_FDCWD, "/dev/zero", O_RDONLY) = 3</dev/zero> <0.000010>`,
+    `1000 ${ts(20)} openat(AT_FDCWD, "/tmp/out.bin", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 4</tmp/out.bin> <0.000010>`,
+  ];
+  for (let k = 0; k < pairs; k++) {
+    lines.push(`1000 ${ts(40 + 10 * k)} read(3</dev/zero>, "\\0\\0\\0\\0"..., 4096) = 4096 <0.000003>`);
+    lines.push(`1000 ${ts(45 + 10 * k)} write(4</tmp/out.bin>, "\\0\\0\\0\\0"..., 4096) = 4096 <0.000003>`);
+  }
+  const loaded = loadStrace(lines.join('\n') + '\n', 'dd-70k.strace');
+  assert.ok(loaded.spec);
+  const r = advise(loaded.spec);
+  assert.equal(r.loops.length, 1);
+  assert.equal(r.loops[0].firstLine, 3);
+  assert.equal(r.loops[0].lastLine, 2 + 2 * pairs);
+  assert.equal(r.loops[0].pairs, pairs);
+  assert.equal(r.loops[0].bytes, pairs * 4096);
+});

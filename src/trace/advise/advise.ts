@@ -6,6 +6,7 @@
  * Shapes (JSON of `iosim advise --json`): { loops: LoopAdvice[], zeroCopy: ZeroCopyAdvice[], assumption }.
  * Times are the model's (ns) inside the loop's calls; `recordedNs` is the log's -T time of the same calls.
  */
+import { maxOf, minOf } from '../../shared/extent';
 import type { ProgramSpec } from '../../program/source';
 import type { MethodCost } from '../compare';
 import { findLoops, type Loop } from './loops';
@@ -173,7 +174,7 @@ export function advise(spec: ProgramSpec): AdviceReport {
       };
     });
     const advice: LoopAdvice = {
-      firstLine: Math.min(...lines), lastLine: Math.max(...lines), thread: l.thread, threadName: spec.threads?.get(l.thread), source: l.source, sink: l.sink,
+      firstLine: minOf(lines), lastLine: maxOf(lines), thread: l.thread, threadName: spec.threads?.get(l.thread), source: l.source, sink: l.sink,
       sourceKind: l.sourceKind, sinkKind: l.sinkKind, bytes: l.pairs.reduce((a, p) => a + p.bytes, 0),
       calls: base.calls, pairs: l.pairs.length, method: l.method, syscalls: base.syscalls,
       contextSwitches: base.contextSwitches, dmaCopies: base.dmaCopies, cpuCopies: base.cpuCopies, cpuBytes: base.cpuBytes,

@@ -8,6 +8,7 @@
 import { defaultConfig, type MachineConfig } from '../../machine/config';
 import { OPEN_FLAGS, SEEK, type Operation, type RecordedCall } from '../../machine/operation';
 import { PAGE_SIZE } from '../../machine/units';
+import { maxOf, minOf } from '../../shared/extent';
 import type { MethodName } from '../compare';
 import type { Loop, Pair } from './loops';
 import type { AltContext, Rewrite, Step } from './run';
@@ -88,7 +89,7 @@ export function buildRewrite(method: AdviseMethod, loops: readonly Loop[], steps
     if (!applicable(l, steps).includes(method)) return;
     const first = l.pairs[0];
     const firstStep = steps[pairSteps(first)[0]];
-    const lastIdx = l.eof >= 0 ? l.eof : Math.max(...pairSteps(l.pairs[l.pairs.length - 1]));
+    const lastIdx = l.eof >= 0 ? l.eof : maxOf(pairSteps(l.pairs[l.pairs.length - 1]));
     const lastStep = steps[lastIdx];
     const eofStep = l.eof >= 0 ? steps[l.eof] : undefined;
     const eofCount = eofStep ? eofStep.op.args[2] : 0;
@@ -125,7 +126,7 @@ export function buildRewrite(method: AdviseMethod, loops: readonly Loop[], steps
           break;
         }
         // File to socket or file: through a pipe of the program's own, sized to the largest chunk (F_SETPIPE_SZ).
-        const largest = Math.max(...l.pairs.map((p) => p.bytes));
+        const largest = maxOf(l.pairs.map((p) => p.bytes));
         config.pipeBytes = Math.max(config.pipeBytes, nextPow2(Math.ceil(largest / PAGE_SIZE) * PAGE_SIZE));
         let pr = -1;
         let pw = -1;
@@ -147,8 +148,8 @@ export function buildRewrite(method: AdviseMethod, loops: readonly Loop[], steps
         break;
       }
       case 'mmap+write': {
-        const off = Math.floor(Math.min(...l.pairs.map((p) => p.pos)) / PAGE_SIZE) * PAGE_SIZE;
-        const len = Math.max(...l.pairs.map((p) => p.pos + p.bytes)) - off;
+        const off = Math.floor(minOf(l.pairs.map((p) => p.pos)) / PAGE_SIZE) * PAGE_SIZE;
+        const len = maxOf(l.pairs.map((p) => p.pos + p.bytes)) - off;
         let addr = 0;
         add(pairSteps(first)[0], (ctx) => {
           addr = ctx.exec(opAt(firstStep, 'mmap', [ctx.fd(l.sourceFd), len, off], 'mmap'), li).result;
@@ -191,7 +192,7 @@ export function buildRewrite(method: AdviseMethod, loops: readonly Loop[], steps
         // O_DIRECT reads submitted with io_submit one chunk ahead, into two buffers by turns: while a chunk is
         // written out, the disk reads the next (libaio's double buffering). Per pair: io_submit, io_getevents, write.
         const path = steps[first.read].fd?.path ?? l.source;
-        const size = Math.max(...l.pairs.map((p) => steps[p.read].op.args[2]));
+        const size = maxOf(l.pairs.map((p) => steps[p.read].op.args[2]));
         let dfd = -1;
         const bufs = [0, 0];
         const ids: number[] = [];
