@@ -98,25 +98,41 @@ export class Content {
       }
       return;
     }
-    const kept: Extent[] = [];
-    let insertAt = -1;
-    for (const e of this.extents) {
-      const eEnd = e.off + e.len;
-      if (eEnd <= off || e.off >= end) {
-        if (e.off >= end && insertAt < 0) insertAt = kept.length;
-        kept.push(e);
-        continue;
-      }
-      if (e.off < off) kept.push(extent(e.off, off - e.off, e.src, e.base));
-      if (eEnd > end) {
-        if (insertAt < 0) insertAt = kept.length;
-        kept.push(extent(end, eEnd - end, e.src, e.base + (end - e.off)));
-      }
-    }
-    if (insertAt < 0) insertAt = kept.length;
+    // Somewhere among the extents: only the ones [i, j) that overlap [off, end) change, found by binary search, and
+    // only their neighbours can merge with what replaces them (the list is kept merged). Rebuilding the whole list
+    // made a program that writes the same buffer over and over (dd from /dev/zero) quadratic in its writes.
+    const i = this.firstEndingAfter(off);
+    let j = i;
+    while (j < ex.length && ex[j].off < end) j++;
+    const win: Extent[] = [];
+    const lo = i > 0 ? i - 1 : i;
+    if (i > 0) win.push(ex[i - 1]);
+    if (i < j && ex[i].off < off) win.push(extent(ex[i].off, off - ex[i].off, ex[i].src, ex[i].base));
     const identity = src === this.defaultSrc && (src === ZERO || base === off);
-    if (!identity) kept.splice(insertAt, 0, extent(off, len, src, base));
-    this.extents = mergeAdjacent(kept);
+    if (!identity) win.push(extent(off, len, src, base));
+    if (i < j) {
+      const e = ex[j - 1];
+      const eEnd = e.off + e.len;
+      if (eEnd > end) win.push(extent(end, eEnd - end, e.src, e.base + (end - e.off)));
+    }
+    const hi = j < ex.length ? j + 1 : j;
+    if (j < ex.length) win.push(ex[j]);
+    const merged = mergeAdjacent(win);
+    if (hi - lo === 1 && merged.length === 1) ex[lo] = merged[0];
+    else ex.splice(lo, hi - lo, ...merged);
+  }
+
+  /** The index of the first extent that ends after `off` (extents.length if none): they are sorted and disjoint. */
+  private firstEndingAfter(off: number): number {
+    const ex = this.extents;
+    let a = 0;
+    let b = ex.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (ex[m].off + ex[m].len <= off) a = m + 1;
+      else b = m;
+    }
+    return a;
   }
 
   /** Copies [srcOff, srcOff+len) of `from` into [dstOff, …) of this content. */
@@ -143,9 +159,10 @@ export class Content {
     const out: Extent[] = [];
     const end = off + len;
     let pos = off;
-    for (const e of this.extents) {
+    const ex = this.extents;
+    for (let k = this.firstEndingAfter(off); k < ex.length; k++) {
+      const e = ex[k];
       const eEnd = e.off + e.len;
-      if (eEnd <= pos) continue;
       if (e.off >= end) break;
       if (e.off > pos) {
         out.push(this.gap(pos, e.off - pos));
