@@ -32,6 +32,29 @@ test('run prints pipe() as strace -y does: both ends filled in with the pipe the
   assert.match(r.out, /^splice\(3<\/srv\/log\.txt>, NULL, 6<pipe:\[2000\]>, NULL, 65536, 0\) = 65536 /m);
 });
 
+test('a log with no syscall in it (empty, or bytes that are no strace output) is an error: exit 1, the message says what was expected', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'iosim-nocalls-'));
+  const empty = path.join(dir, 'empty.strace');
+  writeFileSync(empty, '');
+  // Bytes of no text at all, seeded: what `run` gets when pointed at a binary by mistake.
+  const bytes = Buffer.alloc(4096);
+  let x = 0x2545f491;
+  for (let i = 0; i < bytes.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  const binary = path.join(dir, 'binary.strace');
+  writeFileSync(binary, bytes);
+  for (const f of [empty, binary]) {
+    const r = iosim('run', f);
+    assert.equal(r.code, 1, `${f}: ${r.out}`);
+    assert.match(r.err, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: error: no syscalls found: is this the output of strace\\? \\(expected lines such as`, 'm'));
+    assert.doesNotMatch(r.out, /summary of/, 'nothing was run');
+  }
+});
+
 test('run --json has exactly the documented fields', () => {
   const r = iosim('run', 'examples/read-write.iosim', '--json');
   assert.equal(r.code, 0, r.err);

@@ -53,7 +53,8 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
     return executable;
   };
   const { entries, errors } = checkOverrides(overrides);
-  if (errors.length) {
+  // A log with nothing to replay (endNotes says so as an error) makes no program either.
+  if (errors.length || scan.diagnostics.some((d) => d.severity === 'error')) {
     const diagnostics = errors.map((message): Diagnostic => ({ severity: 'error', line: 1, col: 1, endLine: 1, endCol: 1, message: `launch configuration: ${message}` }));
     // No program comes of it, so nothing will read the log again.
     if (lines instanceof FileSource) lines.close();

@@ -52,6 +52,10 @@ export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
     const n = scan.left.count;
     out.push(note(lineCount || 1, `${n} more warning${n === 1 ? '' : 's'} not shown (only the first ${scan.diagnostics.length} are), at lines ${scan.left.text()}`));
   }
-  if (scan.info.syscalls === 0 && !table) out.push(note(1, 'no syscalls found: is this the output of strace?'));
+  if (scan.info.syscalls === 0 && !table) {
+    // Nothing to replay (an empty file, a binary one, another tool's output): an error, so that `iosim run` exits 1
+    // and the debugger does not start on it, as for any program with errors.
+    out.push({ ...note(1, 'no syscalls found: is this the output of strace? (expected lines such as `read(3</path>, "..."..., 4096) = 4096`, as strace -f -tt -T -y -o FILE writes them)'), severity: 'error' });
+  }
   return out;
 }
