@@ -52,6 +52,12 @@ export interface Evidence {
   pipeShort(pipe: string, line: number, wanted: number, held: number): void;
   /** fd `fd` of process `pid`, first used at `line`, was open before the log begins (description `id`). */
   inherited(id: number, kind: DK, path: string, fd: number, pid: number, line: number): void;
+  /**
+   * fd `fd` of process `pid` is named `path` by -y at `line`, where the log had it name `old` (first named at
+   * `oldLine`, 0: none) and shows no close and open between them (Core.renamed): taken as closed and `path` opened
+   * (`file`: a regular file, simulated).
+   */
+  rebound(fd: number, pid: number, old: string, oldLine: number, path: string, line: number, file: boolean): void;
   /** `bytes` read or written at `line` through description `id`, open before the log begins and not simulated. */
   unopenedIo(id: number, fd: number, line: number, bytes: number): void;
   /**
@@ -105,6 +111,7 @@ class Ignore implements Evidence {
   pipeFill(): void {}
   pipeShort(): void {}
   inherited(): void {}
+  rebound(): void {}
   unopenedIo(): void {}
   uring(): void {}
   shared(): void {}

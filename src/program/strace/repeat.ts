@@ -88,6 +88,8 @@ export class Repeats {
     if (f.callEnd >= 0) f.callEnd += move;
     f.retStart += move;
     f.retEnd += move;
+    if (f.decoStart >= 0) f.decoStart += move;
+    if (f.decoEnd >= 0) f.decoEnd += move;
     this.lines[k] = lineNo;
     return f;
   }
@@ -114,6 +116,8 @@ function keep(f: FastCall, t: FastCall): void {
   t.pid = f.pid;
   t.col = f.col;
   t.fd = f.fd;
+  t.decoStart = f.decoStart;
+  t.decoEnd = f.decoEnd;
   t.r = f.r;
   t.last = f.last;
   t.prev = f.prev;
@@ -137,6 +141,9 @@ function repeats(f: FastCall, t: FastCall): boolean {
   return f.clockAt >= 0 && f.durFixed && f.clockAt === t.clockAt && t.durFixed && f.hour === t.hour && f.end - s === t.end - u &&
     f.op === t.op && f.pid === t.pid && f.fd === t.fd && f.r === t.r && f.col === t.col && f.retStart - s === t.retStart - u &&
     (f.callEnd < 0 ? t.callEnd < 0 : t.callEnd >= 0 && f.callEnd - s === t.callEnd - u) &&
+    // The -y decoration at the same places (what it says is compared with the table at every line: lineFast).
+    (f.decoStart < 0 ? t.decoStart < 0 : t.decoStart >= 0 && f.decoStart - s === t.decoStart - u) &&
+    (f.decoEnd < 0 ? t.decoEnd < 0 : t.decoEnd >= 0 && f.decoEnd - s === t.decoEnd - u) &&
     // The numbers the arguments end in: a write has none (NaN), a read and a pwrite64 one, a pread64 two.
     (f.op === FastOp.Write || f.last === t.last) && (f.op !== FastOp.Pread || f.prev === t.prev);
 }

@@ -21,7 +21,7 @@
  */
 import { leadingFd } from './args';
 import { Clock } from './clock';
-import { Core, type Pending } from './core';
+import { Core, sameDeco, type Pending } from './core';
 import type { Evidence, Knowledge } from './evidence';
 import { replayCall } from './dispatch';
 import { FastCall, FastKind, FastOp, fastPath, parseFast } from './fast';
@@ -107,7 +107,7 @@ export class Replayer extends Core {
       const f = this.live ? this.again(cur, lineNo) : this.repeats.mark(lineNo, parseFast(cur.bytes, cur.start, cur.end, this.repeats.scratch()));
       if (f !== null) {
         if (f.kind === FastKind.Call && f.callEnd >= 0 && this.last !== null) this.last.set(at, cur, f);
-        if (this.lineFast(f, lineNo)) return true;
+        if (this.lineFast(f, lineNo, cur.bytes)) return true;
       }
     }
     this.line(cur.text(), lineNo);
@@ -201,7 +201,7 @@ export class Replayer extends Core {
    * process is known, its descriptor is known by number, a second half finds its first): the same steps as line()
    * then, without the text. False (and nothing changed) otherwise: the caller hands the line to line().
    */
-  lineFast(f: FastCall, lineNo: number): boolean {
+  lineFast(f: FastCall, lineNo: number, b: Uint8Array): boolean {
     if (this.carry !== '') return false;
     if (f.kind === FastKind.Call) {
       let proc: Proc | undefined;
@@ -221,6 +221,8 @@ export class Replayer extends Core {
         this.lkProc[slot] = proc;
         this.lkDesc[slot] = d;
       }
+      // The line's -y name is the description's, or the general path sees what changed (Core.descOf: a rebind).
+      if (f.decoStart >= 0 && !(f.decoEnd >= 0 && (namedAs(b, f.decoStart, f.decoEnd, d.path) || (d.alias !== '' && namedAs(b, f.decoStart, f.decoEnd, d.alias))))) return false;
       const op = f.op;
       if (scanTakes(this, d, op, f.r)) {
         // The first pass, reading or writing a regular file or a pipe: its evidence straight from the line (no call record).
@@ -266,7 +268,7 @@ export class Replayer extends Core {
     const fd = leadingFd(t, 0, t.length);
     if (!(fd >= 0)) return false;
     const d = this.t.known(proc, fd);
-    if (d === undefined) return false;
+    if (d === undefined || !sameDeco(t, 0, t.length, d)) return false;
     // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
     if (!Number.isNaN(f.tsSec)) this.clock.tick(f.tsSec, f.tsNs, f.tsTod);
     this.pending.delete(proc.pid);
@@ -380,4 +382,14 @@ export class Replayer extends Core {
 /** The result of `c` as the log printed it (digits a double would round), for messages. */
 function resultText(c: ParsedLine): string {
   return /=\s+(\S+)/.exec(c.text.slice(c.argsEnd))?.[1] ?? c.ret;
+}
+
+/**
+ * Whether bytes[from, to) of a line, a -y decoration as the line has it, are `name` (one byte a character: a name
+ * with other characters, or escapes in the line, is never taken as equal, and its line goes the general way).
+ */
+function namedAs(b: Uint8Array, from: number, to: number, name: string): boolean {
+  if (to - from !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (b[from + k] !== name.charCodeAt(k)) return false;
+  return true;
 }
