@@ -274,14 +274,14 @@ export class Core {
    */
   private renamed(proc: Proc, fd: number, v: number, d: Desc, deco: string, line: number): Desc {
     // The same name escaped (`\303\274`): the line's text differs, the name does not.
-    if (deco === d.path || deco === d.alias) return d;
-    if (deco === '' || d.path === '' || (deco.charCodeAt(0) !== 47 && d.path.charCodeAt(0) !== 47) || deco === `${d.path} (deleted)` || deco === `${d.alias} (deleted)` || this.wasRenamed(d)) {
+    if (deco === d.path || deco === d.alias || deco === '') return d;
+    if (d.path === '' || (deco.charCodeAt(0) !== 47 && d.path.charCodeAt(0) !== 47) || deco === `${d.path} (deleted)` || deco === `${d.alias} (deleted)` || this.wasRenamed(d, deco)) {
       d.alias = deco;
       return d;
     }
     const kind = deco.startsWith('/') ? this.know.kindOf(deco) : DK.Other;
     const n = this.t.add(kind, deco, OPEN_FLAGS.O_RDWR, -1, kind === DK.File ? (this.live ? -2 : 0) : -1, line, proc.pid);
-    this.ev.rebound(fd, proc.pid, d.path, d.first, deco, line, kind === DK.File);
+    this.ev.rebound(fd, proc.pid, d.alias !== '' ? d.alias : d.path, d.first, deco, line, kind === DK.File);
     if (kind === DK.File) this.ev.opened(deco, OPEN_FLAGS.O_RDWR, false, line);
     this.t.install(proc, fd, n, (v & 1) === 1);
     const gone = this.t.dropped;
@@ -313,24 +313,28 @@ export class Core {
     this.step({ name: 'inherit', args: [OPEN_FLAGS.O_RDWR], text: d.path, line, col: 1, thread: proc.thread, fx: Fx.Fd, p1: d.id, rec: { syscall: 'openat', path: d.path } });
   }
 
-  /** Old names of files a rename in the log moved (as the call names them: relative to its directory, or absolute). */
-  readonly renames = new Set<string>();
+  /** The renames of the log, old and new name as the call names them (relative to its directory, or absolute). */
+  readonly renames: [string, string][] = [];
 
-  /** A successful rename, renameat or renameat2: its old name is remembered (-y names an open file by its new one). */
+  /** A successful rename, renameat or renameat2: remembered (-y names an open file by its new name from then on). */
   rename(c: Call): void {
     if (c.failed) return;
     const a = splitArgs(c.args);
     const at = c.name === 'rename' ? 0 : 1;
-    const old = unquote(a[at]);
-    if (old === '') return;
-    const dir = at === 1 ? fdOf(a[0]).deco : '';
-    this.renames.add(!old.startsWith('/') && dir.startsWith('/') ? dir.replace(/\/$/, '') + '/' + old : old);
+    const name = (k: number, dir: string): string => {
+      const p = unquote(a[k]);
+      return p !== '' && !p.startsWith('/') && dir.startsWith('/') ? dir.replace(/\/$/, '') + '/' + p : p;
+    };
+    const from = name(at, at === 1 ? fdOf(a[0]).deco : '');
+    const to = name(at + 1, at === 1 ? fdOf(a[2]).deco : '');
+    if (from !== '' && to !== '') this.renames.push([from, to]);
   }
 
-  /** Whether a rename in the log moved the file `d` names. */
-  private wasRenamed(d: Desc): boolean {
-    if (this.renames.size === 0) return false;
-    for (const p of this.renames) if (p === d.path || p === d.alias || (!p.startsWith('/') && (d.path.endsWith(`/${p}`) || d.alias.endsWith(`/${p}`)))) return true;
+  /** Whether a rename in the log moved the file `d` names to `deco`. */
+  private wasRenamed(d: Desc, deco: string): boolean {
+    for (const [from, to] of this.renames) {
+      if (names(to, deco) && (names(from, d.path) || (d.alias !== '' && names(from, d.alias)))) return true;
+    }
     return false;
   }
 
@@ -460,10 +464,16 @@ export function sameDeco(s: string, from: number, end: number, d: Desc): boolean
   return decoIs(s, i + 1, end, d.path) || (d.alias !== '' && decoIs(s, i + 1, end, d.alias));
 }
 
-/** Whether s[at, end) starts with decoration text `name` and its closing '>' (then the argument's end). */
+/** Whether s[at, end) starts with decoration text `name` and its closing '>' (then the argument's end, or `(deleted)`). */
 function decoIs(s: string, at: number, end: number, name: string): boolean {
   const k = at + name.length;
   if (k >= end || s.charCodeAt(k) !== 62 || !s.startsWith(name, at)) return false;
   const next = k + 1 < end ? s.charCodeAt(k + 1) : 44;
-  return next === 44 || next === 41 || next === 32;
+  // strace 6 prints a deleted file's mark after the decoration: `3</tmp/x>(deleted)`, the same file.
+  return next === 44 || next === 41 || next === 32 || next === 40;
+}
+
+/** Whether a path as a call names it (`p`: absolute, or relative to a directory the log does not show) is `full`. */
+function names(p: string, full: string): boolean {
+  return p === full || (!p.startsWith('/') && full.endsWith(`/${p}`));
 }

@@ -417,14 +417,14 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     k++;
   }
   if (k === a) return false;
-  // The -y decoration after it: up to the '>' that a ',' or the ')' follows (a path prints its '>' as \76; a socket's
-  // `TCP:[a->b]` has its '>' before a digit or '[').
+  // The -y decoration after it: up to the '>' that a ',', the ')' or strace 6's `(deleted)` follows (a path prints its
+  // '>' as \76; a socket's `TCP:[a->b]` has its '>' before a digit or '[').
   let decoStart = -1;
   let decoEnd = -1;
   if (b[k] === 60) {
     decoStart = k + 1;
     for (let m = decoStart; m < close; m++) {
-      if (b[m] === 62 && (b[m + 1] === 44 || m + 1 === close)) {
+      if (b[m] === 62 && (b[m + 1] === 44 || b[m + 1] === 40 || m + 1 === close)) {
         decoEnd = m;
         break;
       }
