@@ -239,7 +239,10 @@ export class Core {
       const d = this.t.descs.get(v >> 1);
       if (d) {
         // -y names what the fd really is: an unknown description learns its name.
-        if (d.path === '' && d.kind === DK.Other) d.path = fdOf(firstArg(arg)).deco;
+        if (d.path === '' && d.kind === DK.Other) {
+          d.path = fdOf(firstArg(arg)).deco;
+          d.nameBytes = null;
+        }
         else if (!sameDeco(arg, 0, arg.length, d)) return this.renamed(proc, fd, v, d, fdOf(firstArg(arg)).deco, line);
         return d;
       }

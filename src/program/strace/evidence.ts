@@ -25,6 +25,8 @@ export interface Knowledge {
   resumed: ReadonlyMap<number, Resumed>;
   /** The lines that repeat the line four before them (repeat.ts), one bit a line; null until the first pass is done. */
   repeats: Int32Array | null;
+  /** The lines whose -y decoration the first pass found naming the fd's description (Repeats.named); null before. */
+  named: Int32Array | null;
 }
 
 /** The second half of a split call: its line's byte offset, its -T duration (ns, NaN without) and result. */

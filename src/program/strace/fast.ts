@@ -57,12 +57,11 @@ export class FastCall {
   /** Call: the descriptor the arguments start with. */
   fd = 0;
   /**
-   * Call: where its -y decoration's text is, bytes[decoStart, decoEnd) (`/etc/passwd` of `3</etc/passwd>, ...`), as
-   * the line has it (escapes unread); decoStart -1 without one, decoEnd -1 when the reader could not tell where it
-   * ends. The replay compares it with what its table names (Replayer.lineFast): a different name goes the general way.
+   * Call: where its -y decoration's text starts (`/etc/passwd>, ...` of `3</etc/passwd>, ...`), as the line has it
+   * (escapes unread); -1 without one. The replay compares it with what its table names (Replayer.lineFast): a
+   * different name goes the general way.
    */
   decoStart = -1;
-  decoEnd = -1;
   /** The last number of the arguments (read: the count asked; pread64: the offset; pwrite64: the offset). */
   last = NaN;
   /** The number before it (pread64: the count asked). */
@@ -417,19 +416,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     k++;
   }
   if (k === a) return false;
-  // The -y decoration after it: up to the '>' that a ',', the ')' or strace 6's `(deleted)` follows (a path prints its
-  // '>' as \76; a socket's `TCP:[a->b]` has its '>' before a digit or '[').
-  let decoStart = -1;
-  let decoEnd = -1;
-  if (b[k] === 60) {
-    decoStart = k + 1;
-    for (let m = decoStart; m < close; m++) {
-      if (b[m] === 62 && (b[m + 1] === 44 || b[m + 1] === 40 || m + 1 === close)) {
-        decoEnd = m;
-        break;
-      }
-    }
-  }
+  // The -y decoration after it starts here (where it ends, the replay finds by comparing it: Replayer.lineFast).
+  const decoStart = b[k] === 60 ? k + 1 : -1;
   // The numbers that end the arguments: `, N)` (read: the count; pwrite64: the offset; pread64: `, count, offset)`).
   let last = NaN;
   let prev = NaN;
@@ -450,7 +438,6 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   f.durNs = dur;
   f.fd = fd;
   f.decoStart = decoStart;
-  f.decoEnd = decoEnd;
   f.last = last;
   f.prev = prev;
   f.callStart = i;

@@ -89,7 +89,7 @@ export class Replayer extends Core {
   constructor(know: Knowledge, ev: Evidence | null, private readonly last: LastCall | null = null) {
     super(know, ev);
     this.clock = new Clock(know);
-    this.repeats = new Repeats(ev === null ? know.repeats ?? new Int32Array(0) : undefined);
+    this.repeats = new Repeats(ev === null ? know.repeats ?? new Int32Array(0) : undefined, ev === null ? know.named ?? new Int32Array(0) : undefined);
   }
 
   /** Reads the next line of `cur` and replays it; false at the end of the text (then call end()). */
@@ -222,7 +222,19 @@ export class Replayer extends Core {
         this.lkDesc[slot] = d;
       }
       // The line's -y name is the description's, or the general path sees what changed (Core.descOf: a rebind).
-      if (f.decoStart >= 0 && !(f.decoEnd >= 0 && (namedAs(b, f.decoStart, f.decoEnd, d.path) || (d.alias !== '' && namedAs(b, f.decoStart, f.decoEnd, d.alias))))) return false;
+      const ds = f.decoStart;
+      // (The replay's tables change as the first pass's: a line the first pass found named so is not compared again.)
+      if (ds >= 0 && !(this.live && this.repeats.isNamed(lineNo))) {
+        // Compared in place, byte for byte, then its closing '>' and what follows it (this runs at every line of a loop).
+        const nb = d.nameBytes ?? nameBytes(d);
+        const n = nb.length;
+        let k = 0;
+        while (k < n && b[ds + k] === nb[k]) k++;
+        if (k !== n || !closes(b, ds + n)) {
+          if (d.alias === '' || !namedAs(b, ds, d.alias)) return false;
+        }
+        if (!this.live) this.repeats.setNamed(lineNo);
+      }
       const op = f.op;
       if (scanTakes(this, d, op, f.r)) {
         // The first pass, reading or writing a regular file or a pipe: its evidence straight from the line (no call record).
@@ -385,11 +397,25 @@ function resultText(c: ParsedLine): string {
 }
 
 /**
- * Whether bytes[from, to) of a line, a -y decoration as the line has it, are `name` (one byte a character: a name
- * with other characters, or escapes in the line, is never taken as equal, and its line goes the general way).
+ * Whether a line's -y decoration, its bytes from `from` on as the line has them, is `name` (one byte a character: a
+ * name with other characters, or escapes in the line, is never taken as equal, and its line goes the general way).
  */
-function namedAs(b: Uint8Array, from: number, to: number, name: string): boolean {
-  if (to - from !== name.length) return false;
+function namedAs(b: Uint8Array, from: number, name: string): boolean {
   for (let k = 0; k < name.length; k++) if (b[from + k] !== name.charCodeAt(k)) return false;
-  return true;
+  return closes(b, from + name.length);
+}
+
+/**
+ * Whether b[at] is the '>' that ends a decoration: a ',' (the next argument), ')' or strace 6's `(deleted)` follows
+ * it (a path prints its own '>' as \76; a socket's `TCP:[a->b]` has its '>' before a digit or '[').
+ */
+function closes(b: Uint8Array, at: number): boolean {
+  if (b[at] !== 62) return false;
+  const c = b[at + 1];
+  return c === 44 || c === 41 || c === 40;
+}
+
+/** The bytes of `d`'s name (UTF-8, as a log holds it), made once (Core.descOf forgets them when the name changes). */
+function nameBytes(d: Desc): Uint8Array {
+  return (d.nameBytes = Buffer.from(d.path));
 }

@@ -38,6 +38,8 @@ export interface Desc {
    * in the log); '' none. Core.descOf takes either as this description's.
    */
   alias: string;
+  /** The fast path's copy of `path` as bytes (Replayer.lineFast); null until made, or after `path` changed. */
+  nameBytes: Uint8Array | null;
 }
 
 export interface Proc {
@@ -121,7 +123,7 @@ export class Tables {
 
   /** A new description, in no table yet; `mfd` as Desc.mfd. */
   add(kind: DK, path: string, flags: number, pipe: number, mfd: number, line = 0, pid = -1): Desc {
-    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe, line, pid, first: line, alias: '' };
+    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe, line, pid, first: line, alias: '', nameBytes: null };
     this.descs.set(d.id, d);
     return d;
   }
