@@ -50,7 +50,7 @@ export class FdNames {
   /** Updates the map after an operation ran. */
   after(r: OpRecord): void {
     if (r.errno) return;
-    if (r.name === 'open' || r.name === 'socket' || r.name === 'pipe' || r.name === 'close') this.written.clear();
+    if (r.name === 'open' || r.name === 'socket' || r.name === 'pipe' || r.name === 'close' || r.name === 'inherit' || r.name === 'release') this.written.clear();
     switch (r.name) {
       case 'open': case 'inherit': this.names.set(r.result, r.text ?? '?'); break;
       case 'socket': this.names.set(r.result, `TCP:[${this.socketSeq++}]`); break;
@@ -113,6 +113,8 @@ function opLine(r: OpRecord, names: FdNames): string {
     case 'close': call = `close(${fd(0)})`; break;
     case 'release':
       // A replayed process's exit, or a dup2 over an fd, closes a file whose last descriptor it was: no call of its own.
+      // A log's fd that -y names another file from one line on (its close not in the log) is closed there.
+      if (r.text === 'rebind') return `# close(${fd(0)}) = ${retText(r)} where the log does not show it (its fd names another file from this line on): filp_close, the file's last descriptor`;
       return `# ${r.text ?? 'release'}: close(${fd(0)}) = ${retText(r)} (${r.text === 'exit' ? 'exit_files' : 'filp_close'}: the file's last descriptor)`;
     case 'socket': call = r.text ? `${r.text}(...)` : 'socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)'; break;
     case 'pipe': {
@@ -146,7 +148,10 @@ function opLine(r: OpRecord, names: FdNames): string {
     case 'alloc': return `# alloc(${a[0]}) = ${hex(r.result)}`;
     case 'touch': return `# touch(${hex(a[0])}, ${a[1]}, ${a[2]}): user code reads mapped memory${r.pageFaults ? `, ${r.pageFaults} page fault${r.pageFaults > 1 ? 's' : ''}` : ''}${dur}`;
     case 'sysctl': return `# sysctl ${r.text} = ${a[0]}`;
-    case 'inherit': return `# ${r.text ?? '?'} open before the log begins (a shell redirection): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
+    case 'inherit':
+      // A log's file that -y shows open from this line on, its open not in the log (Core.renamed).
+      if (r.recorded?.syscall === 'openat') return `# ${r.text ?? '?'} opened where the log does not show it (-y names it from this line on): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
+      return `# ${r.text ?? '?'} open before the log begins (a shell redirection): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
     case 'drop_caches': return `# echo 1 > /proc/sys/vm/drop_caches (${r.result} pages dropped)`;
     case 'syscall': {
       // A call of a replayed log that the model does not simulate: its recorded result, its cost of two switches.

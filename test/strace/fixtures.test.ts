@@ -18,7 +18,7 @@ function assertResultsMatchLog(ops: OpInfo[], name: string): void {
 
 test('every fixture has the command that recorded it', () => {
   const logs = readdirSync(FIXTURES).filter((f) => f.endsWith('.strace'));
-  assert.deepEqual(logs.sort(), ['cat.strace', 'cp.strace', 'dd-direct.strace', 'nginx-sendfile.strace', 'pipeline.strace', 'sqlite.strace', 'write-sleep10.strace', 'write-sleep40.strace']);
+  assert.deepEqual(logs.sort(), ['cat.strace', 'cp.strace', 'dd-direct.strace', 'nginx-sendfile.strace', 'pipeline.strace', 'rebind-cat.strace', 'rebind-rename.strace', 'sqlite.strace', 'write-sleep10.strace', 'write-sleep40.strace']);
   for (const log of logs) {
     const cmd = readFileSync(fixture(log.replace(/\.strace$/, '.cmd')), 'utf8');
     assert.match(cmd, new RegExp(`strace -f -tt -T -yy? .*${log.replace('.', '\\.')}|strace -f -tt -T -y .*2> ${log.replace('.', '\\.')}`), log);

@@ -9,7 +9,7 @@
  */
 import { MAX_FILE_SIZE, MAX_RW_COUNT } from '../../machine/limits';
 import { OPEN_FLAGS, findOp, type RecordedCall } from '../../machine/operation';
-import { fdOf, firstArg, leadingFd } from './args';
+import { fdOf, firstArg, isDigit, leadingFd, splitArgs, unquote } from './args';
 import { IGNORE, type Evidence, type Knowledge } from './evidence';
 import { LineKind, ParsedLine } from './parse';
 import { PipeLevels } from './pipes';
@@ -53,6 +53,9 @@ export interface StepSpec {
 
 /** RecordedCall.end of a call never resumed (-1: not split; -2: its end not read yet). */
 export const NEVER_RESUMED = -3;
+
+/** Knowledge.inherited's machine descriptor once a rebind closed it (Core.renamed): a later use opens it again. */
+const REOPEN = -5;
 
 /** Reads larger than this use the returned count for the buffer (a count of SIZE_MAX is no buffer size). */
 export const MAX_BUFFER = 256 * 1024 * 1024;
@@ -215,14 +218,15 @@ export class Core {
     return this.t.add(kind, path, flags, pipe, modeled ? (this.live ? -2 : 0) : -1, this.callLine, this.callPid);
   }
 
-  /** descOf for the first argument of a call, read in place (no cutting of the argument text). */
+  /** descOf for the first argument of a call, read in place (no cutting of the argument text when its -y name is the table's). */
   descAt(proc: Proc, c: Call): Desc | null {
     const fd = leadingFd(c.text, c.argsStart, c.argsEnd);
     if (!(fd >= 0)) return null;
-    const d = this.t.known(proc, fd) ?? this.descOf(proc, firstArg(c.args), c.line);
-    // The call names what its description names, as the fast path (which never reads the line's -y text) has it.
+    let d = this.t.known(proc, fd);
+    if (d === undefined || !sameDeco(c.text, c.argsStart, c.argsEnd, d)) d = this.descOf(proc, firstArg(c.args), c.line) ?? undefined;
+    // The call names what its description names, as the fast path (which reads the line's -y text only to compare it) has it.
     if (d) c.path = d.path;
-    return d;
+    return d ?? null;
   }
 
   /** The description behind a descriptor argument; one the log never opened is created from its decoration. */
@@ -235,7 +239,11 @@ export class Core {
       const d = this.t.descs.get(v >> 1);
       if (d) {
         // -y names what the fd really is: an unknown description learns its name.
-        if (d.path === '' && d.kind === DK.Other) d.path = fdOf(firstArg(arg)).deco;
+        if (d.path === '' && d.kind === DK.Other) {
+          d.path = fdOf(firstArg(arg)).deco;
+          d.nameBytes = null;
+        }
+        else if (!sameDeco(arg, 0, arg.length, d)) return this.renamed(proc, fd, v, d, fdOf(firstArg(arg)).deco, line);
         return d;
       }
     }
@@ -260,6 +268,80 @@ export class Core {
   }
 
   /**
+   * fd `fd` of `proc` (table entry `v`, description `d`) is named `deco` by -y at `line`, not what the table has: the
+   * same file under a new name (' (deleted)' once unlinked, renamed by a rename in the log: `d` keeps its position and
+   * takes the name as its alias), or another file, the log having left out a close and an open (a -e trace= filter,
+   * strace attached late). Then, as close and open would: `d` loses the fd (a `release` when that was its last
+   * reference, filp_close), and a new description is made for `deco` (a regular file: opened on the machine read-write
+   * at offset 0 here, with no syscall: the log shows none), with a warning at the line.
+   */
+  private renamed(proc: Proc, fd: number, v: number, d: Desc, deco: string, line: number): Desc {
+    // The same name escaped (`\303\274`): the line's text differs, the name does not.
+    if (deco === d.path || deco === d.alias || deco === '') return d;
+    if (d.path === '' || (deco.charCodeAt(0) !== 47 && d.path.charCodeAt(0) !== 47) || deco === `${d.path} (deleted)` || deco === `${d.alias} (deleted)` || this.wasRenamed(d, deco)) {
+      d.alias = deco;
+      return d;
+    }
+    const kind = deco.startsWith('/') ? this.know.kindOf(deco) : DK.Other;
+    const n = this.t.add(kind, deco, OPEN_FLAGS.O_RDWR, -1, kind === DK.File ? (this.live ? -2 : 0) : -1, line, proc.pid);
+    this.ev.rebound(fd, proc.pid, d.alias !== '' ? d.alias : d.path, d.first, deco, line, kind === DK.File);
+    if (kind === DK.File) this.ev.opened(deco, OPEN_FLAGS.O_RDWR, false, line);
+    this.t.install(proc, fd, n, (v & 1) === 1);
+    const gone = this.t.dropped;
+    this.t.dropped = [];
+    if (!this.live) return n;
+    for (const o of gone) {
+      if (o.mfd < 0) continue;
+      this.step({ name: 'release', args: [o.mfd], text: 'rebind', line, col: 1, thread: proc.thread, rec: { syscall: 'close', path: o.path }, fx: Fx.Close });
+      this.q.mfdUsed.delete(o.mfd);
+      // A file open before the log that is closed here: a later fd that names it again opens it again (inherit).
+      const k = this.q.inheritedMfd.indexOf(o.mfd);
+      if (k >= 0) this.q.inheritedMfd[k] = REOPEN;
+    }
+    if (kind === DK.File) this.openHere(proc, n, line);
+    return n;
+  }
+
+  /**
+   * Opens on the machine, at `line`, the file of description `d` that the log shows open from there on without its
+   * open (an `inherit`: no syscall). The call of the line uses it at once, before the machine answers: its descriptor
+   * is the one the machine will choose (get_unused_fd_flags: the lowest free above the standard streams), and the
+   * answer, when it comes, stands (Fx.Fd).
+   */
+  private openHere(proc: Proc, d: Desc, line: number): void {
+    let m = 3;
+    while (this.q.mfdUsed.has(m)) m++;
+    this.q.mfdUsed.add(m);
+    d.mfd = m;
+    this.step({ name: 'inherit', args: [OPEN_FLAGS.O_RDWR], text: d.path, line, col: 1, thread: proc.thread, fx: Fx.Fd, p1: d.id, rec: { syscall: 'openat', path: d.path } });
+  }
+
+  /** The renames of the log, old and new name as the call names them (relative to its directory, or absolute). */
+  readonly renames: [string, string][] = [];
+
+  /** A successful rename, renameat or renameat2: remembered (-y names an open file by its new name from then on). */
+  rename(c: Call): void {
+    if (c.failed) return;
+    const a = splitArgs(c.args);
+    const at = c.name === 'rename' ? 0 : 1;
+    const name = (k: number, dir: string): string => {
+      const p = unquote(a[k]);
+      return p !== '' && !p.startsWith('/') && dir.startsWith('/') ? dir.replace(/\/$/, '') + '/' + p : p;
+    };
+    const from = name(at, at === 1 ? fdOf(a[0]).deco : '');
+    const to = name(at + 1, at === 1 ? fdOf(a[2]).deco : '');
+    if (from !== '' && to !== '') this.renames.push([from, to]);
+  }
+
+  /** Whether a rename in the log moved the file `d` names to `deco`. */
+  private wasRenamed(d: Desc, deco: string): boolean {
+    for (const [from, to] of this.renames) {
+      if (names(to, deco) && (names(from, d.path) || (d.alias !== '' && names(from, d.alias)))) return true;
+    }
+    return false;
+  }
+
+  /**
    * fd `fd` of `proc`, open before the log begins (inherited from the shell: `gzip -c > out`). A regular file is
    * simulated as that file: the machine opened it read-write at offset 0 before the log's first line (see
    * openInherited). Anything else (a terminal, a pipe, /dev/null) is shown only.
@@ -268,11 +350,17 @@ export class Core {
     const kind = deco.startsWith('/') ? this.know.kindOf(deco) : DK.Other;
     const d = this.t.add(kind, deco, OPEN_FLAGS.O_RDWR, -1, -1);
     this.t.install(proc, fd, d, false);
+    d.first = line;
     this.ev.inherited(d.id, kind, deco, fd, proc.pid, line);
     if (kind === DK.File) {
       // The first pass has no machine: a placeholder that lets the handlers follow the file.
       const k = this.know.inherited.indexOf(deco);
       d.mfd = !this.live ? 0 : k >= 0 ? this.q.inheritedMfd[k] ?? -1 : -1;
+      // Its machine file closed at a rebind (Core.renamed): opened again here.
+      if (d.mfd === REOPEN) {
+        d.line = line;
+        this.openHere(proc, d, line);
+      }
     }
     return d;
   }
@@ -365,4 +453,30 @@ export function callOf(pend: Pending, r: number, failed: boolean): Call {
   c.end = -2;
   if (Number.isNaN(r)) c.retText = '?';
   return c;
+}
+
+/**
+ * Whether the -y decoration after the descriptor that s[from, end) starts with names description `d` (its name or its
+ * alias); true without a decoration (nothing to compare).
+ */
+export function sameDeco(s: string, from: number, end: number, d: Desc): boolean {
+  let i = from;
+  while (i < end && s.charCodeAt(i) === 32) i++;
+  while (i < end && isDigit(s.charCodeAt(i))) i++;
+  if (i >= end || s.charCodeAt(i) !== 60) return true;
+  return decoIs(s, i + 1, end, d.path) || (d.alias !== '' && decoIs(s, i + 1, end, d.alias));
+}
+
+/** Whether s[at, end) starts with decoration text `name` and its closing '>' (then the argument's end, or `(deleted)`). */
+function decoIs(s: string, at: number, end: number, name: string): boolean {
+  const k = at + name.length;
+  if (k >= end || s.charCodeAt(k) !== 62 || !s.startsWith(name, at)) return false;
+  const next = k + 1 < end ? s.charCodeAt(k + 1) : 44;
+  // strace 6 prints a deleted file's mark after the decoration: `3</tmp/x>(deleted)`, the same file.
+  return next === 44 || next === 41 || next === 32 || next === 40;
+}
+
+/** Whether a path as a call names it (`p`: absolute, or relative to a directory the log does not show) is `full`. */
+function names(p: string, full: string): boolean {
+  return p === full || (!p.startsWith('/') && full.endsWith(`/${p}`));
 }

@@ -92,6 +92,9 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
     case 'nanosleep': case 'clock_nanosleep': case 'clock_nanosleep_time64': case 'poll': case 'ppoll': case 'select':
     case '_newselect': case 'pselect6': case 'epoll_wait': case 'epoll_pwait': case 'epoll_pwait2':
       return sleeping(r, proc, c);
+    case 'rename': case 'renameat': case 'renameat2':
+      r.rename(c);
+      break;
   }
   r.pass(proc, c);
 }

@@ -25,6 +25,8 @@ export interface Knowledge {
   resumed: ReadonlyMap<number, Resumed>;
   /** The lines that repeat the line four before them (repeat.ts), one bit a line; null until the first pass is done. */
   repeats: Int32Array | null;
+  /** The lines whose -y decoration the first pass found naming the fd's description (Repeats.named); null before. */
+  named: Int32Array | null;
 }
 
 /** The second half of a split call: its line's byte offset, its -T duration (ns, NaN without) and result. */
@@ -52,6 +54,12 @@ export interface Evidence {
   pipeShort(pipe: string, line: number, wanted: number, held: number): void;
   /** fd `fd` of process `pid`, first used at `line`, was open before the log begins (description `id`). */
   inherited(id: number, kind: DK, path: string, fd: number, pid: number, line: number): void;
+  /**
+   * fd `fd` of process `pid` is named `path` by -y at `line`, where the log had it name `old` (first named at
+   * `oldLine`, 0: none) and shows no close and open between them (Core.renamed): taken as closed and `path` opened
+   * (`file`: a regular file, simulated).
+   */
+  rebound(fd: number, pid: number, old: string, oldLine: number, path: string, line: number, file: boolean): void;
   /** `bytes` read or written at `line` through description `id`, open before the log begins and not simulated. */
   unopenedIo(id: number, fd: number, line: number, bytes: number): void;
   /**
@@ -105,6 +113,7 @@ class Ignore implements Evidence {
   pipeFill(): void {}
   pipeShort(): void {}
   inherited(): void {}
+  rebound(): void {}
   unopenedIo(): void {}
   uring(): void {}
   shared(): void {}

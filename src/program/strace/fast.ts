@@ -56,6 +56,12 @@ export class FastCall {
   argsEnd = 0;
   /** Call: the descriptor the arguments start with. */
   fd = 0;
+  /**
+   * Call: where its -y decoration's text starts (`/etc/passwd>, ...` of `3</etc/passwd>, ...`), as the line has it
+   * (escapes unread); -1 without one. The replay compares it with what its table names (Replayer.lineFast): a
+   * different name goes the general way.
+   */
+  decoStart = -1;
   /** The last number of the arguments (read: the count asked; pread64: the offset; pwrite64: the offset). */
   last = NaN;
   /** The number before it (pread64: the count asked). */
@@ -410,6 +416,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     k++;
   }
   if (k === a) return false;
+  // The -y decoration after it starts here (where it ends, the replay finds by comparing it: Replayer.lineFast).
+  const decoStart = b[k] === 60 ? k + 1 : -1;
   // The numbers that end the arguments: `, N)` (read: the count; pwrite64: the offset; pread64: `, count, offset)`).
   let last = NaN;
   let prev = NaN;
@@ -429,6 +437,7 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   f.r = r;
   f.durNs = dur;
   f.fd = fd;
+  f.decoStart = decoStart;
   f.last = last;
   f.prev = prev;
   f.callStart = i;

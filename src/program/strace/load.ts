@@ -33,7 +33,7 @@ function nextPow2(n: number): number {
 /** Reads a log (in memory or on disk) into a program the trace layer runs. */
 export function loadStraceLines(lines: LineSource, path: string, overrides?: MachineOverrides): StraceLoaded {
   const scan = new Scan();
-  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null, inherited: [], abandoned: new Set(), resumed: new Map(), repeats: null };
+  const scanKnow: Knowledge = { kindOf: provisionalKind, pipeCapacity: Number.MAX_SAFE_INTEGER, base: null, inherited: [], abandoned: new Set(), resumed: new Map(), repeats: null, named: null };
   const r = new Replayer(scanKnow, scan);
   const cursor = lines.open();
   while (r.feed(cursor));
@@ -69,7 +69,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const know: Knowledge = {
     kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base,
     inherited: scan.info.inherited.filter((p) => scan.kindOf(p) === DK.File),
-    abandoned: scan.abandonedAt, resumed: scan.resumedAt, repeats: r.repeats.bits,
+    abandoned: scan.abandonedAt, resumed: scan.resumedAt, repeats: r.repeats.bits, named: r.repeats.named,
   };
   const threads = new Map<number, string>();
   for (const [t, { pid, name }] of scan.info.threads) threads.set(t, `${name || 'process'} [${pid >= 0 ? pid : '?'}]`);

@@ -27,9 +27,16 @@ export class Repeats {
   /** The first pass's reading of the current line. */
   private readonly spare = new FastCall();
 
-  /** `bits`: the first pass's marks, for a replay; absent, the first pass, which makes them. */
-  constructor(bits?: Int32Array) {
+  /**
+   * One bit a line: the first pass found line n's -y decoration to name the description its fd had (Replayer.lineFast
+   * compared the bytes); the replay, whose tables change as the first pass's did, need not compare them again.
+   */
+  named: Int32Array;
+
+  /** `bits`, `named`: the first pass's marks, for a replay; absent, the first pass, which makes them. */
+  constructor(bits?: Int32Array, named?: Int32Array) {
     this.bits = bits ?? new Int32Array(1024);
+    this.named = named ?? new Int32Array(bits ? 0 : 1024);
     for (let k = 0; k < BACK; k++) this.calls.push(new FastCall());
   }
 
@@ -88,8 +95,26 @@ export class Repeats {
     if (f.callEnd >= 0) f.callEnd += move;
     f.retStart += move;
     f.retEnd += move;
+    if (f.decoStart >= 0) f.decoStart += move;
     this.lines[k] = lineNo;
     return f;
+  }
+
+  /** The first pass: line `lineNo`'s decoration names its description. */
+  setNamed(lineNo: number): void {
+    const w = lineNo >>> 5;
+    if (w >= this.named.length) {
+      const bigger = new Int32Array(Math.max(this.named.length * 2, w + 1));
+      bigger.set(this.named);
+      this.named = bigger;
+    }
+    this.named[w] |= 1 << (lineNo & 31);
+  }
+
+  /** The replay: whether the first pass found line `lineNo`'s decoration to name its description (setNamed). */
+  isNamed(lineNo: number): boolean {
+    const w = lineNo >>> 5;
+    return w < this.named.length && (this.named[w] & (1 << (lineNo & 31))) !== 0;
   }
 
   /** The replay: the object parseFast reads line `lineNo` into, when again() gave none. */
@@ -114,6 +139,7 @@ function keep(f: FastCall, t: FastCall): void {
   t.pid = f.pid;
   t.col = f.col;
   t.fd = f.fd;
+  t.decoStart = f.decoStart;
   t.r = f.r;
   t.last = f.last;
   t.prev = f.prev;
@@ -137,6 +163,8 @@ function repeats(f: FastCall, t: FastCall): boolean {
   return f.clockAt >= 0 && f.durFixed && f.clockAt === t.clockAt && t.durFixed && f.hour === t.hour && f.end - s === t.end - u &&
     f.op === t.op && f.pid === t.pid && f.fd === t.fd && f.r === t.r && f.col === t.col && f.retStart - s === t.retStart - u &&
     (f.callEnd < 0 ? t.callEnd < 0 : t.callEnd >= 0 && f.callEnd - s === t.callEnd - u) &&
+    // The -y decoration at the same place (what it says is compared with the table at every line: lineFast).
+    (f.decoStart < 0 ? t.decoStart < 0 : t.decoStart >= 0 && f.decoStart - s === t.decoStart - u) &&
     // The numbers the arguments end in: a write has none (NaN), a read and a pwrite64 one, a pread64 two.
     (f.op === FastOp.Write || f.last === t.last) && (f.op !== FastOp.Pread || f.prev === t.prev);
 }

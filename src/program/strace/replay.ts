@@ -21,7 +21,7 @@
  */
 import { leadingFd } from './args';
 import { Clock } from './clock';
-import { Core, type Pending } from './core';
+import { Core, sameDeco, type Pending } from './core';
 import type { Evidence, Knowledge } from './evidence';
 import { replayCall } from './dispatch';
 import { FastCall, FastKind, FastOp, fastPath, parseFast } from './fast';
@@ -89,7 +89,7 @@ export class Replayer extends Core {
   constructor(know: Knowledge, ev: Evidence | null, private readonly last: LastCall | null = null) {
     super(know, ev);
     this.clock = new Clock(know);
-    this.repeats = new Repeats(ev === null ? know.repeats ?? new Int32Array(0) : undefined);
+    this.repeats = new Repeats(ev === null ? know.repeats ?? new Int32Array(0) : undefined, ev === null ? know.named ?? new Int32Array(0) : undefined);
   }
 
   /** Reads the next line of `cur` and replays it; false at the end of the text (then call end()). */
@@ -107,7 +107,7 @@ export class Replayer extends Core {
       const f = this.live ? this.again(cur, lineNo) : this.repeats.mark(lineNo, parseFast(cur.bytes, cur.start, cur.end, this.repeats.scratch()));
       if (f !== null) {
         if (f.kind === FastKind.Call && f.callEnd >= 0 && this.last !== null) this.last.set(at, cur, f);
-        if (this.lineFast(f, lineNo)) return true;
+        if (this.lineFast(f, lineNo, cur.bytes)) return true;
       }
     }
     this.line(cur.text(), lineNo);
@@ -201,7 +201,7 @@ export class Replayer extends Core {
    * process is known, its descriptor is known by number, a second half finds its first): the same steps as line()
    * then, without the text. False (and nothing changed) otherwise: the caller hands the line to line().
    */
-  lineFast(f: FastCall, lineNo: number): boolean {
+  lineFast(f: FastCall, lineNo: number, b: Uint8Array): boolean {
     if (this.carry !== '') return false;
     if (f.kind === FastKind.Call) {
       let proc: Proc | undefined;
@@ -220,6 +220,20 @@ export class Replayer extends Core {
         this.lkFd[slot] = f.fd;
         this.lkProc[slot] = proc;
         this.lkDesc[slot] = d;
+      }
+      // The line's -y name is the description's, or the general path sees what changed (Core.descOf: a rebind).
+      const ds = f.decoStart;
+      // (The replay's tables change as the first pass's: a line the first pass found named so is not compared again.)
+      if (ds >= 0 && !(this.live && this.repeats.isNamed(lineNo))) {
+        // Compared in place, byte for byte, then its closing '>' and what follows it (this runs at every line of a loop).
+        const nb = d.nameBytes ?? nameBytes(d);
+        const n = nb.length;
+        let k = 0;
+        while (k < n && b[ds + k] === nb[k]) k++;
+        if (k !== n || !closes(b, ds + n)) {
+          if (d.alias === '' || !namedAs(b, ds, d.alias)) return false;
+        }
+        if (!this.live) this.repeats.setNamed(lineNo);
       }
       const op = f.op;
       if (scanTakes(this, d, op, f.r)) {
@@ -266,7 +280,7 @@ export class Replayer extends Core {
     const fd = leadingFd(t, 0, t.length);
     if (!(fd >= 0)) return false;
     const d = this.t.known(proc, fd);
-    if (d === undefined) return false;
+    if (d === undefined || !sameDeco(t, 0, t.length, d)) return false;
     // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
     if (!Number.isNaN(f.tsSec)) this.clock.tick(f.tsSec, f.tsNs, f.tsTod);
     this.pending.delete(proc.pid);
@@ -380,4 +394,28 @@ export class Replayer extends Core {
 /** The result of `c` as the log printed it (digits a double would round), for messages. */
 function resultText(c: ParsedLine): string {
   return /=\s+(\S+)/.exec(c.text.slice(c.argsEnd))?.[1] ?? c.ret;
+}
+
+/**
+ * Whether a line's -y decoration, its bytes from `from` on as the line has them, is `name` (one byte a character: a
+ * name with other characters, or escapes in the line, is never taken as equal, and its line goes the general way).
+ */
+function namedAs(b: Uint8Array, from: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (b[from + k] !== name.charCodeAt(k)) return false;
+  return closes(b, from + name.length);
+}
+
+/**
+ * Whether b[at] is the '>' that ends a decoration: a ',' (the next argument), ')' or strace 6's `(deleted)` follows
+ * it (a path prints its own '>' as \76; a socket's `TCP:[a->b]` has its '>' before a digit or '[').
+ */
+function closes(b: Uint8Array, at: number): boolean {
+  if (b[at] !== 62) return false;
+  const c = b[at + 1];
+  return c === 44 || c === 41 || c === 40;
+}
+
+/** The bytes of `d`'s name (UTF-8, as a log holds it), made once (Core.descOf forgets them when the name changes). */
+function nameBytes(d: Desc): Uint8Array {
+  return (d.nameBytes = Buffer.from(d.path));
 }

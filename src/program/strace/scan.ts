@@ -225,6 +225,10 @@ export class Scan implements Evidence {
       this.warn(line, `fd ${fd} (${path}) was open before the log begins (a shell redirection): simulated as that file, opened read-write at offset 0`);
     }
   }
+  rebound(fd: number, pid: number, old: string, oldLine: number, path: string, line: number, file: boolean): void {
+    const what = file ? `${path} opened read-write at offset 0` : `${path} taken as open (not simulated)`;
+    this.warn(line, `fd ${fd}${pid >= 0 ? ` of pid ${pid}` : ''} names ${path} here, but ${old} before (first at line ${oldLine}), and the log shows no close/open between them (a -e trace= filter leaves them out, or strace attached late): taken as closed and ${what}`);
+  }
   unopenedIo(id: number, fd: number, line: number, bytes: number): void {
     const u = this.unopened.get(id);
     if (!u) return;

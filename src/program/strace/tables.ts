@@ -31,6 +31,15 @@ export interface Desc {
   /** Where the log made it: its line and process; 0 and -1 for one open before the log begins (inherited). */
   line: number;
   pid: number;
+  /** The line where the log first names it (its open, or its first use for one open before the log begins). */
+  first: number;
+  /**
+   * Another name -y gives it, for the same file (' (deleted)' added once it is unlinked, its new name after a rename
+   * in the log); '' none. Core.descOf takes either as this description's.
+   */
+  alias: string;
+  /** The fast path's copy of `path` as bytes (Replayer.lineFast); null until made, or after `path` changed. */
+  nameBytes: Uint8Array | null;
 }
 
 export interface Proc {
@@ -114,7 +123,7 @@ export class Tables {
 
   /** A new description, in no table yet; `mfd` as Desc.mfd. */
   add(kind: DK, path: string, flags: number, pipe: number, mfd: number, line = 0, pid = -1): Desc {
-    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe, line, pid };
+    const d: Desc = { id: this.nextDesc++, kind, path, flags, pos: 0, mfd, refs: 0, pipe, line, pid, first: line, alias: '', nameBytes: null };
     this.descs.set(d.id, d);
     return d;
   }
