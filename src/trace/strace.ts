@@ -151,7 +151,7 @@ function opLine(r: OpRecord, names: FdNames): string {
     case 'inherit':
       // A log's file that -y shows open from this line on, its open not in the log (Core.renamed).
       if (r.recorded?.syscall === 'openat') return `# ${r.text ?? '?'} opened where the log does not show it (-y names it from this line on): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
-      return `# ${r.text ?? '?'} open before the log begins (a shell redirection): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
+      return `# ${r.text ?? '?'} open before the log begins (a shell redirection, or an open the log leaves out): opened read-write at offset 0 = ${r.errno ? `-1 ${r.errno}` : r.result}`;
     case 'drop_caches': return `# echo 1 > /proc/sys/vm/drop_caches (${r.result} pages dropped)`;
     case 'syscall': {
       // A call of a replayed log that the model does not simulate: its recorded result, its cost of two switches.

@@ -95,7 +95,7 @@ test('run --json for tools: each operation names its syscall and path, files the
     ['inherit', undefined, '/tmp/out.txt'], ['open', 'openat', '/tmp/x'], ['pread', 'pread64', '/tmp/x'], ['pread', 'pread64', '/tmp/x'],
     ['syscall', 'fstat', '/tmp/x'], ['write', 'write', '/tmp/out.txt'], ['close', 'close', '/tmp/x'],
   ]);
-  assert.deepEqual(j.diagnostics, [{ line: 5, severity: 'warning', message: 'fd 1 (/tmp/out.txt) was open before the log begins (a shell redirection): simulated as that file, opened read-write at offset 0' }]);
+  assert.deepEqual(j.diagnostics, [{ line: 5, severity: 'warning', message: 'fd 1 (/tmp/out.txt) was open before the log begins (a shell redirection, or an open a -e trace= filter left out of the log): simulated as that file, opened read-write at offset 0' }]);
   // Without readahead, pages 0-1 and 10 of a scenario's file: two runs.
   const scenario = path.join(dir, 'runs.iosim');
   writeFileSync(scenario, 'machine {\n  read_ahead_kb = 0\n}\nfile "/f" size 1MiB\nbuf = alloc(8KiB)\nfd = open("/f")\npread(fd, buf, 8KiB, 0)\npread(fd, buf, 4KiB, 40KiB)\n');

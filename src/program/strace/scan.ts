@@ -222,7 +222,7 @@ export class Scan implements Evidence {
     if (openLine > 0) {
       this.warn(line, `fd ${fd}${pid >= 0 ? ` of pid ${pid}` : ''} names ${path}, which the log opened at line ${openLine} but not as this fd of this process (or the clone that shares it is not in the log): simulated as that file, opened read-write at offset 0`);
     } else {
-      this.warn(line, `fd ${fd} (${path}) was open before the log begins (a shell redirection): simulated as that file, opened read-write at offset 0`);
+      this.warn(line, `fd ${fd} (${path}) was open before the log begins (a shell redirection, or an open a -e trace= filter left out of the log): simulated as that file, opened read-write at offset 0`);
     }
   }
   rebound(fd: number, pid: number, old: string, oldLine: number, path: string, line: number, file: boolean): void {
