@@ -290,16 +290,10 @@ export function timeline(t: Trace, n = 120): TimelineBucket[] {
 }
 
 /** A bucket's counts, added up by countSpan. `dirty` and `cached` run on over the whole trace. */
-interface TimelineCounts {
-  syscalls: number;
-  dma: number;
-  interrupts: number;
-  faults: number;
-  writeback: number;
-  evictions: number;
+type TimelineCounts = Pick<TimelineBucket, 'syscalls' | 'dma' | 'interrupts' | 'faults' | 'writeback' | 'evictions'> & {
   dirty: number;
   cached: number;
-}
+};
 
 /** Events read by one call of countSpan. */
 const SPAN = 4096;
