@@ -204,14 +204,22 @@ function operationVariables(engine: Engine, m: Machine, pos: number, thread: num
   // Recorded already (the engine runs ahead to decide breakpoints) or read ahead from the source: the same call.
   const pending = next < 0 ? null : next < t.ops.length ? t.ops.get(next) : next === t.ops.length ? t.peekNextOperation() : null;
   const out: DebugProtocol.Variable[] = [];
-  if (pending) out.push(v('next call', `${pending.name} (line ${pending.line}): ${decodeArgs(m, pending).map((a) => `${a.name}=${a.value}`).join(', ')}; not run yet`));
+  if (pending) {
+    out.push(v('next call', `${pending.name} (line ${pending.line}): ${decodeArgs(m, pending).map((a) => `${a.name}=${a.value}`).join(', ')}; not run yet`));
+    const log = engine.logCall(pending.recorded);
+    if (log) out.push(v('next call in the log', log.call));
+  }
   if (!at) {
     out.push(v('operation', 'none yet (the program has not started)'));
     return out;
   }
   const r = at.record;
+  // The machine has one descriptor table for all of a log's processes, so its numbers can differ from the log's
+  // (a dup2 onto 0 or 1, another process's 3): the log's own text of the call is shown beside them.
+  const log = engine.logCall(r.recorded);
   out.push(
     v('call', `${r.name} (line ${r.line})`),
+    ...(log ? [v('in the log', log.ret === null ? log.call : `${log.call} = ${log.ret}`)] : []),
     ...decodeArgs(m, r).map((a) => v(a.name, a.value)),
     v('state', at.inside ? 'in progress (kernel path)' : 'returned'),
   );

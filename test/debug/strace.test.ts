@@ -150,6 +150,8 @@ test('at a function breakpoint the Operation scope shows the pending call; anoth
     // before, as if the stop were after that one).
     const op = await varsOf(catFrame.id, 'Operation');
     assert.match(op.get('next call') ?? '', /^write \(line 200\): fd=\d+<pipe:\[\d+\] write end>, buf=0x[0-9a-f]+, count=131072 \(128 KiB\); not run yet$/);
+    // The machine's descriptor numbers are its own (one table for the log's processes); the log's text is beside them.
+    assert.equal(op.get('next call in the log'), 'write(1<pipe:[135548]>, "rxL1F4oUvW0qBwS6+2/3xPDcXdve6OrX"..., 131072)');
     // wc's frame is where its own last call returned; its Operation scope shows that call, not cat's.
     const wcFrame = (await s.frames(wc.id))[0];
     // cat's write is replayed where it completes (after line 203), so wc has run up to its fadvise64 of line 202.
@@ -159,6 +161,7 @@ test('at a function breakpoint the Operation scope shows the pending call; anoth
     const wcOp = await varsOf(wcFrame.id, 'Operation');
     assert.equal(wcOp.get('call'), wcFrame.name.replace(', returned)', ')'));
     assert.equal(wcOp.get('state'), 'returned');
+    assert.equal(wcOp.get('in the log'), 'fadvise64(0<pipe:[135548]>, 0, 0, POSIX_FADV_SEQUENTIAL) = -1 ESPIPE (Illegal seek)');
     assert.equal(wcOp.get('next call'), undefined);
   } finally {
     await s.close();
