@@ -3,7 +3,8 @@
  * (over the recorded history), honouring every kind of breakpoint. The trace position is the only truth.
  */
 import { Machine } from '../machine/machine';
-import type { CallTexts } from '../program/source';
+import type { RecordedCall } from '../machine/operation';
+import type { CallTexts, LogCall } from '../program/source';
 import { fdNamesBefore, FdNames, straceLine } from '../trace/strace';
 import { Trace } from '../trace/trace';
 import { Breakpoints, Hit } from './breakpoints';
@@ -76,6 +77,13 @@ export class Engine {
       if (i < 0) return false;
     }
     return true;
+  }
+
+  /** The call as the replayed log has it (its own descriptor numbers), or null (a scenario, or no line for it). */
+  logCall(rec: RecordedCall | undefined): LogCall | null {
+    if (!rec) return null;
+    if (this.texts === null) this.texts = this.trace.spec.callTexts?.();
+    return this.texts?.callOf(rec) ?? null;
   }
 
   /** Prints the strace lines of operations completed up to `pos` that were never printed (each one once). */

@@ -40,7 +40,7 @@ export function fdLabel(m: Machine, fd: number): string {
 }
 
 /** Arguments decoded the way a person reads them: fds with their paths, flags by name, sizes with units. */
-export function decodeArgs(m: Machine, r: OpRecord): DecodedArg[] {
+export function decodeArgs(m: Machine, r: { name: string; args: readonly number[]; text?: string }): DecodedArg[] {
   const spec = findOp(r.name);
   if (!spec) return [];
   if (r.name === 'sysctl') return [{ name: 'key', value: r.text ?? '' }, { name: 'value', value: String(r.args[0]) }];

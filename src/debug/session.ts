@@ -27,7 +27,7 @@ import { GuardedSession } from './protocol/guarded';
 import { exceptionInfo, gotoTargets, stoppedEvent } from './stops';
 import { endedMessage, launchBanner, runSummaryText, writeTraceFile } from './summary';
 import { applySysctl, parseSysctl } from './sysctl';
-import { isThread, kernelSourceText, stackFrames, threadAt, Threads } from './threads';
+import { isThread, kernelSourceText, otherThreadOfFrame, stackFrames, threadAt, Threads } from './threads';
 import { Variables } from './variables';
 
 export class IoMachineSession extends GuardedSession {
@@ -128,11 +128,13 @@ export class IoMachineSession extends GuardedSession {
     // Counted once loaded: a later launch that fails to load takes nothing over.
     const generation = ++this.generation;
     this.sendEvent(new InitializedEvent());
-    // Clients send breakpoints before configurationDone; a client that never sends it is not kept waiting long.
+    // The launch is answered at once: a client may wait for this response before it configures (the protocol lets
+    // it). The first run waits for the configuration (breakpoints come before configurationDone); a client that
+    // never sends configurationDone is not kept waiting long.
+    this.sendResponse(response);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.configurationDone, new Promise((r) => (timer = setTimeout(r, 2000)))]);
     clearTimeout(timer);
-    this.sendResponse(response);
     if (generation !== this.generation || !this.trace) return;
     this.print(launchBanner(this.trace));
     await this.firstRun(args);
@@ -189,6 +191,8 @@ export class IoMachineSession extends GuardedSession {
 
   /** The program has run to its end and the session ends with it (run without debugging, continue past the end). */
   private endSession(): void {
+    // No move may start after the terminated event (a stepBack would report a stop the client no longer expects).
+    this.moves.end();
     this.writeTraceFile();
     this.sendEvent(new TerminatedEvent());
   }
@@ -262,7 +266,7 @@ export class IoMachineSession extends GuardedSession {
   private async respondThenMove(response: DebugProtocol.Response, fn: () => Stop | Promise<Stop>): Promise<void> {
     try {
       this.need();
-      if (this.moves.ended) throw new UserError('the session has ended (terminate or disconnect): launch or restart to debug again');
+      if (this.moves.ended) throw new UserError('the session has ended (the program ran to its end, or terminate or disconnect): launch or restart to debug again');
       // Claimed before the response: a move answered with success always runs, and a pause sent after it counts.
       this.moves.reserve();
       this.sendResponse(response);
@@ -387,9 +391,9 @@ export class IoMachineSession extends GuardedSession {
 
   // ───────────────────────────── variables ─────────────────────────────
 
-  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
-    this.need();
-    response.body = { scopes: this.variables.scopes() };
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const { trace, engine } = this.need();
+    response.body = { scopes: this.variables.scopes(otherThreadOfFrame(trace, engine, args.frameId)) };
     this.sendResponse(response);
   }
 

@@ -136,13 +136,24 @@ export function kernelSourceText(trace: Trace, reference: number): string {
 }
 
 /** The last operation at or before `from` issued by a thread (bounded scan: a long log's idle process shows none). */
-function lastOpOfThread(t: Trace, from: number, thread: number): number {
+export function lastOpOfThread(t: Trace, from: number, thread: number): number {
   for (let j = from; j >= 0 && j > from - 200_000; j--) if (t.ops.threadOf(j) === thread) return j;
   return -1;
 }
 
 function frameId(thread: number, level: number): number {
   return thread * 100 + level;
+}
+
+/**
+ * The process of a frame (by its id) when it is not the one whose call is at the engine's position: a log's other
+ * process, shown where its last call returned (see stackFrames). Null for the current process and the flusher.
+ */
+export function otherThreadOfFrame(trace: Trace, engine: Engine, id: number): number | null {
+  const thread = Math.floor(id / 100);
+  const pos = engine.pos;
+  if (thread === FLUSHER_THREAD_ID || (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0)) return null;
+  return thread !== threadAt(trace, engine, pos) ? thread : null;
 }
 
 function nextLine(engine: Engine, pos: number): { line: number; col: number } | null {

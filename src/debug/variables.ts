@@ -18,10 +18,12 @@ import {
   allCounters, decodeArgs, diskLabel, formatRegister, operationAt, REGISTER_NAMES, registerValue, resultText, variablesAt,
 } from './inspect';
 import { pendingSysctls } from './sysctl';
+import { lastOpOfThread } from './threads';
 
 export type VarRef =
   | { kind: 'registers' }
-  | { kind: 'operation' }
+  /** The call at the position; with `thread`, that process's most recent call (it is not the one on the CPU). */
+  | { kind: 'operation'; thread?: number }
   | { kind: 'pagecache' }
   | { kind: 'file'; fileId: number }
   | { kind: 'lru'; list: 'active' | 'inactive' }
@@ -50,15 +52,20 @@ export class Variables {
     return this.handles.get(reference);
   }
 
-  scopes(): DebugProtocol.Scope[] {
+  /**
+   * The scopes of a frame. `otherThread` is the frame's process when it is not the one whose call is at the position
+   * (a log's other process, stopped where its last call returned): its Operation scope shows that call.
+   */
+  scopes(otherThread: number | null = null): DebugProtocol.Scope[] {
     const scope = (name: string, ref: VarRef, hint?: string, expensive = false) => {
       const s = new Scope(name, this.handles.create(ref), expensive) as DebugProtocol.Scope;
       if (hint) s.presentationHint = hint;
       return s;
     };
     return [
-      scope('Registers', { kind: 'registers' }, 'registers'),
-      scope('Operation', { kind: 'operation' }, 'arguments'),
+      // The machine keeps one register file: a process not on the CPU has none of its own to show.
+      scope(otherThread === null ? 'Registers' : 'Registers (of the CPU, not this process)', { kind: 'registers' }, 'registers'),
+      scope('Operation', otherThread === null ? { kind: 'operation' } : { kind: 'operation', thread: otherThread }, 'arguments'),
       scope('Variables', { kind: 'variables' }, 'locals'),
       scope('Page Cache', { kind: 'pagecache' }),
       scope('Buffers', { kind: 'buffers' }),
@@ -105,26 +112,8 @@ export class Variables {
           const shown = typeof val === 'string' ? val : n === 'pc' ? `line ${val}` : `${formatRegister(val)} (${val})`;
           return v(n, shown, { evaluateName: n, presentationHint: { kind: 'property', attributes: ['readOnly'] } });
         });
-      case 'operation': {
-        const at = operationAt(engine, pos);
-        if (!at) return [v('operation', 'none yet (the program has not started)')];
-        const r = at.record;
-        const out = [
-          v('call', `${r.name} (line ${r.line})`),
-          ...decodeArgs(m, r).map((a) => v(a.name, a.value)),
-          v('state', at.inside ? 'in progress (kernel path)' : 'returned'),
-        ];
-        if (!at.inside) out.push(v('result', resultText(r), { evaluateName: 'result' }));
-        out.push(
-          v('simulated time', `${formatDuration(r.endNs - r.startNs)} (${formatDuration(r.startNs)} → ${formatDuration(r.endNs)})`),
-          v('user↔kernel switches', r.contextSwitches),
-          v('CPU copies', `${r.cpuCopies} (${formatBytes(r.cpuBytes)})`),
-          v('DMA copies', `${r.dmaCopies} (${formatBytes(r.dmaBytes)})`),
-          v('page faults', r.pageFaults),
-          v('events', `${r.startPos}–${r.endPos}`),
-        );
-        return out;
-      }
+      case 'operation':
+        return operationVariables(engine, m, pos, ref.thread);
       case 'variables':
         return [...variablesAt(engine, pos)].map(([k, n]) => v(k, n >= 4096 ? `${n} (${hex(n)})` : n, { evaluateName: k }));
       case 'pagecache':
@@ -195,6 +184,55 @@ export class Variables {
     }
     return out;
   }
+}
+
+/**
+ * The Operation scope. At a position inside a call: that call, in progress. Between calls (a step's or a breakpoint's
+ * stop): the call that returned last, with its result, and the call that runs next — the one the frame's line shows
+ * and a function breakpoint stopped before — with its arguments, when it is already known. With `thread`: that
+ * process's most recent call.
+ */
+function operationVariables(engine: Engine, m: Machine, pos: number, thread: number | undefined): DebugProtocol.Variable[] {
+  const t = engine.trace;
+  let at = operationAt(engine, pos);
+  if (thread !== undefined) {
+    const k = lastOpOfThread(t, Math.min(engine.currentOrNextOp(pos), t.ops.length) - 1, thread);
+    if (k < 0) return [v('operation', 'none yet (this process has not made a call)')];
+    at = { index: k, record: t.ops.get(k), inside: false };
+  }
+  const next = thread === undefined && pos >= 0 && engine.isBoundary(pos) ? engine.currentOrNextOp(pos) : -1;
+  // Recorded already (the engine runs ahead to decide breakpoints) or read ahead from the source: the same call.
+  const pending = next < 0 ? null : next < t.ops.length ? t.ops.get(next) : next === t.ops.length ? t.peekNextOperation() : null;
+  const out: DebugProtocol.Variable[] = [];
+  if (pending) {
+    out.push(v('next call', `${pending.name} (line ${pending.line}): ${decodeArgs(m, pending).map((a) => `${a.name}=${a.value}`).join(', ')}; not run yet`));
+    const log = engine.logCall(pending.recorded);
+    if (log) out.push(v('next call in the log', log.call));
+  }
+  if (!at) {
+    out.push(v('operation', 'none yet (the program has not started)'));
+    return out;
+  }
+  const r = at.record;
+  // The machine has one descriptor table for all of a log's processes, so its numbers can differ from the log's
+  // (a dup2 onto 0 or 1, another process's 3): the log's own text of the call is shown beside them.
+  const log = engine.logCall(r.recorded);
+  out.push(
+    v('call', `${r.name} (line ${r.line})`),
+    ...(log ? [v('in the log', log.ret === null ? log.call : `${log.call} = ${log.ret}`)] : []),
+    ...decodeArgs(m, r).map((a) => v(a.name, a.value)),
+    v('state', at.inside ? 'in progress (kernel path)' : 'returned'),
+  );
+  if (!at.inside) out.push(v('result', resultText(r), { evaluateName: 'result' }));
+  out.push(
+    v('simulated time', `${formatDuration(r.endNs - r.startNs)} (${formatDuration(r.startNs)} → ${formatDuration(r.endNs)})`),
+    v('user↔kernel switches', r.contextSwitches),
+    v('CPU copies', `${r.cpuCopies} (${formatBytes(r.cpuBytes)})`),
+    v('DMA copies', `${r.dmaCopies} (${formatBytes(r.dmaBytes)})`),
+    v('page faults', r.pageFaults),
+    v('events', `${r.startPos}–${r.endPos}`),
+  );
+  return out;
 }
 
 function buffers(m: Machine): DebugProtocol.Variable[] {

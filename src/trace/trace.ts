@@ -249,6 +249,24 @@ export class Trace {
     return this.source.peek();
   }
 
+  /**
+   * The next not-yet-executed operation itself (name, arguments), read ahead without moving the source; null at the
+   * end, or when the source cannot produce it (an error the run will report when it gets there).
+   */
+  peekNextOperation(): Operation | null {
+    if (this.finished) return null;
+    const inj = this.injected.get(this.ops.length);
+    if (inj) return inj;
+    const saved = this.source.snapshot();
+    try {
+      return this.source.next();
+    } catch {
+      return null;
+    } finally {
+      this.source.restore(saved);
+    }
+  }
+
   /** The live program source's variables (at the head). */
   headVariables(): ReadonlyMap<string, number> {
     return this.source.variables();

@@ -85,7 +85,10 @@ describe('scopes', () => {
   test('Operation: the syscall with its arguments decoded (fd with its path, flags by name, sizes with units)', async () => {
     const s = await at('basic.iosim', READ);
     try {
+      // Between calls the scope also names the call the frame's line shows next (line 12: write(sock, buf, n) with
+      // sock = 4 and n the 16 KiB read returned), not yet run.
       assert.deepEqual(values(await s.scope('Operation')), {
+        'next call': 'write (line 12): fd=4<TCP:[socket 0]>, buf=0x10000000, count=16384 (16 KiB); not run yet',
         call: 'read (line 11)', fd: '3</srv/index.html>', buf: '0x10000000', count: '16384 (16 KiB)', state: 'returned',
         result: '16384 (16 KiB)', 'simulated time': '28.60 µs (200 ns → 28.80 µs)', 'user↔kernel switches': '2',
         'CPU copies': '1 (16 KiB)', 'DMA copies': '1 (16 KiB)', 'page faults': '0', events: `${BASIC.start(3)}–${READ}`,

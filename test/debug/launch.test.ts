@@ -302,6 +302,30 @@ describe('ending a session', () => {
       await s.dc.continueRequest({ threadId: 1 });
       await terminated;
       assert.equal(s.terminated, true);
+      // After terminated no move starts: a stepBack is refused, with the reason, and no stop follows.
+      const stops = s.stops.length;
+      await assert.rejects(s.dc.stepBackRequest({ threadId: 1 }), /the session has ended \(the program ran to its end/);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(s.stops.length, stops);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the launch is answered before configurationDone; the first stop waits for it', async () => {
+    const s = await Session.start();
+    try {
+      const initialized = s.dc.waitForEvent('initialized');
+      const t0 = Date.now();
+      const launched = await s.dc.launchRequest({ program: fixture('basic.iosim'), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments);
+      // A client that waits for this response before it configures loses no time (it used to wait 2 s).
+      assert.equal(launched.success, true);
+      assert.ok(Date.now() - t0 < 1500, `answered in ${Date.now() - t0} ms`);
+      await initialized;
+      assert.equal(s.stops.length, 0, 'no stop before the configuration is done');
+      const stopped = s.dc.waitForEvent('stopped');
+      await s.dc.configurationDoneRequest();
+      assert.equal((await stopped).body.reason, 'entry');
     } finally {
       await s.close();
     }

@@ -124,3 +124,46 @@ test('a log takes the launch configuration\'s machine block, and "profile": "hos
     await host.close();
   }
 });
+
+test('at a function breakpoint the Operation scope shows the pending call; another process\'s frame shows its own last call', async () => {
+  const program = path.join(LOGS, 'pipeline.strace');
+  // Line 200: cat (pid 9976) writes its first 128 KiB block into the pipe: `write(1<pipe:[135548]>, ..., 131072`.
+  const s = await Session.start();
+  try {
+    await s.launch({ program, stopOnEntry: false }, async (x) => {
+      await x.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'write' }] });
+    });
+    const stop = s.stops[s.stops.length - 1];
+    assert.equal(stop.body.reason, 'function breakpoint');
+    const threads = (await s.dc.threadsRequest()).body.threads;
+    const cat = threads.find((t) => /9976/.test(t.name))!;
+    const wc = threads.find((t) => /9977/.test(t.name))!;
+    assert.equal(stop.body.threadId, cat.id);
+    const catFrame = (await s.frames(cat.id))[0];
+    assert.equal(catFrame.line, 200);
+    const scopesOf = async (frameId: number) => (await s.dc.scopesRequest({ frameId })).body.scopes;
+    const varsOf = async (frameId: number, name: string) => {
+      const sc = (await scopesOf(frameId)).find((x) => x.name === name)!;
+      return new Map((await s.variables(sc.variablesReference)).map((v) => [v.name, v.value]));
+    };
+    // The frame is at the write, not yet run: the scope names it with its arguments (it used to show only the call
+    // before, as if the stop were after that one).
+    const op = await varsOf(catFrame.id, 'Operation');
+    assert.match(op.get('next call') ?? '', /^write \(line 200\): fd=\d+<pipe:\[\d+\] write end>, buf=0x[0-9a-f]+, count=131072 \(128 KiB\); not run yet$/);
+    // The machine's descriptor numbers are its own (one table for the log's processes); the log's text is beside them.
+    assert.equal(op.get('next call in the log'), 'write(1<pipe:[135548]>, "rxL1F4oUvW0qBwS6+2/3xPDcXdve6OrX"..., 131072)');
+    // wc's frame is where its own last call returned; its Operation scope shows that call, not cat's.
+    const wcFrame = (await s.frames(wc.id))[0];
+    // cat's write is replayed where it completes (after line 203), so wc has run up to its fadvise64 of line 202.
+    assert.equal(wcFrame.line, 202);
+    const names = (await scopesOf(wcFrame.id)).map((x) => x.name);
+    assert.equal(names[0], 'Registers (of the CPU, not this process)');
+    const wcOp = await varsOf(wcFrame.id, 'Operation');
+    assert.equal(wcOp.get('call'), wcFrame.name.replace(', returned)', ')'));
+    assert.equal(wcOp.get('state'), 'returned');
+    assert.equal(wcOp.get('in the log'), 'fadvise64(0<pipe:[135548]>, 0, 0, POSIX_FADV_SEQUENTIAL) = -1 ESPIPE (Illegal seek)');
+    assert.equal(wcOp.get('next call'), undefined);
+  } finally {
+    await s.close();
+  }
+});

@@ -59,6 +59,21 @@ test('filemap_read does not mark again the page the previous read ended in', () 
   assert.equal(lruState(t, '/f', 0), 'active');
 });
 
+test('buffered writes do not mark pages accessed (Linux 4.7+): a page written again and again stays inactive and unreferenced', () => {
+  // write_begin looks the page up without FGP_ACCESSED since "mm: filemap: only do access activations on reads".
+  // Four rewrites of the same 8 KiB, then 10240-byte writes that straddle pages (as tar's records do).
+  let t = run('file "/w" size 0\nbuf = alloc(16KiB)\nfd = open("/w", O_RDWR)\nrepeat 4 { pwrite(fd, buf, 8KiB, 0) }\n');
+  assert.deepEqual([0, 1].map((i) => lruState(t, '/w', i)), ['inactive', 'inactive']);
+  assert.deepEqual(events(t, [Ev.PageActivate]), []);
+  t = run('file "/w" size 0\nbuf = alloc(16KiB)\nfd = open("/w", O_RDWR)\nrepeat 8 { write(fd, buf, 10240) }\n');
+  assert.deepEqual(range(0, 19).map((i) => lruState(t, '/w', i)), Array(20).fill('inactive'));
+  // Reading the written pages is an access as before: page 0 read once → referenced, twice → active.
+  t = run('file "/w" size 0\nbuf = alloc(16KiB)\nfd = open("/w", O_RDWR)\npwrite(fd, buf, 8KiB, 0)\npread(fd, buf, 100, 0)\n');
+  assert.equal(lruState(t, '/w', 0), 'inactive+ref');
+  t = run('file "/w" size 0\nbuf = alloc(16KiB)\nfd = open("/w", O_RDWR)\npwrite(fd, buf, 8KiB, 0)\npread(fd, buf, 100, 0)\npread(fd, buf, 100, 4KiB)\npread(fd, buf, 100, 0)\n');
+  assert.equal(lruState(t, '/w', 0), 'active');
+});
+
 test('reclaim under a page_cache_limit takes the oldest pages from the inactive tail, one event each', () => {
   // 1 MiB cap = 256 pages; a 4 MiB file (1024 pages) read once, sequentially, 64 KiB at a time.
   const t = run('machine {\n  page_cache_limit = 1MiB\n}\nfile "/big" size 4MiB\nbuf = alloc(64KiB)\nb = open("/big")\nrepeat 64 { read(b, buf, 64KiB) }\n');

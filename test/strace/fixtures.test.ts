@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { C } from '../../src/machine/counters';
+import { PG_ACTIVE, PG_REFERENCED } from '../../src/machine/pagecache';
 import { FIXTURES, fixture, KiB, MiB, opsOf, passThroughNames, runFixture, sum, type OpInfo } from './helpers';
 
 /** Operations whose result the model computes must agree with the log (fds and addresses are the model's own). */
@@ -18,7 +19,7 @@ function assertResultsMatchLog(ops: OpInfo[], name: string): void {
 
 test('every fixture has the command that recorded it', () => {
   const logs = readdirSync(FIXTURES).filter((f) => f.endsWith('.strace'));
-  assert.deepEqual(logs.sort(), ['cat.strace', 'cp.strace', 'dd-direct.strace', 'nginx-sendfile.strace', 'pipeline.strace', 'rebind-cat.strace', 'rebind-rename.strace', 'sqlite.strace', 'write-sleep10.strace', 'write-sleep40.strace']);
+  assert.deepEqual(logs.sort(), ['cat.strace', 'cp.strace', 'dd-direct.strace', 'nginx-sendfile.strace', 'pipeline.strace', 'rebind-cat.strace', 'rebind-rename.strace', 'rewrite-dd.strace', 'sqlite.strace', 'write-sleep10.strace', 'write-sleep40.strace']);
   for (const log of logs) {
     const cmd = readFileSync(fixture(log.replace(/\.strace$/, '.cmd')), 'utf8');
     assert.match(cmd, new RegExp(`strace -f -tt -T -yy? .*${log.replace('.', '\\.')}|strace -f -tt -T -y .*2> ${log.replace('.', '\\.')}`), log);
@@ -147,4 +148,21 @@ test('cat | wc in sh: three processes, split calls joined, the pipe carries ever
   assert.equal(sum(pipeWrites, (o) => o.cpuBytes) + sum(pipeReads, (o) => o.cpuBytes), 2 * 405264, 'two CPU copies per byte through a pipe');
   // every syscall of the log is an operation (allocs are the replay's own buffers)
   assert.equal(ops.filter((o) => o.name !== 'alloc').length, loaded.strace.syscalls);
+});
+
+test('dd rewriting a file four times: its pages stay inactive and unreferenced, as /proc/kpageflags showed on Linux 6.18', () => {
+  const { trace } = runFixture('rewrite-dd.strace');
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'rewrite-dd.strace');
+  // 4 runs × 100 writes of 10240 bytes at 0, 10240, ...: 1,024,000 bytes, 250 pages, 150 of them written twice a run.
+  const writes = ops.filter((o) => o.name === 'write' && o.path === '/tmp/iosim-rewrite.bin');
+  assert.equal(writes.length, 400);
+  assert.equal(sum(writes, (o) => o.result), 4 * 1_024_000);
+  const m = trace.machine;
+  const f = m.files.get('/tmp/iosim-rewrite.bin')!;
+  assert.equal(f.size, 1_024_000);
+  const pages = [...m.cache.pagesOf(f.id)!.values()];
+  assert.equal(pages.length, 250);
+  // Writes do not mark pages accessed (Linux 4.7+): the real kernel had active 0, referenced 0 (see rewrite-dd.cmd).
+  assert.deepEqual(pages.filter((p) => p.flags & (PG_ACTIVE | PG_REFERENCED)).map((p) => p.index), []);
 });

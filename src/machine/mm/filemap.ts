@@ -219,7 +219,9 @@ export function genericPerformWrite(k: Kernel, f: FileObj, pos: number, count: n
       noteDirtied(k, f, idx, m);
     }
     if (m > 1) k.advance((m - 1) * dram);
-    markAccessed(k, f.id, idx, m, t1, p);
+    // No mark_page_accessed here: since Linux 4.7 ("mm: filemap: only do access activations on reads") write_begin
+    // looks pages up without FGP_ACCESSED, so a page written again and again stays inactive. Measured on 6.18: a
+    // 1 MiB file rewritten four times leaves 0 bytes of active_file in its memory cgroup.
     // balance_dirty_pages_ratelimited runs for every page written, as generic_perform_write calls it.
     balanceDirtyPages(k, newlyDirty ? m : 0);
     idx += m;
