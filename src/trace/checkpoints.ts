@@ -5,6 +5,7 @@
  * events: at least one event a folio apart), and within a memory budget: past it, every other checkpoint goes and the spacing doubles, so memory stays
  * bounded while the longest replay grows by half the spacing at a time.
  */
+import { EXTENT_BYTES } from '../machine/content';
 import { frozenNodeBytes } from '../machine/folio';
 import type { Machine } from '../machine/machine';
 import type { FrozenPageCache } from '../machine/pagecache';
@@ -17,13 +18,28 @@ export interface Checkpoint {
   /** The machine, its page cache frozen (index nodes shared with the previous checkpoint where unchanged). */
   frozen: { machine: Machine; pages: FrozenPageCache };
   cursor: unknown;
-  /** Bytes of the machine copy besides its page cache (an estimate). */
+  /** Bytes of the machine copy besides its page cache and its contents' extents (an estimate). */
   machineBytes: number;
+  /** Bytes of the extents in content chunks new to this checkpoint (the ones it shares were counted by an earlier one). */
+  contentBytes: number;
 }
 
 /** Bytes a checkpoint holds of its own: the machine copy and the list of its nodes. */
 function ownBytes(cp: Checkpoint): number {
   return cp.machineBytes + 8 * cp.frozen.pages.nodes.length;
+}
+
+/** Adds each content chunk of `cp` not in `seen` to it; returns their extents' bytes. */
+function unseenChunkBytes(cp: Checkpoint, seen: Set<object>): number {
+  let n = 0;
+  cp.frozen.machine.forEachContent((c) => {
+    c.forEachChunk((chunk, extents) => {
+      if (seen.has(chunk)) return;
+      seen.add(chunk);
+      n += extents;
+    });
+  });
+  return EXTENT_BYTES * n;
 }
 
 /** Memory the checkpoints may hold unless told otherwise. */
@@ -56,7 +72,7 @@ export class Checkpoints {
 
   add(cp: Checkpoint): void {
     this.list.push(cp);
-    this.bytes += ownBytes(cp) + cp.frozen.pages.bytes;
+    this.bytes += ownBytes(cp) + cp.frozen.pages.bytes + cp.contentBytes;
     while (this.bytes > this.budget && this.list.length > 2) this.thin();
   }
 
@@ -67,12 +83,12 @@ export class Checkpoints {
     this.recount();
   }
 
-  /** Bytes held now: shared frozen nodes once each (a node lives as long as one checkpoint holds it). */
+  /** Bytes held now: shared frozen nodes and content chunks once each (one lives as long as a checkpoint holds it). */
   private recount(): void {
     const seen = new Set<object>();
     let bytes = 0;
     for (const cp of this.list) {
-      bytes += ownBytes(cp);
+      bytes += ownBytes(cp) + unseenChunkBytes(cp, seen);
       for (const node of cp.frozen.pages.nodes) {
         if (seen.has(node)) continue;
         seen.add(node);

@@ -68,12 +68,15 @@ export class Trace {
   }
 
   private checkpoint(): void {
+    // Asked before the copy: it shares every content chunk with the live machine, whose chunks are then no longer new.
+    const contentBytes = this.machine.freshContentBytes();
     this.checkpoints.add({
       op: this.ops.length,
       pos: this.events.length,
       frozen: this.machine.freeze(),
       cursor: this.source.snapshot(),
       machineBytes: this.machine.copyBytes(),
+      contentBytes,
     });
   }
 
