@@ -61,6 +61,11 @@ export class Content {
   private me = ++tokens;
   /** Extents held. */
   private n = 0;
+  /**
+   * Extents in chunks this content shared with a clone and has since replaced (copied to change them, or dropped):
+   * from then on only the clones hold them, which is what clones (checkpoints) cost of their own (takeRetired).
+   */
+  private retired = 0;
 
   constructor(public readonly defaultSrc: number) {}
 
@@ -93,15 +98,11 @@ export class Content {
     return out;
   }
 
-  /**
-   * Extents in the chunks this content made or copied since its last clone: what a clone taken now holds that no
-   * earlier clone shares (a checkpoint's own cost). Costs a look at each chunk.
-   */
-  freshExtents(): number {
-    let k = 0;
-    const own = this.own;
-    for (let i = 0; i < own.length; i++) if (own[i] === this.me) k += this.dir[i].length;
-    return k;
+  /** Extents retired since the last call (see `retired`): held by clones alone now. */
+  takeRetired(): number {
+    const r = this.retired;
+    this.retired = 0;
+    return r;
   }
 
   /** Calls `f` with each chunk (its identity: shared chunks are the same object) and its number of extents. */
@@ -126,6 +127,7 @@ export class Content {
   private copyChunk(k: number): Extent[] {
     this.ownDir();
     const c = this.dir[k];
+    this.retired += c.length;
     const w = new Array<Extent>(c.length);
     for (let i = 0; i < c.length; i++) {
       const e = c[i];
@@ -269,6 +271,7 @@ export class Content {
     for (const e of by) a.push(e);
     b.splice(0, ih + 1);
     if (ch - cl > 1) {
+      for (let k = cl + 1; k < ch; k++) if (this.own[k] !== this.me) this.retired += d[k].length;
       this.ownDir();
       this.dir.splice(cl + 1, ch - cl - 1);
       this.own.splice(cl + 1, ch - cl - 1);
@@ -397,6 +400,7 @@ export class Content {
   /** Back to the default content everywhere (a buffer reused for new data). */
   clear(): void {
     if (this.n === 0) return;
+    for (let k = 0; k < this.own.length; k++) if (this.own[k] !== this.me) this.retired += this.dir[k].length;
     if (this.dirOwn) {
       this.dir.length = 0;
       this.own.length = 0;
@@ -414,7 +418,10 @@ export class Content {
     if (ci === this.dir.length) return;
     const k = firstEndingAfter(this.dir[ci], size);
     let removed = 0;
-    for (let c = ci + 1; c < this.dir.length; c++) removed += this.dir[c].length;
+    for (let c = ci + 1; c < this.dir.length; c++) {
+      removed += this.dir[c].length;
+      if (this.own[c] !== this.me) this.retired += this.dir[c].length;
+    }
     const w = this.writable(ci);
     const e = w[k];
     removed += w.length - k;

@@ -314,13 +314,14 @@ export abstract class Kernel {
   }
 
   /**
-   * Bytes of the extents a copy taken now would hold that no earlier copy shares: those in chunks made or copied
-   * since the last copy (Content.freshExtents). Asked before the copy is taken.
+   * Bytes of the extents that copies of this kernel (checkpoints) alone hold now and did not at the last call: the
+   * content chunks this kernel shared with a copy and has since replaced (Content.takeRetired). A chunk it still holds
+   * costs a copy nothing of its own: a file written block after block shares all its old chunks with every checkpoint.
    */
-  freshContentBytes(): number {
+  retiredContentBytes(): number {
     let n = 0;
     this.forEachContent((c) => {
-      n += c.freshExtents();
+      n += c.takeRetired();
     });
     return EXTENT_BYTES * n;
   }

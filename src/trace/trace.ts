@@ -68,16 +68,14 @@ export class Trace {
   }
 
   private checkpoint(): void {
-    // Asked before the copy: it shares every content chunk with the live machine, whose chunks are then no longer new.
-    const contentBytes = this.machine.freshContentBytes();
     this.checkpoints.add({
       op: this.ops.length,
       pos: this.events.length,
       frozen: this.machine.freeze(),
       cursor: this.source.snapshot(),
       machineBytes: this.machine.copyBytes(),
-      contentBytes,
-    });
+      contentBytes: this.machine.retiredContentBytes(),
+    }, this.machine);
   }
 
   private nextOp(src: OperationSource, index: number): Operation | null {
@@ -274,7 +272,6 @@ export class Trace {
     for (const k of [...this.injected.keys()]) if (k >= opIndex) this.injected.delete(k);
     this.events.truncate(pos);
     this.ops.truncate(opIndex);
-    this.checkpoints.truncate(opIndex, pos);
     this.replayed = null;
     const m = Machine.fromFrozen(cp.frozen, this.events);
     const src = this.spec.createSource();
@@ -288,6 +285,7 @@ export class Trace {
     }
     m.sink = this.events;
     this.machine = m;
+    this.checkpoints.truncate(opIndex, pos, m);
     this.source = src;
     this.finished = false;
     this.error = null;
