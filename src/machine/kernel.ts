@@ -5,7 +5,7 @@
  */
 import { C, Counters, newCounters } from './counters';
 import { MachineConfig, cloneConfig } from './config';
-import { Content, ZERO } from './content';
+import { Content, EXTENT_BYTES, ZERO } from './content';
 import { Ev, EventSink, Loc, SwitchCause, WaitReason, packMove, split31Hi, split31Lo } from './events';
 import { PageCache } from './pagecache';
 import { RaState } from './state';
@@ -297,14 +297,45 @@ export abstract class Kernel {
 
   // ───────────────────────────── checkpoints ─────────────────────────────
 
-  /** About how many bytes a copy of this kernel holds besides its page cache (what a checkpoint costs). */
+  /**
+   * About how many bytes a copy of this kernel holds besides its page cache and its contents' extents (what a
+   * checkpoint costs of its own): records, mapped pages, pipe buffers, and a pointer a chunk of extents.
+   */
   copyBytes(): number {
     let pieces = 0;
-    for (const f of this.filesById) pieces += f.content.extents.length + f.disk.extents.length;
-    for (const r of this.regions) pieces += r.kind === 'buffer' ? r.content.extents.length : r.ptes.size;
+    let chunks = 0;
+    this.forEachContent((c) => {
+      chunks += c.chunkCount;
+    });
+    for (const r of this.regions) if (r.kind === 'mmap') pieces += r.ptes.size;
     for (const p of this.pipes) if (p) pieces += p.refs.length;
     const records = this.filesById.length + this.fds.size + this.regions.length + this.timers.items.length + this.dma.length + this.aio.size;
-    return 4096 + 64 * pieces + 160 * records;
+    return 4096 + 64 * pieces + 8 * chunks + 160 * records;
+  }
+
+  /**
+   * Bytes of the extents that copies of this kernel (checkpoints) alone hold now and did not at the last call: the
+   * content chunks this kernel shared with a copy and has since replaced (Content.takeRetired). A chunk it still holds
+   * costs a copy nothing of its own: a file written block after block shares all its old chunks with every checkpoint.
+   */
+  retiredContentBytes(): number {
+    let n = 0;
+    this.forEachContent((c) => {
+      n += c.takeRetired();
+    });
+    return EXTENT_BYTES * n;
+  }
+
+  /** Each content this kernel holds: files' (cache and disk), buffers', pipe buffers', sockets', the controller's. */
+  forEachContent(f: (c: Content) => void): void {
+    for (const file of this.filesById) {
+      f(file.content);
+      f(file.disk);
+    }
+    for (const r of this.regions) if (r.kind === 'buffer') f(r.content);
+    for (const p of this.pipes) if (p) for (const r of p.refs) if (r.content) f(r.content);
+    for (const s of this.sockets) f(s.last);
+    f(this.disk.controller);
   }
 
   /**

@@ -5,6 +5,7 @@
  * events: at least one event a folio apart), and within a memory budget: past it, every other checkpoint goes and the spacing doubles, so memory stays
  * bounded while the longest replay grows by half the spacing at a time.
  */
+import { EXTENT_BYTES } from '../machine/content';
 import { frozenNodeBytes } from '../machine/folio';
 import type { Machine } from '../machine/machine';
 import type { FrozenPageCache } from '../machine/pagecache';
@@ -17,13 +18,31 @@ export interface Checkpoint {
   /** The machine, its page cache frozen (index nodes shared with the previous checkpoint where unchanged). */
   frozen: { machine: Machine; pages: FrozenPageCache };
   cursor: unknown;
-  /** Bytes of the machine copy besides its page cache (an estimate). */
+  /** Bytes of the machine copy besides its page cache and its contents' extents (an estimate). */
   machineBytes: number;
+  /**
+   * Bytes of the extents in content chunks that checkpoints alone hold since the one before (the live machine replaced
+   * them: Kernel.retiredContentBytes); the chunks it shares with the live machine cost it nothing of its own.
+   */
+  contentBytes: number;
 }
 
 /** Bytes a checkpoint holds of its own: the machine copy and the list of its nodes. */
 function ownBytes(cp: Checkpoint): number {
   return cp.machineBytes + 8 * cp.frozen.pages.nodes.length;
+}
+
+/** Adds each content chunk of `m` not in `seen` to it; returns their extents' bytes. */
+function unseenChunkBytes(m: Machine, seen: Set<object>): number {
+  let n = 0;
+  m.forEachContent((c) => {
+    c.forEachChunk((chunk, extents) => {
+      if (seen.has(chunk)) return;
+      seen.add(chunk);
+      n += extents;
+    });
+  });
+  return EXTENT_BYTES * n;
 }
 
 /** Memory the checkpoints may hold unless told otherwise. */
@@ -54,25 +73,30 @@ export class Checkpoints {
     return events - last.pos >= Math.max(this.spacing, folios);
   }
 
-  add(cp: Checkpoint): void {
+  /** Adds `cp`, taken of the machine `live` (which goes on running). */
+  add(cp: Checkpoint, live: Machine): void {
     this.list.push(cp);
-    this.bytes += ownBytes(cp) + cp.frozen.pages.bytes;
-    while (this.bytes > this.budget && this.list.length > 2) this.thin();
+    this.bytes += ownBytes(cp) + cp.frozen.pages.bytes + cp.contentBytes;
+    while (this.bytes > this.budget && this.list.length > 2) this.thin(live);
   }
 
   /** Drops every other checkpoint but the first, doubles the spacing, and counts what is still held. */
-  private thin(): void {
+  private thin(live: Machine): void {
     this.list = this.list.filter((_, i) => i % 2 === 0);
     this.spacing = Math.max(this.spacing, 1) * 2;
-    this.recount();
+    this.recount(live);
   }
 
-  /** Bytes held now: shared frozen nodes once each (a node lives as long as one checkpoint holds it). */
-  private recount(): void {
+  /**
+   * Bytes held now: shared frozen nodes and content chunks once each (one lives as long as a checkpoint holds it),
+   * but for the content chunks the live machine holds too (they would be held without checkpoints).
+   */
+  private recount(live: Machine): void {
     const seen = new Set<object>();
+    unseenChunkBytes(live, seen);
     let bytes = 0;
     for (const cp of this.list) {
-      bytes += ownBytes(cp);
+      bytes += ownBytes(cp) + unseenChunkBytes(cp.frozen.machine, seen);
       for (const node of cp.frozen.pages.nodes) {
         if (seen.has(node)) continue;
         seen.add(node);
@@ -98,9 +122,9 @@ export class Checkpoints {
     return this.list[ans];
   }
 
-  /** Forgets the checkpoints past operation `op` or event position `pos` (the future is re-run). */
-  truncate(op: number, pos: number): void {
+  /** Forgets the checkpoints past operation `op` or event position `pos` (the future is re-run from there by `live`). */
+  truncate(op: number, pos: number, live: Machine): void {
     this.list = this.list.filter((c) => c.op <= op && c.pos <= pos);
-    this.recount();
+    this.recount(live);
   }
 }

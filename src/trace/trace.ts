@@ -74,7 +74,8 @@ export class Trace {
       frozen: this.machine.freeze(),
       cursor: this.source.snapshot(),
       machineBytes: this.machine.copyBytes(),
-    });
+      contentBytes: this.machine.retiredContentBytes(),
+    }, this.machine);
   }
 
   private nextOp(src: OperationSource, index: number): Operation | null {
@@ -289,7 +290,6 @@ export class Trace {
     for (const k of [...this.injected.keys()]) if (k >= opIndex) this.injected.delete(k);
     this.events.truncate(pos);
     this.ops.truncate(opIndex);
-    this.checkpoints.truncate(opIndex, pos);
     this.replayed = null;
     const m = Machine.fromFrozen(cp.frozen, this.events);
     const src = this.spec.createSource();
@@ -303,6 +303,7 @@ export class Trace {
     }
     m.sink = this.events;
     this.machine = m;
+    this.checkpoints.truncate(opIndex, pos, m);
     this.source = src;
     this.finished = false;
     this.error = null;

@@ -2,7 +2,7 @@
  * Pipes (fs/pipe.c): a ring of buffers that hold either bytes written into the pipe or, after a splice from a file,
  * references to page-cache pages.
  */
-import { Content, ZERO, extent } from '../content';
+import { Content, ZERO } from '../content';
 import { Loc } from '../events';
 import { OpResult, err, ok } from '../errno';
 import { Kernel } from '../kernel';
@@ -63,22 +63,11 @@ export function drainPipe(k: Kernel, pipe: Pipe, len: number, use: (src: Content
     else use(ref.content!, 0, take, Loc.Pipe);
     ref.off += take;
     ref.len -= take;
-    if (ref.content) ref.content = shifted(ref.content, take);
+    if (ref.content) ref.content = ref.content.shiftedDown(take);
     if (ref.len === 0) pipe.refs.shift();
     pipe.used -= take;
     moved += take;
     n -= take;
   }
   return moved;
-}
-
-/** The rest of a pipe buffer's bytes after `by` of them were taken. */
-function shifted(c: Content, by: number): Content {
-  const n = new Content(c.defaultSrc);
-  for (const e of c.extents) {
-    if (e.off + e.len <= by) continue;
-    const s = Math.max(e.off, by);
-    n.extents.push(extent(s - by, e.off + e.len - s, e.src, e.base + (s - e.off)));
-  }
-  return n;
 }
