@@ -1,14 +1,17 @@
 /**
  * Lines that repeat the line four before them. A copy loop's log is the same two calls over and over (a cat to a pipe
- * four: the reader reads twice), each line the line two and four before it but for its timestamp and its duration:
+ * four: the reader reads twice), each line the line two and four before it but for its timestamp, its duration and
+ * the data it shows (whose escapes make it longer or shorter):
  *
  *   4242  10:00:00.000589 read(3</data/src.bin>, "\177ELF\2\1\1"..., 131072) = 131072 <0.000020>
  *   4242  10:00:00.000612 write(4</data/dst.bin>, "\177ELF\2\1\1"..., 131072) = 131072 <0.000017>
- *   4242  10:00:00.000633 read(3</data/src.bin>, "\177ELF\2\1\1"..., 131072) = 131072 <0.000021>
+ *   4242  10:00:00.000633 read(3</data/src.bin>, "Db:?u\0xD,\334"..., 131072) = 131072 <0.000021>
  *
  * The first pass reads every line in full (fast.ts) and marks, one bit a line, each complete call that the fast reader
  * read to the same values as the line four before, timestamp and duration aside, with both read at their fixed places
- * (`HH:MM:SS.uuuuuu` after the same prefix, ` <S.uuuuuu>` at the end). The replay, which reads the same bytes again,
+ * (`HH:MM:SS.uuuuuu` after the same prefix, ` <S.uuuuuu>` at the end), and every other place it reads at the same
+ * distance from the line's start (up to the -y decoration) or from its end (from the ')' on: fast.ts never reads the
+ * data string between them). The replay, which reads the same bytes again,
  * then reads only those two fields of a marked line and takes the rest from its reading of the line four before: what
  * parseFast would give, for a fifth of its work. The replay reads a line in full whenever it has not just read the
  * line four before (after a seek, or when that one went to the general parser).
@@ -88,13 +91,15 @@ export class Repeats {
     const j = e - 1;
     f.durNs = (((((b[j - 6] - 48) * 10 + (b[j - 5] - 48)) * 100 + ((b[j - 4] - 48) * 10 + (b[j - 3] - 48))) * 100) + ((b[j - 2] - 48) * 10 + (b[j - 1] - 48))) * 1000 + (b[j - 8] - 48) * 1e9;
     // The ranges, where this line has them.
+    // Those before the data string from the line's start, those after it from its end (the data's length varies).
     const move = s - f.start;
+    const back = e - f.end;
     f.start = s;
     f.end = e;
     f.callStart += move;
-    if (f.callEnd >= 0) f.callEnd += move;
-    f.retStart += move;
-    f.retEnd += move;
+    if (f.callEnd >= 0) f.callEnd += back;
+    f.retStart += back;
+    f.retEnd += back;
     if (f.decoStart >= 0) f.decoStart += move;
     this.lines[k] = lineNo;
     return f;
@@ -157,12 +162,15 @@ function keep(f: FastCall, t: FastCall): void {
  * both of which it has at the same fixed places: whether again() reads f's line to f.
  */
 function repeats(f: FastCall, t: FastCall): boolean {
-  // callStart is the name's column less one; retEnd, with the duration at its fixed places, the line's end less 11.
+  // callStart is the name's column less one; retEnd, with the duration at its fixed places, the line's end less 11;
+  // the places before the data string count from the start, those after it from the end.
   const s = f.start;
   const u = t.start;
-  return f.clockAt >= 0 && f.durFixed && f.clockAt === t.clockAt && t.durFixed && f.hour === t.hour && f.end - s === t.end - u &&
-    f.op === t.op && f.pid === t.pid && f.fd === t.fd && f.r === t.r && f.col === t.col && f.retStart - s === t.retStart - u &&
-    (f.callEnd < 0 ? t.callEnd < 0 : t.callEnd >= 0 && f.callEnd - s === t.callEnd - u) &&
+  const e = f.end;
+  const v = t.end;
+  return f.clockAt >= 0 && f.durFixed && f.clockAt === t.clockAt && t.durFixed && f.hour === t.hour &&
+    f.op === t.op && f.pid === t.pid && f.fd === t.fd && f.r === t.r && f.col === t.col && e - f.retStart === v - t.retStart &&
+    (f.callEnd < 0 ? t.callEnd < 0 : t.callEnd >= 0 && e - f.callEnd === v - t.callEnd) &&
     // The -y decoration at the same place (what it says is compared with the table at every line: lineFast).
     (f.decoStart < 0 ? t.decoStart < 0 : t.decoStart >= 0 && f.decoStart - s === t.decoStart - u) &&
     // The numbers the arguments end in: a write has none (NaN), a read and a pwrite64 one, a pread64 two.
