@@ -89,6 +89,18 @@ export class FastCall {
   clockAt = -1;
   hour = 0;
   durFixed = false;
+  /**
+   * Call: where parseFast read it, for repeat.ts to find a like line from these bytes alone: bytes[start, frontEnd)
+   * are all it read from the front (up to the byte after the descriptor), bytes[tailStart, end) all it read from the
+   * back (from the comma before the numbers that end the arguments, or before the ')' of a write); argsAt is where
+   * the arguments start and closeAt where they end (the ')', or where one was looked for); callOk whether the line
+   * allows callEnd (its prefix and its ')') but for the length of the arguments.
+   */
+  frontEnd = 0;
+  tailStart = 0;
+  argsAt = 0;
+  closeAt = 0;
+  callOk = false;
 }
 
 /** The longest arguments a call's text gives whole (strace -s 65536 prints whole buffers); logText.ts cuts longer ones. */
@@ -406,6 +418,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     f.durNs = dur;
     return true;
   }
+  // The lowest byte read from the back: the ')' (or the byte before where it was looked for) of a write.
+  let tail = close - 1;
   // The descriptor they start with.
   let a = argsStart;
   while (a < close && b[a] === 32) a++;
@@ -425,9 +439,12 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     const k1 = tailNumber(b, close - 1, argsStart, f);
     if (k1 < 0) return false;
     last = f.last;
+    tail = k1;
     if (op === FastOp.Pread) {
-      if (tailNumber(b, k1 - 1, argsStart, f) < 0) return false;
+      const k2 = tailNumber(b, k1 - 1, argsStart, f);
+      if (k2 < 0) return false;
       prev = f.last;
+      tail = k2;
     }
   }
   f.kind = kind;
@@ -441,7 +458,13 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   f.last = last;
   f.prev = prev;
   f.callStart = i;
-  f.callEnd = !bracket && (Number.isNaN(f.tsSec) || b[i - 1] === 32) && b[close] === 41 && close - argsStart <= MAX_ARGS ? close + 1 : -1;
+  const callOk = !bracket && (Number.isNaN(f.tsSec) || b[i - 1] === 32) && b[close] === 41;
+  f.callEnd = callOk && close - argsStart <= MAX_ARGS ? close + 1 : -1;
+  f.callOk = callOk;
+  f.argsAt = argsStart;
+  f.closeAt = close;
+  f.frontEnd = k + 1;
+  f.tailStart = tail;
   f.retStart = j + 1;
   f.retEnd = rEnd + 1;
   f.start = s;

@@ -104,7 +104,7 @@ export class Replayer extends Core {
     }
     // The commonest lines straight from their bytes; any other (or one that needs its text) the general way.
     if (fastPath.enabled) {
-      const f = this.live ? this.again(cur, lineNo) : this.repeats.mark(lineNo, parseFast(cur.bytes, cur.start, cur.end, this.repeats.scratch()));
+      const f = this.live ? this.again(cur, lineNo) : this.repeats.scan(cur.bytes, cur.start, cur.end, lineNo);
       if (f !== null) {
         if (f.kind === FastKind.Call && f.callEnd >= 0 && this.last !== null) this.last.set(at, cur, f);
         if (this.lineFast(f, lineNo, cur.bytes)) return true;
