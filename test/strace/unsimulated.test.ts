@@ -1,11 +1,17 @@
 /**
  * Data calls through descriptions the model does not simulate (a socketpair, an AF_UNIX socket, an eventfd) and
  * calls whose arguments strace printed raw (-e raw=): shown only, never silently, with one warning for each
- * description or for the raw calls of the log. Expected counts and bytes are read off the fixture lines by hand.
+ * description or for the raw calls of the log; and `check`'s note on pages faulted in through a mapping, which strace
+ * cannot see. Expected counts and bytes are read off the fixture lines by hand.
  */
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { test } from 'node:test';
+import { checkResidency, checkText } from '../../src/cli/check';
+import { readHostRecord } from '../../src/program/hostRecord';
+import { loadProgramFile } from '../../src/program/loadProgram';
 import { loadStraceFile } from '../../src/program/strace/load';
+import { Trace } from '../../src/trace/trace';
 import { fixture, runText } from './helpers';
 
 const MODELED = 'is not simulated (the model simulates regular files, pipes and TCP sockets)';
@@ -63,4 +69,24 @@ test('-e raw=read only: the decoded open stands; the raw reads are shown, with t
   ]);
   const ops = [...Array(trace.ops.length).keys()].map((i) => trace.ops.get(i));
   assert.deepEqual(ops.map((o) => `${o.line} ${o.name}`), ['1 open', '2 syscall', '3 syscall', '4 close']);
+});
+
+test('check of mmap-touch.strace: the pages only the real kernel has lie in the mapped range, and the text says why', () => {
+  const log = path.join(__dirname, '../../../test/fixtures/recorded-mmap/mmap-touch.strace');
+  const loaded = loadProgramFile(log);
+  const t = new Trace(loaded.spec!, { record: false });
+  while (t.step() >= 0);
+  const rec = readHostRecord(log)!;
+  // Line 434 maps the whole 8 MiB file (pages 0-2047); mincore saw all 2048 pages resident after the run.
+  assert.deepEqual(loaded.strace!.mapped.filter((m) => m.path === '/tmp/iosim/mm-data.bin'), [{ path: '/tmp/iosim/mm-data.bin', first: 0, last: 2047, line: 434 }]);
+  const { result, notes } = checkResidency(rec, t.machine, loaded.strace!.mapped);
+  const f = result.files.find((x) => x.path === '/tmp/iosim/mm-data.bin')!;
+  assert.equal(f.realPages, 2048);
+  // The model has the pread's page (1536) at most; every page only the kernel has is in the mapping.
+  const onlyReal = f.onlyReal.reduce((n, [a, b]) => n + b - a + 1, 0);
+  assert.ok(onlyReal >= 2047, `${onlyReal}`);
+  assert.deepEqual(f.mappedOnlyReal, { pages: onlyReal, line: 434 });
+  assert.match(checkText(result, notes, rec), new RegExp(`${onlyReal} of the ${onlyReal} pages only real lie in ranges the log maps \\(mmap at line 434\\): strace sees the mmap call but not the page faults`));
+  // Without the log's mappings (as before), no such note.
+  assert.equal(checkResidency(rec, t.machine).result.files.find((x) => x.path === '/tmp/iosim/mm-data.bin')!.mappedOnlyReal, undefined);
 });

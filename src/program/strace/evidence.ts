@@ -64,6 +64,8 @@ export interface Evidence {
    * Description `id`, fd `fd` of process `pid`, made at `line` by a call whose kind `what` names (`a socketpair(AF_UNIX,
    * SOCK_STREAM) end`): one the model does not simulate; its data calls are reported with unopenedIo.
    */
+  /** A successful mmap at `line` of `len` bytes of regular file `path` from byte `offset`: pages the program may fault in unseen. */
+  mapped(path: string, offset: number, len: number, line: number): void;
   /** A call at `line` whose arguments strace printed raw, in hex (-e raw=): shown only (dispatch.ts). */
   raw(line: number, name: string): void;
   madeOther(id: number, what: string, path: string, fd: number, pid: number, line: number): void;
@@ -126,6 +128,7 @@ class Ignore implements Evidence {
   unopenedIo(): void {}
   madeOther(): void {}
   raw(): void {}
+  mapped(): void {}
   uring(): void {}
   shared(): void {}
   thread(): void {}

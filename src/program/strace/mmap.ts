@@ -25,6 +25,7 @@ export function mmap(r: Core, proc: Proc, c: Call): void {
   const why = numberIssue(len, 'the length', 'EINVAL, do_mmap') ?? numberIssue(off, 'the offset', 'EINVAL, do_mmap') ??
     (len === 0 ? 'the length is 0, which Linux refuses (EINVAL, do_mmap): a successful call cannot have it' : off % 4096 !== 0 ? `the offset ${off} is not a multiple of the page size (4096), which Linux refuses (EINVAL, do_mmap): a successful call cannot have it` : null);
   if (why !== null) return r.unsimulated(proc, c, why);
+  if (d.path) r.ev.mapped(d.path, off, len, c.line);
   // MAP_SHARED (and MAP_SHARED_VALIDATE) or MAP_PRIVATE, as the log has it.
   const flags = /\bMAP_SHARED/.test(a[3] ?? '') ? MAP_SHARED : MAP_PRIVATE;
   r.op(proc, c, 'mmap', [d.mfd, len, off, flags], { fx: Fx.Mmap, p1: proc.pid, p2: c.r });

@@ -53,6 +53,8 @@ export interface StraceInfo {
   recordedSpanNs: number;
   /** Descriptors used but never opened in the log whose path is a regular file (their I/O is not simulated). */
   inherited: string[];
+  /** The file ranges the log maps (mmap of a file), in pages [first, last], with the mmap's line (check.ts). */
+  mapped: { path: string; first: number; last: number; line: number }[];
   /** The pipe capacity the replay gives the machine (large enough for the log's largest pipe write). */
   pipeBytes: number;
 }
@@ -102,7 +104,7 @@ export class Scan implements Evidence {
   readonly resumedAt = new Map<number, Resumed>();
   info: StraceInfo = {
     lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
-    recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], pipeBytes: 0,
+    recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], mapped: [], pipeBytes: 0,
   };
   /** The earliest and latest call start (ns), and the sum of the -T durations (NaN: none yet); see timed(). */
   private firstTs = NaN;
@@ -245,6 +247,9 @@ export class Scan implements Evidence {
   rebound(fd: number, pid: number, old: string, oldLine: number, path: string, line: number, file: boolean): void {
     const what = file ? `${path} opened read-write at offset 0` : `${path} taken as open (not simulated)`;
     this.warn(line, `fd ${fd}${pid >= 0 ? ` of pid ${pid}` : ''} names ${path} here, but ${old} before (first at line ${oldLine}), and the log shows no close/open between them (a -e trace= filter leaves them out, or strace attached late): taken as closed and ${what}`);
+  }
+  mapped(path: string, offset: number, len: number, line: number): void {
+    if (this.info.mapped.length < 100000) this.info.mapped.push({ path, first: Math.floor(offset / 4096), last: Math.floor((offset + len - 1) / 4096), line });
   }
   raw(line: number, name: string): void {
     const r = this.rawCalls;
