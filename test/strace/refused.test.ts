@@ -134,3 +134,22 @@ test('a call of a pid after its +++ exited/killed +++ line: shown, not simulated
     assert.deepEqual(ops.map((o) => `${o.line} ${o.name}`), ['1 open', '2 read', '3 release', '4 syscall', '5 syscall', '6 open', '7 read', '8 release']);
   });
 });
+
+test('a file the log opened, used later through an fd the log never gave that process: opened there, not "before the log"', () => {
+  const text = [
+    '100  openat(AT_FDCWD, "/d", O_RDONLY) = 3</d>',
+    '100  read(3</d>, "abc", 4096) = 3',
+    '100  close(3</d>) = 0',
+    '300  read(3</d>, "abc", 4096) = 3',
+  ].join('\n') + '\n';
+  bothReaders(() => {
+    const { loaded, trace } = runText(text);
+    assert.deepEqual(loaded.diagnostics.map((d) => `${d.line}: ${d.message}`), [
+      '4: fd 3 of pid 300 names /d, which the log opened at line 1 but not as this fd of this process (or the clone that shares it is not in the log): simulated as that file, opened read-write at offset 0',
+    ]);
+    const ops = [...Array(trace.ops.length).keys()].map((i) => trace.ops.get(i)).filter((o) => o.name !== 'alloc');
+    // Was: an `inherit` at line 1, printed "open before the log begins", though the log's own line 1 opens /d.
+    assert.deepEqual(ops.map((o) => `${o.line} ${o.name}`), ['1 open', '2 read', '3 close', '4 inherit', '4 read']);
+    assert.equal(ops[3].recorded?.syscall, 'openat');
+  });
+});

@@ -358,8 +358,9 @@ export class Core {
       // The first pass has no machine: a placeholder that lets the handlers follow the file.
       const k = this.know.inherited.indexOf(deco);
       d.mfd = !this.live ? 0 : k >= 0 ? this.q.inheritedMfd[k] ?? -1 : -1;
-      // Its machine file closed at a rebind (Core.renamed): opened again here.
-      if (d.mfd === REOPEN) {
+      // Its machine file closed at a rebind (Core.renamed), or one the log opened elsewhere before (no shell opened it
+      // before the log): opened here.
+      if (d.mfd === REOPEN || (this.live && k < 0 && this.know.late?.has(deco))) {
         d.line = line;
         this.openHere(proc, d, line);
       }

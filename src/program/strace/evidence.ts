@@ -19,6 +19,11 @@ export interface Knowledge {
   base: { sec: number; ns: number; tod: boolean; delta: boolean } | null;
   /** Regular files the log reads or writes through descriptors it never opened (inherited), by first use. */
   inherited: string[];
+  /**
+   * Regular files a process uses through a descriptor the log never gave it, the log having opened the file earlier
+   * (elsewhere): opened on the machine where that use is, not before the log (no shell opened them).
+   */
+  late?: ReadonlySet<string>;
   /** Byte offsets of the first halves of calls never resumed (Evidence.abandoned): shown at their own line. */
   abandoned: ReadonlySet<number>;
   /** Pipe writes handed to the machine before their end (rw.ts feedPipe), by their first half's offset: the end's. */

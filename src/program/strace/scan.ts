@@ -118,6 +118,8 @@ export class Scan implements Evidence {
   private readInfo: PathInfo | null = null;
   private writtenPath = '';
   private inheritedSeen = new Set<string>();
+  /** Knowledge.late: files used through a descriptor the log never gave, after the log opened them elsewhere. */
+  readonly late = new Set<string>();
   /** Descriptions open before the log begins that the model does not simulate, by id: what went through them. */
   unopened = new Map<number, Unsimulated>();
   /** Calls printed raw (-e raw=): how many, the first's line, their names (the first few). */
@@ -233,8 +235,9 @@ export class Scan implements Evidence {
     }
     if (this.inheritedSeen.has(path)) return;
     this.inheritedSeen.add(path);
-    this.info.inherited.push(path);
     const openLine = this.paths.get(path)?.openLine ?? 0;
+    if (openLine > 0) this.late.add(path);
+    else this.info.inherited.push(path);
     // Open before the log, the file existed (its size is what the log shows it to be).
     const info = this.path(path);
     info.opened = true;
