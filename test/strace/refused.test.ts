@@ -153,3 +153,20 @@ test('a file the log opened, used later through an fd the log never gave that pr
     assert.equal(ops[3].recorded?.syscall, 'openat');
   });
 });
+
+test('io_submit: a control block with a negative offset or a count past 2^53 is a warning, the call shown only', () => {
+  const cb = (nbytes: string, offset: string) => `[{aio_data=0, aio_lio_opcode=IOCB_CMD_PREAD, aio_fildes=3</d>, aio_buf=0x7f34c001e000, aio_nbytes=${nbytes}, aio_offset=${offset}}]`;
+  const text = [
+    '100  openat(AT_FDCWD, "/d", O_RDONLY|O_DIRECT) = 3</d>',
+    `100  io_submit(0x7f0000000000, 1, ${cb('4096', '-4096')}) = 1`,
+    `100  io_submit(0x7f0000000000, 1, ${cb('9007199254740993', '0')}) = 1`,
+    `100  io_submit(0x7f0000000000, 1, ${cb('4096', '8192')}) = 1`,
+  ].join('\n') + '\n';
+  const { loaded, trace } = runText(text);
+  assert.deepEqual(loaded.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`), [
+    '2:6: io_submit: the aio_offset of a control block -4096 is negative, which Linux refuses (EINVAL in its completion, rw_verify_area): shown, not simulated',
+    '3:6: io_submit: the aio_nbytes of a control block is past 2^53, the largest number the model counts exactly: shown, not simulated',
+  ]);
+  const ops = [...Array(trace.ops.length).keys()].map((i) => trace.ops.get(i)).filter((o) => o.name !== 'alloc');
+  assert.deepEqual(ops.map((o) => `${o.line} ${o.name}`), ['1 open', '2 syscall', '3 syscall', '4 aio_submit']);
+});
