@@ -170,3 +170,12 @@ test('io_submit: a control block with a negative offset or a count past 2^53 is 
   const ops = [...Array(trace.ops.length).keys()].map((i) => trace.ops.get(i)).filter((o) => o.name !== 'alloc');
   assert.deepEqual(ops.map((o) => `${o.line} ${o.name}`), ['1 open', '2 syscall', '3 syscall', '4 aio_submit']);
 });
+
+test('a bad duration on a resumed line is warned about at that line', () => {
+  const text = OPEN + '100  10:00:00.000100 read(3</d>,  <unfinished ...>\n200  10:00:00.000150 getpid() = 200\n100  10:00:00.000200 <... read resumed>"abc", 4096) = 3 <-1.000000>\n';
+  const { loaded } = runText(text);
+  // `100  10:00:00.000200 <... read resumed>"abc", 4096) = 3 ` is 56 characters: the '<' is column 57.
+  assert.deepEqual(loaded.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`), [
+    '4:57: read: the duration <-1.000000> is none strace prints (-T gives the seconds the call took: a decimal, never negative): taken as not recorded',
+  ]);
+});

@@ -150,6 +150,8 @@ export class Replayer extends Core {
     }
     const ts = Number.isNaN(p.tsSec) ? NaN : this.clock.at(p.tsSec, p.tsNs, p.tsTod);
     if (!this.live && !Number.isNaN(ts)) this.stamped(p.pid, ts, line);
+    // At the line that has it (a resumed call's end, not its first half).
+    if (p.durBad !== '') this.ev.lineWarning(line, p.durCol, `${p.name}: the duration ${p.durBad} is none strace prints (-T gives the seconds the call took: a decimal, never negative): taken as not recorded`);
     switch (p.kind) {
       case LineKind.Call:
         this.complete(p, procOf(this, p), null, line, p.col, ts, false, at, -1);
@@ -393,7 +395,6 @@ export class Replayer extends Core {
     // Only the replay proper hands out operations that carry it; the first pass has no use for it.
     if (this.live) c.path = namedPath(c);
     this.ev.syscall(c.name, line, failed, c.durNs, ts);
-    if (c.durBad !== '') this.ev.lineWarning(line, c.durCol, `${c.name}: the duration ${c.durBad} is none strace prints (-T gives the seconds the call took: a decimal, never negative): taken as not recorded`);
     if (c.errno === 'ENOENT') this.ev.missing(c);
     const gone = this.exitedAt.size > 0 ? afterExit(this, proc) : null;
     if (gone !== null) return this.unsimulated(proc, c, gone);
