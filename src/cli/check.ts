@@ -19,6 +19,11 @@ export interface FileCheck {
   onlyModel: [number, number][];
   /** Pages both have over pages either has (1 when both have none). */
   match: number;
+  /**
+   * Of onlyReal, the pages in ranges the log maps (mmap of this file), and the first such mmap's line: pages a program
+   * faults in through its mapping, which strace does not see. Absent when none.
+   */
+  mappedOnlyReal?: { pages: number; line: number };
 }
 
 export interface CheckResult {
@@ -40,8 +45,14 @@ function expand(runs: readonly (readonly [number, number])[]): Set<number> {
   return s;
 }
 
-/** Compares the recorded "after" residency with the machine's page cache at the end of the replay. */
-export function checkResidency(rec: HostRecord, m: Machine): { result: CheckResult; notes: CheckNotes } {
+/** The ranges a log maps, as StraceInfo.mapped has them: pages [first, last] of `path`, mapped at `line`. */
+export type MappedRange = { path: string; first: number; last: number; line: number };
+
+/**
+ * Compares the recorded "after" residency with the machine's page cache at the end of the replay; `mapped`: the file
+ * ranges the log maps (its mmap calls), to tell which pages only the real kernel has lie in them.
+ */
+export function checkResidency(rec: HostRecord, m: Machine, mapped: readonly MappedRange[] = []): { result: CheckResult; notes: CheckNotes } {
   const files: FileCheck[] = [];
   const modelDirty = new Map<string, number>();
   const notCompared: string[] = [];
@@ -65,7 +76,11 @@ export function checkResidency(rec: HostRecord, m: Machine): { result: CheckResu
     const union = real.size + onlyModel.length;
     both += common;
     either += union;
-    files.push({ path: f.path, realPages: real.size, modelPages: model.size, onlyReal: toRuns(onlyReal), onlyModel: toRuns(onlyModel), match: union === 0 ? 1 : common / union });
+    const check: FileCheck = { path: f.path, realPages: real.size, modelPages: model.size, onlyReal: toRuns(onlyReal), onlyModel: toRuns(onlyModel), match: union === 0 ? 1 : common / union };
+    const maps = mapped.filter((r) => r.path === f.path);
+    const inMaps = maps.length === 0 ? [] : onlyReal.filter((i) => maps.some((r) => i >= r.first && i <= r.last));
+    if (inMaps.length > 0) check.mappedOnlyReal = { pages: inMaps.length, line: Math.min(...maps.filter((r) => inMaps.some((i) => i >= r.first && i <= r.last)).map((r) => r.line)) };
+    files.push(check);
   }
   return { result: { files, matchedPages: both, score: files.length === 0 ? null : either === 0 ? 1 : both / either }, notes: { modelDirty, notCompared } };
 }
@@ -79,6 +94,8 @@ export function checkText(c: CheckResult, notes: CheckNotes, rec: HostRecord, ke
     lines.push(`${f.path}: real ${f.realPages} pages, model ${f.modelPages} (${notes.modelDirty.get(f.path) ?? 0} dirty in the model; the real dirty count is not recorded), match ${(100 * f.match).toFixed(1)}%`);
     lines.push(`  only real:  ${runsText(f.onlyReal)}`);
     lines.push(`  only model: ${runsText(f.onlyModel)}`);
+    const mm = f.mappedOnlyReal;
+    if (mm) lines.push(`  ${mm.pages} of the ${f.onlyReal.reduce((n, [a, b]) => n + b - a + 1, 0)} pages only real lie in ranges the log maps (mmap at line ${mm.line}): strace sees the mmap call but not the page faults of the program's accesses to the mapped memory (nor the readahead they start), so those pages are not replayed`);
   }
   if (notes.notCompared.length) lines.push(`not compared (no residency measured before the run; name them with --watch): ${notes.notCompared.length} file${notes.notCompared.length === 1 ? '' : 's'}`);
   if (c.score === null) lines.push('nothing compared: no file the run left had its residency measured before the run (name the files with --watch or --cold when recording); no score');

@@ -386,7 +386,7 @@ function cmdCheck(args: string[]): number {
   applyMachineFlags(loaded.spec!, machine);
   const trace = new Trace(loaded.spec!, { record: false });
   while (trace.step() >= 0);
-  const { result, notes } = checkResidency(rec, trace.machine);
+  const { result, notes } = checkResidency(rec, trace.machine, loaded.strace?.mapped);
   if (flags.has('json')) outJson(result);
   else out(checkText(result, notes, rec, loaded.spec!.config.kernel));
   return 0;

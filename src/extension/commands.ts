@@ -112,7 +112,7 @@ export function registerCommands(context: vscode.ExtensionContext, panel: PanelH
     if (!loaded.spec) throw new Error(loaded.diagnostics.map((d) => formatDiagnostic(uri.fsPath, d)).join('\n'));
     const trace = new Trace(loaded.spec, { record: false });
     while (trace.step() >= 0);
-    const { result, notes } = checkResidency(rec, trace.machine);
+    const { result, notes } = checkResidency(rec, trace.machine, loaded.strace?.mapped);
     const out = channel();
     out.appendLine(`iosim check ${uri.fsPath}`);
     out.appendLine(checkText(result, notes, rec));

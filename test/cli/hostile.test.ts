@@ -202,9 +202,9 @@ describe('sizes and times past the model\'s limits end at their line, at once', 
 
 describe('logs with numbers the model cannot take: a warning at the line, the call shown, at once', () => {
   const cases: [string, RegExp][] = [
-    ['strace-bad-lseek-offset-nan.strace', /:2:1: warning: lseek: the offset is not a number: shown, not simulated\n$/],
-    ['strace-huge-io-count-hang.strace', /:2:1: warning: read: the result 9007199254740993 is past 2\^53, the largest number the model counts exactly: shown, not simulated\n$/],
-    ['strace-pwrite-huge-offset-hang.strace', /:2:1: warning: pwrite64: the offset is past 2\^53, the largest number the model counts exactly: shown, not simulated\n$/],
+    ['strace-bad-lseek-offset-nan.strace', /:2:22: warning: lseek: the offset is not a number: shown, not simulated\n$/],
+    ['strace-huge-io-count-hang.strace', /:2:22: warning: read: the result 9007199254740993 is past 2\^53, the largest number the model counts exactly: shown, not simulated\n$/],
+    ['strace-pwrite-huge-offset-hang.strace', /:2:22: warning: pwrite64: the offset is past 2\^53, the largest number the model counts exactly: shown, not simulated\n$/],
   ];
   for (const [name, warning] of cases) {
     test(`${name} (was: NaN in the output, or a run that never ended)`, () => {

@@ -4,7 +4,7 @@
  * the log's are; each request's own result (bytes, or -errno) is in its completion. io_uring's entries are not in
  * the log at all: its calls are shown only, with one note a ring (notes.ts).
  */
-import { fdOf, fieldOf, iovTotal, splitArgs, structsOf } from './args';
+import { fdOf, fieldOf, iovTotal, numberIssue, splitArgs, structsOf } from './args';
 import type { Call, Core } from './core';
 import { otherFd } from './files';
 import { DK, type Proc } from './tables';
@@ -21,7 +21,7 @@ const PAGE = 4096;
  * cannot be simulated (a descriptor that is not a simulated file, an opcode the model lacks, a count not shown):
  * the call is then shown only.
  */
-function blocksOf(r: Core, proc: Proc, c: Call): number[][] | null {
+function blocksOf(r: Core, proc: Proc, c: Call): number[][] | string | null {
   const cbs = structsOf(splitArgs(c.args)[2]).slice(0, Math.max(0, c.r));
   if (cbs.length === 0 || cbs.length < c.r) return null;
   const out: number[][] = [];
@@ -35,10 +35,31 @@ function blocksOf(r: Core, proc: Proc, c: Call): number[][] | null {
     const sync = opcode === OPCODES.IOCB_CMD_FSYNC || opcode === OPCODES.IOCB_CMD_FDSYNC;
     const count = sync ? 0 : vectored ? iovTotal(cb) : fieldOf(cb, 'aio_nbytes');
     const offset = sync ? 0 : fieldOf(cb, 'aio_offset');
-    if (!(count >= 0) || !(offset >= 0)) return null;
+    // A block Linux refuses (a negative position: rw_verify_area's EINVAL, in its completion) or a number the model
+    // cannot take: the call is shown only, with a warning (ioSubmit).
+    const why = blockIssue(count, offset);
+    if (why !== null) return why;
     out.push([d.mfd, count, offset, opcode]);
   }
   return out;
+}
+
+/** What is wrong with a control block's count and offset (bytes), or null (io_submit takes it; its event fails). */
+function blockIssue(count: number, offset: number): string | null {
+  const why = numberIssue(count, 'the aio_nbytes of a control block') ?? numberIssue(offset, 'the aio_offset of a control block', 'EINVAL in its completion, rw_verify_area');
+  if (why !== null) return why.replace(': a successful call cannot have it', '');
+  return count < 0 ? `the aio_nbytes of a control block ${count} is negative` : null;
+}
+
+/** The first pass's check of io_submit's blocks (their numbers only: it takes no descriptor from them). */
+function blocksIssue(c: Call): string | null {
+  for (const cb of structsOf(splitArgs(c.args)[2]).slice(0, Math.max(0, c.r))) {
+    const op = /aio_lio_opcode=(\w+)/.exec(cb)?.[1] ?? '';
+    if (op === 'IOCB_CMD_FSYNC' || op === 'IOCB_CMD_FDSYNC') continue;
+    const why = blockIssue(op.endsWith('V') ? iovTotal(cb) : fieldOf(cb, 'aio_nbytes'), fieldOf(cb, 'aio_offset'));
+    if (why !== null) return why;
+  }
+  return null;
 }
 
 /** The requests of context `ctx` submitted and not yet reaped, as the replay counts them (Proc.aio). */
@@ -60,8 +81,13 @@ function addOutstanding(proc: Proc, ctx: number, n: number): void {
 /** io_submit: the blocks it took, simulated in one aio_submit whose buffers follow each other in the process's. */
 export function ioSubmit(r: Core, proc: Proc, c: Call): void {
   // The first pass learns nothing from the control blocks (nor does it take their descriptors as the log's).
-  if (c.failed || !r.live || !(c.r > 0)) return r.pass(proc, c);
+  if (c.failed || !(c.r > 0)) return r.pass(proc, c);
+  if (!r.live) {
+    const why = blocksIssue(c);
+    return why === null ? r.pass(proc, c) : r.unsimulated(proc, c, why);
+  }
   const blocks = blocksOf(r, proc, c);
+  if (typeof blocks === 'string') return r.unsimulated(proc, c, blocks);
   const ctx = parseInt(splitArgs(c.args)[0], 16);
   if (!blocks || !(ctx > 0)) return r.pass(proc, c);
   // Each block's buffer starts on a page, so that O_DIRECT finds it aligned (machine/fs/aio-submit.ts).

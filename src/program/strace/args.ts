@@ -287,7 +287,10 @@ function digitsAt(s: string, from: number, end: number): number {
 
 /** The descriptor number text[from, end) starts with (`3</etc/passwd>, ...` → 3), without slicing; NaN if none. */
 export function leadingFd(s: string, from: number, end: number): number {
-  return digitsAt(s, skipSpaces(s, from, end), end);
+  const i = skipSpaces(s, from, end);
+  // `0x3`: a raw (-e raw=) argument, which strace prints in hex; no decoded descriptor looks so (dispatch.ts warns).
+  if (s.charCodeAt(i) === 48 && (s.charCodeAt(i + 1) | 32) === 120) return NaN;
+  return digitsAt(s, i, end);
 }
 
 /**
@@ -295,10 +298,41 @@ export function leadingFd(s: string, from: number, end: number): number {
  * NaN when anything else is there (`60abc`, `1e3`): as intOf, strictly.
  */
 export function numberAt(s: string, from: number, end = s.length): number {
-  const i = skipSpaces(s, from, end);
-  if (s.charCodeAt(i) === 48 && s.charCodeAt(i + 1) === 120) return intOf(s.slice(i, end).trim());
+  let i = skipSpaces(s, from, end);
+  // A negative number (an offset of -5): read, so that a handler can say it is negative rather than not a number.
+  const neg = s.charCodeAt(i) === 45;
+  if (neg) i++;
+  if (s.charCodeAt(i) === 48 && s.charCodeAt(i + 1) === 120) {
+    const v = intOf(s.slice(i, end).trim());
+    return neg ? -v : v;
+  }
   let j = i;
   while (j < end && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
   if (skipSpaces(s, j, end) < end) return NaN;
-  return digitsAt(s, i, j);
+  const v = digitsAt(s, i, j);
+  return neg ? -v : v;
+}
+
+/** 2^64 − 1, the largest size_t (strace prints a count unsigned, %lu), as decimal text. */
+const SIZE_MAX_TEXT = '18446744073709551615';
+
+/**
+ * Whether the decimal number that is all of s[from, end) but spaces is past 2^64 − 1, which no size_t holds (a double
+ * cannot tell 2^64 − 1 from 2^64: the digits are compared).
+ */
+export function pastSizeMax(s: string, from: number, end = s.length): boolean {
+  const t = s.slice(from, end).trim().replace(/^0+(?=\d)/, '');
+  if (!/^\d+$/.test(t)) return false;
+  return t.length > SIZE_MAX_TEXT.length || (t.length === SIZE_MAX_TEXT.length && t > SIZE_MAX_TEXT);
+}
+
+/**
+ * What is wrong with number `v`, a log's `what` argument (`the offset`), for the model: not a number, negative (`einval`:
+ * why Linux refuses it, for a call that says it succeeded), past 2^53; null when it is fine.
+ */
+export function numberIssue(v: number, what: string, einval = ''): string | null {
+  if (Number.isNaN(v)) return `${what} is not a number`;
+  if (v < 0 && einval !== '') return `${what} ${v} is negative, which Linux refuses (${einval}): a successful call cannot have it`;
+  if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) return `${what} is past 2^53, the largest number the model counts exactly`;
+  return null;
 }

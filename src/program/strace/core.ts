@@ -73,6 +73,8 @@ export class Core {
   readonly ev: Evidence;
   /** Whether operations are queued for a machine (the replay) or not (the first pass). */
   readonly live: boolean;
+  /** The pids whose `+++ exited`/`+++ killed` line the log has, and that line (process.ts); a fork returning one again takes it off. */
+  exitedAt = new Map<number, number>();
   /** The line and process of the call being replayed (dispatch.ts sets them). */
   callLine = 0;
   callPid = -1;
@@ -138,7 +140,7 @@ export class Core {
 
   /** A call whose numbers the model cannot take: a warning at its line, and the call shown, not simulated. */
   unsimulated(proc: Proc, c: Call, why: string): void {
-    this.ev.unsimulated(c.line, `${c.name}: ${why}`);
+    this.ev.unsimulated(c.line, `${c.name}: ${why}`, c.col);
     this.pass(proc, c);
   }
 
@@ -356,8 +358,9 @@ export class Core {
       // The first pass has no machine: a placeholder that lets the handlers follow the file.
       const k = this.know.inherited.indexOf(deco);
       d.mfd = !this.live ? 0 : k >= 0 ? this.q.inheritedMfd[k] ?? -1 : -1;
-      // Its machine file closed at a rebind (Core.renamed): opened again here.
-      if (d.mfd === REOPEN) {
+      // Its machine file closed at a rebind (Core.renamed), or one the log opened elsewhere before (no shell opened it
+      // before the log): opened here.
+      if (d.mfd === REOPEN || (this.live && k < 0 && this.know.late?.has(deco))) {
         d.line = line;
         this.openHere(proc, d, line);
       }
@@ -410,7 +413,9 @@ function refusal(c: Call, name: string, args: number[]): string | null {
     if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) return `${argName(arg, i)} is past 2^53, the largest number the model counts exactly`;
     // splice's offsets are -1 where the log has NULL (the file position is used).
     const none = v === -1 && name === 'splice';
-    if (arg?.kind === 'offset' && !none && (v > MAX_FILE_SIZE || (v < 0 && name !== 'lseek') || v < -MAX_FILE_SIZE)) {
+    // A negative position: Linux refuses it with EINVAL (rw_verify_area, ksys_pread64), so no successful call has one.
+    if (arg?.kind === 'offset' && !none && v < 0 && name !== 'lseek') return `${argName(arg, i)} ${v} is negative, which Linux refuses (EINVAL, rw_verify_area) before it moves a byte: a successful call cannot have it`;
+    if (arg?.kind === 'offset' && !none && (v > MAX_FILE_SIZE || v < -MAX_FILE_SIZE)) {
       return `${argName(arg, i)} ${v} is past the largest file the model holds (ext4 with 4 KiB blocks: ${MAX_FILE_SIZE} bytes)`;
     }
   }

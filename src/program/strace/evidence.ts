@@ -19,6 +19,11 @@ export interface Knowledge {
   base: { sec: number; ns: number; tod: boolean; delta: boolean } | null;
   /** Regular files the log reads or writes through descriptors it never opened (inherited), by first use. */
   inherited: string[];
+  /**
+   * Regular files a process uses through a descriptor the log never gave it, the log having opened the file earlier
+   * (elsewhere): opened on the machine where that use is, not before the log (no shell opened them).
+   */
+  late?: ReadonlySet<string>;
   /** Byte offsets of the first halves of calls never resumed (Evidence.abandoned): shown at their own line. */
   abandoned: ReadonlySet<number>;
   /** Pipe writes handed to the machine before their end (rw.ts feedPipe), by their first half's offset: the end's. */
@@ -60,7 +65,16 @@ export interface Evidence {
    * (`file`: a regular file, simulated).
    */
   rebound(fd: number, pid: number, old: string, oldLine: number, path: string, line: number, file: boolean): void;
-  /** `bytes` read or written at `line` through description `id`, open before the log begins and not simulated. */
+  /**
+   * Description `id`, fd `fd` of process `pid`, made at `line` by a call whose kind `what` names (`a socketpair(AF_UNIX,
+   * SOCK_STREAM) end`): one the model does not simulate; its data calls are reported with unopenedIo.
+   */
+  /** A successful mmap at `line` of `len` bytes of regular file `path` from byte `offset`: pages the program may fault in unseen. */
+  mapped(path: string, offset: number, len: number, line: number): void;
+  /** A call at `line` whose arguments strace printed raw, in hex (-e raw=): shown only (dispatch.ts). */
+  raw(line: number, name: string): void;
+  madeOther(id: number, what: string, path: string, fd: number, pid: number, line: number): void;
+  /** `bytes` read or written at `line` through description `id`, not simulated (open before the log, or madeOther). */
   unopenedIo(id: number, fd: number, line: number, bytes: number): void;
   /**
    * An io_uring ring (description `id`, fd `fd` of process `pid`): set up at `line` (`setup`), or entered there:
@@ -90,7 +104,9 @@ export interface Evidence {
   /** A line of strace's own that is no call: a -k stack frame, a -e read=/write= hex dump, a -c table. */
   annotation(kind: LineKind, line: number): void;
   /** A call whose numbers the model cannot take (not numbers, past its limits): shown, not simulated. */
-  unsimulated(line: number, message: string): void;
+  unsimulated(line: number, message: string, col?: number): void;
+  /** A warning at `line`, `col` about a line the replay still uses (a duration it drops, a timestamp that goes back). */
+  lineWarning(line: number, col: number, message: string): void;
   /** Every syscall of the log, with the line where it starts, whether it failed (returned an error; `?`, no result, is no failure), its -T duration and start (ns). */
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void;
   /**
@@ -115,6 +131,9 @@ class Ignore implements Evidence {
   inherited(): void {}
   rebound(): void {}
   unopenedIo(): void {}
+  madeOther(): void {}
+  raw(): void {}
+  mapped(): void {}
   uring(): void {}
   shared(): void {}
   thread(): void {}
@@ -125,6 +144,7 @@ class Ignore implements Evidence {
   badLine(): void {}
   annotation(): void {}
   unsimulated(): void {}
+  lineWarning(): void {}
   syscall(): void {}
   plainFile(): void {}
   signal(): void {}

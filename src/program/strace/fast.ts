@@ -429,7 +429,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     fd = fd * 10 + c;
     k++;
   }
-  if (k === a) return false;
+  // `0x3`: a raw (-e raw=) argument, in hex: the general path reads it (dispatch.ts).
+  if (k === a || (b[k] | 32) === 120) return false;
   // The -y decoration after it starts here (where it ends, the replay finds by comparing it: Replayer.lineFast).
   const decoStart = b[k] === 60 ? k + 1 : -1;
   // The numbers that end the arguments: `, N)` (read: the count; pwrite64: the offset; pread64: `, count, offset)`).

@@ -5,7 +5,7 @@
  * pass what the paths are.
  */
 import { FADV, OPEN_FLAGS } from '../../machine/operation';
-import { fdOf, fieldOf, flagList, intOf, splitArgs, unquote } from './args';
+import { fdOf, fieldOf, flagList, intOf, numberIssue, splitArgs, unquote } from './args';
 import { Fx } from './queue';
 import { DK, type Proc } from './tables';
 import type { Call, Core } from './core';
@@ -106,7 +106,9 @@ export function closeRange(r: Core, proc: Proc, c: Call): void {
 export function otherFd(r: Core, proc: Proc, c: Call): void {
   if (!c.failed) {
     const ret = fdOf(c.ret);
-    r.t.install(proc, ret.fd, r.newDesc(DK.Other, ret.deco || `anon_inode:[${c.name}]`, 0), false);
+    const d = r.newDesc(DK.Other, ret.deco || `anon_inode:[${c.name}]`, 0);
+    r.t.install(proc, ret.fd, d, false);
+    r.ev.madeOther(d.id, `a descriptor of ${c.name}`, d.path, ret.fd, proc.pid, c.line);
   }
   r.pass(proc, c);
 }
@@ -157,7 +159,9 @@ export function fadvise(r: Core, proc: Proc, c: Call): void {
   const advice = FADV[a[3] ?? ''] ?? intOf(a[3]);
   const offset = intOf(a[1]);
   const len = intOf(a[2]);
-  if (!(advice >= 0) || !(offset >= 0) || !(len >= 0)) return r.pass(proc, c);
+  const why = numberIssue(offset, 'the offset') ?? (offset < 0 ? `the offset ${offset} is negative, which the model does not take` : null) ?? numberIssue(len, 'the length', 'EINVAL, generic_fadvise') ??
+    (advice >= 0 && advice <= 5 ? null : `the advice ${a[3] ?? ''} is none Linux knows (EINVAL, generic_fadvise): a successful call cannot have it`);
+  if (why !== null) return r.unsimulated(proc, c, why);
   r.op(proc, c, 'fadvise', [d.mfd, offset, len, advice]);
 }
 

@@ -68,7 +68,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   scan.info.pipeBytes = config.pipeBytes;
   const know: Knowledge = {
     kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base,
-    inherited: scan.info.inherited.filter((p) => scan.kindOf(p) === DK.File),
+    inherited: scan.info.inherited.filter((p) => scan.kindOf(p) === DK.File), late: scan.late,
     abandoned: scan.abandonedAt, resumed: scan.resumedAt, repeats: r.repeats.bits, named: r.repeats.named,
   };
   const threads = new Map<number, string>();

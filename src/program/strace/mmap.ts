@@ -2,7 +2,7 @@
  * File mappings: an mmap of a modeled file becomes the machine's (its address is learnt when the machine answers,
  * see queue.ts); munmap finds it by the log's address.
  */
-import { fdOf, intOf, splitArgs } from './args';
+import { fdOf, intOf, numberIssue, splitArgs } from './args';
 import type { Call, Core } from './core';
 import { Fx } from './queue';
 import { DK, type Proc } from './tables';
@@ -20,7 +20,12 @@ export function mmap(r: Core, proc: Proc, c: Call): void {
   const d = r.descOf(proc, a[4], c.line);
   const len = intOf(a[1]);
   const off = intOf(a[5]);
-  if (!d || d.kind !== DK.File || d.mfd < 0 || !(len > 0) || !(off >= 0) || off % 4096 !== 0) return r.pass(proc, c);
+  if (!d || d.kind !== DK.File || d.mfd < 0) return r.pass(proc, c);
+  // do_mmap refuses a length of 0 and an offset off a page boundary with EINVAL: a successful call has neither.
+  const why = numberIssue(len, 'the length', 'EINVAL, do_mmap') ?? numberIssue(off, 'the offset', 'EINVAL, do_mmap') ??
+    (len === 0 ? 'the length is 0, which Linux refuses (EINVAL, do_mmap): a successful call cannot have it' : off % 4096 !== 0 ? `the offset ${off} is not a multiple of the page size (4096), which Linux refuses (EINVAL, do_mmap): a successful call cannot have it` : null);
+  if (why !== null) return r.unsimulated(proc, c, why);
+  if (d.path) r.ev.mapped(d.path, off, len, c.line);
   // MAP_SHARED (and MAP_SHARED_VALIDATE) or MAP_PRIVATE, as the log has it.
   const flags = /\bMAP_SHARED/.test(a[3] ?? '') ? MAP_SHARED : MAP_PRIVATE;
   r.op(proc, c, 'mmap', [d.mfd, len, off, flags], { fx: Fx.Mmap, p1: proc.pid, p2: c.r });

@@ -15,7 +15,10 @@ export function socket(r: Core, proc: Proc, c: Call): void {
   const tcp = (a[0] === 'AF_INET' || a[0] === 'AF_INET6') && (a[1] ?? '').startsWith('SOCK_STREAM');
   const d = r.newDesc(tcp ? DK.Socket : DK.Other, ret.deco || `socket:[${a[0]}]`, 0);
   r.t.install(proc, ret.fd, d, (a[1] ?? '').includes('SOCK_CLOEXEC'));
-  if (!tcp) return r.pass(proc, c);
+  if (!tcp) {
+    r.ev.madeOther(d.id, `a socket(${a[0] ?? '?'}, ${(a[1] ?? '?').split('|')[0]})`, d.path, ret.fd, proc.pid, c.line);
+    return r.pass(proc, c);
+  }
   r.op(proc, c, 'socket', [], { fx: Fx.Fd, p1: d.id });
 }
 
@@ -28,16 +31,23 @@ export function accept(r: Core, proc: Proc, c: Call): void {
   const tcp = listener?.kind === DK.Socket || /^TCP/.test(ret.deco) || (a[1] ?? '').includes('AF_INET');
   const d = r.newDesc(tcp ? DK.Socket : DK.Other, ret.deco || 'socket:[accepted]', 0);
   r.t.install(proc, ret.fd, d, (a[3] ?? '').includes('SOCK_CLOEXEC'));
-  if (!tcp) return r.pass(proc, c);
+  if (!tcp) {
+    r.ev.madeOther(d.id, `a connection ${c.name} took that is not TCP`, d.path, ret.fd, proc.pid, c.line);
+    return r.pass(proc, c);
+  }
   r.op(proc, c, 'socket', [], { fx: Fx.Fd, p1: d.id, text: c.name });
 }
 
-/** socketpair: both ends kept in the table, not simulated. */
+/** socketpair: both ends kept in the table, not simulated (each end's data calls get one note, notes.ts). */
 export function socketpair(r: Core, proc: Proc, c: Call): void {
   if (!c.failed) {
-    for (const e of listOf(splitArgs(c.args)[3])) {
+    const a = splitArgs(c.args);
+    for (const e of listOf(a[3])) {
       const f = fdOf(e);
-      if (f.fd >= 0) r.t.install(proc, f.fd, r.newDesc(DK.Other, f.deco || 'socket:[pair]', 0), false);
+      if (!(f.fd >= 0)) continue;
+      const d = r.newDesc(DK.Other, f.deco || 'socket:[pair]', 0);
+      r.t.install(proc, f.fd, d, false);
+      r.ev.madeOther(d.id, `one end of a socketpair(${a[0] ?? '?'}, ${(a[1] ?? '?').split('|')[0]})`, d.path, f.fd, proc.pid, c.line);
     }
   }
   r.pass(proc, c);

@@ -31,12 +31,21 @@ export function endNotes(scan: Scan, lineCount: number): Diagnostic[] {
       ? `${where} are a strace -c summary table (time and calls per syscall): it has no per-call lines to replay; record a log of the calls with ${RECORD}`
       : `${where} are the strace -C summary table after the calls: skipped`));
   }
+  const raw = scan.rawCalls;
+  if (raw.count > 0) {
+    out.push(note(raw.first, `${raw.count} call${raw.count === 1 ? '' : 's'} (${raw.names.join(', ')}${raw.names.length === 8 ? ', ...' : ''}; the first at line ${raw.first}) ${raw.count === 1 ? 'has its' : 'have their'} arguments printed raw, in hex (strace -e raw=): descriptors without their -y names, paths and buffers as addresses, so which file a call reads or writes cannot be known; shown only, not simulated. Record without -e raw= (${RECORD}) to replay them`));
+  }
   for (const u of scan.unopened.values()) {
     if (u.calls === 0) continue;
     // Without -y, nothing says what the fd is.
     const what = u.path ? `${u.fd} (${u.path})` : `${u.fd} (no -y decoration says what it is)`;
     const who = u.pid >= 0 ? ` of pid ${u.pid}` : '';
-    out.push(note(u.first, `fd ${what}${who} was open before the log begins and is not simulated: its ${u.calls} data call${u.calls === 1 ? '' : 's'} (${u.bytes} bytes, the first at line ${u.first}) ${u.calls === 1 ? 'is' : 'are'} shown only`));
+    const calls = `its ${u.calls} data call${u.calls === 1 ? '' : 's'} (${u.bytes} bytes, the first at line ${u.first}) ${u.calls === 1 ? 'is' : 'are'} shown only`;
+    if (u.made > 0) {
+      out.push(note(u.first, `fd ${what}, ${u.what} made at line ${u.made}${u.pid >= 0 ? ` by pid ${u.pid}` : ''}, is not simulated (the model simulates regular files, pipes and TCP sockets): ${calls}`));
+      continue;
+    }
+    out.push(note(u.first, `fd ${what}${who} was open before the log begins and is not simulated: ${calls}`));
   }
   for (const u of scan.rings.values()) {
     // strace prints io_uring_enter's counts, never the submission entries in the shared ring (which file, where,

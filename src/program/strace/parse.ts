@@ -61,6 +61,9 @@ export class ParsedLine {
   errno = '';
   /** -T: time spent in the call, in ns; NaN without -T. */
   durNs = NaN;
+  /** A -T duration that is none strace prints (`<-0.5>`), as the line has it, and its 1-based column; '' if none. */
+  durBad = '';
+  durCol = 0;
   /** Exited: the status; Note: the pid it names (attached/detached), or -1. */
   code = -1;
   /** Bad: what is wrong. Note: its text. */
@@ -374,6 +377,12 @@ function finishCall(line: string, from: number, p: ParsedLine): ParsedLine {
           end = lt;
         }
       } else if (line.startsWith('<unavailable>', lt + 1)) {
+        end = lt;
+      }
+      // A number in a duration's place that is none (`<-0.5>`, `<1.2.3>`, `<5>`): taken off the result, and warned about.
+      if (end === line.length && /^[-+]?[\d.]+(?:e[-+]?\d+)?$/i.test(line.slice(lt + 2, end - 1))) {
+        p.durBad = line.slice(lt + 1, end);
+        p.durCol = lt + 2;
         end = lt;
       }
     }

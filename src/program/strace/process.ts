@@ -51,6 +51,7 @@ function newProc(r: Core, pid: number, parent: Proc | null, shareFiles: boolean)
 
 /** `+++ exited` or `+++ killed` at `line`: a call it left unfinished never returns; its own files are closed. */
 export function exited(r: Core, proc: Proc, line: number): void {
+  r.exitedAt.set(proc.pid, line);
   const pend = r.pending.get(proc.pid);
   if (pend) r.abandon(pend);
   r.t.dropped = [];
@@ -61,6 +62,8 @@ export function exited(r: Core, proc: Proc, line: number): void {
 
 /** fork, vfork, clone, clone3: the child, unless its first line came before this one. */
 export function fork(r: Core, proc: Proc, c: Call): void {
+  // A pid that exited and is now a new child's: Linux reused it (its calls are the child's).
+  if (!c.failed && c.r > 0) r.exitedAt.delete(c.r);
   if (!c.failed && c.r > 0 && !r.t.procs.has(c.r)) {
     newProc(r, c.r, proc, (forkFlags(c.name, c.args) & CLONE_FILES) !== 0);
   }
@@ -79,4 +82,11 @@ export function execve(r: Core, proc: Proc, c: Call): void {
     proc.maps = [];
   }
   r.closeDropped(proc, c, true);
+}
+
+/** Why a call of `proc` cannot be simulated when its process has exited in the log (and no fork gave its pid again): null otherwise. */
+export function afterExit(r: Core, proc: Proc): string | null {
+  const at = r.exitedAt.get(proc.pid);
+  if (at === undefined) return null;
+  return `pid ${proc.pid} exited at line ${at}, and a process that has exited makes no calls (no fork or clone in the log returned pid ${proc.pid} again since)`;
 }

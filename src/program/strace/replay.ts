@@ -29,7 +29,7 @@ import { MAX_LINE, type LineCursor } from './lines';
 import type { LastCall } from './logText';
 import { namedPath } from './named';
 import { LineKind, ParsedLine, parseLine } from './parse';
-import { exited, procOf } from './process';
+import { afterExit, exited, procOf } from './process';
 import type { QueueState } from './queue';
 import { PipeLevels } from './pipes';
 import { Repeats } from './repeat';
@@ -49,6 +49,8 @@ export interface ReplayState extends TablesState, QueueState {
   ids: number[];
   /** Clock.save(). */
   time: number[];
+  /** Core.exitedAt. */
+  exited: [number, number][];
   ended: boolean;
 }
 
@@ -65,6 +67,11 @@ export class Replayer extends Core {
   carry = '';
   carryLine = 0;
   ended = false;
+  /** The first pass: the latest timestamp (ns) of each pid and its line (stamped()). */
+  private readonly lastStamp = new Map<number, [number, number]>();
+  private stampPid = -2;
+  private stampTs = 0;
+  private stampLine = 0;
   /** Lines read so far (the number of the last one). */
   lineNo = 0;
   /** Byte offset of the line being read (where its call's text can be found again). */
@@ -142,6 +149,9 @@ export class Replayer extends Core {
       p = parseLine(text);
     }
     const ts = Number.isNaN(p.tsSec) ? NaN : this.clock.at(p.tsSec, p.tsNs, p.tsTod);
+    if (!this.live && !Number.isNaN(ts)) this.stamped(p.pid, ts, line);
+    // At the line that has it (a resumed call's end, not its first half).
+    if (p.durBad !== '') this.ev.lineWarning(line, p.durCol, `${p.name}: the duration ${p.durBad} is none strace prints (-T gives the seconds the call took: a decimal, never negative): taken as not recorded`);
     switch (p.kind) {
       case LineKind.Call:
         this.complete(p, procOf(this, p), null, line, p.col, ts, false, at, -1);
@@ -202,7 +212,7 @@ export class Replayer extends Core {
    * then, without the text. False (and nothing changed) otherwise: the caller hands the line to line().
    */
   lineFast(f: FastCall, lineNo: number, b: Uint8Array): boolean {
-    if (this.carry !== '') return false;
+    if (this.carry !== '' || (this.exitedAt.size > 0 && this.exitedAt.has(f.pid))) return false;
     if (f.kind === FastKind.Call) {
       let proc: Proc | undefined;
       let d: Desc | undefined;
@@ -239,6 +249,7 @@ export class Replayer extends Core {
       if (scanTakes(this, d, op, f.r)) {
         // The first pass, reading or writing a regular file or a pipe: its evidence straight from the line (no call record).
         const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
+        if (ts === ts) this.stamped(f.pid, ts, lineNo);
         if (d.kind === DK.File) {
           // At the file position (scanTakes): what readFrom and writeTo report, in one call.
           const reading = op === FastOp.Read;
@@ -261,6 +272,7 @@ export class Replayer extends Core {
       }
       const c = this.fastCall(f, lineNo, f.col, false, this.lineAt, -1, d.path);
       if (!Number.isNaN(f.tsSec)) c.ts = this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
+      if (!this.live && c.ts === c.ts) this.stamped(f.pid, c.ts, lineNo);
       this.counted(c);
       // Only the numbers the call uses are handed on (a NaN handed to a function costs an allocation).
       plainIo(this, proc, c, d, op, op === FastOp.Write ? 0 : f.last, op === FastOp.Pread ? f.prev : 0);
@@ -270,6 +282,7 @@ export class Replayer extends Core {
     if (proc === undefined) return false;
     if (f.kind === FastKind.Unfinished) {
       const ts = Number.isNaN(f.tsSec) ? NaN : this.clock.at(f.tsSec, f.tsNs, f.tsTod);
+      if (!this.live && ts === ts) this.stamped(f.pid, ts, lineNo);
       this.begin(proc, f.name, f.bytes!.toString('utf8', f.argsStart, f.argsEnd), lineNo, f.col, ts, this.lineAt);
       return true;
     }
@@ -282,7 +295,10 @@ export class Replayer extends Core {
     const d = this.t.known(proc, fd);
     if (d === undefined || !sameDeco(t, 0, t.length, d)) return false;
     // The line's own timestamp moves the clock (midnight, -r sums) though the call keeps its first half's.
-    if (!Number.isNaN(f.tsSec)) this.clock.tick(f.tsSec, f.tsNs, f.tsTod);
+    if (!Number.isNaN(f.tsSec)) {
+      const now = this.clock.tick(f.tsSec, f.tsNs, f.tsTod).now;
+      if (!this.live) this.stamped(f.pid, now, lineNo);
+    }
     this.pending.delete(proc.pid);
     if (pend.early) this.ev.resumed(pend.at, this.lineAt, f.durNs, f.r);
     const c = this.fastCall(f, pend.line, pend.col, pend.early, pend.at, this.lineAt, d.path);
@@ -311,6 +327,31 @@ export class Replayer extends Core {
     c.durNs = f.durNs;
     c.early = early;
     return c;
+  }
+
+  /**
+   * The first pass: the timestamp `ts` (ns) of pid `pid`'s line `line`, warned about when it is before that process's
+   * previous line. strace prints a line's time as it prints the line, so a process's own times never go back (nor,
+   * in logs recorded here with -f and six threads, did any line's); lines of different processes are not compared.
+   */
+  private stamped(pid: number, ts: number, line: number): void {
+    // The same process as the line before (most lines of a log): no lookup.
+    if (pid === this.stampPid && ts >= this.stampTs) {
+      this.stampTs = ts;
+      this.stampLine = line;
+      return;
+    }
+    if (this.stampPid !== -2) this.lastStamp.set(this.stampPid, [this.stampTs, this.stampLine]);
+    this.stampPid = -2;
+    const prev = this.lastStamp.get(pid);
+    if (prev !== undefined && ts < prev[0]) {
+      const back = ((prev[0] - ts) / 1e9).toFixed(6);
+      this.ev.lineWarning(line, 1, `the timestamp is ${back} s before the one of ${pid >= 0 ? `pid ${pid}` : 'the process'}'s line ${prev[1]}: a process's own times never go back in a strace log (the system clock was set back, or the log was edited); the model's clock does not go back: this line's call starts when the one before it ends`);
+      return;
+    }
+    this.stampPid = pid;
+    this.stampTs = ts;
+    this.stampLine = line;
   }
 
   /** The first pass counts the fast path's call (the replay proper has nothing to count). */
@@ -355,6 +396,8 @@ export class Replayer extends Core {
     if (this.live) c.path = namedPath(c);
     this.ev.syscall(c.name, line, failed, c.durNs, ts);
     if (c.errno === 'ENOENT') this.ev.missing(c);
+    const gone = this.exitedAt.size > 0 ? afterExit(this, proc) : null;
+    if (gone !== null) return this.unsimulated(proc, c, gone);
     // A result no Linux call returns (past 2^53: a double cannot even hold it exactly) makes nothing the model can run.
     if (!c.failed && !Number.isSafeInteger(r)) return this.unsimulated(proc, c, `the result ${resultText(c)} is past 2^53, the largest number the model counts exactly`);
     replayCall(this, proc, c);
@@ -372,6 +415,7 @@ export class Replayer extends Core {
       pipes: this.pipes.entries(),
       ids: [this.t.nextDesc, this.t.nextTable, this.nextPipe, this.t.nextThread],
       time: this.clock.save(),
+      exited: [...this.exitedAt],
       ended: this.ended,
     };
   }
@@ -387,6 +431,7 @@ export class Replayer extends Core {
     this.pipes = new PipeLevels(s.pipes);
     this.nextPipe = s.ids[2];
     this.clock.load(s.time);
+    this.exitedAt = new Map(s.exited);
     this.ended = s.ended;
   }
 }

@@ -5,7 +5,7 @@
  * read their line: the general parser (plain) or the fast path (plainIo and plainArgs, from replay.ts).
  */
 import { MAX_RW_COUNT } from '../../machine/limits';
-import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, splitArgs } from './args';
+import { fdOf, intOf, iovTotal, lastComma, numberAt, offsetOf, pastSizeMax, splitArgs } from './args';
 import { callOf, MAX_BUFFER, type Call, type Core } from './core';
 import { FastOp } from './fast';
 import { namedPath } from './named';
@@ -20,6 +20,8 @@ export function plainIo(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, last:
   // strace prints these as decimal numbers: anything else (`abc`, `60abc`, `1e3`) is a damaged line.
   const count = op === FastOp.Read ? last : op === FastOp.Pread ? prev : 0;
   if (Number.isNaN(count)) return r.unsimulated(proc, c, 'the count is not a number');
+  // strace prints the count unsigned (a size_t, %lu): a sign is a damaged line.
+  if (count < 0) return r.unsimulated(proc, c, `the count ${count} is negative, which strace never prints (a count is a size_t, printed unsigned)`);
   if ((op === FastOp.Pread || op === FastOp.Pwrite) && Number.isNaN(last)) return r.unsimulated(proc, c, 'the offset is not a number');
   switch (op) {
     case FastOp.Read:
@@ -62,7 +64,13 @@ export function plainArgs(r: Core, proc: Proc, c: Call, d: Desc, op: FastOp, t: 
   if (op !== FastOp.Write) {
     const k = lastComma(t, end - 1, start);
     last = numberAt(t, k + 1, end);
-    if (op === FastOp.Pread) prev = numberAt(t, lastComma(t, k - 1, start) + 1, k);
+    const k2 = op === FastOp.Pread ? lastComma(t, k - 1, start) : -1;
+    if (op === FastOp.Pread) prev = numberAt(t, k2 + 1, k);
+    // A count no size_t holds (2^64 − 1 and 2^64 are one double: the digits tell them apart). A count up to it is
+    // what Linux clamps to MAX_RW_COUNT (cp asks for SSIZE_MAX), and so does the model.
+    if (op === FastOp.Read ? last >= 1.8e19 && pastSizeMax(t, k + 1, end) : op === FastOp.Pread && prev >= 1.8e19 && pastSizeMax(t, k2 + 1, k)) {
+      return r.unsimulated(proc, c, `the count ${(op === FastOp.Read ? t.slice(k + 1, end) : t.slice(k2 + 1, k)).trim()} is past 2^64 − 1, the largest count (a size_t) a call can be given (a damaged line)`);
+    }
   }
   plainIo(r, proc, c, d, op, last, prev);
 }
@@ -141,9 +149,12 @@ function writeTo(r: Core, proc: Proc, c: Call, d: Desc, offset: number): void {
   r.pass(proc, c);
 }
 
-/** Bytes through a description open before the log that the model does not simulate: for the first pass's note. */
-function unopened(r: Core, proc: Proc, c: Call, d: Desc, n: number): void {
-  if (r.live || d.line !== 0 || d.mfd >= 0) return;
+/**
+ * `n` bytes through description `d`, which the model does not simulate (open before the log, or madeOther): for the
+ * first pass's note, one for each such description (notes.ts).
+ */
+export function unopened(r: Core, proc: Proc, c: Call, d: Desc, n: number): void {
+  if (r.live || d.mfd >= 0) return;
   // The fd it has in this process (the fast path's call object has no argument text to read it from).
   let fd = -1;
   for (const [k, v] of r.t.fds(proc)) {
@@ -188,6 +199,13 @@ export function feedPipe(r: Core, pipe: number, n: number): void {
     }
     r.bufOp(proc, call, 'write', d.mfd, count);
   }
+}
+
+/** recv, recvfrom, recvmsg, recvmmsg: shown only (the model has no receive path); through a description it does not simulate, counted for its note. */
+export function received(r: Core, proc: Proc, c: Call): void {
+  const d = r.descAt(proc, c);
+  if (d && !c.failed) unopened(r, proc, c, d, c.name === 'recvmmsg' ? 0 : c.r);
+  r.pass(proc, c);
 }
 
 /**

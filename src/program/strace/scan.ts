@@ -53,8 +53,25 @@ export interface StraceInfo {
   recordedSpanNs: number;
   /** Descriptors used but never opened in the log whose path is a regular file (their I/O is not simulated). */
   inherited: string[];
+  /** The file ranges the log maps (mmap of a file), in pages [first, last], with the mmap's line (check.ts). */
+  mapped: { path: string; first: number; last: number; line: number }[];
   /** The pipe capacity the replay gives the machine (large enough for the log's largest pipe write). */
   pipeBytes: number;
+}
+
+/**
+ * A description whose data calls the model does not simulate: open before the log (`made` 0), or made at line `made`
+ * by a call `what` names; its fd and process when first used, its data calls (the first at line `first`) and bytes.
+ */
+export interface Unsimulated {
+  fd: number;
+  path: string;
+  pid: number;
+  first: number;
+  calls: number;
+  bytes: number;
+  made: number;
+  what: string;
 }
 
 /** The first pass's observer; once the log has been read, load.ts asks it for files(), kindOf() and the rest. */
@@ -87,7 +104,7 @@ export class Scan implements Evidence {
   readonly resumedAt = new Map<number, Resumed>();
   info: StraceInfo = {
     lines: 0, syscalls: 0, failed: 0, byName: new Map(), signals: 0, badLines: 0, threads: new Map(),
-    recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], pipeBytes: 0,
+    recordedSyscallNs: NaN, recordedSpanNs: NaN, inherited: [], mapped: [], pipeBytes: 0,
   };
   /** The earliest and latest call start (ns), and the sum of the -T durations (NaN: none yet); see timed(). */
   private firstTs = NaN;
@@ -101,8 +118,12 @@ export class Scan implements Evidence {
   private readInfo: PathInfo | null = null;
   private writtenPath = '';
   private inheritedSeen = new Set<string>();
+  /** Knowledge.late: files used through a descriptor the log never gave, after the log opened them elsewhere. */
+  readonly late = new Set<string>();
   /** Descriptions open before the log begins that the model does not simulate, by id: what went through them. */
-  unopened = new Map<number, { fd: number; path: string; pid: number; first: number; calls: number; bytes: number }>();
+  unopened = new Map<number, Unsimulated>();
+  /** Calls printed raw (-e raw=): how many, the first's line, their names (the first few). */
+  readonly rawCalls = { count: 0, first: 0, names: [] as string[] };
   private sharedSeen = new Set<string>();
   /** io_uring rings, by description id: where they were set up (0: before the log), their io_uring_enter calls. */
   rings = new Map<number, { fd: number; pid: number; setup: number; first: number; calls: number; submitted: number }>();
@@ -148,12 +169,12 @@ export class Scan implements Evidence {
   }
 
   /** A warning on 1-based line `line`, up to MAX_DIAGNOSTICS of them. */
-  warn(line: number, message: string): void {
+  warn(line: number, message: string, col = 1): void {
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
       this.left.add(line);
       return;
     }
-    this.diagnostics.push({ severity: 'warning', line, col: 1, endLine: line, endCol: 1, message });
+    this.diagnostics.push({ severity: 'warning', line, col, endLine: line, endCol: col, message });
   }
 
   opened(path: string, _flags: number, creates: boolean, line: number): void {
@@ -209,13 +230,14 @@ export class Scan implements Evidence {
       // Pipes and sockets carry data the model would simulate had the log opened them, and an fd with no -y
       // decoration may be anything; a terminal or /dev/null is a device the model never simulates, opened in the log
       // or not.
-      if (path === '' || /^(?:pipe|socket|TCP|TCPv6|UDP|UDPv6|UNIX|NETLINK):/.test(path)) this.unopened.set(id, { fd, path, pid, first: 0, calls: 0, bytes: 0 });
+      if (path === '' || /^(?:pipe|socket|TCP|TCPv6|UDP|UDPv6|UNIX|NETLINK):/.test(path)) this.unopened.set(id, { fd, path, pid, first: 0, calls: 0, bytes: 0, made: 0, what: '' });
       return;
     }
     if (this.inheritedSeen.has(path)) return;
     this.inheritedSeen.add(path);
-    this.info.inherited.push(path);
     const openLine = this.paths.get(path)?.openLine ?? 0;
+    if (openLine > 0) this.late.add(path);
+    else this.info.inherited.push(path);
     // Open before the log, the file existed (its size is what the log shows it to be).
     const info = this.path(path);
     info.opened = true;
@@ -228,6 +250,18 @@ export class Scan implements Evidence {
   rebound(fd: number, pid: number, old: string, oldLine: number, path: string, line: number, file: boolean): void {
     const what = file ? `${path} opened read-write at offset 0` : `${path} taken as open (not simulated)`;
     this.warn(line, `fd ${fd}${pid >= 0 ? ` of pid ${pid}` : ''} names ${path} here, but ${old} before (first at line ${oldLine}), and the log shows no close/open between them (a -e trace= filter leaves them out, or strace attached late): taken as closed and ${what}`);
+  }
+  mapped(path: string, offset: number, len: number, line: number): void {
+    if (this.info.mapped.length < 100000) this.info.mapped.push({ path, first: Math.floor(offset / 4096), last: Math.floor((offset + len - 1) / 4096), line });
+  }
+  raw(line: number, name: string): void {
+    const r = this.rawCalls;
+    if (r.count === 0) r.first = line;
+    r.count++;
+    if (r.names.length < 8 && !r.names.includes(name)) r.names.push(name);
+  }
+  madeOther(id: number, what: string, path: string, fd: number, pid: number, line: number): void {
+    this.unopened.set(id, { fd, path, pid, first: 0, calls: 0, bytes: 0, made: line, what });
   }
   unopenedIo(id: number, fd: number, line: number, bytes: number): void {
     const u = this.unopened.get(id);
@@ -290,8 +324,11 @@ export class Scan implements Evidence {
     this.info.badLines++;
     this.warn(line, `skipped: ${message}`);
   }
-  unsimulated(line: number, message: string): void {
-    this.warn(line, `${message}: shown, not simulated`);
+  unsimulated(line: number, message: string, col = 1): void {
+    this.warn(line, `${message}: shown, not simulated`, col);
+  }
+  lineWarning(line: number, col: number, message: string): void {
+    this.warn(line, message, col);
   }
   syscall(name: string, line: number, failed: boolean, durNs: number, ts: number): void {
     const info = this.info;

@@ -5,8 +5,8 @@
  */
 import { intOf, offsetOf, splitArgs } from './args';
 import type { Call, Core } from './core';
-import { feedPipe } from './rw';
-import { DK, type Proc } from './tables';
+import { feedPipe, unopened } from './rw';
+import { DK, type Desc, type Proc } from './tables';
 
 /** sendfile(out, in, offset, count): c.r bytes of a file into a socket or a file. */
 export function sendfile(r: Core, proc: Proc, c: Call): void {
@@ -23,8 +23,15 @@ export function sendfile(r: Core, proc: Proc, c: Call): void {
     if (out.path) r.ev.wrote(out.path, out.pos, c.r);
     out.pos += c.r;
   }
-  if (inp.kind !== DK.File || inp.mfd < 0 || out.mfd < 0 || (out.kind !== DK.Socket && out.kind !== DK.File)) return r.pass(proc, c);
+  if (inp.kind !== DK.File || inp.mfd < 0 || out.mfd < 0 || (out.kind !== DK.Socket && out.kind !== DK.File)) return shownOnly(r, proc, c, inp, out);
   r.op(proc, c, 'sendfile', [out.mfd, inp.mfd, pos, c.r]);
+}
+
+/** A copy the model does not simulate: shown; an end it does not simulate at all has its bytes counted for its note. */
+function shownOnly(r: Core, proc: Proc, c: Call, inp: Desc, out: Desc): void {
+  unopened(r, proc, c, inp, c.r);
+  if (out !== inp) unopened(r, proc, c, out, c.r);
+  r.pass(proc, c);
 }
 
 /** copy_file_range without shared extents is do_splice_direct, as sendfile to a file: modeled as that. */
@@ -42,7 +49,7 @@ export function copyFileRange(r: Core, proc: Proc, c: Call): void {
   if (out.kind === DK.File && out.path) r.ev.wrote(out.path, at, c.r);
   if (Number.isNaN(offIn.before)) inp.pos += c.r;
   if (Number.isNaN(offOut.before)) out.pos += c.r;
-  if (inp.kind !== DK.File || out.kind !== DK.File || inp.mfd < 0 || out.mfd < 0 || !Number.isNaN(offOut.before)) return r.pass(proc, c);
+  if (inp.kind !== DK.File || out.kind !== DK.File || inp.mfd < 0 || out.mfd < 0 || !Number.isNaN(offOut.before)) return shownOnly(r, proc, c, inp, out);
   r.op(proc, c, 'sendfile', [out.mfd, inp.mfd, pos, c.r], { text: 'copy_file_range' });
 }
 
@@ -71,7 +78,7 @@ export function splice(r: Core, proc: Proc, c: Call): void {
   const ok = inp.mfd >= 0 && out.mfd >= 0 && (
     (inp.kind === DK.File && out.kind === DK.PipeW) ||
     (inp.kind === DK.PipeR && (out.kind === DK.Socket || out.kind === DK.File)));
-  if (!ok) return r.pass(proc, c);
+  if (!ok) return shownOnly(r, proc, c, inp, out);
   if (inp.kind === DK.PipeR) {
     feedPipe(r, inp.pipe, n);
     const held = r.pipes.get(inp.pipe) ?? 0;
