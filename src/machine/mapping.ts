@@ -10,7 +10,13 @@ import { Folio, FolioNode, FrozenNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } fr
 const NODE_MAX = 128;
 
 class MapNode implements FolioNode {
+  /**
+   * Its folios in index order from `lo` on; the slots before `lo` are stale (folios that left from the front). Reclaim
+   * takes a file's lowest pages first, so a node loses its first folio far more often than any other: moving the rest
+   * down each time (Array.prototype.shift) was the costliest line of eviction (issue 10).
+   */
   folios: Folio[] = [];
+  lo = 0;
   dirtyTags = 0;
   writebackTags = 0;
   readaheadTags = 0;
@@ -30,6 +36,28 @@ function countTags(node: FolioNode, flags: number, d: number): void {
   if (flags & PG_WRITEBACK) node.writebackTags += d;
   if (flags & PG_READAHEAD) node.readaheadTags += d;
 }
+
+/** The first folio of a node (one with folios). */
+function first(node: MapNode): Folio {
+  return node.folios[node.lo];
+}
+
+/** Drops a node's stale slots: its folios from slot 0 on. */
+function compact(node: MapNode): void {
+  const fs = node.folios;
+  const lo = node.lo;
+  if (lo === 0) return;
+  const n = fs.length - lo;
+  for (let i = 0; i < n; i++) fs[i] = fs[i + lo];
+  fs.length = n;
+  node.lo = 0;
+}
+
+/** Stale slots a node may keep at its front before they are dropped (compact). */
+const STALE_MAX = 32;
+
+/** What a stale slot holds: a folio of no file, that no lookup can match. */
+const STALE = new Folio(-1, -1, 0, 0, 0, -1, 0, 0, 0, 0);
 
 /** How many folios of `node` carry TAGGED[t]. */
 function tagCount(node: FolioNode, t: number): number {
@@ -51,7 +79,7 @@ export class Mapping {
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.nodes[mid].folios[0].index <= index) {
+      if (first(this.nodes[mid]).index <= index) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -59,11 +87,12 @@ export class Mapping {
     return ans;
   }
 
-  /** Position in `folios` of the last folio starting at or before `index`; -1 if none. */
-  private static slotAt(folios: Folio[], index: number): number {
-    let lo = 0;
+  /** Position in `node.folios` of the last folio starting at or before `index`; node.lo - 1 if none. */
+  private static slotAt(node: MapNode, index: number): number {
+    const folios = node.folios;
+    let lo = node.lo;
     let hi = folios.length - 1;
-    let ans = -1;
+    let ans = lo - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (folios[mid].index <= index) {
@@ -115,11 +144,11 @@ export class Mapping {
     }
     // Within the node of the folio found last (lookups stay near each other): one search, in it alone.
     const hn = h?.node as MapNode | null | undefined;
-    if (hn && hn.folios.length > 0 && hn.folios[0].index <= index) {
+    if (hn && hn.folios.length > hn.lo && first(hn).index <= index) {
       const hf = hn.folios;
       const hl = hf[hf.length - 1];
       if (index < hl.index + hl.nr) {
-        const hs = Mapping.slotAt(hf, index);
+        const hs = Mapping.slotAt(hn, index);
         const f = hf[hs];
         if (index >= f.index + f.nr) return undefined;
         this.hint = f;
@@ -130,9 +159,9 @@ export class Mapping {
     const n = this.nodeAt(index);
     if (n < 0) return undefined;
     const fs = nodes[n].folios;
-    const s = Mapping.slotAt(fs, index);
+    const s = Mapping.slotAt(nodes[n], index);
     const f = fs[s];
-    if (!f || index >= f.index + f.nr) return undefined;
+    if (index >= f.index + f.nr) return undefined;
     this.hint = f;
     this.hintSlot = s;
     return f;
@@ -156,30 +185,30 @@ export class Mapping {
     const lastF = lastFs[lastFs.length - 1];
     if (index >= lastF.index + lastF.nr) return undefined;
     let n = this.nodeAt(index);
-    if (n < 0) return this.nodes[0]?.folios[0];
+    if (n < 0) return first(this.nodes[0]);
     const fs = this.nodes[n].folios;
-    let s = Mapping.slotAt(fs, index);
+    let s = Mapping.slotAt(this.nodes[n], index);
     if (index >= fs[s].index + fs[s].nr) s++;
     if (s < fs.length) return fs[s];
     n++;
-    return n < this.nodes.length ? this.nodes[n].folios[0] : undefined;
+    return n < this.nodes.length ? first(this.nodes[n]) : undefined;
   }
 
   /** The folio after `f` in index order. */
   after(f: Folio): Folio | undefined {
     const node = f.node as MapNode;
     const fs = node.folios;
-    const s = Mapping.slotAt(fs, f.index) + 1;
+    const s = Mapping.slotAt(node, f.index) + 1;
     if (s < fs.length) return fs[s];
     const n = this.nodes.indexOf(node) + 1;
-    return n < this.nodes.length ? this.nodes[n].folios[0] : undefined;
+    return n < this.nodes.length ? first(this.nodes[n]) : undefined;
   }
 
   /** The folio before `f` in index order. */
   before(f: Folio): Folio | undefined {
     const node = f.node as MapNode;
-    const s = Mapping.slotAt(node.folios, f.index) - 1;
-    if (s >= 0) return node.folios[s];
+    const s = Mapping.slotAt(node, f.index) - 1;
+    if (s >= node.lo) return node.folios[s];
     const n = this.nodes.indexOf(node) - 1;
     return n >= 0 ? this.nodes[n].folios[this.nodes[n].folios.length - 1] : undefined;
   }
@@ -229,12 +258,12 @@ export class Mapping {
         continue;
       }
       const fs = node.folios;
-      if (fs[0].index >= to) return undefined;
+      if (fs[node.lo].index >= to) return undefined;
       if (tagged === 0) {
         s0 = -1;
         continue;
       }
-      for (let s = s0 >= 0 ? s0 : Math.max(0, Mapping.slotAt(fs, from)); s < fs.length; s++) {
+      for (let s = s0 >= 0 ? s0 : Math.max(node.lo, Mapping.slotAt(node, from)); s < fs.length; s++) {
         const f = fs[s];
         if (f.index >= to) return undefined;
         if (f.flags & flag && f.index + f.nr > from) {
@@ -278,7 +307,7 @@ export class Mapping {
   /** Drops tag t's floor if `node`, which just got the tag, comes before it. */
   private dropFloor(t: number, node: MapNode): void {
     const floor = this.tagFloor[t]!;
-    if (node !== floor && node.folios[0].index < floor.folios[0].index) this.tagFloor[t] = null;
+    if (node !== floor && first(node).index < first(floor).index) this.tagFloor[t] = null;
   }
 
   /** The first page index in [from, limit) that is not cached (page_cache_next_miss); `limit` if all are. */
@@ -330,14 +359,15 @@ export class Mapping {
       n = this.nodeAt(f.index);
       if (n < 0) n = 0;
       node = nodes[n];
-      slot = Mapping.slotAt(node.folios, f.index) + 1;
+      slot = Mapping.slotAt(node, f.index) + 1;
     }
     this.place(node, slot, f);
-    if (node.folios.length > NODE_MAX) this.splitNode(node, n);
+    if (node.folios.length - node.lo > NODE_MAX) this.splitNode(node, n);
   }
 
   /** A node grown past NODE_MAX gives its upper half to a new node after it (position `n`). */
   private splitNode(node: MapNode, n: number): void {
+    compact(node);
     const upper = new MapNode();
     upper.folios = node.folios.splice(NODE_MAX >> 1);
     node.frozen = null;
@@ -358,11 +388,11 @@ export class Mapping {
     // returns), else by search.
     const hs = this.hintSlot;
     const ts = this.tagHintSlot;
-    const slot = (this.hint === f && hs >= 0 && fs[hs] === f ? hs : this.tagHint === f && fs[ts] === f ? ts : Mapping.slotAt(fs, f.index)) + 1;
+    const slot = (this.hint === f && hs >= 0 && fs[hs] === f ? hs : this.tagHint === f && fs[ts] === f ? ts : Mapping.slotAt(node, f.index)) + 1;
     this.nrpages += upper.nr;
     this.nrFolios++;
     this.place(node, slot, upper);
-    if (fs.length > NODE_MAX) this.splitNode(node, this.nodes.indexOf(node));
+    if (fs.length - node.lo > NODE_MAX) this.splitNode(node, this.nodes.indexOf(node));
     else {
       // A range cut out of a folio is cut again at its end and then looked up: from the upper part.
       this.hint = upper;
@@ -375,7 +405,11 @@ export class Mapping {
     // By hand rather than splice(), which makes an array of what it removes on every call.
     const fs = node.folios;
     if (slot === fs.length) fs.push(f);
-    else {
+    else if (slot === node.lo && slot > 0) {
+      // Before the first folio, into a stale slot.
+      fs[slot - 1] = f;
+      node.lo = slot - 1;
+    } else {
       fs.push(fs[fs.length - 1]);
       for (let i = fs.length - 2; i > slot; i--) fs[i] = fs[i - 1];
       fs[slot] = f;
@@ -389,18 +423,23 @@ export class Mapping {
     const node = f.node as MapNode;
     node.frozen = null;
     const fs = node.folios;
-    // Reclaim takes a file's lowest pages (the LRU tail) first: the node's first folio goes in one step.
-    let slot = 0;
-    if (fs[0] === f) fs.shift();
-    else {
-      slot = Mapping.slotAt(fs, f.index);
+    // Reclaim takes a file's lowest pages (the LRU tail) first: the node's first folio goes in one step, its slot
+    // left stale (holding STALE, never a folio of the cache).
+    let slot = node.lo;
+    if (fs[slot] === f) {
+      fs[slot] = STALE;
+      node.lo = slot + 1;
+      if (slot + 1 >= STALE_MAX && slot + 1 < fs.length) compact(node);
+      slot = -1;
+    } else {
+      slot = Mapping.slotAt(node, f.index);
       for (let i = slot; i < fs.length - 1; i++) fs[i] = fs[i + 1];
       fs.pop();
     }
     if (this.hint === f) {
       // The folio found last leaves (joined into its neighbour below, mostly): the lookups near it start from that
       // neighbour instead of searching the whole index.
-      const s = slot > 0 ? slot - 1 : 0;
+      const s = slot > node.lo ? slot - 1 : node.lo;
       this.hint = s < fs.length ? fs[s] : null;
       this.hintSlot = s;
     }
@@ -408,7 +447,7 @@ export class Mapping {
     f.node = null;
     this.nrpages -= f.nr;
     this.nrFolios--;
-    if (fs.length === 0) {
+    if (fs.length === node.lo) {
       this.nodes.splice(this.nodes.indexOf(node), 1);
       const fl = this.tagFloor;
       for (let t = 0; t < fl.length; t++) if (fl[t] === node) fl[t] = null;
@@ -429,6 +468,8 @@ export class Mapping {
 
   /** The index nodes in order (for checkpoints: each with its folios and its frozen copy, if still valid). */
   nodeList(): readonly FolioNode[] {
+    // Their folios from slot 0 (a frozen copy of a node stays valid: its folios are the same).
+    for (const node of this.nodes) compact(node);
     return this.nodes;
   }
 
@@ -450,13 +491,13 @@ export class Mapping {
 
   /** Every folio in index order. */
   *folios(): IterableIterator<Folio> {
-    for (const node of this.nodes) yield* node.folios;
+    for (const node of this.nodes) for (let s = node.lo; s < node.folios.length; s++) yield node.folios[s];
   }
 
   /** Number of cached pages that carry `flag` (any flag; walks the folios that might). */
   countFlag(flag: number): number {
     let n = 0;
-    for (const node of this.nodes) for (const f of node.folios) if (f.flags & flag) n += f.nr;
+    for (const node of this.nodes) for (let s = node.lo; s < node.folios.length; s++) if (node.folios[s].flags & flag) n += node.folios[s].nr;
     return n;
   }
 }
