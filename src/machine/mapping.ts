@@ -103,6 +103,26 @@ export class Mapping {
     return ans;
   }
 
+  /**
+   * The slot of `f`, a folio of `node`: by identity at the slots the hints name and at the node's last few slots
+   * (where a file read or written sequentially changes its index), which reads only the node's array; else by a binary
+   * search, which reads a folio at each step, most of them cold (issue 10).
+   */
+  private slotOf(node: MapNode, f: Folio): number {
+    const fs = node.folios;
+    const n = fs.length;
+    const hs = this.hintSlot;
+    if (hs >= node.lo && hs < n) {
+      if (fs[hs] === f) return hs;
+      if (hs + 1 < n && fs[hs + 1] === f) return hs + 1;
+    }
+    const ts = this.tagHintSlot;
+    if (ts >= node.lo && ts < n && fs[ts] === f) return ts;
+    const stop = Math.max(node.lo, n - 4);
+    for (let s = n - 1; s >= stop; s--) if (fs[s] === f) return s;
+    return Mapping.slotAt(node, f.index);
+  }
+
   /** The folio found last: lookups mostly ask for the same one again or the one after it. */
   private hint: Folio | null = null;
   /** Where `hint` was in its node when found (checked before use: inserts and removals move folios). */
@@ -198,7 +218,7 @@ export class Mapping {
   after(f: Folio): Folio | undefined {
     const node = f.node as MapNode;
     const fs = node.folios;
-    const s = Mapping.slotAt(node, f.index) + 1;
+    const s = this.slotOf(node, f) + 1;
     if (s < fs.length) return fs[s];
     const n = this.nodes.indexOf(node) + 1;
     return n < this.nodes.length ? first(this.nodes[n]) : undefined;
@@ -207,7 +227,7 @@ export class Mapping {
   /** The folio before `f` in index order. */
   before(f: Folio): Folio | undefined {
     const node = f.node as MapNode;
-    const s = Mapping.slotAt(node, f.index) - 1;
+    const s = this.slotOf(node, f) - 1;
     if (s >= node.lo) return node.folios[s];
     const n = this.nodes.indexOf(node) - 1;
     return n >= 0 ? this.nodes[n].folios[this.nodes[n].folios.length - 1] : undefined;
@@ -386,9 +406,7 @@ export class Mapping {
     const fs = node.folios;
     // Its place from the lookup that found it (find's or findTagged's: writeback cuts the folios the tag search
     // returns), else by search.
-    const hs = this.hintSlot;
-    const ts = this.tagHintSlot;
-    const slot = (this.hint === f && hs >= 0 && fs[hs] === f ? hs : this.tagHint === f && fs[ts] === f ? ts : Mapping.slotAt(node, f.index)) + 1;
+    const slot = this.slotOf(node, f) + 1;
     this.nrpages += upper.nr;
     this.nrFolios++;
     this.place(node, slot, upper);
@@ -432,7 +450,7 @@ export class Mapping {
       if (slot + 1 >= STALE_MAX && slot + 1 < fs.length) compact(node);
       slot = -1;
     } else {
-      slot = Mapping.slotAt(node, f.index);
+      slot = this.slotOf(node, f);
       for (let i = slot; i < fs.length - 1; i++) fs[i] = fs[i + 1];
       fs.pop();
     }
