@@ -97,6 +97,9 @@ export abstract class Kernel {
   activityDepth = 0;
   /** True while user code runs (a touch of mapped memory); between operations the CPU is not in user code. */
   inUserCode = false;
+  /** The region findRegion found last and its place in `regions` (checked before use). */
+  regionHint: Region | null = null;
+  regionHintAt = 0;
   /** A mapping keeps its own readahead state (vma->vm_file->f_ra in Linux: the file's; one per region here). */
   mmapRaStates = new Map<number, RaState>();
 
@@ -284,7 +287,21 @@ export abstract class Kernel {
 
   /** find_vma: the region that contains `addr`. */
   findRegion(addr: number): Region | undefined {
-    for (const r of this.regions) if (addr >= r.addr && addr < r.addr + r.size) return r;
+    // The region found last first (a program reads into the same buffer call after call), while it is still at its
+    // place and no region before it overlaps it: it is then the first that can hold `addr` (issue 10).
+    const regions = this.regions;
+    const h = this.regionHint;
+    if (h !== null && regions[this.regionHintAt] === h && addr >= h.addr && addr < h.addr + h.size) return h;
+    for (let i = 0; i < regions.length; i++) {
+      const r = regions[i];
+      if (addr >= r.addr && addr < r.addr + r.size) {
+        let alone = true;
+        for (let j = 0; j < i; j++) if (regions[j].addr < r.addr + r.size && r.addr < regions[j].addr + regions[j].size) alone = false;
+        this.regionHint = alone ? r : null;
+        this.regionHintAt = i;
+        return r;
+      }
+    }
     return undefined;
   }
 
@@ -353,6 +370,7 @@ export abstract class Kernel {
     m.files = new Map(m.filesById.map((f) => [f.path, f]));
     m.fds = new Map([...this.fds].map(([k, v]) => [k, cloneFd(v)]));
     m.regions = this.regions.map(cloneRegion);
+    m.regionHint = null;
     m.sockets = this.sockets.map(cloneSocket);
     m.pipes = this.pipes.map((p) => (p ? clonePipe(p) : p));
     m.cache = cache;

@@ -5,38 +5,10 @@
  * readahead) as the xarray's inner nodes keep mark bits, so a tag search (filemap_get_folios_tag) skips every node
  * without one.
  */
-import { Folio, FolioNode, FrozenNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from './folio';
+import { Folio, FolioNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from './folio';
+import { MapNode, STALE, STALE_MAX, TAG_MASK, compact, countTags, first, tagCount, tagSlot } from './xa-node';
 
 const NODE_MAX = 128;
-
-class MapNode implements FolioNode {
-  folios: Folio[] = [];
-  dirtyTags = 0;
-  writebackTags = 0;
-  readaheadTags = 0;
-  frozen: FrozenNode | null = null;
-}
-
-/** The place of a tagged flag in TAGGED, -1 for other flags. */
-export function tagSlot(flag: number): number {
-  // TAGGED's order, spelt out: a lookup per search costs more than the search's first step.
-  return flag === PG_DIRTY ? 0 : flag === PG_WRITEBACK ? 1 : flag === PG_READAHEAD ? 2 : -1;
-}
-
-/** Adds `d` (±1) to the node's tag counts for each tagged flag in `flags` (TAGGED's order). */
-function countTags(node: FolioNode, flags: number, d: number): void {
-  if ((flags & TAG_MASK) === 0) return;
-  if (flags & PG_DIRTY) node.dirtyTags += d;
-  if (flags & PG_WRITEBACK) node.writebackTags += d;
-  if (flags & PG_READAHEAD) node.readaheadTags += d;
-}
-
-/** How many folios of `node` carry TAGGED[t]. */
-function tagCount(node: FolioNode, t: number): number {
-  return t === 0 ? node.dirtyTags : t === 1 ? node.writebackTags : node.readaheadTags;
-}
-
-const TAG_MASK = PG_DIRTY | PG_WRITEBACK | PG_READAHEAD;
 
 export class Mapping {
   private nodes: MapNode[] = [];
@@ -51,7 +23,7 @@ export class Mapping {
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.nodes[mid].folios[0].index <= index) {
+      if (first(this.nodes[mid]).index <= index) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -59,11 +31,12 @@ export class Mapping {
     return ans;
   }
 
-  /** Position in `folios` of the last folio starting at or before `index`; -1 if none. */
-  private static slotAt(folios: Folio[], index: number): number {
-    let lo = 0;
+  /** Position in `node.folios` of the last folio starting at or before `index`; node.lo - 1 if none. */
+  private static slotAt(node: MapNode, index: number): number {
+    const folios = node.folios;
+    let lo = node.lo;
     let hi = folios.length - 1;
-    let ans = -1;
+    let ans = lo - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (folios[mid].index <= index) {
@@ -72,6 +45,26 @@ export class Mapping {
       } else hi = mid - 1;
     }
     return ans;
+  }
+
+  /**
+   * The slot of `f`, a folio of `node`: by identity at the slots the hints name and at the node's last few slots
+   * (where a file read or written sequentially changes its index), which reads only the node's array; else by a binary
+   * search, which reads a folio at each step, most of them cold (issue 10).
+   */
+  private slotOf(node: MapNode, f: Folio): number {
+    const fs = node.folios;
+    const n = fs.length;
+    const hs = this.hintSlot;
+    if (hs >= node.lo && hs < n) {
+      if (fs[hs] === f) return hs;
+      if (hs + 1 < n && fs[hs + 1] === f) return hs + 1;
+    }
+    const ts = this.tagHintSlot;
+    if (ts >= node.lo && ts < n && fs[ts] === f) return ts;
+    const stop = Math.max(node.lo, n - 4);
+    for (let s = n - 1; s >= stop; s--) if (fs[s] === f) return s;
+    return Mapping.slotAt(node, f.index);
   }
 
   /** The folio found last: lookups mostly ask for the same one again or the one after it. */
@@ -115,11 +108,11 @@ export class Mapping {
     }
     // Within the node of the folio found last (lookups stay near each other): one search, in it alone.
     const hn = h?.node as MapNode | null | undefined;
-    if (hn && hn.folios.length > 0 && hn.folios[0].index <= index) {
+    if (hn && hn.folios.length > hn.lo && first(hn).index <= index) {
       const hf = hn.folios;
       const hl = hf[hf.length - 1];
       if (index < hl.index + hl.nr) {
-        const hs = Mapping.slotAt(hf, index);
+        const hs = Mapping.slotAt(hn, index);
         const f = hf[hs];
         if (index >= f.index + f.nr) return undefined;
         this.hint = f;
@@ -130,9 +123,9 @@ export class Mapping {
     const n = this.nodeAt(index);
     if (n < 0) return undefined;
     const fs = nodes[n].folios;
-    const s = Mapping.slotAt(fs, index);
+    const s = Mapping.slotAt(nodes[n], index);
     const f = fs[s];
-    if (!f || index >= f.index + f.nr) return undefined;
+    if (index >= f.index + f.nr) return undefined;
     this.hint = f;
     this.hintSlot = s;
     return f;
@@ -156,30 +149,30 @@ export class Mapping {
     const lastF = lastFs[lastFs.length - 1];
     if (index >= lastF.index + lastF.nr) return undefined;
     let n = this.nodeAt(index);
-    if (n < 0) return this.nodes[0]?.folios[0];
+    if (n < 0) return first(this.nodes[0]);
     const fs = this.nodes[n].folios;
-    let s = Mapping.slotAt(fs, index);
+    let s = Mapping.slotAt(this.nodes[n], index);
     if (index >= fs[s].index + fs[s].nr) s++;
     if (s < fs.length) return fs[s];
     n++;
-    return n < this.nodes.length ? this.nodes[n].folios[0] : undefined;
+    return n < this.nodes.length ? first(this.nodes[n]) : undefined;
   }
 
   /** The folio after `f` in index order. */
   after(f: Folio): Folio | undefined {
     const node = f.node as MapNode;
     const fs = node.folios;
-    const s = Mapping.slotAt(fs, f.index) + 1;
+    const s = this.slotOf(node, f) + 1;
     if (s < fs.length) return fs[s];
     const n = this.nodes.indexOf(node) + 1;
-    return n < this.nodes.length ? this.nodes[n].folios[0] : undefined;
+    return n < this.nodes.length ? first(this.nodes[n]) : undefined;
   }
 
   /** The folio before `f` in index order. */
   before(f: Folio): Folio | undefined {
     const node = f.node as MapNode;
-    const s = Mapping.slotAt(node.folios, f.index) - 1;
-    if (s >= 0) return node.folios[s];
+    const s = this.slotOf(node, f) - 1;
+    if (s >= node.lo) return node.folios[s];
     const n = this.nodes.indexOf(node) - 1;
     return n >= 0 ? this.nodes[n].folios[this.nodes[n].folios.length - 1] : undefined;
   }
@@ -229,12 +222,12 @@ export class Mapping {
         continue;
       }
       const fs = node.folios;
-      if (fs[0].index >= to) return undefined;
+      if (fs[node.lo].index >= to) return undefined;
       if (tagged === 0) {
         s0 = -1;
         continue;
       }
-      for (let s = s0 >= 0 ? s0 : Math.max(0, Mapping.slotAt(fs, from)); s < fs.length; s++) {
+      for (let s = s0 >= 0 ? s0 : Math.max(node.lo, Mapping.slotAt(node, from)); s < fs.length; s++) {
         const f = fs[s];
         if (f.index >= to) return undefined;
         if (f.flags & flag && f.index + f.nr > from) {
@@ -278,7 +271,7 @@ export class Mapping {
   /** Drops tag t's floor if `node`, which just got the tag, comes before it. */
   private dropFloor(t: number, node: MapNode): void {
     const floor = this.tagFloor[t]!;
-    if (node !== floor && node.folios[0].index < floor.folios[0].index) this.tagFloor[t] = null;
+    if (node !== floor && first(node).index < first(floor).index) this.tagFloor[t] = null;
   }
 
   /** The first page index in [from, limit) that is not cached (page_cache_next_miss); `limit` if all are. */
@@ -330,14 +323,15 @@ export class Mapping {
       n = this.nodeAt(f.index);
       if (n < 0) n = 0;
       node = nodes[n];
-      slot = Mapping.slotAt(node.folios, f.index) + 1;
+      slot = Mapping.slotAt(node, f.index) + 1;
     }
     this.place(node, slot, f);
-    if (node.folios.length > NODE_MAX) this.splitNode(node, n);
+    if (node.folios.length - node.lo > NODE_MAX) this.splitNode(node, n);
   }
 
   /** A node grown past NODE_MAX gives its upper half to a new node after it (position `n`). */
   private splitNode(node: MapNode, n: number): void {
+    compact(node);
     const upper = new MapNode();
     upper.folios = node.folios.splice(NODE_MAX >> 1);
     node.frozen = null;
@@ -356,13 +350,11 @@ export class Mapping {
     const fs = node.folios;
     // Its place from the lookup that found it (find's or findTagged's: writeback cuts the folios the tag search
     // returns), else by search.
-    const hs = this.hintSlot;
-    const ts = this.tagHintSlot;
-    const slot = (this.hint === f && hs >= 0 && fs[hs] === f ? hs : this.tagHint === f && fs[ts] === f ? ts : Mapping.slotAt(fs, f.index)) + 1;
+    const slot = this.slotOf(node, f) + 1;
     this.nrpages += upper.nr;
     this.nrFolios++;
     this.place(node, slot, upper);
-    if (fs.length > NODE_MAX) this.splitNode(node, this.nodes.indexOf(node));
+    if (fs.length - node.lo > NODE_MAX) this.splitNode(node, this.nodes.indexOf(node));
     else {
       // A range cut out of a folio is cut again at its end and then looked up: from the upper part.
       this.hint = upper;
@@ -375,7 +367,11 @@ export class Mapping {
     // By hand rather than splice(), which makes an array of what it removes on every call.
     const fs = node.folios;
     if (slot === fs.length) fs.push(f);
-    else {
+    else if (slot === node.lo && slot > 0) {
+      // Before the first folio, into a stale slot.
+      fs[slot - 1] = f;
+      node.lo = slot - 1;
+    } else {
       fs.push(fs[fs.length - 1]);
       for (let i = fs.length - 2; i > slot; i--) fs[i] = fs[i - 1];
       fs[slot] = f;
@@ -389,18 +385,23 @@ export class Mapping {
     const node = f.node as MapNode;
     node.frozen = null;
     const fs = node.folios;
-    // Reclaim takes a file's lowest pages (the LRU tail) first: the node's first folio goes in one step.
-    let slot = 0;
-    if (fs[0] === f) fs.shift();
-    else {
-      slot = Mapping.slotAt(fs, f.index);
+    // Reclaim takes a file's lowest pages (the LRU tail) first: the node's first folio goes in one step, its slot
+    // left stale (holding STALE, never a folio of the cache).
+    let slot = node.lo;
+    if (fs[slot] === f) {
+      fs[slot] = STALE;
+      node.lo = slot + 1;
+      if (slot + 1 >= STALE_MAX && slot + 1 < fs.length) compact(node);
+      slot = -1;
+    } else {
+      slot = this.slotOf(node, f);
       for (let i = slot; i < fs.length - 1; i++) fs[i] = fs[i + 1];
       fs.pop();
     }
     if (this.hint === f) {
       // The folio found last leaves (joined into its neighbour below, mostly): the lookups near it start from that
       // neighbour instead of searching the whole index.
-      const s = slot > 0 ? slot - 1 : 0;
+      const s = slot > node.lo ? slot - 1 : node.lo;
       this.hint = s < fs.length ? fs[s] : null;
       this.hintSlot = s;
     }
@@ -408,7 +409,7 @@ export class Mapping {
     f.node = null;
     this.nrpages -= f.nr;
     this.nrFolios--;
-    if (fs.length === 0) {
+    if (fs.length === node.lo) {
       this.nodes.splice(this.nodes.indexOf(node), 1);
       const fl = this.tagFloor;
       for (let t = 0; t < fl.length; t++) if (fl[t] === node) fl[t] = null;
@@ -429,6 +430,8 @@ export class Mapping {
 
   /** The index nodes in order (for checkpoints: each with its folios and its frozen copy, if still valid). */
   nodeList(): readonly FolioNode[] {
+    // Their folios from slot 0 (a frozen copy of a node stays valid: its folios are the same).
+    for (const node of this.nodes) compact(node);
     return this.nodes;
   }
 
@@ -450,13 +453,13 @@ export class Mapping {
 
   /** Every folio in index order. */
   *folios(): IterableIterator<Folio> {
-    for (const node of this.nodes) yield* node.folios;
+    for (const node of this.nodes) for (let s = node.lo; s < node.folios.length; s++) yield node.folios[s];
   }
 
   /** Number of cached pages that carry `flag` (any flag; walks the folios that might). */
   countFlag(flag: number): number {
     let n = 0;
-    for (const node of this.nodes) for (const f of node.folios) if (f.flags & flag) n += f.nr;
+    for (const node of this.nodes) for (let s = node.lo; s < node.folios.length; s++) if (node.folios[s].flags & flag) n += node.folios[s].nr;
     return n;
   }
 }

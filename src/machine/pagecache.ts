@@ -62,41 +62,42 @@ export class PageCache {
   dirty = 0;
   writeback = 0;
   /**
-   * Folios that left the cache (evicted, or joined into a neighbour) during the current operation, and those that
-   * left before it, which new folios reuse. A folio lives a few thousand operations in a cache that turns over (a
-   * large copy): made anew each time, every folio was young garbage, and each scavenge of the garbage collector
-   * copied the whole cache's folios (issue 10). Only folios of an earlier operation are reused: code of the current
-   * one may still read a folio it held before a join took it (its old fields, as before).
+   * Folios that left the cache (evicted, or joined into a neighbour), which new folios reuse: the first `reusable` of
+   * them left before the current operation, the rest during it. A folio lives a few thousand operations in a cache
+   * that turns over (a large copy): made anew each time, every folio was young garbage, and each scavenge of the
+   * garbage collector copied the whole cache's folios (issue 10). Only folios of an earlier operation are reused: code
+   * of the current one may still read a folio it held before a join took it (its old fields, as before).
    */
   private left: Folio[] = [];
-  private spare: Folio[] = [];
+  private reusable = 0;
 
   constructor(public capacity: number) {}
 
-  /** A new operation begins: the folios that left during the last ones may be reused. */
+  /**
+   * A new operation begins: the folios that left during the last ones may be reused. One pool and a mark rather than
+   * two lists traded or moved between: the mark moves, no folio does (issue 10).
+   */
   recycle(): void {
     const left = this.left;
-    if (left.length === 0) return;
-    const spare = this.spare;
-    if (spare.length === 0 && left.length <= SPARE_MAX) {
-      // The usual case (as many folios leave as are made): the lists trade places, nothing is moved.
-      this.spare = left;
-      this.left = spare;
-      return;
-    }
     // Bounded: after a drop_caches the cache refills with folios made anew, the garbage collector takes the rest.
-    // By pop: setting `length` is a call into the runtime, dearer than moving the one or two folios of an operation.
-    while (left.length > 0 && spare.length < SPARE_MAX) spare.push(left.pop()!);
-    if (left.length > 0) left.length = 0;
+    if (left.length > SPARE_MAX) left.length = SPARE_MAX;
+    this.reusable = left.length;
   }
 
-  /** A folio: a spare one if any (see `left`), else a new one. */
+  /** A folio: a reusable one if any (see `left`), else a new one. */
   private folio(
     fileId: number, index: number, nr: number, flags: number, mapcount: number, bornOp: number,
     readyAt: number, readyStep: number, dirtiedAt: number, dirtyStep: number,
   ): Folio {
-    const f = this.spare.pop();
-    if (f === undefined) return new Folio(fileId, index, nr, flags, mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep);
+    const n = this.reusable;
+    if (n === 0) return new Folio(fileId, index, nr, flags, mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep);
+    // The last reusable one; the last folio of the pool (one that left during this operation, or this one) takes its
+    // place, so the pool stays dense with the reusable ones first.
+    const left = this.left;
+    const f = left[n - 1];
+    const last = left.pop()!;
+    if (n - 1 < left.length) left[n - 1] = last;
+    this.reusable = n - 1;
     return f.reuse(fileId, index, nr, flags, mapcount, bornOp, readyAt, readyStep, dirtiedAt, dirtyStep);
   }
 
