@@ -102,8 +102,9 @@ test('npx vsce package, alone, in a clean copy of the repository makes a correct
     assert.equal([...zip.keys()].filter((f) => f.startsWith('extension/examples/')).length, readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.iosim')).length);
     // The simulator is in three bundles (cli, debugAdapter, extension), so its code counts three times: issue 11's
     // replay (libaio, fd tables, fadvise, log-line printing) on top of issues 12 and 15 took the VSIX past 512 KiB
-    // (529,901 bytes at the merge). The limit catches a stray screenshot or fixture, not a few KiB of code.
-    assert.ok(size < 576 * 1024, `the VSIX is ${size} bytes`);
+    // (529,901 bytes at the merge); stop 21's reader checks, chunked contents and debugger scopes took it to 589,965.
+    // The limit catches a stray screenshot or fixture (the list above names every file), not a few KiB of code.
+    assert.ok(size < 640 * 1024, `the VSIX is ${size} bytes`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
