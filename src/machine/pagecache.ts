@@ -50,6 +50,8 @@ export interface FrozenPageCache {
   inactiveStamp: number;
   /** Bytes of the nodes frozen anew for it (the ones it shares were counted by an earlier checkpoint). */
   bytes: number;
+  /** Folios in the nodes frozen anew for it: with the number of nodes, what taking it cost (Checkpoints.due). */
+  folios: number;
 }
 
 export class PageCache {
@@ -406,6 +408,7 @@ export class PageCache {
   freeze(): FrozenPageCache {
     const nodes: FrozenNode[] = [];
     let bytes = 0;
+    let folios = 0;
     for (let fileId = 0; fileId < this.files.length; fileId++) {
       const m = this.files[fileId];
       if (!m) continue;
@@ -413,11 +416,12 @@ export class PageCache {
         if (!node.frozen) {
           node.frozen = freezeNode(fileId, node.folios);
           bytes += frozenNodeBytes(node.frozen);
+          folios += node.frozen.count;
         }
         nodes.push(node.frozen);
       }
     }
-    return { capacity: this.capacity, nodes, activeStamp: this.active.stamp, inactiveStamp: this.inactive.stamp, bytes };
+    return { capacity: this.capacity, nodes, activeStamp: this.active.stamp, inactiveStamp: this.inactive.stamp, bytes, folios };
   }
 
   static thaw(z: FrozenPageCache): PageCache {
@@ -430,7 +434,7 @@ export class PageCache {
         m = new Mapping();
         c.files[node.fileId] = m;
       }
-      m.adoptNode(fs);
+      m.adoptNode(fs, node);
       for (const f of fs) all.push(f);
     }
     // Each list from its tail: ascending (stamp, page index), see LruList.
@@ -458,6 +462,15 @@ export class PageCache {
  */
 function lruOrder(folios: Folio[]): Folio[] {
   const n = folios.length;
+  // A cache filled and drained in file order (a sequential write or read) is in LRU order already: no sort then.
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    if (folios[i].lru < folios[i - 1].lru) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return folios;
   let maxStamp = 0;
   for (const f of folios) if (f.lru > maxStamp) maxStamp = f.lru;
   if ((maxStamp + 1) * n > Number.MAX_SAFE_INTEGER) return [...folios].sort((a, b) => a.lru - b.lru || a.index - b.index);

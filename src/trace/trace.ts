@@ -91,8 +91,7 @@ export class Trace {
   /** Executes the next operation. Returns its index, or -1 once the program has ended (or stopped: see `error`). */
   step(): number {
     if (this.finished) return -1;
-    const cache = this.machine.cache;
-    if (this.checkpoints.due(this.events.length, cache.active.folios + cache.inactive.folios)) this.checkpoint();
+    if (this.checkpoints.due(this.events.length)) this.checkpoint();
     const index = this.ops.length;
     const m = this.machine;
     const startPos = this.events.length;
