@@ -81,7 +81,8 @@ function num(x: number): number {
   return x === (x | 0) ? x | 0 : x;
 }
 
-export function thawNode(z: FrozenNode): Folio[] {
+/** The folios of a frozen node, made anew or from `spare` (folios of a cache no one holds any more: Trace.release). */
+export function thawNode(z: FrozenNode, spare: Folio[] | null = null): Folio[] {
   // Filled by push, not preallocated: `new Array(n)` is a holey array, whose hidden class differs from the live nodes'
   // packed ones, and every function reading `node.folios` would deoptimize on a replay's first thawed node (issue 10).
   const out: Folio[] = [];
@@ -90,10 +91,16 @@ export function thawNode(z: FrozenNode): Folio[] {
     const packed = d[o + 1];
     const nr = Math.floor(packed / 0x1000000);
     const rest = packed - nr * 0x1000000;
-    const f = new Folio(
-      z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
-      num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
-    );
+    const g = spare === null ? undefined : spare.pop();
+    const f = g === undefined
+      ? new Folio(
+        z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
+        num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
+      )
+      : g.reuse(
+        z.fileId, num(d[o]), num(nr), num(Math.floor(rest / 0x10000)), num(rest % 0x10000), num(d[o + 2]),
+        num(d[o + 3]), num(d[o + 4]), num(d[o + 5]), num(d[o + 6]),
+      );
     f.lru = num(d[o + 7]);
     out.push(f);
   }

@@ -424,11 +424,15 @@ export class PageCache {
     return { capacity: this.capacity, nodes, activeStamp: this.active.stamp, inactiveStamp: this.inactive.stamp, bytes, folios };
   }
 
-  static thaw(z: FrozenPageCache): PageCache {
+  /**
+   * The cache of checkpoint `z`, its folios taken from `spare` while there are some (folios of a cache that is no longer
+   * used: see surrender), made anew after.
+   */
+  static thaw(z: FrozenPageCache, spare: Folio[] | null = null): PageCache {
     const c = new PageCache(z.capacity);
     const all: Folio[] = [];
     for (const node of z.nodes) {
-      const fs = thawNode(node);
+      const fs = thawNode(node, spare);
       let m = c.files[node.fileId];
       if (!m) {
         m = new Mapping();
@@ -446,6 +450,23 @@ export class PageCache {
     c.active.stamp = z.activeStamp;
     c.inactive.stamp = z.inactiveStamp;
     return c;
+  }
+
+  /**
+   * Empties the cache and hands its folios to `out` (at most up to `max` in all), for a thaw to reuse: a replay's cache
+   * of a full 1 GiB (262k folios) made anew was mostly the garbage collector's work, copying each new folio twice (issue
+   * 10). The cache must not be used again but as an empty one.
+   */
+  surrender(out: Folio[], max: number): void {
+    for (const list of [this.active, this.inactive]) {
+      for (let f = list.head; f !== null && out.length < max; f = f.next) out.push(f);
+      list.head = list.tail = null;
+      list.count = list.folios = 0;
+    }
+    this.files.length = 0;
+    this.size = this.dirty = this.writeback = 0;
+    this.left.length = 0;
+    this.spare.length = 0;
   }
 
   /** A deep copy: new folios on lists in the same order. */
