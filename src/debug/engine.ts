@@ -128,7 +128,13 @@ export class Engine {
     let m: Machine;
     // At the head, between operations, the live machine is exactly the state: no replay needed.
     if (pos === t.head && this.isBoundary(pos)) m = t.machine;
-    else m = t.stateAt(pos);
+    else {
+      // The machine of the last position is read no more (the session reads the state at the current position only):
+      // the rebuild reuses its folios.
+      if (this.cache && this.cache.machine !== t.machine) t.release(this.cache.machine);
+      this.cache = null;
+      m = t.stateAt(pos);
+    }
     this.cache = { pos, length: t.events.length, machine: m };
     return m;
   }

@@ -162,12 +162,18 @@ export function pageCacheView(m: Machine, evicted: { fileId: number; index: numb
     };
     let g = 0;
     let dirty = 0;
-    for (const folio of mapping?.folios() ?? []) {
-      while (g < gone.length && gone[g] < folio.index) add(gone[g++], PAGE_CODES.evicted, 1);
-      const ready = folio.readyCount(m.now);
-      if (ready > 0) add(folio.index, folioCode(folio.flags, false), ready);
-      if (ready < folio.nr) add(folio.index + ready, folioCode(folio.flags, true), folio.nr - ready);
-      if (folio.flags & PG_DIRTY) dirty += folio.nr;
+    // The index's nodes read in place, not through the folios() generator: a full 1 GiB cache is 262k folios at every
+    // stop (issue 10).
+    for (const node of mapping?.nodeList() ?? []) {
+      const fs = node.folios;
+      for (let k = 0; k < fs.length; k++) {
+        const folio = fs[k];
+        while (g < gone.length && gone[g] < folio.index) add(gone[g++], PAGE_CODES.evicted, 1);
+        const ready = folio.readyCount(m.now);
+        if (ready > 0) add(folio.index, folioCode(folio.flags, false), ready);
+        if (ready < folio.nr) add(folio.index + ready, folioCode(folio.flags, true), folio.nr - ready);
+        if (folio.flags & PG_DIRTY) dirty += folio.nr;
+      }
     }
     while (g < gone.length) add(gone[g++], PAGE_CODES.evicted, 1);
     files.push({ fileId: f.id, path: f.path, sizePages: Math.ceil(f.size / PAGE_SIZE), cached: mapping?.nrpages ?? 0, dirty, runs });

@@ -21,7 +21,7 @@ import { fsync } from './fs/sync';
 import { clockOverflow, FileSpec, Kernel } from './kernel';
 import { MAX_CLOCK_NS, TASK_SIZE } from './limits';
 import { mmap, munmap, touch } from './mm/mmap';
-import { FrozenPageCache, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
+import { Folio, FrozenPageCache, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, Page, PageCache } from './pagecache';
 import { armFlusher, dirtyLimits, maybeStartBackground } from './mm/page-writeback';
 import { dropCaches } from './mm/truncate';
 import { fadvise } from './mm/fadvise';
@@ -270,8 +270,9 @@ export class Machine extends Kernel {
     return { machine: this.copy(this.sink, new PageCache(this.cache.capacity)), pages: this.cache.freeze() };
   }
 
-  static fromFrozen(frozen: { machine: Machine; pages: FrozenPageCache }, sink: EventSink): Machine {
-    return frozen.machine.copy(sink, PageCache.thaw(frozen.pages));
+  /** The machine of a checkpoint; its page cache's folios taken from `spare` while there are some (PageCache.thaw). */
+  static fromFrozen(frozen: { machine: Machine; pages: FrozenPageCache }, sink: EventSink, spare: Folio[] | null = null): Machine {
+    return frozen.machine.copy(sink, PageCache.thaw(frozen.pages, spare));
   }
 
   private copy(sink: EventSink, cache: PageCache): Machine {

@@ -436,12 +436,14 @@ export class Mapping {
   }
 
   /**
-   * Appends a node thawed from a checkpoint: `folios` (after every folio already here, in index order). It is frozen
-   * anew at its next checkpoint: a copy shares nothing with the machine it came from.
+   * Appends a node thawed from a checkpoint: `folios` (after every folio already here, in index order), made from
+   * `frozen`, which stays its frozen copy until something in it changes (a frozen node is immutable: the copy's next
+   * checkpoint shares it instead of freezing every node anew).
    */
-  adoptNode(folios: Folio[]): void {
+  adoptNode(folios: Folio[], frozen: FrozenNode | null = null): void {
     const node = new MapNode();
     node.folios = folios;
+    node.frozen = frozen;
     for (const f of folios) {
       f.node = node;
       countTags(node, f.flags, 1);

@@ -7,7 +7,7 @@
  */
 import {
   Folio, FrozenNode, LruList, PG_ACTIVE, PG_DIRTY, PG_READAHEAD, PG_REFERENCED, PG_WRITEBACK, PG_YOUNG, freezeNode, frozenNodeBytes,
-  joinStep, thawNode,
+  joinStep, lruOrder, thawNode,
 } from './folio';
 import { Mapping } from './mapping';
 
@@ -50,6 +50,8 @@ export interface FrozenPageCache {
   inactiveStamp: number;
   /** Bytes of the nodes frozen anew for it (the ones it shares were counted by an earlier checkpoint). */
   bytes: number;
+  /** Folios in the nodes frozen anew for it: with the number of nodes, what taking it cost (Checkpoints.due). */
+  folios: number;
 }
 
 export class PageCache {
@@ -407,6 +409,7 @@ export class PageCache {
   freeze(): FrozenPageCache {
     const nodes: FrozenNode[] = [];
     let bytes = 0;
+    let folios = 0;
     for (let fileId = 0; fileId < this.files.length; fileId++) {
       const m = this.files[fileId];
       if (!m) continue;
@@ -414,24 +417,29 @@ export class PageCache {
         if (!node.frozen) {
           node.frozen = freezeNode(fileId, node.folios);
           bytes += frozenNodeBytes(node.frozen);
+          folios += node.frozen.count;
         }
         nodes.push(node.frozen);
       }
     }
-    return { capacity: this.capacity, nodes, activeStamp: this.active.stamp, inactiveStamp: this.inactive.stamp, bytes };
+    return { capacity: this.capacity, nodes, activeStamp: this.active.stamp, inactiveStamp: this.inactive.stamp, bytes, folios };
   }
 
-  static thaw(z: FrozenPageCache): PageCache {
+  /**
+   * The cache of checkpoint `z`, its folios taken from `spare` while there are some (folios of a cache that is no longer
+   * used: see surrender), made anew after.
+   */
+  static thaw(z: FrozenPageCache, spare: Folio[] | null = null): PageCache {
     const c = new PageCache(z.capacity);
     const all: Folio[] = [];
     for (const node of z.nodes) {
-      const fs = thawNode(node);
+      const fs = thawNode(node, spare);
       let m = c.files[node.fileId];
       if (!m) {
         m = new Mapping();
         c.files[node.fileId] = m;
       }
-      m.adoptNode(fs);
+      m.adoptNode(fs, node);
       for (const f of fs) all.push(f);
     }
     // Each list from its tail: ascending (stamp, page index), see LruList.
@@ -445,29 +453,27 @@ export class PageCache {
     return c;
   }
 
+  /**
+   * Empties the cache and hands its folios to `out` (at most up to `max` in all), for a thaw to reuse: a replay's cache
+   * of a full 1 GiB (262k folios) made anew was mostly the garbage collector's work, copying each new folio twice (issue
+   * 10). The cache must not be used again but as an empty one.
+   */
+  surrender(out: Folio[], max: number): void {
+    for (const list of [this.active, this.inactive]) {
+      for (let f = list.head; f !== null && out.length < max; f = f.next) out.push(f);
+      list.head = list.tail = null;
+      list.count = list.folios = 0;
+    }
+    this.files.length = 0;
+    this.size = this.dirty = this.writeback = 0;
+    this.left.length = 0;
+    this.spare.length = 0;
+  }
+
   /** A deep copy: new folios on lists in the same order. */
   clone(): PageCache {
     return PageCache.thaw(this.freeze());
   }
-}
-
-/**
- * `folios`, given in file and index order, in LRU order from the tail: by stamp, then page index (pieces of one folio
- * share a stamp, the higher index toward the head; they are of one file, so their order in `folios` is theirs). Sorted
- * as numbers, stamp × n + position, by the typed array's own sort: a sort of the folios with a comparison function
- * cost a seek 2 ms for 6,000 folios, three times the rest of the thaw (issue 10).
- */
-function lruOrder(folios: Folio[]): Folio[] {
-  const n = folios.length;
-  let maxStamp = 0;
-  for (const f of folios) if (f.lru > maxStamp) maxStamp = f.lru;
-  if ((maxStamp + 1) * n > Number.MAX_SAFE_INTEGER) return [...folios].sort((a, b) => a.lru - b.lru || a.index - b.index);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = folios[i].lru * n + i;
-  keys.sort();
-  const out: Folio[] = [];
-  for (let i = 0; i < n; i++) out.push(folios[keys[i] % n]);
-  return out;
 }
 
 export function pageStateName(p: Page): string {

@@ -1,9 +1,11 @@
 /**
  * Where a trace keeps its checkpoints and when it takes the next one. As rr places them, so that going back costs a
  * bounded replay: one every `every` events (events are the unit of replay work, a run of pages being one event), but
- * never closer than a checkpoint's own cost warrants (freezing a cache of many folios is not repeated every few
- * events: at least one event a folio apart), and within a memory budget: past it, every other checkpoint goes and the spacing doubles, so memory stays
- * bounded while the longest replay grows by half the spacing at a time.
+ * never closer than a checkpoint's own cost warrants: at least one event apart for each folio the last one froze anew
+ * and each index node it listed, and CHECKPOINT_EVENTS more (a checkpoint shares the nodes that did not change, so a
+ * large cache that changes in few places is checkpointed as often as a small one; one that changes everywhere is not
+ * frozen whole every few events), and within a memory budget: past it, every other checkpoint goes and the spacing
+ * doubles, so memory stays bounded while the longest replay grows by half the spacing at a time.
  */
 import { EXTENT_BYTES } from '../machine/content';
 import { frozenNodeBytes } from '../machine/folio';
@@ -45,6 +47,9 @@ function unseenChunkBytes(m: Machine, seen: Set<object>): number {
   return EXTENT_BYTES * n;
 }
 
+/** What a checkpoint costs besides its page cache (the machine's copy), in events' worth of replay. */
+const CHECKPOINT_EVENTS = 64;
+
 /** Memory the checkpoints may hold unless told otherwise. */
 export const DEFAULT_BUDGET = 192 * 1024 * 1024;
 
@@ -64,13 +69,16 @@ export class Checkpoints {
     return this.list.length;
   }
 
-  /** Whether a checkpoint is due once `events` are recorded, the page cache holding `folios` folios. */
-  due(events: number, folios: number): boolean {
+  /** Whether a checkpoint is due once `events` are recorded. */
+  due(events: number): boolean {
     if (this.every <= 0 || this.list.length === 0) return false;
     const last = this.list[this.list.length - 1];
-    // Freezing costs about a folio's worth of work per folio: spaced at least that far, checkpoints take a bounded
-    // share of the run however small `every` is.
-    return events - last.pos >= Math.max(this.spacing, folios);
+    // Freezing costs about a folio's worth of work per folio frozen anew and a little per node listed: spaced at least
+    // as far as the last one cost, checkpoints take a bounded share of the run however small `every` is. Not the
+    // whole cache's folios (issue 10): the dd log's full 1 GiB cache (262k folios, few of them changed between two
+    // checkpoints) spaced them 262k events apart, and a seek replayed up to that many.
+    const pages = last.frozen.pages;
+    return events - last.pos >= Math.max(this.spacing, CHECKPOINT_EVENTS + pages.nodes.length + pages.folios);
   }
 
   /** Adds `cp`, taken of the machine `live` (which goes on running). */

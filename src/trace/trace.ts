@@ -5,6 +5,7 @@
  */
 import { C } from '../machine/counters';
 import { LimitError } from '../machine/limits';
+import type { Folio } from '../machine/folio';
 import { Machine, type OpResult } from '../machine/machine';
 import { Operation } from '../machine/operation';
 import { Checkpoints } from './checkpoints';
@@ -30,6 +31,9 @@ export interface TraceOptions {
   record?: boolean;
 }
 
+/** Folios the pool of released ones may hold whatever the live cache's size (Trace.release). */
+const SPARE_MIN = 1 << 16;
+
 export class Trace {
   readonly events: EventLog;
   readonly ops: OpLog;
@@ -44,6 +48,11 @@ export class Trace {
   private checkpoints: Checkpoints;
   /** The last state rebuilt by replayTo, reused while the trace is unchanged (a stop asks for it several times). */
   private replayed: { pos: number; length: number; generation: number; machine: Machine; source: OperationSource } | null = null;
+  /**
+   * Folios of rebuilt machines their user gave back (release), for the next rebuild's page cache to reuse instead of
+   * making as many anew.
+   */
+  private spare: Folio[] = [];
   /** Operations inserted by the debugger (a sysctl edited at a position), by operation index. */
   private injected = new Map<number, Operation>();
   private before = new Float64Array(C.Count);
@@ -91,8 +100,7 @@ export class Trace {
   /** Executes the next operation. Returns its index, or -1 once the program has ended (or stopped: see `error`). */
   step(): number {
     if (this.finished) return -1;
-    const cache = this.machine.cache;
-    if (this.checkpoints.due(this.events.length, cache.active.folios + cache.inactive.folios)) this.checkpoint();
+    if (this.checkpoints.due(this.events.length)) this.checkpoint();
     const index = this.ops.length;
     const m = this.machine;
     const startPos = this.events.length;
@@ -214,7 +222,7 @@ export class Trace {
     const until = atHead ? this.ops.length : atBoundary ? k + 1 : Math.max(0, k);
     const cp = this.checkpoints.before(until, pos + 1);
     const sink = EventLog.replay(cp.pos, atBoundary ? -1 : pos);
-    const m = Machine.fromFrozen(cp.frozen, sink);
+    const m = Machine.fromFrozen(cp.frozen, sink, this.spare);
     const src = this.spec.createSource();
     src.restore(cp.cursor);
     if (pos < cp.pos && !atBoundary) return { machine: m, source: src };
@@ -230,6 +238,19 @@ export class Trace {
       if (!(e instanceof StopReplay)) throw e;
     }
     return { machine: m, source: src };
+  }
+
+  /**
+   * Gives back `m`, a machine stateAt or replayTo returned, that its user (the debugger's engine, moving to another
+   * position) will not read again: the next rebuild reuses its page cache's folios. A full 1 GiB cache is 262k folios;
+   * made anew at every seek, they were most of its cost, in the garbage collector's copying (issue 10). `m` must not
+   * be used afterwards (its page cache is left empty). The live machine and anything else are ignored.
+   */
+  release(m: Machine): void {
+    if (m === this.machine) return;
+    if (this.replayed !== null && this.replayed.machine === m) this.replayed = null;
+    // Bounded by the largest cache rebuilt: the pool holds at most one cache's worth.
+    m.cache.surrender(this.spare, Math.max(SPARE_MIN, this.machine.cache.active.folios + this.machine.cache.inactive.folios));
   }
 
   /** Whether operation i was inserted by the debugger (not part of the program's text). */

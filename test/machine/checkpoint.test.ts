@@ -35,6 +35,10 @@ function sharedObjects(live: unknown, copy: unknown, path: string, seen: Set<obj
   for (const [k, v] of Object.entries(live)) {
     // Pages are reached through the cache's maps; following the LRU links as well would only recurse deeper.
     if (k === 'prev' || k === 'next' || k === 'head' || k === 'tail' || k === 'sink') continue;
+    // An index node's frozen copy is immutable (nothing writes a FrozenNode once made): a node thawed from it keeps it
+    // until the node changes, so that the copy's next checkpoint shares it (the test below checks that it is dropped
+    // on a change).
+    if (k === 'frozen') continue;
     sharedObjects(v, c[k], `${path}.${k}`, seen, out);
   }
 }

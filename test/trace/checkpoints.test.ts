@@ -1,13 +1,13 @@
 /**
  * Checkpoints cost what changed and stay within their budget: a page cache frozen again shares every index node that
  * did not change; a trace with a tiny budget thins its checkpoints (spacing doubles) and still rebuilds every past
- * state exactly; the cache's size spaces checkpoints out so that freezing stays a bounded share of the run.
+ * state exactly; what the last checkpoint froze spaces them out so that freezing stays a bounded share of the run.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PG_REFERENCED } from '../../src/machine/folio';
+import { PG_REFERENCED, freezeNode } from '../../src/machine/folio';
 import { Machine } from '../../src/machine/machine';
 import { PageCache } from '../../src/machine/pagecache';
 import { loadScenario } from '../../src/program/load';
@@ -39,6 +39,17 @@ test('freezing again shares every unchanged index node; a change costs its node 
   const t = PageCache.thaw(d);
   assert.deepEqual([...t.lruPages(t.inactive)], [...c.lruPages(c.inactive)]);
   assert.equal(t.find(1, 500)!.flags, PG_REFERENCED);
+  // A thawed copy keeps the frozen nodes it came from: frozen again, it shares all of them.
+  const e = t.freeze();
+  assert.equal(e.bytes, 0);
+  assert.equal(e.folios, 0);
+  assert.deepEqual(e.nodes.map((n, i) => n === d.nodes[i]), d.nodes.map(() => true));
+  // Until one changes: the copy's change costs that node only, and the original's checkpoint is untouched.
+  t.update(t.take(2, 10, 11)!, PG_REFERENCED);
+  const g = t.freeze();
+  assert.equal(g.nodes.filter((n, i) => n !== d.nodes[i]).length, 1);
+  assert.equal(PageCache.thaw(d).find(2, 10)!.flags, 0);
+  assert.equal(PageCache.thaw(g).find(2, 10)!.flags, PG_REFERENCED);
 });
 
 test('a list whose stamps are too large to sort as stamp × folios is rebuilt in the same order', () => {
@@ -101,10 +112,48 @@ test('a tiny budget thins the checkpoints and bounds their memory; every past st
   }
 });
 
-test('checkpoints are spaced at least one event a folio apart, so that freezing a large cache is not repeated every event', () => {
+test('checkpoints are spaced at least as far as the last one cost, so that freezing is not repeated every event', () => {
   const t = traceOf({ checkpointEvery: 1 });
   // The cache holds at most 512 pages; spaced by 1 event, the 300 reads and writes would take thousands.
   assert.ok(t.checkpointCount() < t.events.length / 8, `${t.checkpointCount()} checkpoints for ${t.events.length} events`);
+});
+
+/** 12,000 pages written one by one (a folio each: each write inserts its own), then 2,000 more appended. */
+const APPEND = `machine {
+  page_cache_limit = 1GiB
+}
+file "/out" size 0
+buf = alloc(4KiB)
+o = open("/out", O_WRONLY)
+repeat 12000 {
+  write(o, buf, 4KiB)
+}
+repeat 2000 {
+  write(o, buf, 4KiB)
+}
+`;
+
+test('a large cache that changes in few places is checkpointed as often as asked, not one event a folio apart (issue 10)', () => {
+  const loaded = loadScenario(APPEND, 'append.iosim');
+  assert.ok(loaded.spec, loaded.diagnostics.map((d) => d.message).join('\n'));
+  const every = 2000;
+  const t = new Trace(loaded.spec, { checkpointEvery: every });
+  t.runToEnd();
+  const folios = t.machine.cache.active.folios + t.machine.cache.inactive.folios;
+  assert.ok(folios >= 12000, `${folios} folios`);
+  // Past the first 12,000 writes each checkpoint freezes the nodes the appends touched and lists the others: spaced by
+  // about \`every\` events, not by the 12,000 folios.
+  const cps = (t as unknown as { checkpoints: { list: { pos: number; op: number }[] } }).checkpoints.list;
+  const late = cps.filter((c) => c.op > 12000);
+  assert.ok(late.length >= 2, `${late.length} checkpoints among the last 2,000 writes (${t.events.length} events)`);
+  for (let i = 1; i < late.length; i++) assert.ok(late[i].pos - late[i - 1].pos < folios / 2, `spacing ${late[i].pos - late[i - 1].pos}`);
+  // And the past is rebuilt exactly from them.
+  const plain = new Trace(loaded.spec, { checkpointEvery: 0 });
+  plain.runToEnd();
+  for (const op of [12001, 12999, 13500]) {
+    const pos = t.ops.endPosOf(op);
+    assert.deepEqual(lists(t.stateAt(pos)), lists(plain.stateAt(pos)), `after operation ${op}`);
+  }
 });
 
 /** 4 KiB reads inside readahead folios (each cut out of its folio), rereads (activation) and a cache four times too small. */
@@ -145,6 +194,10 @@ for (const [name, text] of [['page-cache-lru.iosim', readFileSync(join(__dirname
     const src = loaded.spec.createSource();
     const want: unknown[] = [];
     let moved = 0;
+    // A machine thawed after every operation from its own checkpoint and run on from there: its index nodes keep the
+    // frozen copies they were thawed from until they change, and each freeze shares those.
+    let chain = Machine.fromFrozen(live.freeze(), { emit() {} });
+    const chainSrc = loaded.spec.createSource();
     for (let i = 0; ; i++) {
       const op = src.next();
       if (!op) break;
@@ -152,6 +205,16 @@ for (const [name, text] of [['page-cache-lru.iosim', readFileSync(join(__dirname
       want.push(lists(live));
       // A copy frozen after every operation: each freeze shares the nodes that did not change with the one before.
       assert.deepEqual(lists(Machine.fromFrozen(live.freeze(), { emit() {} })), want[i], `frozen after operation ${i} (${op.name})`);
+      chainSrc.complete(chain.execute(chainSrc.next()!, i).result);
+      assert.deepEqual(lists(chain), want[i], `thawed and run on, after operation ${i} (${op.name})`);
+      // Every frozen copy a node still holds is the node as it is now.
+      for (let fileId = 0; fileId < 64; fileId++) {
+        for (const node of chain.cache.mapping(fileId)?.nodeList() ?? []) {
+          if (node.frozen) assert.deepEqual(node.frozen, freezeNode(fileId, node.folios), `file ${fileId}'s node after operation ${i}`);
+        }
+      }
+      chain = Machine.fromFrozen(chain.freeze(), { emit() {} });
+      assert.deepEqual(lists(chain), want[i], `thawed again after operation ${i} (${op.name})`);
       if (live.cache.activeCount() > 0) moved++;
     }
     assert.ok(moved > 0, 'some pages were activated');
