@@ -27,7 +27,7 @@ import { GuardedSession } from './protocol/guarded';
 import { exceptionInfo, gotoTargets, stoppedEvent } from './stops';
 import { endedMessage, launchBanner, runSummaryText, writeTraceFile } from './summary';
 import { applySysctl, parseSysctl } from './sysctl';
-import { isThread, kernelSourceText, otherThreadOfFrame, stackFrames, threadAt, Threads } from './threads';
+import { frameContext, isThread, kernelSourceText, stackFrames, threadAt, Threads } from './threads';
 import { Variables } from './variables';
 
 export class IoMachineSession extends GuardedSession {
@@ -393,7 +393,7 @@ export class IoMachineSession extends GuardedSession {
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const { trace, engine } = this.need();
-    response.body = { scopes: this.variables.scopes(otherThreadOfFrame(trace, engine, args.frameId)) };
+    response.body = { scopes: this.variables.scopes(frameContext(trace, engine, args.frameId)) };
     this.sendResponse(response);
   }
 

@@ -146,14 +146,18 @@ function frameId(thread: number, level: number): number {
 }
 
 /**
- * The process of a frame (by its id) when it is not the one whose call is at the engine's position: a log's other
- * process, shown where its last call returned (see stackFrames). Null for the current process and the flusher.
+ * What a frame (by its id) stands for beside the position: `other`, its process when that is not the one whose call
+ * is at the position (a log's other process, shown where its last call returned, see stackFrames; null for the
+ * current process and the flusher); `cpuElsewhere`, whether the CPU's registers were last set by another process's
+ * call (between calls the current process is the one that runs next, and the call before may be another's).
  */
-export function otherThreadOfFrame(trace: Trace, engine: Engine, id: number): number | null {
+export function frameContext(trace: Trace, engine: Engine, id: number): { other: number | null; cpuElsewhere: boolean } {
   const thread = Math.floor(id / 100);
   const pos = engine.pos;
-  if (thread === FLUSHER_THREAD_ID || (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0)) return null;
-  return thread !== threadAt(trace, engine, pos) ? thread : null;
+  if (thread === FLUSHER_THREAD_ID || (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0)) return { other: null, cpuElsewhere: false };
+  const other = thread !== threadAt(trace, engine, pos) ? thread : null;
+  const at = operationAt(engine, pos);
+  return { other, cpuElsewhere: other !== null || (at !== null && trace.ops.threadOf(at.index) !== thread) };
 }
 
 function nextLine(engine: Engine, pos: number): { line: number; col: number } | null {

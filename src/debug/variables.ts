@@ -53,10 +53,12 @@ export class Variables {
   }
 
   /**
-   * The scopes of a frame. `otherThread` is the frame's process when it is not the one whose call is at the position
-   * (a log's other process, stopped where its last call returned): its Operation scope shows that call.
+   * The scopes of a frame. `other` is the frame's process when it is not the one whose call is at the position (a
+   * log's other process, stopped where its last call returned): its Operation scope shows that call. `cpuElsewhere`:
+   * the registers were last set by another process's call (frameContext).
    */
-  scopes(otherThread: number | null = null): DebugProtocol.Scope[] {
+  scopes(frame: { other: number | null; cpuElsewhere: boolean } = { other: null, cpuElsewhere: false }): DebugProtocol.Scope[] {
+    const otherThread = frame.other;
     const scope = (name: string, ref: VarRef, hint?: string, expensive = false) => {
       const s = new Scope(name, this.handles.create(ref), expensive) as DebugProtocol.Scope;
       if (hint) s.presentationHint = hint;
@@ -64,7 +66,7 @@ export class Variables {
     };
     return [
       // The machine keeps one register file: a process not on the CPU has none of its own to show.
-      scope(otherThread === null ? 'Registers' : 'Registers (of the CPU, not this process)', { kind: 'registers' }, 'registers'),
+      scope(frame.cpuElsewhere ? 'Registers (of the CPU, not this process)' : 'Registers', { kind: 'registers' }, 'registers'),
       scope('Operation', otherThread === null ? { kind: 'operation' } : { kind: 'operation', thread: otherThread }, 'arguments'),
       scope('Variables', { kind: 'variables' }, 'locals'),
       scope('Page Cache', { kind: 'pagecache' }),
@@ -203,6 +205,11 @@ function operationVariables(engine: Engine, m: Machine, pos: number, thread: num
   const next = thread === undefined && pos >= 0 && engine.isBoundary(pos) ? engine.currentOrNextOp(pos) : -1;
   // Recorded already (the engine runs ahead to decide breakpoints) or read ahead from the source: the same call.
   const pending = next < 0 ? null : next < t.ops.length ? t.ops.get(next) : next === t.ops.length ? t.peekNextOperation() : null;
+  // The call before, of the process that runs next: in a log of several processes the last call may be another's.
+  if (pending && at && !at.inside && t.ops.threadOf(at.index) !== (pending.thread ?? 1)) {
+    const k = lastOpOfThread(t, at.index, pending.thread ?? 1);
+    at = k < 0 ? null : { index: k, record: t.ops.get(k), inside: false };
+  }
   const out: DebugProtocol.Variable[] = [];
   if (pending) {
     out.push(v('next call', `${pending.name} (line ${pending.line}): ${decodeArgs(m, pending).map((a) => `${a.name}=${a.value}`).join(', ')}; not run yet`));
@@ -210,7 +217,7 @@ function operationVariables(engine: Engine, m: Machine, pos: number, thread: num
     if (log) out.push(v('next call in the log', log.call));
   }
   if (!at) {
-    out.push(v('operation', 'none yet (the program has not started)'));
+    out.push(v('operation', pending && pos >= 0 ? 'none yet (this process has not made a call)' : 'none yet (the program has not started)'));
     return out;
   }
   const r = at.record;

@@ -150,6 +150,11 @@ test('at a function breakpoint the Operation scope shows the pending call; anoth
     // before, as if the stop were after that one).
     const op = await varsOf(catFrame.id, 'Operation');
     assert.match(op.get('next call') ?? '', /^write \(line 200\): fd=\d+<pipe:\[\d+\] write end>, buf=0x[0-9a-f]+, count=131072 \(128 KiB\); not run yet$/);
+    // The call before is cat's own (its read of lines 194/196), not wc's fadvise64 of line 202 that ran last; the
+    // registers were last set by wc's call, and the scope says they are the CPU's.
+    assert.equal(op.get('call'), 'read (line 194)');
+    assert.equal(op.get('in the log'), 'read(3</tmp/iosim/notes.txt>, "rxL1F4oUvW0qBwS6+2/3xPDcXdve6OrX"..., 131072) = 131072');
+    assert.equal((await scopesOf(catFrame.id))[0].name, 'Registers (of the CPU, not this process)');
     // The machine's descriptor numbers are its own (one table for the log's processes); the log's text is beside them.
     assert.equal(op.get('next call in the log'), 'write(1<pipe:[135548]>, "rxL1F4oUvW0qBwS6+2/3xPDcXdve6OrX"..., 131072)');
     // wc's frame is where its own last call returned; its Operation scope shows that call, not cat's.
