@@ -5,7 +5,7 @@
  * readahead) as the xarray's inner nodes keep mark bits, so a tag search (filemap_get_folios_tag) skips every node
  * without one.
  */
-import { Folio, FolioNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from './folio';
+import { Folio, FolioNode, FrozenNode, PG_DIRTY, PG_READAHEAD, PG_WRITEBACK } from './folio';
 import { MapNode, STALE, STALE_MAX, TAG_MASK, compact, countTags, first, tagCount, tagSlot } from './xa-node';
 
 const NODE_MAX = 128;

@@ -467,7 +467,7 @@ export class PageCache {
     this.files.length = 0;
     this.size = this.dirty = this.writeback = 0;
     this.left.length = 0;
-    this.spare.length = 0;
+    this.reusable = 0;
   }
 
   /** A deep copy: new folios on lists in the same order. */
