@@ -6,6 +6,7 @@ import { StoppedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { formatDuration } from '../machine/units';
 import { Trace } from '../trace/trace';
+import { UserError } from './errors';
 import { Breakpoints, filterOfKind } from './breakpoints';
 import { describeEvent } from './describe';
 import { Stop } from './engine';
@@ -52,7 +53,8 @@ export function exceptionInfo(trace: Trace, bps: Breakpoints, pos: number, lastS
 
 /**
  * Every run of a line (up to 50), as goto targets: the id is the position before the run + 2. A line the recorded
- * history has not reached yet makes the program run ahead (half a second at most) when `mayRunAhead`.
+ * history has not reached yet makes the program run ahead (half a second at most) when `mayRunAhead`. None found
+ * while the program has more to run: a UserError that says so (an empty list told the user nothing).
  */
 export function gotoTargets(trace: Trace, line: number, mayRunAhead: boolean): DebugProtocol.GotoTarget[] {
   const targets: DebugProtocol.GotoTarget[] = [];
@@ -68,6 +70,9 @@ export function gotoTargets(trace: Trace, line: number, mayRunAhead: boolean): D
       const j = trace.step();
       if (j < 0) break;
       add(j);
+    }
+    if (!targets.length && !trace.finished) {
+      throw new UserError(`line ${line} has not run in the ${trace.ops.length} operations replayed so far (each search runs ahead half a second): ask again to search further, or set a breakpoint on the line and continue`);
     }
   }
   return targets;

@@ -7,6 +7,9 @@
  * same program run here (positions.ts).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { Ev } from '../../src/machine/events';
@@ -222,6 +225,26 @@ describe('stepping back', () => {
 const LOOP = new Layout('loop.iosim');
 
 describe('goto targets, goto and seek', () => {
+  test('gotoTargets for a line the replay has not reached within its half second says so, and a second ask searches on', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'iomachine-goto-'));
+    const program = path.join(dir, 'far.iosim');
+    // 3 million cached preads before line 6: more than half a second of replay on any machine this runs on.
+    writeFileSync(program, 'file "/f" size 4KiB\nbuf = alloc(4KiB)\nfd = open("/f")\nrepeat 3000000 {\n  pread(fd, buf, 4KiB, 0)\n}\nclose(fd)\n');
+    const s = await Session.start();
+    try {
+      await s.launch({ program, stopOnEntry: true });
+      const first = await s.dc.gotoTargetsRequest({ source: { path: program }, line: 7 }).catch((e: Error) => e);
+      assert.ok(first instanceof Error, 'no empty list');
+      const n = Number(/line 7 has not run in the (\d+) operations replayed so far/.exec(first.message)?.[1]);
+      assert.ok(n > 0 && n < 3_000_003, first.message);
+      const second = await s.dc.gotoTargetsRequest({ source: { path: program }, line: 7 }).catch((e: Error) => e);
+      if (second instanceof Error) assert.ok(Number(/in the (\d+) operations/.exec(second.message)?.[1]) > n, 'the second search went further');
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('gotoTargets lists each run of a line; goto stops there with reason goto and an invalidated event', async () => {
     const { s } = await Session.open('loop.iosim');
     try {
