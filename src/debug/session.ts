@@ -299,8 +299,19 @@ export class IoMachineSession extends GuardedSession {
       const e = this.engine!;
       // Inside a kernel path, "next" is the next kernel line; between operations it runs one operation.
       if (args.granularity === 'instruction' || !e.isBoundary(e.pos)) return e.stepIn();
-      return e.forward('next');
+      return e.forward('next', false, this.steppedThread(args.threadId));
     });
+  }
+
+  /**
+   * The process a step over whole calls is about: the log's process the client names (DAP's threadId) when the log has
+   * several; else none (a step over the next call, whoever makes it).
+   */
+  private steppedThread(threadId: number): number | undefined {
+    const trace = this.trace;
+    const engine = this.engine;
+    if (!trace || !engine || (trace.spec.threads?.size ?? 0) < 2 || !trace.spec.threads!.has(threadId)) return undefined;
+    return threadId;
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
@@ -312,7 +323,7 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction'));
+    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction', this.steppedThread(args.threadId)));
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
@@ -344,7 +355,7 @@ export class IoMachineSession extends GuardedSession {
     // The panel's state is worked out before the stop is announced (and sent right after it): the stop's own work
     // is done when the client hears of it, and is not left running into the client's next request (issue 10).
     const state = this.stateEvents ? this.currentState() : null;
-    this.sendEvent(stoppedEvent(trace, stop, threadAt(trace, engine, stop.pos)));
+    this.sendEvent(stoppedEvent(trace, stop, stop.thread ?? threadAt(trace, engine, stop.pos)));
     if (stop.reason === 'goto') this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
     if (state) this.sendStateEvent(state);
   }
