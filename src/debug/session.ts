@@ -27,7 +27,7 @@ import { GuardedSession } from './protocol/guarded';
 import { exceptionInfo, gotoTargets, stoppedEvent } from './stops';
 import { endedMessage, launchBanner, runSummaryText, writeTraceFile } from './summary';
 import { applySysctl, parseSysctl } from './sysctl';
-import { frameContext, isThread, kernelSourceText, stackFrames, threadAt, Threads } from './threads';
+import { frameContext, isThread, kernelSourceText, stackFrames, steppedThread, threadAt, Threads } from './threads';
 import { Variables } from './variables';
 
 export class IoMachineSession extends GuardedSession {
@@ -299,19 +299,8 @@ export class IoMachineSession extends GuardedSession {
       const e = this.engine!;
       // Inside a kernel path, "next" is the next kernel line; between operations it runs one operation.
       if (args.granularity === 'instruction' || !e.isBoundary(e.pos)) return e.stepIn();
-      return e.forward('next', false, this.steppedThread(args.threadId));
+      return e.forward('next', false, steppedThread(this.trace, args.threadId));
     });
-  }
-
-  /**
-   * The process a step over whole calls is about: the log's process the client names (DAP's threadId) when the log has
-   * several; else none (a step over the next call, whoever makes it).
-   */
-  private steppedThread(threadId: number): number | undefined {
-    const trace = this.trace;
-    const engine = this.engine;
-    if (!trace || !engine || (trace.spec.threads?.size ?? 0) < 2 || !trace.spec.threads!.has(threadId)) return undefined;
-    return threadId;
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
@@ -323,7 +312,7 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction', this.steppedThread(args.threadId)));
+    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction', steppedThread(this.trace, args.threadId)));
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
