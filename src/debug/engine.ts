@@ -20,6 +20,8 @@ export interface Stop {
   text?: string;
   /** For an event about a run of pages: the page the breakpoint stopped for. */
   page?: number;
+  /** A step of one process of a log (next, stepBack with its thread): the stop is that process's. */
+  thread?: number;
 }
 
 export interface EngineOutput {
@@ -164,7 +166,7 @@ export class Engine {
    * Runs forwards. `includeCurrent` lets a breakpoint at the current boundary stop (the first run of a session
    * that did not stop on entry).
    */
-  async forward(mode: 'continue' | 'next' | 'stepOut', includeCurrent = false): Promise<Stop> {
+  async forward(mode: 'continue' | 'next' | 'stepOut', includeCurrent = false, thread?: number): Promise<Stop> {
     this.printBudget = PRINT_LIMIT;
     const t = this.trace;
     const from = this.pos;
@@ -206,7 +208,10 @@ export class Engine {
           if (s) return this.settle(s);
         }
       }
-      if (mode !== 'continue' && j === target) return this.settle({ pos: end, reason: 'step', hitIds: [] });
+      // `next` of one process of a log steps over that process's next call; other processes' calls before it run too.
+      if (mode !== 'continue' && (thread === undefined ? j === target : j >= target && t.ops.threadOf(j) === thread)) {
+        return this.settle({ pos: end, reason: 'step', hitIds: [], ...(thread !== undefined ? { thread } : {}) });
+      }
       if (slice.due(j) && (await this.breathe())) return this.settle({ pos: end, reason: 'pause', hitIds: [] });
     }
   }
@@ -278,11 +283,13 @@ export class Engine {
    * previous operation; inside a kernel path (or with instruction granularity) it goes back one kernel step.
    * Breakpoints met on the way stop it, as they would stop `next`.
    */
-  stepBack(instruction: boolean): Stop {
+  stepBack(instruction: boolean, thread?: number): Stop {
     const t = this.trace;
     const from = this.pos;
     if (from < 0) return this.settle({ pos: -1, reason: 'entry', hitIds: [] });
     let target: number;
+    // The process stepped back, when it is a step over whole calls (not one inside a kernel path).
+    let stepped: number | undefined;
     const k = Math.min(this.opAt(from), t.ops.length - 1);
     const lastEnd = t.ops.length ? t.ops.endPosOf(t.ops.length - 1) : -1;
     if (from > lastEnd) {
@@ -296,8 +303,10 @@ export class Engine {
       // Back over the last operation of the program that completed, and over any the debugger inserted after it
       // (a sysctl edited here is undone by stepping back over the operation before it).
       let k0 = k;
-      while (k0 >= 0 && t.isInjected(k0)) k0--;
+      // With one process of a log: back over that process's last call (others' calls after it are undone too).
+      while (k0 >= 0 && (t.isInjected(k0) || (thread !== undefined && t.ops.threadOf(k0) !== thread))) k0--;
       target = k0 < 0 ? -1 : t.ops.startPosOf(k0) - 1;
+      stepped = thread;
     }
     if (this.bps.hasEventBreakpoints()) {
       for (let e = from - 1; e > target; e--) {
@@ -305,7 +314,7 @@ export class Engine {
         if (s) return this.settle(s);
       }
     }
-    return this.settle({ pos: target, reason: target < 0 ? 'entry' : 'step', hitIds: [] });
+    return this.settle({ pos: target, reason: target < 0 ? 'entry' : 'step', hitIds: [], ...(stepped !== undefined && target >= 0 ? { thread: stepped } : {}) });
   }
 
   /** Runs operation j (one the debugger just inserted at the position) and stands at its end. */

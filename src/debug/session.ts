@@ -27,7 +27,7 @@ import { GuardedSession } from './protocol/guarded';
 import { exceptionInfo, gotoTargets, stoppedEvent } from './stops';
 import { endedMessage, launchBanner, runSummaryText, writeTraceFile } from './summary';
 import { applySysctl, parseSysctl } from './sysctl';
-import { frameContext, isThread, kernelSourceText, stackFrames, threadAt, Threads } from './threads';
+import { frameContext, isThread, kernelSourceText, stackFrames, steppedThread, threadAt, Threads } from './threads';
 import { Variables } from './variables';
 
 export class IoMachineSession extends GuardedSession {
@@ -299,7 +299,7 @@ export class IoMachineSession extends GuardedSession {
       const e = this.engine!;
       // Inside a kernel path, "next" is the next kernel line; between operations it runs one operation.
       if (args.granularity === 'instruction' || !e.isBoundary(e.pos)) return e.stepIn();
-      return e.forward('next');
+      return e.forward('next', false, steppedThread(this.trace, args.threadId));
     });
   }
 
@@ -312,7 +312,7 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction'));
+    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction', steppedThread(this.trace, args.threadId)));
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
@@ -344,7 +344,7 @@ export class IoMachineSession extends GuardedSession {
     // The panel's state is worked out before the stop is announced (and sent right after it): the stop's own work
     // is done when the client hears of it, and is not left running into the client's next request (issue 10).
     const state = this.stateEvents ? this.currentState() : null;
-    this.sendEvent(stoppedEvent(trace, stop, threadAt(trace, engine, stop.pos)));
+    this.sendEvent(stoppedEvent(trace, stop, stop.thread ?? threadAt(trace, engine, stop.pos)));
     if (stop.reason === 'goto') this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
     if (state) this.sendStateEvent(state);
   }

@@ -63,6 +63,15 @@ function programThreads(trace: Trace | null, programPath: string): Map<number, s
   return new Map([[PROCESS_THREAD, `process (${programPath ? basename(programPath) : 'program'})`]]);
 }
 
+/**
+ * The process a step over whole calls is about: the log's process the client names (DAP's threadId) when the log has
+ * several; else none (a step over the next call, whoever makes it).
+ */
+export function steppedThread(trace: Trace | null, threadId: number): number | undefined {
+  const named = trace?.spec.threads;
+  return named && named.size > 1 && named.has(threadId) ? threadId : undefined;
+}
+
 /** Whether an id names one of the program's threads or the flusher: the threads a stack trace can be asked of. */
 export function isThread(trace: Trace | null, programPath: string, id: number): boolean {
   return id === FLUSHER_THREAD_ID || programThreads(trace, programPath).has(id);

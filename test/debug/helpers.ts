@@ -84,8 +84,13 @@ export class Session {
     return ev as Stopped;
   }
 
+  /** The thread of the last stop, as an editor steps the thread it stopped on (1 before any). */
+  get thread(): number {
+    return this.stops[this.stops.length - 1]?.body.threadId ?? 1;
+  }
+
   next(granularity?: DebugProtocol.SteppingGranularity): Promise<Stopped> {
-    return this.move(() => this.dc.nextRequest({ threadId: 1, granularity }));
+    return this.move(() => this.dc.nextRequest({ threadId: this.thread, granularity }));
   }
   stepIn(): Promise<Stopped> {
     return this.move(() => this.dc.stepInRequest({ threadId: 1 }));
@@ -94,7 +99,7 @@ export class Session {
     return this.move(() => this.dc.stepOutRequest({ threadId: 1 }));
   }
   stepBack(granularity?: DebugProtocol.SteppingGranularity): Promise<Stopped> {
-    return this.move(() => this.dc.stepBackRequest({ threadId: 1, granularity }));
+    return this.move(() => this.dc.stepBackRequest({ threadId: this.thread, granularity }));
   }
   cont(): Promise<Stopped> {
     return this.move(() => this.dc.continueRequest({ threadId: 1 }));

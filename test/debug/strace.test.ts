@@ -172,3 +172,31 @@ test('at a function breakpoint the Operation scope shows the pending call; anoth
     await s.close();
   }
 });
+
+test('next and stepBack on one process of a log step over that process\'s calls, and the stop is that process\'s', async () => {
+  const program = path.join(LOGS, 'pipeline.strace');
+  const s = await Session.start();
+  try {
+    // Stopped at wc's read of line 203; cat (pid 9976) has written its first block and reads its next at line 209.
+    await s.launch({ program, stopOnEntry: false }, async (x) => {
+      await x.dc.setBreakpointsRequest({ source: { path: program }, breakpoints: [{ line: 203 }] });
+    });
+    const threads = (await s.dc.threadsRequest()).body.threads;
+    const cat = threads.find((t) => /9976/.test(t.name))!;
+    const wc = threads.find((t) => /9977/.test(t.name))!;
+    assert.equal(s.thread, wc.id);
+    // Stepping cat runs wc's reads of lines 203–206 and 208 on the way and stops after cat's read of line 209 (resumed
+    // at 211): cat's write of line 212 comes next. A plain step would have stopped after wc's read of line 203.
+    const over = await s.move(() => s.dc.nextRequest({ threadId: cat.id }));
+    assert.equal(over.body.reason, 'step');
+    assert.equal(over.body.threadId, cat.id);
+    assert.deepEqual([(await s.frames(cat.id))[0].name, (await s.frames(cat.id))[0].line], ['main', 212]);
+    assert.equal((await s.frames(wc.id))[0].name, 'read (line 208, returned)');
+    // Back over cat's read: cat is before line 209 again, and it is cat's stop.
+    const back = await s.move(() => s.dc.stepBackRequest({ threadId: cat.id }));
+    assert.equal(back.body.threadId, cat.id);
+    assert.equal((await s.frames(cat.id))[0].line, 209);
+  } finally {
+    await s.close();
+  }
+});
