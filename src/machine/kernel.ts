@@ -269,7 +269,7 @@ export abstract class Kernel {
     const name = path.split('/').pop() || path;
     const f: FileObj = {
       id, path, name, size, content: new Content(id), disk: new Content(id), dirtiedWhen: -1, nrDirty: 0,
-      inodeDirty: false, sizeDirty: false, lba: id * 2 ** 40,
+      inodeDirty: false, sizeDirty: false, lba: id * 2 ** 40, nlink: 1,
     };
     this.files.set(path, f);
     this.filesById.push(f);
@@ -367,7 +367,8 @@ export abstract class Kernel {
     m.regs = { mode: r.mode, pc: r.pc, rax: r.rax, rdi: r.rdi, rsi: r.rsi, rdx: r.rdx, r10: r.r10, r8: r.r8, r9: r.r9, cr2: r.cr2 };
     m.counters = this.counters.slice();
     m.filesById = this.filesById.map(cloneFile);
-    m.files = new Map(m.filesById.map((f) => [f.path, f]));
+    // By the names the files have now: an unlinked file has none, a renamed one its new one.
+    m.files = new Map([...this.files].map(([p, f]) => [p, m.filesById[f.id]!]));
     m.fds = new Map([...this.fds].map(([k, v]) => [k, cloneFd(v)]));
     m.regions = this.regions.map(cloneRegion);
     m.regionHint = null;

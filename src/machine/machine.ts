@@ -12,7 +12,8 @@ import { Ev, EventSink, SwitchCause, UserOpKind, WaitReason, WakeReason, split31
 import { ERRNO, Errno, OpResult, SyscallError, err, ok } from './errno';
 import { asyncDone, asyncRead, asyncWait } from './fs/aio';
 import { aioGetevents, aioSubmit } from './fs/aio-submit';
-import { close, fileFd, open, setfl } from './fs/open';
+import { close, fileFd, ftruncate, open, setfl, truncatePath } from './fs/open';
+import { rename, unlink } from './fs/namei';
 import { newPipe } from './fs/pipe';
 import { lseek, read, write } from './fs/read_write';
 import { newSocketFd } from './fs/socket';
@@ -237,6 +238,14 @@ export class Machine extends Kernel {
         return recordedResult(op);
       }
       case 'fcntl': return setfl(this, a[0], a[1]);
+      case 'ftruncate': return ftruncate(this, a[0], a[1]);
+      case 'truncate': return truncatePath(this, op.text ?? '', a[0]);
+      case 'unlink': return unlink(this, op.text ?? '');
+      case 'rename': {
+        // Both names in the operation's text, separated by a NUL (no path holds one).
+        const [from, to] = (op.text ?? '').split('\0');
+        return rename(this, from ?? '', to ?? '');
+      }
     }
     throw new Error(`unknown syscall ${op.name}`);
   }

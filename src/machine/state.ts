@@ -20,6 +20,8 @@ export interface FileObj {
   sizeDirty: boolean;
   /** Start of the file on the disk, for seek modelling and the hex view of the disk. */
   lba: number;
+  /** i_nlink: 1 while a name leads to it, 0 once unlinked (fs/namei.ts); its pages go when nothing holds it open. */
+  nlink: number;
 }
 
 /** file_ra_state: where the readahead of one open file stands (used by mm/readahead.ts). */
@@ -252,7 +254,7 @@ export function cloneFile(f: FileObj): FileObj {
   // The literal's own property order (Kernel.createFile), so that copies share the original's hidden class.
   return {
     id: f.id, path: f.path, name: f.name, size: f.size, content: f.content.clone(), disk: f.disk.clone(), dirtiedWhen: f.dirtiedWhen,
-    nrDirty: f.nrDirty, inodeDirty: f.inodeDirty, sizeDirty: f.sizeDirty, lba: f.lba,
+    nrDirty: f.nrDirty, inodeDirty: f.inodeDirty, sizeDirty: f.sizeDirty, lba: f.lba, nlink: f.nlink,
   };
 }
 

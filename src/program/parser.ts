@@ -320,7 +320,11 @@ class Parser extends LineParser {
       if (names) stmt.flagNames = names;
       else if (value !== null) stmt.flagNames = flagNamesOf(value);
     } else {
-      stmt.args = args.map((a) => (a as Extract<Arg, { kind: 'expr' }>).expr);
+      // Path arguments (unlink, truncate, rename, inherit) go in the text, NUL-separated (no path holds a NUL).
+      const paths = args.filter((a): a is Extract<Arg, { kind: 'str' }> => a.kind === 'str');
+      if (paths.length > 0) stmt.text = paths.map((a) => a.value).join('\0');
+      if (name === 'rename' && paths.length === 2) this.created.add(paths[1].value);
+      stmt.args = args.filter((a) => a.kind !== 'str').map((a) => (a as Extract<Arg, { kind: 'expr' }>).expr);
     }
     this.addOp(stmt);
     return `${name}(...)`;

@@ -143,6 +143,14 @@ function opLine(r: OpRecord, names: FdNames): string {
     case 'uring_read': call = `io_uring_enter(ring, 1, 0, 0, NULL) /* IORING_OP_READ fd=${fd(0)} len=${a[2]} off=${a[3]} */`; break;
     case 'uring_wait': call = `io_uring_enter(ring, 0, 1, IORING_ENTER_GETEVENTS, NULL) /* user_data=${a[0]} */`; break;
     case 'fcntl': call = `fcntl(${fd(0)}, F_SETFL, ${flagNames(a[1] ?? 0).join('|')})`; break;
+    case 'ftruncate': call = `ftruncate(${fd(0)}, ${a[1]})`; break;
+    case 'truncate': call = `truncate(${quoteC(r.text ?? '')}, ${a[0]})`; break;
+    case 'unlink': call = `unlink(${quoteC(r.text ?? '')})`; break;
+    case 'rename': {
+      const [from, to] = (r.text ?? '').split('\0');
+      call = `rename(${quoteC(from ?? '')}, ${quoteC(to ?? '')})`;
+      break;
+    }
     case 'fadvise': call = `fadvise64(${fd(0)}, ${a[1]}, ${a[2]}, ${FADV_NAMES[a[3]] ?? a[3]})`; break;
     case 'sleep': call = `nanosleep({tv_sec=${Math.floor(a[0] / 1e9)}, tv_nsec=${a[0] % 1e9}}, NULL)`; break;
     case 'alloc': return `# alloc(${a[0]}) = ${hex(r.result)}`;

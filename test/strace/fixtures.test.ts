@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { C } from '../../src/machine/counters';
-import { PG_ACTIVE, PG_REFERENCED } from '../../src/machine/pagecache';
+import { PG_ACTIVE, PG_DIRTY, PG_REFERENCED } from '../../src/machine/pagecache';
 import { Trace } from '../../src/trace/trace';
 import { FIXTURES, fixture, KiB, MiB, loadFixture, opsOf, passThroughNames, runFixture, sum, type OpInfo } from './helpers';
 
@@ -20,7 +20,7 @@ function assertResultsMatchLog(ops: OpInfo[], name: string): void {
 
 test('every fixture has the command that recorded it', () => {
   const logs = readdirSync(FIXTURES).filter((f) => f.endsWith('.strace'));
-  assert.deepEqual(logs.sort(), ['cat.strace', 'cp.strace', 'dd-direct.strace', 'nginx-sendfile.strace', 'pipeline.strace', 'raw-cat.strace', 'rebind-cat.strace', 'rebind-rename.strace', 'rewrite-dd.strace', 'socketpair.strace', 'sqlite.strace', 'threads.strace', 'write-sleep10.strace', 'write-sleep40.strace']);
+  assert.deepEqual(logs.sort(), ['cat.strace', 'cp.strace', 'dd-direct.strace', 'nginx-sendfile.strace', 'pipeline.strace', 'raw-cat.strace', 'rebind-cat.strace', 'rebind-rename.strace', 'rewrite-dd.strace', 'socketpair.strace', 'sqlite.strace', 'threads.strace', 'unlink-truncate.strace', 'write-sleep10.strace', 'write-sleep40.strace']);
   for (const log of logs) {
     const cmd = readFileSync(fixture(log.replace(/\.strace$/, '.cmd')), 'utf8');
     assert.match(cmd, new RegExp(`strace -f -tt -T (?:-yy?|-e raw=all) .*${log.replace('.', '\\.')}|strace -f -tt -T -y .*2> ${log.replace('.', '\\.')}`), log);
@@ -174,4 +174,55 @@ test('dd rewriting a file four times: its pages stay inactive and unreferenced, 
   assert.equal(pages.length, 250);
   // Writes do not mark pages accessed (Linux 4.7+): the real kernel had active 0, referenced 0 (see rewrite-dd.cmd).
   assert.deepEqual(pages.filter((p) => p.flags & (PG_ACTIVE | PG_REFERENCED)).map((p) => p.index), []);
+});
+
+test('ftruncate, rename and unlink drop and keep the pages Linux 6.18 dropped and kept (fincore, /proc/meminfo)', () => {
+  const { trace } = runFixture('unlink-truncate.strace');
+  const ops = opsOf(trace);
+  assertResultsMatchLog(ops, 'unlink-truncate.strace');
+  const D = '/tmp/fix-unlink/data';
+  /** Cached and dirty pages of the file `path` names (or file id `id`) once operation `op` has ended. */
+  const pagesAfter = (op: OpInfo, id: number): [number, number] => {
+    const pages = [...(trace.stateAt(op.endPos).cache.pagesOf(id)?.values() ?? [])];
+    return [pages.length, pages.filter((p) => p.flags & PG_DIRTY).length];
+  };
+  const one = (name: string, path: string): OpInfo => {
+    const found = ops.filter((o) => o.name === name && (o.text ?? '').startsWith(path));
+    assert.equal(found.length, 1, `${name} ${path}`);
+    return found[0];
+  };
+  const m = trace.machine;
+  const idOf = (path: string): number => m.filesById.findIndex((f) => f.path === path || f.path === path.replace('rm.out', 'rm2.out'));
+  // 1. 4 MiB written, then ftruncate(fd, 65636): 1024 dirty pages, then 17 (16 whole + the one holding byte 65636).
+  const tr = idOf(`${D}/tr.out`);
+  const ft = ops.find((o) => o.name === 'ftruncate')!;
+  assert.equal(ft.args[1], 65636);
+  assert.deepEqual(pagesAfter(ops[ops.indexOf(ft) - 1], tr), [1024, 1024]);
+  assert.deepEqual(pagesAfter(ft, tr), [17, 17]);
+  assert.equal(trace.stateAt(ft.endPos).filesById[tr].size, 65636);
+  // 2. rm.out: 4 MiB, renamed: its 1024 pages stay, the file is rm2.out; opened and read by that name: one hit.
+  const rm = idOf(`${D}/rm.out`);
+  const rn = one('rename', `${D}/rm.out`);
+  assert.deepEqual(pagesAfter(rn, rm), [1024, 1024]);
+  const after = trace.stateAt(rn.endPos);
+  assert.equal(after.files.get(`${D}/rm2.out`)?.id, rm);
+  assert.equal(after.files.has(`${D}/rm.out`), false);
+  const read = ops.find((o) => o.name === 'read' && o.path === `${D}/rm2.out`)!;
+  assert.deepEqual([read.result, read.hits, read.misses], [4096, 1, 0]);
+  // unlink with no descriptor open: every page goes, dirty ones without writeback.
+  const ul = one('unlink', `${D}/rm2.out`);
+  assert.deepEqual(pagesAfter(ul, rm), [0, 0]);
+  assert.equal(trace.stateAt(ul.endPos).files.has(`${D}/rm2.out`), false);
+  // 3. open.out: 1 MiB written, unlinked while open: 256 pages stay; a 16 KiB write makes 260; the close drops them.
+  const op3 = idOf(`${D}/open.out`);
+  const ul3 = one('unlink', `${D}/open.out`);
+  assert.deepEqual(pagesAfter(ul3, op3), [256, 256]);
+  const w3 = ops[ops.indexOf(ul3) + 1];
+  assert.equal(w3.name, 'write');
+  assert.deepEqual(pagesAfter(w3, op3), [260, 260]);
+  const c3 = ops[ops.indexOf(w3) + 1];
+  assert.equal(c3.name, 'close');
+  assert.deepEqual(pagesAfter(c3, op3), [0, 0]);
+  // Nothing of the unlinked files was written back: the disk saw no write request of theirs.
+  assert.equal(m.filesById[rm].nrDirty + m.filesById[op3].nrDirty, 0);
 });

@@ -2,7 +2,8 @@
 import { Content, ZERO } from '../content';
 import { OpResult, SyscallError, err, ok } from '../errno';
 import { Kernel } from '../kernel';
-import { invalidateInodePages } from '../mm/truncate';
+import { invalidateInodePages, truncateSetsize } from '../mm/truncate';
+import { iputById } from './inode';
 import { OPEN_FLAGS } from '../operation';
 import { FileFd, FileObj, Pipe, newRaState } from '../state';
 
@@ -27,14 +28,14 @@ export function open(k: Kernel, path: string, flags: number): OpResult {
   } else if ((flags & OPEN_FLAGS.O_CREAT) && (flags & OPEN_FLAGS.O_EXCL)) {
     return err('EEXIST');
   }
-  if ((flags & OPEN_FLAGS.O_TRUNC) && (flags & 3) !== 0) truncate(k, f);
+  if ((flags & OPEN_FLAGS.O_TRUNC) && (flags & 3) !== 0) truncateOnOpen(k, f);
   const fd = lowestFd(k);
   k.fds.set(fd, { kind: 'file', fd, fileId: f.id, flags, pos: 0, ra: newRaState() });
   return ok(fd);
 }
 
 /** do_truncate to 0 (O_TRUNC): the cached pages go, and the file is empty on the disk too. */
-function truncate(k: Kernel, f: FileObj): void {
+function truncateOnOpen(k: Kernel, f: FileObj): void {
   invalidateInodePages(k, f);
   f.size = 0;
   f.content = new Content(ZERO);
@@ -54,6 +55,35 @@ export function close(k: Kernel, fd: number): OpResult {
     const other = [...k.fds.values()].some((x) => x.kind === 'pipe' && x.pipeId === o.pipeId);
     if (!other) k.pipes[o.pipeId] = undefined as unknown as Pipe;
   }
+  // The last reference to an unlinked file: fput → iput drops its pages.
+  if (o.kind === 'file') iputById(k, o.fileId);
+  return ok(0);
+}
+
+/** The largest file size ext4 takes with 4 KiB blocks (s_maxbytes); a longer length is EFBIG. */
+const MAX_LFS_FILESIZE = 16 * 2 ** 40 - 4096;
+
+/**
+ * do_sys_ftruncate (fs/open.c): file `fd` gets `length` bytes (truncateSetsize: pages past it go, dirty or not).
+ * EBADF: no such descriptor; EINVAL: not a regular file, not open for writing, or a negative length; EFBIG: longer
+ * than the file system takes.
+ */
+export function ftruncate(k: Kernel, fd: number, length: number): OpResult {
+  const o = k.fds.get(fd);
+  if (!o) return err('EBADF');
+  if (o.kind !== 'file' || (o.flags & 3) === 0 || !(length >= 0)) return err('EINVAL');
+  if (length > MAX_LFS_FILESIZE) return err('EFBIG');
+  truncateSetsize(k, k.filesById[o.fileId]!, length);
+  return ok(0);
+}
+
+/** do_sys_truncate (fs/open.c): as ftruncate, the file named by `path` (ENOENT: none). */
+export function truncatePath(k: Kernel, path: string, length: number): OpResult {
+  const f = k.files.get(path);
+  if (!f) return err('ENOENT');
+  if (!(length >= 0)) return err('EINVAL');
+  if (length > MAX_LFS_FILESIZE) return err('EFBIG');
+  truncateSetsize(k, f, length);
   return ok(0);
 }
 

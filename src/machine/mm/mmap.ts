@@ -3,6 +3,7 @@
  * makes no copy; touching a page without a pte faults, reads the page (read-around) if it is not cached, and maps it
  * and its cached neighbours.
  */
+import { iputById } from '../fs/inode';
 import { C } from '../counters';
 import { Content, ZERO } from '../content';
 import { Ev, Loc, SwitchCause, UserOpKind, WaitReason } from '../events';
@@ -41,6 +42,8 @@ export function munmap(k: Kernel, addr: number, length: number): OpResult {
     if (p && p.mapcount > 0) k.cache.addMapcount(k.cache.take(r.fileId, idx, idx + 1)!, -1, false);
   }
   k.regions.splice(i, 1);
+  // The mapping held its file: an unlinked one goes with its last reference.
+  iputById(k, r.fileId);
   return ok(0);
 }
 

@@ -79,10 +79,14 @@ export class Core {
   callLine = 0;
   callPid = -1;
 
+  /** The names the machine's files have at this point of the replay (files.ts: open adds, unlink and rename change). */
+  readonly onMachine: Set<string>;
+
   /** `ev`: the first pass's observer; null for the replay proper. */
   constructor(readonly know: Knowledge, ev: Evidence | null) {
     this.ev = ev ?? IGNORE;
     this.live = ev === null;
+    this.onMachine = new Set([...(know.existing ?? []), ...know.inherited]);
   }
 
   // ───────────────────────────── emitting operations ─────────────────────────────
@@ -321,9 +325,12 @@ export class Core {
   /** The renames of the log, old and new name as the call names them (relative to its directory, or absolute). */
   readonly renames: [string, string][] = [];
 
-  /** A successful rename, renameat or renameat2: remembered (-y names an open file by its new name from then on). */
-  rename(c: Call): void {
-    if (c.failed) return;
+  /**
+   * A successful rename, renameat or renameat2: remembered (-y names an open file by its new name from then on).
+   * Returns the old and new name, or null (failed, or a name it cannot tell).
+   */
+  rename(c: Call): [string, string] | null {
+    if (c.failed) return null;
     const a = splitArgs(c.args);
     const at = c.name === 'rename' ? 0 : 1;
     const name = (k: number, dir: string): string => {
@@ -332,7 +339,9 @@ export class Core {
     };
     const from = name(at, at === 1 ? fdOf(a[0]).deco : '');
     const to = name(at + 1, at === 1 ? fdOf(a[2]).deco : '');
-    if (from !== '' && to !== '') this.renames.push([from, to]);
+    if (from === '' || to === '') return null;
+    this.renames.push([from, to]);
+    return [from, to];
   }
 
   /** Whether a rename in the log moved the file `d` names to `deco`. */

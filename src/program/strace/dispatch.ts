@@ -3,7 +3,7 @@ import { ioGetevents, ioSubmit, uringEnter, uringSetup } from './aio';
 import { splitArgs } from './args';
 import type { Call, Core } from './core';
 import { FastOp } from './fast';
-import { close, closeRange, dup, fadvise, fcntl, getdents, open, otherFd, stat, truncate } from './files';
+import { close, closeRange, dup, fadvise, fcntl, getdents, open, otherFd, rename, stat, truncate, unlink } from './files';
 import { mmap, munmap } from './mmap';
 import { accept, pipe, socket, socketpair } from './net';
 import { execve, fork } from './process';
@@ -22,7 +22,7 @@ const DECODED = new Set(['read', 'pread64', 'readv', 'preadv', 'preadv2', 'write
   'sync_file_range', 'sync_file_range2', 'fadvise64', 'fadvise64_64', 'arm_fadvise64_64', 'io_uring_enter', 'socket', 'accept',
   'accept4', 'socketpair', 'pipe', 'pipe2', 'dup', 'dup2', 'dup3', 'fcntl', 'fcntl64', 'execve', 'execveat', 'fstat', 'newfstatat',
   'fstatat64', 'stat', 'lstat', 'statx', 'stat64', 'lstat64', 'fstat64', 'getdents', 'getdents64', 'ftruncate', 'truncate', 'rename',
-  'renameat', 'renameat2']);
+  'renameat', 'renameat2', 'unlink', 'unlinkat']);
 
 /**
  * Whether call `c` has its arguments printed raw (strace -e raw=all, or raw= of its name): in hex where strace would
@@ -128,8 +128,9 @@ export function replayCall(r: Core, proc: Proc, c: Call): void {
     case '_newselect': case 'pselect6': case 'epoll_wait': case 'epoll_pwait': case 'epoll_pwait2':
       return sleeping(r, proc, c);
     case 'rename': case 'renameat': case 'renameat2':
-      r.rename(c);
-      break;
+      return rename(r, proc, c);
+    case 'unlink': case 'unlinkat':
+      return unlink(r, proc, c);
   }
   r.pass(proc, c);
 }

@@ -19,6 +19,8 @@ export interface Knowledge {
   base: { sec: number; ns: number; tod: boolean; delta: boolean } | null;
   /** Regular files the log reads or writes through descriptors it never opened (inherited), by first use. */
   inherited: string[];
+  /** The files the machine has when the log begins (the first pass's files()); none in the first pass. */
+  existing?: readonly string[];
   /**
    * Regular files a process uses through a descriptor the log never gave it, the log having opened the file earlier
    * (elsewhere): opened on the machine where that use is, not before the log (no shell opened them).
@@ -53,6 +55,11 @@ export interface Evidence {
   /** The type of `path` from a stat (`S_IFREG`, `S_IFDIR`, ...), or 'dir' from its use as a directory. */
   type(path: string, type: string): void;
   truncated(path: string, length: number): void;
+  /**
+   * `path` names another file from now on (unlinked, or a rename's target): later sizes do not describe it as it was.
+   * `moved`: a rename gave it a file the replay follows, so a later open of it is not of a file from before the log.
+   */
+  replaced(path: string, moved: boolean): void;
   /** A pipe created in the log holds `bytes` after a write to it, in the order the replay hands calls to the machine. */
   pipeFill(bytes: number): void;
   /** A read of `wanted` bytes from pipe `pipe` at `line` finds only `held` written to it by calls the replay follows. */
@@ -126,6 +133,7 @@ class Ignore implements Evidence {
   size(): void {}
   type(): void {}
   truncated(): void {}
+  replaced(): void {}
   pipeFill(): void {}
   pipeShort(): void {}
   inherited(): void {}

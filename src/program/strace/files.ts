@@ -78,6 +78,7 @@ export function open(r: Core, proc: Proc, c: Call): void {
   // The log shows the call succeeded: O_EXCL cannot fail in the replay (a file the machine already has).
   const mflags = flags & MODEL_FLAGS & ~OPEN_FLAGS.O_EXCL;
   r.op(proc, c, 'open', [mflags], { text: path, flagNames: names.filter((n) => n in OPEN_FLAGS), fx: Fx.Fd, p1: d.id });
+  r.onMachine.add(path);
 }
 
 /** close: the machine's descriptor closes with the description's last fd. */
@@ -204,10 +205,51 @@ export function getdents(r: Core, proc: Proc, c: Call): void {
   r.pass(proc, c);
 }
 
-/** truncate, ftruncate: the file's content changed (later sizes do not describe it as it was). */
+/**
+ * truncate, ftruncate: the file's content changed (later sizes do not describe it as it was); on a file the machine
+ * has, the machine's file is cut (or grown) to the length too (mm/truncate.ts truncateSetsize).
+ */
 export function truncate(r: Core, proc: Proc, c: Call): void {
   const a = splitArgs(c.args);
-  const path = c.name === 'truncate' ? unquote(a[0]) : r.descOf(proc, a[0], c.line)?.path ?? '';
-  if (!c.failed && path) r.ev.truncated(path, intOf(a[1]));
+  const d = c.name === 'truncate' ? null : r.descOf(proc, a[0], c.line);
+  const path = c.name === 'truncate' ? unquote(a[0]) : d?.path ?? '';
+  if (c.failed || !path) return r.pass(proc, c);
+  const len = intOf(a[1]);
+  r.ev.truncated(path, len);
+  const why = numberIssue(len, 'the length', 'EINVAL, do_sys_ftruncate') ?? (len < 0 ? `the length ${len} is negative (EINVAL, do_sys_ftruncate): a successful call cannot have it` : null);
+  if (d && d.mfd >= 0 && d.kind === DK.File) return why !== null ? r.unsimulated(proc, c, why) : r.op(proc, c, 'ftruncate', [d.mfd, len]);
+  if (!d && r.onMachine.has(path)) return why !== null ? r.unsimulated(proc, c, why) : r.op(proc, c, 'truncate', [len], { text: path });
   r.pass(proc, c);
+}
+
+/**
+ * unlink, unlinkat: the name goes; on a file the machine has, the machine's unlink (fs/namei.ts): its pages go now,
+ * or with the last descriptor that holds it. A directory (AT_REMOVEDIR) or a name the machine lacks is shown only.
+ */
+export function unlink(r: Core, proc: Proc, c: Call): void {
+  const path = c.name === 'unlink' ? unquote(splitArgs(c.args)[0]) : pathArg(c);
+  if (c.failed || !path || (splitArgs(c.args)[2] ?? '').includes('AT_REMOVEDIR') || !r.onMachine.has(path)) return r.pass(proc, c);
+  r.ev.replaced(path, false);
+  r.onMachine.delete(path);
+  r.op(proc, c, 'unlink', [], { text: path });
+}
+
+/**
+ * rename, renameat, renameat2: the file takes its new name, on the machine too when it has it (fs/namei.ts: its
+ * pages go with it; a file the new name had is unlinked). A rename of a name the machine lacks over one it has
+ * unlinks that one. RENAME_EXCHANGE (both names stay) is shown only.
+ */
+export function rename(r: Core, proc: Proc, c: Call): void {
+  const names = r.rename(c);
+  if (!names || (splitArgs(c.args)[4] ?? '').includes('RENAME_EXCHANGE')) return r.pass(proc, c);
+  const [from, to] = names;
+  r.ev.replaced(to, r.onMachine.has(from));
+  if (r.onMachine.has(from)) {
+    r.onMachine.delete(from);
+    r.onMachine.add(to);
+    return r.op(proc, c, 'rename', [], { text: `${from}\0${to}` });
+  }
+  if (!r.onMachine.has(to)) return r.pass(proc, c);
+  r.onMachine.delete(to);
+  r.op(proc, c, 'unlink', [], { text: to });
 }

@@ -66,8 +66,9 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   base.pipeBytes = Math.max(base.pipeBytes, nextPow2(scan.maxPipeFill));
   const config = applyOverrides(base, entries);
   scan.info.pipeBytes = config.pipeBytes;
+  const files = scan.files();
   const know: Knowledge = {
-    kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base,
+    kindOf: (p) => scan.kindOf(p), pipeCapacity: config.pipeBytes, base: scanKnow.base, existing: files.map((f) => f.path),
     inherited: scan.info.inherited.filter((p) => scan.kindOf(p) === DK.File), late: scan.late,
     abandoned: scan.abandonedAt, resumed: scan.resumedAt, repeats: r.repeats.bits, named: r.repeats.named,
   };
@@ -78,7 +79,7 @@ export function loadStraceLines(lines: LineSource, path: string, overrides?: Mac
   const spec: ProgramSpec = {
     path,
     config,
-    files: scan.files(),
+    files,
     createSource: () => new StraceSource(lines, know, last),
     callTexts: () => new LogText(lines, last),
     threads,

@@ -217,6 +217,12 @@ export class Scan implements Evidence {
   truncated(path: string): void {
     this.path(path).modified = true;
   }
+  /** A rename that brought `path` a file the replay follows (`moved`) makes it no file from before the log. */
+  replaced(path: string, moved: boolean): void {
+    const info = this.path(path);
+    info.modified = true;
+    info.missing ||= moved && !info.opened;
+  }
   pipeFill(bytes: number): void {
     if (bytes > this.maxPipeFill) this.maxPipeFill = bytes;
   }
@@ -392,9 +398,7 @@ export class Scan implements Evidence {
       this.nCallLines++;
     }
   }
-  signal(): void {
-    this.info.signals++;
-  }
+  signal(): void { this.info.signals++; }
 
   private count(name: string): void {
     const names = this.recentNames;
