@@ -247,23 +247,10 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
     if (d === 58 && k + 13 < e && b[k + 3] === 58 && b[k + 6] === 46) {
       // HH:MM:SS.uuuuuu (-tt), the commonest: `:MM:SS.uuuuuu` at fixed places and then a byte that is no digit,
       // read as the loops below read them (each digit checked as c >>> 0 <= 9: a byte below '0' wraps high).
-      const m0 = b[k + 1] - 48;
-      const m1 = b[k + 2] - 48;
-      const s0 = b[k + 4] - 48;
-      const s1 = b[k + 5] - 48;
-      const u0 = b[k + 7] - 48;
-      const u1 = b[k + 8] - 48;
-      const u2 = b[k + 9] - 48;
-      const u3 = b[k + 10] - 48;
-      const u4 = b[k + 11] - 48;
-      const u5 = b[k + 12] - 48;
-      const after = b[k + 13] - 48;
-      if (
-        m0 >>> 0 <= 9 && m1 >>> 0 <= 9 && s0 >>> 0 <= 9 && s1 >>> 0 <= 9 && u0 >>> 0 <= 9 && u1 >>> 0 <= 9 &&
-        u2 >>> 0 <= 9 && u3 >>> 0 <= 9 && u4 >>> 0 <= 9 && u5 >>> 0 <= 9 && after >>> 0 > 9
-      ) {
-        tsSec = v * 3600 + ((m0 * 10 + m1) * 60 + (s0 * 10 + s1));
-        tsNs = ((((u0 * 10 + u1) * 100 + (u2 * 10 + u3)) * 100) + (u4 * 10 + u5)) * 1000;
+      const us = clockMicros(b, k);
+      if (us >= 0 && (b[k + 13] - 48) >>> 0 > 9) {
+        tsSec = v * 3600 + Math.floor(us / 1e6);
+        tsNs = (us % 1e6) * 1000;
         tod = true;
         i = k + 13;
         clock = true;
@@ -353,15 +340,8 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   let fixed = false;
   if (b[j] === 62 && j - 10 >= min && b[j - 7] === 46 && b[j - 9] === 60 && b[j - 10] === 32) {
     // ` <S.uuuuuu>` (-T), the commonest: at fixed places, read as the loops below read them.
-    const d = b[j - 8] - 48;
-    const u0 = b[j - 6] - 48;
-    const u1 = b[j - 5] - 48;
-    const u2 = b[j - 4] - 48;
-    const u3 = b[j - 3] - 48;
-    const u4 = b[j - 2] - 48;
-    const u5 = b[j - 1] - 48;
-    if (d >>> 0 <= 9 && u0 >>> 0 <= 9 && u1 >>> 0 <= 9 && u2 >>> 0 <= 9 && u3 >>> 0 <= 9 && u4 >>> 0 <= 9 && u5 >>> 0 <= 9) {
-      dur = ((((u0 * 10 + u1) * 100 + (u2 * 10 + u3)) * 100) + (u4 * 10 + u5)) * 1000 + d * 1e9;
+    dur = durationNsAt(b, j);
+    if (dur === dur) {
       j -= 11;
       fixed = true;
     }
@@ -474,4 +454,47 @@ export function parseFast(b: Buffer, s: number, e: number, f: FastCall): boolean
   f.hour = hour;
   f.durFixed = fixed;
   return true;
+}
+
+/**
+ * The -tt clock's `:MM:SS.uuuuuu` whose first ':' is b[k], read at its fixed places: microseconds past the hour,
+ * (MM × 60 + SS) × 10^6 + uuuuuu, or -1 when one of them is no digit (each checked as c >>> 0 <= 9: a byte below '0'
+ * wraps high). parseFast and the repeat reader (repeat.ts) both read a clock here, so they cannot read it apart.
+ */
+export function clockMicros(b: Uint8Array, k: number): number {
+  const m0 = b[k + 1] - 48;
+  const m1 = b[k + 2] - 48;
+  const s0 = b[k + 4] - 48;
+  const s1 = b[k + 5] - 48;
+  const u0 = b[k + 7] - 48;
+  const u1 = b[k + 8] - 48;
+  const u2 = b[k + 9] - 48;
+  const u3 = b[k + 10] - 48;
+  const u4 = b[k + 11] - 48;
+  const u5 = b[k + 12] - 48;
+  if (
+    m0 >>> 0 <= 9 && m1 >>> 0 <= 9 && s0 >>> 0 <= 9 && s1 >>> 0 <= 9 && u0 >>> 0 <= 9 && u1 >>> 0 <= 9 &&
+    u2 >>> 0 <= 9 && u3 >>> 0 <= 9 && u4 >>> 0 <= 9 && u5 >>> 0 <= 9
+  ) {
+    return ((m0 * 10 + m1) * 60 + (s0 * 10 + s1)) * 1e6 + (((u0 * 10 + u1) * 100 + (u2 * 10 + u3)) * 100 + (u4 * 10 + u5));
+  }
+  return -1;
+}
+
+/**
+ * The -T duration ` <S.uuuuuu>` whose '>' is b[j], read at its fixed places, in ns; NaN when one of them is no digit.
+ * parseFast and the repeat reader (repeat.ts) both read a duration here.
+ */
+export function durationNsAt(b: Uint8Array, j: number): number {
+  const d = b[j - 8] - 48;
+  const u0 = b[j - 6] - 48;
+  const u1 = b[j - 5] - 48;
+  const u2 = b[j - 4] - 48;
+  const u3 = b[j - 3] - 48;
+  const u4 = b[j - 2] - 48;
+  const u5 = b[j - 1] - 48;
+  if (d >>> 0 <= 9 && u0 >>> 0 <= 9 && u1 >>> 0 <= 9 && u2 >>> 0 <= 9 && u3 >>> 0 <= 9 && u4 >>> 0 <= 9 && u5 >>> 0 <= 9) {
+    return ((((u0 * 10 + u1) * 100 + (u2 * 10 + u3)) * 100) + (u4 * 10 + u5)) * 1000 + d * 1e9;
+  }
+  return NaN;
 }

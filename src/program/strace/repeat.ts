@@ -18,7 +18,7 @@
  * parseFast would give, for a fifth of its work. The replay reads a line in full whenever it has not just read the
  * line four before (after a seek, or when that one went to the general parser).
  */
-import { FastCall, FastKind, FastOp, MAX_ARGS, parseFast } from './fast';
+import { clockMicros, durationNsAt, FastCall, FastKind, FastOp, MAX_ARGS, parseFast } from './fast';
 
 /** How far back a line's like is looked for: a loop of one, two or four calls repeats the line four before. */
 const BACK = 4;
@@ -150,29 +150,9 @@ export class Repeats {
     const bn = at + this.bN[k];
     for (let i = at; i < bn; i++) if ((v.getInt32(bs + this.bOff[i], true) & this.bMask[i]) !== this.bVal[i]) return null;
     const f = this.calls[k];
-    const c = s + f.clockAt;
-    const m0 = b[c + 1] - 48;
-    const m1 = b[c + 2] - 48;
-    const s0 = b[c + 4] - 48;
-    const s1 = b[c + 5] - 48;
-    const u0 = b[c + 7] - 48;
-    const u1 = b[c + 8] - 48;
-    const u2 = b[c + 9] - 48;
-    const u3 = b[c + 10] - 48;
-    const u4 = b[c + 11] - 48;
-    const u5 = b[c + 12] - 48;
-    const j = e - 1;
-    const d = b[j - 8] - 48;
-    const v0 = b[j - 6] - 48;
-    const v1 = b[j - 5] - 48;
-    const v2 = b[j - 4] - 48;
-    const v3 = b[j - 3] - 48;
-    const v4 = b[j - 2] - 48;
-    const v5 = b[j - 1] - 48;
-    // Each a digit: x and 9 - x both 0 or more (one below sets the sign of the or).
-    const clockDigits = m0 | (9 - m0) | m1 | (9 - m1) | s0 | (9 - s0) | s1 | (9 - s1) | u0 | (9 - u0) | u1 | (9 - u1) | u2 | (9 - u2) | u3 | (9 - u3) | u4 | (9 - u4) | u5 | (9 - u5);
-    const durDigits = d | (9 - d) | v0 | (9 - v0) | v1 | (9 - v1) | v2 | (9 - v2) | v3 | (9 - v3) | v4 | (9 - v4) | v5 | (9 - v5);
-    if ((clockDigits | durDigits) < 0) return null;
+    const us = clockMicros(b, s + f.clockAt);
+    const dur = durationNsAt(b, e - 1);
+    if (us < 0 || dur !== dur) return null;
     const move = s - f.start;
     const shift = e - f.end;
     // Arguments longer or shorter than MAX_ARGS make the call's text another (fast.ts's callEnd): read in full then.
@@ -180,9 +160,9 @@ export class Repeats {
     const callEnd = f.callOk && close - (f.argsAt + move) <= MAX_ARGS ? close + 1 : -1;
     if (callEnd >= 0 !== f.callEnd >= 0) return null;
     // As parseFast reads them at these places.
-    f.tsSec = f.hour * 3600 + ((m0 * 10 + m1) * 60 + (s0 * 10 + s1));
-    f.tsNs = ((((u0 * 10 + u1) * 100 + (u2 * 10 + u3)) * 100) + (u4 * 10 + u5)) * 1000;
-    f.durNs = ((((v0 * 10 + v1) * 100 + (v2 * 10 + v3)) * 100) + (v4 * 10 + v5)) * 1000 + d * 1e9;
+    f.tsSec = f.hour * 3600 + Math.floor(us / 1e6);
+    f.tsNs = (us % 1e6) * 1000;
+    f.durNs = dur;
     f.start = s;
     f.end = e;
     f.callStart += move;
