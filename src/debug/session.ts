@@ -295,12 +295,11 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    void this.respondThenMove(response, () => {
-      const e = this.engine!;
-      // Inside a kernel path, "next" is the next kernel line; between operations it runs one operation.
-      if (args.granularity === 'instruction' || !e.isBoundary(e.pos)) return e.stepIn();
-      return e.forward('next', false, steppedThread(this.trace, args.threadId));
-    });
+    const e = this.engine;
+    // Inside a kernel path, "next" is the next kernel line; between operations it runs one operation (a process's).
+    const inside = !e || args.granularity === 'instruction' || !e.isBoundary(e.pos);
+    const thread = inside ? undefined : steppedThread(this.trace, e, args.threadId, true);
+    void this.respondThenMove(response, () => (inside ? this.engine!.stepIn() : this.engine!.forward('next', false, thread)));
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
@@ -312,7 +311,8 @@ export class IoMachineSession extends GuardedSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction', steppedThread(this.trace, args.threadId)));
+    const thread = args.granularity === 'instruction' ? undefined : steppedThread(this.trace, this.engine, args.threadId);
+    void this.respondThenMove(response, () => this.engine!.stepBack(args.granularity === 'instruction', thread));
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {

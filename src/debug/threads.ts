@@ -65,11 +65,18 @@ function programThreads(trace: Trace | null, programPath: string): Map<number, s
 
 /**
  * The process a step over whole calls is about: the log's process the client names (DAP's threadId) when the log has
- * several; else none (a step over the next call, whoever makes it).
+ * several; else none (a step over the next call, whoever makes it). `forwards`: a UserError for a process that has
+ * exited.
  */
-export function steppedThread(trace: Trace | null, threadId: number): number | undefined {
+export function steppedThread(trace: Trace | null, engine: Engine | null, threadId: number, forwards = false): number | undefined {
   const named = trace?.spec.threads;
-  return named && named.size > 1 && named.has(threadId) ? threadId : undefined;
+  if (!trace || !engine || !named || named.size < 2 || !named.has(threadId)) return undefined;
+  if (!forwards) return threadId;
+  // A process that has exited makes no more calls: a step of it would run the whole log to its end.
+  const last = lastOpOfThread(trace, Math.min(engine.currentOrNextOp(engine.pos), trace.ops.length) - 1, threadId);
+  const exit = last >= 0 ? trace.ops.get(last).recorded?.syscall : undefined;
+  if (exit === 'exit_group' || exit === 'exit') throw new UserError(`${named.get(threadId)} has exited (${exit} at line ${trace.ops.lineOf(last)}): it makes no more calls to step over`);
+  return threadId;
 }
 
 /** Whether an id names one of the program's threads or the flusher: the threads a stack trace can be asked of. */
@@ -82,6 +89,10 @@ export function threadAt(trace: Trace, engine: Engine, pos: number): number {
   if (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0) return FLUSHER_THREAD_ID;
   const j = engine.currentOrNextOp(pos);
   if (j < trace.ops.length) return trace.ops.threadOf(j);
+  // The next call not run yet (a step ended at the head): its process, read ahead, as the frame's line is. The last
+  // call's process instead made the frame of the process that just ran show another's next line.
+  const next = j === trace.ops.length ? trace.peekNextOperation() : null;
+  if (next) return next.thread ?? PROCESS_THREAD;
   if (trace.ops.length) return trace.ops.threadOf(trace.ops.length - 1);
   return PROCESS_THREAD;
 }

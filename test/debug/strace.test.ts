@@ -186,16 +186,40 @@ test('next and stepBack on one process of a log step over that process\'s calls,
     const wc = threads.find((t) => /9977/.test(t.name))!;
     assert.equal(s.thread, wc.id);
     // Stepping cat runs wc's reads of lines 203–206 and 208 on the way and stops after cat's read of line 209 (resumed
-    // at 211): cat's write of line 212 comes next. A plain step would have stopped after wc's read of line 203.
+    // at 211). A plain step would have stopped after wc's read of line 203. wc's read of line 212 comes next (not run
+    // yet: the step ended at the head), so wc's frame is at line 212 and cat's at its read, returned; cat's frame
+    // showed wc's line 212 as its own while the next call's process was taken from the call before.
     const over = await s.move(() => s.dc.nextRequest({ threadId: cat.id }));
     assert.equal(over.body.reason, 'step');
     assert.equal(over.body.threadId, cat.id);
-    assert.deepEqual([(await s.frames(cat.id))[0].name, (await s.frames(cat.id))[0].line], ['main', 212]);
-    assert.equal((await s.frames(wc.id))[0].name, 'read (line 208, returned)');
+    assert.deepEqual([(await s.frames(cat.id))[0].name, (await s.frames(cat.id))[0].line], ['read (line 209, returned)', 209]);
+    assert.deepEqual([(await s.frames(wc.id))[0].name, (await s.frames(wc.id))[0].line], ['main', 212]);
     // Back over cat's read: cat is before line 209 again, and it is cat's stop.
     const back = await s.move(() => s.dc.stepBackRequest({ threadId: cat.id }));
     assert.equal(back.body.threadId, cat.id);
     assert.equal((await s.frames(cat.id))[0].line, 209);
+  } finally {
+    await s.close();
+  }
+});
+
+test('next on a process of a log that has exited is refused with the reason (it ran the whole log to its end)', async () => {
+  const program = path.join(LOGS, 'pipeline.strace');
+  const s = await Session.start();
+  try {
+    await s.launch({ program, stopOnEntry: false }, async (x) => {
+      await x.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'exit_group' }] });
+    });
+    // The first exit_group stop; run on to the next one, so that the first process to exit has done so.
+    const first = s.stops[s.stops.length - 1].body.threadId!;
+    await s.cont();
+    const exited = (await s.dc.threadsRequest()).body.threads.find((t) => t.id === first)!;
+    const stops = s.stops.length;
+    await assert.rejects(s.dc.nextRequest({ threadId: exited.id }), new RegExp(`${exited.name.replace(/[[\]]/g, '\\$&')} has exited \\(exit_group at line \\d+\\): it makes no more calls to step over`));
+    assert.equal(s.stops.length, stops, 'no move');
+    // Stepping back over its calls is still possible.
+    const back = await s.move(() => s.dc.stepBackRequest({ threadId: exited.id }));
+    assert.equal(back.body.threadId, exited.id);
   } finally {
     await s.close();
   }
