@@ -86,15 +86,18 @@ export function isThread(trace: Trace | null, programPath: string, id: number): 
 
 /** The thread a position belongs to: the flusher's events, else the operation's (in progress or next to run). */
 export function threadAt(trace: Trace, engine: Engine, pos: number): number {
-  if (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0) return FLUSHER_THREAD_ID;
-  const j = engine.currentOrNextOp(pos);
-  if (j < trace.ops.length) return trace.ops.threadOf(j);
-  // The next call not run yet (a step ended at the head): its process, read ahead, as the frame's line is. The last
-  // call's process instead made the frame of the process that just ran show another's next line.
-  const next = j === trace.ops.length ? trace.peekNextOperation() : null;
+  if (onFlusher(trace, pos)) return FLUSHER_THREAD_ID;
+  // The call in progress or next, read ahead when it has not run yet (a step ended at the head), as the frame's line
+  // is: the last call's process instead made the frame of the process that just ran show another's next line.
+  const next = trace.operationAhead(engine.currentOrNextOp(pos));
   if (next) return next.thread ?? PROCESS_THREAD;
   if (trace.ops.length) return trace.ops.threadOf(trace.ops.length - 1);
   return PROCESS_THREAD;
+}
+
+/** Whether the event at a position is the flusher thread's. */
+function onFlusher(trace: Trace, pos: number): boolean {
+  return pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0;
 }
 
 /** The frames of a thread at the engine's position, innermost first; `userSource` is the program being debugged. */
@@ -174,7 +177,7 @@ function frameId(thread: number, level: number): number {
 export function frameContext(trace: Trace, engine: Engine, id: number): { other: number | null; cpuElsewhere: boolean } {
   const thread = Math.floor(id / 100);
   const pos = engine.pos;
-  if (thread === FLUSHER_THREAD_ID || (pos >= 0 && pos <= trace.head && trace.events.thread(pos) === 0)) return { other: null, cpuElsewhere: false };
+  if (thread === FLUSHER_THREAD_ID || onFlusher(trace, pos)) return { other: null, cpuElsewhere: false };
   const other = thread !== threadAt(trace, engine, pos) ? thread : null;
   const at = operationAt(engine, pos);
   return { other, cpuElsewhere: other !== null || (at !== null && trace.ops.threadOf(at.index) !== thread) };

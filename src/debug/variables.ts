@@ -204,10 +204,11 @@ function operationVariables(engine: Engine, m: Machine, pos: number, thread: num
   }
   const next = thread === undefined && pos >= 0 && engine.isBoundary(pos) ? engine.currentOrNextOp(pos) : -1;
   // Recorded already (the engine runs ahead to decide breakpoints) or read ahead from the source: the same call.
-  const pending = next < 0 ? null : next < t.ops.length ? t.ops.get(next) : next === t.ops.length ? t.peekNextOperation() : null;
+  const pending = next < 0 ? null : t.operationAhead(next);
   // The call before, of the process that runs next: in a log of several processes the last call may be another's.
-  if (pending && at && !at.inside && t.ops.threadOf(at.index) !== (pending.thread ?? 1)) {
-    const k = lastOpOfThread(t, at.index, pending.thread ?? 1);
+  const pendingThread = pending?.thread ?? 1;
+  if (pending && at && !at.inside && t.ops.threadOf(at.index) !== pendingThread) {
+    const k = lastOpOfThread(t, at.index, pendingThread);
     at = k < 0 ? null : { index: k, record: t.ops.get(k), inside: false };
   }
   const out: DebugProtocol.Variable[] = [];

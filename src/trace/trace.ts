@@ -272,6 +272,15 @@ export class Trace {
   }
 
   /**
+   * Operation j: its record once it ran, else, for the next one to run, the operation read ahead from the source;
+   * null past those.
+   */
+  operationAhead(j: number): OpRecord | Operation | null {
+    if (j < this.ops.length) return this.ops.get(j);
+    return j === this.ops.length ? this.peekNextOperation() : null;
+  }
+
+  /**
    * The next not-yet-executed operation itself (name, arguments), read ahead without moving the source; null at the
    * end, or when the source cannot produce it (an error the run will report when it gets there).
    */
